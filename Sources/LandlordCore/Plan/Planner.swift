@@ -1,0 +1,184 @@
+import Foundation
+import ProviderAPI
+
+/// What to plan.
+public struct PlanOptions: Sendable {
+    /// Only these tenants (nil: every tenant of the fleet and every tenant with state).
+    public var tenants: Set<String>?
+    /// Tenants whose resources are all deleted (`landlord destroy`); their files stay.
+    public var destroy: Set<String>
+    /// Let deletes and replacements of `protect: true` resources through.
+    public var allowProtectedDeletes: Bool
+    public var toolVersion: String
+
+    public init(tenants: Set<String>? = nil, destroy: Set<String> = [], allowProtectedDeletes: Bool = false, toolVersion: String = LandlordVersion.current) {
+        self.tenants = tenants
+        self.destroy = destroy
+        self.allowProtectedDeletes = allowProtectedDeletes
+        self.toolVersion = toolVersion
+    }
+}
+
+/// The version of this build, written into plan files.
+public enum LandlordVersion {
+    public static let current = "0.1.0"
+}
+
+/// Everything `plan` diffs: the specs, the recorded state, and (optionally) what the providers
+/// report now.
+public struct PlanInput: Sendable {
+    public var fleet: Fleet
+    public var states: [String: TenantState]
+    public var platformState: PlatformState
+    public var schemas: [String: ResourceSchema]
+    /// Refreshed resources by address: present with nil when the resource is gone. Addresses
+    /// missing from the map were not refreshed.
+    public var refreshed: [String: ResourceObject?]
+    /// Rule priorities on pool listeners held by rules Landlord does not own.
+    public var foreignPriorities: [String: Set<Int>]
+
+    public init(fleet: Fleet, states: [String: TenantState], platformState: PlatformState, schemas: [String: ResourceSchema],
+                refreshed: [String: ResourceObject?] = [:], foreignPriorities: [String: Set<Int>] = [:]) {
+        self.fleet = fleet
+        self.states = states
+        self.platformState = platformState
+        self.schemas = schemas
+        self.refreshed = refreshed
+        self.foreignPriorities = foreignPriorities
+    }
+}
+
+/// Diffs desired resources against state. Tenants are planned independently and in parallel;
+/// only the shared-capacity allocation runs as one sequential (linear) pass.
+public enum Planner {
+    /// Which tenants a plan covers and why.
+    struct Scope {
+        var provision: [TenantSpec] = []
+        var remove: [String] = []
+        var destroy: [String] = []
+    }
+
+    public static func plan(_ input: PlanInput, options: PlanOptions) -> (Plan, Diagnostics) {
+        var diags = Diagnostics()
+        let fleet = input.fleet
+        let scope = scope(input, options, &diags)
+
+        // Shared capacity, sequential and linear.
+        var allocator = Allocator(pool: fleet.platform.listeners, state: input.platformState, foreign: input.foreignPriorities)
+        var placements: [String: TenantAllocation] = [:]
+        var full: [String: (needs: Allocation.Needs, tenants: [String])] = [:]
+        for t in scope.provision {
+            guard let bp = fleet.blueprints[t.blueprint] else { continue }
+            switch allocate(t, bp, input.states[t.id], fleet.platform, &allocator) {
+            case .success(let a): if let a { placements[t.id] = a }
+            case .failure(let d):
+                if d.summary == "pool full" {
+                    full[t.blueprint, default: (Allocation.needs(bp), [])].tenants.append(t.id)
+                } else {
+                    diags.append(d)
+                }
+            }
+        }
+        for (bpName, f) in full.sorted(by: { $0.key < $1.key }) {
+            let fits = allocator.remainingCapacity(for: f.needs)
+            let listed = f.tenants.prefix(5).joined(separator: ", ") + (f.tenants.count > 5 ? ", ..." : "")
+            diags.append(.error(
+                "listener pool is full: \(f.tenants.count) tenant(s) of blueprint '\(bpName)' do not fit (\(listed))",
+                detail: "each needs \(f.needs.rules) rule(s) and \(f.needs.targetGroups) target group(s) on one load balancer; the pool of \(fleet.platform.listeners.count) listener(s) has room for \(fits) more. Add a listener (another ALB) to inputs.listeners in \(fleet.platform.file), or raise maxRules where AWS has raised your quota.",
+                at: f.tenants.first.flatMap { fleet.tenant($0)?.location }))
+        }
+
+        // Per tenant, in parallel.
+        struct Job: Sendable { var spec: TenantSpec?; var id: String; var op: TenantOperation }
+        var jobs = scope.provision.map { Job(spec: $0, id: $0.id, op: .provision) }
+        jobs += scope.remove.map { Job(spec: nil, id: $0, op: .remove) }
+        jobs += scope.destroy.map { Job(spec: nil, id: $0, op: .destroy) }
+        let placed = placements
+        let results = ParallelMap.map(jobs) { job -> (TenantPlan, Diagnostics) in
+            let state = input.states[job.id]
+            if let spec = job.spec, let bp = fleet.blueprints[spec.blueprint] {
+                return TenantPlanner(input: input, options: options).provision(spec, bp, state: state, allocation: placed[spec.id])
+            }
+            return TenantPlanner(input: input, options: options).teardown(job.id, state: state, operation: job.op)
+        }
+        var tenants: [TenantPlan] = []
+        var unchanged = 0
+        for (tp, d) in results {
+            diags.append(contentsOf: d)
+            if tp.changes.isEmpty { unchanged += 1 } else { tenants.append(tp) }
+        }
+        tenants.sort { $0.tenant < $1.tenant }
+        return (Plan(toolVersion: options.toolVersion, platform: fleet.platform.name, tenants: tenants, unchangedTenants: unchanged), diags)
+    }
+
+    static func scope(_ input: PlanInput, _ options: PlanOptions, _ diags: inout Diagnostics) -> Scope {
+        var s = Scope()
+        let wanted = options.tenants
+        if let wanted {
+            for id in wanted.sorted() where input.fleet.tenant(id) == nil && input.states[id] == nil && !options.destroy.contains(id) {
+                diags.append(.error("unknown tenant '\(id)'\(Suggest.didYouMean(id, in: input.fleet.tenants.map(\.id)))",
+                                    detail: "no tenants/\(id).yaml and no state for it; check the id with `landlord status`"))
+            }
+        }
+        for t in input.fleet.tenants {
+            if options.destroy.contains(t.id) { continue }
+            if let wanted, !wanted.contains(t.id) { continue }
+            if input.states[t.id]?.status == .destroyed && wanted?.contains(t.id) != true {
+                diags.append(.warning("tenant '\(t.id)' was destroyed with `landlord destroy` and is left alone",
+                                      detail: "delete \(t.file) to forget it, or plan/apply with --tenant \(t.id) to provision it again"))
+                continue
+            }
+            s.provision.append(t)
+        }
+        for (id, st) in input.states where input.fleet.tenant(id) == nil && !options.destroy.contains(id) {
+            if let wanted, !wanted.contains(id) { continue }
+            if st.resources.isEmpty && st.pending.isEmpty { continue }
+            s.remove.append(id)
+        }
+        for id in options.destroy.sorted() {
+            if input.states[id] == nil || input.states[id]!.resources.isEmpty {
+                diags.append(.warning("tenant '\(id)' has no resources to destroy", detail: "check the id with `landlord status`"))
+                if input.states[id] == nil { continue }
+            }
+            s.destroy.append(id)
+        }
+        s.remove.sort()
+        return s
+    }
+
+    /// Chooses the listener and priorities for one tenant's rules.
+    static func allocate(_ t: TenantSpec, _ bp: Blueprint, _ state: TenantState?, _ platform: PlatformSpec, _ allocator: inout Allocator) -> Result<TenantAllocation?, Diagnostic> {
+        let rules = bp.resources.filter { $0.type == AWSResourceTypes.listenerRule }
+        guard !rules.isEmpty else { return .success(nil) }
+        var listenerArn: String?
+        var anyAuto = false
+        for r in rules {
+            if case .literal(.string("auto")) = r.properties["listener"] { anyAuto = true }
+            if case .literal(let v) = r.properties["priority"], Allocation.autoBand(v) != nil { anyAuto = true }
+        }
+        guard anyAuto else { return .success(nil) }
+        if rules.contains(where: { if case .literal(.string("auto")) = $0.properties["listener"] { return true } else { return false } }) {
+            if let existing = rules.lazy.compactMap({ state?.resources[$0.name]?.inputs["listener"]?.stringValue }).first, allocator.allocations[t.id] == nil {
+                allocator.allocations[t.id] = TenantAllocation(listener: existing, rules: Allocation.needs(bp).rules, targetGroups: Allocation.needs(bp).targetGroups)
+            }
+            if platform.listeners.isEmpty {
+                return .failure(.error("`listener: auto` needs a listener pool", detail: "add `listeners: [{arn: ..., dnsName: ...}]` under inputs in \(platform.file)", at: rules.first?.location))
+            }
+            guard let l = allocator.place(tenant: t.id, needs: Allocation.needs(bp)) else {
+                return .failure(.error("pool full"))
+            }
+            listenerArn = l.arn
+        }
+        for r in rules {
+            guard case .literal(let pv) = r.properties["priority"], let band = Allocation.autoBand(pv) else { continue }
+            let listener: String
+            if let listenerArn { listener = listenerArn } else if case .literal(.string(let arn)) = r.properties["listener"] { listener = arn } else { continue }
+            let preferred = state?.resources[r.name]?.inputs["priority"]?.intValue
+            guard allocator.priority(tenant: t.id, resource: r.name, listener: listener, band: band, preferred: preferred) != nil else {
+                return .failure(.error("no free rule priority on listener \(listener) in \(band.map { "band \($0.lowerBound)-\($0.upperBound)" } ?? "1-50000")",
+                                       detail: "widen the band in \(bp.file) or move tenants to another listener", at: r.location))
+            }
+        }
+        return .success(allocator.allocations[t.id])
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import ProviderAPI
+
+/// Where state is kept, from `state:` in platform.yaml.
+public struct StateBackendConfig: Sendable, Hashable {
+    /// `local` or `s3`.
+    public var backend: String
+    public var bucket: String?
+    public var prefix: String?
+    public var region: String?
+    public var location: SourceLocation?
+    public init(backend: String = "local", bucket: String? = nil, prefix: String? = nil, region: String? = nil, location: SourceLocation? = nil) {
+        self.backend = backend
+        self.bucket = bucket
+        self.prefix = prefix
+        self.region = region
+        self.location = location
+    }
+}
+
+/// One listener of the capacity pool (`inputs.listeners` in platform.yaml).
+public struct ListenerSpec: Sendable, Hashable, Codable {
+    public var arn: String
+    public var dnsName: String
+    /// Rules this listener's load balancer may hold (AWS default 100).
+    public var maxRules: Int
+    /// Target groups this load balancer may hold (AWS hard limit 100).
+    public var maxTargetGroups: Int
+    public init(arn: String, dnsName: String, maxRules: Int = 100, maxTargetGroups: Int = 100) {
+        self.arn = arn
+        self.dnsName = dnsName
+        self.maxRules = maxRules
+        self.maxTargetGroups = maxTargetGroups
+    }
+}
+
+/// platform.yaml: shared inputs, provider settings and the state backend.
+public struct PlatformSpec: Sendable {
+    public var name: String
+    /// `provider:` as written, e.g. `{aws: {region: us-east-1, use: mock}}`.
+    public var providers: [String: Value]
+    public var state: StateBackendConfig
+    public var inputs: [String: Value]
+    /// The listener pool, from `inputs.listeners`.
+    public var listeners: [ListenerSpec]
+    public var file: String
+    public var digest: String
+
+    /// The settings of one provider (`provider.aws`), or an empty map.
+    public func providerSettings(_ name: String) -> [String: Value] {
+        providers[name]?.mapValue ?? [:]
+    }
+}
+
+/// A blueprint parameter: `{type, default, enum, pattern, sensitive}`.
+public struct ParameterSpec: Sendable {
+    /// `string`, `int`, `number`, `bool`, `list` or `map`.
+    public enum Kind: String, Sendable, CaseIterable { case string, int, number, bool, list, map }
+    public var name: String
+    public var kind: Kind
+    public var defaultValue: Value?
+    public var allowed: [String]?
+    public var pattern: String?
+    public var regex: PatternMatcher?
+    public var sensitive: Bool
+    public var location: SourceLocation
+}
+
+/// A compiled `pattern:`; compiled once per blueprint, used for every tenant.
+public struct PatternMatcher: @unchecked Sendable {
+    let regex: NSRegularExpression
+    init?(_ pattern: String) {
+        guard let r = try? NSRegularExpression(pattern: pattern) else { return nil }
+        regex = r
+    }
+    /// True when the whole string matches.
+    public func matches(_ s: String) -> Bool {
+        let ns = s as NSString
+        guard let m = regex.firstMatch(in: s, range: NSRange(location: 0, length: ns.length)) else { return false }
+        return m.range.location == 0 && m.range.length == ns.length
+    }
+}
+
+/// `wait: {until: stable, timeout: 10m}` on a resource.
+public struct WaitSpec: Sendable, Hashable, Codable {
+    public var until: String
+    /// Seconds.
+    public var timeout: Double
+}
+
+/// One resource of a blueprint, with its properties still holding references.
+public struct ResourceTemplate: Sendable {
+    public var name: String
+    public var type: String
+    public var properties: [String: ValueTemplate]
+    public var propertyLocations: [String: SourceLocation]
+    /// Resources this one must come after: every resource it references plus `dependsOn`.
+    public var dependencies: [String]
+    public var wait: WaitSpec?
+    /// Deleting it needs an explicit flag.
+    public var protect: Bool
+    public var location: SourceLocation
+}
+
+/// A blueprint: parameters and resources in dependency order.
+public struct Blueprint: Sendable {
+    public var name: String
+    public var parameters: [String: ParameterSpec]
+    public var parameterOrder: [String]
+    /// Resources in a topological order (dependencies first).
+    public var resources: [ResourceTemplate]
+    public var resourceIndex: [String: Int]
+    public var file: String
+    public var digest: String
+}
+
+/// One tenant file, validated against its blueprint.
+public struct TenantSpec: Sendable {
+    public var id: String
+    public var blueprint: String
+    /// Every parameter, defaults filled in, typed; sensitive ones wrapped in `.sensitive`.
+    public var parameters: [String: Value]
+    public var file: String
+    /// SHA-256 of the tenant file.
+    public var digest: String
+    public var location: SourceLocation
+}
+
+/// Everything a run reads from disk: the platform, blueprints and tenants.
+public struct Fleet: Sendable {
+    /// The directory holding platform.yaml.
+    public var root: URL
+    public var platform: PlatformSpec
+    public var blueprints: [String: Blueprint]
+    /// Sorted by id.
+    public var tenants: [TenantSpec]
+    public var tenantIndex: [String: Int]
+
+    /// A tenant by id.
+    public func tenant(_ id: String) -> TenantSpec? { tenantIndex[id].map { tenants[$0] } }
+
+    /// The digest of what a tenant's plan was made from: platform, its blueprint, its file.
+    public func inputDigest(for tenant: TenantSpec) -> String {
+        let bp = blueprints[tenant.blueprint]?.digest ?? ""
+        return Digest.sha256Hex(platform.digest + "\n" + bp + "\n" + tenant.digest)
+    }
+}

@@ -1,0 +1,83 @@
+import ProviderAPI
+
+/// Checks one parameter value against its declaration: type, enum, pattern.
+enum ParameterValues {
+    static func check(_ node: YAMLNode, against spec: ParameterSpec) -> Result<Value, Problem> {
+        let attrType: AttributeType
+        switch spec.kind {
+        case .string: attrType = .string
+        case .int: attrType = .int
+        case .number: attrType = .double
+        case .bool: attrType = .bool
+        case .list: attrType = .list
+        case .map: attrType = .map
+        }
+        if node.isNull { return .failure("a value is required") }
+        let value: Value
+        switch NodeValues.typed(node, as: attrType) {
+        case .success(let v): value = v
+        case .failure(let m): return .failure(m)
+        }
+        if let allowed = spec.allowed {
+            let text = value.interpolationText
+            if !allowed.contains(text) {
+                return .failure("'\(text)' is not one of \(allowed.joined(separator: ", "))\(Suggest.didYouMean(text, in: allowed))")
+            }
+        }
+        if let regex = spec.regex, case .string(let s) = value, !regex.matches(s) {
+            return .failure(spec.sensitive ? "the value does not match pattern \(spec.pattern ?? "")" : "'\(s)' does not match pattern \(spec.pattern ?? "")")
+        }
+        return .success(spec.sensitive ? .sensitive(value) : value)
+    }
+}
+
+/// Reads a tenant file and validates its parameters against the blueprint.
+enum TenantReader {
+    static let fields = ["apiVersion", "kind", "id", "blueprint", "parameters", "description", "labels"]
+    /// Tenant ids become parts of names, tags and file names.
+    static let idPattern = PatternMatcher("^[a-z0-9][a-z0-9-]{0,62}$")!
+
+    static func read(_ root: YAMLNode, file: String, digest: String, blueprints: [String: Blueprint], blueprintErrors: Set<String>) -> (TenantSpec?, Diagnostics) {
+        var r = DocumentReader(file: file, root: root)
+        guard r.checkHeader(kind: "Tenant", allowed: fields) else { return (nil, r.diagnostics) }
+        guard let id = r.requiredString("id", what: "the tenant id, lowercase letters, digits and dashes"),
+              let bpName = r.requiredString("blueprint", what: "the blueprint this tenant is made from")
+        else { return (nil, r.diagnostics) }
+        if !idPattern.matches(id) {
+            r.diagnostics.append(.error("invalid tenant id '\(id)'", detail: "use lowercase letters, digits and dashes (at most 63), starting with a letter or digit", at: root["id"]?.location))
+        }
+        guard let bp = blueprints[bpName] else {
+            if !blueprintErrors.contains(bpName) {
+                r.diagnostics.append(.error("unknown blueprint '\(bpName)'\(Suggest.didYouMean(bpName, in: blueprints.keys))",
+                                            detail: "known blueprints: \(blueprints.keys.sorted().joined(separator: ", ")); add blueprints/\(bpName).yaml or fix the name", at: root["blueprint"]?.location))
+            }
+            return (nil, r.diagnostics)
+        }
+        var values: [String: Value] = [:]
+        let given = root["parameters"]
+        if let given, !given.isNull, given.mapping == nil {
+            r.diagnostics.append(.error("'parameters' must be a mapping", detail: "write `parameters: {name: value}`", at: given.location))
+        }
+        for (k, v) in given?.mapping ?? [] {
+            guard let name = k.scalar else { continue }
+            guard let spec = bp.parameters[name] else {
+                r.diagnostics.append(.error("unknown parameter '\(name)'\(Suggest.didYouMean(name, in: bp.parameterOrder))",
+                                            detail: "blueprint '\(bpName)' takes: \(bp.parameterOrder.joined(separator: ", "))", at: k.location))
+                continue
+            }
+            switch ParameterValues.check(v, against: spec) {
+            case .success(let value): values[name] = value
+            case .failure(let msg):
+                r.diagnostics.append(.error("parameter '\(name)': \(msg)", detail: "declared in \(bp.file):\(spec.location.line)", at: v.location))
+            }
+        }
+        for name in bp.parameterOrder where values[name] == nil {
+            let spec = bp.parameters[name]!
+            if let d = spec.defaultValue { values[name] = d } else if given?[name] == nil {
+                r.diagnostics.append(.error("missing required parameter '\(name)'", detail: "add `\(name):` under parameters (blueprint '\(bpName)' gives it no default)", at: given?.location ?? root.location))
+            }
+        }
+        if r.diagnostics.hasErrors { return (nil, r.diagnostics) }
+        return (TenantSpec(id: id, blueprint: bpName, parameters: values, file: file, digest: digest, location: root["id"]?.location ?? root.location), r.diagnostics)
+    }
+}

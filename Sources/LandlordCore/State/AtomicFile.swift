@@ -1,0 +1,95 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Crash-safe file writes: temp file, fsync, rename, directory fsync. A reader sees the old
+/// bytes or the new ones, never a torn mix.
+public enum AtomicFile {
+    /// Writes `bytes` to `path` atomically. `durable: false` skips the fsyncs (tests, mock).
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        let tmp = dir + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StateError.io("cannot write \(tmp): \(String(cString: strerror(errno))). Check permissions and free space.") }
+        var ok = true
+        bytes.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                if n <= 0 { ok = false; return }
+                off += n
+            }
+        }
+        if ok && durable { ok = fsync(fd) == 0 }
+        close(fd)
+        guard ok else {
+            unlink(tmp)
+            throw StateError.io("cannot write \(path): \(String(cString: strerror(errno))). Check free space; the previous version is intact.")
+        }
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw StateError.io("cannot replace \(path): \(String(cString: strerror(errno)))")
+        }
+        if durable {
+            let dfd = open(dir, O_RDONLY | O_DIRECTORY)
+            if dfd >= 0 { fsync(dfd); close(dfd) }
+        }
+    }
+
+    /// The file's bytes, or nil when it does not exist.
+    public static func read(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        var off = 0
+        while off < out.count {
+            let total = out.count
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + off, total - off) }
+            if n <= 0 { break }
+            off += n
+        }
+        if off < out.count { out.removeLast(out.count - off) }
+        return out
+    }
+
+    /// Creates a directory and its parents.
+    public static func makeDirectory(_ path: String) throws {
+        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+            throw StateError.io("cannot create directory \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// An exclusive advisory lock (`flock`) on a file, held for a short critical section.
+public final class FileLock: @unchecked Sendable {
+    private let fd: Int32
+
+    /// Blocks until the lock on `path` is held.
+    public init(path: String) throws {
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StateError.io("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        while flock(fd, LOCK_EX) != 0 {
+            if errno != EINTR {
+                close(fd)
+                throw StateError.io("cannot lock \(path): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    /// Releases the lock.
+    public func unlock() {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+
+    /// Runs `body` holding the lock on `path`.
+    public static func withLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        let l = try FileLock(path: path)
+        defer { l.unlock() }
+        return try body()
+    }
+}

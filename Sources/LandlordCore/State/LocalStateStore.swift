@@ -1,0 +1,177 @@
+import Foundation
+import ProviderAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// State on the local disk, under `.landlord/` beside platform.yaml:
+///
+///     .landlord/state/platform.json          platform allocations
+///     .landlord/state/tenants/ID.json        one document per tenant (+ ID.json.backup)
+///     .landlord/locks/ID.lock                tenant lock: holder and lease expiry
+///
+/// Writes are atomic (temp, fsync, rename, directory fsync). Before the first write of a run,
+/// the previous document is kept as `ID.json.backup`, the last good copy.
+public final class LocalStateStore: StateStore, @unchecked Sendable {
+    public let root: String
+    let tenantsDir: String
+    let locksDir: String
+    let platformPath: String
+    /// fsync on every write (off only in benchmarks that measure the engine, not the disk).
+    let durable: Bool
+    private let backedUp = NSLock()
+    private var backups = Set<String>()
+
+    /// State under `directory` (normally FLEET/.landlord).
+    public init(directory: String, durable: Bool = true) {
+        root = directory
+        tenantsDir = directory + "/state/tenants"
+        locksDir = directory + "/locks"
+        platformPath = directory + "/state/platform.json"
+        self.durable = durable
+    }
+
+    public var location: String { root + "/state" }
+
+    func tenantPath(_ id: String) -> String { tenantsDir + "/" + id + ".json" }
+
+    public func listTenants() async throws -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: tenantsDir) else { return [] }
+        return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    public func loadTenant(_ id: String) async throws -> TenantState? { try loadTenantSync(id) }
+
+    func loadTenantSync(_ id: String) throws -> TenantState? {
+        let path = tenantPath(id)
+        guard let bytes = AtomicFile.read(path) else { return nil }
+        do {
+            return try TenantState.decode(bytes)
+        } catch {
+            let backup = path + ".backup"
+            throw StateError.damaged(file: path, backup: FileManager.default.fileExists(atPath: backup) ? backup : nil, message: error.text)
+        }
+    }
+
+    public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
+        let results = ParallelMap.map(ids) { id -> Result<TenantState?, StateError> in
+            do { return .success(try self.loadTenantSync(id)) } catch let e as StateError { return .failure(e) } catch { return .failure(.io("\(error)")) }
+        }
+        var out: [String: TenantState] = [:]
+        out.reserveCapacity(ids.count)
+        for (id, r) in zip(ids, results) {
+            switch r {
+            case .success(let s): if let s { out[id] = s }
+            case .failure(let e): throw e
+            }
+        }
+        return out
+    }
+
+    public func saveTenant(_ state: TenantState) async throws {
+        try AtomicFile.makeDirectory(tenantsDir)
+        let path = tenantPath(state.tenant)
+        let first = backedUp.withLock { backups.insert(state.tenant).inserted }
+        if first, let previous = AtomicFile.read(path), (try? TenantState.decode(previous)) != nil {
+            try AtomicFile.write(previous, to: path + ".backup", durable: durable)
+        }
+        try AtomicFile.write(state.encoded(), to: path, durable: durable)
+    }
+
+    public func loadPlatform() async throws -> PlatformState { try loadPlatformSync() }
+
+    func loadPlatformSync() throws -> PlatformState {
+        guard let bytes = AtomicFile.read(platformPath) else { return PlatformState() }
+        do { return try PlatformState.decode(bytes) } catch {
+            let backup = platformPath + ".backup"
+            throw StateError.damaged(file: platformPath, backup: FileManager.default.fileExists(atPath: backup) ? backup : nil, message: error.text)
+        }
+    }
+
+    public func updatePlatform<T: Sendable>(_ body: @Sendable (inout PlatformState) throws -> T) async throws -> T {
+        try AtomicFile.makeDirectory(locksDir)
+        try AtomicFile.makeDirectory(root + "/state")
+        return try FileLock.withLock(locksDir + "/platform.lock") {
+            var state = try loadPlatformSync()
+            let before = state
+            let result = try body(&state)
+            if state != before {
+                if let previous = AtomicFile.read(platformPath) { try AtomicFile.write(previous, to: platformPath + ".backup", durable: durable) }
+                state.serial += 1
+                try AtomicFile.write(state.encoded(), to: platformPath, durable: durable)
+            }
+            return result
+        }
+    }
+
+    // MARK: Locks
+
+    func lockPath(_ tenant: String) -> String { locksDir + "/" + tenant + ".lock" }
+
+    public func acquireLock(tenant: String, holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async throws -> [Diagnostic] {
+        try AtomicFile.makeDirectory(locksDir)
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let outcome: Result<[Diagnostic], StateError> = try FileLock.withLock(locksDir + "/.guard") {
+                let path = lockPath(tenant)
+                let mine = LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease))
+                if let bytes = AtomicFile.read(path) {
+                    if let info = LockInfo(json: bytes) {
+                        if info.holder.id == holder.id { return .success([]) }
+                        var why: String?
+                        if info.expiresAt < Date() {
+                            why = "its lease expired at \(StateDates.string(info.expiresAt))"
+                        } else if info.holder.host == holder.host, info.holder.pid > 0, kill(info.holder.pid, 0) != 0, errno == ESRCH {
+                            why = "process \(info.holder.pid) on this host is no longer running"
+                        }
+                        guard let why else { return .failure(.locked(tenant: tenant, info)) }
+                        try AtomicFile.write(JSON.serialize(mine.json), to: path, durable: durable)
+                        return .success([.warning("took over the lock of tenant '\(tenant)' held by \(info.holder.summary): \(why)",
+                                                  detail: "that run did not finish; this apply resolves whatever it left pending")])
+                    }
+                    // An unreadable lock file (a crash while writing it): take it over.
+                }
+                try AtomicFile.write(JSON.serialize(mine.json), to: path, durable: durable)
+                return .success([])
+            }
+            switch outcome {
+            case .success(let warnings): return warnings
+            case .failure(let e):
+                if Date() >= deadline { throw e }
+                try? await Task.sleep(nanoseconds: 250_000_000)
+            }
+        }
+    }
+
+    public func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws {
+        try FileLock.withLock(locksDir + "/.guard") {
+            let path = lockPath(tenant)
+            guard let bytes = AtomicFile.read(path), let info = LockInfo(json: bytes), info.holder.id == holder.id else {
+                throw StateError.conflict("the lock of tenant '\(tenant)' was taken by another run")
+            }
+            try AtomicFile.write(JSON.serialize(LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease)).json), to: path, durable: false)
+        }
+    }
+
+    public func releaseLock(tenant: String, holder: LockHolder) async throws {
+        try FileLock.withLock(locksDir + "/.guard") {
+            let path = lockPath(tenant)
+            if let bytes = AtomicFile.read(path), let info = LockInfo(json: bytes), info.holder.id != holder.id { return }
+            unlink(path)
+        }
+    }
+
+    public func lockInfo(tenant: String) async throws -> LockInfo? {
+        AtomicFile.read(lockPath(tenant)).flatMap { LockInfo(json: $0) }
+    }
+
+    public func breakLock(tenant: String) async throws {
+        try AtomicFile.makeDirectory(locksDir)
+        try FileLock.withLock(locksDir + "/.guard") { _ = unlink(lockPath(tenant)) }
+    }
+}
+
+extension Error {
+    /// The error's own words, for messages.
+    var text: String { (self as? CustomStringConvertible)?.description ?? "\(self)" }
+}

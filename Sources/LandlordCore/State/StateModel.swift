@@ -1,0 +1,218 @@
+import Foundation
+import ProviderAPI
+
+/// Where a tenant is in its life.
+public enum TenantStatus: String, Sendable, Hashable, CaseIterable {
+    case provisioning, active, failed, destroying, destroyed
+}
+
+/// One resource as recorded: its id, the inputs it was applied with, and what the provider
+/// computed (ARNs, ids).
+public struct ResourceState: Sendable, Hashable {
+    public var type: String
+    public var id: String
+    public var inputs: [String: Value]
+    public var outputs: [String: Value]
+    /// Names of the resources of the same tenant this one depends on.
+    public var dependencies: [String]
+    public var protect: Bool
+
+    public init(type: String, id: String, inputs: [String: Value], outputs: [String: Value], dependencies: [String], protect: Bool = false) {
+        self.type = type
+        self.id = id
+        self.inputs = inputs
+        self.outputs = outputs
+        self.dependencies = dependencies
+        self.protect = protect
+    }
+
+    /// Inputs and outputs together, as references see them.
+    public var attributes: [String: Value] { inputs.merging(outputs) { a, _ in a } }
+
+    /// The resource as a provider object.
+    public var object: ResourceObject { ResourceObject(type: type, id: id, attributes: attributes) }
+}
+
+/// A create that was started but whose result was not recorded yet. On the next run it is
+/// resolved by asking the provider for a resource carrying the address's tags.
+public struct PendingIntent: Sendable, Hashable {
+    public var type: String
+    public var clientToken: String
+    public var startedAt: Date
+    public var inputs: [String: Value]
+}
+
+/// One tenant's state document: versioned, with lineage (which history this is) and serial
+/// (how many writes it has had).
+public struct TenantState: Sendable, Hashable {
+    public static let formatVersion = 1
+    public var lineage: String
+    public var serial: Int
+    public var tenant: String
+    public var blueprint: String
+    public var status: TenantStatus
+    public var resources: [String: ResourceState]
+    public var pending: [String: PendingIntent]
+    public var updatedAt: Date
+
+    public init(tenant: String, blueprint: String) {
+        lineage = UUID().uuidString.lowercased()
+        serial = 0
+        self.tenant = tenant
+        self.blueprint = blueprint
+        status = .provisioning
+        resources = [:]
+        pending = [:]
+        updatedAt = Date()
+    }
+}
+
+/// Where one tenant sits in the shared capacity pool.
+public struct TenantAllocation: Sendable, Hashable {
+    /// The listener ARN its rules are on.
+    public var listener: String
+    /// Rule priorities by resource name.
+    public var priorities: [String: Int]
+    /// Rules and target groups it holds on that listener's load balancer.
+    public var rules: Int
+    public var targetGroups: Int
+
+    public init(listener: String, priorities: [String: Int] = [:], rules: Int = 0, targetGroups: Int = 0) {
+        self.listener = listener
+        self.priorities = priorities
+        self.rules = rules
+        self.targetGroups = targetGroups
+    }
+}
+
+/// The platform document: shared allocations (listener placement, rule priorities).
+public struct PlatformState: Sendable, Hashable {
+    public static let formatVersion = 1
+    public var lineage: String
+    public var serial: Int
+    public var allocations: [String: TenantAllocation]
+
+    public init() {
+        lineage = UUID().uuidString.lowercased()
+        serial = 0
+        allocations = [:]
+    }
+}
+
+// MARK: - JSON form
+
+/// A state document that does not parse or has the wrong shape.
+public struct StateFormatError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+nonisolated(unsafe) private let iso: ISO8601DateFormatter = {
+    let f = ISO8601DateFormatter()
+    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return f
+}()
+
+/// Dates as ISO 8601 text in state files.
+enum StateDates {
+    static let lock = NSLock()
+    static func string(_ d: Date) -> String { lock.withLock { iso.string(from: d) } }
+    static func date(_ s: String?) -> Date { s.flatMap { s in lock.withLock { iso.date(from: s) } } ?? Date(timeIntervalSince1970: 0) }
+}
+
+extension ResourceState {
+    var json: Value {
+        var m: [String: Value] = [
+            "type": .string(type), "id": .string(id), "inputs": .map(inputs), "outputs": .map(outputs),
+            "dependencies": .list(dependencies.map { .string($0) }),
+        ]
+        if protect { m["protect"] = .bool(true) }
+        return .map(m)
+    }
+
+    init(json v: Value) throws(StateFormatError) {
+        guard let m = v.mapValue, let type = m["type"]?.stringValue, let id = m["id"]?.stringValue else {
+            throw StateFormatError(message: "a resource entry lacks type or id")
+        }
+        self.init(
+            type: type, id: id,
+            inputs: (m["inputs"].map(JSON.untag)?.mapValue) ?? [:],
+            outputs: (m["outputs"].map(JSON.untag)?.mapValue) ?? [:],
+            dependencies: m["dependencies"]?.listValue?.compactMap(\.stringValue) ?? [],
+            protect: m["protect"]?.boolValue ?? false)
+    }
+}
+
+extension TenantState {
+    /// The document as JSON bytes (sorted keys, indented for people who read state).
+    public func encoded() -> [UInt8] {
+        var pend: [String: Value] = [:]
+        for (k, p) in pending {
+            pend[k] = .map(["type": .string(p.type), "clientToken": .string(p.clientToken), "startedAt": .string(StateDates.string(p.startedAt)), "inputs": .map(p.inputs)])
+        }
+        let doc: Value = .map([
+            "format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial),
+            "tenant": .string(tenant), "blueprint": .string(blueprint), "status": .string(status.rawValue),
+            "updated_at": .string(StateDates.string(updatedAt)),
+            "resources": .map(resources.mapValues(\.json)), "pending": .map(pend),
+        ])
+        return JSON.serialize(doc, sortedKeys: true, pretty: true)
+    }
+
+    /// Reads a document written by `encoded()`.
+    public static func decode(_ bytes: [UInt8]) throws(StateFormatError) -> TenantState {
+        let v: Value
+        do { v = try JSON.parse(bytes) } catch { throw StateFormatError(message: "not valid JSON (\(error))") }
+        guard let m = v.mapValue, let tenant = m["tenant"]?.stringValue, let lineage = m["lineage"]?.stringValue,
+              let serial = m["serial"]?.intValue
+        else { throw StateFormatError(message: "not a Landlord tenant state document (missing tenant, lineage or serial)") }
+        let version = m["format_version"]?.intValue ?? 0
+        guard version == formatVersion else {
+            throw StateFormatError(message: "state format version \(version) is not supported (this landlord reads \(formatVersion))")
+        }
+        var s = TenantState(tenant: tenant, blueprint: m["blueprint"]?.stringValue ?? "")
+        s.lineage = lineage
+        s.serial = serial
+        s.status = m["status"]?.stringValue.flatMap(TenantStatus.init(rawValue:)) ?? .active
+        s.updatedAt = StateDates.date(m["updated_at"]?.stringValue)
+        for (k, r) in m["resources"]?.mapValue ?? [:] { s.resources[k] = try ResourceState(json: r) }
+        for (k, p) in m["pending"]?.mapValue ?? [:] {
+            guard let pm = p.mapValue else { continue }
+            s.pending[k] = PendingIntent(
+                type: pm["type"]?.stringValue ?? "", clientToken: pm["clientToken"]?.stringValue ?? "",
+                startedAt: StateDates.date(pm["startedAt"]?.stringValue), inputs: pm["inputs"]?.mapValue ?? [:])
+        }
+        return s
+    }
+}
+
+extension PlatformState {
+    /// The document as JSON bytes.
+    public func encoded() -> [UInt8] {
+        let allocs: [String: Value] = allocations.mapValues { a in
+            .map(["listener": .string(a.listener), "priorities": .map(a.priorities.mapValues { .int($0) }),
+                  "rules": .int(a.rules), "targetGroups": .int(a.targetGroups)])
+        }
+        let doc: Value = .map(["format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial), "allocations": .map(allocs)])
+        return JSON.serialize(doc, sortedKeys: true, pretty: true)
+    }
+
+    /// Reads a document written by `encoded()`.
+    public static func decode(_ bytes: [UInt8]) throws(StateFormatError) -> PlatformState {
+        let v: Value
+        do { v = try JSON.parse(bytes) } catch { throw StateFormatError(message: "not valid JSON (\(error))") }
+        guard let m = v.mapValue, let lineage = m["lineage"]?.stringValue, let serial = m["serial"]?.intValue else {
+            throw StateFormatError(message: "not a Landlord platform state document (missing lineage or serial)")
+        }
+        var s = PlatformState()
+        s.lineage = lineage
+        s.serial = serial
+        for (tenant, a) in m["allocations"]?.mapValue ?? [:] {
+            guard let am = a.mapValue, let listener = am["listener"]?.stringValue else { continue }
+            s.allocations[tenant] = TenantAllocation(
+                listener: listener, priorities: (am["priorities"]?.mapValue ?? [:]).compactMapValues(\.intValue),
+                rules: am["rules"]?.intValue ?? 0, targetGroups: am["targetGroups"]?.intValue ?? 0)
+        }
+        return s
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import ProviderAPI
+
+/// Who holds (or asks for) a tenant lock.
+public struct LockHolder: Sendable, Hashable {
+    /// Unique per process run.
+    public var id: String
+    public var host: String
+    public var pid: Int32
+    public var startedAt: Date
+    /// `apply`, `destroy`, ...
+    public var operation: String
+
+    public init(operation: String) {
+        id = UUID().uuidString.lowercased()
+        host = ProcessInfo.processInfo.hostName
+        pid = ProcessInfo.processInfo.processIdentifier
+        startedAt = Date()
+        self.operation = operation
+    }
+
+    public init(id: String, host: String, pid: Int32, startedAt: Date, operation: String) {
+        self.id = id
+        self.host = host
+        self.pid = pid
+        self.startedAt = startedAt
+        self.operation = operation
+    }
+
+    /// `apply by ci-runner-3 (pid 4242) since 2026-11-22T18:00:00Z`.
+    public var summary: String { "\(operation) by \(host) (pid \(pid)) since \(StateDates.string(startedAt))" }
+}
+
+/// A lock as recorded: its holder and when its lease ends.
+public struct LockInfo: Sendable, Hashable {
+    public var holder: LockHolder
+    public var expiresAt: Date
+
+    var json: Value {
+        .map([
+            "holder": .map(["id": .string(holder.id), "host": .string(holder.host), "pid": .int(Int(holder.pid)),
+                            "startedAt": .string(StateDates.string(holder.startedAt)), "operation": .string(holder.operation)]),
+            "expiresAt": .string(StateDates.string(expiresAt)),
+        ])
+    }
+
+    init(holder: LockHolder, expiresAt: Date) {
+        self.holder = holder
+        self.expiresAt = expiresAt
+    }
+
+    init?(json bytes: [UInt8]) {
+        guard let v = try? JSON.parse(bytes), let m = v.mapValue, let h = m["holder"]?.mapValue, let id = h["id"]?.stringValue else { return nil }
+        holder = LockHolder(id: id, host: h["host"]?.stringValue ?? "?", pid: Int32(h["pid"]?.intValue ?? 0),
+                            startedAt: StateDates.date(h["startedAt"]?.stringValue), operation: h["operation"]?.stringValue ?? "?")
+        expiresAt = StateDates.date(m["expiresAt"]?.stringValue)
+    }
+}
+
+/// Why a state operation failed; each says what to do next.
+public enum StateError: Error, Sendable, CustomStringConvertible {
+    /// Another holder has the tenant's lock and its lease is live.
+    case locked(tenant: String, LockInfo)
+    /// A state document does not parse.
+    case damaged(file: String, backup: String?, message: String)
+    /// A write lost a compare-and-swap race more times than it retries.
+    case conflict(String)
+    /// The backend could not be read or written.
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .locked(let t, let info):
+            return "tenant '\(t)' is locked: \(info.holder.summary), lease until \(StateDates.string(info.expiresAt)). "
+                + "Wait for it to finish, retry with --lock-timeout, or if that run is dead: landlord unlock --tenant \(t) --force"
+        case .damaged(let file, let backup, let message):
+            var s = "state file \(file) is damaged: \(message). Nothing was changed."
+            if let backup { s += " The last good copy is \(backup): inspect both and restore it with `cp \(backup) \(file)` if it is right." } else {
+                s += " No backup exists; restore it from version control or your backups."
+            }
+            return s
+        case .conflict(let m): return "state changed under this run: \(m). Plan again."
+        case .io(let m): return m
+        }
+    }
+}
+
+/// Where state lives. One document per tenant plus one for the platform; tenant locks with
+/// leases; platform allocations changed under a short lock or compare-and-swap.
+public protocol StateStore: Sendable {
+    /// Where, for messages (`.landlord/state`, `s3://bucket/prefix`).
+    var location: String { get }
+    /// Tenants with a state document.
+    func listTenants() async throws -> [String]
+    /// One tenant's document, or nil when it has none.
+    func loadTenant(_ id: String) async throws -> TenantState?
+    /// Many tenants' documents (read in parallel where the backend can).
+    func loadTenants(_ ids: [String]) async throws -> [String: TenantState]
+    /// Writes a tenant's document atomically (serial already advanced by the caller).
+    func saveTenant(_ state: TenantState) async throws
+    /// The platform document (a fresh one when none exists).
+    func loadPlatform() async throws -> PlatformState
+    /// Reads, changes and writes the platform document without losing a concurrent change.
+    func updatePlatform<T: Sendable>(_ body: @Sendable (inout PlatformState) throws -> T) async throws -> T
+    /// Takes a tenant's lock, waiting up to `timeout` seconds. Returns warnings (a dead holder's
+    /// lock taken over).
+    func acquireLock(tenant: String, holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async throws -> [Diagnostic]
+    /// Extends a held lease.
+    func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws
+    /// Releases a held lock.
+    func releaseLock(tenant: String, holder: LockHolder) async throws
+    /// The lock on a tenant, if any.
+    func lockInfo(tenant: String) async throws -> LockInfo?
+    /// Removes a lock whoever holds it.
+    func breakLock(tenant: String) async throws
+}
+
+extension StateStore {
+    public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
+        var out: [String: TenantState] = [:]
+        for id in ids { if let s = try await loadTenant(id) { out[id] = s } }
+        return out
+    }
+}

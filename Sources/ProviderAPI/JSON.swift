@@ -1,0 +1,290 @@
+/// A small, fast JSON reader and writer over `Value`, shared by state files, plan files, the
+/// mock cloud and AWS's JSON protocols. Integers stay `.int`; numbers with a fraction or
+/// exponent are `.double`. Writing can sort keys so output is deterministic.
+public enum JSON {
+    /// A parse failure with the byte offset where it happened.
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var offset: Int
+        public var description: String { "\(message) at byte \(offset)" }
+    }
+
+    /// Parses a JSON document.
+    public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> Value {
+        let array = Array(bytes)
+        return try array.withUnsafeBufferPointer { buf throws(ParseError) -> Value in
+            var p = Parser(buf: buf)
+            p.skipSpace()
+            let v = try p.value(depth: 0)
+            p.skipSpace()
+            if p.i != buf.count { throw ParseError(message: "unexpected trailing characters", offset: p.i) }
+            return v
+        }
+    }
+
+    /// Parses a JSON document from a string.
+    public static func parse(_ text: String) throws(ParseError) -> Value { try parse(Array(text.utf8)) }
+
+    /// Serialises a value. `unknown`, `deferred` and `sensitive` are written with their tagged
+    /// forms (`{"$unknown":true}`, `{"$deferred":[...]}`, `{"$sensitive":...}`).
+    public static func serialize(_ value: Value, sortedKeys: Bool = true, pretty: Bool = false) -> [UInt8] {
+        var w = Writer(sorted: sortedKeys, pretty: pretty)
+        w.reserve(256)
+        w.write(value, indent: 0)
+        if pretty { w.out.append(0x0A) }
+        return w.out
+    }
+
+    /// Serialises to a String.
+    public static func string(_ value: Value, sortedKeys: Bool = true, pretty: Bool = false) -> String {
+        String(decoding: serialize(value, sortedKeys: sortedKeys, pretty: pretty), as: UTF8.self)
+    }
+
+    /// Turns parsed JSON back into planning values (the inverse of the tagged forms).
+    public static func untag(_ v: Value) -> Value {
+        switch v {
+        case .map(let m):
+            if m.count == 1 {
+                if m["$unknown"] != nil { return .unknown }
+                if let s = m["$sensitive"] { return .sensitive(untag(s)) }
+                if let d = m["$deferred"]?.listValue {
+                    return .deferred(d.map { part in
+                        if case .string(let s) = part { return .literal(s) }
+                        let r = part.mapValue ?? [:]
+                        return .reference(resource: r["resource"]?.stringValue ?? "", path: r["path"]?.listValue?.compactMap(\.stringValue) ?? [])
+                    })
+                }
+            }
+            return .map(m.mapValues(untag))
+        case .list(let l): return .list(l.map(untag))
+        default: return v
+        }
+    }
+
+    struct Parser {
+        let buf: UnsafeBufferPointer<UInt8>
+        var i = 0
+        init(buf: UnsafeBufferPointer<UInt8>) { self.buf = buf }
+
+        mutating func skipSpace() {
+            while i < buf.count, buf[i] == 0x20 || buf[i] == 0x0A || buf[i] == 0x0D || buf[i] == 0x09 { i += 1 }
+        }
+
+        func fail(_ m: String) -> ParseError { ParseError(message: m, offset: i) }
+
+        mutating func value(depth: Int) throws(ParseError) -> Value {
+            guard depth < 512 else { throw fail("nesting too deep") }
+            guard i < buf.count else { throw fail("unexpected end of input") }
+            switch buf[i] {
+            case UInt8(ascii: "{"):
+                i += 1
+                var m: [String: Value] = [:]
+                skipSpace()
+                if i < buf.count, buf[i] == UInt8(ascii: "}") { i += 1; return .map(m) }
+                while true {
+                    skipSpace()
+                    guard i < buf.count, buf[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
+                    let k = try string()
+                    skipSpace()
+                    guard i < buf.count, buf[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
+                    i += 1
+                    skipSpace()
+                    m[k] = try value(depth: depth + 1)
+                    skipSpace()
+                    guard i < buf.count else { throw fail("unexpected end of input") }
+                    if buf[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if buf[i] == UInt8(ascii: "}") { i += 1; return .map(m) }
+                    throw fail("expected ',' or '}'")
+                }
+            case UInt8(ascii: "["):
+                i += 1
+                var l: [Value] = []
+                skipSpace()
+                if i < buf.count, buf[i] == UInt8(ascii: "]") { i += 1; return .list(l) }
+                while true {
+                    skipSpace()
+                    l.append(try value(depth: depth + 1))
+                    skipSpace()
+                    guard i < buf.count else { throw fail("unexpected end of input") }
+                    if buf[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if buf[i] == UInt8(ascii: "]") { i += 1; return .list(l) }
+                    throw fail("expected ',' or ']'")
+                }
+            case UInt8(ascii: "\""): return .string(try string())
+            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
+            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
+            case UInt8(ascii: "n"): try literal("null"); return .null
+            default: return try number()
+            }
+        }
+
+        mutating func literal(_ word: StaticString) throws(ParseError) {
+            let n = word.utf8CodeUnitCount
+            guard i + n <= buf.count else { throw fail("unexpected end of input") }
+            for k in 0..<n where buf[i + k] != word.utf8Start[k] { throw fail("invalid literal") }
+            i += n
+        }
+
+        mutating func number() throws(ParseError) -> Value {
+            let start = i
+            var isDouble = false
+            if i < buf.count, buf[i] == UInt8(ascii: "-") { i += 1 }
+            while i < buf.count {
+                let c = buf[i]
+                if c >= 0x30 && c <= 0x39 { i += 1; continue }
+                if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
+                    isDouble = true; i += 1; continue
+                }
+                break
+            }
+            guard i > start else { throw fail("unexpected character") }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
+            if !isDouble, let n = Int(text) { return .int(n) }
+            guard let d = Double(text) else { throw fail("invalid number") }
+            return .double(d)
+        }
+
+        mutating func string() throws(ParseError) -> String {
+            i += 1
+            let start = i
+            // Fast path: no escapes.
+            while i < buf.count {
+                let c = buf[i]
+                if c == UInt8(ascii: "\"") {
+                    let s = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
+                    i += 1
+                    return s
+                }
+                if c == UInt8(ascii: "\\") { break }
+                i += 1
+            }
+            var bytes = Array(buf[start..<i])
+            while i < buf.count {
+                let c = buf[i]
+                if c == UInt8(ascii: "\"") { i += 1; return String(decoding: bytes, as: UTF8.self) }
+                if c == UInt8(ascii: "\\") {
+                    i += 1
+                    guard i < buf.count else { break }
+                    let e = buf[i]
+                    i += 1
+                    switch e {
+                    case UInt8(ascii: "n"): bytes.append(0x0A)
+                    case UInt8(ascii: "t"): bytes.append(0x09)
+                    case UInt8(ascii: "r"): bytes.append(0x0D)
+                    case UInt8(ascii: "b"): bytes.append(0x08)
+                    case UInt8(ascii: "f"): bytes.append(0x0C)
+                    case UInt8(ascii: "u"):
+                        var scalar = try hex4()
+                        if scalar >= 0xD800 && scalar < 0xDC00, i + 6 <= buf.count, buf[i] == UInt8(ascii: "\\"), buf[i + 1] == UInt8(ascii: "u") {
+                            i += 2
+                            let low = try hex4()
+                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                        }
+                        bytes.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8))
+                    default: bytes.append(e)
+                    }
+                    continue
+                }
+                bytes.append(c)
+                i += 1
+            }
+            throw fail("unterminated string")
+        }
+
+        mutating func hex4() throws(ParseError) -> UInt32 {
+            guard i + 4 <= buf.count else { throw fail("bad \\u escape") }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let c = buf[i]
+                i += 1
+                v <<= 4
+                switch c {
+                case 0x30...0x39: v |= UInt32(c - 0x30)
+                case 0x61...0x66: v |= UInt32(c - 0x61 + 10)
+                case 0x41...0x46: v |= UInt32(c - 0x41 + 10)
+                default: throw fail("bad \\u escape")
+                }
+            }
+            return v
+        }
+    }
+
+    struct Writer {
+        var out: [UInt8] = []
+        let sorted: Bool
+        let pretty: Bool
+
+        mutating func reserve(_ n: Int) { out.reserveCapacity(n) }
+
+        mutating func newline(_ indent: Int) {
+            guard pretty else { return }
+            out.append(0x0A)
+            for _ in 0..<indent { out.append(0x20); out.append(0x20) }
+        }
+
+        mutating func write(_ v: Value, indent: Int) {
+            switch v {
+            case .null: out.append(contentsOf: "null".utf8)
+            case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+            case .int(let n): out.append(contentsOf: String(n).utf8)
+            case .double(let d):
+                if d.isFinite { out.append(contentsOf: (d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) + ".0" : String(d)).utf8) } else { out.append(contentsOf: "null".utf8) }
+            case .string(let s): writeString(s)
+            case .list(let items):
+                if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+                out.append(UInt8(ascii: "["))
+                for (k, item) in items.enumerated() {
+                    if k > 0 { out.append(UInt8(ascii: ",")) }
+                    newline(indent + 1)
+                    write(item, indent: indent + 1)
+                }
+                newline(indent)
+                out.append(UInt8(ascii: "]"))
+            case .map(let m):
+                if m.isEmpty { out.append(contentsOf: "{}".utf8); return }
+                out.append(UInt8(ascii: "{"))
+                let keys = sorted ? m.keys.sorted() : Array(m.keys)
+                for (k, key) in keys.enumerated() {
+                    if k > 0 { out.append(UInt8(ascii: ",")) }
+                    newline(indent + 1)
+                    writeString(key)
+                    out.append(UInt8(ascii: ":"))
+                    if pretty { out.append(0x20) }
+                    write(m[key]!, indent: indent + 1)
+                }
+                newline(indent)
+                out.append(UInt8(ascii: "}"))
+            case .unknown: write(.map(["$unknown": .bool(true)]), indent: indent)
+            case .sensitive(let inner): write(.map(["$sensitive": inner]), indent: indent)
+            case .deferred(let parts):
+                let encoded: [Value] = parts.map {
+                    switch $0 {
+                    case .literal(let s): return .string(s)
+                    case .reference(let r, let p): return .map(["resource": .string(r), "path": .list(p.map { .string($0) })])
+                    }
+                }
+                write(.map(["$deferred": .list(encoded)]), indent: indent)
+            }
+        }
+
+        mutating func writeString(_ s: String) {
+            out.append(UInt8(ascii: "\""))
+            for c in s.utf8 {
+                switch c {
+                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
+                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
+                case 0x0A: out.append(contentsOf: "\\n".utf8)
+                case 0x0D: out.append(contentsOf: "\\r".utf8)
+                case 0x09: out.append(contentsOf: "\\t".utf8)
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out.append(contentsOf: "\\u00".utf8)
+                    out.append(hex[Int(c >> 4)])
+                    out.append(hex[Int(c & 0xF)])
+                default: out.append(c)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+    }
+}

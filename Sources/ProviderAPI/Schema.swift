@@ -1,0 +1,73 @@
+/// The type an attribute holds; scalars in specs are read as this type.
+public enum AttributeType: String, Sendable, Hashable, Codable {
+    case string, int, bool, double, list, map, any
+}
+
+/// What a provider says about one attribute of a resource type.
+public struct AttributeSchema: Sendable, Hashable {
+    public var type: AttributeType
+    /// The spec must set it.
+    public var required: Bool
+    /// Set by the provider during apply (an id, an ARN); the spec may not set it unless `optional`.
+    public var computed: Bool
+    /// The spec may set it although it is computed (the provider fills it in otherwise).
+    public var optional: Bool
+    /// A change to it cannot be made in place: the resource is replaced.
+    public var forceNew: Bool
+    /// Never shown in clear in plans, renderings or logs.
+    public var sensitive: Bool
+    /// One line for `--help`-style listings and error messages.
+    public var description: String
+
+    public init(
+        _ type: AttributeType, required: Bool = false, computed: Bool = false, optional: Bool = false,
+        forceNew: Bool = false, sensitive: Bool = false, description: String = ""
+    ) {
+        self.type = type
+        self.required = required
+        self.computed = computed
+        self.optional = optional
+        self.forceNew = forceNew
+        self.sensitive = sensitive
+        self.description = description
+    }
+
+    /// True when a spec may set this attribute.
+    public var settable: Bool { !computed || optional }
+}
+
+/// What a provider says about one resource type.
+public struct ResourceSchema: Sendable, Hashable {
+    public var type: String
+    public var attributes: [String: AttributeSchema]
+    /// Readiness conditions `wait: {until: ...}` accepts for this type (e.g. `stable`).
+    public var waitConditions: Set<String>
+    /// The resource can carry the `landlord:*` tags used to adopt it after a crash.
+    public var taggable: Bool
+    /// Holds data that is lost when it is deleted (user pools, records); deletes are called out.
+    public var dataBearing: Bool
+    /// Attributes that together name the resource uniquely in its scope (a target group's
+    /// name, a record's zone+name+type). A replacement that keeps them must delete the old
+    /// resource first; one that changes them (or a type with none) creates the new one first.
+    public var uniqueKeys: [String]
+
+    public init(
+        type: String, attributes: [String: AttributeSchema], waitConditions: Set<String> = [],
+        taggable: Bool = true, dataBearing: Bool = false, uniqueKeys: [String] = []
+    ) {
+        self.uniqueKeys = uniqueKeys
+        self.type = type
+        self.attributes = attributes
+        self.waitConditions = waitConditions
+        self.taggable = taggable
+        self.dataBearing = dataBearing
+    }
+}
+
+/// Every resource type one provider serves.
+public struct ProviderSchema: Sendable {
+    public var resources: [String: ResourceSchema]
+    public init(resources: [ResourceSchema]) {
+        self.resources = Dictionary(resources.map { ($0.type, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+}
