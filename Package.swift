@@ -36,12 +36,15 @@ let package = Package(
         // MARK: Providers
         /// The dry-run provider: a simulated cloud in a JSON file, enforcing AWS's constraints.
         .target(name: "MockProvider", dependencies: ["ProviderAPI"], path: "Providers/Mock"),
-        /// The AWS provider: SigV4 over HTTP against ELBv2, Route53, ECS, Cognito, DynamoDB.
+        /// A small AWS client: SigV4, an HTTP transport protocol over URLSession, the Query/XML,
+        /// REST/XML and JSON protocols, error parsing, retries with backoff and jitter.
         .target(
-            name: "AWSProvider",
-            dependencies: ["ProviderAPI", .product(name: "Crypto", package: "swift-crypto")],
-            path: "Providers/AWS"
+            name: "AWSClient",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            path: "Providers/AWSClient"
         ),
+        /// The AWS provider: ELBv2, Route53, ECS, Cognito, DynamoDB resource types over AWSClient.
+        .target(name: "AWSProvider", dependencies: ["ProviderAPI", "AWSClient"], path: "Providers/AWS"),
 
         // MARK: Command line
         /// `landlord`: one file per verb; wires providers into the engine.
@@ -65,6 +68,6 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         /// The AWS provider against SigV4 test vectors and moto_server.
-        .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "ProviderAPI", "LandlordCore"], path: "Tests/AWSProviderTests"),
+        .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "AWSClient", "ProviderAPI", "LandlordCore"], path: "Tests/AWSProviderTests"),
     ]
 )
