@@ -217,6 +217,9 @@ public final class MockCloud: @unchecked Sendable {
 
         public func get(type: String, id: String) -> MockResource? { cloud.resources[type + "|" + id] }
 
+        /// Every resource, by `TYPE|ID`.
+        public var resources: [String: MockResource] { cloud.resources }
+
         /// The resource holding a constraint key, if any.
         public func holder(of uniqueKey: String) -> MockResource? { cloud.unique[uniqueKey].flatMap { cloud.resources[$0] } }
 

@@ -8,13 +8,11 @@ struct Landlord: AsyncParsableCommand {
         commandName: "landlord",
         abstract: "Declarative tenant provisioning: plan, review, apply and destroy tenants.",
         discussion: """
-            A fleet directory holds platform.yaml (shared inputs), blueprints/*.yaml (what a tenant
-            is made of) and tenants/*.yaml (one file per tenant). `plan` shows what would change,
-            `apply` carries it out, `destroy` removes a tenant. State lives in .landlord/ beside
-            platform.yaml (or in S3).
+            A fleet directory holds platform.yaml (shared inputs), blueprints/*.yaml (what a tenant is made of) and tenants/*.yaml (one file per tenant). `plan` shows what would change, `apply` carries it out, `destroy` removes a tenant. State lives in .landlord/ beside platform.yaml.
 
-            Start here:  landlord -C examples/quickstart plan
-            Exit codes:  0 success (plan --detailed-exitcode: no changes), 1 error, 2 changes present.
+            Start here: landlord -C examples/quickstart plan
+
+            Exit codes: 0 success (plan --detailed-exitcode: no changes), 1 error, 2 changes present (plan --detailed-exitcode).
             """,
         version: LandlordVersion.current,
         subcommands: [Validate.self, PlanCommand.self, Apply.self, Destroy.self, Status.self, StateCommand.self, Unlock.self]

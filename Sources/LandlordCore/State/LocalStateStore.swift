@@ -179,5 +179,5 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
 
 extension Error {
     /// The error's own words, for messages.
-    var text: String { (self as? CustomStringConvertible)?.description ?? "\(self)" }
+    var text: String { String(describing: self) }
 }
