@@ -163,6 +163,11 @@ public final class MockCloud: @unchecked Sendable {
             }
         }
         journalOffset += consumed
+        if consumed < data.count {
+            // A writer died in the middle of a line (we hold the lock, so nobody is writing):
+            // cut the torn tail so the next entry starts on a fresh line.
+            truncate(journalPath, off_t(journalOffset))
+        }
     }
 
     private func append(_ entries: [Value]) throws {
