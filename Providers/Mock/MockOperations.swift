@@ -91,13 +91,19 @@ extension MockProvider {
             attrs["id"] = .string(id)
             if attrs["generateSecret"]?.boolValue == true { attrs["clientSecret"] = .sensitive(.string(randomAlnum(51))) }
         case T.identityPool:
-            let u = UUID().uuidString.lowercased()
+            let h = randomHex(32)
+            let u = [h.prefix(8), h.dropFirst(8).prefix(4), h.dropFirst(12).prefix(4), h.dropFirst(16).prefix(4), h.dropFirst(20)].joined(separator: "-")
             id = "\(region):\(u)"
             attrs["id"] = .string(id)
         case T.dynamoItem:
             id = naturalID(req.type, attrs) ?? randomHex(8)
         default:
             return err("UnknownType", "the mock provider does not serve \(req.type)", "use one of: \(schema.resources.keys.sorted().joined(separator: ", "))")
+        }
+        // Generated ids never repeat (a fixed seed in a new process would replay them): a clash
+        // with an existing resource of the type means another draw.
+        if tx.get(type: req.type, id: id) != nil && !MockRules.idIsNatural(req.type) {
+            return create(req, &tx)
         }
         let r = MockResource(type: req.type, id: id, attributes: attrs, tags: req.identity.tags)
         if let problem = check(r, &tx) { return problem }

@@ -8,7 +8,8 @@ import ProviderAPI
 public struct MockSettings: Sendable {
     public var latencyMs: Double = 0
     public var failRate: Double = 0
-    public var seed: UInt64 = 42
+    /// Seed for fault injection and generated ids; nil: a different one every process.
+    public var seed: UInt64?
     public var failMatch: String?
     public var region = "us-east-1"
     public var account = "123456789012"
@@ -41,7 +42,7 @@ public final class MockProvider: Provider, @unchecked Sendable {
     public init(cloudPath: String, settings: MockSettings = MockSettings()) {
         cloud = MockCloud(path: cloudPath)
         self.settings = settings
-        rng = SplitMix64(seed: settings.seed ^ UInt64(UInt32(truncatingIfNeeded: getpid())))
+        rng = SplitMix64(seed: settings.seed ?? (UInt64.random(in: 0...UInt64.max)))
     }
 
     /// How many calls of each kind (`create aws.lb_target_group`, `read`, ...) this process made.

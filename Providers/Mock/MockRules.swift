@@ -33,6 +33,12 @@ enum MockRules {
         }
     }
 
+    /// Types whose id is derived from what they are (a record's zone+name+type, an item's
+    /// key, a service's cluster+name, a task definition's family+revision), not drawn at random.
+    static func idIsNatural(_ type: String) -> Bool {
+        [T.route53Record, T.dynamoItem, T.ecsService, T.taskDefinition].contains(type)
+    }
+
     static func recordKey(zone: String, name: String, type: String) -> String {
         let n = name.hasSuffix(".") ? String(name.dropLast()) : name
         return zone + "|" + n.lowercased() + "|" + type.uppercased()

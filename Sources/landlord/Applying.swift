@@ -75,10 +75,47 @@ struct Apply: AsyncParsableCommand {
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var applying: ApplyingOptions
 
+    @Argument(help: "A plan saved with `landlord plan --out FILE`: applied exactly, without asking, never re-planned.")
+    var planFile: String?
+
+    func validate() throws {
+        if planFile != nil && !planning.tenants.isEmpty {
+            throw ValidationError("a saved plan already names its tenants; plan with --tenant, then apply the file")
+        }
+    }
+
     func run() async throws {
+        if let planFile {
+            try await applySaved(planFile)
+            return
+        }
         let ctx = try Context.load(root.global, mock: planning.mock)
         let plan = try await Planning.makePlan(ctx, planning)
         try await Applying.confirmAndApply(ctx, plan, applying, operation: "apply")
+    }
+
+    /// Applies a saved plan exactly, after checking it still describes the world.
+    func applySaved(_ path: String) async throws {
+        let output = Output(root.global)
+        var plan = try SavedPlan.read(path, output)
+        let ctx = try Context.load(root.global, mock: planning.mock)
+        let (states, platform) = try await ctx.loadStates()
+        let problems = PlanFreshness.problems(plan, fleet: ctx.fleet, states: states)
+        if !problems.isEmpty {
+            for p in problems { output.error(p) }
+            output.error("the saved plan \(path) is stale, so nothing was applied: plan again with `landlord plan --out \(path)`, review it, and apply that")
+            throw ExitCode(1)
+        }
+        // Sensitive values are stored only as hashes: take them again from the specs.
+        let fresh = Planner.plan(PlanInput(fleet: ctx.fleet, states: states, platformState: platform, schemas: ctx.registry.schemas),
+                                 options: PlanOptions(tenants: Set(plan.tenants.map(\.tenant)), allowProtectedDeletes: true)).0
+        do { try PlanFile.restoreSecrets(&plan, from: fresh) } catch {
+            output.error("\(error.description); nothing was applied")
+            throw ExitCode(1)
+        }
+        ctx.output.print(TextRenderer(palette: ctx.output.palette).render(plan))
+        if plan.isEmpty { return }
+        try await Applying.run(ctx, plan, applying, operation: "apply")
     }
 }
 

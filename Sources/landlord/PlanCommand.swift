@@ -15,15 +15,22 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 0 when there are no changes, 2 when there are, 1 on error.")
     var detailedExitcode = false
 
-    @Option(help: "Output format: text or json.")
+    @Option(help: "Output format: text, json or markdown.")
     var format: PlanFormat = .text
+
+    @Option(name: .customLong("out"), help: "Save the plan to this file; `landlord apply FILE` then applies exactly it.")
+    var out: String?
 
     func run() async throws {
         let ctx = try Context.load(root.global, mock: planning.mock)
         let plan = try await Planning.makePlan(ctx, planning)
-        switch format {
-        case .text: ctx.output.print(TextRenderer(palette: ctx.output.palette).render(plan))
-        case .json: ctx.output.print(JSONRenderer().render(plan))
+        ctx.output.print(format.render(plan, ctx.output.palette))
+        if let out {
+            do { try AtomicFile.write(PlanFile.encode(plan), to: out, durable: true) } catch {
+                ctx.output.error("could not save the plan to \(out): \(error)")
+                throw ExitCode(1)
+            }
+            ctx.output.printErr("Saved the plan to \(out). Review it with `landlord show \(out)`; apply exactly it with `landlord apply \(out)`.")
         }
         if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
     }
@@ -31,5 +38,13 @@ struct PlanCommand: AsyncParsableCommand {
 
 /// How a plan is printed.
 enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, markdown
+
+    func render(_ plan: Plan, _ palette: Palette) -> String {
+        switch self {
+        case .text: return TextRenderer(palette: palette).render(plan)
+        case .json: return JSONRenderer().render(plan)
+        case .markdown: return MarkdownRenderer().render(plan)
+        }
+    }
 }

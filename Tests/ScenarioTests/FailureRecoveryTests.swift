@@ -35,11 +35,11 @@ import Testing
         #expect(try await h.store.loadTenant("acme")?.status == .active)
     }
 
-    @Test func randomFaultsThenRerunsConvergeWithNoOrphansOrDuplicates() async throws {
+    @Test(arguments: 1...12) func randomFaultsThenRerunsConvergeWithNoOrphansOrDuplicates(seed: Int) async throws {
         let h = try Harness()
         var s = MockSettings()
         s.failRate = 0.3
-        s.seed = 7
+        s.seed = UInt64(seed)
         var rounds = 0
         while rounds < 20 {
             rounds += 1

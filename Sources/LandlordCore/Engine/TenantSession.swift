@@ -70,10 +70,22 @@ actor TenantSession {
         try await save()
     }
 
+    /// The write in flight; the next one waits for it. The actor is reentrant at `await`, so
+    /// without this chain an older snapshot could land after a newer one and lose a record.
+    private var lastWrite: Task<Void, Error>?
+
     private func save() async throws {
         state.serial += 1
         state.updatedAt = Date()
         writes += 1
-        try await store.saveTenant(state)
+        let snapshot = state
+        let previous = lastWrite
+        let store = self.store
+        let write = Task {
+            _ = try? await previous?.value
+            try await store.saveTenant(snapshot)
+        }
+        lastWrite = write
+        try await write.value
     }
 }

@@ -44,6 +44,8 @@ public struct ResourceChange: Sendable, Hashable {
     public var priorDependencies: [String]
     public var wait: WaitSpec?
     public var protect: Bool
+    /// Holds data that is lost when deleted (user pools, records).
+    public var dataBearing: Bool
     /// The recorded id (update, replace, delete).
     public var priorID: String?
     /// For replace: create the new resource before deleting the old one.
@@ -62,6 +64,7 @@ public struct ResourceChange: Sendable, Hashable {
         dependencies = []
         priorDependencies = []
         protect = false
+        dataBearing = false
         createBeforeDestroy = false
     }
 }

@@ -50,6 +50,7 @@ struct TenantPlanner {
             change.dependencies = res.dependencies
             change.wait = res.wait
             change.protect = res.protect
+            change.dataBearing = schema.dataBearing
             change.after = inputs
             let computed = schema.attributes.filter { $0.value.computed && inputs[$0.key] == nil }.map(\.key).sorted()
 
@@ -117,6 +118,7 @@ struct TenantPlanner {
                     del.priorID = prior.id
                     del.priorDependencies = prior.dependencies
                     del.reasons = ["type changed to \(res.type)"]
+                    del.dataBearing = input.schemas[prior.type]?.dataBearing ?? false
                     plan.changes.append(del)
                 }
                 change.action = .create
@@ -177,6 +179,7 @@ struct TenantPlanner {
             c.priorID = r.id
             c.priorDependencies = r.dependencies
             c.protect = r.protect
+            c.dataBearing = input.schemas[r.type]?.dataBearing ?? false
             c.reasons = [reason]
             if r.protect && !options.allowProtectedDeletes { diags.append(protectedError(c.address, "delete")) }
             return c

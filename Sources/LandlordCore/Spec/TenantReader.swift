@@ -1,3 +1,4 @@
+import Foundation
 import ProviderAPI
 
 /// Checks one parameter value against its declaration: type, enum, pattern.
@@ -13,6 +14,15 @@ enum ParameterValues {
         case .map: attrType = .map
         }
         if node.isNull { return .failure("a value is required") }
+        var node = node
+        // `${env.NAME}`: the value comes from the environment (secrets stay out of the file).
+        if let text = node.scalar, text.hasPrefix("${env."), text.hasSuffix("}") {
+            let name = String(text.dropFirst(6).dropLast())
+            guard let envValue = ProcessInfo.processInfo.environment[name] else {
+                return .failure("environment variable \(name) is not set; export it before running landlord")
+            }
+            node = YAMLNode(.scalar(envValue, quoted: true), at: node.location)
+        }
         let value: Value
         switch NodeValues.typed(node, as: attrType) {
         case .success(let v): value = v

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import LandlordCore
+
+/// `landlord show PLANFILE`: render a saved plan.
+struct Show: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render a saved plan as text, JSON or markdown (for a pull-request comment).",
+        discussion: "Checks the file (format, version, checksum) as apply does; changes nothing. JSON output tells a no-op plan apart: its summary counts are all zero.")
+
+    @ParentCommand var root: Landlord
+
+    @Argument(help: "A plan saved with `landlord plan --out FILE`.")
+    var planFile: String
+
+    @Option(help: "Output format: text, json or markdown.")
+    var format: PlanFormat = .text
+
+    func run() async throws {
+        let output = Output(root.global)
+        let plan = try SavedPlan.read(planFile, output)
+        output.print(format.render(plan, output.palette))
+    }
+}
+
+/// Reading plan files, with messages that say what to do.
+enum SavedPlan {
+    static func read(_ path: String, _ output: Output) throws -> Plan {
+        guard let bytes = AtomicFile.read(path) else {
+            output.error("cannot read plan file \(path): create one with `landlord plan --out \(path)`")
+            throw ExitCode(1)
+        }
+        do { return try PlanFile.decode(bytes) } catch {
+            output.error("\(path): \(error.description); nothing was changed. Plan again with `landlord plan --out \(path)`")
+            throw ExitCode(1)
+        }
+    }
+}

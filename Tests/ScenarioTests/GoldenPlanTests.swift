@@ -1,0 +1,67 @@
+import Foundation
+import LandlordCore
+import MockProvider
+import Testing
+
+/// Text, JSON and markdown renderings of the quickstart scenarios, checked against the files in
+/// Plans/golden so that a rendering change is a reviewed change. Regenerate with
+/// `LANDLORD_UPDATE_GOLDEN=1 swift test --disable-xctest --filter GoldenPlanTests`.
+@Suite(.serialized) struct GoldenPlanTests {
+    static let goldenDir = repoRoot.appendingPathComponent("Plans/golden")
+
+    /// A harness whose simulated cloud generates the same ids every run.
+    func harness() throws -> Harness {
+        var h = try Harness()
+        h.settings.seed = 1
+        return h
+    }
+
+    func check(_ plan: Plan, _ name: String) throws {
+        let renderings = [
+            "\(name).txt": TextRenderer().render(plan),
+            "\(name).json": JSONRenderer().render(plan),
+            "\(name).md": MarkdownRenderer().render(plan),
+        ]
+        for (file, text) in renderings.sorted(by: { $0.key < $1.key }) {
+            let url = Self.goldenDir.appendingPathComponent(file)
+            if ProcessInfo.processInfo.environment["LANDLORD_UPDATE_GOLDEN"] == "1" {
+                try text.write(to: url, atomically: true, encoding: .utf8)
+                continue
+            }
+            let golden = try String(contentsOf: url, encoding: .utf8)
+            #expect(text == golden, "rendering \(file) differs from Plans/golden/\(file); if the change is intended, regenerate with LANDLORD_UPDATE_GOLDEN=1 and review the diff")
+        }
+    }
+
+    @Test func firstCreate() async throws {
+        try check(try await harness().plan(), "create")
+    }
+
+    @Test func oneUpdate() async throws {
+        let h = try harness()
+        try await h.apply(parallelism: 1)
+        try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "tier: premium", with: "tier: premium, replicas: 3") }
+        try check(try await h.plan(), "update")
+    }
+
+    @Test func oneReplace() async throws {
+        let h = try harness()
+        try await h.apply(parallelism: 1)
+        try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.4.2", with: "backend:1.5.0") }
+        try check(try await h.plan(), "replace")
+    }
+
+    @Test func oneTenantRemoved() async throws {
+        let h = try harness()
+        try await h.apply(parallelism: 1)
+        try h.remove("tenants/globex.yaml")
+        try check(try await h.plan(), "remove")
+    }
+
+    @Test func jsonRenderingIsDeterministic() async throws {
+        let h = try harness()
+        let a = JSONRenderer().render(try await h.plan())
+        let b = JSONRenderer().render(try await h.plan())
+        #expect(a == b)
+    }
+}
