@@ -237,13 +237,14 @@ struct ECSServices: ResourceHandler {
             if d.running == d.desired && d.deployments == 1 {
                 return request.resource
             }
-            if Date().addingTimeInterval(interval) > deadline {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 {
                 throw ProviderDiagnostic.error(
                     "ECS service \(service) did not become stable within \(Int(request.timeout))s",
                     detail: "runningCount \(d.running) of desiredCount \(d.desired), \(d.deployments) deployment(s); check the service's events (aws ecs describe-services --cluster \(cluster) --services \(service)) for failing tasks or health checks, then apply again or raise wait.timeout",
                     code: "WaitTimeout", retryable: true)
             }
-            try await Task.sleep(nanoseconds: UInt64(interval * 1_000_000_000))
+            try await Task.sleep(nanoseconds: UInt64(min(interval, remaining) * 1_000_000_000))
             interval = min(interval * 1.5, 15)
         }
     }
