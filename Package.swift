@@ -63,9 +63,8 @@ let package = Package(
         /// End-to-end behaviour with the mock provider: plan, apply, change, destroy, crash, stale plan.
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["LandlordCore", "ProviderAPI", "MockProvider"],
-            path: "Tests/ScenarioTests",
-            resources: [.copy("Fixtures")]
+            dependencies: ["LandlordCore", "ProviderAPI", "MockProvider", "landlord"],
+            path: "Tests/ScenarioTests"
         ),
         /// The AWS provider against SigV4 test vectors and moto_server.
         .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "AWSClient", "ProviderAPI", "LandlordCore"], path: "Tests/AWSProviderTests"),

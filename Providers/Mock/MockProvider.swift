@@ -1,1 +1,140 @@
+import Foundation
 import ProviderAPI
+
+/// Settings of the simulated cloud, usually from the environment:
+/// `LANDLORD_MOCK_LATENCY_MS` (per call), `LANDLORD_MOCK_FAIL_RATE` (0 to 1) with
+/// `LANDLORD_MOCK_SEED`, and `LANDLORD_MOCK_FAIL_MATCH` (fail every create/update of an
+/// address containing this text).
+public struct MockSettings: Sendable {
+    public var latencyMs: Double = 0
+    public var failRate: Double = 0
+    public var seed: UInt64 = 42
+    public var failMatch: String?
+    public var region = "us-east-1"
+    public var account = "123456789012"
+
+    public init() {}
+
+    /// Reads the `LANDLORD_MOCK_*` variables.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> MockSettings {
+        var s = MockSettings()
+        if let v = env["LANDLORD_MOCK_LATENCY_MS"].flatMap(Double.init) { s.latencyMs = max(0, v) }
+        if let v = env["LANDLORD_MOCK_FAIL_RATE"].flatMap(Double.init) { s.failRate = min(1, max(0, v)) }
+        if let v = env["LANDLORD_MOCK_SEED"].flatMap(UInt64.init) { s.seed = v }
+        if let v = env["LANDLORD_MOCK_FAIL_MATCH"], !v.isEmpty { s.failMatch = v }
+        return s
+    }
+}
+
+/// The dry-run provider: serves the `aws.*` types against a simulated cloud that enforces what
+/// AWS enforces. For tests, dry runs and benchmarks; not a stand-in for the AWS provider.
+public final class MockProvider: Provider, @unchecked Sendable {
+    public let name = "aws"
+    public let schema = AWSResourceTypes.schema
+    public let cloud: MockCloud
+    let settings: MockSettings
+    private let rngLock = NSLock()
+    private var rng: SplitMix64
+    private var calls: [String: Int] = [:]
+
+    /// A provider over the cloud file at `cloudPath`.
+    public init(cloudPath: String, settings: MockSettings = MockSettings()) {
+        cloud = MockCloud(path: cloudPath)
+        self.settings = settings
+        rng = SplitMix64(seed: settings.seed ^ UInt64(UInt32(truncatingIfNeeded: getpid())))
+    }
+
+    /// How many calls of each kind (`create aws.lb_target_group`, `read`, ...) this process made.
+    public var callCounts: [String: Int] { rngLock.withLock { calls } }
+
+    private func count(_ k: String) { rngLock.withLock { calls[k, default: 0] += 1 } }
+
+    private func latency() async {
+        guard settings.latencyMs > 0 else { return }
+        try? await Task.sleep(nanoseconds: UInt64(settings.latencyMs * 1_000_000))
+    }
+
+    private func injectedFault(_ address: String) -> ProviderDiagnostic? {
+        if let m = settings.failMatch, address.contains(m) {
+            return .error("injected fault for \(address)", detail: "LANDLORD_MOCK_FAIL_MATCH=\(m) is set; unset it to let this resource through", code: "InjectedFault")
+        }
+        guard settings.failRate > 0 else { return nil }
+        let roll = rngLock.withLock { Double.random(in: 0..<1, using: &rng) }
+        if roll < settings.failRate {
+            return .error("injected fault (LANDLORD_MOCK_FAIL_RATE=\(settings.failRate))", detail: "run apply again; the simulated cloud fails calls at random", code: "InjectedFault")
+        }
+        return nil
+    }
+
+    func randomHex(_ n: Int) -> String { rngLock.withLock { MockRules.hex(n, &rng) } }
+    func randomAlnum(_ n: Int, upper: Bool = false) -> String { rngLock.withLock { MockRules.alnum(n, &rng, upper: upper) } }
+
+    public func read(_ request: ReadRequest) async -> ReadResponse {
+        await latency()
+        count("read")
+        do {
+            let found = try cloud.transact { tx in request.resources.map { tx.get(type: $0.type, id: $0.id) } }
+            return ReadResponse(resources: found.map { $0.map { ResourceObject(type: $0.type, id: $0.id, attributes: $0.attributes) } })
+        } catch {
+            return ReadResponse(resources: request.resources.map { _ in nil }, diagnostics: [.error("simulated cloud unreadable", detail: "\(error)")])
+        }
+    }
+
+    public func importResources(_ request: ImportRequest) async -> ImportResponse {
+        await latency()
+        count("import")
+        do {
+            let found: [MockResource] = try cloud.transact { tx in
+                if let id = request.id { return tx.get(type: request.type, id: id).map { [$0] } ?? [] }
+                if schema.resources[request.type]?.taggable == true {
+                    return tx.tagged(request.identity.address).filter { $0.type == request.type }
+                }
+                // Untaggable types are found by their natural key.
+                let probe = MockResource(type: request.type, id: naturalID(request.type, request.inputs) ?? "", attributes: request.inputs, tags: [:])
+                if request.type == AWSResourceTypes.userPoolClient {
+                    return tx.referrers(of: MockRules.str(probe, "userPoolId")).filter { $0.type == request.type && MockRules.str($0, "name") == MockRules.str(probe, "name") }
+                }
+                return MockRules.uniqueKeys(probe).compactMap { tx.holder(of: $0) }
+            }
+            return ImportResponse(resources: found.map { ResourceObject(type: $0.type, id: $0.id, attributes: $0.attributes) })
+        } catch {
+            return ImportResponse(resources: [], diagnostics: [.error("simulated cloud unreadable", detail: "\(error)")])
+        }
+    }
+
+    public func wait(_ request: WaitRequest) async -> WaitResponse {
+        await latency()
+        count("wait")
+        return WaitResponse(resource: request.resource)
+    }
+
+    public func apply(_ request: ApplyRequest) async -> ApplyResponse {
+        await latency()
+        count("\(request.operation.rawValue) \(request.type)")
+        if request.operation != .delete, let fault = injectedFault(request.identity.address) {
+            return ApplyResponse(resource: nil, diagnostics: [fault])
+        }
+        do {
+            return try cloud.transact { tx -> ApplyResponse in
+                switch request.operation {
+                case .create: return create(request, &tx)
+                case .update: return update(request, &tx)
+                case .delete: return delete(request, &tx)
+                }
+            }
+        } catch {
+            return ApplyResponse(resource: nil, diagnostics: [.error("simulated cloud unavailable", detail: "\(error)")])
+        }
+    }
+
+    func naturalID(_ type: String, _ inputs: [String: Value]) -> String? {
+        switch type {
+        case AWSResourceTypes.route53Record:
+            let zone = inputs["zoneId"]?.interpolationText ?? "", name = inputs["name"]?.interpolationText ?? "", t = inputs["type"]?.interpolationText ?? ""
+            return "\(zone)_\(name)_\(t)"
+        case AWSResourceTypes.dynamoItem:
+            return (inputs["table"]?.interpolationText ?? "") + "/" + JSON.string(inputs["key"] ?? .null)
+        default: return nil
+        }
+    }
+}

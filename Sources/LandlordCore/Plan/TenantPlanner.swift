@@ -20,26 +20,30 @@ struct TenantPlanner {
         for res in bp.resources {
             let address = t.id + "/" + res.name
             guard let schema = input.schemas[res.type] else { continue }
-            var inputs: [String: Value] = [:]
+            var raw: [String: Value] = [:]
             var failed = false
             for (attr, tmpl) in res.properties {
-                let raw: Value
-                do { raw = try ev.evaluate(tmpl) } catch {
+                do { raw[attr] = try ev.evaluate(tmpl) } catch {
                     diags.append(.error(error.message, detail: "tenant '\(t.id)' in \(t.file)", at: res.propertyLocations[attr], address: address))
                     failed = true
-                    continue
                 }
+            }
+            applyAllocation(res, &raw, allocation, platform)
+            var inputs: [String: Value] = [:]
+            for (attr, v0) in raw {
                 let type = schema.attributes[attr]?.type ?? .any
-                guard let v = NodeValues.coerce(raw, to: type) else {
-                    diags.append(.error("attribute '\(attr)' of \(res.type) must be a \(type.rawValue); tenant '\(t.id)' gives '\(raw.isSensitive ? "(sensitive)" : raw.interpolationText)'",
+                guard let v = NodeValues.coerce(v0, to: type) else {
+                    diags.append(.error("attribute '\(attr)' of \(res.type) must be a \(type.rawValue); tenant '\(t.id)' gives '\(v0.isSensitive ? "(sensitive)" : v0.interpolationText)'",
                                         detail: "fix the parameter in \(t.file) or the template in \(bp.file)", at: res.propertyLocations[attr], address: address))
                     failed = true
                     continue
                 }
                 if v != .null { inputs[attr] = v }
             }
-            if failed { continue }
-            applyAllocation(res, &inputs, allocation, platform)
+            if failed {
+                ev.known[res.name] = inputs
+                continue
+            }
 
             let prior = state?.resources[res.name]
             var change = ResourceChange(address: address, tenant: t.id, name: res.name, type: res.type, action: .noop)
@@ -143,7 +147,7 @@ struct TenantPlanner {
         plan.lineage = state?.lineage
         plan.serial = state?.serial
         guard let state else { return (plan, diags) }
-        let reason = operation == .destroy ? "tenant destroyed" : "tenant removed (tenants/\(id).yaml is gone)"
+        let reason = operation == .destroy ? "tenant destroyed" : "tenant removed: tenants/\(id).yaml is gone"
         plan.changes = orderedDeletes(id, state.resources, reason: reason, &diags)
         // Pending creates of an interrupted apply: look them up and delete them too.
         for (name, p) in state.pending.sorted(by: { $0.key < $1.key }) where state.resources[name] == nil {

@@ -226,7 +226,7 @@ struct BlueprintReader {
             }
             wait = WaitSpec(until: until, timeout: timeout)
         }
-        var protect = schema.dataBearing
+        var protect = false
         if let p = node["protect"] {
             if case .success(Value.bool(let b)) = NodeValues.typed(p, as: .bool) { protect = b } else {
                 r.diagnostics.append(.error("'protect' must be true or false", at: p.location))

@@ -78,6 +78,12 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
         try AtomicFile.write(state.encoded(), to: path, durable: durable)
     }
 
+    public func deleteTenant(_ id: String) async throws {
+        let path = tenantPath(id)
+        if let previous = AtomicFile.read(path) { try AtomicFile.write(previous, to: path + ".backup", durable: durable) }
+        unlink(path)
+    }
+
     public func loadPlatform() async throws -> PlatformState { try loadPlatformSync() }
 
     func loadPlatformSync() throws -> PlatformState {
@@ -173,5 +179,5 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
 
 extension Error {
     /// The error's own words, for messages.
-    var text: String { (self as? CustomStringConvertible)?.description ?? "\(self)" }
+    var text: String { String(describing: self) }
 }

@@ -40,6 +40,13 @@ public struct PendingIntent: Sendable, Hashable {
     public var clientToken: String
     public var startedAt: Date
     public var inputs: [String: Value]
+
+    public init(type: String, clientToken: String, startedAt: Date, inputs: [String: Value]) {
+        self.type = type
+        self.clientToken = clientToken
+        self.startedAt = startedAt
+        self.inputs = inputs
+    }
 }
 
 /// One tenant's state document: versioned, with lineage (which history this is) and serial
@@ -113,11 +120,16 @@ nonisolated(unsafe) private let iso: ISO8601DateFormatter = {
     return f
 }()
 
-/// Dates as ISO 8601 text in state files.
+nonisolated(unsafe) private let isoWhole = ISO8601DateFormatter()
+
+/// Dates as ISO 8601 text in state files (written with fractional seconds, read with or without).
 enum StateDates {
     static let lock = NSLock()
     static func string(_ d: Date) -> String { lock.withLock { iso.string(from: d) } }
-    static func date(_ s: String?) -> Date { s.flatMap { s in lock.withLock { iso.date(from: s) } } ?? Date(timeIntervalSince1970: 0) }
+    static func date(_ s: String?) -> Date {
+        guard let s else { return Date(timeIntervalSince1970: 0) }
+        return lock.withLock { iso.date(from: s) ?? isoWhole.date(from: s) } ?? Date(timeIntervalSince1970: 0)
+    }
 }
 
 extension ResourceState {

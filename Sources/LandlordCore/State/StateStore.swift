@@ -98,6 +98,8 @@ public protocol StateStore: Sendable {
     func loadTenants(_ ids: [String]) async throws -> [String: TenantState]
     /// Writes a tenant's document atomically (serial already advanced by the caller).
     func saveTenant(_ state: TenantState) async throws
+    /// Removes a tenant's document (after its file was deleted and every resource is gone).
+    func deleteTenant(_ id: String) async throws
     /// The platform document (a fresh one when none exists).
     func loadPlatform() async throws -> PlatformState
     /// Reads, changes and writes the platform document without losing a concurrent change.

@@ -1,0 +1,135 @@
+import Foundation
+import ProviderAPI
+
+/// Create, update and delete against the simulated cloud, with AWS's checks and AWS-shaped ids.
+extension MockProvider {
+    typealias T = AWSResourceTypes
+
+    func err(_ code: String, _ summary: String, _ detail: String, attribute: String? = nil) -> ApplyResponse {
+        ApplyResponse(resource: nil, diagnostics: [.error(summary, detail: detail, attribute: attribute, code: code)])
+    }
+
+    func object(_ r: MockResource) -> ResourceObject { ResourceObject(type: r.type, id: r.id, attributes: r.attributes) }
+
+    /// Checks constraints shared by create and update; nil when the resource may be stored.
+    func check(_ r: MockResource, _ tx: inout MockCloud.Transaction) -> ApplyResponse? {
+        for key in MockRules.uniqueKeys(r) {
+            if let holder = tx.holder(of: key), holder.key != r.key {
+                switch r.type {
+                case T.targetGroup:
+                    return err("DuplicateTargetGroupName", "a target group named '\(MockRules.str(r, "name"))' already exists", "target group names are unique per account and region; choose another name", attribute: "name")
+                case T.listenerRule:
+                    return err("PriorityInUse", "priority \(MockRules.str(r, "priority")) is in use on listener \(MockRules.str(r, "listener"))", "use `priority: auto` to let Landlord allocate free priorities", attribute: "priority")
+                case T.route53Record:
+                    return err("InvalidChangeBatch", "record \(MockRules.str(r, "name")) \(MockRules.str(r, "type")) already exists in zone \(MockRules.str(r, "zoneId"))", "remove the existing record or import it", attribute: "name")
+                case T.ecsService:
+                    return err("InvalidParameterException", "service \(MockRules.str(r, "name")) already exists in cluster \(MockRules.str(r, "cluster"))", "choose another service name", attribute: "name")
+                default:
+                    return err("ConditionalCheckFailedException", "the item already exists", "a tenant record is never overwritten silently; import it or delete it first")
+                }
+            }
+        }
+        switch r.type {
+        case T.targetGroup:
+            let name = MockRules.str(r, "name")
+            if name.isEmpty || name.count > 32 || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) || name.hasPrefix("-") || name.hasSuffix("-") {
+                return err("ValidationError", "invalid target group name '\(name)'", "at most 32 alphanumeric characters or hyphens, not starting or ending with a hyphen", attribute: "name")
+            }
+        case T.listenerRule:
+            guard let p = r.attributes["priority"]?.intValue, (1...50_000).contains(p) else {
+                return err("ValidationError", "rule priority must be 1 to 50000", "use `priority: auto`", attribute: "priority")
+            }
+            let tg = MockRules.str(r, "targetGroupArn")
+            if tx.get(type: T.targetGroup, id: tg) == nil {
+                return err("TargetGroupNotFound", "target group \(tg) does not exist", "create the target group first (reference it as ${tg.arn})", attribute: "targetGroupArn")
+            }
+        case T.userPoolClient:
+            let pool = MockRules.str(r, "userPoolId")
+            if tx.get(type: T.userPool, id: pool) == nil {
+                return err("ResourceNotFoundException", "user pool \(pool) does not exist", "create the user pool first", attribute: "userPoolId")
+            }
+        default: break
+        }
+        return nil
+    }
+
+    func create(_ req: ApplyRequest, _ tx: inout MockCloud.Transaction) -> ApplyResponse {
+        var attrs = req.inputs
+        let id: String
+        let region = settings.region, acct = settings.account
+        switch req.type {
+        case T.targetGroup:
+            let arn = "arn:aws:elasticloadbalancing:\(region):\(acct):targetgroup/\(MockRules.str(MockResource(type: "", id: "", attributes: attrs, tags: [:]), "name"))/\(randomHex(16))"
+            id = arn
+            attrs["arn"] = .string(arn)
+        case T.listenerRule:
+            let listener = attrs["listener"]?.interpolationText ?? ""
+            let base = listener.replacingOccurrences(of: ":listener/", with: ":listener-rule/")
+            id = (base.isEmpty ? "arn:aws:elasticloadbalancing:\(region):\(acct):listener-rule/app/mock/0/0" : base) + "/\(randomHex(16))"
+            attrs["arn"] = .string(id)
+        case T.route53Record:
+            id = naturalID(req.type, attrs) ?? randomHex(8)
+            attrs["fqdn"] = .string(attrs["name"]?.interpolationText ?? "")
+        case T.taskDefinition:
+            let family = attrs["family"]?.interpolationText ?? "family"
+            let rev = tx.next("taskdef:" + family)
+            id = "arn:aws:ecs:\(region):\(acct):task-definition/\(family):\(rev)"
+            attrs["arn"] = .string(id)
+            attrs["revision"] = .int(rev)
+        case T.ecsService:
+            let name = attrs["name"]?.interpolationText ?? req.identity.address.replacingOccurrences(of: "/", with: "-")
+            attrs["name"] = .string(name)
+            let cluster = attrs["cluster"]?.interpolationText ?? "default"
+            id = "arn:aws:ecs:\(region):\(acct):service/\(cluster)/\(name)"
+            attrs["arn"] = .string(id)
+        case T.userPool:
+            id = "\(region)_\(randomAlnum(9, upper: true))"
+            attrs["id"] = .string(id)
+            attrs["arn"] = .string("arn:aws:cognito-idp:\(region):\(acct):userpool/\(id)")
+        case T.userPoolClient:
+            id = randomAlnum(26)
+            attrs["id"] = .string(id)
+            if attrs["generateSecret"]?.boolValue == true { attrs["clientSecret"] = .sensitive(.string(randomAlnum(51))) }
+        case T.identityPool:
+            let u = UUID().uuidString.lowercased()
+            id = "\(region):\(u)"
+            attrs["id"] = .string(id)
+        case T.dynamoItem:
+            id = naturalID(req.type, attrs) ?? randomHex(8)
+        default:
+            return err("UnknownType", "the mock provider does not serve \(req.type)", "use one of: \(schema.resources.keys.sorted().joined(separator: ", "))")
+        }
+        let r = MockResource(type: req.type, id: id, attributes: attrs, tags: req.identity.tags)
+        if let problem = check(r, &tx) { return problem }
+        tx.put(r)
+        return ApplyResponse(resource: object(r))
+    }
+
+    func update(_ req: ApplyRequest, _ tx: inout MockCloud.Transaction) -> ApplyResponse {
+        guard let prior = req.prior, var r = tx.get(type: req.type, id: prior.id) else {
+            return err("NotFound", "\(req.type) \(req.prior?.id ?? "?") no longer exists", "it was deleted outside Landlord; plan again to re-create it")
+        }
+        let settable = schema.resources[req.type]?.attributes.filter { $0.value.settable }.map(\.key) ?? []
+        for k in settable {
+            if let v = req.inputs[k] { r.attributes[k] = v } else if schema.resources[req.type]?.attributes[k]?.computed != true { r.attributes[k] = nil }
+        }
+        if let problem = check(r, &tx) { return problem }
+        tx.put(r)
+        return ApplyResponse(resource: object(r))
+    }
+
+    func delete(_ req: ApplyRequest, _ tx: inout MockCloud.Transaction) -> ApplyResponse {
+        guard let prior = req.prior, let r = tx.get(type: req.type, id: prior.id) else {
+            return ApplyResponse(resource: nil)  // already gone
+        }
+        let users = tx.referrers(of: r.id).filter { $0.type != T.userPoolClient }
+        if let user = users.first {
+            let what = r.type == T.targetGroup ? "target group" : r.type
+            return err("ResourceInUse", "\(what) \(r.id) is in use by \(user.type) \(user.id)", "delete or repoint \(user.tags["landlord:address"] ?? user.id) first")
+        }
+        // Deleting a user pool deletes its clients, as Cognito does.
+        if r.type == T.userPool { for c in tx.referrers(of: r.id) { tx.delete(type: c.type, id: c.id) } }
+        tx.delete(type: r.type, id: r.id)
+        return ApplyResponse(resource: nil)
+    }
+}

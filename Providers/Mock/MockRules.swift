@@ -1,0 +1,62 @@
+import Foundation
+import ProviderAPI
+
+/// What the simulated cloud enforces, per type, as AWS does: unique target-group names,
+/// unique rule priorities per listener, unique record name+type per zone, unique service names
+/// per cluster, one item per table key; and which resources refer to which (a target group in
+/// use by a rule or service cannot be deleted).
+enum MockRules {
+    typealias T = AWSResourceTypes
+
+    static func str(_ r: MockResource, _ k: String) -> String { r.attributes[k]?.revealed.interpolationText ?? "" }
+
+    /// Constraint keys a resource holds; two resources never hold the same one.
+    static func uniqueKeys(_ r: MockResource) -> [String] {
+        switch r.type {
+        case T.targetGroup: return ["tg-name|" + str(r, "name")]
+        case T.listenerRule: return ["priority|" + str(r, "listener") + "|" + str(r, "priority")]
+        case T.route53Record: return ["record|" + recordKey(zone: str(r, "zoneId"), name: str(r, "name"), type: str(r, "type"))]
+        case T.ecsService: return ["service|" + str(r, "cluster") + "|" + str(r, "name")]
+        case T.dynamoItem: return ["item|" + r.id]
+        case T.userPoolClient: return []
+        default: return []
+        }
+    }
+
+    /// Ids and ARNs a resource refers to (and so keeps from being deleted).
+    static func references(_ r: MockResource) -> [String] {
+        switch r.type {
+        case T.listenerRule: return [str(r, "targetGroupArn")]
+        case T.ecsService: return [str(r, "targetGroupArn"), str(r, "taskDefinition")].filter { !$0.isEmpty }
+        case T.userPoolClient: return [str(r, "userPoolId")]
+        default: return []
+        }
+    }
+
+    static func recordKey(zone: String, name: String, type: String) -> String {
+        let n = name.hasSuffix(".") ? String(name.dropLast()) : name
+        return zone + "|" + n.lowercased() + "|" + type.uppercased()
+    }
+
+    static func hex(_ n: Int, _ rng: inout SplitMix64) -> String {
+        (0..<n).map { _ in String("0123456789abcdef".randomElement(using: &rng)!) }.joined()
+    }
+
+    static func alnum(_ n: Int, _ rng: inout SplitMix64, upper: Bool = false) -> String {
+        let chars = upper ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789abcdefghijklmnopqrstuvwxyz" : "abcdefghijklmnopqrstuvwxyz0123456789"
+        return (0..<n).map { _ in String(chars.randomElement(using: &rng)!) }.joined()
+    }
+}
+
+/// A small seeded random generator, so fault injection and ids repeat with the same seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

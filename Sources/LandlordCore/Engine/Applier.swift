@@ -1,0 +1,210 @@
+import Foundation
+import ProviderAPI
+
+/// How to apply.
+public struct ApplyOptions: Sendable {
+    /// Provider operations in flight at once, across all tenants.
+    public var parallelism: Int
+    /// Seconds to wait for a tenant lock held by another run (0: fail at once).
+    public var lockTimeout: TimeInterval
+    /// Lease of a tenant lock; renewed while the apply runs.
+    public var lease: TimeInterval
+    public var holder: LockHolder
+    /// The platform name, carried in resource tags.
+    public var platform: String
+
+    public init(parallelism: Int = 10, lockTimeout: TimeInterval = 0, lease: TimeInterval = 120, holder: LockHolder, platform: String) {
+        self.parallelism = max(1, parallelism)
+        self.lockTimeout = lockTimeout
+        self.lease = lease
+        self.holder = holder
+        self.platform = platform
+    }
+}
+
+/// Carries out a plan: locks each tenant, refuses tenants whose state moved since planning,
+/// commits shared allocations, then runs every step in dependency order with bounded
+/// parallelism, recording each result as it lands.
+public enum Applier {
+    public static func apply(_ plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver) async -> ApplyResult {
+        var diags = Diagnostics()
+        let started = Date()
+        var tenants = plan.tenants.filter { !$0.changes.isEmpty }
+
+        // 1. Locks, then state checks under the lock.
+        var locked: [String] = []
+        var refused: [TenantOutcome] = []
+        var sessions: [String: TenantSession] = [:]
+        var ready: [TenantPlan] = []
+        let current: [String: TenantState]
+        do { current = try await store.loadTenants(tenants.map(\.tenant)) } catch {
+            diags.append(.error(error.text))
+            return ApplyResult(tenants: [], diagnostics: diags)
+        }
+        for tp in tenants {
+            do {
+                let warnings = try await store.acquireLock(tenant: tp.tenant, holder: options.holder, lease: options.lease, timeout: options.lockTimeout)
+                for w in warnings { diags.append(w); observer.handle(.diagnostic(w)) }
+                locked.append(tp.tenant)
+            } catch {
+                refused.append(refuse(tp, error.text, observer))
+                continue
+            }
+            var state = current[tp.tenant]
+            if state == nil, let s = try? await store.loadTenant(tp.tenant) { state = s }
+            if let s = state, tp.lineage != s.lineage || tp.serial != s.serial {
+                let planned = tp.lineage.map { "lineage \($0) serial \(tp.serial ?? 0)" } ?? "no state"
+                refused.append(refuse(tp, "state of tenant '\(tp.tenant)' changed since this plan was made (planned against \(planned), now serial \(s.serial)); nothing was applied to it. Plan again.", observer))
+                continue
+            }
+            if state == nil && tp.lineage != nil {
+                refused.append(refuse(tp, "state of tenant '\(tp.tenant)' is gone since this plan was made; nothing was applied to it. Plan again.", observer))
+                continue
+            }
+            let st = state ?? TenantState(tenant: tp.tenant, blueprint: tp.blueprint)
+            sessions[tp.tenant] = TenantSession(store: store, state: st)
+            ready.append(tp)
+        }
+        tenants = ready
+
+        // 2. Shared allocations, committed for every tenant at once under the platform lock.
+        do {
+            let adjusted = try await commitAllocations(tenants, store: store)
+            for (i, tp) in tenants.enumerated() {
+                guard let a = adjusted[tp.tenant] else { continue }
+                if let bad = a.failure {
+                    refused.append(refuse(tp, bad, observer))
+                    sessions[tp.tenant] = nil
+                    continue
+                }
+                for (ci, c) in tp.changes.enumerated() where c.type == AWSResourceTypes.listenerRule {
+                    if let p = a.priorities[c.name], c.after?["priority"] != .int(p) {
+                        tenants[i].changes[ci].after?["priority"] = .int(p)
+                        let w = Diagnostic.warning("rule priority of \(c.address) changed from \(c.after?["priority"]?.interpolationText ?? "?") to \(p): a concurrent apply took the planned one", address: c.address)
+                        diags.append(w)
+                        observer.handle(.diagnostic(w))
+                    }
+                }
+            }
+            tenants.removeAll { sessions[$0.tenant] == nil }
+        } catch {
+            diags.append(.error("could not record rule priorities in the platform state: \(error.text)", detail: "nothing was applied; check the state backend and run apply again"))
+            for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
+            return ApplyResult(tenants: refused, diagnostics: diags)
+        }
+
+        // 3. Lease renewal while the steps run.
+        let renewer = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(options.lease / 3 * 1e9))
+                if Task.isCancelled { break }
+                for t in locked { try? await store.renewLock(tenant: t, holder: options.holder, lease: options.lease) }
+            }
+        }
+
+        // 4. The steps.
+        let runner = StepRunner(tenants: tenants, sessions: sessions, providers: providers, options: options, observer: observer)
+        var outcomes = await runner.run()
+        renewer.cancel()
+
+        // 5. Statuses, allocations released, locks released.
+        for i in outcomes.indices {
+            let tp = tenants[i]
+            guard let session = sessions[tp.tenant] else { continue }
+            let failed = outcomes[i].failed > 0 || outcomes[i].skipped > 0
+            let status: TenantStatus
+            if failed { status = .failed } else if tp.operation == .provision { status = .active } else { status = .destroyed }
+            outcomes[i].status = status
+            do {
+                try await session.setStatus(status)
+                let empty = await session.isEmpty
+                if tp.operation == .remove && !failed && empty {
+                    try await store.deleteTenant(tp.tenant)
+                }
+            } catch {
+                outcomes[i].errors.append(.error("could not record the status of tenant '\(tp.tenant)': \(error.text)"))
+            }
+            observer.handle(.tenantFinished(outcomes[i]))
+        }
+        var finalStates: [String: TenantState] = [:]
+        for tp in tenants { if let s = sessions[tp.tenant] { finalStates[tp.tenant] = await s.state } }
+        do { try await releaseAllocations(finalStates, store: store) } catch {
+            diags.append(.warning("could not release rule priorities in the platform state: \(error.text)", detail: "they are released by the next apply of these tenants"))
+        }
+        for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
+        for o in outcomes { diags.append(contentsOf: o.errors) }
+        _ = started
+        return ApplyResult(tenants: (refused + outcomes).sorted { $0.tenant < $1.tenant }, diagnostics: diags)
+    }
+
+    static func refuse(_ tp: TenantPlan, _ message: String, _ observer: any ApplyObserver) -> TenantOutcome {
+        let o = TenantOutcome(tenant: tp.tenant, status: .failed, applied: 0, failed: 0, skipped: tp.changes.count,
+                              errors: [.error(message, address: tp.tenant)], seconds: 0)
+        observer.handle(.tenantFinished(o))
+        return o
+    }
+
+    struct Committed: Sendable {
+        var priorities: [String: Int] = [:]
+        var failure: String?
+    }
+
+    /// Reserves each tenant's planned listener and priorities. A priority another tenant took
+    /// since planning is replaced by the lowest free one; a placement that no longer fits fails
+    /// that tenant.
+    static func commitAllocations(_ tenants: [TenantPlan], store: any StateStore) async throws -> [String: Committed] {
+        let wanted = tenants.compactMap { tp in tp.allocation.map { (tp.tenant, $0) } }
+        guard !wanted.isEmpty else { return [:] }
+        return try await store.updatePlatform { platform in
+            var out: [String: Committed] = [:]
+            var taken: [String: [Int: String]] = [:]
+            for (t, a) in platform.allocations { for (_, p) in a.priorities { taken[a.listener, default: [:]][p] = t } }
+            for (tenant, planned) in wanted {
+                var c = Committed()
+                if let existing = platform.allocations[tenant], existing.listener != planned.listener, !existing.priorities.isEmpty {
+                    c.failure = "tenant '\(tenant)' already sits on listener \(existing.listener), not the planned \(planned.listener); nothing was applied to it. Plan again."
+                    out[tenant] = c
+                    continue
+                }
+                var alloc = platform.allocations[tenant] ?? TenantAllocation(listener: planned.listener, rules: planned.rules, targetGroups: planned.targetGroups)
+                alloc.listener = planned.listener
+                alloc.rules = max(alloc.rules, planned.rules)
+                alloc.targetGroups = max(alloc.targetGroups, planned.targetGroups)
+                for (name, p) in planned.priorities.sorted(by: { $0.key < $1.key }) {
+                    var chosen = p
+                    if let holder = taken[planned.listener]?[p], holder != tenant {
+                        var q = 1
+                        while taken[planned.listener]?[q] != nil { q += 1 }
+                        chosen = q
+                    }
+                    taken[planned.listener, default: [:]][chosen] = tenant
+                    alloc.priorities[name] = chosen
+                    c.priorities[name] = chosen
+                }
+                platform.allocations[tenant] = alloc
+                out[tenant] = c
+            }
+            return out
+        }
+    }
+
+    /// Makes each tenant's allocation match what its state holds: priorities of rules that
+    /// exist, nothing for a tenant with no rules left.
+    static func releaseAllocations(_ states: [String: TenantState], store: any StateStore) async throws {
+        try await store.updatePlatform { platform in
+            for (tenant, state) in states {
+                guard var a = platform.allocations[tenant] else { continue }
+                var held: [String: Int] = [:]
+                for (name, r) in state.resources where r.type == AWSResourceTypes.listenerRule {
+                    if let p = r.inputs["priority"]?.intValue { held[name.replacingOccurrences(of: "#deposed", with: "")] = p }
+                }
+                if state.resources.isEmpty && state.pending.isEmpty {
+                    platform.allocations[tenant] = nil
+                } else if state.status == .active {
+                    a.priorities = held
+                    platform.allocations[tenant] = a
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// The steps of an apply and their order, across every tenant of a plan.
+///
+/// A create or update is one step; a delete is one step; a replacement is two: create the new
+/// resource then delete the old one (when their unique names differ), or delete first then
+/// create (when the new one would collide with the old). Forward steps follow the desired
+/// dependencies; deletes wait for everything that depended on the resource.
+struct ApplyGraph {
+    enum Kind: Sendable, Hashable {
+        /// Create (or replace's create) / update.
+        case create, update
+        /// A resource removed from the spec.
+        case delete
+        /// The old object of a create-before-destroy replacement, after the new one exists.
+        case deleteDeposed
+        /// The old object of a delete-before-create replacement.
+        case deleteForReplace
+    }
+
+    struct Step: Sendable {
+        var tenant: Int
+        var change: Int
+        var kind: Kind
+    }
+
+    var steps: [Step] = []
+    var dag = DAG(count: 0)
+    /// Tenants whose steps form a cycle (never expected; reported, not run).
+    var cyclic: Set<Int> = []
+
+    init(tenants: [TenantPlan]) {
+        var edges: [(Int, Int)] = []
+        for (ti, tp) in tenants.enumerated() {
+            var forward: [String: Int] = [:]
+            var deletes: [String: Int] = [:]
+            var deleteKind: [String: Kind] = [:]
+            let first = steps.count
+            for (ci, c) in tp.changes.enumerated() {
+                switch c.action {
+                case .create:
+                    forward[c.name] = steps.count
+                    steps.append(Step(tenant: ti, change: ci, kind: .create))
+                case .update:
+                    forward[c.name] = steps.count
+                    steps.append(Step(tenant: ti, change: ci, kind: .update))
+                case .delete:
+                    deletes[c.name] = steps.count
+                    deleteKind[c.name] = .delete
+                    steps.append(Step(tenant: ti, change: ci, kind: .delete))
+                case .replace:
+                    forward[c.name] = steps.count
+                    steps.append(Step(tenant: ti, change: ci, kind: .create))
+                    let k: Kind = c.createBeforeDestroy ? .deleteDeposed : .deleteForReplace
+                    deletes[c.name] = steps.count
+                    deleteKind[c.name] = k
+                    steps.append(Step(tenant: ti, change: ci, kind: k))
+                default: break
+                }
+            }
+            // Who depended on what when it was recorded.
+            var priorDependents: [String: [String]] = [:]
+            for c in tp.changes { for d in c.priorDependencies { priorDependents[d, default: []].append(c.name) } }
+            for (ci, c) in tp.changes.enumerated() {
+                if let f = forward[c.name] {
+                    for d in c.dependencies { if let g = forward[d] { edges.append((f, g)) } }
+                    if deleteKind[c.name] == .deleteForReplace, let del = deletes[c.name] { edges.append((f, del)) }
+                }
+                guard let del = deletes[c.name], let kind = deleteKind[c.name] else { continue }
+                _ = ci
+                if kind == .deleteDeposed, let f = forward[c.name] { edges.append((del, f)) }
+                for y in priorDependents[c.name] ?? [] {
+                    if kind != .deleteForReplace, let fy = forward[y] { edges.append((del, fy)) }
+                    if let dy = deletes[y], kind != .deleteForReplace || deleteKind[y] != .deleteDeposed { edges.append((del, dy)) }
+                }
+            }
+            _ = first
+        }
+        dag = DAG(count: steps.count)
+        for (a, b) in edges where a != b { dag.addEdge(a, dependsOn: b) }
+        if dag.topologicalOrder() == nil, let cycle = dag.findCycle() {
+            for s in cycle { cyclic.insert(steps[s].tenant) }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// What happens during an apply, as it happens. The engine never prints; observers render.
+public enum ApplyEvent: Sendable {
+    case tenantStarted(tenant: String, changes: Int)
+    case resourceStarted(address: String, action: Action)
+    /// `error` is nil on success.
+    case resourceFinished(address: String, action: Action, seconds: Double, error: String?)
+    case tenantFinished(TenantOutcome)
+    /// A warning or error not tied to one resource's outcome.
+    case diagnostic(Diagnostic)
+}
+
+/// Receives apply events (from many tasks at once).
+public protocol ApplyObserver: Sendable {
+    func handle(_ event: ApplyEvent)
+}
+
+/// An observer that ignores everything.
+public struct SilentObserver: ApplyObserver {
+    public init() {}
+    public func handle(_ event: ApplyEvent) {}
+}
+
+/// How one tenant's apply ended.
+public struct TenantOutcome: Sendable, Hashable {
+    public var tenant: String
+    public var status: TenantStatus
+    public var applied: Int
+    public var failed: Int
+    /// Changes not attempted because something they depend on failed.
+    public var skipped: Int
+    public var errors: [Diagnostic]
+    public var seconds: Double
+}
+
+/// The result of an apply: one outcome per tenant of the plan.
+public struct ApplyResult: Sendable {
+    public var tenants: [TenantOutcome]
+    public var diagnostics: Diagnostics
+    /// True when any tenant failed or any error was reported.
+    public var failed: Bool { diagnostics.hasErrors || tenants.contains { $0.failed > 0 || $0.status == .failed } }
+}

@@ -1,0 +1,27 @@
+import ProviderAPI
+
+/// The providers a run uses, by type prefix (`aws` serves `aws.*`). The CLI fills it; the
+/// engine only looks providers up here, so it never imports one.
+public struct ProviderRegistry: Sendable {
+    private var providers: [String: any Provider] = [:]
+
+    public init(_ providers: [any Provider] = []) {
+        for p in providers { register(p) }
+    }
+
+    /// Adds (or replaces) the provider for its prefix.
+    public mutating func register(_ p: any Provider) { providers[p.name] = p }
+
+    /// The provider serving a resource type, e.g. `aws.lb_target_group` -> `aws`.
+    public func provider(for type: String) -> (any Provider)? {
+        guard let dot = type.firstIndex(of: ".") else { return nil }
+        return providers[String(type[..<dot])]
+    }
+
+    /// Every resource type any registered provider serves.
+    public var schemas: [String: ResourceSchema] {
+        var out: [String: ResourceSchema] = [:]
+        for (_, p) in providers { out.merge(p.schema.resources) { a, _ in a } }
+        return out
+    }
+}

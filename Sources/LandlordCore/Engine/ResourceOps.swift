@@ -1,0 +1,121 @@
+import Foundation
+import ProviderAPI
+
+/// The provider calls for one step, with state written around each: intent before a create,
+/// the result after it, the removal after a delete.
+struct ResourceOps {
+    let provider: any Provider
+    let session: TenantSession
+    let change: ResourceChange
+    let identity: ResourceIdentity
+    let schema: ResourceSchema?
+
+    func fail(_ summary: String, _ diags: [ProviderDiagnostic] = [], detail: String = "") -> Diagnostic {
+        let first = diags.first { $0.severity == .error }
+        var s = summary
+        if let first { s += ": " + first.summary }
+        var d = detail
+        if let first, !first.detail.isEmpty { d = first.detail + (d.isEmpty ? "" : "\n" + d) }
+        if d.isEmpty { d = "fix the cause and run apply again; what was done is recorded" }
+        return .error(s, detail: d, address: change.address)
+    }
+
+    /// The planned inputs with every deferred reference resolved against recorded state.
+    func resolvedInputs() async throws -> [String: Value] {
+        let attrs = await session.attributes()
+        var out: [String: Value] = [:]
+        for (k, v) in change.after ?? [:] {
+            switch DeferredResolver.resolve(v, { name, path in Self.lookup(attrs, name, path) }) {
+            case .success(let r): out[k] = r
+            case .failure(let p): throw fail("cannot resolve '\(k)'", detail: "\(p.text); a resource it depends on did not record that attribute")
+            }
+        }
+        return out
+    }
+
+    static func lookup(_ attrs: [String: [String: Value]], _ name: String, _ path: [String]) -> Value? {
+        guard var v = attrs[name]?[path[0]] else { return nil }
+        for key in path.dropFirst() {
+            if case .sensitive(let inner) = v { v = inner }
+            if let m = v.mapValue, let n = m[key] { v = n } else if let l = v.listValue, let i = Int(key), l.indices.contains(i) { v = l[i] } else { return nil }
+        }
+        return v
+    }
+
+    /// Splits a provider's view of a resource into recorded inputs and outputs.
+    func record(_ obj: ResourceObject, inputs: [String: Value]) -> ResourceState {
+        var outputs: [String: Value] = [:]
+        for (k, v) in obj.attributes where inputs[k] == nil {
+            outputs[k] = schema?.attributes[k]?.sensitive == true && !v.isSensitive ? .sensitive(v) : v
+        }
+        return ResourceState(type: change.type, id: obj.id, inputs: inputs, outputs: outputs, dependencies: change.dependencies, protect: change.protect)
+    }
+
+    func create(replacing: Bool) async throws {
+        let inputs = try await resolvedInputs()
+        let plain = inputs.mapValues(\.revealed)
+        if replacing { try await session.depose(change.name) }
+        // An interrupted create of an earlier run: adopt what it made instead of making another.
+        if await session.pending(change.name) != nil {
+            let found = await provider.importResources(ImportRequest(type: change.type, identity: identity, inputs: plain))
+            if found.diagnostics.hasErrors { throw fail("could not look up \(change.address) left by an interrupted apply", found.diagnostics) }
+            if let adopted = found.resources.first {
+                for extra in found.resources.dropFirst() {
+                    _ = await provider.apply(ApplyRequest(operation: .delete, type: change.type, identity: identity, prior: extra, inputs: [:], clientToken: UUID().uuidString))
+                }
+                try await session.record(change.name, record(adopted, inputs: [:]))
+                let upd = await provider.apply(ApplyRequest(operation: .update, type: change.type, identity: identity, prior: adopted, inputs: plain, clientToken: UUID().uuidString))
+                guard let obj = upd.resource, !upd.diagnostics.hasErrors else { throw fail("could not update adopted \(change.type)", upd.diagnostics) }
+                try await session.record(change.name, record(obj, inputs: inputs))
+                try await waitIfAsked(obj)
+                return
+            }
+        }
+        let token = UUID().uuidString.lowercased()
+        try await session.recordIntent(change.name, type: change.type, token: token, inputs: inputs)
+        let resp = await provider.apply(ApplyRequest(operation: .create, type: change.type, identity: identity, prior: nil, inputs: plain, clientToken: token))
+        guard let obj = resp.resource, !resp.diagnostics.hasErrors else {
+            // Nothing was made; the intent stays only if the provider could not say.
+            throw fail("could not create \(change.type)", resp.diagnostics)
+        }
+        try await session.record(change.name, record(obj, inputs: inputs))
+        try await waitIfAsked(obj)
+    }
+
+    func update() async throws {
+        let inputs = try await resolvedInputs()
+        guard let prior = await session.resource(change.name) else { throw fail("\(change.address) is no longer in state", detail: "plan again") }
+        let resp = await provider.apply(ApplyRequest(operation: .update, type: change.type, identity: identity, prior: prior.object, inputs: inputs.mapValues(\.revealed), clientToken: UUID().uuidString))
+        guard let obj = resp.resource, !resp.diagnostics.hasErrors else { throw fail("could not update \(change.type)", resp.diagnostics) }
+        try await session.record(change.name, record(obj, inputs: inputs))
+        try await waitIfAsked(obj)
+    }
+
+    func delete(key: String) async throws {
+        if let prior = await session.resource(key) {
+            let resp = await provider.apply(ApplyRequest(operation: .delete, type: prior.type, identity: identity, prior: prior.object, inputs: [:], clientToken: UUID().uuidString))
+            if resp.diagnostics.hasErrors { throw fail("could not delete \(prior.type) \(prior.id)", resp.diagnostics) }
+            try await session.forget(key)
+            return
+        }
+        // A create that was interrupted: delete whatever it made.
+        if let p = await session.pending(key) {
+            let found = await provider.importResources(ImportRequest(type: p.type, identity: identity, inputs: p.inputs.mapValues(\.revealed)))
+            if found.diagnostics.hasErrors { throw fail("could not look up \(change.address) left by an interrupted apply", found.diagnostics) }
+            for obj in found.resources {
+                let resp = await provider.apply(ApplyRequest(operation: .delete, type: p.type, identity: identity, prior: obj, inputs: [:], clientToken: UUID().uuidString))
+                if resp.diagnostics.hasErrors { throw fail("could not delete \(p.type) \(obj.id)", resp.diagnostics) }
+            }
+        }
+        try await session.forget(key)
+    }
+
+    func waitIfAsked(_ obj: ResourceObject) async throws {
+        guard let w = change.wait else { return }
+        let resp = await provider.wait(WaitRequest(resource: obj, condition: w.until, timeout: w.timeout))
+        if resp.diagnostics.hasErrors {
+            throw fail("\(change.address) did not become \(w.until) within \(Int(w.timeout))s", resp.diagnostics,
+                       detail: "its dependents were not applied; check the service, then run apply again")
+        }
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import ProviderAPI
+
+/// Runs the steps of an apply graph: at most `parallelism` provider calls at once, lower
+/// tenants first, each step as soon as what it depends on is done. A failed step stops the
+/// steps that depend on it; independent work goes on.
+struct StepRunner {
+    let tenants: [TenantPlan]
+    let sessions: [String: TenantSession]
+    let providers: ProviderRegistry
+    let options: ApplyOptions
+    let observer: any ApplyObserver
+
+    enum StepResult: Sendable {
+        case done
+        case failed(Diagnostic)
+    }
+
+    func run() async -> [TenantOutcome] {
+        let graph = ApplyGraph(tenants: tenants)
+        var outcomes = tenants.map { TenantOutcome(tenant: $0.tenant, status: .provisioning, applied: 0, failed: 0, skipped: 0, errors: [], seconds: 0) }
+        var startedAt = [Date?](repeating: nil, count: tenants.count)
+        var remaining = [Int](repeating: 0, count: tenants.count)
+        for s in graph.steps { remaining[s.tenant] += 1 }
+        for t in graph.cyclic {
+            outcomes[t].errors.append(.error("the changes of tenant '\(tenants[t].tenant)' form a dependency cycle", detail: "apply the resource changes in two plans (e.g. with a rename in between)"))
+        }
+
+        var indegree = graph.dag.dependencies.map(\.count)
+        var heap = MinHeap([])
+        var cancelled = [Bool](repeating: false, count: graph.steps.count)
+        for (i, s) in graph.steps.enumerated() {
+            if graph.cyclic.contains(s.tenant) { cancelled[i] = true; outcomes[s.tenant].skipped += 1; remaining[s.tenant] -= 1; continue }
+            if indegree[i] == 0 { heap.push(i) }
+        }
+
+        await withTaskGroup(of: (Int, StepResult, Double).self) { group in
+            var running = 0
+            while true {
+                while running < options.parallelism, let i = heap.pop() {
+                    if cancelled[i] { continue }
+                    let step = graph.steps[i]
+                    if startedAt[step.tenant] == nil {
+                        startedAt[step.tenant] = Date()
+                        if let session = sessions[tenants[step.tenant].tenant] {
+                            let provisioning: TenantStatus = tenants[step.tenant].operation == .provision ? .provisioning : .destroying
+                            try? await session.setStatus(provisioning)
+                        }
+                        observer.handle(.tenantStarted(tenant: tenants[step.tenant].tenant, changes: tenants[step.tenant].changes.count))
+                    }
+                    running += 1
+                    group.addTask {
+                        let t0 = Date()
+                        let r = await execute(step)
+                        return (i, r, Date().timeIntervalSince(t0))
+                    }
+                }
+                guard let (i, result, seconds) = await group.next() else { break }
+                running -= 1
+                let step = graph.steps[i]
+                let change = tenants[step.tenant].changes[step.change]
+                remaining[step.tenant] -= 1
+                switch result {
+                case .done:
+                    // A replacement is two steps; count the change once, when its last step lands.
+                    let last = change.action != .replace || step.kind == .deleteDeposed || (step.kind == .create && !change.createBeforeDestroy)
+                    if last { outcomes[step.tenant].applied += 1 }
+                    observer.handle(.resourceFinished(address: change.address, action: action(step), seconds: seconds, error: nil))
+                    for d in graph.dag.dependents[i] {
+                        indegree[d] -= 1
+                        if indegree[d] == 0 && !cancelled[d] { heap.push(d) }
+                    }
+                case .failed(let diag):
+                    outcomes[step.tenant].failed += 1
+                    outcomes[step.tenant].errors.append(diag)
+                    observer.handle(.resourceFinished(address: change.address, action: action(step), seconds: seconds, error: diag.summary))
+                    // Stop everything downstream.
+                    var stack = graph.dag.dependents[i]
+                    while let d = stack.popLast() {
+                        if cancelled[d] { continue }
+                        cancelled[d] = true
+                        outcomes[graph.steps[d].tenant].skipped += 1
+                        remaining[graph.steps[d].tenant] -= 1
+                        stack.append(contentsOf: graph.dag.dependents[d])
+                    }
+                }
+                if remaining[step.tenant] == 0, let s = startedAt[step.tenant] {
+                    outcomes[step.tenant].seconds = Date().timeIntervalSince(s)
+                }
+            }
+        }
+        return outcomes
+    }
+
+    func action(_ step: ApplyGraph.Step) -> Action {
+        switch step.kind {
+        case .create: return tenants[step.tenant].changes[step.change].action == .replace ? .replace : .create
+        case .update: return .update
+        case .delete: return .delete
+        case .deleteDeposed, .deleteForReplace: return .replace
+        }
+    }
+
+    func execute(_ step: ApplyGraph.Step) async -> StepResult {
+        let tp = tenants[step.tenant]
+        let change = tp.changes[step.change]
+        guard let session = sessions[tp.tenant] else { return .failed(.error("no session for tenant \(tp.tenant)")) }
+        guard let provider = providers.provider(for: change.type) else {
+            return .failed(.error("no provider serves \(change.type)", detail: "check `provider:` in platform.yaml", address: change.address))
+        }
+        observer.handle(.resourceStarted(address: change.address, action: action(step)))
+        let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
+        let ops = ResourceOps(provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type])
+        do {
+            switch step.kind {
+            case .create: try await ops.create(replacing: change.action == .replace && change.createBeforeDestroy)
+            case .update: try await ops.update()
+            case .delete: try await ops.delete(key: change.name)
+            case .deleteDeposed: try await ops.delete(key: TenantSession.deposedKey(change.name))
+            case .deleteForReplace: try await ops.delete(key: change.name)
+            }
+            return .done
+        } catch let d as Diagnostic {
+            return .failed(d)
+        } catch {
+            return .failed(.error(error.text, address: change.address))
+        }
+    }
+}

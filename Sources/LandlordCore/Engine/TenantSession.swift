@@ -1,0 +1,79 @@
+import Foundation
+import ProviderAPI
+
+/// One tenant's state during an apply. Every change is written through to the store as soon as
+/// it happens (intent before a create, result after), so a run killed at any instant leaves a
+/// state that the next run can finish from. Calls for one tenant are serialised by the actor;
+/// different tenants write in parallel.
+actor TenantSession {
+    let store: any StateStore
+    private(set) var state: TenantState
+    private(set) var writes = 0
+
+    init(store: any StateStore, state: TenantState) {
+        self.store = store
+        self.state = state
+    }
+
+    /// The key a replaced resource's old object is kept under until it is deleted.
+    static func deposedKey(_ name: String) -> String { name + "#deposed" }
+
+    /// No resources and no pending creates.
+    var isEmpty: Bool { state.resources.isEmpty && state.pending.isEmpty }
+
+    func resource(_ name: String) -> ResourceState? { state.resources[name] }
+    func pending(_ name: String) -> PendingIntent? { state.pending[name] }
+
+    /// An attribute of a recorded resource, for resolving deferred inputs.
+    func attribute(_ name: String, _ path: [String]) -> Value? {
+        guard var v = state.resources[name]?.attributes[path[0]] else { return nil }
+        for key in path.dropFirst() {
+            if case .sensitive(let inner) = v { v = inner }
+            if let m = v.mapValue, let n = m[key] { v = n } else if let l = v.listValue, let i = Int(key), l.indices.contains(i) { v = l[i] } else { return nil }
+        }
+        return v
+    }
+
+    func attributes() -> [String: [String: Value]] { state.resources.mapValues(\.attributes) }
+
+    func setStatus(_ s: TenantStatus) async throws {
+        guard state.status != s else { return }
+        state.status = s
+        try await save()
+    }
+
+    /// Records that a create is about to be sent.
+    func recordIntent(_ name: String, type: String, token: String, inputs: [String: Value]) async throws {
+        state.pending[name] = PendingIntent(type: type, clientToken: token, startedAt: Date(), inputs: inputs)
+        try await save()
+    }
+
+    /// Records a resource as it now is, clearing any pending intent for it.
+    func record(_ name: String, _ r: ResourceState) async throws {
+        state.resources[name] = r
+        state.pending[name] = nil
+        try await save()
+    }
+
+    /// Moves a resource aside before its replacement is created.
+    func depose(_ name: String) async throws {
+        guard let r = state.resources[name] else { return }
+        state.resources[Self.deposedKey(name)] = r
+        state.resources[name] = nil
+        try await save()
+    }
+
+    /// Forgets a resource (after its delete) and any intent for it.
+    func forget(_ name: String) async throws {
+        state.resources[name] = nil
+        state.pending[name] = nil
+        try await save()
+    }
+
+    private func save() async throws {
+        state.serial += 1
+        state.updatedAt = Date()
+        writes += 1
+        try await store.saveTenant(state)
+    }
+}

@@ -1,0 +1,38 @@
+import ProviderAPI
+
+/// The machine-readable plan: `{"format_version", "changes": [...], "summary": {...}}` with
+/// only non-noop changes, tenants sorted, changes in dependency order, keys sorted. Sensitive
+/// values are `(sensitive)`; values known only after apply are `(known after apply)`.
+public struct JSONRenderer: Sendable {
+    public init() {}
+
+    public func value(_ plan: Plan) -> Value {
+        var changes: [Value] = []
+        for t in plan.tenants {
+            for c in t.changes {
+                var m: [String: Value] = [
+                    "address": .string(c.address), "tenant": .string(c.tenant), "name": .string(c.name), "type": .string(c.type),
+                    "action": .string(c.action.rawValue), "reasons": .list(c.reasons.map { .string($0) }),
+                    "before": c.before.map { DisplayValue.redacted(.map($0)) } ?? .null,
+                    "after": c.after.map { after in
+                        var a = after
+                        for k in c.computed where a[k] == nil { a[k] = .unknown }
+                        return DisplayValue.redacted(.map(a))
+                    } ?? .null,
+                ]
+                if !c.changed.isEmpty { m["changed"] = .list(c.changed.map { .string($0) }) }
+                if !c.forcedBy.isEmpty { m["replace_because"] = .list(c.forcedBy.map { .string($0) }) }
+                changes.append(.map(m))
+            }
+        }
+        let s = plan.summary
+        return .map([
+            "format_version": .string(Plan.formatVersion),
+            "changes": .list(changes),
+            "summary": .map(["create": .int(s.create), "update": .int(s.update), "replace": .int(s.replace), "delete": .int(s.delete)]),
+            "unchanged_tenants": .int(plan.unchangedTenants),
+        ])
+    }
+
+    public func render(_ plan: Plan) -> String { JSON.string(value(plan), sortedKeys: true, pretty: true) }
+}

@@ -1,0 +1,87 @@
+import ProviderAPI
+
+/// Renders a plan as text in the manner of Terraform: `+` create, `~` update, `-/+` replace,
+/// `-` delete, attribute lines, and a closing `Plan: ...` line.
+public struct TextRenderer: Sendable {
+    public var palette: Palette
+    public init(palette: Palette = Palette(enabled: false)) { self.palette = palette }
+
+    public func render(_ plan: Plan) -> String {
+        var out = ""
+        if plan.isEmpty {
+            out += palette.green("No changes.") + " The specs and the recorded state match"
+            out += plan.unchangedTenants > 0 ? " (\(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") checked).\n" : ".\n"
+            return out
+        }
+        out += "Landlord will perform the following actions:\n"
+        for t in plan.tenants {
+            out += "\n" + palette.bold("Tenant \(t.tenant)") + " (" + tenantLine(t) + ")\n"
+            for c in t.changes { out += "\n" + change(c) }
+        }
+        let s = plan.summary
+        out += "\n" + palette.bold("Plan:") + " \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete."
+        if plan.unchangedTenants > 0 { out += " \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") unchanged." }
+        return out + "\n"
+    }
+
+    func tenantLine(_ t: TenantPlan) -> String {
+        switch t.operation {
+        case .provision: return t.lineage == nil ? "new, blueprint \(t.blueprint)" : "blueprint \(t.blueprint)"
+        case .remove: return "tenant file removed: every resource is deleted"
+        case .destroy: return "destroy: every resource is deleted"
+        }
+    }
+
+    public func change(_ c: ResourceChange) -> String {
+        let verb: String
+        switch c.action {
+        case .create: verb = "will be created"
+        case .update: verb = "will be updated in place"
+        case .replace: verb = "must be replaced"
+        case .delete: verb = "will be destroyed"
+        default: verb = "is unchanged"
+        }
+        var out = "  # \(palette.bold(c.address)) \(verb)"
+        if !c.reasons.isEmpty { out += " (" + c.reasons.joined(separator: "; ") + ")" }
+        out += "\n"
+        let sym = c.action.symbol
+        out += palette.action(c.action, sym.count == 1 ? "  \(sym)" : sym) + " resource \"\(c.type)\" \"\(c.address)\" {\n"
+        var lines: [(String, String)] = []
+        let before = c.before ?? [:], after = c.after ?? [:]
+        var hidden = 0
+        switch c.action {
+        case .create:
+            for k in Set(after.keys).union(c.computed).sorted() {
+                lines.append(("+", "\(k) = \(DisplayValue.text(after[k] ?? .unknown))"))
+            }
+        case .delete:
+            for k in before.keys.sorted() { lines.append(("-", "\(k) = \(DisplayValue.text(before[k]!))")) }
+        case .update, .replace:
+            for k in Set(after.keys).union(before.keys).union(c.computed).sorted() {
+                let changedAttr = c.changed.contains(k)
+                let computedAttr = c.action == .replace && c.computed.contains(k)
+                guard changedAttr || computedAttr else { hidden += 1; continue }
+                let old = before[k], new = computedAttr ? Value.unknown : after[k]
+                var line: String
+                switch (old, new) {
+                case (nil, let n?): line = "\(k) = \(DisplayValue.text(n))"; lines.append(("+", line)); continue
+                case (let o?, nil): line = "\(k) = \(DisplayValue.text(o)) -> null"
+                case (let o?, let n?): line = "\(k) = \(DisplayValue.text(o)) -> \(DisplayValue.text(n))"
+                default: continue
+                }
+                if c.forcedBy.contains(k) { line += palette.red(" # forces replacement") }
+                lines.append(("~", line))
+            }
+        default: break
+        }
+        let width = lines.map { $0.1.split(separator: "=", maxSplits: 1).first?.count ?? 0 }.max() ?? 0
+        for (s, l) in lines {
+            let parts = l.split(separator: "=", maxSplits: 1).map(String.init)
+            let padded = parts.count == 2 ? parts[0].padding(toLength: width, withPad: " ", startingAt: 0) + "=" + parts[1] : l
+            out += "      " + palette.action(s == "+" ? .create : s == "-" ? .delete : .update, s) + " " + padded + "\n"
+        }
+        if hidden > 0 { out += palette.dim("        (\(hidden) unchanged attribute\(hidden == 1 ? "" : "s") hidden)") + "\n" }
+        out += "    }\n"
+        return out
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import LandlordCore
+import MockProvider
+import ProviderAPI
+
+/// A run's fleet, state store and providers, built from the global options.
+struct Context {
+    let global: GlobalOptions
+    let root: URL
+    let fleet: Fleet
+    let store: any StateStore
+    let registry: ProviderRegistry
+    let mock: MockProvider?
+    let output: Output
+
+    /// Every resource type Landlord knows, for reading specs before a provider is chosen.
+    static let schemas: [String: ResourceSchema] = AWSResourceTypes.schema.resources
+
+    /// Loads the fleet; prints diagnostics and exits 1 on any error.
+    static func load(_ global: GlobalOptions, mock forceMock: Bool = false) throws -> Context {
+        let output = Output(global)
+        let root = URL(fileURLWithPath: global.chdir).standardizedFileURL
+        let (fleet, diags) = SpecLoader(schemas: schemas).load(directory: root)
+        output.diagnostics(diags)
+        guard let fleet, !diags.hasErrors else {
+            output.error("nothing was planned or applied: fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above and run again")
+            throw ExitCode(1)
+        }
+        let store = LocalStateStore(directory: root.appendingPathComponent(".landlord").path, durable: ProcessInfo.processInfo.environment["LANDLORD_STATE_FSYNC"] != "0")
+        if fleet.platform.state.backend != "local" {
+            output.error("\(fleet.platform.file): state backend '\(fleet.platform.state.backend)' is not available in this build; use `state: {backend: local}`")
+            throw ExitCode(1)
+        }
+        var registry = ProviderRegistry()
+        var mock: MockProvider?
+        let aws = fleet.platform.providerSettings("aws")
+        if forceMock || aws["use"]?.stringValue == "mock" || fleet.platform.providers.isEmpty {
+            let env = ProcessInfo.processInfo.environment
+            let path = env["LANDLORD_MOCK_CLOUD"] ?? root.appendingPathComponent(".landlord/mock-cloud.json").path
+            var settings = MockSettings.fromEnvironment()
+            if let r = aws["region"]?.stringValue { settings.region = r }
+            let m = MockProvider(cloudPath: path, settings: settings)
+            registry.register(m)
+            mock = m
+        } else {
+            output.error("\(fleet.platform.file): the AWS provider is not wired into this build yet; add `use: mock` under provider.aws or pass --mock for a dry run")
+            throw ExitCode(1)
+        }
+        return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output)
+    }
+
+    /// The engine over this fleet, state and providers.
+    var workspace: Workspace { Workspace(fleet: fleet, store: store, providers: registry) }
+
+    /// Recorded state for the tenants of the fleet and every tenant with state.
+    func loadStates() async throws -> (tenants: [String: TenantState], platform: PlatformState) {
+        do {
+            return try await workspace.loadStates()
+        } catch {
+            output.error("\(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Folds the simulated cloud's journal into its JSON file.
+    func finish() {
+        try? mock?.cloud.compact()
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import LandlordCore
+import ProviderAPI
+import Testing
+
+@Suite struct DAGTests {
+    @Test func topologicalOrderPutsDependenciesFirstAndIsStable() {
+        var g = DAG(count: 4)
+        g.addEdge(0, dependsOn: 2)
+        g.addEdge(1, dependsOn: 2)
+        g.addEdge(3, dependsOn: 0)
+        #expect(g.topologicalOrder() == [2, 0, 1, 3])
+        #expect(g.levels() == [[2], [0, 1], [3]])
+        #expect(g.findCycle() == nil)
+    }
+
+    @Test func cyclesAreFoundAndNamed() {
+        var g = DAG(count: 3)
+        g.addEdge(0, dependsOn: 1)
+        g.addEdge(1, dependsOn: 2)
+        g.addEdge(2, dependsOn: 0)
+        #expect(g.topologicalOrder() == nil)
+        #expect(g.findCycle() == [0, 1, 2, 0])
+    }
+}
+
+@Suite struct JSONTests {
+    @Test func roundTripsEveryKindOfValue() throws {
+        let v: Value = .map([
+            "s": "a \"quoted\" \\ line\nnext \u{1}", "i": 42, "neg": -7, "d": .double(1.5), "b": true, "n": .null,
+            "l": [1, "two", [3]], "u": .unknown, "sec": .sensitive("pw"),
+            "def": .deferred([.literal("x-"), .reference(resource: "tg", path: ["arn"])]),
+        ])
+        let text = JSON.string(v)
+        let back = JSON.untag(try JSON.parse(text))
+        #expect(back == v)
+        #expect(JSON.string(v) == JSON.string(back))
+    }
+
+    @Test func rejectsMalformedInputWithAnOffset() {
+        #expect(throws: JSON.ParseError.self) { try JSON.parse("{\"a\": [1, 2}") }
+        #expect(throws: JSON.ParseError.self) { try JSON.parse("{\"a\": 1} trailing") }
+        #expect(throws: JSON.ParseError.self) { try JSON.parse("\"unterminated") }
+    }
+
+    @Test func decodesUnicodeEscapes() throws {
+        #expect(try JSON.parse("\"caf\\u00e9 \\ud83d\\ude00\"") == .string("café 😀"))
+    }
+}
+
+@Suite struct StateFileTests {
+    @Test func aDamagedStateFileNamesTheFileAndItsBackup() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-state-\(UUID().uuidString)")
+        let store = LocalStateStore(directory: dir.path)
+        var s = TenantState(tenant: "acme", blueprint: "web")
+        s.serial = 1
+        try await store.saveTenant(s)
+        s.serial = 2
+        try await store.saveTenant(s)
+        // A new run's first write keeps the previous document as the backup.
+        let second = LocalStateStore(directory: dir.path)
+        s.serial = 3
+        try await second.saveTenant(s)
+        let path = dir.appendingPathComponent("state/tenants/acme.json").path
+        #expect(FileManager.default.fileExists(atPath: path + ".backup"))
+        try "{\"tenant\": \"acme\", \"lineage\": ".write(toFile: path, atomically: true, encoding: .utf8)
+        do {
+            _ = try await second.loadTenant("acme")
+            Issue.record("a torn state file must not load")
+        } catch let e as StateError {
+            let text = e.description
+            #expect(text.contains(path))
+            #expect(text.contains(path + ".backup"))
+            #expect(text.contains("Nothing was changed"))
+        }
+        let backup = try TenantState.decode(Array(try Data(contentsOf: URL(fileURLWithPath: path + ".backup"))))
+        #expect(backup.serial == 2)
+    }
+}

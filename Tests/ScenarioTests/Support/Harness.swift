@@ -1,0 +1,83 @@
+import Foundation
+import LandlordCore
+import MockProvider
+import ProviderAPI
+import Testing
+
+/// The repository root, found from this file.
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// A copy of an example fleet in a temporary directory, with its own state and simulated
+/// cloud, driven through the engine as the CLI drives it.
+struct Harness {
+    let dir: URL
+    var settings = MockSettings()
+
+    /// Copies `examples/NAME` into a fresh temporary directory.
+    init(example: String = "quickstart") throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let src = repoRoot.appendingPathComponent("examples/\(example)")
+        for item in try FileManager.default.contentsOfDirectory(atPath: src.path) where item != ".landlord" {
+            try FileManager.default.copyItem(at: src.appendingPathComponent(item), to: dir.appendingPathComponent(item))
+        }
+    }
+
+    var cloudPath: String { dir.appendingPathComponent(".landlord/mock-cloud.json").path }
+    var store: LocalStateStore { LocalStateStore(directory: dir.appendingPathComponent(".landlord").path) }
+    var provider: MockProvider { MockProvider(cloudPath: cloudPath, settings: settings) }
+
+    func write(_ relative: String, _ text: String) throws {
+        let url = dir.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    func remove(_ relative: String) throws { try FileManager.default.removeItem(at: dir.appendingPathComponent(relative)) }
+
+    func edit(_ relative: String, _ transform: (String) -> String) throws {
+        let url = dir.appendingPathComponent(relative)
+        try transform(String(contentsOf: url, encoding: .utf8)).write(to: url, atomically: true, encoding: .utf8)
+    }
+
+    /// Loads the fleet; fails the test on spec errors.
+    func workspace(provider p: MockProvider? = nil) throws -> Workspace {
+        let (fleet, diags) = SpecLoader(schemas: AWSResourceTypes.schema.resources).load(directory: dir)
+        guard let fleet else { throw HarnessError("spec errors: \(diags.errors.map(\.description))") }
+        return Workspace(fleet: fleet, store: store, providers: ProviderRegistry([p ?? provider]))
+    }
+
+    /// Diagnostics of loading the fleet.
+    func loadDiagnostics() -> Diagnostics { SpecLoader(schemas: AWSResourceTypes.schema.resources).load(directory: dir).1 }
+
+    func plan(_ options: PlanOptions = PlanOptions(), refresh: Bool = true) async throws -> Plan {
+        let (plan, diags) = try await workspace().plan(options, refresh: refresh)
+        guard let plan else { throw HarnessError("plan failed: \(diags.errors.map(\.description))") }
+        return plan
+    }
+
+    @discardableResult
+    func apply(_ options: PlanOptions = PlanOptions(), provider p: MockProvider? = nil, parallelism: Int = 10) async throws -> ApplyResult {
+        let ws = try workspace(provider: p)
+        let (plan, diags) = await ws.plan(options)
+        guard let plan else { throw HarnessError("plan failed: \(diags.errors.map(\.description))") }
+        return await ws.apply(plan, options: ApplyOptions(parallelism: parallelism, holder: LockHolder(operation: "test"), platform: ws.fleet.platform.name))
+    }
+
+    /// Every resource in the simulated cloud.
+    func cloud() throws -> [MockResource] { try MockCloud(path: cloudPath).snapshot() }
+
+    /// Every recorded resource, by address.
+    func recorded() async throws -> [String: ResourceState] {
+        var out: [String: ResourceState] = [:]
+        for id in try await store.listTenants() {
+            for (name, r) in try await store.loadTenant(id)?.resources ?? [:] { out[id + "/" + name] = r }
+        }
+        return out
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ d: String) { description = d }
+}
