@@ -130,7 +130,8 @@ func diagnostic(_ error: Error, action: String, type: String, address: String) -
     default:
         hint = e.isRetryable ? "a transient AWS fault; rerun apply" : "fix the inputs the message names and run plan again"
     }
-    let message = e.message.isEmpty ? "" : "\(e.message). "
+    let trimmed = e.message.trimmingCharacters(in: .whitespacesAndNewlines)
+    let message = trimmed.isEmpty ? "" : trimmed.hasSuffix(".") ? "\(trimmed) " : "\(trimmed). "
     return .error(
         "\(action) \(type) \(address) failed: \(e.code) from \(e.service) \(e.operation)", detail: message + hint, code: e.code,
         retryable: e.isRetryable)
