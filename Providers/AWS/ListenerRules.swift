@@ -127,10 +127,30 @@ struct ListenerRules: ResourceHandler {
         return out
     }
 
+    func allListeners() async throws -> [String] {
+        var listeners: [String] = []
+        var marker: String?
+        repeat {
+            let root = try await client.query(.elbv2, action: "DescribeLoadBalancers", marker.map { ["Marker": $0] } ?? [:])
+            for lb in root.members("DescribeLoadBalancersResult", "LoadBalancers") {
+                guard let arn = lb.string("LoadBalancerArn") else { continue }
+                let l = try await client.query(.elbv2, action: "DescribeListeners", ["LoadBalancerArn": arn])
+                listeners += l.members("DescribeListenersResult", "Listeners").compactMap { $0.string("ListenerArn") }
+            }
+            marker = root.string("DescribeLoadBalancersResult", "NextMarker").flatMap { $0.isEmpty ? nil : $0 }
+        } while marker != nil
+        return listeners
+    }
+
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
         if let id = request.id { return try await describe(["RuleArns.member.1": id]) }
-        guard let listener = Inputs(request.inputs).optionalString("listener"), listener.hasPrefix("arn:") else { return [] }
-        let candidates = try await describe(["ListenerArn": listener])
+        var candidates: [ResourceObject] = []
+        if let listener = Inputs(request.inputs).optionalString("listener"), listener.hasPrefix("arn:") {
+            candidates = try await describe(["ListenerArn": listener])
+        } else {
+            // `listener: auto` not yet resolved: look on every listener of every load balancer.
+            for listener in try await allListeners() { candidates += try await describe(["ListenerArn": listener]) }
+        }
         let tags = try await ELBTags(client: client).tags(candidates.map(\.id))
         return candidates.filter { tagsMatch(tags[$0.id] ?? [:], request.identity) }
     }

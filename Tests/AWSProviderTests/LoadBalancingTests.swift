@@ -144,6 +144,10 @@ extension MotoTests {
             #expect(found.resources.map(\.id) == [created.id])
             let other = await provider.importResources(ImportRequest(type: AWSResourceTypes.listenerRule, identity: t.identity("x"), inputs: inputs))
             #expect(other.resources.isEmpty)
+            var auto = inputs
+            auto["listener"] = "auto"
+            let scanned = await provider.importResources(ImportRequest(type: AWSResourceTypes.listenerRule, identity: t.identity("rule"), inputs: auto))
+            #expect(scanned.resources.map(\.id) == [created.id], "found on the pool's listeners before `auto` is resolved")
 
             // Replace: delete, then create again.
             _ = try await provider.applyOK(t.delete(modified, "rule"))
