@@ -67,6 +67,13 @@ extension MotoTests {
             _ = try await provider.applyOK(t.delete(updated, "client"))
             #expect(await provider.readOne(updated) == nil)
             _ = try await provider.applyOK(t.delete(updated, "client"))
+
+            // A failure about the client never carries its secret.
+            let failed = await provider.apply(t.update(updated, "client", renamed))
+            let d = try #require(failed.diagnostics.first)
+            #expect(d.code == "ResourceNotFoundException")
+            let plain = inner.stringValue ?? ""
+            #expect(!d.summary.contains(plain) && !d.detail.contains(plain))
         }
 
         @Test func identityPoolLifecycleAndImportByTag() async throws {
