@@ -1,1 +1,167 @@
-// The AWS provider lands in this folder.
+import AWSClient
+import Foundation
+import ProviderAPI
+
+/// What the provider does for one `aws.*` type. Methods throw `AWSError`, `InputError` or
+/// `ProviderDiagnostic`; `AWSProvider` turns them into diagnostics.
+protocol ResourceHandler: Sendable {
+    /// Creates the resource and returns its id and every attribute.
+    func create(_ request: ApplyRequest) async throws -> ResourceObject
+    /// Changes the resource in place (only attributes the schema does not force-replace).
+    func update(_ request: ApplyRequest, prior: ResourceObject) async throws -> ResourceObject
+    /// Deletes it; a resource that is already gone is a success.
+    func delete(_ prior: ResourceObject) async throws
+    /// Current attributes, nil when the resource no longer exists.
+    func read(_ resource: ResourceObject) async throws -> ResourceObject?
+    /// Finds resources for an address: by id when given, else by tags or natural key.
+    func find(_ request: ImportRequest) async throws -> [ResourceObject]
+    /// Waits for a readiness condition.
+    func wait(_ request: WaitRequest) async throws -> ResourceObject
+}
+
+extension ResourceHandler {
+    func wait(_ request: WaitRequest) async throws -> ResourceObject { request.resource }
+}
+
+/// The AWS provider: serves every type in `AWSResourceTypes` over `AWSClient`.
+///
+/// Settings (platform.yaml `provider.aws`): `region`; optionally `subnets`, `securityGroups`
+/// and `assignPublicIp` for the awsvpc network configuration of ECS services.
+/// Endpoints, credentials and the region fall back to the environment as the AWS SDKs do.
+public struct AWSProvider: Provider {
+    public let name = "aws"
+    public var schema: ProviderSchema { AWSResourceTypes.schema }
+
+    let client: AWSClient?
+    let configurationProblem: ProviderDiagnostic?
+    let handlers: [String: any ResourceHandler]
+
+    /// A provider for platform.yaml's `provider.aws` settings. Configuration problems (no
+    /// credentials, no region) do not throw: every call then answers with a diagnostic.
+    public init(
+        settings: [String: Value], environment: [String: String] = ProcessInfo.processInfo.environment, transport: HTTPTransport? = nil
+    ) {
+        let settings = settings.mapValues(\.revealed)
+        do {
+            let configuration = try AWSConfiguration.resolve(region: settings["region"]?.stringValue, environment: environment)
+            let client = AWSClient(configuration: configuration, transport: transport)
+            self.client = client
+            configurationProblem = nil
+            let network = ServiceNetwork(settings: settings)
+            handlers = [
+                AWSResourceTypes.targetGroup: TargetGroups(client: client),
+                AWSResourceTypes.listenerRule: ListenerRules(client: client),
+                AWSResourceTypes.route53Record: Route53Records(client: client),
+                AWSResourceTypes.taskDefinition: TaskDefinitions(client: client),
+                AWSResourceTypes.ecsService: ECSServices(client: client, network: network),
+                AWSResourceTypes.userPool: UserPools(client: client),
+                AWSResourceTypes.userPoolClient: UserPoolClients(client: client),
+                AWSResourceTypes.identityPool: IdentityPools(client: client),
+                AWSResourceTypes.dynamoItem: DynamoItems(client: client),
+            ]
+        } catch {
+            client = nil
+            handlers = [:]
+            let message = (error as? AWSError)?.message ?? "\(error)"
+            configurationProblem = .error("the AWS provider is not configured", detail: message, code: "ConfigurationError")
+        }
+    }
+
+    func handler(_ type: String) -> Result<any ResourceHandler, ProviderDiagnostic> {
+        if let problem = configurationProblem { return .failure(problem) }
+        guard let h = handlers[type] else {
+            return .failure(.error(
+                "the AWS provider has no resource type '\(type)'",
+                detail: "use one of: \(handlers.keys.sorted().joined(separator: ", "))", code: "UnknownType"))
+        }
+        return .success(h)
+    }
+
+    public func read(_ request: ReadRequest) async -> ReadResponse {
+        var out: [ResourceObject?] = []
+        var diagnostics: [ProviderDiagnostic] = []
+        for resource in request.resources {
+            switch handler(resource.type) {
+            case .failure(let d):
+                diagnostics.append(d)
+                out.append(resource)
+            case .success(let h):
+                do {
+                    out.append(try await h.read(resource).map { shaped($0, like: resource) })
+                } catch {
+                    diagnostics.append(diagnostic(error, action: "read", type: resource.type, address: resource.id))
+                    out.append(resource)
+                }
+            }
+        }
+        return ReadResponse(resources: out, diagnostics: diagnostics)
+    }
+
+    /// Keeps what state recorded (so an attribute drifting shows) plus computed attributes;
+    /// drops AWS defaults for optional inputs the spec never set.
+    func shaped(_ fresh: ResourceObject, like prior: ResourceObject) -> ResourceObject {
+        let attributes = schema.resources[fresh.type]?.attributes ?? [:]
+        var out = fresh
+        out.attributes = fresh.attributes.filter { key, _ in
+            prior.attributes[key] != nil || attributes[key]?.computed == true && attributes[key]?.optional == false
+        }
+        for (key, value) in prior.attributes where out.attributes[key] == nil && attributes[key]?.settable == true && fresh.attributes[key] == nil {
+            // An optional input AWS does not report back (e.g. listenerDnsName): keep it.
+            out.attributes[key] = value
+        }
+        return out
+    }
+
+    public func apply(_ request: ApplyRequest) async -> ApplyResponse {
+        let h: any ResourceHandler
+        switch handler(request.type) {
+        case .failure(let d): return ApplyResponse(resource: request.prior, diagnostics: [d])
+        case .success(let found): h = found
+        }
+        do {
+            switch request.operation {
+            case .create:
+                return ApplyResponse(resource: try await h.create(request))
+            case .update:
+                guard let prior = request.prior else {
+                    return ApplyResponse(resource: nil, diagnostics: [.error(
+                        "update \(request.type) \(request.identity.address): no prior state", detail: "the engine must pass the recorded resource; run plan again")])
+                }
+                return ApplyResponse(resource: try await h.update(request, prior: prior))
+            case .delete:
+                guard let prior = request.prior else { return ApplyResponse(resource: nil) }
+                try await h.delete(prior)
+                return ApplyResponse(resource: nil)
+            }
+        } catch {
+            return ApplyResponse(
+                resource: request.prior,
+                diagnostics: [diagnostic(error, action: request.operation.rawValue, type: request.type, address: request.identity.address)])
+        }
+    }
+
+    public func importResources(_ request: ImportRequest) async -> ImportResponse {
+        switch handler(request.type) {
+        case .failure(let d): return ImportResponse(resources: [], diagnostics: [d])
+        case .success(let h):
+            do {
+                return ImportResponse(resources: try await h.find(request))
+            } catch {
+                return ImportResponse(resources: [], diagnostics: [diagnostic(error, action: "import", type: request.type, address: request.identity.address)])
+            }
+        }
+    }
+
+    public func wait(_ request: WaitRequest) async -> WaitResponse {
+        switch handler(request.resource.type) {
+        case .failure(let d): return WaitResponse(resource: request.resource, diagnostics: [d])
+        case .success(let h):
+            do {
+                return WaitResponse(resource: try await h.wait(request))
+            } catch {
+                return WaitResponse(
+                    resource: request.resource, diagnostics: [diagnostic(error, action: "wait for", type: request.resource.type, address: request.resource.id)])
+            }
+        }
+    }
+}

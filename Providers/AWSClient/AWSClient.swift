@@ -1,1 +1,110 @@
-// The AWS wire client (SigV4, transport, protocols, retries) lands in this folder.
+import Foundation
+
+/// A small AWS client: signs with SigV4, sends through an `HTTPTransport`, retries throttling,
+/// 5xx and connection failures with backoff, and turns error responses into `AWSError`s.
+public struct AWSClient: Sendable {
+    public let configuration: AWSConfiguration
+    public let transport: HTTPTransport
+    public let retry: RetryPolicy
+
+    /// A client over `transport` (URLSession when nil).
+    public init(configuration: AWSConfiguration, transport: HTTPTransport? = nil, retry: RetryPolicy = .standard) {
+        self.configuration = configuration
+        self.transport = transport ?? URLSessionTransport()
+        self.retry = retry
+    }
+
+    /// The region requests are signed for.
+    public var region: String { configuration.region }
+
+    /// Signs and sends a request built by `build` for a resolved endpoint, retrying as the
+    /// policy allows. Non-2xx answers throw `AWSError` with the service's code and message.
+    /// `payloadHash` overrides the signed payload hash (S3 sends it as x-amz-content-sha256).
+    public func send(
+        _ service: AWSService, operation: String, contentSHA256Header: Bool = false,
+        build: (ResolvedEndpoint) -> HTTPRequest
+    ) async throws -> HTTPResponse {
+        let endpoint: ResolvedEndpoint
+        do { endpoint = try configuration.endpoint(for: service) } catch var error as AWSError {
+            error.service = service.signingName
+            error.operation = operation
+            throw error
+        }
+        let base = build(endpoint)
+        let signer = SigV4(
+            credentials: configuration.credentials, region: endpoint.signingRegion, service: service.signingName,
+            doubleEncodePath: service.signingName != "s3")
+        let transport = self.transport
+        return try await retry.run {
+            var request = base
+            let hash = SigV4.sha256Hex(request.body)
+            if contentSHA256Header { request.setHeader("x-amz-content-sha256", hash) }
+            signer.sign(&request, payloadHash: hash)
+            let response: HTTPResponse
+            do {
+                response = try await transport.send(request)
+            } catch {
+                throw AWSError(code: "TransportError", message: "\(error)", service: service.signingName, operation: operation)
+            }
+            guard (200..<300).contains(response.status) else {
+                throw AWSError.parse(response, service: service.signingName, operation: operation)
+            }
+            return response
+        }
+    }
+
+    func request(_ endpoint: ResolvedEndpoint, method: String, path: String, query: [(String, String)] = [], headers: [(String, String)] = [], body: Data = Data()) -> HTTPRequest {
+        HTTPRequest(
+            method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, path: endpoint.basePath + path,
+            query: query, headers: headers, body: body)
+    }
+
+    // MARK: Query protocol (ELBv2, EC2)
+
+    /// Calls a Query-protocol action (form-encoded POST) and returns the parsed XML response's
+    /// root. `parameters` are flattened names such as `Tags.member.1.Key`.
+    public func query(_ service: AWSService, action: String, _ parameters: [String: String] = [:]) async throws -> XMLNode {
+        var pairs = [("Action", action), ("Version", service.apiVersion)]
+        pairs += parameters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let body = pairs.map { "\(SigV4.uriEncode($0.0))=\(SigV4.uriEncode($0.1))" }.joined(separator: "&")
+        let response = try await send(service, operation: action) { endpoint in
+            request(endpoint, method: "POST", path: "/", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Data(body.utf8))
+        }
+        guard let root = XMLReader.parse(response.body) else {
+            throw AWSError(code: "UnparseableResponse", message: "the \(action) response is not XML", status: response.status, service: service.signingName, operation: action)
+        }
+        return root
+    }
+
+    // MARK: REST/XML (Route53, S3)
+
+    /// Calls a REST/XML operation; returns the parsed body (nil when empty) and the response.
+    public func restXML(
+        _ service: AWSService, operation: String, method: String, path: String, query: [(String, String)] = [],
+        headers: [(String, String)] = [], body: String? = nil
+    ) async throws -> (XMLNode?, HTTPResponse) {
+        var allHeaders = headers
+        if body != nil { allHeaders.append(("Content-Type", "application/xml")) }
+        let response = try await send(service, operation: operation, contentSHA256Header: service.signingName == "s3") { endpoint in
+            request(endpoint, method: method, path: path, query: query, headers: allHeaders, body: Data((body ?? "").utf8))
+        }
+        return (XMLReader.parse(response.body), response)
+    }
+
+    // MARK: JSON 1.0 / 1.1 (DynamoDB, ECS, Cognito)
+
+    /// Calls a JSON-protocol operation (`X-Amz-Target: Prefix.Operation`) with a JSON body and
+    /// returns the response body (JSON).
+    public func json(_ service: AWSService, operation: String, body: Data) async throws -> Data {
+        let response = try await send(service, operation: operation) { endpoint in
+            request(
+                endpoint, method: "POST", path: "/",
+                headers: [
+                    ("Content-Type", "application/x-amz-json-\(service.jsonVersion ?? "1.1")"),
+                    ("X-Amz-Target", "\(service.apiVersion).\(operation)"),
+                ],
+                body: body.isEmpty ? Data("{}".utf8) : body)
+        }
+        return response.body
+    }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import AWSProvider
 import Foundation
 import LandlordCore
 import MockProvider
@@ -44,8 +45,7 @@ struct Context {
             registry.register(m)
             mock = m
         } else {
-            output.error("\(fleet.platform.file): the AWS provider is not wired into this build yet; add `use: mock` under provider.aws or pass --mock for a dry run")
-            throw ExitCode(1)
+            registry.register(AWSProvider(settings: aws))
         }
         return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output)
     }

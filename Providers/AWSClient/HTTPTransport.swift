@@ -1,0 +1,125 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// One HTTP request as the AWS client builds and signs it.
+public struct HTTPRequest: Sendable {
+    /// `GET`, `POST`, `PUT`, `DELETE`, `HEAD`.
+    public var method: String
+    /// `https` or `http`.
+    public var scheme: String
+    /// Host name, without the port.
+    public var host: String
+    /// Port when it is not the scheme's default.
+    public var port: Int?
+    /// The path exactly as it goes on the wire (already percent-encoded), starting with `/`.
+    public var path: String
+    /// Query parameters, not encoded; the signer and `url` encode them.
+    public var query: [(String, String)]
+    /// Header names as given; the signer lowercases them.
+    public var headers: [(String, String)]
+    public var body: Data
+
+    public init(
+        method: String, scheme: String = "https", host: String, port: Int? = nil, path: String = "/",
+        query: [(String, String)] = [], headers: [(String, String)] = [], body: Data = Data()
+    ) {
+        self.method = method
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+
+    /// `host` or `host:port`, as the Host header carries it.
+    public var hostHeader: String { port.map { "\(host):\($0)" } ?? host }
+
+    /// The request URL (query encoded the way SigV4 canonicalises it).
+    public var url: URL? {
+        var text = "\(scheme)://\(hostHeader)\(path)"
+        if !query.isEmpty {
+            text += "?" + query.map { "\(SigV4.uriEncode($0.0))=\(SigV4.uriEncode($0.1))" }.joined(separator: "&")
+        }
+        return URL(string: text)
+    }
+
+    /// The first value of a header, matched case-insensitively.
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+
+    /// Sets a header, replacing any with the same name.
+    public mutating func setHeader(_ name: String, _ value: String) {
+        headers.removeAll { $0.0.lowercased() == name.lowercased() }
+        headers.append((name, value))
+    }
+}
+
+/// What came back: status, headers (names lowercased) and body.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var headers: [String: String]
+    public var body: Data
+    public init(status: Int, headers: [String: String] = [:], body: Data = Data()) {
+        self.status = status
+        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { a, _ in a })
+        self.body = body
+    }
+}
+
+/// Sends one HTTP request. The client signs before calling it and retries around it, so a
+/// transport does neither; tests inject a fake one.
+public protocol HTTPTransport: Sendable {
+    /// Sends the request; throws only when no response arrived (connection refused, timeout).
+    func send(_ request: HTTPRequest) async throws -> HTTPResponse
+}
+
+/// A transport failure: no HTTP response was received.
+public struct TransportError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// `HTTPTransport` over URLSession (FoundationNetworking on Linux).
+public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
+    // URLSession is thread-safe; the class only holds it.
+    private let session: URLSession
+
+    /// A transport with its own session; `timeout` bounds each request in seconds.
+    public init(timeout: TimeInterval = 60) {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.httpCookieStorage = nil
+        configuration.urlCache = nil
+        session = URLSession(configuration: configuration)
+    }
+
+    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
+        guard let url = request.url else { throw TransportError("cannot form a URL for host \(request.host) path \(request.path)") }
+        var urlRequest = URLRequest(url: url)
+        urlRequest.httpMethod = request.method
+        for (name, value) in request.headers where name.lowercased() != "host" {
+            urlRequest.setValue(value, forHTTPHeaderField: name)
+        }
+        if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" {
+            urlRequest.httpBody = request.body
+        }
+        let (data, response): (Data, URLResponse)
+        do {
+            (data, response) = try await session.data(for: urlRequest)
+        } catch {
+            throw TransportError("no response from \(request.hostHeader): \(error.localizedDescription)")
+        }
+        guard let http = response as? HTTPURLResponse else { throw TransportError("not an HTTP response from \(request.hostHeader)") }
+        var headers: [String: String] = [:]
+        for (key, value) in http.allHeaderFields {
+            if let k = key as? String, let v = value as? String { headers[k.lowercased()] = v }
+        }
+        return HTTPResponse(status: http.statusCode, headers: headers, body: data)
+    }
+}
