@@ -1,5 +1,5 @@
 import Foundation
-import LandlordCore
+@testable import LandlordCore
 import ProviderAPI
 import Testing
 
@@ -75,5 +75,17 @@ import Testing
         }
         let backup = try TenantState.decode(Array(try Data(contentsOf: URL(fileURLWithPath: path + ".backup"))))
         #expect(backup.serial == 2)
+    }
+}
+
+@Suite struct StateDateTests {
+    @Test func roundTripsAndReadsWholeSeconds() {
+        let d = Date(timeIntervalSince1970: 1_795_456_789.123)
+        let s = StateDates.string(d)
+        #expect(s == "2026-11-23T17:59:49.123Z")
+        #expect(abs(StateDates.date(s).timeIntervalSince1970 - d.timeIntervalSince1970) < 0.001)
+        #expect(StateDates.date("2026-01-01T00:00:00Z").timeIntervalSince1970 == 1_767_225_600)
+        #expect(StateDates.date("2000-02-29T12:00:00Z").timeIntervalSince1970 == 951_825_600)
+        #expect(StateDates.date("garbage").timeIntervalSince1970 == 0)
     }
 }

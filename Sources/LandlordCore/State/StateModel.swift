@@ -114,21 +114,71 @@ public struct StateFormatError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-nonisolated(unsafe) private let iso: ISO8601DateFormatter = {
-    let f = ISO8601DateFormatter()
-    f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-    return f
-}()
-
-nonisolated(unsafe) private let isoWhole = ISO8601DateFormatter()
-
-/// Dates as ISO 8601 text in state files (written with fractional seconds, read with or without).
+/// Dates as ISO 8601 UTC text in state files (`2026-11-22T18:00:00.123Z`), written and read
+/// by hand: Foundation's formatter was a fifth of a 10,000-tenant plan.
 enum StateDates {
-    static let lock = NSLock()
-    static func string(_ d: Date) -> String { lock.withLock { iso.string(from: d) } }
+    static func string(_ d: Date) -> String {
+        let t = d.timeIntervalSince1970
+        var secs = Int(t.rounded(.down))
+        let millis = min(999, Int(((t - Double(secs)) * 1000).rounded()))
+        let days = Int((Double(secs) / 86400).rounded(.down))
+        secs -= days * 86400
+        let (y, m, dd) = civil(fromDays: days)
+        func p(_ v: Int, _ w: Int) -> String {
+            let s = String(v)
+            return s.count >= w ? s : String(repeating: "0", count: w - s.count) + s
+        }
+        return "\(p(y, 4))-\(p(m, 2))-\(p(dd, 2))T\(p(secs / 3600, 2)):\(p(secs / 60 % 60, 2)):\(p(secs % 60, 2)).\(p(millis, 3))Z"
+    }
+
     static func date(_ s: String?) -> Date {
         guard let s else { return Date(timeIntervalSince1970: 0) }
-        return lock.withLock { iso.date(from: s) ?? isoWhole.date(from: s) } ?? Date(timeIntervalSince1970: 0)
+        let b = Array(s.utf8)
+        func num(_ from: Int, _ len: Int) -> Int? {
+            guard from + len <= b.count else { return nil }
+            var v = 0
+            for i in from..<(from + len) {
+                let c = b[i]
+                guard c >= 48 && c <= 57 else { return nil }
+                v = v * 10 + Int(c - 48)
+            }
+            return v
+        }
+        guard b.count >= 20, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let sec = num(17, 2) else {
+            return Date(timeIntervalSince1970: 0)
+        }
+        var frac = 0.0
+        var i = 19
+        if i < b.count, b[i] == UInt8(ascii: ".") {
+            i += 1
+            var scale = 0.1
+            while i < b.count, b[i] >= 48 && b[i] <= 57 { frac += Double(b[i] - 48) * scale; scale /= 10; i += 1 }
+        }
+        let days = daysFromCivil(y, mo, d)
+        return Date(timeIntervalSince1970: Double(days * 86400 + h * 3600 + mi * 60 + sec) + frac)
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's algorithm).
+    static func daysFromCivil(_ y0: Int, _ m: Int, _ d: Int) -> Int {
+        let y = m <= 2 ? y0 - 1 : y0
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let y = yoe + era * 400
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (m <= 2 ? y + 1 : y, m, d)
     }
 }
 
