@@ -31,27 +31,32 @@ public enum Applier {
         let started = Date()
         var tenants = plan.tenants.filter { !$0.changes.isEmpty }
 
-        // 1. Locks, then state checks under the lock.
+        // 1. Locks, then state checks against state read under the lock (a run that waited for
+        //    another's lock must see what that run wrote, or it applies a stale plan over it).
         var locked: [String] = []
         var refused: [TenantOutcome] = []
         var sessions: [String: TenantSession] = [:]
         var ready: [TenantPlan] = []
-        let current: [String: TenantState]
-        do { current = try await store.loadTenants(tenants.map(\.tenant)) } catch {
-            diags.append(.error(error.text))
-            return ApplyResult(tenants: [], diagnostics: diags)
-        }
+        var held: [TenantPlan] = []
         for tp in tenants {
             do {
                 let warnings = try await store.acquireLock(tenant: tp.tenant, holder: options.holder, lease: options.lease, timeout: options.lockTimeout)
                 for w in warnings { diags.append(w); observer.handle(.diagnostic(w)) }
                 locked.append(tp.tenant)
+                held.append(tp)
             } catch {
                 refused.append(refuse(tp, error.text, observer))
-                continue
             }
-            var state = current[tp.tenant]
-            if state == nil, let s = try? await store.loadTenant(tp.tenant) { state = s }
+        }
+        let current: [String: TenantState]
+        do { current = try await store.loadTenants(held.map(\.tenant)) } catch {
+            diags.append(.error(error.text))
+            for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
+            for o in refused { diags.append(contentsOf: o.errors) }
+            return ApplyResult(tenants: refused, diagnostics: diags)
+        }
+        for tp in held {
+            let state = current[tp.tenant]
             if let s = state, tp.lineage != s.lineage || tp.serial != s.serial {
                 let planned = tp.lineage.map { "lineage \($0) serial \(tp.serial ?? 0)" } ?? "no state"
                 refused.append(refuse(tp, "state of tenant '\(tp.tenant)' changed since this plan was made (planned against \(planned), now serial \(s.serial)); nothing was applied to it. Plan again.", observer))
@@ -90,6 +95,7 @@ public enum Applier {
         } catch {
             diags.append(.error("could not record rule priorities in the platform state: \(error.text)", detail: "nothing was applied; check the state backend and run apply again"))
             for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
+            for o in refused { diags.append(contentsOf: o.errors) }
             return ApplyResult(tenants: refused, diagnostics: diags)
         }
 
@@ -132,7 +138,7 @@ public enum Applier {
             diags.append(.warning("could not release rule priorities in the platform state: \(error.text)", detail: "they are released by the next apply of these tenants"))
         }
         for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
-        for o in outcomes { diags.append(contentsOf: o.errors) }
+        for o in refused + outcomes { diags.append(contentsOf: o.errors) }
         _ = started
         return ApplyResult(tenants: (refused + outcomes).sorted { $0.tenant < $1.tenant }, diagnostics: diags)
     }

@@ -59,8 +59,12 @@ struct ResourceOps {
         if await session.pending(change.name) != nil {
             let found = await provider.importResources(ImportRequest(type: change.type, identity: identity, inputs: plain))
             if found.diagnostics.hasErrors { throw fail("could not look up \(change.address) left by an interrupted apply", found.diagnostics) }
-            if let adopted = found.resources.first {
-                for extra in found.resources.dropFirst() {
+            // The old object of a create-before-destroy replacement carries the same address tag
+            // and is recorded as NAME#deposed: never adopt it (nor delete it as an extra).
+            let recorded = await session.recordedIDs(type: change.type)
+            let candidates = found.resources.filter { !recorded.contains($0.id) }
+            if let adopted = candidates.first {
+                for extra in candidates.dropFirst() {
                     _ = await provider.apply(ApplyRequest(operation: .delete, type: change.type, identity: identity, prior: extra, inputs: [:], clientToken: UUID().uuidString))
                 }
                 try await session.record(change.name, record(adopted, inputs: [:]))
@@ -102,7 +106,8 @@ struct ResourceOps {
         if let p = await session.pending(key) {
             let found = await provider.importResources(ImportRequest(type: p.type, identity: identity, inputs: p.inputs.mapValues(\.revealed)))
             if found.diagnostics.hasErrors { throw fail("could not look up \(change.address) left by an interrupted apply", found.diagnostics) }
-            for obj in found.resources {
+            let recorded = await session.recordedIDs(type: p.type)
+            for obj in found.resources where !recorded.contains(obj.id) {
                 let resp = await provider.apply(ApplyRequest(operation: .delete, type: p.type, identity: identity, prior: obj, inputs: [:], clientToken: UUID().uuidString))
                 if resp.diagnostics.hasErrors { throw fail("could not delete \(p.type) \(obj.id)", resp.diagnostics) }
             }

@@ -24,6 +24,11 @@ actor TenantSession {
     func resource(_ name: String) -> ResourceState? { state.resources[name] }
     func pending(_ name: String) -> PendingIntent? { state.pending[name] }
 
+    /// Ids of the recorded resources of a type (under any name, deposed ones included).
+    func recordedIDs(type: String) -> Set<String> {
+        Set(state.resources.values.lazy.filter { $0.type == type }.map(\.id))
+    }
+
     /// An attribute of a recorded resource, for resolving deferred inputs.
     func attribute(_ name: String, _ path: [String]) -> Value? {
         guard var v = state.resources[name]?.attributes[path[0]] else { return nil }

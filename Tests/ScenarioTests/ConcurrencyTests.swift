@@ -1,0 +1,118 @@
+import Foundation
+import LandlordCore
+import MockProvider
+import ProviderAPI
+import Testing
+
+/// Two `landlord apply` processes at once: different tenants run side by side, the same tenant
+/// is refused (or waited for with --lock-timeout), and rule priorities never collide.
+@Suite struct ConcurrencyTests {
+    /// Slow enough that the first apply still holds its lock when the second starts.
+    static let slow = ["LANDLORD_MOCK_LATENCY_MS": "150"]
+
+    func apply(_ h: Harness, _ tenants: [String], _ extra: [String] = [], env: [String: String] = [:]) throws -> Spawned {
+        try Spawned.landlord(["-C", h.dir.path, "apply", "--auto-approve"] + tenants.flatMap { ["--tenant", $0] } + extra, env: env)
+    }
+
+    /// Every recorded resource exists in the cloud, every cloud resource is recorded, and no
+    /// address has two cloud objects.
+    func expectConverged(_ h: Harness, tenants: Int, _ context: String) async throws {
+        let cloud = try h.cloud()
+        let recorded = try await h.recorded()
+        #expect(cloud.count == 14 * tenants, "\(context): expected \(14 * tenants) cloud resources, found \(cloud.count); inspect \(h.cloudPath)")
+        #expect(Set(cloud.map(\.id)) == Set(recorded.values.map(\.id)), "\(context): cloud and state disagree (orphans or missing); inspect \(h.dir.path)/.landlord")
+        let addresses = cloud.compactMap { $0.tags["landlord:address"] }
+        #expect(Set(addresses).count == addresses.count, "\(context): an address has two cloud resources")
+        #expect(try await h.plan().isEmpty, "\(context): a converged fleet must plan no changes")
+    }
+
+    @Test func appliesOfDifferentTenantsRunSideBySide() async throws {
+        let h = try Harness()
+        let a = try apply(h, ["acme"], env: Self.slow)
+        let g = try apply(h, ["globex"], env: Self.slow)
+        let (ra, rg) = (a.finish(), g.finish())
+        #expect(ra.code == 0, "apply of acme failed beside globex's: \(ra.stdout)\(ra.stderr)")
+        #expect(rg.code == 0, "apply of globex failed beside acme's: \(rg.stdout)\(rg.stderr)")
+        #expect(try await h.store.loadTenant("acme")?.status == .active)
+        #expect(try await h.store.loadTenant("globex")?.status == .active)
+        #expect(try await h.store.loadTenant("acme")?.resources.count == 14)
+        #expect(try await h.store.loadTenant("globex")?.resources.count == 14)
+        try await expectConverged(h, tenants: 2, "after side-by-side applies")
+    }
+
+    @Test func aSecondApplyOfTheSameTenantIsRefusedNamingTheHolder() async throws {
+        let h = try Harness()
+        try h.remove("tenants/globex.yaml")
+        let lock = h.dir.appendingPathComponent(".landlord/locks/acme.lock").path
+        let first = try apply(h, ["acme"], env: Self.slow)
+        #expect(eventually { FileManager.default.fileExists(atPath: lock) || !first.isRunning }, "the first apply never took the lock of acme")
+        try #require(first.isRunning, "the first apply finished before the second started; raise LANDLORD_MOCK_LATENCY_MS in this test")
+        let second = try apply(h, ["acme"]).finish()
+        let text = second.stdout + second.stderr
+        #expect(second.code == 1, "the second apply of a locked tenant must fail: \(text)")
+        #expect(text.contains("tenant 'acme' is locked"), "\(text)")
+        #expect(text.contains("apply by \(ProcessInfo.processInfo.hostName) (pid \(first.pid)) since "), "the refusal must name the holder's operation, host, pid and start time: \(text)")
+        #expect(text.contains("--lock-timeout"), "the refusal must say how to wait: \(text)")
+        let r = first.finish()
+        #expect(r.code == 0, "the first apply must be unaffected: \(r.stdout)\(r.stderr)")
+        #expect(try await h.store.loadTenant("acme")?.resources.count == 14)
+        #expect(!FileManager.default.fileExists(atPath: lock), "the lock must be released when the apply ends")
+    }
+
+    @Test func withALockTimeoutTheSecondApplyWaitsThenFindsNothingLeftToDo() async throws {
+        let h = try Harness()
+        try h.remove("tenants/globex.yaml")
+        let lock = h.dir.appendingPathComponent(".landlord/locks/acme.lock").path
+        let first = try apply(h, ["acme"], env: Self.slow)
+        #expect(eventually { FileManager.default.fileExists(atPath: lock) || !first.isRunning }, "the first apply never took the lock of acme")
+        try #require(first.isRunning, "the first apply finished before the second started; raise LANDLORD_MOCK_LATENCY_MS in this test")
+        let second = try apply(h, ["acme"], ["--lock-timeout", "30"]).finish()
+        let r = first.finish()
+        let text = second.stdout + second.stderr
+        #expect(r.code == 0, "the first apply failed: \(r.stdout)\(r.stderr)")
+        #expect(!text.contains("is locked"), "with --lock-timeout 30 the second apply must wait, not be refused: \(text)")
+        // It waited; what it planned before waiting is stale, so today it is refused safely
+        // ("changed since this plan was made ... Plan again") instead of re-planning.
+        withKnownIssue("`apply` should re-plan a tenant whose lock it waited for (Sources/landlord/Applying.swift); it refuses the stale plan instead") {
+            #expect(second.code == 0, "with --lock-timeout 30 the second apply must wait for the first and then succeed: \(text)")
+        }
+        if second.code != 0 { #expect(text.contains("changed since this plan was made"), "a stale plan must be refused, never applied: \(text)") }
+        try await expectConverged(h, tenants: 1, "after a waiting apply")
+    }
+
+    @Test(arguments: 1...10)
+    func concurrentAppliesOfDisjointTenantsGetDisjointRulePriorities(round: Int) async throws {
+        let h = try Harness()
+        for id in ["acme", "globex"] { try h.remove("tenants/\(id).yaml") }
+        let ids = (0..<6).map { "p\(round)x\($0)" }
+        for id in ids {
+            try h.write("tenants/\(id).yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: \(id)\nblueprint: web\nparameters: {subdomain: \(id), backendImage: \"registry.example.com/backend:1.4.2\"}\n")
+        }
+        let env = ["LANDLORD_MOCK_LATENCY_MS": "\(5 + round)"]
+        let a = try apply(h, Array(ids[0..<3]), env: env)
+        let b = try apply(h, Array(ids[3..<6]), env: env)
+        let (ra, rb) = (a.finish(), b.finish())
+        #expect(ra.code == 0, "round \(round): the first apply failed: \(ra.stdout)\(ra.stderr)")
+        #expect(rb.code == 0, "round \(round): the second apply failed: \(rb.stdout)\(rb.stderr)")
+
+        // Priorities are unique per listener in the cloud, and the platform state says the same.
+        let rules = try h.cloud().filter { $0.type == AWSResourceTypes.listenerRule }
+        #expect(rules.count == 12, "round \(round): expected 12 rules, found \(rules.count)")
+        var seen: [String: String] = [:]
+        let platform = try await h.store.loadPlatform()
+        for r in rules {
+            let listener = r.attributes["listener"]?.stringValue ?? "?"
+            let priority = r.attributes["priority"]?.intValue ?? -1
+            let address = r.tags["landlord:address"] ?? "?"
+            let key = "\(listener)#\(priority)"
+            #expect(seen[key] == nil, "round \(round): priority \(priority) is held by both \(seen[key] ?? "") and \(address)")
+            seen[key] = address
+            let parts = address.split(separator: "/").map(String.init)
+            let alloc = platform.allocations[parts[0]]
+            #expect(alloc?.listener == listener && alloc?.priorities[parts[1]] == priority,
+                    "round \(round): \(address) has priority \(priority) in the cloud but \(alloc?.priorities[parts[1]].map(String.init) ?? "none") in .landlord/state/platform.json")
+        }
+        #expect(Set(platform.allocations.keys) == Set(ids), "round \(round): platform allocations are for \(platform.allocations.keys.sorted())")
+        try await expectConverged(h, tenants: 6, "round \(round)")
+    }
+}
