@@ -24,7 +24,8 @@ struct ApplyingOptions: ParsableArguments {
 
 /// Shows a plan, asks for approval, applies it and reports.
 enum Applying {
-    static func confirmAndApply(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String) async throws {
+    static func confirmAndApply(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String,
+                                replan: ((Set<String>) async throws -> Plan)? = nil) async throws {
         ctx.output.print(TextRenderer(palette: ctx.output.palette).render(plan))
         if plan.isEmpty {
             ctx.finish()
@@ -41,14 +42,29 @@ enum Applying {
                 throw ExitCode(1)
             }
         }
-        try await run(ctx, plan, opts, operation: operation)
+        try await run(ctx, plan, opts, operation: operation, replan: replan)
     }
 
-    static func run(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String) async throws {
+    /// Applies `plan`. `replan` (not for saved plans) plans the named tenants again: a run that
+    /// waited for a lock finds their state moved and applies what is left to do.
+    static func run(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String,
+                    replan: ((Set<String>) async throws -> Plan)? = nil) async throws {
         let options = ApplyOptions(parallelism: opts.parallelism, lockTimeout: opts.lockTimeout, holder: LockHolder(operation: operation), platform: ctx.fleet.platform.name)
         let observer = ProgressPrinter(output: ctx.output, plan: plan)
         let started = Date()
-        let result = await ctx.workspace.apply(plan, options: options, observer: observer)
+        var result = await ctx.workspace.apply(plan, options: options, observer: observer)
+        let stale = Set(result.tenants.filter(\.stale).map(\.tenant))
+        if let replan, opts.lockTimeout > 0, !stale.isEmpty {
+            ctx.output.printErr("\(stale.count) tenant\(stale.count == 1 ? "" : "s") changed while waiting for the lock: planning \(stale.count == 1 ? "it" : "them") again")
+            let again = try await replan(stale)
+            ctx.output.print(TextRenderer(palette: ctx.output.palette).render(again))
+            let second = await ctx.workspace.apply(again, options: options, observer: observer)
+            var merged = result.tenants.filter { !stale.contains($0.tenant) }
+            merged += stale.map { t in second.tenants.first { $0.tenant == t } ?? TenantOutcome(tenant: t, status: .active, applied: 0, failed: 0, skipped: 0, errors: [], seconds: 0) }
+            var diags = Diagnostics(result.diagnostics.items.filter { d in !stale.contains { d.address == $0 } })
+            diags.append(contentsOf: second.diagnostics)
+            result = ApplyResult(tenants: merged.sorted { $0.tenant < $1.tenant }, diagnostics: diags)
+        }
         ctx.finish()
         let p = ctx.output.palette
         var applied = 0, failed = 0, skipped = 0
@@ -91,7 +107,9 @@ struct Apply: AsyncParsableCommand {
         }
         let ctx = try Context.load(root.global, mock: planning.mock)
         let plan = try await Planning.makePlan(ctx, planning)
-        try await Applying.confirmAndApply(ctx, plan, applying, operation: "apply")
+        try await Applying.confirmAndApply(ctx, plan, applying, operation: "apply") { tenants in
+            try await Planning.makePlan(ctx, tenants: tenants.sorted(), refresh: planning.refresh, allowProtectedDeletes: planning.allowProtectedDeletes)
+        }
     }
 
     /// Applies a saved plan exactly, after checking it still describes the world.

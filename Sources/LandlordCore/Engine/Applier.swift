@@ -59,11 +59,11 @@ public enum Applier {
             let state = current[tp.tenant]
             if let s = state, tp.lineage != s.lineage || tp.serial != s.serial {
                 let planned = tp.lineage.map { "lineage \($0) serial \(tp.serial ?? 0)" } ?? "no state"
-                refused.append(refuse(tp, "state of tenant '\(tp.tenant)' changed since this plan was made (planned against \(planned), now serial \(s.serial)); nothing was applied to it. Plan again.", observer))
+                refused.append(refuse(tp, "state of tenant '\(tp.tenant)' changed since this plan was made (planned against \(planned), now serial \(s.serial)); nothing was applied to it. Plan again.", observer, stale: true))
                 continue
             }
             if state == nil && tp.lineage != nil {
-                refused.append(refuse(tp, "state of tenant '\(tp.tenant)' is gone since this plan was made; nothing was applied to it. Plan again.", observer))
+                refused.append(refuse(tp, "state of tenant '\(tp.tenant)' is gone since this plan was made; nothing was applied to it. Plan again.", observer, stale: true))
                 continue
             }
             let st = state ?? TenantState(tenant: tp.tenant, blueprint: tp.blueprint)
@@ -143,9 +143,10 @@ public enum Applier {
         return ApplyResult(tenants: (refused + outcomes).sorted { $0.tenant < $1.tenant }, diagnostics: diags)
     }
 
-    static func refuse(_ tp: TenantPlan, _ message: String, _ observer: any ApplyObserver) -> TenantOutcome {
-        let o = TenantOutcome(tenant: tp.tenant, status: .failed, applied: 0, failed: 0, skipped: tp.changes.count,
+    static func refuse(_ tp: TenantPlan, _ message: String, _ observer: any ApplyObserver, stale: Bool = false) -> TenantOutcome {
+        var o = TenantOutcome(tenant: tp.tenant, status: .failed, applied: 0, failed: 0, skipped: tp.changes.count,
                               errors: [.error(message, address: tp.tenant)], seconds: 0)
+        o.stale = stale
         observer.handle(.tenantFinished(o))
         return o
     }

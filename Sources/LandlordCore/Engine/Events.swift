@@ -32,12 +32,30 @@ public struct TenantOutcome: Sendable, Hashable {
     public var skipped: Int
     public var errors: [Diagnostic]
     public var seconds: Double
+    /// Refused because its state moved since planning (another run applied it meanwhile).
+    public var stale: Bool = false
+
+    public init(tenant: String, status: TenantStatus, applied: Int, failed: Int, skipped: Int, errors: [Diagnostic], seconds: Double) {
+        self.tenant = tenant
+        self.status = status
+        self.applied = applied
+        self.failed = failed
+        self.skipped = skipped
+        self.errors = errors
+        self.seconds = seconds
+    }
 }
 
 /// The result of an apply: one outcome per tenant of the plan.
 public struct ApplyResult: Sendable {
     public var tenants: [TenantOutcome]
     public var diagnostics: Diagnostics
+
+    public init(tenants: [TenantOutcome], diagnostics: Diagnostics) {
+        self.tenants = tenants
+        self.diagnostics = diagnostics
+    }
+
     /// True when any tenant failed or any error was reported.
     public var failed: Bool { diagnostics.hasErrors || tenants.contains { $0.failed > 0 || $0.status == .failed } }
 }
