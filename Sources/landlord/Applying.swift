@@ -16,17 +16,32 @@ struct ApplyingOptions: ParsableArguments {
     @Option(name: .customLong("lock-timeout"), help: "Seconds to wait for a tenant lock held by another run (default 0: fail at once).")
     var lockTimeout: Double = 0
 
+    @Option(name: .customLong("max-tenants"), help: "Apply at most this many tenants of the plan; the rest are left for the next run (a saved plan records which were done).")
+    var maxTenants: Int?
+
+    @Option(help: "Roll out in waves, e.g. 1,10%,100%: one tenant, then 10% of the plan's tenants, then the rest; stops after the first wave with a failed tenant.")
+    var waves: String?
+
+    @Flag(help: "Write progress as JSON lines on stdout (tenant_started, resource_changed, tenant_finished, wave_finished, summary) instead of text.")
+    var json = false
+
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
         guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout cannot be negative") }
+        if let maxTenants, maxTenants < 1 { throw ValidationError("--max-tenants must be at least 1") }
+        if let waves { _ = try Rollout.parseWaves(waves) }
     }
+
+    var rollout: Rollout { Rollout(maxTenants: maxTenants, waves: try? waves.map(Rollout.parseWaves)) }
 }
 
-/// Shows a plan, asks for approval, applies it and reports.
+/// Shows a plan, asks for approval, applies it in waves and reports.
 enum Applying {
-    static func confirmAndApply(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String,
-                                replan: ((Set<String>) async throws -> Plan)? = nil) async throws {
-        ctx.output.print(TextRenderer(palette: ctx.output.palette).render(plan))
+    /// Plans the named tenants again (after a lock wait found their state moved).
+    typealias Replanner = (Set<String>) async throws -> Plan
+
+    static func confirmAndApply(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String, replan: Replanner? = nil) async throws {
+        if opts.json { ctx.output.printErr(TextRenderer().render(plan)) } else { ctx.output.print(TextRenderer(palette: ctx.output.palette).render(plan)) }
         if plan.isEmpty {
             ctx.finish()
             return
@@ -45,127 +60,84 @@ enum Applying {
         try await run(ctx, plan, opts, operation: operation, replan: replan)
     }
 
-    /// Applies `plan`. `replan` (not for saved plans) plans the named tenants again: a run that
-    /// waited for a lock finds their state moved and applies what is left to do.
+    /// Applies `plan` wave by wave. `recordDone` hears which tenants each wave finished (a saved
+    /// plan writes them into the file); `replan` (not for saved plans) plans again the tenants a
+    /// lock wait found moved.
     static func run(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String,
-                    replan: ((Set<String>) async throws -> Plan)? = nil) async throws {
+                    replan: Replanner? = nil, recordDone: ((Set<String>) throws -> Void)? = nil) async throws {
         let options = ApplyOptions(parallelism: opts.parallelism, lockTimeout: opts.lockTimeout, holder: LockHolder(operation: operation), platform: ctx.fleet.platform.name)
-        let observer = ProgressPrinter(output: ctx.output, plan: plan)
+        let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) && !$0.changes.isEmpty }
+        let (waves, later) = opts.rollout.split(pending.map(\.tenant))
+        let observer: any ApplyObserver = opts.json ? JSONEventPrinter(output: ctx.output) : ProgressPrinter(output: ctx.output, plan: plan, waves: waves.count)
         let started = Date()
-        var result = await ctx.workspace.apply(plan, options: options, observer: observer)
-        let stale = Set(result.tenants.filter(\.stale).map(\.tenant))
-        if let replan, opts.lockTimeout > 0, !stale.isEmpty {
-            ctx.output.printErr("\(stale.count) tenant\(stale.count == 1 ? "" : "s") changed while waiting for the lock: planning \(stale.count == 1 ? "it" : "them") again")
-            let again = try await replan(stale)
-            ctx.output.print(TextRenderer(palette: ctx.output.palette).render(again))
-            let second = await ctx.workspace.apply(again, options: options, observer: observer)
-            var merged = result.tenants.filter { !stale.contains($0.tenant) }
-            merged += stale.map { t in second.tenants.first { $0.tenant == t } ?? TenantOutcome(tenant: t, status: .active, applied: 0, failed: 0, skipped: 0, errors: [], seconds: 0) }
-            var diags = Diagnostics(result.diagnostics.items.filter { d in !stale.contains { d.address == $0 } })
-            diags.append(contentsOf: second.diagnostics)
-            result = ApplyResult(tenants: merged.sorted { $0.tenant < $1.tenant }, diagnostics: diags)
+        var outcomes: [TenantOutcome] = []
+        var diags = Diagnostics()
+        var untouched: [String] = []
+        for (i, wave) in waves.enumerated() {
+            let names = Set(wave)
+            var sub = plan
+            sub.tenants = plan.tenants.filter { names.contains($0.tenant) }
+            var result = await ctx.workspace.apply(sub, options: options, observer: observer)
+            let stale = Set(result.tenants.filter(\.stale).map(\.tenant))
+            if let replan, opts.lockTimeout > 0, !stale.isEmpty {
+                ctx.output.printErr("\(stale.count) tenant\(stale.count == 1 ? "" : "s") changed while waiting for the lock: planning \(stale.count == 1 ? "it" : "them") again")
+                let second = await ctx.workspace.apply(try await replan(stale), options: options, observer: observer)
+                var merged = result.tenants.filter { !stale.contains($0.tenant) }
+                merged += stale.map { t in second.tenants.first { $0.tenant == t } ?? TenantOutcome(tenant: t, status: .active, applied: 0, failed: 0, skipped: 0, errors: [], seconds: 0) }
+                var d = Diagnostics(result.diagnostics.items.filter { item in !stale.contains { item.address == $0 } })
+                d.append(contentsOf: second.diagnostics)
+                result = ApplyResult(tenants: merged, diagnostics: d)
+            }
+            outcomes += result.tenants
+            diags.append(contentsOf: result.diagnostics)
+            let done = Set(result.tenants.filter { $0.status != .failed }.map(\.tenant))
+            do { try recordDone?(done) } catch { ctx.output.warning("could not record the tenants done in the plan file: \(error)") }
+            if waves.count > 1 {
+                let failedHere = result.tenants.filter { $0.status == .failed }.count
+                if let json = observer as? JSONEventPrinter {
+                    json.emit(["event": "wave_finished", "wave": .int(i + 1), "waves": .int(waves.count), "tenants": .int(wave.count), "failed": .int(failedHere)])
+                } else {
+                    ctx.output.printErr("wave \(i + 1)/\(waves.count): \(wave.count) tenant\(wave.count == 1 ? "" : "s"), \(failedHere) failed")
+                }
+            }
+            if result.failed {
+                untouched = waves[(i + 1)...].flatMap { $0 } + later
+                break
+            }
         }
         ctx.finish()
-        let p = ctx.output.palette
+        try report(ctx, opts, operation: operation, outcomes: outcomes, diags: diags, untouched: untouched, later: untouched.isEmpty ? later : [], started: started)
+    }
+
+    static func report(_ ctx: Context, _ opts: ApplyingOptions, operation: String, outcomes: [TenantOutcome], diags: Diagnostics,
+                       untouched: [String], later: [String], started: Date) throws {
         var applied = 0, failed = 0, skipped = 0
-        for o in result.tenants { applied += o.applied; failed += o.failed; skipped += o.skipped }
+        for o in outcomes { applied += o.applied; failed += o.failed; skipped += o.skipped }
         let secs = Date().timeIntervalSince(started)
-        if result.failed {
-            ctx.output.printErr("")
-            for d in result.diagnostics.items where d.severity == .error { ctx.output.diagnostic(d) }
-            let bad = result.tenants.filter { $0.status == .failed }.map(\.tenant)
-            ctx.output.print("\n" + p.red("\(operation.capitalized) failed") + " for \(bad.count) tenant\(bad.count == 1 ? "" : "s") (\(bad.prefix(10).joined(separator: ", "))\(bad.count > 10 ? ", ..." : "")): \(applied) change\(applied == 1 ? "" : "s") applied, \(failed) failed, \(skipped) not attempted, in \(String(format: "%.1f", secs))s.\nWhat was applied is recorded; fix the errors above and run apply again to finish.\n")
-            throw ExitCode(1)
-        }
-        ctx.output.print("\n" + p.green("\(operation.capitalized) complete!") + " \(applied) change\(applied == 1 ? "" : "s") applied to \(result.tenants.count) tenant\(result.tenants.count == 1 ? "" : "s") in \(String(format: "%.1f", secs))s.\n")
-    }
-}
-
-/// `landlord apply`: plan and carry out the changes.
-struct Apply: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Carry out the changes a plan shows.",
-        discussion: "Plans, shows the plan and asks for approval (or takes --auto-approve), then applies in dependency order, recording state after every resource.")
-
-    @ParentCommand var root: Landlord
-    @OptionGroup var planning: PlanningOptions
-    @OptionGroup var applying: ApplyingOptions
-
-    @Argument(help: "A plan saved with `landlord plan --out FILE`: applied exactly, without asking, never re-planned.")
-    var planFile: String?
-
-    func validate() throws {
-        if planFile != nil && !planning.tenants.isEmpty {
-            throw ValidationError("a saved plan already names its tenants; plan with --tenant, then apply the file")
-        }
-    }
-
-    func run() async throws {
-        if let planFile {
-            try await applySaved(planFile)
+        let bad = outcomes.filter { $0.status == .failed }.map(\.tenant).sorted()
+        let isFailure = diags.hasErrors || !bad.isEmpty
+        if opts.json {
+            JSONEventPrinter(output: ctx.output).emit([
+                "event": "summary", "ok": .bool(!isFailure), "applied": .int(applied), "failed": .int(failed), "not_attempted": .int(skipped),
+                "failed_tenants": .list(bad.map { .string($0) }), "untouched_tenants": .list(untouched.map { .string($0) }),
+                "left_for_next_run": .list(later.map { .string($0) }), "seconds": .double(secs),
+            ])
+            if isFailure { throw ExitCode(1) }
             return
         }
-        let ctx = try Context.load(root.global, mock: planning.mock)
-        let plan = try await Planning.makePlan(ctx, planning)
-        try await Applying.confirmAndApply(ctx, plan, applying, operation: "apply") { tenants in
-            try await Planning.makePlan(ctx, tenants: tenants.sorted(), refresh: planning.refresh, allowProtectedDeletes: planning.allowProtectedDeletes)
-        }
-    }
-
-    /// Applies a saved plan exactly, after checking it still describes the world.
-    func applySaved(_ path: String) async throws {
-        let output = Output(root.global)
-        var plan = try SavedPlan.read(path, output)
-        let ctx = try Context.load(root.global, mock: planning.mock)
-        let (states, platform) = try await ctx.loadStates()
-        let problems = PlanFreshness.problems(plan, fleet: ctx.fleet, states: states)
-        if !problems.isEmpty {
-            for p in problems { output.error(p) }
-            output.error("the saved plan \(path) is stale, so nothing was applied: plan again with `landlord plan --out \(path)`, review it, and apply that")
+        let p = ctx.output.palette
+        func list(_ xs: [String]) -> String { xs.prefix(10).joined(separator: ", ") + (xs.count > 10 ? ", ..." : "") }
+        if isFailure {
+            ctx.output.printErr("")
+            for d in diags.items where d.severity == .error { ctx.output.diagnostic(d) }
+            var msg = "\n" + p.red("\(operation.capitalized) failed") + " for \(bad.count) tenant\(bad.count == 1 ? "" : "s") (\(list(bad))): \(applied) change\(applied == 1 ? "" : "s") applied, \(failed) failed, \(skipped) not attempted, in \(String(format: "%.1f", secs))s.\n"
+            if !untouched.isEmpty { msg += "Stopped after the failed wave: \(untouched.count) tenant\(untouched.count == 1 ? "" : "s") not touched (\(list(untouched))).\n" }
+            msg += "What was applied is recorded; fix the errors above and run apply again to finish.\n"
+            ctx.output.print(msg)
             throw ExitCode(1)
         }
-        // Sensitive values are stored only as hashes: take them again from the specs.
-        let fresh = Planner.plan(PlanInput(fleet: ctx.fleet, states: states, platformState: platform, schemas: ctx.registry.schemas),
-                                 options: PlanOptions(tenants: Set(plan.tenants.map(\.tenant)), allowProtectedDeletes: true)).0
-        do { try PlanFile.restoreSecrets(&plan, from: fresh) } catch {
-            output.error("\(error.description); nothing was applied")
-            throw ExitCode(1)
-        }
-        ctx.output.print(TextRenderer(palette: ctx.output.palette).render(plan))
-        if plan.isEmpty { return }
-        try await Applying.run(ctx, plan, applying, operation: "apply")
-    }
-}
-
-/// `landlord destroy --tenant ID`: delete every resource of tenants, leaving their files.
-struct Destroy: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Delete every resource of the named tenants, in reverse dependency order.",
-        discussion: "The tenant files stay; the tenants are recorded as destroyed and left alone by later plans until named with --tenant again.")
-
-    @ParentCommand var root: Landlord
-
-    @Option(name: .customLong("tenant"), help: "The tenant to destroy (repeat for several).")
-    var tenants: [String] = []
-
-    @Option(name: .customLong("refresh"), help: "Read the resources from the providers first (true/false).")
-    var refresh: Bool = true
-
-    @Flag(help: "Use the simulated cloud (mock provider) whatever platform.yaml says.")
-    var mock = false
-
-    @Flag(name: .customLong("allow-protected-deletes"), help: "Allow deleting resources marked `protect: true`.")
-    var allowProtectedDeletes = false
-
-    @OptionGroup var applying: ApplyingOptions
-
-    func validate() throws {
-        if tenants.isEmpty { throw ValidationError("name the tenant to destroy with --tenant ID") }
-    }
-
-    func run() async throws {
-        let ctx = try Context.load(root.global, mock: mock)
-        let plan = try await Planning.makePlan(ctx, tenants: [], refresh: refresh, allowProtectedDeletes: allowProtectedDeletes, destroy: Set(tenants))
-        try await Applying.confirmAndApply(ctx, plan, applying, operation: "destroy")
+        var msg = "\n" + p.green("\(operation.capitalized) complete!") + " \(applied) change\(applied == 1 ? "" : "s") applied to \(outcomes.count) tenant\(outcomes.count == 1 ? "" : "s") in \(String(format: "%.1f", secs))s.\n"
+        if !later.isEmpty { msg += "\(later.count) tenant\(later.count == 1 ? "" : "s") left for the next run (--max-tenants): run apply again to continue.\n" }
+        ctx.output.print(msg)
     }
 }

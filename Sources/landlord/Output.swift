@@ -31,6 +31,11 @@ struct Output: Sendable {
         FileHandle.standardError.write(Data((s.hasSuffix("\n") ? s : s + "\n").utf8))
     }
 
+    /// Writes to stderr as is (no newline added), for a live progress line.
+    func printErrRaw(_ s: String) {
+        FileHandle.standardError.write(Data(s.utf8))
+    }
+
     func error(_ s: String) { printErr(errPalette.red("error: ") + s) }
     func warning(_ s: String) { printErr(errPalette.yellow("warning: ") + s) }
 

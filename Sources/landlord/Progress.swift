@@ -1,11 +1,14 @@
 import Foundation
 import LandlordCore
+import ProviderAPI
 
-/// Renders apply events on stderr: one line per resource for small plans, one per tenant for
-/// large ones, and a summary line every 10 seconds.
+/// Renders apply events on stderr. Small plans: one line per resource. Large ones: one line per
+/// tenant started and finished; on a terminal a live progress line instead; in CI a summary
+/// line every 10 seconds.
 final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     let output: Output
     let perResource: Bool
+    let live: Bool
     let totalTenants: Int
     let totalChanges: Int
     private let lock = NSLock()
@@ -14,12 +17,15 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     private var failures = 0
     private let start = Date()
     private var lastSummary = Date()
+    private var lastLive = Date(timeIntervalSince1970: 0)
 
-    init(output: Output, plan: Plan) {
+    init(output: Output, plan: Plan, waves: Int = 1) {
         self.output = output
-        totalTenants = plan.tenants.count
-        totalChanges = plan.tenants.reduce(0) { $0 + $1.changes.count }
+        let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) }
+        totalTenants = pending.count
+        totalChanges = pending.reduce(0) { $0 + $1.changes.count }
         perResource = totalChanges <= 200
+        live = !perResource && output.stderrIsTerminal
     }
 
     func handle(_ event: ApplyEvent) {
@@ -28,31 +34,46 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
         let p = output.errPalette
         switch event {
         case .tenantStarted(let t, let n):
-            if !perResource { output.printErr("\(t): started (\(n) change\(n == 1 ? "" : "s"))") }
+            if !perResource && !live { line("\(t): started (\(n) change\(n == 1 ? "" : "s"))") }
         case .resourceStarted(let a, let action):
-            if perResource { output.printErr("\(a): \(verb(action, done: false))...") }
+            if perResource { line("\(a): \(verb(action, done: false))...") }
         case .resourceFinished(let a, let action, let secs, let error):
             doneChanges += 1
             if let error {
                 failures += 1
-                output.printErr("\(a): " + p.red("failed") + " after \(fmt(secs)): \(error)")
+                line("\(a): " + p.red("failed") + " after \(fmt(secs)): \(error)")
             } else if perResource {
-                output.printErr("\(a): \(verb(action, done: true)) (\(fmt(secs)))")
+                line("\(a): \(verb(action, done: true)) (\(fmt(secs)))")
             }
         case .tenantFinished(let o):
             doneTenants += 1
-            if !perResource || o.failed > 0 || o.skipped > 0 {
+            if (!perResource && !live) || o.failed > 0 || o.skipped > 0 {
                 let status = o.status == .failed ? p.red(o.status.rawValue) : p.green(o.status.rawValue)
-                output.printErr("\(o.tenant): \(status) in \(fmt(o.seconds)) (\(o.applied) applied, \(o.failed) failed, \(o.skipped) not attempted)")
+                line("\(o.tenant): \(status) in \(fmt(o.seconds)) (\(o.applied) applied, \(o.failed) failed, \(o.skipped) not attempted)")
             }
         case .diagnostic(let d):
+            if live { output.printErrRaw("\r\u{1B}[K") }
             output.diagnostic(d)
         }
-        if Date().timeIntervalSince(lastSummary) >= 10 {
-            lastSummary = Date()
-            let elapsed = Date().timeIntervalSince(start)
-            output.printErr("progress: \(doneTenants)/\(totalTenants) tenants, \(doneChanges)/\(totalChanges) changes, \(failures) failed, \(fmt(elapsed)) elapsed, \(String(format: "%.1f", Double(doneChanges) / max(elapsed, 0.001))) changes/s")
+        let now = Date()
+        if live, now.timeIntervalSince(lastLive) >= 0.1 || doneTenants == totalTenants {
+            lastLive = now
+            output.printErrRaw("\r\u{1B}[K" + summary())
+            if doneTenants == totalTenants { output.printErrRaw("\n") }
+        } else if !live, !perResource, now.timeIntervalSince(lastSummary) >= 10 {
+            lastSummary = now
+            line("progress: " + summary())
         }
+    }
+
+    private func line(_ s: String) {
+        if live { output.printErrRaw("\r\u{1B}[K") }
+        output.printErr(s)
+    }
+
+    func summary() -> String {
+        let elapsed = Date().timeIntervalSince(start)
+        return "\(doneTenants)/\(totalTenants) tenants, \(doneChanges)/\(totalChanges) changes, \(failures) failed, \(fmt(elapsed)) elapsed, \(String(format: "%.0f", Double(doneChanges) / max(elapsed, 0.001))) changes/s"
     }
 
     func verb(_ a: Action, done: Bool) -> String {
@@ -66,4 +87,40 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     }
 
     func fmt(_ s: Double) -> String { s < 10 ? String(format: "%.2fs", s) : String(format: "%.0fs", s) }
+}
+
+/// `--json`: one JSON object per line on stdout, for tooling: `tenant_started`,
+/// `resource_changed`, `tenant_finished`, `wave_finished`, `diagnostic`, `summary`; each with a
+/// `time` (seconds since the Unix epoch).
+final class JSONEventPrinter: ApplyObserver, @unchecked Sendable {
+    let output: Output
+    private let lock = NSLock()
+
+    init(output: Output) { self.output = output }
+
+    func emit(_ fields: [String: Value]) {
+        var m = fields
+        m["time"] = .double((Date().timeIntervalSince1970 * 1000).rounded() / 1000)
+        let text = JSON.string(.map(m), sortedKeys: true, pretty: false) + "\n"
+        lock.withLock { output.print(text) }
+    }
+
+    func handle(_ event: ApplyEvent) {
+        switch event {
+        case .tenantStarted(let t, let n):
+            emit(["event": "tenant_started", "tenant": .string(t), "changes": .int(n)])
+        case .resourceStarted:
+            break
+        case .resourceFinished(let a, let action, let secs, let error):
+            var m: [String: Value] = ["event": "resource_changed", "address": .string(a), "action": .string(action.rawValue), "seconds": .double(secs), "ok": .bool(error == nil)]
+            if let error { m["error"] = .string(error) }
+            emit(m)
+        case .tenantFinished(let o):
+            emit(["event": "tenant_finished", "tenant": .string(o.tenant), "status": .string(o.status.rawValue), "applied": .int(o.applied),
+                  "failed": .int(o.failed), "not_attempted": .int(o.skipped), "seconds": .double(o.seconds),
+                  "errors": .list(o.errors.map { .string($0.summary) })])
+        case .diagnostic(let d):
+            emit(["event": "diagnostic", "severity": .string(d.severity.rawValue), "summary": .string(d.summary), "detail": .string(d.detail)])
+        }
+    }
 }

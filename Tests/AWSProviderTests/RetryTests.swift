@@ -90,10 +90,10 @@ let describeOK = xml(200, """
     @Test func retriesStopAtTheTimeBudget() async throws {
         let transport = ScriptedTransport([], then: throttled)
         let slow = RetryPolicy(maxAttempts: 100, baseDelay: 0.05, maxDelay: 0.05, maxTotalTime: 0.2)
-        let start = Date()
         await #expect(throws: AWSError.self) { try await client(transport, retry: slow).query(.elbv2, action: "DescribeTargetGroups") }
-        #expect(Date().timeIntervalSince(start) < 2)
-        #expect(transport.attempts < 100)
+        // 0.2 s of budget at up to 0.05 s a wait: a handful of attempts, never the 100 allowed.
+        // (Counted, not timed: a loaded machine only makes the waits longer.)
+        #expect(transport.attempts <= 10)
     }
 
     @Test func fullJitterStaysUnderTheCap() {

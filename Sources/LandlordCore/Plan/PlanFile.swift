@@ -25,6 +25,7 @@ public enum PlanFile {
             "platform": .string(plan.platform),
             "unchanged_tenants": .int(plan.unchangedTenants),
             "tenants": .list(plan.tenants.map(tenantJSON)),
+            "applied_tenants": .list(plan.appliedTenants.sorted().map { .string($0) }),
         ]
         doc["checksum"] = .string(checksum(.map(doc)))
         return JSON.serialize(.map(doc), sortedKeys: true, pretty: true)
@@ -98,9 +99,11 @@ public enum PlanFile {
         do {
             var tenants: [TenantPlan] = []
             for t in try list(doc["tenants"], "tenants") { tenants.append(try tenant(t)) }
-            return Plan(toolVersion: doc["tool_version"]?.stringValue ?? "?", platform: doc["platform"]?.stringValue ?? "",
-                        tenants: tenants, unchangedTenants: doc["unchanged_tenants"]?.intValue ?? 0,
-                        createdAt: StateDates.date(doc["created_at"]?.stringValue))
+            var plan = Plan(toolVersion: doc["tool_version"]?.stringValue ?? "?", platform: doc["platform"]?.stringValue ?? "",
+                            tenants: tenants, unchangedTenants: doc["unchanged_tenants"]?.intValue ?? 0,
+                            createdAt: StateDates.date(doc["created_at"]?.stringValue))
+            plan.appliedTenants = Set(doc["applied_tenants"]?.listValue?.compactMap(\.stringValue) ?? [])
+            return plan
         } catch let e as Rejection { throw e } catch { throw Rejection(description: "\(error)") }
     }
 
@@ -169,7 +172,7 @@ public enum PlanFile {
     public static func restoreSecrets(_ plan: inout Plan, from fresh: Plan) throws(Rejection) {
         var freshChanges: [String: ResourceChange] = [:]
         for t in fresh.tenants { for c in t.changes { freshChanges[c.address + "|" + c.action.rawValue] = c } }
-        for ti in plan.tenants.indices {
+        for ti in plan.tenants.indices where !plan.appliedTenants.contains(plan.tenants[ti].tenant) {
             for ci in plan.tenants[ti].changes.indices {
                 let c = plan.tenants[ti].changes[ci]
                 guard let after = c.after, after.values.contains(where: containsHash) else { continue }

@@ -10,7 +10,7 @@ public enum PlanFreshness {
         if plan.platform != fleet.platform.name {
             out.append("the plan is for platform '\(plan.platform)', this fleet is '\(fleet.platform.name)'")
         }
-        for t in plan.tenants {
+        for t in plan.tenants where !plan.appliedTenants.contains(t.tenant) {
             switch t.operation {
             case .provision:
                 guard let spec = fleet.tenant(t.tenant) else {

@@ -125,6 +125,9 @@ public struct Plan: Sendable, Hashable {
     public var tenants: [TenantPlan]
     /// Tenants planned with nothing to do.
     public var unchangedTenants: Int
+    /// Tenants of this (saved) plan already applied by an earlier `apply --max-tenants` or
+    /// `--waves` run; a later apply of the same file skips them.
+    public var appliedTenants: Set<String> = []
 
     public init(toolVersion: String, platform: String, tenants: [TenantPlan], unchangedTenants: Int, createdAt: Date = Date()) {
         self.toolVersion = toolVersion
