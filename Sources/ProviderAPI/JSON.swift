@@ -42,6 +42,7 @@ public enum JSON {
 
     /// Turns parsed JSON back into planning values (the inverse of the tagged forms).
     public static func untag(_ v: Value) -> Value {
+        guard hasTag(v) else { return v }  // most values have none: no copy
         switch v {
         case .map(let m):
             if m.count == 1 {
@@ -58,6 +59,17 @@ public enum JSON {
             return .map(m.mapValues(untag))
         case .list(let l): return .list(l.map(untag))
         default: return v
+        }
+    }
+
+    /// True when a tagged form (`{"$unknown": ...}` and the like) is anywhere inside.
+    static func hasTag(_ v: Value) -> Bool {
+        switch v {
+        case .map(let m):
+            if m.count == 1, let k = m.keys.first, k.hasPrefix("$") { return true }
+            return m.values.contains(where: hasTag)
+        case .list(let l): return l.contains(where: hasTag)
+        default: return false
         }
     }
 

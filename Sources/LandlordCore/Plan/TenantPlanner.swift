@@ -52,10 +52,9 @@ struct TenantPlanner {
             change.protect = res.protect
             change.dataBearing = schema.dataBearing
             change.after = inputs
-            let computed = schema.attributes.filter { $0.value.computed && inputs[$0.key] == nil }.map(\.key).sorted()
+            let computed = Self.computedAttributes(schema).filter { inputs[$0] == nil }
 
             if var prior, prior.type == res.type {
-                change.before = prior.attributes
                 change.priorID = prior.id
                 change.priorDependencies = prior.dependencies
                 var drifted: [String] = []
@@ -64,7 +63,6 @@ struct TenantPlanner {
                         for (k, old) in prior.inputs {
                             if let cur = now.attributes[k], cur.revealed != old.revealed { prior.inputs[k] = cur; drifted.append(k) }
                         }
-                        change.before = prior.inputs.merging(prior.outputs) { a, _ in a }
                     } else {
                         change.action = .create
                         change.before = nil
@@ -77,9 +75,11 @@ struct TenantPlanner {
                     }
                 }
                 var changed: [String] = []
-                for k in Set(inputs.keys).union(prior.inputs.keys) {
-                    let a = inputs[k] ?? .null, b = prior.inputs[k] ?? .null
-                    if !a.isKnown || a.revealed != b.revealed { changed.append(k) }
+                if inputs != prior.inputs {  // the common case, equal, costs one comparison
+                    for k in Set(inputs.keys).union(prior.inputs.keys) {
+                        let a = inputs[k] ?? .null, b = prior.inputs[k] ?? .null
+                        if !a.isKnown || a.revealed != b.revealed { changed.append(k) }
+                    }
                 }
                 changed.sort()
                 if changed.isEmpty {
@@ -87,6 +87,7 @@ struct TenantPlanner {
                     ev.known[res.name] = inputs.merging(prior.outputs) { a, _ in a }
                     continue
                 }
+                if change.before == nil { change.before = prior.attributes }
                 let forced = changed.filter { schema.attributes[$0]?.forceNew == true }
                 change.changed = changed
                 change.forcedBy = forced
@@ -140,6 +141,11 @@ struct TenantPlanner {
             plan.changes.append(contentsOf: dels)
         }
         return (plan, diags)
+    }
+
+    /// A type's computed attributes, sorted (the schema is the same for every tenant).
+    static func computedAttributes(_ schema: ResourceSchema) -> [String] {
+        schema.attributes.filter { $0.value.computed }.map(\.key).sorted()
     }
 
     /// Every recorded resource deleted: the tenant file is gone, or `destroy`.

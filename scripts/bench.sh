@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Landlord's fleet benchmark: for each N, generate N tenants of the quickstart blueprint (14
+# resources each) in a temp dir and time, with peak RSS, one line per step:
+#   apply       create the whole fleet (mock provider, no latency)
+#   plan        no changes (state only, --refresh=false), and with a refresh of every resource
+#   plan-1%     1% of the tenants' backend image changed: reports exactly the changed resources
+#   apply-lat   a fleet of BENCH_LAT_TENANTS with LANDLORD_MOCK_LATENCY_MS=BENCH_LATENCY_MS and
+#               --parallelism BENCH_PARALLELISM, against the critical-path bound
+#   destroy     every tenant file removed, applied
+# Where terraform is on the PATH (and N <= TERRAFORM_MAX), the same fleet shape as
+# terraform_data resources is applied and planned, and the ratio printed. Figures only: no
+# step fails on time.
+#
+#   scripts/bench.sh 1000 5000 10000 20000     the curve
+#   BENCH_SMOKE=1 scripts/bench.sh 50           what CI runs
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SIZES=("${@:-1000}")
+BIN="${LANDLORD_BIN:-$ROOT/.build/release/landlord}"
+PAR="${BENCH_PARALLELISM:-100}"
+LAT="${BENCH_LATENCY_MS:-50}"
+LAT_TENANTS="${BENCH_LAT_TENANTS:-100}"
+TF_MAX="${TERRAFORM_MAX:-200}"
+TF_BUDGET="${TERRAFORM_BUDGET_S:-600}"
+if [ ! -x "$BIN" ]; then
+  echo "building $BIN (release)..." >&2
+  swift build -c release --product landlord >&2
+fi
+WORK="$(mktemp -d)"
+trap 'rm -rf "$WORK"' EXIT
+export LANDLORD_STATE_FSYNC="${LANDLORD_STATE_FSYNC:-1}"
+
+# run LABEL N CMD...: prints "N=... LABEL  S s  RSS MB", keeps seconds in $SECS.
+run() {
+  local label=$1 n=$2; shift 2
+  local t="$WORK/time.txt"
+  set +e
+  /usr/bin/time -f "%e %M" -o "$t" "$@" > "$WORK/out.txt" 2> "$WORK/err.txt"
+  local code=$?
+  set -e
+  read -r SECS KB < <(tail -1 "$t")
+  printf "N=%-6s %-22s %8.2f s %8.0f MB  (exit %s)\n" "$n" "$label" "$SECS" "$((KB / 1024))" "$code"
+  LAST_CODE=$code
+}
+
+for N in "${SIZES[@]}"; do
+  F="$WORK/fleet-$N"
+  python3 scripts/bench_fleet.py landlord "$F" "$N"
+  run "apply (create)" "$N" "$BIN" -C "$F" apply --auto-approve --parallelism "$PAR" --refresh=false
+  APPLY_S=$SECS
+  [ "$LAST_CODE" = 0 ] || { echo "apply failed:"; tail -5 "$WORK/err.txt"; exit 1; }
+  run "plan (no change)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode
+  PLAN_S=$SECS
+  [ "$LAST_CODE" = 0 ] || { echo "expected no changes"; tail -5 "$WORK/out.txt"; exit 1; }
+  run "plan (refresh)" "$N" "$BIN" -C "$F" plan --detailed-exitcode
+  CHANGED=$(python3 scripts/bench_fleet.py change "$F" 1)
+  run "plan (1% changed)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode --format json
+  SUMMARY=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["create"], s["update"], s["replace"], s["delete"])' "$WORK/out.txt")
+  echo "          1% = $CHANGED tenants changed; plan: create/update/replace/delete = $SUMMARY (expected 0 $CHANGED $CHANGED 0)"
+  rm -f "$F"/tenants/*.yaml
+  run "destroy (all removed)" "$N" "$BIN" -C "$F" apply --auto-approve --parallelism "$PAR" --refresh=false
+  rm -rf "$F"
+
+  if command -v terraform >/dev/null 2>&1 && [ "${BENCH_TERRAFORM:-1}" = 1 ]; then
+    if [ "$N" -le "$TF_MAX" ]; then
+      T="$WORK/tf-$N"
+      python3 scripts/bench_fleet.py terraform "$T" "$N" > /dev/null
+      (cd "$T" && terraform init -input=false > /dev/null 2>&1)
+      run "terraform apply" "$N" timeout "$TF_BUDGET" terraform -chdir="$T" apply -auto-approve -input=false -parallelism="$PAR"
+      TF_APPLY=$SECS
+      run "terraform plan" "$N" timeout "$TF_BUDGET" terraform -chdir="$T" plan -input=false -refresh=false -parallelism="$PAR"
+      TF_PLAN=$SECS
+      python3 -c 'import sys; a,b,c,d=map(float,sys.argv[1:]); print(f"          vs terraform: apply {a:.2f} s vs {b:.2f} s ({b/max(a,0.001):.0f}x), plan {c:.2f} s vs {d:.2f} s ({d/max(c,0.001):.0f}x)")' "$APPLY_S" "$TF_APPLY" "$PLAN_S" "$TF_PLAN"
+      rm -rf "$T"
+    else
+      echo "          terraform skipped at N=$N (above TERRAFORM_MAX=$TF_MAX: it does not finish in reasonable time)"
+    fi
+  else
+    echo "          terraform not on the PATH (or BENCH_TERRAFORM=0): no comparison"
+  fi
+done
+
+# Apply with latency against the critical-path bound.
+F="$WORK/lat"
+python3 scripts/bench_fleet.py landlord "$F" "$LAT_TENANTS"
+run "apply (${LAT}ms, P=$PAR)" "$LAT_TENANTS" env LANDLORD_MOCK_LATENCY_MS="$LAT" "$BIN" -C "$F" apply --auto-approve --parallelism "$PAR" --refresh=false
+# Provider calls: one per resource, plus one readiness wait per ECS service (2 per tenant).
+# Longest dependency chain: backend_task -> backend (+wait) -> frontend (+wait) -> ... = 5 calls.
+python3 - "$SECS" "$LAT_TENANTS" "$LAT" "$PAR" <<'PY'
+import sys
+secs, n, lat, par = float(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]) / 1000, int(sys.argv[4])
+calls = n * (14 + 2)
+bound = max(calls * lat / par, 5 * lat)
+print(f"          {calls} provider calls x {lat*1000:.0f} ms / P={par}: bound {bound:.2f} s; measured {secs:.2f} s = {secs/bound:.2f}x the bound")
+PY
