@@ -38,7 +38,8 @@ def change(d, percent):
     k = max(1, len(files) * percent // 100)
     for name in files[:k]:
         p = os.path.join(d, "tenants", name)
-        open(p, "w").write(open(p).read().replace("backend:1.4.2", "backend:1.5.0"))
+        text = open(p).read()
+        open(p, "w").write(text.replace("backend:1.4.2", "backend:1.5.0"))
     print(k)
 
 

@@ -116,11 +116,13 @@ public final class MockProvider: Provider, @unchecked Sendable {
             return ApplyResponse(resource: nil, diagnostics: [fault])
         }
         do {
-            return try cloud.transact { tx -> ApplyResponse in
-                switch request.operation {
-                case .create: return create(request, &tx)
-                case .update: return update(request, &tx)
-                case .delete: return delete(request, &tx)
+            return try await BlockingIO.run {
+                try self.cloud.transact { tx -> ApplyResponse in
+                    switch request.operation {
+                    case .create: return self.create(request, &tx)
+                    case .update: return self.update(request, &tx)
+                    case .delete: return self.delete(request, &tx)
+                    }
                 }
             }
         } catch {

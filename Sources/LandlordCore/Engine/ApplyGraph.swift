@@ -27,6 +27,21 @@ struct ApplyGraph {
     /// Tenants whose steps form a cycle (never expected; reported, not run).
     var cyclic: Set<Int> = []
 
+    /// For each step, the number of steps on the longest chain that starts with it (waits
+    /// count double: a readiness poll is a second provider call).
+    func heights() -> [Int] {
+        guard let order = dag.topologicalOrder() else { return Array(repeating: 1, count: steps.count) }
+        var h = [Int](repeating: 0, count: steps.count)
+        for i in order.reversed() {
+            let own = weights[i]
+            h[i] = own + (dag.dependents[i].map { h[$0] }.max() ?? 0)
+        }
+        return h
+    }
+
+    /// Provider calls a step makes (a create or update with a wait makes two).
+    var weights: [Int] = []
+
     init(tenants: [TenantPlan]) {
         var edges: [(Int, Int)] = []
         for (ti, tp) in tenants.enumerated() {
@@ -79,6 +94,10 @@ struct ApplyGraph {
                 }
             }
             _ = first
+        }
+        weights = steps.map { s in
+            let c = tenants[s.tenant].changes[s.change]
+            return (s.kind == .create || s.kind == .update) && c.wait != nil ? 2 : 1
         }
         dag = DAG(count: steps.count)
         for (a, b) in edges where a != b { dag.addEdge(a, dependsOn: b) }

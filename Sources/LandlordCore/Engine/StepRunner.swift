@@ -27,29 +27,38 @@ struct StepRunner {
         }
 
         var indegree = graph.dag.dependencies.map(\.count)
+        // Highest level first: a step with a longer chain after it goes first (ties: lower
+        // tenant first), which keeps the makespan near work/P + the longest chain.
+        let height = graph.heights()
+        let maxHeight = (height.max() ?? 0) + 1
+        let n = graph.steps.count
+        func key(_ i: Int) -> Int { (maxHeight - height[i]) * n + i }
         var heap = MinHeap([])
         var cancelled = [Bool](repeating: false, count: graph.steps.count)
         for (i, s) in graph.steps.enumerated() {
             if graph.cyclic.contains(s.tenant) { cancelled[i] = true; outcomes[s.tenant].skipped += 1; remaining[s.tenant] -= 1; continue }
-            if indegree[i] == 0 { heap.push(i) }
+            if indegree[i] == 0 { heap.push(key(i)) }
         }
 
         await withTaskGroup(of: (Int, StepResult, Double).self) { group in
             var running = 0
             while true {
-                while running < options.parallelism, let i = heap.pop() {
+                while running < options.parallelism, let k = heap.pop() {
+                    let i = k % n
                     if cancelled[i] { continue }
                     let step = graph.steps[i]
+                    var starting: (TenantSession, TenantStatus)?
                     if startedAt[step.tenant] == nil {
                         startedAt[step.tenant] = Date()
                         if let session = sessions[tenants[step.tenant].tenant] {
-                            let provisioning: TenantStatus = tenants[step.tenant].operation == .provision ? .provisioning : .destroying
-                            try? await session.setStatus(provisioning)
+                            starting = (session, tenants[step.tenant].operation == .provision ? .provisioning : .destroying)
                         }
                         observer.handle(.tenantStarted(tenant: tenants[step.tenant].tenant, changes: tenants[step.tenant].changes.count))
                     }
                     running += 1
-                    group.addTask {
+                    group.addTask { [starting] in
+                        // The tenant's status is written by its first step, not by the scheduler.
+                        if let (session, status) = starting { try? await session.setStatus(status) }
                         let t0 = Date()
                         let r = await execute(step)
                         return (i, r, Date().timeIntervalSince(t0))
@@ -68,7 +77,7 @@ struct StepRunner {
                     observer.handle(.resourceFinished(address: change.address, action: action(step), seconds: seconds, error: nil))
                     for d in graph.dag.dependents[i] {
                         indegree[d] -= 1
-                        if indegree[d] == 0 && !cancelled[d] { heap.push(d) }
+                        if indegree[d] == 0 && !cancelled[d] { heap.push(key(d)) }
                     }
                 case .failed(let diag):
                     outcomes[step.tenant].failed += 1

@@ -75,22 +75,48 @@ actor TenantSession {
         try await save()
     }
 
-    /// The write in flight; the next one waits for it. The actor is reentrant at `await`, so
-    /// without this chain an older snapshot could land after a newer one and lose a record.
-    private var lastWrite: Task<Void, Error>?
+    // Group commit. Every change bumps `version`; one writer at a time writes the latest state,
+    // and every change that write covered is done. Changes that land while a write is in flight
+    // go out together in the next one, so parallel steps of a tenant share writes. (The actor is
+    // reentrant at `await`: a plain "save after every change" could also let an older snapshot
+    // land after a newer one.)
+    private var version = 0
+    private var written = 0
+    private var writing = false
+    private var waiters: [(version: Int, cont: CheckedContinuation<Void, Error>)] = []
 
     private func save() async throws {
         state.serial += 1
         state.updatedAt = Date()
-        writes += 1
-        let snapshot = state
-        let previous = lastWrite
-        let store = self.store
-        let write = Task {
-            _ = try? await previous?.value
-            try await store.saveTenant(snapshot)
+        version += 1
+        let mine = version
+        if writing {
+            try await withCheckedThrowingContinuation { waiters.append((mine, $0)) }
+            return
         }
-        lastWrite = write
-        try await write.value
+        writing = true
+        defer { writing = false }
+        var failure: Error?
+        while written < version {
+            let target = version
+            let snapshot = state
+            writes += 1
+            do {
+                try await store.saveTenant(snapshot)
+            } catch {
+                // Everything up to `target` is not on disk: fail those callers.
+                let failed = waiters.filter { $0.version <= target }
+                waiters.removeAll { $0.version <= target }
+                for w in failed { w.cont.resume(throwing: error) }
+                if mine <= target { failure = error }
+                written = target  // those callers were told; go on for any later change
+                continue
+            }
+            written = target
+            let done = waiters.filter { $0.version <= target }
+            waiters.removeAll { $0.version <= target }
+            for w in done { w.cont.resume() }
+        }
+        if let failure { throw failure }
     }
 }

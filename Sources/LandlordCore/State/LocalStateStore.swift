@@ -69,6 +69,10 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
     }
 
     public func saveTenant(_ state: TenantState) async throws {
+        try await BlockingIO.run { try self.saveTenantSync(state) }
+    }
+
+    func saveTenantSync(_ state: TenantState) throws {
         try AtomicFile.makeDirectory(tenantsDir)
         let path = tenantPath(state.tenant)
         let first = backedUp.withLock { backups.insert(state.tenant).inserted }
