@@ -1,0 +1,55 @@
+import Foundation
+
+/// A token bucket that paces calls to one API, shared by all concurrent work in the process.
+/// A throttling answer halves the rate (multiplicative decrease); each success adds back a
+/// little of it, up to the configured rate (additive increase).
+public actor TokenBucket {
+    /// Calls per second allowed at most (the configured rate).
+    public let maxRate: Double
+    /// Calls per second allowed now.
+    public private(set) var rate: Double
+    /// Tokens the bucket holds when full.
+    public let burst: Double
+    private var tokens: Double
+    private var last: ContinuousClock.Instant
+    private let clock = ContinuousClock()
+
+    /// `rate` calls per second with bursts of up to `burst` (default 1: calls evenly paced,
+    /// so no one-second window sees more than `rate`).
+    public init(rate: Double, burst: Double = 1) {
+        maxRate = max(0.01, rate)
+        self.rate = maxRate
+        self.burst = max(1, burst)
+        tokens = max(1, burst)
+        last = ContinuousClock().now
+    }
+
+    private func refill() {
+        let now = clock.now
+        let elapsed = now - last
+        last = now
+        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        tokens = min(burst, tokens + secs * rate)
+    }
+
+    /// Waits until a call may go out, and takes its token.
+    public func take() async {
+        refill()
+        tokens -= 1
+        if tokens >= 0 { return }
+        // In debt: wait until this call's token has accrued. Later callers queue behind it.
+        let wait = -tokens / rate
+        try? await Task.sleep(for: .milliseconds(Int((wait * 1000).rounded(.up))))
+    }
+
+    /// The API answered "slow down": halve the rate (not below 1% of the maximum).
+    public func throttled() {
+        rate = max(maxRate / 100, rate / 2)
+        tokens = min(tokens, 0)
+    }
+
+    /// A call went through: recover a little rate.
+    public func succeeded() {
+        rate = min(maxRate, rate + maxRate / 20)
+    }
+}
