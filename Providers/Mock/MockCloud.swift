@@ -206,16 +206,29 @@ public final class MockCloud: @unchecked Sendable {
     public struct Transaction {
         let cloud: MockCloud
         var journal: [Value] = []
+        /// What each change replaced, newest last, for `rollback()`.
+        var undo: [(key: String, previous: MockResource?)] = []
 
         init(cloud: MockCloud) { self.cloud = cloud }
 
+        /// Undoes every change of this transaction (an all-or-nothing batch that failed).
+        public mutating func rollback() {
+            for (key, previous) in undo.reversed() {
+                if let previous { cloud.insert(previous) } else { cloud.remove(key) }
+            }
+            undo = []
+            journal = []
+        }
+
         public mutating func put(_ r: MockResource) {
+            undo.append((r.key, cloud.resources[r.key]))
             cloud.insert(r)
             journal.append(.map(["op": "put", "resource": r.json]))
         }
 
         public mutating func delete(type: String, id: String) {
             let k = type + "|" + id
+            undo.append((k, cloud.resources[k]))
             cloud.remove(k)
             journal.append(.map(["op": "del", "key": .string(k)]))
         }

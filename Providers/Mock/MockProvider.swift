@@ -13,6 +13,14 @@ public struct MockSettings: Sendable {
     public var failMatch: String?
     public var region = "us-east-1"
     public var account = "123456789012"
+    /// The simulated AWS throttles each API above this many calls per second
+    /// (`LANDLORD_MOCK_THROTTLE_RPS`); nil: never.
+    public var throttleRPS: Double?
+    /// Client-side pacing per API (`elbv2`, `route53`, `ecs`, `cognito-idp`, `cognito-identity`,
+    /// `dynamodb`), as `provider.aws.rateLimits` in platform.yaml sets for the AWS provider.
+    public var rateLimits: [String: Double] = [:]
+    /// Most record changes one simulated ChangeResourceRecordSets call takes (`LANDLORD_MOCK_BATCH_SIZE`).
+    public var route53BatchSize = 1000
 
     public init() {}
 
@@ -23,6 +31,8 @@ public struct MockSettings: Sendable {
         if let v = env["LANDLORD_MOCK_FAIL_RATE"].flatMap(Double.init) { s.failRate = min(1, max(0, v)) }
         if let v = env["LANDLORD_MOCK_SEED"].flatMap(UInt64.init) { s.seed = v }
         if let v = env["LANDLORD_MOCK_FAIL_MATCH"], !v.isEmpty { s.failMatch = v }
+        if let v = env["LANDLORD_MOCK_THROTTLE_RPS"].flatMap(Double.init), v > 0 { s.throttleRPS = v }
+        if let v = env["LANDLORD_MOCK_BATCH_SIZE"].flatMap(Int.init), v > 0 { s.route53BatchSize = v }
         return s
     }
 }
@@ -48,14 +58,16 @@ public final class MockProvider: Provider, @unchecked Sendable {
     /// How many calls of each kind (`create aws.lb_target_group`, `read`, ...) this process made.
     public var callCounts: [String: Int] { rngLock.withLock { calls } }
 
-    private func count(_ k: String) { rngLock.withLock { calls[k, default: 0] += 1 } }
+    func count(_ k: String) { rngLock.withLock { calls[k, default: 0] += 1 } }
 
-    private func latency() async {
+    let limiter = MockLimiter()
+
+    func latency() async {
         guard settings.latencyMs > 0 else { return }
         try? await Task.sleep(nanoseconds: UInt64(settings.latencyMs * 1_000_000))
     }
 
-    private func injectedFault(_ address: String) -> ProviderDiagnostic? {
+    func injectedFault(_ address: String) -> ProviderDiagnostic? {
         if let m = settings.failMatch, address.contains(m) {
             return .error("injected fault for \(address)", detail: "LANDLORD_MOCK_FAIL_MATCH=\(m) is set; unset it to let this resource through", code: "InjectedFault")
         }
@@ -71,6 +83,9 @@ public final class MockProvider: Provider, @unchecked Sendable {
     func randomAlnum(_ n: Int, upper: Bool = false) -> String { rngLock.withLock { MockRules.alnum(n, &rng, upper: upper) } }
 
     public func read(_ request: ReadRequest) async -> ReadResponse {
+        for api in Set(request.resources.map { MockAPI.of($0.type) }).sorted() {
+            if let throttled = await call(api) { return ReadResponse(resources: request.resources.map { _ in nil }, diagnostics: [throttled]) }
+        }
         await latency()
         count("read")
         do {
@@ -82,6 +97,7 @@ public final class MockProvider: Provider, @unchecked Sendable {
     }
 
     public func importResources(_ request: ImportRequest) async -> ImportResponse {
+        if let throttled = await call(MockAPI.of(request.type)) { return ImportResponse(resources: [], diagnostics: [throttled]) }
         await latency()
         count("import")
         do {
@@ -104,14 +120,17 @@ public final class MockProvider: Provider, @unchecked Sendable {
     }
 
     public func wait(_ request: WaitRequest) async -> WaitResponse {
+        if let throttled = await call(MockAPI.of(request.resource.type)) { return WaitResponse(resource: nil, diagnostics: [throttled]) }
         await latency()
         count("wait")
         return WaitResponse(resource: request.resource)
     }
 
     public func apply(_ request: ApplyRequest) async -> ApplyResponse {
+        if let throttled = await call(MockAPI.of(request.type)) { return ApplyResponse(resource: nil, diagnostics: [throttled]) }
         await latency()
         count("\(request.operation.rawValue) \(request.type)")
+        if request.type == AWSResourceTypes.route53Record { count("ChangeResourceRecordSets") }
         if request.operation != .delete, let fault = injectedFault(request.identity.address) {
             return ApplyResponse(resource: nil, diagnostics: [fault])
         }

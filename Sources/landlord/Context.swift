@@ -40,6 +40,7 @@ struct Context {
             let env = ProcessInfo.processInfo.environment
             let path = env["LANDLORD_MOCK_CLOUD"] ?? root.appendingPathComponent(".landlord/mock-cloud.json").path
             var settings = MockSettings.fromEnvironment()
+            settings.rateLimits = (aws["rateLimits"]?.mapValue ?? [:]).compactMapValues { v in v.intValue.map(Double.init) ?? { if case .double(let d) = v { return d } else { return nil } }() }
             if let r = aws["region"]?.stringValue { settings.region = r }
             let m = MockProvider(cloudPath: path, settings: settings)
             registry.register(m)

@@ -115,6 +115,42 @@ struct ResourceOps {
         try await session.forget(key)
     }
 
+    // MARK: Batched steps: prepare every request, one provider call, finish each.
+
+    /// The request for a plain create, update or delete, with the create's intent recorded;
+    /// nil for a delete of a resource no longer recorded.
+    func prepare(_ op: ApplyOperation) async throws -> (ApplyRequest, [String: Value])? {
+        switch op {
+        case .create:
+            let inputs = try await resolvedInputs()
+            let token = UUID().uuidString.lowercased()
+            try await session.recordIntent(change.name, type: change.type, token: token, inputs: inputs)
+            return (ApplyRequest(operation: .create, type: change.type, identity: identity, prior: nil, inputs: inputs.mapValues(\.revealed), clientToken: token), inputs)
+        case .update:
+            let inputs = try await resolvedInputs()
+            guard let prior = await session.resource(change.name) else { throw fail("\(change.address) is no longer in state", detail: "plan again") }
+            return (ApplyRequest(operation: .update, type: change.type, identity: identity, prior: prior.object, inputs: inputs.mapValues(\.revealed), clientToken: UUID().uuidString), inputs)
+        case .delete:
+            guard let prior = await session.resource(change.name) else { return nil }
+            return (ApplyRequest(operation: .delete, type: prior.type, identity: identity, prior: prior.object, inputs: [:], clientToken: UUID().uuidString), [:])
+        }
+    }
+
+    /// Records the provider's answer to a prepared request.
+    func finish(_ op: ApplyOperation, response: ApplyResponse, inputs: [String: Value]) async throws {
+        switch op {
+        case .create, .update:
+            guard let obj = response.resource, !response.diagnostics.hasErrors else {
+                throw fail("could not \(op.rawValue) \(change.type)", response.diagnostics)
+            }
+            try await session.record(change.name, record(obj, inputs: inputs))
+            try await waitIfAsked(obj)
+        case .delete:
+            if response.diagnostics.hasErrors { throw fail("could not delete \(change.type) \(change.priorID ?? "")", response.diagnostics) }
+            try await session.forget(change.name)
+        }
+    }
+
     func waitIfAsked(_ obj: ResourceObject) async throws {
         guard let w = change.wait else { return }
         let resp = await provider.wait(WaitRequest(resource: obj, condition: w.until, timeout: w.timeout))

@@ -40,61 +40,91 @@ struct StepRunner {
             if indegree[i] == 0 { heap.push(key(i)) }
         }
 
-        await withTaskGroup(of: (Int, StepResult, Double).self) { group in
+        // Ready steps a provider can batch (Route53 record changes of one zone) wait in a pool:
+        // a full pool goes out at once; the rest go when nothing else is ready or running.
+        var pools: [String: [Int]] = [:]
+        var poolOrder: [String] = []
+
+        await withTaskGroup(of: [(Int, StepResult, Double)].self) { group in
             var running = 0
+
+            func markStarted(_ step: ApplyGraph.Step) -> (TenantSession, TenantStatus)? {
+                guard startedAt[step.tenant] == nil else { return nil }
+                startedAt[step.tenant] = Date()
+                observer.handle(.tenantStarted(tenant: tenants[step.tenant].tenant, changes: tenants[step.tenant].changes.count))
+                guard let session = sessions[tenants[step.tenant].tenant] else { return nil }
+                return (session, tenants[step.tenant].operation == .provision ? .provisioning : .destroying)
+            }
+
+            func dispatchBatch(_ key: String) {
+                guard let members = pools.removeValue(forKey: key), !members.isEmpty else { return }
+                poolOrder.removeAll { $0 == key }
+                let starts = members.compactMap { markStarted(graph.steps[$0]) }
+                running += 1
+                group.addTask { [starts] in
+                    // Each tenant's status is written by its first step, not by the scheduler.
+                    for (session, status) in starts { try? await session.setStatus(status) }
+                    return await executeBatch(members.map { ($0, graph.steps[$0]) })
+                }
+            }
+
             while true {
                 while running < options.parallelism, let k = heap.pop() {
                     let i = k % n
                     if cancelled[i] { continue }
                     let step = graph.steps[i]
-                    var starting: (TenantSession, TenantStatus)?
-                    if startedAt[step.tenant] == nil {
-                        startedAt[step.tenant] = Date()
-                        if let session = sessions[tenants[step.tenant].tenant] {
-                            starting = (session, tenants[step.tenant].operation == .provision ? .provisioning : .destroying)
-                        }
-                        observer.handle(.tenantStarted(tenant: tenants[step.tenant].tenant, changes: tenants[step.tenant].changes.count))
+                    if let bk = batchKey(step) {
+                        if pools[bk] == nil { poolOrder.append(bk) }
+                        pools[bk, default: []].append(i)
+                        if pools[bk]!.count >= batchLimit(step, bk) { dispatchBatch(bk) }
+                        continue
                     }
+                    let starting = markStarted(step)
                     running += 1
                     group.addTask { [starting] in
-                        // The tenant's status is written by its first step, not by the scheduler.
                         if let (session, status) = starting { try? await session.setStatus(status) }
                         let t0 = Date()
                         let r = await execute(step)
-                        return (i, r, Date().timeIntervalSince(t0))
+                        return [(i, r, Date().timeIntervalSince(t0))]
                     }
                 }
-                guard let (i, result, seconds) = await group.next() else { break }
+                if running == 0 && heap.isEmpty {
+                    // Nothing else can run: send what waits in the pools.
+                    for bk in poolOrder where running < options.parallelism { dispatchBatch(bk) }
+                }
+                guard let results = await group.next() else { break }
                 running -= 1
-                let step = graph.steps[i]
-                let change = tenants[step.tenant].changes[step.change]
-                remaining[step.tenant] -= 1
-                switch result {
-                case .done:
-                    // A replacement is two steps; count the change once, when its last step lands.
-                    let last = change.action != .replace || step.kind == .deleteDeposed || (step.kind == .create && !change.createBeforeDestroy)
-                    if last { outcomes[step.tenant].applied += 1 }
-                    observer.handle(.resourceFinished(address: change.address, action: action(step), seconds: seconds, error: nil))
-                    for d in graph.dag.dependents[i] {
-                        indegree[d] -= 1
-                        if indegree[d] == 0 && !cancelled[d] { heap.push(key(d)) }
+                for (i, result, seconds) in results {
+                    let step = graph.steps[i]
+                    let change = tenants[step.tenant].changes[step.change]
+                    remaining[step.tenant] -= 1
+                    switch result {
+                    case .done:
+                        // A replacement is two steps; count the change once, when its last step lands.
+                        let last = change.action != .replace || step.kind == .deleteDeposed || (step.kind == .create && !change.createBeforeDestroy)
+                        if last { outcomes[step.tenant].applied += 1 }
+                        observer.handle(.resourceFinished(address: change.address, action: action(step), seconds: seconds, error: nil))
+                        for d in graph.dag.dependents[i] {
+                            indegree[d] -= 1
+                            if indegree[d] == 0 && !cancelled[d] { heap.push(key(d)) }
+                        }
+                    case .failed(let diag):
+                        outcomes[step.tenant].failed += 1
+                        outcomes[step.tenant].errors.append(diag)
+                        observer.handle(.resourceFinished(address: change.address, action: action(step), seconds: seconds, error: diag.summary))
+                        // Stop everything downstream.
+                        var stack = graph.dag.dependents[i]
+                        while let d = stack.popLast() {
+                            if cancelled[d] { continue }
+                            cancelled[d] = true
+                            outcomes[graph.steps[d].tenant].skipped += 1
+                            remaining[graph.steps[d].tenant] -= 1
+                            stack.append(contentsOf: graph.dag.dependents[d])
+                        }
                     }
-                case .failed(let diag):
-                    outcomes[step.tenant].failed += 1
-                    outcomes[step.tenant].errors.append(diag)
-                    observer.handle(.resourceFinished(address: change.address, action: action(step), seconds: seconds, error: diag.summary))
-                    // Stop everything downstream.
-                    var stack = graph.dag.dependents[i]
-                    while let d = stack.popLast() {
-                        if cancelled[d] { continue }
-                        cancelled[d] = true
-                        outcomes[graph.steps[d].tenant].skipped += 1
-                        remaining[graph.steps[d].tenant] -= 1
-                        stack.append(contentsOf: graph.dag.dependents[d])
+                    if remaining[step.tenant] == 0, let s = startedAt[step.tenant] {
+                        outcomes[step.tenant].seconds = Date().timeIntervalSince(s)
                     }
-                }
-                if remaining[step.tenant] == 0, let s = startedAt[step.tenant] {
-                    outcomes[step.tenant].seconds = Date().timeIntervalSince(s)
                 }
             }
         }

@@ -38,7 +38,21 @@ public struct Workspace: Sendable {
             if d.hasErrors { return (nil, diags) }
             refreshed = r
         }
-        let input = PlanInput(fleet: fleet, states: states, platformState: platform, schemas: providers.schemas, refreshed: refreshed)
+        // Rules on the pool's listeners that Landlord does not own keep their priorities (read
+        // only when some tenant needs new priorities).
+        var foreign: [String: Set<Int>] = [:]
+        let listeners = fleet.platform.listeners.map(\.arn)
+        let allocating = fleet.tenants.contains { t in
+            (options.tenants?.contains(t.id) ?? true) && platform.allocations[t.id] == nil
+                && fleet.blueprints[t.blueprint]?.resources.contains { $0.type == AWSResourceTypes.listenerRule } == true
+        }
+        if allocating, !listeners.isEmpty, let reader = providers.provider(for: AWSResourceTypes.listenerRule) as? any CapacityReadingProvider {
+            let (held, d) = await reader.occupiedPriorities(listeners: listeners, platform: fleet.platform.name)
+            for p in d { diags.append(Diagnostic(p.severity, "could not read the listeners' rules: \(p.summary)", detail: p.detail.isEmpty ? "check access to the load balancers, then plan again" : p.detail)) }
+            if d.hasErrors { return (nil, diags) }
+            foreign = held
+        }
+        let input = PlanInput(fleet: fleet, states: states, platformState: platform, schemas: providers.schemas, refreshed: refreshed, foreignPriorities: foreign)
         let (plan, d) = Planner.plan(input, options: options)
         diags.append(contentsOf: d)
         return (diags.hasErrors ? nil : plan, diags)
