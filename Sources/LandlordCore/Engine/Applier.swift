@@ -90,6 +90,7 @@ public enum Applier {
         } catch {
             diags.append(.error("could not record rule priorities in the platform state: \(error.text)", detail: "nothing was applied; check the state backend and run apply again"))
             for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
+            for o in refused { diags.append(contentsOf: o.errors) }
             return ApplyResult(tenants: refused, diagnostics: diags)
         }
 
@@ -132,7 +133,7 @@ public enum Applier {
             diags.append(.warning("could not release rule priorities in the platform state: \(error.text)", detail: "they are released by the next apply of these tenants"))
         }
         for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
-        for o in outcomes { diags.append(contentsOf: o.errors) }
+        for o in refused + outcomes { diags.append(contentsOf: o.errors) }
         _ = started
         return ApplyResult(tenants: (refused + outcomes).sorted { $0.tenant < $1.tenant }, diagnostics: diags)
     }
