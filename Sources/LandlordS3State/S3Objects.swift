@@ -21,6 +21,8 @@ extension S3StateStore {
     func put(_ key: String, _ body: Data, _ condition: S3WriteCondition) async throws -> WriteOutcome {
         do {
             return .written(try await client.s3PutObject(bucket: bucket, key: key, body: body, condition: condition))
+        } catch let error as StateError {
+            throw error
         } catch let error as AWSError where Self.isLostRace(error, condition: condition) {
             return .lostRace
         } catch {
@@ -33,6 +35,8 @@ extension S3StateStore {
     func delete(_ key: String, ifMatch: String?, what: String) async throws {
         do {
             try await client.s3DeleteObject(bucket: bucket, key: key, ifMatch: ifMatch)
+        } catch let error as StateError {
+            throw error
         } catch let error as AWSError where ifMatch != nil && Self.isLostRace(error, condition: .ifMatch("")) {
             if error.status == 404 { return }  // already gone
             throw StateError.conflict("\(what) at \(uri(key)) was changed by another run; it was not deleted")

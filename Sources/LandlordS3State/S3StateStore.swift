@@ -27,7 +27,10 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     public let bucket: String
     /// The key prefix without a trailing slash ("" for the bucket root).
     public let prefix: String
-    let client: AWSClient
+    /// The client, or why none could be configured (reported at first use, so commands that
+    /// never touch state, like `validate`, work without credentials).
+    let clientResult: Result<AWSClient, StateError>
+    var client: AWSClient { get throws(StateError) { try clientResult.get() } }
     /// Tenant documents read at once by `loadTenants`.
     let readConcurrency: Int
     /// Attempts of a compare-and-swap before giving up with `StateError.conflict`.
@@ -39,9 +42,14 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     let beforePlatformWrite: (@Sendable () async -> Void)?
 
     /// A store in `bucket` under `prefix`, talking to S3 through `client`.
-    public init(client: AWSClient, bucket: String, prefix: String = "", readConcurrency: Int = 16,
+    public convenience init(client: AWSClient, bucket: String, prefix: String = "", readConcurrency: Int = 16,
                 beforePlatformWrite: (@Sendable () async -> Void)? = nil) {
-        self.client = client
+        self.init(clientResult: .success(client), bucket: bucket, prefix: prefix, readConcurrency: readConcurrency, beforePlatformWrite: beforePlatformWrite)
+    }
+
+    init(clientResult: Result<AWSClient, StateError>, bucket: String, prefix: String, readConcurrency: Int = 16,
+         beforePlatformWrite: (@Sendable () async -> Void)? = nil) {
+        self.clientResult = clientResult
         self.bucket = bucket
         var p = prefix
         while p.hasSuffix("/") { p.removeLast() }
@@ -53,18 +61,20 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
 
     /// The store platform.yaml's `state:` describes. The region is `state.region`, else
     /// `fallbackRegion` (the aws provider's), else the environment's; credentials and endpoint
-    /// overrides (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`) come from the environment.
+    /// overrides (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`) come from the environment. Missing
+    /// credentials or region are reported by the first state operation.
     public convenience init(config: StateBackendConfig, fallbackRegion: String? = nil, environment: [String: String]) throws {
         guard let bucket = config.bucket, !bucket.isEmpty else {
             throw StateError.io("the s3 state backend needs a bucket: add `bucket: NAME` under `state:` in platform.yaml")
         }
-        let configuration: AWSConfiguration
+        let client: Result<AWSClient, StateError>
         do {
-            configuration = try AWSConfiguration.resolve(region: config.region ?? fallbackRegion, environment: environment)
-        } catch let error as AWSError {
-            throw StateError.io("cannot reach the s3 state backend (bucket \(bucket)): \(error.message)")
+            client = .success(AWSClient(configuration: try AWSConfiguration.resolve(region: config.region ?? fallbackRegion, environment: environment)))
+        } catch {
+            let why = (error as? AWSError)?.message ?? "\(error)"
+            client = .failure(.io("cannot reach the s3 state backend (bucket \(bucket)): \(why)"))
         }
-        self.init(client: AWSClient(configuration: configuration), bucket: bucket, prefix: config.prefix ?? "")
+        self.init(clientResult: client, bucket: bucket, prefix: config.prefix ?? "")
     }
 
     public var location: String { "s3://\(bucket)" + (prefix.isEmpty ? "" : "/\(prefix)") }

@@ -64,6 +64,19 @@ struct S3CLITests {
         #expect(noState.stderr.contains("nothing to migrate"))
     }
 
+    @Test func withoutCredentialsValidateStillWorksAndPlanSaysWhatToSet() async throws {
+        let fleet = try Fleet()
+        try fleet.useS3(bucket: "some-bucket", prefix: "fleet")
+        let none = ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "landlord-none",
+                    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"]
+        let validate = try CLI.run(["-C", fleet.path, "validate"], env: none)
+        #expect(validate.code == 0, "\(validate.all)")
+        let plan = try CLI.run(["-C", fleet.path, "plan"], env: none)
+        #expect(plan.code == 1)
+        #expect(plan.stderr.contains("cannot reach the s3 state backend (bucket some-bucket)"))
+        #expect(plan.stderr.contains("set AWS_ACCESS_KEY_ID"))
+    }
+
     @Test func applyWithS3StateThenPlanShowsNoChangesAndRacingAppliesOneWins() async throws {
         let fleet = try Fleet()
         let bucket = try await Moto.bucket()
