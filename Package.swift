@@ -46,12 +46,16 @@ let package = Package(
         /// The AWS provider: ELBv2, Route53, ECS, Cognito, DynamoDB resource types over AWSClient.
         .target(name: "AWSProvider", dependencies: ["ProviderAPI", "AWSClient"], path: "Providers/AWS"),
 
+        // MARK: State backends
+        /// State in an S3 bucket: compare-and-swap writes (If-Match) and lock objects (If-None-Match).
+        .target(name: "LandlordS3State", dependencies: ["LandlordCore", "ProviderAPI", "AWSClient"], path: "Sources/LandlordS3State"),
+
         // MARK: Command line
         /// `landlord`: one file per verb; wires providers into the engine.
         .executableTarget(
             name: "landlord",
             dependencies: [
-                "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider",
+                "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "LandlordS3State",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/landlord"
@@ -68,5 +72,11 @@ let package = Package(
         ),
         /// The AWS provider against SigV4 test vectors and moto_server.
         .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "AWSClient", "ProviderAPI", "LandlordCore"], path: "Tests/AWSProviderTests"),
+        /// The S3 state backend against moto_server, directly and through the `landlord` binary.
+        .testTarget(
+            name: "S3StateTests",
+            dependencies: ["LandlordS3State", "LandlordCore", "AWSClient", "ProviderAPI", "landlord"],
+            path: "Tests/S3StateTests"
+        ),
     ]
 )

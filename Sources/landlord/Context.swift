@@ -2,6 +2,7 @@ import ArgumentParser
 import AWSProvider
 import Foundation
 import LandlordCore
+import LandlordS3State
 import MockProvider
 import ProviderAPI
 
@@ -28,14 +29,21 @@ struct Context {
             output.error("nothing was planned or applied: fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above and run again")
             throw ExitCode(1)
         }
-        let store = LocalStateStore(directory: root.appendingPathComponent(".landlord").path, durable: ProcessInfo.processInfo.environment["LANDLORD_STATE_FSYNC"] != "0")
-        if fleet.platform.state.backend != "local" {
-            output.error("\(fleet.platform.file): state backend '\(fleet.platform.state.backend)' is not available in this build; use `state: {backend: local}`")
-            throw ExitCode(1)
+        let aws = fleet.platform.providerSettings("aws")
+        let store: any StateStore
+        switch fleet.platform.state.backend {
+        case "s3":
+            do {
+                store = try S3StateStore(config: fleet.platform.state, fallbackRegion: aws["region"]?.stringValue, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                output.error("\(fleet.platform.file): \(error)")
+                throw ExitCode(1)
+            }
+        default:
+            store = localStore(root)
         }
         var registry = ProviderRegistry()
         var mock: MockProvider?
-        let aws = fleet.platform.providerSettings("aws")
         if forceMock || aws["use"]?.stringValue == "mock" || fleet.platform.providers.isEmpty {
             let env = ProcessInfo.processInfo.environment
             let path = env["LANDLORD_MOCK_CLOUD"] ?? root.appendingPathComponent(".landlord/mock-cloud.json").path
@@ -49,6 +57,11 @@ struct Context {
             registry.register(AWSProvider(settings: aws))
         }
         return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output)
+    }
+
+    /// The local state under DIR/.landlord (whatever backend platform.yaml names).
+    static func localStore(_ root: URL) -> LocalStateStore {
+        LocalStateStore(directory: root.appendingPathComponent(".landlord").path, durable: ProcessInfo.processInfo.environment["LANDLORD_STATE_FSYNC"] != "0")
     }
 
     /// The engine over this fleet, state and providers.

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Foundation
 import LandlordCore
+import LandlordS3State
 import ProviderAPI
 
-/// `landlord state list|show`: read recorded state.
+/// `landlord state list|show|migrate`: read recorded state, move it to another backend.
 struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "state", abstract: "Inspect recorded state.", subcommands: [List.self, ShowResource.self])
+        commandName: "state", abstract: "Inspect recorded state, or move it to S3.", subcommands: [List.self, ShowResource.self, Migrate.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print every recorded resource address, one a line.")

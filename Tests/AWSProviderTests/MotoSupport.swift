@@ -176,5 +176,5 @@ extension AWSProvider {
 
 /// Every moto-backed suite hangs off this one, so they run one at a time and each test can
 /// reset moto without disturbing another.
-@Suite(.serialized, .enabled(if: Moto.available, Moto.disabledReason))
+@Suite(.serialized, .enabled(if: Moto.available, Moto.disabledReason), .motoExclusive)
 struct MotoTests {}

@@ -44,12 +44,17 @@ public struct LockInfo: Sendable, Hashable {
         ])
     }
 
-    init(holder: LockHolder, expiresAt: Date) {
+    /// A lock held by `holder` until `expiresAt`.
+    public init(holder: LockHolder, expiresAt: Date) {
         self.holder = holder
         self.expiresAt = expiresAt
     }
 
-    init?(json bytes: [UInt8]) {
+    /// The lock as stored (JSON), for backends that keep locks as documents.
+    public func encoded() -> [UInt8] { JSON.serialize(json) }
+
+    /// Reads a lock written by `encoded()`; nil when the bytes are not a lock.
+    public init?(json bytes: [UInt8]) {
         guard let v = try? JSON.parse(bytes), let m = v.mapValue, let h = m["holder"]?.mapValue, let id = h["id"]?.stringValue else { return nil }
         holder = LockHolder(id: id, host: h["host"]?.stringValue ?? "?", pid: Int32(h["pid"]?.intValue ?? 0),
                             startedAt: StateDates.date(h["startedAt"]?.stringValue), operation: h["operation"]?.stringValue ?? "?")

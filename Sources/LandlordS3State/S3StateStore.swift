@@ -1,0 +1,259 @@
+import AWSClient
+import Foundation
+import LandlordCore
+import ProviderAPI
+
+/// State in an S3 bucket (`state: {backend: s3, bucket, prefix, region}` in platform.yaml):
+///
+///     PREFIX/tenants/ID.json        one document per tenant
+///     PREFIX/platform.json          platform allocations (listener placement, rule priorities)
+///     PREFIX/locks/ID.lock          tenant lock: holder and lease expiry
+///
+/// Every write is a compare-and-swap: a document is replaced only with `If-Match` on the ETag
+/// this store last read or wrote for it, and created only with `If-None-Match: *`. A write that
+/// loses a race reloads the object; when another run wrote it, the write is refused
+/// (`StateError.conflict`), never overwritten. Locks are objects created with `If-None-Match: *`;
+/// an expired one is taken over with `If-Match` on its ETag, so two takers cannot both win.
+/// Platform changes are a compare-and-swap loop on `platform.json`, never a fleet-wide lock.
+///
+/// The local backend's `.backup` copy is S3 versioning here: with versioning on the bucket,
+/// every earlier version of every document is kept and can be restored.
+///
+/// A lease is judged by the holder's clock (`expiresAt`), so hosts sharing a bucket need
+/// roughly synchronised clocks; a remote holder's process cannot be checked, so only an
+/// expired lease is taken over.
+public final class S3StateStore: StateStore, @unchecked Sendable {
+    /// The bucket holding the state.
+    public let bucket: String
+    /// The key prefix without a trailing slash ("" for the bucket root).
+    public let prefix: String
+    /// The client, or why none could be configured (reported at first use, so commands that
+    /// never touch state, like `validate`, work without credentials).
+    let clientResult: Result<AWSClient, StateError>
+    var client: AWSClient { get throws(StateError) { try clientResult.get() } }
+    /// Tenant documents read at once by `loadTenants`.
+    let readConcurrency: Int
+    /// Attempts of a compare-and-swap before giving up with `StateError.conflict`.
+    let maxAttempts = 8
+    private let etagLock = NSLock()
+    /// The ETag last read or written, by key; the condition of the next write of that key.
+    private var etags: [String: String] = [:]
+    /// Runs between reading and writing the platform document (tests provoke lost races here).
+    let beforePlatformWrite: (@Sendable () async -> Void)?
+
+    /// A store in `bucket` under `prefix`, talking to S3 through `client`.
+    public convenience init(client: AWSClient, bucket: String, prefix: String = "", readConcurrency: Int = 16,
+                beforePlatformWrite: (@Sendable () async -> Void)? = nil) {
+        self.init(clientResult: .success(client), bucket: bucket, prefix: prefix, readConcurrency: readConcurrency, beforePlatformWrite: beforePlatformWrite)
+    }
+
+    init(clientResult: Result<AWSClient, StateError>, bucket: String, prefix: String, readConcurrency: Int = 16,
+         beforePlatformWrite: (@Sendable () async -> Void)? = nil) {
+        self.clientResult = clientResult
+        self.bucket = bucket
+        var p = prefix
+        while p.hasSuffix("/") { p.removeLast() }
+        while p.hasPrefix("/") { p.removeFirst() }
+        self.prefix = p
+        self.readConcurrency = max(1, readConcurrency)
+        self.beforePlatformWrite = beforePlatformWrite
+    }
+
+    /// The store platform.yaml's `state:` describes. The region is `state.region`, else
+    /// `fallbackRegion` (the aws provider's), else the environment's; credentials and endpoint
+    /// overrides (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`) come from the environment. Missing
+    /// credentials or region are reported by the first state operation.
+    public convenience init(config: StateBackendConfig, fallbackRegion: String? = nil, environment: [String: String]) throws {
+        guard let bucket = config.bucket, !bucket.isEmpty else {
+            throw StateError.io("the s3 state backend needs a bucket: add `bucket: NAME` under `state:` in platform.yaml")
+        }
+        let client: Result<AWSClient, StateError>
+        do {
+            client = .success(AWSClient(configuration: try AWSConfiguration.resolve(region: config.region ?? fallbackRegion, environment: environment)))
+        } catch {
+            let why = (error as? AWSError)?.message ?? "\(error)"
+            client = .failure(.io("cannot reach the s3 state backend (bucket \(bucket)): \(why)"))
+        }
+        self.init(clientResult: client, bucket: bucket, prefix: config.prefix ?? "")
+    }
+
+    public var location: String { "s3://\(bucket)" + (prefix.isEmpty ? "" : "/\(prefix)") }
+
+    // MARK: Keys
+
+    var base: String { prefix.isEmpty ? "" : prefix + "/" }
+    var tenantsPrefix: String { base + "tenants/" }
+    func tenantKey(_ id: String) -> String { tenantsPrefix + id + ".json" }
+    var platformKey: String { base + "platform.json" }
+    func lockKey(_ tenant: String) -> String { base + "locks/" + tenant + ".lock" }
+    func uri(_ key: String) -> String { "s3://\(bucket)/\(key)" }
+
+    func etag(_ key: String) -> String? { etagLock.withLock { etags[key] } }
+    func remember(_ key: String, _ etag: String?) { etagLock.withLock { etags[key] = etag } }
+
+    // MARK: Tenants
+
+    public func listTenants() async throws -> [String] {
+        let objects = try await call("list", tenantsPrefix) { try await client.s3ListObjectsV2(bucket: bucket, prefix: tenantsPrefix) }
+        return objects.compactMap { o -> String? in
+            let name = o.key.dropFirst(tenantsPrefix.count)
+            guard name.hasSuffix(".json"), !name.contains("/") else { return nil }
+            return String(name.dropLast(5))
+        }.sorted()
+    }
+
+    public func loadTenant(_ id: String) async throws -> TenantState? {
+        let key = tenantKey(id)
+        guard let object = try await get(key) else {
+            remember(key, nil)
+            return nil
+        }
+        let state = try decodeTenant(object.body, key: key)
+        remember(key, object.etag)  // only a good document may be replaced
+        return state
+    }
+
+    public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
+        var out: [String: TenantState] = [:]
+        out.reserveCapacity(ids.count)
+        try await withThrowingTaskGroup(of: (String, TenantState?).self) { group in
+            var next = ids.makeIterator()
+            for _ in 0..<readConcurrency {
+                guard let id = next.next() else { break }
+                group.addTask { (id, try await self.loadTenant(id)) }
+            }
+            while let (id, state) = try await group.next() {
+                if let state { out[id] = state }
+                if let id = next.next() { group.addTask { (id, try await self.loadTenant(id)) } }
+            }
+        }
+        return out
+    }
+
+    public func saveTenant(_ state: TenantState) async throws {
+        let key = tenantKey(state.tenant)
+        let body = Data(state.encoded())
+        var condition: S3WriteCondition = etag(key).map { .ifMatch($0) } ?? .ifNoneMatch
+        for _ in 0..<maxAttempts {
+            switch try await put(key, body, condition) {
+            case .written(let etag):
+                remember(key, etag)
+                return
+            case .lostRace:
+                // Someone else wrote (or deleted) this document since we last saw it.
+                guard let current = try await get(key) else {
+                    if case .ifMatch = condition {
+                        throw StateError.conflict("the state of tenant '\(state.tenant)' at \(uri(key)) was deleted by another run; nothing was overwritten")
+                    }
+                    condition = .ifNoneMatch
+                    continue
+                }
+                if current.body == body {  // our own write landed (a retried request)
+                    remember(key, current.etag)
+                    return
+                }
+                let stored = try decodeTenant(current.body, key: key)
+                if stored.lineage != state.lineage || stored.serial >= state.serial {
+                    throw StateError.conflict(
+                        "another run wrote the state of tenant '\(state.tenant)' at \(uri(key)) (now serial \(stored.serial), lineage \(stored.lineage); "
+                            + "this run has serial \(state.serial)); it was not overwritten. Check `landlord status` and who else applies this tenant")
+                }
+                guard let etag = current.etag else { throw StateError.io("S3 returned no ETag for \(uri(key)); compare-and-swap needs one. Check the endpoint is S3-compatible") }
+                condition = .ifMatch(etag)
+            }
+        }
+        throw StateError.conflict("the state of tenant '\(state.tenant)' at \(uri(key)) kept changing under this run (\(maxAttempts) attempts)")
+    }
+
+    public func deleteTenant(_ id: String) async throws {
+        let key = tenantKey(id)
+        try await delete(key, ifMatch: etag(key), what: "the state of tenant '\(id)'")
+        remember(key, nil)
+    }
+
+    func decodeTenant(_ body: Data, key: String) throws -> TenantState {
+        do { return try TenantState.decode(Array(body)) } catch { throw damaged(key, error.message) }
+    }
+
+    // MARK: Platform
+
+    public func loadPlatform() async throws -> PlatformState {
+        try await readPlatform().state
+    }
+
+    func readPlatform() async throws -> (state: PlatformState, etag: String?) {
+        guard let object = try await get(platformKey) else { return (PlatformState(), nil) }
+        do { return (try PlatformState.decode(Array(object.body)), object.etag) } catch { throw damaged(platformKey, error.message) }
+    }
+
+    public func updatePlatform<T: Sendable>(_ body: @Sendable (inout PlatformState) throws -> T) async throws -> T {
+        for attempt in 0..<maxAttempts {
+            var (state, etag) = try await readPlatform()
+            let before = state
+            let result = try body(&state)
+            if state == before { return result }
+            state.serial += 1
+            await beforePlatformWrite?()
+            switch try await put(platformKey, Data(state.encoded()), etag.map { .ifMatch($0) } ?? .ifNoneMatch) {
+            case .written: return result
+            case .lostRace:
+                // Another run changed the allocations: re-read and re-apply the change to theirs.
+                try? await Task.sleep(nanoseconds: UInt64.random(in: 20_000_000...100_000_000) << min(attempt, 4))
+            }
+        }
+        throw StateError.conflict("the platform state at \(uri(platformKey)) kept changing under this run (\(maxAttempts) attempts); nothing of this run's allocations was lost or half-written")
+    }
+
+    // MARK: Locks
+
+    public func acquireLock(tenant: String, holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async throws -> [Diagnostic] {
+        let key = lockKey(tenant)
+        let deadline = Date().addingTimeInterval(timeout)
+        while true {
+            let mine = Data(LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease)).encoded())
+            let refusal: StateError
+            if case .written = try await put(key, mine, .ifNoneMatch) { return [] }
+            if let object = try await get(key), let etag = object.etag {
+                let info = LockInfo(json: Array(object.body))
+                if info?.holder.id == holder.id { return [] }
+                if let info, info.expiresAt >= Date() {
+                    refusal = .locked(tenant: tenant, info)
+                } else if case .written = try await put(key, mine, .ifMatch(etag)) {
+                    let who = info.map { "held by \($0.holder.summary): its lease expired at \($0.expiresAt.formatted(.iso8601))" } ?? "whose lock object was unreadable"
+                    return [.warning("took over the lock of tenant '\(tenant)' \(who)",
+                                     detail: "that run did not finish; this apply resolves whatever it left pending")]
+                } else {
+                    continue  // another run took it over first; look again
+                }
+            } else {
+                continue  // released between our write and our read
+            }
+            if Date() >= deadline { throw refusal }
+            try? await Task.sleep(nanoseconds: UInt64(min(1, max(0.05, deadline.timeIntervalSinceNow)) * 1e9))
+        }
+    }
+
+    public func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws {
+        let key = lockKey(tenant)
+        let lost = StateError.conflict("the lock of tenant '\(tenant)' was taken by another run")
+        guard let object = try await get(key), let etag = object.etag, LockInfo(json: Array(object.body))?.holder.id == holder.id else { throw lost }
+        let mine = Data(LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease)).encoded())
+        guard case .written = try await put(key, mine, .ifMatch(etag)) else { throw lost }
+    }
+
+    public func releaseLock(tenant: String, holder: LockHolder) async throws {
+        let key = lockKey(tenant)
+        guard let object = try await get(key), LockInfo(json: Array(object.body))?.holder.id == holder.id else { return }
+        do { try await delete(key, ifMatch: object.etag, what: "the lock of tenant '\(tenant)'") } catch StateError.conflict {
+            return  // taken over meanwhile: it is no longer ours to release
+        }
+    }
+
+    public func lockInfo(tenant: String) async throws -> LockInfo? {
+        try await get(lockKey(tenant)).flatMap { LockInfo(json: Array($0.body)) }
+    }
+
+    public func breakLock(tenant: String) async throws {
+        try await delete(lockKey(tenant), ifMatch: nil, what: "the lock of tenant '\(tenant)'")
+    }
+}
