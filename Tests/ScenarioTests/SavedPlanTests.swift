@@ -162,3 +162,34 @@ import Testing
         #expect(md.contains("more tenants with changes not shown"))
     }
 }
+
+/// Plans/plan.schema.json documents the file the code writes.
+@Suite struct PlanSchemaTests {
+    @Test func savedPlansValidateAgainstTheDocumentedSchema() async throws {
+        let h = try Harness()
+        try await h.apply()
+        try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.4.2", with: "backend:1.5.0") }
+        try h.remove("tenants/globex.yaml")
+        let file = h.dir.appendingPathComponent("check.plan").path
+        #expect(try CLI.run(["-C", h.dir.path, "plan", "--out", file]).code == 0)
+        let fresh = try Harness()
+        let first = fresh.dir.appendingPathComponent("first.plan").path
+        #expect(try CLI.run(["-C", fresh.dir.path, "plan", "--out", first]).code == 0)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            for f in sys.argv[2:]:
+                jsonschema.validate(json.load(open(f)), schema)
+            print("valid")
+            """, repoRoot.appendingPathComponent("Plans/plan.schema.json").path, file, first]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        try p.run()
+        p.waitUntilExit()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0, "plan files must validate against Plans/plan.schema.json (needs python3 with jsonschema): \(text)")
+    }
+}
