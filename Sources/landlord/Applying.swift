@@ -22,6 +22,9 @@ struct ApplyingOptions: ParsableArguments {
     @Option(help: "Roll out in waves, e.g. 1,10%,100%: one tenant, then 10% of the plan's tenants, then the rest; stops after the first wave with a failed tenant.")
     var waves: String?
 
+    @Flag(help: "Before each create, look the resource up by its landlord tags and adopt it if it exists (after state was lost or restored from an old backup).")
+    var adopt = false
+
     @Flag(help: "Write progress as JSON lines on stdout (tenant_started, resource_changed, tenant_finished, wave_finished, summary) instead of text.")
     var json = false
 
@@ -65,7 +68,8 @@ enum Applying {
     /// lock wait found moved.
     static func run(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String,
                     replan: Replanner? = nil, recordDone: ((Set<String>) throws -> Void)? = nil) async throws {
-        let options = ApplyOptions(parallelism: opts.parallelism, lockTimeout: opts.lockTimeout, holder: LockHolder(operation: operation), platform: ctx.fleet.platform.name)
+        var options = ApplyOptions(parallelism: opts.parallelism, lockTimeout: opts.lockTimeout, holder: LockHolder(operation: operation), platform: ctx.fleet.platform.name)
+        options.adopt = opts.adopt
         let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) && !$0.changes.isEmpty }
         let (waves, later) = opts.rollout.split(pending.map(\.tenant))
         let observer: any ApplyObserver = opts.json ? JSONEventPrinter(output: ctx.output) : ProgressPrinter(output: ctx.output, plan: plan, waves: waves.count)

@@ -109,3 +109,21 @@ import Testing
         #expect(try await h.plan().isEmpty)
     }
 }
+
+/// State lost (or restored from an old backup) while the cloud kept the resources.
+@Suite struct LostStateTests {
+    @Test func resourcesTaggedWithTheirAddressAreAdoptedNotDuplicated() async throws {
+        let h = try Harness()
+        try await h.apply()
+        let before = try h.cloud()
+        try FileManager.default.removeItem(at: h.dir.appendingPathComponent(".landlord/state"))
+        let run = try CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--adopt"])
+        #expect(run.code == 0, "\(run.stderr)")
+        let after = try h.cloud()
+        // Every resource was found by its tags (or, untaggable, its natural key) and adopted.
+        let addresses = after.compactMap { $0.tags["landlord:address"] }
+        #expect(Set(addresses).count == addresses.count, "no address has two resources")
+        #expect(after.count == before.count)
+        #expect(try await h.plan().isEmpty)
+    }
+}

@@ -12,6 +12,8 @@ public struct ApplyOptions: Sendable {
     public var holder: LockHolder
     /// The platform name, carried in resource tags.
     public var platform: String
+    /// Look every create up by its tags first and adopt what exists (after state was lost).
+    public var adopt = false
 
     public init(parallelism: Int = 10, lockTimeout: TimeInterval = 0, lease: TimeInterval = 120, holder: LockHolder, platform: String) {
         self.parallelism = max(1, parallelism)

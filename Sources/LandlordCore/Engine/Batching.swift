@@ -8,7 +8,7 @@ extension StepRunner {
     /// The batch a ready step joins, or nil when it runs alone.
     func batchKey(_ step: ApplyGraph.Step) -> String? {
         let change = tenants[step.tenant].changes[step.change]
-        guard change.action != .replace, [.create, .update, .delete].contains(step.kind),
+        guard change.action != .replace, !options.adopt, [.create, .update, .delete].contains(step.kind),
               let provider = providers.provider(for: change.type) as? any BatchingProvider
         else { return nil }
         let identity = ResourceIdentity(address: change.address, tenant: change.tenant, platform: options.platform)
@@ -51,7 +51,7 @@ extension StepRunner {
             }
             observer.handle(.resourceStarted(address: change.address, action: action(step)))
             let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
-            let ops = ResourceOps(provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type])
+            let ops = ResourceOps(provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type], adopt: options.adopt)
             do {
                 if let (request, inputs) = try await ops.prepare(operation(step.kind)) {
                     prepared.append((i, ops, step.kind, request, inputs))

@@ -9,6 +9,9 @@ struct ResourceOps {
     let change: ResourceChange
     let identity: ResourceIdentity
     let schema: ResourceSchema?
+    /// Look every create up by its tags first and adopt what exists (`apply --adopt`, after
+    /// state was lost).
+    var adopt = false
 
     func fail(_ summary: String, _ diags: [ProviderDiagnostic] = [], detail: String = "") -> Diagnostic {
         let first = diags.first { $0.severity == .error }
@@ -56,34 +59,44 @@ struct ResourceOps {
         let plain = inputs.mapValues(\.revealed)
         if replacing { try await session.depose(change.name) }
         // An interrupted create of an earlier run: adopt what it made instead of making another.
-        if await session.pending(change.name) != nil {
-            let found = await provider.importResources(ImportRequest(type: change.type, identity: identity, inputs: plain))
-            if found.diagnostics.hasErrors { throw fail("could not look up \(change.address) left by an interrupted apply", found.diagnostics) }
-            // The old object of a create-before-destroy replacement carries the same address tag
-            // and is recorded as NAME#deposed: never adopt it (nor delete it as an extra).
-            let recorded = await session.recordedIDs(type: change.type)
-            let candidates = found.resources.filter { !recorded.contains($0.id) }
-            if let adopted = candidates.first {
-                for extra in candidates.dropFirst() {
-                    _ = await provider.apply(ApplyRequest(operation: .delete, type: change.type, identity: identity, prior: extra, inputs: [:], clientToken: UUID().uuidString))
-                }
-                try await session.record(change.name, record(adopted, inputs: [:]))
-                let upd = await provider.apply(ApplyRequest(operation: .update, type: change.type, identity: identity, prior: adopted, inputs: plain, clientToken: UUID().uuidString))
-                guard let obj = upd.resource, !upd.diagnostics.hasErrors else { throw fail("could not update adopted \(change.type)", upd.diagnostics) }
-                try await session.record(change.name, record(obj, inputs: inputs))
-                try await waitIfAsked(obj)
-                return
-            }
+        let interrupted = await session.pending(change.name) != nil
+        if adopt || interrupted, try await adoptExisting(plain, inputs, why: interrupted ? "left by an interrupted apply" : "before creating it (--adopt)") {
+            return
         }
         let token = UUID().uuidString.lowercased()
         try await session.recordIntent(change.name, type: change.type, token: token, inputs: inputs)
         let resp = await provider.apply(ApplyRequest(operation: .create, type: change.type, identity: identity, prior: nil, inputs: plain, clientToken: token))
         guard let obj = resp.resource, !resp.diagnostics.hasErrors else {
-            // Nothing was made; the intent stays only if the provider could not say.
+            // A resource carrying this address's tags already exists (state lost or restored
+            // from an old backup): it is ours, so adopt it rather than fail on the duplicate.
+            if schema?.taggable == true, (try? await adoptExisting(plain, inputs, why: "already tagged with this address")) == true {
+                return
+            }
             throw fail("could not create \(change.type)", resp.diagnostics)
         }
         try await session.record(change.name, record(obj, inputs: inputs))
         try await waitIfAsked(obj)
+    }
+
+    /// Looks the resource up by its tags (or natural key) and, when found, records it and
+    /// brings it to the planned inputs. Extra copies are deleted. False when nothing was found.
+    func adoptExisting(_ plain: [String: Value], _ inputs: [String: Value], why: String) async throws -> Bool {
+        let found = await provider.importResources(ImportRequest(type: change.type, identity: identity, inputs: plain))
+        if found.diagnostics.hasErrors { throw fail("could not look up \(change.address) \(why)", found.diagnostics) }
+        // The old object of a create-before-destroy replacement carries the same address tag
+        // and is recorded as NAME#deposed: never adopt it (nor delete it as an extra).
+        let recorded = await session.recordedIDs(type: change.type)
+        let candidates = found.resources.filter { !recorded.contains($0.id) }
+        guard let adopted = candidates.first else { return false }
+        for extra in candidates.dropFirst() {
+            _ = await provider.apply(ApplyRequest(operation: .delete, type: change.type, identity: identity, prior: extra, inputs: [:], clientToken: UUID().uuidString))
+        }
+        try await session.record(change.name, record(adopted, inputs: [:]))
+        let upd = await provider.apply(ApplyRequest(operation: .update, type: change.type, identity: identity, prior: adopted, inputs: plain, clientToken: UUID().uuidString))
+        guard let obj = upd.resource, !upd.diagnostics.hasErrors else { throw fail("could not update adopted \(change.type)", upd.diagnostics) }
+        try await session.record(change.name, record(obj, inputs: inputs))
+        try await waitIfAsked(obj)
+        return true
     }
 
     func update() async throws {

@@ -149,7 +149,7 @@ struct StepRunner {
         }
         observer.handle(.resourceStarted(address: change.address, action: action(step)))
         let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
-        let ops = ResourceOps(provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type])
+        let ops = ResourceOps(provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type], adopt: options.adopt)
         do {
             switch step.kind {
             case .create: try await ops.create(replacing: change.action == .replace && change.createBeforeDestroy)
