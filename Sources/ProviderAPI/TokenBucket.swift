@@ -32,14 +32,18 @@ public actor TokenBucket {
         tokens = min(burst, tokens + secs * rate)
     }
 
-    /// Waits until a call may go out, and takes its token.
+    /// Waits until a call may go out, and takes its token. The check is made again after every
+    /// sleep, so a stalled process that wakes late still never sends a burst.
     public func take() async {
-        refill()
-        tokens -= 1
-        if tokens >= 0 { return }
-        // In debt: wait until this call's token has accrued. Later callers queue behind it.
-        let wait = -tokens / rate
-        try? await Task.sleep(for: .milliseconds(Int((wait * 1000).rounded(.up))))
+        while true {
+            refill()
+            if tokens >= 1 {
+                tokens -= 1
+                return
+            }
+            let wait = (1 - tokens) / rate
+            try? await Task.sleep(nanoseconds: UInt64((wait * 1e9).rounded(.up)))
+        }
     }
 
     /// The API answered "slow down": halve the rate (not below 1% of the maximum).

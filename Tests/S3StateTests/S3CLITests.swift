@@ -8,11 +8,11 @@ import Testing
 struct S3CLITests {
     @Test func migrateMovesLocalStateIntoTheBucketAndPlanSeesNoChanges() async throws {
         let fleet = try Fleet()
-        let apply = try CLI.run(["-C", fleet.path, "apply", "--auto-approve"])
+        let apply = try await CLI.run(["-C", fleet.path, "apply", "--auto-approve"])
         #expect(apply.code == 0, "\(apply.all)")
         let bucket = try await Moto.bucket()
 
-        let migrate = try CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3", "--bucket", bucket, "--prefix", "fleet"])
+        let migrate = try await CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3", "--bucket", bucket, "--prefix", "fleet"])
         #expect(migrate.code == 0, "\(migrate.all)")
         #expect(migrate.stdout.contains("created: 2 tenants (acme, globex)"))
         #expect(migrate.stdout.contains("platform document: created"))
@@ -27,7 +27,7 @@ struct S3CLITests {
         #expect(try await remote.loadPlatform() == local.loadPlatform())
 
         // Again: nothing to do, nothing refused.
-        let again = try CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3", "--bucket", bucket, "--prefix", "fleet"])
+        let again = try await CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3", "--bucket", bucket, "--prefix", "fleet"])
         #expect(again.code == 0, "\(again.all)")
         #expect(again.stdout.contains("already there, identical: 2 tenants"))
 
@@ -36,12 +36,12 @@ struct S3CLITests {
         changed.serial += 1
         changed.status = .failed
         try await remote.saveTenant(changed)
-        let refused = try CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3", "--bucket", bucket, "--prefix", "fleet"])
+        let refused = try await CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3", "--bucket", bucket, "--prefix", "fleet"])
         #expect(refused.code == 1)
         #expect(refused.stderr.contains("already holds different state for tenant 'globex'"))
         #expect(refused.stderr.contains("--force"))
         #expect(try await Moto.store(bucket).loadTenant("globex") == changed)
-        let forced = try CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3", "--bucket", bucket, "--prefix", "fleet", "--force"])
+        let forced = try await CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3", "--bucket", bucket, "--prefix", "fleet", "--force"])
         #expect(forced.code == 0, "\(forced.all)")
         #expect(forced.stdout.contains("overwritten (--force): 1 tenant (globex)"))
         #expect(try await Moto.store(bucket).loadTenant("globex") == local.loadTenant("globex"))
@@ -49,17 +49,17 @@ struct S3CLITests {
         // Switch the fleet to the bucket, move the local copy aside: no changes.
         try fleet.useS3(bucket: bucket, prefix: "fleet")
         try FileManager.default.moveItem(at: fleet.dir.appendingPathComponent(".landlord/state"), to: fleet.dir.appendingPathComponent(".landlord/state.migrated"))
-        let plan = try CLI.run(["-C", fleet.path, "plan", "--detailed-exitcode"])
+        let plan = try await CLI.run(["-C", fleet.path, "plan", "--detailed-exitcode"])
         #expect(plan.code == 0, "\(plan.all)")
         #expect(plan.stdout.contains("No changes."))
     }
 
     @Test func migrateWithoutLocalStateOrBucketSaysWhatToDo() async throws {
         let fleet = try Fleet()
-        let noBucket = try CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3"])
+        let noBucket = try await CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3"])
         #expect(noBucket.code == 1)
         #expect(noBucket.stderr.contains("--bucket NAME"))
-        let noState = try CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3", "--bucket", try await Moto.bucket()])
+        let noState = try await CLI.run(["-C", fleet.path, "state", "migrate", "--to", "s3", "--bucket", try await Moto.bucket()])
         #expect(noState.code == 1)
         #expect(noState.stderr.contains("nothing to migrate"))
     }
@@ -69,9 +69,9 @@ struct S3CLITests {
         try fleet.useS3(bucket: "some-bucket", prefix: "fleet")
         let none = ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "landlord-none",
                     "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"]
-        let validate = try CLI.run(["-C", fleet.path, "validate"], env: none)
+        let validate = try await CLI.run(["-C", fleet.path, "validate"], env: none)
         #expect(validate.code == 0, "\(validate.all)")
-        let plan = try CLI.run(["-C", fleet.path, "plan"], env: none)
+        let plan = try await CLI.run(["-C", fleet.path, "plan"], env: none)
         #expect(plan.code == 1)
         #expect(plan.stderr.contains("cannot reach the s3 state backend (bucket some-bucket)"))
         #expect(plan.stderr.contains("set AWS_ACCESS_KEY_ID"))
@@ -81,14 +81,14 @@ struct S3CLITests {
         let fleet = try Fleet()
         let bucket = try await Moto.bucket()
         try fleet.useS3(bucket: bucket, prefix: "prod")
-        let apply = try CLI.run(["-C", fleet.path, "apply", "--auto-approve"])
+        let apply = try await CLI.run(["-C", fleet.path, "apply", "--auto-approve"])
         #expect(apply.code == 0, "\(apply.all)")
         #expect(!fleet.exists(".landlord/state"), "state was written locally with backend s3")
         let store = try Moto.store(bucket, prefix: "prod")
         #expect(try await store.listTenants() == ["acme", "globex"])
         #expect(try await store.loadTenant("acme")?.status == .active)
         #expect(try await store.loadPlatform().allocations.keys.sorted() == ["acme", "globex"])
-        let plan = try CLI.run(["-C", fleet.path, "plan", "--detailed-exitcode"])
+        let plan = try await CLI.run(["-C", fleet.path, "plan", "--detailed-exitcode"])
         #expect(plan.code == 0, "\(plan.all)")
         #expect(plan.stdout.contains("No changes."))
 
@@ -103,7 +103,7 @@ struct S3CLITests {
         }
         let lock = try #require(holder, "the first apply never took the lock of acme")
         #expect(lock.holder.pid == slow.pid)
-        let fast = try CLI.run(["-C", fleet.path, "apply", "--auto-approve"])
+        let fast = try await CLI.run(["-C", fleet.path, "apply", "--auto-approve"])
         let slowRun = slow.finish()
         #expect(slowRun.code == 0, "\(slowRun.all)")
         #expect(fast.code == 1, "\(fast.all)")
@@ -114,7 +114,7 @@ struct S3CLITests {
         #expect(try await store.lockInfo(tenant: "acme") == nil)
         let acme = try #require(try await store.loadTenant("acme"))
         #expect(acme.resources["backend_task"]?.inputs["image"]?.stringValue?.hasSuffix("1.5.0") == true)
-        let after = try CLI.run(["-C", fleet.path, "plan", "--detailed-exitcode"])
+        let after = try await CLI.run(["-C", fleet.path, "plan", "--detailed-exitcode"])
         #expect(after.code == 0, "\(after.all)")
     }
 }

@@ -135,7 +135,14 @@ enum CLI {
         }
     }
 
-    static func run(_ args: [String], env: [String: String] = [:]) throws -> Run {
+    /// Runs the binary and waits for it on a thread of its own (see ScenarioTests' CLI.run).
+    static func run(_ args: [String], env: [String: String] = [:]) async throws -> Run {
+        try await withCheckedThrowingContinuation { cont in
+            DispatchQueue.global().async { cont.resume(with: Result { try runBlocking(args, env: env) }) }
+        }
+    }
+
+    static func runBlocking(_ args: [String], env: [String: String] = [:]) throws -> Run {
         try Running(args, env: env).finish()
     }
 }

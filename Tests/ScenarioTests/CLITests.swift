@@ -3,30 +3,30 @@ import Testing
 
 /// The command line as users and CI see it: exit codes, messages, refusals.
 @Suite struct CLITests {
-    @Test func planApplyPlanThroughTheBinaryWithDetailedExitCodes() throws {
+    @Test func planApplyPlanThroughTheBinaryWithDetailedExitCodes() async throws {
         let h = try Harness()
         let d = h.dir.path
-        let first = try CLI.run(["-C", d, "plan", "--detailed-exitcode"])
+        let first = try await CLI.run(["-C", d, "plan", "--detailed-exitcode"])
         #expect(first.code == 2)
         #expect(first.stdout.contains("Plan: 28 to create, 0 to update, 0 to replace, 0 to delete."))
-        let apply = try CLI.run(["-C", d, "apply", "--auto-approve"])
+        let apply = try await CLI.run(["-C", d, "apply", "--auto-approve"])
         #expect(apply.code == 0, "\(apply.stderr)")
         #expect(apply.stdout.contains("Apply complete! 28 changes applied to 2 tenants"))
-        let again = try CLI.run(["-C", d, "plan", "--detailed-exitcode"])
+        let again = try await CLI.run(["-C", d, "plan", "--detailed-exitcode"])
         #expect(again.code == 0)
         #expect(again.stdout.contains("No changes."))
-        let status = try CLI.run(["-C", d, "status"])
+        let status = try await CLI.run(["-C", d, "status"])
         #expect(status.stdout.contains("acme") && status.stdout.contains("active"))
-        let list = try CLI.run(["-C", d, "state", "list", "--tenant", "globex"])
+        let list = try await CLI.run(["-C", d, "state", "list", "--tenant", "globex"])
         #expect(list.stdout.split(separator: "\n").count == 14)
-        let show = try CLI.run(["-C", d, "state", "show", "acme/users_client"])
+        let show = try await CLI.run(["-C", d, "state", "show", "acme/users_client"])
         #expect(show.stdout.contains("clientSecret"))
         #expect(show.stdout.contains("(sensitive)"))
     }
 
-    @Test func jsonPlanListsOnlyChangesWithTheDocumentedShape() throws {
+    @Test func jsonPlanListsOnlyChangesWithTheDocumentedShape() async throws {
         let h = try Harness()
-        let run = try CLI.run(["-C", h.dir.path, "plan", "--format", "json"])
+        let run = try await CLI.run(["-C", h.dir.path, "plan", "--format", "json"])
         #expect(run.code == 0)
         let doc = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
         #expect(doc["format_version"] as? String == "1")
@@ -37,46 +37,46 @@ import Testing
         #expect(summary == ["create": 28, "update": 0, "replace": 0, "delete": 0])
     }
 
-    @Test func applyWithoutATerminalOrAutoApproveRefusesAndChangesNothing() throws {
+    @Test func applyWithoutATerminalOrAutoApproveRefusesAndChangesNothing() async throws {
         let h = try Harness()
-        let run = try CLI.run(["-C", h.dir.path, "apply"])
+        let run = try await CLI.run(["-C", h.dir.path, "apply"])
         #expect(run.code == 1)
         #expect(run.stderr.contains("--auto-approve"))
         #expect(!FileManager.default.fileExists(atPath: h.dir.appendingPathComponent(".landlord/state/tenants/acme.json").path))
     }
 
-    @Test func specErrorsPrintFileLineColumnAndExitOne() throws {
+    @Test func specErrorsPrintFileLineColumnAndExitOne() async throws {
         let h = try Harness()
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "subdomain: acme", with: "subdomian: acme") }
-        let run = try CLI.run(["-C", h.dir.path, "plan"])
+        let run = try await CLI.run(["-C", h.dir.path, "plan"])
         #expect(run.code == 1)
         #expect(run.stderr.contains("tenants/acme.yaml:5:14: error: unknown parameter 'subdomian' (did you mean 'subdomain'?)"))
         #expect(run.stderr.contains("missing required parameter 'subdomain'"))
         #expect(run.stderr.contains("nothing was planned or applied"))
     }
 
-    @Test func destroyNeedsATenantAndAMissingFleetSaysWhatToDo() throws {
-        let noTenant = try CLI.run(["destroy", "--auto-approve"])
+    @Test func destroyNeedsATenantAndAMissingFleetSaysWhatToDo() async throws {
+        let noTenant = try await CLI.run(["destroy", "--auto-approve"])
         #expect(noTenant.code != 0)
         #expect(noTenant.stderr.contains("--tenant"))
         let empty = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-empty-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        let run = try CLI.run(["-C", empty.path, "plan"])
+        let run = try await CLI.run(["-C", empty.path, "plan"])
         #expect(run.code == 1)
         #expect(run.stderr.contains("no platform.yaml"))
     }
 
-    @Test func unlockRefusesALiveLeaseWithoutForce() throws {
+    @Test func unlockRefusesALiveLeaseWithoutForce() async throws {
         let h = try Harness()
         let locks = h.dir.appendingPathComponent(".landlord/locks")
         try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
         let future = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600))
         try #"{"holder":{"id":"x","host":"elsewhere","pid":1,"startedAt":"2026-01-01T00:00:00Z","operation":"apply"},"expiresAt":"\#(future)"}"#
             .write(to: locks.appendingPathComponent("acme.lock"), atomically: true, encoding: .utf8)
-        let refused = try CLI.run(["-C", h.dir.path, "unlock", "--tenant", "acme"])
+        let refused = try await CLI.run(["-C", h.dir.path, "unlock", "--tenant", "acme"])
         #expect(refused.code == 1)
         #expect(refused.stderr.contains("--force"))
-        let forced = try CLI.run(["-C", h.dir.path, "unlock", "--tenant", "acme", "--force"])
+        let forced = try await CLI.run(["-C", h.dir.path, "unlock", "--tenant", "acme", "--force"])
         #expect(forced.code == 0)
         #expect(!FileManager.default.fileExists(atPath: locks.appendingPathComponent("acme.lock").path))
     }

@@ -80,7 +80,7 @@ import Testing
         #expect(try h.cloud().count == 120 * 4)
 
         // status --capacity shows each listener's use.
-        let status = try CLI.run(["-C", h.dir.path, "status", "--capacity"])
+        let status = try await CLI.run(["-C", h.dir.path, "status", "--capacity"])
         #expect(status.stdout.contains("50") && status.stdout.contains("100/100") && status.stdout.contains("40/100"), "\(status.stdout)")
 
         // Destroying a tenant frees its slot and its priorities for the next.

@@ -117,7 +117,7 @@ import Testing
         try await h.apply()
         let before = try h.cloud()
         try FileManager.default.removeItem(at: h.dir.appendingPathComponent(".landlord/state"))
-        let run = try CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--adopt"])
+        let run = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--adopt"])
         #expect(run.code == 0, "\(run.stderr)")
         let after = try h.cloud()
         // Every resource was found by its tags (or, untaggable, its natural key) and adopted.

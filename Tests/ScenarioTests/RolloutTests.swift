@@ -18,7 +18,7 @@ import Testing
     @Test func wavesStopAtTheFirstFailingWaveAndLeaveLaterTenantsUntouched() async throws {
         let h = try fleet(8)  // acme, globex, t1..t8 = 10 tenants
         // Waves of 1, 2, then 4: acme | globex, t1 | t2..t5 | t6..t8. t3 fails in the third wave.
-        let run = try CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--waves", "1,2,4"], env: ["LANDLORD_MOCK_FAIL_MATCH": "t3/"])
+        let run = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--waves", "1,2,4"], env: ["LANDLORD_MOCK_FAIL_MATCH": "t3/"])
         #expect(run.code == 1)
         #expect(run.stdout.contains("Stopped after the failed wave: 3 tenants not touched (t6, t7, t8)"), "\(run.stdout)")
         let touched = Set(try h.cloud().compactMap { $0.tags["landlord:tenant"] })
@@ -26,21 +26,21 @@ import Testing
         #expect(try await h.store.loadTenant("t3")?.status == .failed)
         #expect(try await h.store.loadTenant("t6") == nil)
         // Fixed: the rollout goes on.
-        #expect(try CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--waves", "1,10%,100%"]).code == 0)
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--waves", "1,10%,100%"]).code == 0)
         #expect(try await h.plan().isEmpty)
     }
 
     @Test func maxTenantsThenASecondApplyOfTheSameSavedPlanCompletesTheRest() async throws {
         let h = try fleet(3)  // 5 tenants
         let file = h.dir.appendingPathComponent("fleet.plan").path
-        #expect(try CLI.run(["-C", h.dir.path, "plan", "--out", file]).code == 0)
-        let first = try CLI.run(["-C", h.dir.path, "apply", file, "--max-tenants", "2"])
+        #expect(try await CLI.run(["-C", h.dir.path, "plan", "--out", file]).code == 0)
+        let first = try await CLI.run(["-C", h.dir.path, "apply", file, "--max-tenants", "2"])
         #expect(first.code == 0, "\(first.stderr)")
         #expect(first.stdout.contains("3 tenants left for the next run"))
         #expect(Set(try h.cloud().compactMap { $0.tags["landlord:tenant"] }) == ["acme", "globex"])
         let recorded = try PlanFile.decode(Array(try Data(contentsOf: URL(fileURLWithPath: file))))
         #expect(recorded.appliedTenants == ["acme", "globex"])
-        let second = try CLI.run(["-C", h.dir.path, "apply", file])
+        let second = try await CLI.run(["-C", h.dir.path, "apply", file])
         #expect(second.code == 0, "\(second.stderr)")
         #expect(second.stderr.contains("2 tenants were applied from this plan by an earlier run"))
         #expect(second.stdout.contains("applied to 3 tenants"))
@@ -48,9 +48,9 @@ import Testing
         #expect(try h.cloud().count == 5 * 14)
     }
 
-    @Test func jsonEventStreamHasOneObjectPerLine() throws {
+    @Test func jsonEventStreamHasOneObjectPerLine() async throws {
         let h = try Harness()
-        let run = try CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--json"])
+        let run = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--json"])
         #expect(run.code == 0)
         let events = try run.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
         #expect(events.filter { $0["event"] as? String == "tenant_started" }.count == 2)
@@ -62,7 +62,7 @@ import Testing
         #expect(events.last?["ok"] as? Bool == true)
     }
 
-    @Test func waveSizesSplitAsDocumented() throws {
+    @Test func waveSizesSplitAsDocumented() async throws {
         let ids = (1...20).map { "t\($0)" }
         let r = Rollout(maxTenants: nil, waves: [.count(1), .percent(10), .percent(100)])
         let (waves, later) = r.split(ids)

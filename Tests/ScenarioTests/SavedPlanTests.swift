@@ -5,9 +5,9 @@ import Testing
 /// Saved plans as review artifacts: applied exactly, refused when stale or damaged, secrets
 /// never written in clear.
 @Suite struct SavedPlanTests {
-    func savedPlan(_ h: Harness, _ extra: [String] = []) throws -> String {
+    func savedPlan(_ h: Harness, _ extra: [String] = []) async throws -> String {
         let file = h.dir.appendingPathComponent("tenants.plan").path
-        let run = try CLI.run(["-C", h.dir.path, "plan", "--out", file] + extra)
+        let run = try await CLI.run(["-C", h.dir.path, "plan", "--out", file] + extra)
         #expect(run.code == 0, "\(run.stderr)")
         return file
     }
@@ -22,45 +22,45 @@ import Testing
 
     @Test func aSavedPlanIsAppliedWithoutAskingAndExactly() async throws {
         let h = try Harness()
-        let file = try savedPlan(h)
-        let apply = try CLI.run(["-C", h.dir.path, "apply", file])
+        let file = try await savedPlan(h)
+        let apply = try await CLI.run(["-C", h.dir.path, "apply", file])
         #expect(apply.code == 0, "\(apply.stderr)")
         #expect(apply.stdout.contains("Apply complete! 28 changes applied to 2 tenants"))
         #expect(try h.cloud().count == 28)
         #expect(try await h.plan().isEmpty)
     }
 
-    @Test func exitCodesForCI() throws {
+    @Test func exitCodesForCI() async throws {
         let h = try Harness()
         let file = h.dir.appendingPathComponent("ci.plan").path
-        #expect(try CLI.run(["-C", h.dir.path, "plan", "--detailed-exitcode", "--out", file]).code == 2)
-        #expect(try CLI.run(["-C", h.dir.path, "apply", file]).code == 0)
-        #expect(try CLI.run(["-C", h.dir.path, "plan", "--detailed-exitcode", "--out", file]).code == 0)
-        let json = try CLI.run(["-C", h.dir.path, "show", file, "--format", "json"])
+        #expect(try await CLI.run(["-C", h.dir.path, "plan", "--detailed-exitcode", "--out", file]).code == 2)
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", file]).code == 0)
+        #expect(try await CLI.run(["-C", h.dir.path, "plan", "--detailed-exitcode", "--out", file]).code == 0)
+        let json = try await CLI.run(["-C", h.dir.path, "show", file, "--format", "json"])
         #expect(json.stdout.contains("\"summary\": {\n    \"create\": 0,\n    \"delete\": 0,\n    \"replace\": 0,\n    \"update\": 0\n  }"))
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "subdomain: acme", with: "subdomain: Acme!") }
-        #expect(try CLI.run(["-C", h.dir.path, "plan", "--detailed-exitcode", "--out", file]).code == 1)
+        #expect(try await CLI.run(["-C", h.dir.path, "plan", "--detailed-exitcode", "--out", file]).code == 1)
     }
 
     @Test func aPlanWhoseStateMovedOnIsRefusedAndChangesNothing() async throws {
         let h = try Harness()
-        let stale = try savedPlan(h)
+        let stale = try await savedPlan(h)
         // Someone applies in between: the plan was made against empty state.
-        #expect(try CLI.run(["-C", h.dir.path, "apply", "--auto-approve"]).code == 0)
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"]).code == 0)
         let before = try await snapshot(h)
-        let run = try CLI.run(["-C", h.dir.path, "apply", stale])
+        let run = try await CLI.run(["-C", h.dir.path, "apply", stale])
         #expect(run.code == 1)
         #expect(run.stderr.contains("planned against no state, but it now has state"))
         #expect(run.stderr.contains("plan again"))
         #expect(try await snapshot(h) == before)
         // And one made against a serial that has moved.
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.4.2", with: "backend:1.5.0") }
-        let second = try savedPlan(h)
+        let second = try await savedPlan(h)
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.5.0", with: "backend:1.6.0") }
-        #expect(try CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--tenant", "acme"]).code == 0)
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--tenant", "acme"]).code == 0)
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.6.0", with: "backend:1.5.0") }
         let moved = try await snapshot(h)
-        let again = try CLI.run(["-C", h.dir.path, "apply", second])
+        let again = try await CLI.run(["-C", h.dir.path, "apply", second])
         #expect(again.code == 1)
         #expect(again.stderr.contains("state changed since planning"))
         #expect(try await snapshot(h) == moved)
@@ -68,9 +68,9 @@ import Testing
 
     @Test func aPlanWhoseSpecsChangedOnDiskIsRefused() async throws {
         let h = try Harness()
-        let file = try savedPlan(h)
+        let file = try await savedPlan(h)
         try h.edit("blueprints/web.yaml") { $0.replacingOccurrences(of: "healthCheckPath: /health}", with: "healthCheckPath: /ready}") }
-        let run = try CLI.run(["-C", h.dir.path, "apply", file])
+        let run = try await CLI.run(["-C", h.dir.path, "apply", file])
         #expect(run.code == 1)
         #expect(run.stderr.contains("changed since planning"))
         #expect(try h.cloud().isEmpty)
@@ -79,7 +79,7 @@ import Testing
 
     @Test func damagedOrForeignPlanFilesAreRefused() async throws {
         let h = try Harness()
-        let file = try savedPlan(h)
+        let file = try await savedPlan(h)
         let good = try String(contentsOfFile: file, encoding: .utf8)
         let cases: [(String, String)] = [
             (String(good.prefix(good.count / 2)), "truncated or corrupted"),
@@ -89,10 +89,10 @@ import Testing
         ]
         for (text, expected) in cases {
             try text.write(toFile: file, atomically: true, encoding: .utf8)
-            let run = try CLI.run(["-C", h.dir.path, "apply", file])
+            let run = try await CLI.run(["-C", h.dir.path, "apply", file])
             #expect(run.code == 1)
             #expect(run.stderr.contains(expected), "expected '\(expected)' in: \(run.stderr)")
-            let show = try CLI.run(["-C", h.dir.path, "show", file])
+            let show = try await CLI.run(["-C", h.dir.path, "show", file])
             #expect(show.code == 1)
         }
         #expect(try h.cloud().isEmpty)
@@ -103,25 +103,25 @@ import Testing
         let h = try Harness()
         let secret = "pl4nted-s3cret-\(UUID().uuidString.prefix(8))"
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "tier: premium", with: "tier: premium, apiKey: \"\(secret)\"") }
-        let file = try savedPlan(h)
+        let file = try await savedPlan(h)
         #expect(!(try String(contentsOfFile: file, encoding: .utf8)).contains(secret))
         for format in ["text", "json", "markdown"] {
-            let show = try CLI.run(["-C", h.dir.path, "show", file, "--format", format])
+            let show = try await CLI.run(["-C", h.dir.path, "show", file, "--format", format])
             #expect(show.code == 0)
             #expect(!show.stdout.contains(secret) && !show.stderr.contains(secret))
             #expect(show.stdout.contains("(sensitive)"))
-            let plan = try CLI.run(["-C", h.dir.path, "plan", "--format", format])
+            let plan = try await CLI.run(["-C", h.dir.path, "plan", "--format", format])
             #expect(!plan.stdout.contains(secret) && !plan.stderr.contains(secret))
         }
         // A failing apply prints nothing secret either.
-        let failing = try CLI.run(["-C", h.dir.path, "apply", file], env: ["LANDLORD_MOCK_FAIL_MATCH": "acme/backend_task"])
+        let failing = try await CLI.run(["-C", h.dir.path, "apply", file], env: ["LANDLORD_MOCK_FAIL_MATCH": "acme/backend_task"])
         #expect(failing.code == 1)
         #expect(!failing.stdout.contains(secret) && !failing.stderr.contains(secret))
         // The value is taken again from the spec at apply: it reaches the cloud.
         let cloud = try h.cloud().first { $0.tags["landlord:address"] == "acme/backend_task" }
         #expect(cloud == nil)
-        let file2 = try savedPlan(h)
-        #expect(try CLI.run(["-C", h.dir.path, "apply", file2]).code == 0)
+        let file2 = try await savedPlan(h)
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", file2]).code == 0)
         let task = try h.cloud().first { $0.tags["landlord:address"] == "acme/backend_task" }
         #expect(task?.attributes["environment"]?.mapValue?["API_KEY"]?.revealed == .string(secret))
     }
@@ -130,12 +130,12 @@ import Testing
         let h = try Harness()
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "tier: premium", with: "tier: premium, apiKey: \"${env.ACME_API_KEY}\"") }
         let file = h.dir.appendingPathComponent("env.plan").path
-        #expect(try CLI.run(["-C", h.dir.path, "plan", "--out", file], env: ["ACME_API_KEY": "first"]).code == 0)
-        let run = try CLI.run(["-C", h.dir.path, "apply", file], env: ["ACME_API_KEY": "second"])
+        #expect(try await CLI.run(["-C", h.dir.path, "plan", "--out", file], env: ["ACME_API_KEY": "first"]).code == 0)
+        let run = try await CLI.run(["-C", h.dir.path, "apply", file], env: ["ACME_API_KEY": "second"])
         #expect(run.code == 1)
         #expect(run.stderr.contains("sensitive value of acme/backend_task.environment differs"))
         #expect(try h.cloud().isEmpty)
-        #expect(try CLI.run(["-C", h.dir.path, "apply", file], env: ["ACME_API_KEY": "first"]).code == 0)
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", file], env: ["ACME_API_KEY": "first"]).code == 0)
     }
 
     @Test func markdownHasTotalsPerTenantDetailsAndDataLossWarnings() async throws {
@@ -171,10 +171,10 @@ import Testing
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.4.2", with: "backend:1.5.0") }
         try h.remove("tenants/globex.yaml")
         let file = h.dir.appendingPathComponent("check.plan").path
-        #expect(try CLI.run(["-C", h.dir.path, "plan", "--out", file]).code == 0)
+        #expect(try await CLI.run(["-C", h.dir.path, "plan", "--out", file]).code == 0)
         let fresh = try Harness()
         let first = fresh.dir.appendingPathComponent("first.plan").path
-        #expect(try CLI.run(["-C", fresh.dir.path, "plan", "--out", first]).code == 0)
+        #expect(try await CLI.run(["-C", fresh.dir.path, "plan", "--out", first]).code == 0)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["python3", "-c", """

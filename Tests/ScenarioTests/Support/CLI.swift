@@ -18,7 +18,15 @@ struct CLI {
         return repoRoot.appendingPathComponent(".build/debug/landlord")
     }
 
-    static func run(_ args: [String], env extra: [String: String] = [:], stdin: String? = nil) throws -> Run {
+    /// Runs the binary and waits for it on a thread of its own (a blocking wait would hold one
+    /// of the test runner's few cooperative threads and stall every other test).
+    static func run(_ args: [String], env extra: [String: String] = [:], stdin: String? = nil) async throws -> Run {
+        try await withCheckedThrowingContinuation { cont in
+            DispatchQueue.global().async { cont.resume(with: Result { try runBlocking(args, env: extra, stdin: stdin) }) }
+        }
+    }
+
+    static func runBlocking(_ args: [String], env extra: [String: String] = [:], stdin: String? = nil) throws -> Run {
         let p = Process()
         p.executableURL = binary
         p.arguments = args
