@@ -83,6 +83,14 @@ import Testing
         #expect(errs.contains("blueprints/web.yaml:20:17: resource 'tg2' (aws.lb_target_group) is missing required attribute 'port'"))
     }
 
+    @Test func undeclaredSequencesAreReported() throws {
+        let bp = SpecFixture.blueprint.replacingOccurrences(of: "resources:", with: "sequences: {tenantNumber: {start: 100}}\nresources:")
+            .replacingOccurrences(of: "name: \"t-${tenant.id}\"", with: "name: \"t-${seq.tenantNumbr}\"")
+        let errs = try SpecFixture(blueprints: ["web": bp]).errors()
+        #expect(errs.count == 1)
+        #expect(errs.first?.contains("reference to undeclared sequence 'tenantNumbr' (did you mean 'tenantNumber'?)") == true)
+    }
+
     @Test func referenceCycleNamesTheResourcesInIt() throws {
         let bp = """
             apiVersion: landlord/v1

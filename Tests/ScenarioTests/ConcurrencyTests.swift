@@ -111,6 +111,14 @@ import Testing
                     "round \(round): \(address) has priority \(priority) in the cloud but \(alloc?.priorities[parts[1]].map(String.init) ?? "none") in .landlord/state/platform.json")
         }
         #expect(Set(platform.allocations.keys) == Set(ids), "round \(round): platform allocations are for \(platform.allocations.keys.sorted())")
+        // Tenant numbers from the shared sequence are distinct too, and match the records.
+        let numbers = ids.compactMap { platform.numbers[$0]?["tenantNumber"] }
+        #expect(numbers.count == 6 && Set(numbers).count == 6, "round \(round): tenant numbers \(numbers) must be distinct")
+        #expect(platform.sequences["tenantNumber"] == 1006, "round \(round): the sequence must have handed out exactly 6 numbers")
+        for r in try h.cloud() where r.type == AWSResourceTypes.dynamoItem {
+            let tenant = r.tags["landlord:tenant"] ?? "?"
+            #expect(r.attributes["item"]?.mapValue?["tenantNumber"]?.intValue == platform.numbers[tenant]?["tenantNumber"])
+        }
         try await expectConverged(h, tenants: 6, "round \(round)")
     }
 }

@@ -84,6 +84,7 @@ public enum Applier {
                     sessions[tp.tenant] = nil
                     continue
                 }
+                if !a.numbers.isEmpty { await sessions[tp.tenant]?.setNumbers(a.numbers) }
                 for (ci, c) in tp.changes.enumerated() where c.type == AWSResourceTypes.listenerRule {
                     if let p = a.priorities[c.name], c.after?["priority"] != .int(p) {
                         tenants[i].changes[ci].after?["priority"] = .int(p)
@@ -95,7 +96,7 @@ public enum Applier {
             }
             tenants.removeAll { sessions[$0.tenant] == nil }
         } catch {
-            diags.append(.error("could not record rule priorities in the platform state: \(error.text)", detail: "nothing was applied; check the state backend and run apply again"))
+            diags.append(.error("could not record rule priorities and sequence numbers in the platform state: \(error.text)", detail: "nothing was applied; check the state backend and run apply again"))
             for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
             for o in refused { diags.append(contentsOf: o.errors) }
             return ApplyResult(tenants: refused, diagnostics: diags)
@@ -155,6 +156,8 @@ public enum Applier {
 
     struct Committed: Sendable {
         var priorities: [String: Int] = [:]
+        /// The tenant's sequence numbers (allocated now or earlier).
+        var numbers: [String: Int] = [:]
         var failure: String?
     }
 
@@ -163,13 +166,26 @@ public enum Applier {
     /// that tenant.
     static func commitAllocations(_ tenants: [TenantPlan], store: any StateStore) async throws -> [String: Committed] {
         let wanted = tenants.compactMap { tp in tp.allocation.map { (tp.tenant, $0) } }
-        guard !wanted.isEmpty else { return [:] }
+        let numbering = tenants.filter { !$0.sequences.isEmpty }.map { ($0.tenant, $0.sequences) }
+        guard !wanted.isEmpty || !numbering.isEmpty else { return [:] }
         return try await store.updatePlatform { platform in
             var out: [String: Committed] = [:]
+            // Sequence numbers: the counter only grows, under the same lock / compare-and-swap,
+            // so two applies never hand out the same number.
+            for (tenant, sequences) in numbering {
+                var mine = platform.numbers[tenant] ?? [:]
+                for (name, start) in sequences.sorted(by: { $0.key < $1.key }) where mine[name] == nil {
+                    let n = max(platform.sequences[name] ?? start, start)
+                    mine[name] = n
+                    platform.sequences[name] = n + 1
+                }
+                platform.numbers[tenant] = mine
+                out[tenant, default: Committed()].numbers = mine
+            }
             var taken: [String: [Int: String]] = [:]
             for (t, a) in platform.allocations { for (_, p) in a.priorities { taken[a.listener, default: [:]][p] = t } }
             for (tenant, planned) in wanted {
-                var c = Committed()
+                var c = out[tenant] ?? Committed()
                 if let existing = platform.allocations[tenant], existing.listener != planned.listener, !existing.priorities.isEmpty {
                     c.failure = "tenant '\(tenant)' already sits on listener \(existing.listener), not the planned \(planned.listener); nothing was applied to it. Plan again."
                     out[tenant] = c
@@ -201,6 +217,9 @@ public enum Applier {
     /// exist, nothing for a tenant with no rules left.
     static func releaseAllocations(_ states: [String: TenantState], store: any StateStore) async throws {
         try await store.updatePlatform { platform in
+            for (tenant, state) in states where state.resources.isEmpty && state.pending.isEmpty {
+                platform.numbers[tenant] = nil  // the counter keeps going: numbers are never reused
+            }
             for (tenant, state) in states {
                 guard var a = platform.allocations[tenant] else { continue }
                 var held: [String: Int] = [:]

@@ -39,7 +39,16 @@ actor TenantSession {
         return v
     }
 
-    func attributes() -> [String: [String: Value]] { state.resources.mapValues(\.attributes) }
+    /// The tenant's sequence numbers, which deferred `${seq.NAME}` inputs resolve against.
+    private var numbers: [String: Int] = [:]
+
+    func setNumbers(_ n: [String: Int]) { numbers = n }
+
+    func attributes() -> [String: [String: Value]] {
+        var out = state.resources.mapValues(\.attributes)
+        if !numbers.isEmpty { out[Evaluator.sequenceResource] = numbers.mapValues { .int($0) } }
+        return out
+    }
 
     func setStatus(_ s: TenantStatus) async throws {
         guard state.status != s else { return }

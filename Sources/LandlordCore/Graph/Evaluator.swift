@@ -9,6 +9,11 @@ struct Evaluator {
     let tenant: TenantSpec
     /// Attributes of the tenant's resources planned so far; `.unknown` = known after apply.
     var known: [String: [String: Value]] = [:]
+    /// The tenant's numbers already allocated, by sequence.
+    var numbers: [String: Int] = [:]
+
+    /// The pseudo-resource deferred sequence numbers refer to until apply allocates them.
+    static let sequenceResource = "$seq"
 
     struct Failure: Error { var message: String }
 
@@ -73,6 +78,9 @@ struct Evaluator {
                 throw Failure(message: "platform input '\(path.first ?? "")' is not defined in \(platform.file)")
             }
             return try walk(root, Array(path.dropFirst()), source: source)
+        case .sequence(let name):
+            if let n = numbers[name] { return .int(n) }
+            return .deferred([.reference(resource: Self.sequenceResource, path: [name])])
         case .resource(let name, let path):
             guard let attrs = known[name] else { throw Failure(message: "resource '\(name)' is not planned before its dependents") }
             let attr = path[0]

@@ -55,6 +55,7 @@ public enum PlanFile {
             "input_digest": t.inputDigest.map { .string($0) } ?? .null, "unchanged": .int(t.unchanged),
             "changes": .list(t.changes.map(changeJSON)),
         ]
+        if !t.sequences.isEmpty { m["sequences"] = .map(t.sequences.mapValues { .int($0) }) }
         if let a = t.allocation {
             m["allocation"] = .map(["listener": .string(a.listener), "priorities": .map(a.priorities.mapValues { .int($0) }),
                                     "rules": .int(a.rules), "targetGroups": .int(a.targetGroups)])
@@ -138,6 +139,7 @@ public enum PlanFile {
         t.serial = m["serial"]?.intValue
         t.inputDigest = m["input_digest"]?.stringValue
         t.unchanged = m["unchanged"]?.intValue ?? 0
+        t.sequences = (m["sequences"]?.mapValue ?? [:]).compactMapValues(\.intValue)
         if let a = m["allocation"]?.mapValue, let l = a["listener"]?.stringValue {
             t.allocation = TenantAllocation(listener: l, priorities: (a["priorities"]?.mapValue ?? [:]).compactMapValues(\.intValue),
                                             rules: a["rules"]?.intValue ?? 0, targetGroups: a["targetGroups"]?.intValue ?? 0)

@@ -96,6 +96,8 @@ public struct TenantPlan: Sendable, Hashable {
     public var unchanged: Int
     /// The listener and priorities the plan assumes (committed at apply).
     public var allocation: TenantAllocation?
+    /// Sequences the tenant needs a number from (name -> start), allocated at apply.
+    public var sequences: [String: Int] = [:]
 
     public init(tenant: String, blueprint: String, operation: TenantOperation) {
         self.tenant = tenant

@@ -15,6 +15,8 @@ struct TenantPlanner {
         plan.allocation = allocation
         let platform = input.fleet.platform
         var ev = Evaluator(platform: platform, tenant: t)
+        ev.numbers = input.platformState.numbers[t.id] ?? [:]
+        for (name, start) in bp.sequences where ev.numbers[name] == nil { plan.sequences[name] = start }
         let isNewTenant = state == nil || state!.resources.isEmpty
 
         for res in bp.resources {

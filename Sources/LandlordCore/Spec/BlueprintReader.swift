@@ -3,7 +3,7 @@ import ProviderAPI
 /// Reads and compiles a blueprint: parameters, resource templates, references checked against
 /// the provider schemas and platform inputs, dependency order computed once for all tenants.
 struct BlueprintReader {
-    static let fields = ["apiVersion", "kind", "name", "description", "parameters", "resources"]
+    static let fields = ["apiVersion", "kind", "name", "description", "parameters", "sequences", "resources"]
     static let parameterFields = ["type", "default", "enum", "pattern", "sensitive", "description"]
     static let resourceFields = ["type", "properties", "dependsOn", "wait", "protect", "description"]
 
@@ -27,6 +27,22 @@ struct BlueprintReader {
             }
         }
 
+        var sequences: [String: Int] = [:]
+        if let seqs = r.mapping("sequences") {
+            for (k, v) in seqs.mapping ?? [] {
+                guard let sname = k.scalar else { continue }
+                r.checkKeys(v, allowed: ["start", "description"], what: "sequence field")
+                var start = 1
+                if let st = v["start"] {
+                    guard let n = st.scalar.flatMap({ Int($0) }), n >= 0 else {
+                        r.diagnostics.append(.error("'start' of sequence '\(sname)' must be a whole number", detail: "write `\(sname): {start: 1000}`", at: st.location))
+                        continue
+                    }
+                    start = n
+                }
+                sequences[sname] = start
+            }
+        }
         var resources: [ResourceTemplate] = []
         guard let rs = r.mapping("resources") else {
             r.diagnostics.append(.error("a blueprint needs `resources:`", detail: "list what one tenant is made of under `resources:`", at: root.location))
@@ -55,6 +71,11 @@ struct BlueprintReader {
                         checkPlatformPath(path, at: loc, &r)
                     case .tenantID:
                         break
+                    case .sequence(let sname):
+                        if sequences[sname] == nil {
+                            r.diagnostics.append(.error("reference to undeclared sequence '\(sname)'\(Suggest.didYouMean(sname, in: sequences.keys))",
+                                                        detail: "declare it under `sequences:` in this blueprint, e.g. `sequences: {\(sname): {start: 1}}`", at: loc))
+                        }
                     case .parameter(let p):
                         if parameters[p] == nil {
                             let candidates = Array(parameters.keys) + names.map { $0 }
@@ -109,7 +130,9 @@ struct BlueprintReader {
         var orderedIndex: [String: Int] = [:]
         for (i, res) in ordered.enumerated() { orderedIndex[res.name] = i }
         if r.diagnostics.hasErrors { return (nil, r.diagnostics) }
-        return (Blueprint(name: name, parameters: parameters, parameterOrder: order, resources: ordered, resourceIndex: orderedIndex, file: file, digest: digest), r.diagnostics)
+        var bp = Blueprint(name: name, parameters: parameters, parameterOrder: order, resources: ordered, resourceIndex: orderedIndex, file: file, digest: digest)
+        bp.sequences = sequences
+        return (bp, r.diagnostics)
     }
 
     private func checkPlatformPath(_ path: [String], at loc: SourceLocation, _ r: inout DocumentReader) {

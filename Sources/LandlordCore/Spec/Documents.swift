@@ -110,6 +110,9 @@ public struct Blueprint: Sendable {
     /// Resources in a topological order (dependencies first).
     public var resources: [ResourceTemplate]
     public var resourceIndex: [String: Int]
+    /// Sequences the blueprint numbers its tenants from (`sequences: {NAME: {start: N}}`), by
+    /// name: each tenant gets the next number, once, never reused.
+    public var sequences: [String: Int] = [:]
     public var file: String
     public var digest: String
 }

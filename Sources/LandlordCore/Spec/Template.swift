@@ -10,6 +10,8 @@ public enum Reference: Sendable, Hashable {
     case parameter(String)
     /// `${resource.attribute[.path]}`: another resource of the same tenant.
     case resource(String, [String])
+    /// `${seq.NAME}`: the tenant's number from a platform-wide sequence (allocated atomically).
+    case sequence(String)
 }
 
 /// A property value as written in a blueprint, before a tenant's inputs are filled in.
@@ -82,6 +84,7 @@ enum TemplateParser {
     static func classify(_ path: [String]) -> Reference {
         if path[0] == "platform" { return .platform(Array(path.dropFirst())) }
         if path == ["tenant", "id"] { return .tenantID }
+        if path.count == 2 && path[0] == "seq" { return .sequence(path[1]) }
         if path.count == 1 { return .parameter(path[0]) }
         return .resource(path[0], Array(path.dropFirst()))
     }

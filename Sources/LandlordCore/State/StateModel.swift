@@ -98,6 +98,10 @@ public struct PlatformState: Sendable, Hashable {
     public var lineage: String
     public var serial: Int
     public var allocations: [String: TenantAllocation]
+    /// The next number of each sequence (only ever grows).
+    public var sequences: [String: Int] = [:]
+    /// Each tenant's numbers, by sequence.
+    public var numbers: [String: [String: Int]] = [:]
 
     public init() {
         lineage = UUID().uuidString.lowercased()
@@ -255,7 +259,9 @@ extension PlatformState {
             .map(["listener": .string(a.listener), "priorities": .map(a.priorities.mapValues { .int($0) }),
                   "rules": .int(a.rules), "targetGroups": .int(a.targetGroups)])
         }
-        let doc: Value = .map(["format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial), "allocations": .map(allocs)])
+        let doc: Value = .map(["format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial), "allocations": .map(allocs),
+                               "sequences": .map(sequences.mapValues { .int($0) }),
+                               "numbers": .map(numbers.mapValues { .map($0.mapValues { .int($0) }) })])
         return JSON.serialize(doc, sortedKeys: true, pretty: true)
     }
 
@@ -269,6 +275,8 @@ extension PlatformState {
         var s = PlatformState()
         s.lineage = lineage
         s.serial = serial
+        s.sequences = (m["sequences"]?.mapValue ?? [:]).compactMapValues(\.intValue)
+        s.numbers = (m["numbers"]?.mapValue ?? [:]).compactMapValues { $0.mapValue?.compactMapValues(\.intValue) }
         for (tenant, a) in m["allocations"]?.mapValue ?? [:] {
             guard let am = a.mapValue, let listener = am["listener"]?.stringValue else { continue }
             s.allocations[tenant] = TenantAllocation(
