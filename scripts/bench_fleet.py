@@ -57,7 +57,7 @@ def blueprint_edges():
             continue
         if current:
             for ref in re.findall(r"\$\{([a-z_]+)\.", line):
-                if ref not in ("platform", "tenant"):
+                if ref not in ("platform", "tenant", "seq", "env"):
                     deps[current].add(ref)
             m = re.search(r"dependsOn: \[([^\]]*)\]", line)
             if m:

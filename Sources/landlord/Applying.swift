@@ -70,6 +70,7 @@ enum Applying {
                     replan: Replanner? = nil, recordDone: ((Set<String>) throws -> Void)? = nil) async throws {
         var options = ApplyOptions(parallelism: opts.parallelism, lockTimeout: opts.lockTimeout, holder: LockHolder(operation: operation), platform: ctx.fleet.platform.name)
         options.adopt = opts.adopt
+        options.lease = ctx.fleet.platform.state.lockLeaseSeconds
         let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) && !$0.changes.isEmpty }
         let (waves, later) = opts.rollout.split(pending.map(\.tenant))
         let observer: any ApplyObserver = opts.json ? JSONEventPrinter(output: ctx.output) : ProgressPrinter(output: ctx.output, plan: plan, waves: waves.count)

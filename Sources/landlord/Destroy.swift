@@ -10,27 +10,18 @@ struct Destroy: AsyncParsableCommand {
 
     @ParentCommand var root: Landlord
 
-    @Option(name: .customLong("tenant"), help: "The tenant to destroy (repeat for several).")
-    var tenants: [String] = []
-
-    @Option(name: .customLong("refresh"), help: "Read the resources from the providers first (true/false).")
-    var refresh: Bool = true
-
-    @Flag(help: "Use the simulated cloud (mock provider) whatever platform.yaml says.")
-    var mock = false
-
-    @Flag(name: .customLong("allow-protected-deletes"), help: "Allow deleting resources marked `protect: true`.")
-    var allowProtectedDeletes = false
+    /// `--tenant` names the tenants to destroy; the other planning options as for plan.
+    @OptionGroup var planning: PlanningOptions
 
     @OptionGroup var applying: ApplyingOptions
 
     func validate() throws {
-        if tenants.isEmpty { throw ValidationError("name the tenant to destroy with --tenant ID") }
+        if planning.tenants.isEmpty { throw ValidationError("name the tenant to destroy with --tenant ID") }
     }
 
     func run() async throws {
-        let ctx = try Context.load(root.global, mock: mock)
-        let plan = try await Planning.makePlan(ctx, tenants: [], refresh: refresh, allowProtectedDeletes: allowProtectedDeletes, destroy: Set(tenants))
+        let ctx = try Context.load(root.global, mock: planning.mock)
+        let plan = try await Planning.makePlan(ctx, tenants: [], refresh: planning.refresh, allowProtectedDeletes: planning.allowProtectedDeletes, destroy: Set(planning.tenants))
         try await Applying.confirmAndApply(ctx, plan, applying, operation: "destroy")
     }
 }

@@ -8,6 +8,9 @@ public struct StateBackendConfig: Sendable, Hashable {
     public var bucket: String?
     public var prefix: String?
     public var region: String?
+    /// Seconds a tenant lock's lease lasts before another run may take it over (renewed while
+    /// the holder runs); `lockLeaseSeconds` in platform.yaml, default 120.
+    public var lockLeaseSeconds: Double = 120
     public var location: SourceLocation?
     public init(backend: String = "local", bucket: String? = nil, prefix: String? = nil, region: String? = nil, location: SourceLocation? = nil) {
         self.backend = backend

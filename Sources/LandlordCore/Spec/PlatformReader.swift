@@ -26,6 +26,11 @@ enum PlatformReader {
             state.bucket = s["bucket"]?.scalar
             state.prefix = s["prefix"]?.scalar
             state.region = s["region"]?.scalar
+            if let l = s["lockLeaseSeconds"] {
+                if let v = l.scalar.flatMap(Double.init), v >= 10 { state.lockLeaseSeconds = v } else {
+                    r.diagnostics.append(.error("'lockLeaseSeconds' must be a number of seconds, at least 10", detail: "the lease is renewed every third of it while an apply runs; 120 is the default", at: l.location))
+                }
+            }
             if state.backend == "s3" && state.bucket == nil {
                 r.diagnostics.append(.error("the s3 state backend needs a bucket", detail: "add `bucket: NAME` under state", at: s.location))
             }

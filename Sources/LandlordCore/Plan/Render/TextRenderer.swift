@@ -13,6 +13,15 @@ public struct TextRenderer: Sendable {
             out += plan.unchangedTenants > 0 ? " (\(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") checked).\n" : ".\n"
             return out
         }
+        // Drift first, on lines of its own: what changed outside Landlord since the last apply.
+        let drifted = plan.tenants.flatMap(\.changes).filter { c in c.reasons.contains { $0.hasPrefix("drift:") } }
+        if !drifted.isEmpty {
+            out += palette.bold("Objects have changed outside of Landlord:") + "\n"
+            for c in drifted {
+                for r in c.reasons where r.hasPrefix("drift:") { out += "  " + palette.yellow("~") + " \(c.address): \(r.dropFirst(7))\n" }
+            }
+            out += "The plan below puts them back as the specs say.\n\n"
+        }
         out += "Landlord will perform the following actions:\n"
         for t in plan.tenants {
             out += "\n" + palette.bold("Tenant \(t.tenant)") + " (" + tenantLine(t) + ")\n"
