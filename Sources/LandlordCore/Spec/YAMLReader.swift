@@ -72,7 +72,7 @@ public struct YAMLReader: Sendable {
             guard yaml_parser_parse(&parser, &event) == 1 else {
                 let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
                 var summary = "malformed YAML: \(problem)"
-                if let ctx = parser.context.map { String(cString: $0) } { summary += " " + ctx }
+                if let ctx = parser.context.map({ String(cString: $0) }) { summary += " " + ctx }
                 return .failure(.error(summary, detail: "fix the YAML syntax at this position (indentation, a missing ':' or an unclosed quote or bracket)", at: loc(parser.problem_mark)))
             }
             defer { yaml_event_delete(&event) }
