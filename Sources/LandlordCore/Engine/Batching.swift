@@ -32,56 +32,84 @@ extension StepRunner {
         }
     }
 
-    /// Runs batched steps: intents recorded, one provider call, each result recorded.
+    /// What preparing one batched step gave: a request for the batch, a result already, or a
+    /// step to run alone.
+    enum Prepared: Sendable {
+        case request(ResourceOps, ApplyRequest, [String: Value])
+        case finished(StepResult)
+        case alone
+    }
+
+    /// Runs batched steps: intents recorded (all tenants at once), one provider call, each
+    /// result recorded (again all at once; writes of one tenant share a group commit).
     func executeBatch(_ members: [(Int, ApplyGraph.Step)]) async -> [(Int, StepResult, Double)] {
         let t0 = Date()
+        let prepared: [(Int, Prepared)] = await withTaskGroup(of: (Int, Prepared).self) { group in
+            for (k, (_, step)) in members.enumerated() {
+                group.addTask { (k, await prepare(step)) }
+            }
+            var all: [(Int, Prepared)] = []
+            for await r in group { all.append(r) }
+            return all.sorted { $0.0 < $1.0 }
+        }
         var out: [(Int, StepResult, Double)] = []
-        var prepared: [(index: Int, ops: ResourceOps, kind: ApplyGraph.Kind, request: ApplyRequest, inputs: [String: Value])] = []
+        var batch: [(index: Int, ops: ResourceOps, request: ApplyRequest, inputs: [String: Value])] = []
         var alone: [(Int, ApplyGraph.Step)] = []
-        for (i, step) in members {
-            let tp = tenants[step.tenant]
-            let change = tp.changes[step.change]
-            guard let session = sessions[tp.tenant], let provider = providers.provider(for: change.type) else {
-                out.append((i, .failed(.error("no provider serves \(change.type)", address: change.address)), 0))
-                continue
-            }
-            if await session.pending(change.name) != nil {
-                alone.append((i, step))  // an interrupted create: adopt-or-create, alone
-                continue
-            }
-            observer.handle(.resourceStarted(address: change.address, action: action(step)))
-            let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
-            let ops = ResourceOps(provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type], adopt: options.adopt)
-            do {
-                if let (request, inputs) = try await ops.prepare(operation(step.kind)) {
-                    prepared.append((i, ops, step.kind, request, inputs))
-                } else {
-                    out.append((i, .done, Date().timeIntervalSince(t0)))  // a delete of something already gone
-                }
-            } catch let d as Diagnostic {
-                out.append((i, .failed(d), Date().timeIntervalSince(t0)))
-            } catch {
-                out.append((i, .failed(.error(error.text, address: change.address)), Date().timeIntervalSince(t0)))
+        for (k, p) in prepared {
+            let (i, step) = members[k]
+            switch p {
+            case .request(let ops, let request, let inputs): batch.append((i, ops, request, inputs))
+            case .finished(let r): out.append((i, r, Date().timeIntervalSince(t0)))
+            case .alone: alone.append((i, step))
             }
         }
-        if let first = prepared.first, let provider = first.ops.provider as? any BatchingProvider {
-            let responses = await provider.applyBatch(prepared.map(\.request))
-            for (k, p) in prepared.enumerated() {
-                let resp = k < responses.count ? responses[k] : ApplyResponse(resource: nil, diagnostics: [.error("the provider returned no answer for this change")])
-                do {
-                    try await p.ops.finish(p.request.operation, response: resp, inputs: p.inputs)
-                    out.append((p.index, .done, Date().timeIntervalSince(t0)))
-                } catch let d as Diagnostic {
-                    out.append((p.index, .failed(d), Date().timeIntervalSince(t0)))
-                } catch {
-                    out.append((p.index, .failed(.error(error.text, address: p.ops.change.address)), Date().timeIntervalSince(t0)))
+        if let first = batch.first, let provider = first.ops.provider as? any BatchingProvider {
+            let responses = await provider.applyBatch(batch.map(\.request))
+            let finished: [(Int, StepResult, Double)] = await withTaskGroup(of: (Int, StepResult, Double).self) { group in
+                for (k, b) in batch.enumerated() {
+                    let resp = k < responses.count ? responses[k] : ApplyResponse(resource: nil, diagnostics: [.error("the provider returned no answer for this change")])
+                    group.addTask {
+                        do {
+                            try await b.ops.finish(b.request.operation, response: resp, inputs: b.inputs)
+                            return (b.index, .done, Date().timeIntervalSince(t0))
+                        } catch let d as Diagnostic {
+                            return (b.index, .failed(d), Date().timeIntervalSince(t0))
+                        } catch {
+                            return (b.index, .failed(.error(error.text, address: b.ops.change.address)), Date().timeIntervalSince(t0))
+                        }
+                    }
                 }
+                var all: [(Int, StepResult, Double)] = []
+                for await r in group { all.append(r) }
+                return all
             }
+            out += finished
         }
         for (i, step) in alone {
             let s0 = Date()
             out.append((i, await execute(step), Date().timeIntervalSince(s0)))
         }
         return out
+    }
+
+    /// Records the intent of one batched step and builds its request.
+    func prepare(_ step: ApplyGraph.Step) async -> Prepared {
+        let tp = tenants[step.tenant]
+        let change = tp.changes[step.change]
+        guard let session = sessions[tp.tenant], let provider = providers.provider(for: change.type) else {
+            return .finished(.failed(.error("no provider serves \(change.type)", address: change.address)))
+        }
+        if await session.pending(change.name) != nil { return .alone }  // an interrupted create: adopt-or-create, alone
+        observer.handle(.resourceStarted(address: change.address, action: action(step)))
+        let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
+        let ops = ResourceOps(provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type], adopt: options.adopt)
+        do {
+            guard let (request, inputs) = try await ops.prepare(operation(step.kind)) else { return .finished(.done) }  // already gone
+            return .request(ops, request, inputs)
+        } catch let d as Diagnostic {
+            return .finished(.failed(d))
+        } catch {
+            return .finished(.failed(.error(error.text, address: change.address)))
+        }
     }
 }
