@@ -93,6 +93,19 @@ public enum Value: Sendable, Hashable {
         return nil
     }
 
+    /// The value at a path of map keys and list indexes (`["records", "0"]`), looking through
+    /// `sensitive`; nil when the path leads nowhere.
+    public func at(_ path: some Sequence<String>) -> Value? {
+        var cur = self
+        for key in path {
+            if case .sensitive(let inner) = cur { cur = inner }
+            if let m = cur.mapValue, let next = m[key] { cur = next; continue }
+            if let l = cur.listValue, let i = Int(key), l.indices.contains(i) { cur = l[i]; continue }
+            return nil
+        }
+        return cur
+    }
+
     /// Text used where a value is interpolated into a string template.
     public var interpolationText: String {
         switch self {

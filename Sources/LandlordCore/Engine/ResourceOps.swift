@@ -37,12 +37,7 @@ struct ResourceOps {
     }
 
     static func lookup(_ attrs: [String: [String: Value]], _ name: String, _ path: [String]) -> Value? {
-        guard var v = attrs[name]?[path[0]] else { return nil }
-        for key in path.dropFirst() {
-            if case .sensitive(let inner) = v { v = inner }
-            if let m = v.mapValue, let n = m[key] { v = n } else if let l = v.listValue, let i = Int(key), l.indices.contains(i) { v = l[i] } else { return nil }
-        }
-        return v
+        attrs[name]?[path[0]]?.at(path.dropFirst())
     }
 
     /// Splits a provider's view of a resource into recorded inputs and outputs.

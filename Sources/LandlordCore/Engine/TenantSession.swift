@@ -29,16 +29,6 @@ actor TenantSession {
         Set(state.resources.values.lazy.filter { $0.type == type }.map(\.id))
     }
 
-    /// An attribute of a recorded resource, for resolving deferred inputs.
-    func attribute(_ name: String, _ path: [String]) -> Value? {
-        guard var v = state.resources[name]?.attributes[path[0]] else { return nil }
-        for key in path.dropFirst() {
-            if case .sensitive(let inner) = v { v = inner }
-            if let m = v.mapValue, let n = m[key] { v = n } else if let l = v.listValue, let i = Int(key), l.indices.contains(i) { v = l[i] } else { return nil }
-        }
-        return v
-    }
-
     /// The tenant's sequence numbers, which deferred `${seq.NAME}` inputs resolve against.
     private var numbers: [String: Int] = [:]
 

@@ -94,14 +94,8 @@ struct Evaluator {
     }
 
     private func walk(_ root: Value, _ path: [String], source: String) throws(Failure) -> Value {
-        var cur = root
-        for key in path {
-            if case .sensitive(let inner) = cur { cur = inner }
-            if let m = cur.mapValue, let next = m[key] { cur = next; continue }
-            if let l = cur.listValue, let i = Int(key), l.indices.contains(i) { cur = l[i]; continue }
-            throw Failure(message: "${\(source)}: no '\(key)' in that value")
-        }
-        return cur
+        guard let v = root.at(path) else { throw Failure(message: "${\(source)}: no '\(path.joined(separator: "."))' in that value") }
+        return v
     }
 }
 
