@@ -26,7 +26,8 @@ extension ResourceHandler {
 /// The AWS provider: serves every type in `AWSResourceTypes` over `AWSClient`.
 ///
 /// Settings (platform.yaml `provider.aws`): `region`; optionally `subnets`, `securityGroups`
-/// and `assignPublicIp` for the awsvpc network configuration of ECS services.
+/// and `assignPublicIp` for the awsvpc network configuration of ECS services, and
+/// `rateLimits` (requests per second per API, see `AWSRateLimits`).
 /// Endpoints, credentials and the region fall back to the environment as the AWS SDKs do.
 public struct AWSProvider: Provider {
     public let name = "aws"
@@ -35,16 +36,33 @@ public struct AWSProvider: Provider {
     let client: AWSClient?
     let configurationProblem: ProviderDiagnostic?
     let handlers: [String: any ResourceHandler]
+    /// The buckets pacing this provider's calls (nil when it is not configured).
+    public let rateLimits: AWSRateLimits?
 
     /// A provider for platform.yaml's `provider.aws` settings. Configuration problems (no
-    /// credentials, no region) do not throw: every call then answers with a diagnostic.
+    /// credentials, no region, bad rate limits) do not throw: every call then answers with a
+    /// diagnostic. Calls are paced by `rateLimits`, by default the process-wide buckets for
+    /// the configured rates.
     public init(
-        settings: [String: Value], environment: [String: String] = ProcessInfo.processInfo.environment, transport: HTTPTransport? = nil
+        settings: [String: Value], environment: [String: String] = ProcessInfo.processInfo.environment, transport: HTTPTransport? = nil,
+        rateLimits: AWSRateLimits? = nil
     ) {
         let settings = settings.mapValues(\.revealed)
+        var limitsProblem: ProviderDiagnostic?
+        do throws(ProviderDiagnostic) {
+            if let rateLimits {
+                self.rateLimits = rateLimits
+            } else {
+                self.rateLimits = AWSRateLimits.shared(rates: try AWSRateLimits.rates(from: settings["rateLimits"]))
+            }
+        } catch {
+            self.rateLimits = nil
+            limitsProblem = error
+        }
         do {
+            if let limitsProblem { throw limitsProblem }
             let configuration = try AWSConfiguration.resolve(region: settings["region"]?.stringValue, environment: environment)
-            let client = AWSClient(configuration: configuration, transport: transport)
+            let client = AWSClient(configuration: configuration, transport: transport, pacer: self.rateLimits)
             self.client = client
             configurationProblem = nil
             let network = ServiceNetwork(settings: settings)
@@ -59,6 +77,10 @@ public struct AWSProvider: Provider {
                 AWSResourceTypes.identityPool: IdentityPools(client: client),
                 AWSResourceTypes.dynamoItem: DynamoItems(client: client),
             ]
+        } catch let problem as ProviderDiagnostic {
+            client = nil
+            handlers = [:]
+            configurationProblem = problem
         } catch {
             client = nil
             handlers = [:]

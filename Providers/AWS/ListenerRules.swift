@@ -92,7 +92,9 @@ struct ListenerRules: ResourceHandler {
         return parts.joined(separator: "/")
     }
 
-    func describe(_ parameters: [String: String]) async throws -> [ResourceObject] {
+    /// The non-default rules matching the parameters (every page). A missing rule or listener
+    /// gives none, unless `missingThrows`.
+    func describe(_ parameters: [String: String], missingThrows: Bool = false) async throws -> [ResourceObject] {
         var out: [ResourceObject] = []
         var marker: String?
         repeat {
@@ -101,7 +103,7 @@ struct ListenerRules: ResourceHandler {
             let root: XMLNode
             do {
                 root = try await client.query(.elbv2, action: "DescribeRules", p)
-            } catch let e as AWSError where e.code == "RuleNotFound" || e.code == "ListenerNotFound" {
+            } catch let e as AWSError where !missingThrows && (e.code == "RuleNotFound" || e.code == "ListenerNotFound") {
                 return out
             }
             for rule in root.members("DescribeRulesResult", "Rules") {

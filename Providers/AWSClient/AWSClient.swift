@@ -1,17 +1,30 @@
 import Foundation
 
+/// Paces requests per AWS API. The client asks it before every attempt it sends (retries
+/// included) and tells it how each answered attempt went, so one pacer shared by every client
+/// of a process keeps the whole process under a service's request rate.
+public protocol RequestPacer: Sendable {
+    /// Waits until a request to the service (its signing name, e.g. `route53`) may go out.
+    func willSend(service: String) async
+    /// The service answered: `throttled` when the answer was a throttling error.
+    func didAnswer(service: String, throttled: Bool) async
+}
+
 /// A small AWS client: signs with SigV4, sends through an `HTTPTransport`, retries throttling,
 /// 5xx and connection failures with backoff, and turns error responses into `AWSError`s.
 public struct AWSClient: Sendable {
     public let configuration: AWSConfiguration
     public let transport: HTTPTransport
     public let retry: RetryPolicy
+    /// Paces every attempt (nil: requests go out unpaced).
+    public let pacer: RequestPacer?
 
-    /// A client over `transport` (URLSession when nil).
-    public init(configuration: AWSConfiguration, transport: HTTPTransport? = nil, retry: RetryPolicy = .standard) {
+    /// A client over `transport` (URLSession when nil), paced by `pacer` when given.
+    public init(configuration: AWSConfiguration, transport: HTTPTransport? = nil, retry: RetryPolicy = .standard, pacer: RequestPacer? = nil) {
         self.configuration = configuration
         self.transport = transport ?? URLSessionTransport()
         self.retry = retry
+        self.pacer = pacer
     }
 
     /// The region requests are signed for.
@@ -35,7 +48,10 @@ public struct AWSClient: Sendable {
             credentials: configuration.credentials, region: endpoint.signingRegion, service: service.signingName,
             doubleEncodePath: service.signingName != "s3")
         let transport = self.transport
+        let pacer = self.pacer
         return try await retry.run {
+            // Paced before signing, so a long wait never outlives the signature's clock skew.
+            await pacer?.willSend(service: service.signingName)
             var request = base
             let hash = SigV4.sha256Hex(request.body)
             if contentSHA256Header { request.setHeader("x-amz-content-sha256", hash) }
@@ -47,8 +63,11 @@ public struct AWSClient: Sendable {
                 throw AWSError(code: "TransportError", message: "\(error)", service: service.signingName, operation: operation)
             }
             guard (200..<300).contains(response.status) else {
-                throw AWSError.parse(response, service: service.signingName, operation: operation)
+                let error = AWSError.parse(response, service: service.signingName, operation: operation)
+                await pacer?.didAnswer(service: service.signingName, throttled: error.isThrottling)
+                throw error
             }
+            await pacer?.didAnswer(service: service.signingName, throttled: false)
             return response
         }
     }
