@@ -94,12 +94,13 @@ public enum Planner {
         jobs += scope.remove.map { Job(spec: nil, id: $0, op: .remove) }
         jobs += scope.destroy.map { Job(spec: nil, id: $0, op: .destroy) }
         let placed = placements
+        let computedByType = input.schemas.mapValues(TenantPlanner.computedAttributes)
         let results = ParallelMap.map(jobs) { job -> (TenantPlan, Diagnostics) in
             let state = input.states[job.id]
             if let spec = job.spec, let bp = fleet.blueprints[spec.blueprint] {
-                return TenantPlanner(input: input, options: options).provision(spec, bp, state: state, allocation: placed[spec.id])
+                return TenantPlanner(input: input, computedByType: computedByType, options: options).provision(spec, bp, state: state, allocation: placed[spec.id])
             }
-            return TenantPlanner(input: input, options: options).teardown(job.id, state: state, operation: job.op)
+            return TenantPlanner(input: input, computedByType: computedByType, options: options).teardown(job.id, state: state, operation: job.op)
         }
         var tenants: [TenantPlan] = []
         var unchanged = 0

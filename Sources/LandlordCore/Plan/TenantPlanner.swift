@@ -4,6 +4,8 @@ import ProviderAPI
 /// state, and orders deletes in reverse.
 struct TenantPlanner {
     let input: PlanInput
+    /// Each type's computed attributes, sorted: the same for every tenant, so worked out once.
+    var computedByType: [String: [String]] = [:]
     let options: PlanOptions
 
     func provision(_ t: TenantSpec, _ bp: Blueprint, state: TenantState?, allocation: TenantAllocation?) -> (TenantPlan, Diagnostics) {
@@ -54,7 +56,7 @@ struct TenantPlanner {
             change.protect = res.protect
             change.dataBearing = schema.dataBearing
             change.after = inputs
-            let computed = Self.computedAttributes(schema).filter { inputs[$0] == nil }
+            let computed = (computedByType[res.type] ?? Self.computedAttributes(schema)).filter { inputs[$0] == nil }
 
             if var prior, prior.type == res.type {
                 change.priorID = prior.id
