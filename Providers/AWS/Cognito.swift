@@ -71,21 +71,8 @@ struct UserPools: ResourceHandler {
 
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
         if let id = request.id { return try await describe(id).map { [$0.0] } ?? [] }
-        let name = Inputs(request.inputs).optionalString("name")
-        var found: [ResourceObject] = []
-        var token: Value = .null
-        repeat {
-            var body: [String: Value] = ["MaxResults": 60]
-            if token != .null { body["NextToken"] = token }
-            let out = try await client.call(.cognitoIdentityProvider, "ListUserPools", body)
-            for pool in out["UserPools"]?.listValue ?? [] {
-                guard let m = pool.mapValue, let id = m["Id"]?.stringValue else { continue }
-                if let name, m["Name"]?.stringValue != name { continue }
-                if let (object, tags) = try await describe(id), tagsMatch(tags, request.identity) { found.append(object) }
-            }
-            token = out["NextToken"] ?? .null
-        } while token != .null
-        return found
+        return try await client.findTagged(.cognitoIdentityProvider, list: "ListUserPools", itemsKey: "UserPools", idKey: "Id", nameKey: "Name",
+                                           name: Inputs(request.inputs).optionalString("name"), identity: request.identity, describe: describe)
     }
 }
 
@@ -271,20 +258,7 @@ struct IdentityPools: ResourceHandler {
 
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
         if let id = request.id { return try await describe(id).map { [$0.0] } ?? [] }
-        let name = Inputs(request.inputs).optionalString("name")
-        var found: [ResourceObject] = []
-        var token: Value = .null
-        repeat {
-            var body: [String: Value] = ["MaxResults": 60]
-            if token != .null { body["NextToken"] = token }
-            let out = try await client.call(.cognitoIdentity, "ListIdentityPools", body)
-            for pool in out["IdentityPools"]?.listValue ?? [] {
-                guard let m = pool.mapValue, let id = m["IdentityPoolId"]?.stringValue else { continue }
-                if let name, m["IdentityPoolName"]?.stringValue != name { continue }
-                if let (object, tags) = try await describe(id), tagsMatch(tags, request.identity) { found.append(object) }
-            }
-            token = out["NextToken"] ?? .null
-        } while token != .null
-        return found
+        return try await client.findTagged(.cognitoIdentity, list: "ListIdentityPools", itemsKey: "IdentityPools", idKey: "IdentityPoolId", nameKey: "IdentityPoolName",
+                                           name: Inputs(request.inputs).optionalString("name"), identity: request.identity, describe: describe)
     }
 }
