@@ -57,6 +57,16 @@ public enum Applier {
             for o in refused { diags.append(contentsOf: o.errors) }
             return ApplyResult(tenants: refused, diagnostics: diags)
         }
+        // The run's write-ahead journal, where the store keeps one (the local disk).
+        var journal: StateJournal?
+        if let journaling = store as? any JournalingStateStore, !held.isEmpty {
+            do { journal = try journaling.openJournal() } catch {
+                diags.append(.error(error.text))
+                for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
+                for o in refused { diags.append(contentsOf: o.errors) }
+                return ApplyResult(tenants: refused, diagnostics: diags)
+            }
+        }
         for tp in held {
             let state = current[tp.tenant]
             if let s = state, tp.lineage != s.lineage || tp.serial != s.serial {
@@ -69,7 +79,7 @@ public enum Applier {
                 continue
             }
             let st = state ?? TenantState(tenant: tp.tenant, blueprint: tp.blueprint)
-            sessions[tp.tenant] = TenantSession(store: store, state: st)
+            sessions[tp.tenant] = TenantSession(store: store, state: st, journal: journal)
             ready.append(tp)
         }
         tenants = ready
@@ -97,6 +107,7 @@ public enum Applier {
             tenants.removeAll { sessions[$0.tenant] == nil }
         } catch {
             diags.append(.error("could not record rule priorities and sequence numbers in the platform state: \(error.text)", detail: "nothing was applied; check the state backend and run apply again"))
+            journal?.remove()
             for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
             for o in refused { diags.append(contentsOf: o.errors) }
             return ApplyResult(tenants: refused, diagnostics: diags)
@@ -116,7 +127,9 @@ public enum Applier {
         var outcomes = await runner.run()
         renewer.cancel()
 
-        // 5. Statuses, allocations released, locks released.
+        // 5. Statuses, the journal checkpointed into the documents, allocations released,
+        //    locks released.
+        var removed = Set<String>()
         for i in outcomes.indices {
             let tp = tenants[i]
             guard let session = sessions[tp.tenant] else { continue }
@@ -128,7 +141,7 @@ public enum Applier {
                 try await session.setStatus(status)
                 let empty = await session.isEmpty
                 if tp.operation == .remove && !failed && empty {
-                    try await store.deleteTenant(tp.tenant)
+                    if journal != nil { removed.insert(tp.tenant) } else { try await store.deleteTenant(tp.tenant) }
                 }
             } catch {
                 outcomes[i].errors.append(.error("could not record the status of tenant '\(tp.tenant)': \(error.text)"))
@@ -137,6 +150,12 @@ public enum Applier {
         }
         var finalStates: [String: TenantState] = [:]
         for tp in tenants { if let s = sessions[tp.tenant] { finalStates[tp.tenant] = await s.state } }
+        if let journal, let journaling = store as? any JournalingStateStore {
+            do { try await journaling.checkpoint(journal, states: Array(finalStates.values), deleted: removed) } catch {
+                diags.append(.error("could not write the tenant state documents: \(error.text)",
+                                    detail: "every change is in the journal \(journal.path); the next landlord command replays it"))
+            }
+        }
         do { try await releaseAllocations(finalStates, store: store) } catch {
             diags.append(.warning("could not release rule priorities in the platform state: \(error.text)", detail: "they are released by the next apply of these tenants"))
         }

@@ -1,22 +1,26 @@
 import Foundation
 import ProviderAPI
 
-/// One tenant's state during an apply. Every change is written through to the store as soon as
-/// it happens (intent before a create, result after), so a run killed at any instant leaves a
-/// state that the next run can finish from. Calls for one tenant are serialised by the actor;
-/// different tenants write in parallel.
+/// One tenant's state during an apply. Every change is recorded as soon as it happens (intent
+/// before a create, result after), so a run killed at any instant leaves a state the next run
+/// can finish from. With a journal (the local store) a change is one append to the run's
+/// shared log, and only intents wait for the disk; otherwise the whole document is written
+/// through to the store. Calls for one tenant are serialised by the actor; different tenants
+/// write in parallel.
 actor TenantSession {
     let store: any StateStore
+    let journal: StateJournal?
     private(set) var state: TenantState
     private(set) var writes = 0
 
-    init(store: any StateStore, state: TenantState) {
+    init(store: any StateStore, state: TenantState, journal: StateJournal? = nil) {
         self.store = store
         self.state = state
+        self.journal = journal
     }
 
     /// The key a replaced resource's old object is kept under until it is deleted.
-    static func deposedKey(_ name: String) -> String { name + "#deposed" }
+    static func deposedKey(_ name: String) -> String { StateChange.deposedKey(name) }
 
     /// No resources and no pending creates.
     var isEmpty: Bool { state.resources.isEmpty && state.pending.isEmpty }
@@ -42,35 +46,40 @@ actor TenantSession {
 
     func setStatus(_ s: TenantStatus) async throws {
         guard state.status != s else { return }
-        state.status = s
-        try await save()
+        try await commit(.status(s))
     }
 
     /// Records that a create is about to be sent.
     func recordIntent(_ name: String, type: String, token: String, inputs: [String: Value]) async throws {
-        state.pending[name] = PendingIntent(type: type, clientToken: token, startedAt: Date(), inputs: inputs)
-        try await save()
+        try await commit(.intent(name, PendingIntent(type: type, clientToken: token, startedAt: Date(), inputs: inputs)))
     }
 
     /// Records a resource as it now is, clearing any pending intent for it.
-    func record(_ name: String, _ r: ResourceState) async throws {
-        state.resources[name] = r
-        state.pending[name] = nil
-        try await save()
-    }
+    func record(_ name: String, _ r: ResourceState) async throws { try await commit(.record(name, r)) }
 
     /// Moves a resource aside before its replacement is created.
     func depose(_ name: String) async throws {
-        guard let r = state.resources[name] else { return }
-        state.resources[Self.deposedKey(name)] = r
-        state.resources[name] = nil
-        try await save()
+        guard state.resources[name] != nil else { return }
+        try await commit(.depose(name))
     }
 
     /// Forgets a resource (after its delete) and any intent for it.
-    func forget(_ name: String) async throws {
-        state.resources[name] = nil
-        state.pending[name] = nil
+    func forget(_ name: String) async throws { try await commit(.forget(name)) }
+
+    /// Makes a change and records it: appended to the journal (waiting for the disk only when
+    /// the change must be durable), or the document written through.
+    private func commit(_ change: StateChange) async throws {
+        change.apply(to: &state)
+        state.serial += 1
+        state.updatedAt = Date()
+        if let journal {
+            let ticket = journal.append(change, of: state)
+            if change.mustBeDurable {
+                writes += 1
+                try await journal.waitUntilDurable(ticket)
+            }
+            return
+        }
         try await save()
     }
 
@@ -85,8 +94,6 @@ actor TenantSession {
     private var waiters: [(version: Int, cont: CheckedContinuation<Void, Error>)] = []
 
     private func save() async throws {
-        state.serial += 1
-        state.updatedAt = Date()
         version += 1
         let mine = version
         if writing {

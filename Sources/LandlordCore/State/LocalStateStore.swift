@@ -8,6 +8,7 @@ import Glibc
 ///
 ///     .landlord/state/platform.json          platform allocations
 ///     .landlord/state/tenants/ID.json        one document per tenant (+ ID.json.backup)
+///     .landlord/state/journal/PID-ID.wal     an apply's write-ahead journal (see StateJournal)
 ///     .landlord/locks/ID.lock                tenant lock: holder and lease expiry
 ///
 /// Writes are atomic (temp, fsync, rename, directory fsync). Before the first write of a run,
@@ -36,11 +37,15 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
     func tenantPath(_ id: String) -> String { tenantsDir + "/" + id + ".json" }
 
     public func listTenants() async throws -> [String] {
+        try recoverJournals()
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: tenantsDir) else { return [] }
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
     }
 
-    public func loadTenant(_ id: String) async throws -> TenantState? { try loadTenantSync(id) }
+    public func loadTenant(_ id: String) async throws -> TenantState? {
+        try recoverJournals()
+        return try loadTenantSync(id)
+    }
 
     func loadTenantSync(_ id: String) throws -> TenantState? {
         let path = tenantPath(id)
@@ -54,6 +59,7 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
     }
 
     public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
+        try recoverJournals()
         let results = ParallelMap.map(ids) { id -> Result<TenantState?, StateError> in
             do { return .success(try self.loadTenantSync(id)) } catch let e as StateError { return .failure(e) } catch { return .failure(.io("\(error)")) }
         }
@@ -75,12 +81,15 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
     func saveTenantSync(_ state: TenantState) throws {
         try AtomicFile.makeDirectory(tenantsDir)
         let path = tenantPath(state.tenant)
-        let first = backedUp.withLock { backups.insert(state.tenant).inserted }
-        if first, let previous = AtomicFile.read(path), (try? TenantState.decode(previous)) != nil {
+        if firstWrite(state.tenant), let previous = AtomicFile.read(path), (try? TenantState.decode(previous)) != nil {
             try AtomicFile.write(previous, to: path + ".backup", durable: durable)
         }
         try AtomicFile.write(state.encoded(), to: path, durable: durable)
     }
+
+    /// True the first time a tenant's document is written by this process (its previous
+    /// version is then kept as the backup).
+    func firstWrite(_ id: String) -> Bool { backedUp.withLock { backups.insert(id).inserted } }
 
     public func deleteTenant(_ id: String) async throws {
         let path = tenantPath(id)

@@ -212,10 +212,7 @@ extension ResourceState {
 extension TenantState {
     /// The document as JSON bytes (sorted keys, indented for people who read state).
     public func encoded() -> [UInt8] {
-        var pend: [String: Value] = [:]
-        for (k, p) in pending {
-            pend[k] = .map(["type": .string(p.type), "clientToken": .string(p.clientToken), "startedAt": .string(StateDates.string(p.startedAt)), "inputs": .map(p.inputs)])
-        }
+        let pend = pending.mapValues(\.json)
         let doc: Value = .map([
             "format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial),
             "tenant": .string(tenant), "blueprint": .string(blueprint), "status": .string(status.rawValue),
@@ -242,12 +239,7 @@ extension TenantState {
         s.status = m["status"]?.stringValue.flatMap(TenantStatus.init(rawValue:)) ?? .active
         s.updatedAt = StateDates.date(m["updated_at"]?.stringValue)
         for (k, r) in m["resources"]?.mapValue ?? [:] { s.resources[k] = try ResourceState(json: r) }
-        for (k, p) in m["pending"]?.mapValue ?? [:] {
-            guard let pm = p.mapValue else { continue }
-            s.pending[k] = PendingIntent(
-                type: pm["type"]?.stringValue ?? "", clientToken: pm["clientToken"]?.stringValue ?? "",
-                startedAt: StateDates.date(pm["startedAt"]?.stringValue), inputs: pm["inputs"]?.mapValue ?? [:])
-        }
+        for (k, p) in m["pending"]?.mapValue ?? [:] where p.mapValue != nil { s.pending[k] = PendingIntent(json: p) }
         return s
     }
 }

@@ -122,6 +122,17 @@ public protocol StateStore: Sendable {
     func breakLock(tenant: String) async throws
 }
 
+/// A store that keeps a write-ahead journal for applies (the local disk): each change is one
+/// append to a log group-committed across tenants, and the tenant documents are written once,
+/// at the end. Readers replay the journal of a run that died before they read.
+public protocol JournalingStateStore: StateStore {
+    /// A new journal for one apply.
+    func openJournal() throws -> StateJournal
+    /// Writes `states` as the tenants' documents, removes the documents of `deleted`, makes it
+    /// all durable and removes the journal.
+    func checkpoint(_ journal: StateJournal, states: [TenantState], deleted: Set<String>) async throws
+}
+
 extension StateStore {
     public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
         var out: [String: TenantState] = [:]

@@ -1,0 +1,117 @@
+import Foundation
+import ProviderAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The local store's write-ahead journal (see `StateJournal`): opened by an apply, checkpointed
+/// into the tenant documents at its end, and replayed by the next reader when the run died.
+extension LocalStateStore: JournalingStateStore {
+    var journalDir: String { root + "/state/journal" }
+
+    public func openJournal() throws -> StateJournal {
+        try StateJournal(directory: journalDir, durable: durable)
+    }
+
+    public func checkpoint(_ journal: StateJournal, states: [TenantState], deleted: Set<String>) async throws {
+        try await BlockingIO.run { try self.checkpointSync(journal, states: states, deleted: deleted) }
+    }
+
+    /// Stages every document (and the first backup of each this run), makes them durable with
+    /// one filesystem sync, moves them into place, syncs the directory, then drops the journal.
+    /// A crash at any point leaves the journal, whose replay brings every document to its end.
+    func checkpointSync(_ journal: StateJournal, states: [TenantState], deleted: Set<String>) throws {
+        try journal.drain()
+        try AtomicFile.makeDirectory(tenantsDir)
+        let staged = ParallelMap.map(states) { s -> Result<[(tmp: String, path: String)], StateError> in
+            var moves: [(tmp: String, path: String)] = []
+            do {
+                let path = self.tenantPath(s.tenant)
+                if self.firstWrite(s.tenant), let previous = AtomicFile.read(path), (try? TenantState.decode(previous)) != nil {
+                    moves.append((try AtomicFile.stage(previous, for: path + ".backup"), path + ".backup"))
+                }
+                if !deleted.contains(s.tenant) { moves.append((try AtomicFile.stage(s.encoded(), for: path), path)) }
+                return .success(moves)
+            } catch {
+                for m in moves { unlink(m.tmp) }
+                return .failure(error as? StateError ?? .io(error.text))
+            }
+        }
+        var moves: [(tmp: String, path: String)] = []
+        var failure: StateError?
+        for r in staged {
+            switch r {
+            case .success(let m): moves += m
+            case .failure(let e): failure = failure ?? e
+            }
+        }
+        if let failure {
+            for m in moves { unlink(m.tmp) }
+            throw failure
+        }
+        if durable { try AtomicFile.syncFilesystem(tenantsDir) }
+        for m in moves { try AtomicFile.commit(m.tmp, to: m.path) }
+        for id in deleted { unlink(tenantPath(id)) }
+        if durable { AtomicFile.syncDirectory(tenantsDir) }
+        journal.remove()
+    }
+
+    /// Replays the journals of runs that died into the tenant documents, then removes them.
+    /// A live run's journal (its writer still running) is left alone.
+    func recoverJournals() throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: journalDir), !names.isEmpty else { return }
+        for name in names.sorted() where name.hasSuffix(".wal") {
+            let path = journalDir + "/" + name
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { continue }
+            defer { close(fd) }
+            if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+                // Held: its writer is running, or another reader is replaying it.
+                let pid = Int32(name.prefix { $0 != "-" }) ?? 0
+                if pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH { continue }
+                while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+            }
+            var st = stat()
+            guard fstat(fd, &st) == 0, st.st_nlink > 0 else { continue }  // replayed meanwhile
+            guard let bytes = AtomicFile.read(path) else { continue }
+            try replay(bytes)
+            unlink(path)
+            if durable { AtomicFile.syncDirectory(journalDir) }
+        }
+    }
+
+    /// Applies a journal's entries to the documents they continue. An entry applies when its
+    /// tenant's document has the same lineage and the serial just before it; entries a later
+    /// write already covers, or of a document replaced since, are skipped. Returns the tenants
+    /// whose documents changed.
+    @discardableResult
+    func replay(_ bytes: [UInt8]) throws -> [String] {
+        var docs: [String: TenantState] = [:]
+        var loaded = Set<String>()
+        var changed: [String] = []
+        var changedSet = Set<String>()
+        for payload in StateJournal.frames(bytes) {
+            guard let entry = try? JSON.parse(payload).mapValue, let tenant = entry["tenant"]?.stringValue,
+                  let lineage = entry["lineage"]?.stringValue, let serial = entry["serial"]?.intValue,
+                  let changeJSON = entry["change"], let change = try? StateChange(json: changeJSON)
+            else { continue }
+            if loaded.insert(tenant).inserted, let doc = try loadTenantSync(tenant) { docs[tenant] = doc }
+            var doc: TenantState
+            if let d = docs[tenant] {
+                doc = d
+            } else {
+                guard serial == 1 else { continue }  // the document is gone (deleted after its run)
+                doc = TenantState(tenant: tenant, blueprint: entry["blueprint"]?.stringValue ?? "")
+                doc.lineage = lineage
+            }
+            guard doc.lineage == lineage, serial == doc.serial + 1 else { continue }
+            change.apply(to: &doc)
+            doc.serial = serial
+            doc.updatedAt = StateDates.date(entry["at"]?.stringValue)
+            docs[tenant] = doc
+            if changedSet.insert(tenant).inserted { changed.append(tenant) }
+        }
+        for t in changed { if let doc = docs[t] { try saveTenantSync(doc) } }
+        return changed
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import ProviderAPI
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One apply's write-ahead log of tenant state changes, shared by every tenant of the run.
+///
+/// Writing a tenant's whole document durably after every step costs two fsyncs a step, and
+/// with a thousand tenants in flight those fsyncs queue behind each other. The journal turns
+/// them into one append each, group-committed: while one `fdatasync` runs, every change that
+/// arrives waits for the next, which covers them all. Only intents (a create about to be sent)
+/// wait for the disk; other changes ride along with the next durable write (see
+/// `StateChange.mustBeDurable`). The tenant documents are written once, at the end
+/// (`LocalStateStore.checkpoint`), and the journal is then removed. A run that dies leaves its
+/// journal behind; the next reader of the state replays it first (`recoverJournals`).
+///
+/// File: `.landlord/state/journal/PID-ID.wal`, frames of `length (u32 LE) | crc32 (u32 LE) |
+/// JSON entry`; a torn last frame (a crash mid-write) fails its checksum and is ignored. The
+/// writer holds an exclusive `flock` on it for its life, which is how readers tell a live
+/// journal from a dead one.
+public final class StateJournal: @unchecked Sendable {
+    /// Where the journal is.
+    public let path: String
+    let durable: Bool
+    private let fd: Int32
+    private let lock = NSLock()
+    private let queue = DispatchQueue(label: "landlord.journal")
+    private var buffer: [UInt8] = []
+    private var appended = 0
+    private var onDisk = 0
+    private var flushing = false
+    private var waiters: [(ticket: Int, cont: CheckedContinuation<Void, Error>)] = []
+    private var broken: StateError?
+    private var syncCount = 0
+
+    /// Creates and locks a new journal file in `directory`.
+    init(directory: String, durable: Bool) throws {
+        try AtomicFile.makeDirectory(directory)
+        path = directory + "/\(getpid())-\(UUID().uuidString.lowercased().prefix(8)).wal"
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw StateError.io("cannot create the state journal \(path): \(String(cString: strerror(errno))). Check permissions and free space.") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw StateError.io("cannot lock the state journal \(path): \(String(cString: strerror(errno)))")
+        }
+        self.durable = durable
+        // The journal's name must survive a crash, or its entries are never found.
+        if durable { AtomicFile.syncDirectory(directory) }
+    }
+
+    deinit { close(fd) }
+
+    /// fsyncs made so far (each covers every change appended before it).
+    public var syncs: Int { lock.withLock { syncCount } }
+
+    /// Appends a change of `state` (already made in it, serial already advanced) and returns
+    /// its ticket for `waitUntilDurable`. Changes of one tenant must be appended in order.
+    func append(_ change: StateChange, of state: TenantState) -> Int {
+        let entry: Value = .map([
+            "tenant": .string(state.tenant), "lineage": .string(state.lineage), "blueprint": .string(state.blueprint),
+            "serial": .int(state.serial), "at": .string(StateDates.string(state.updatedAt)), "change": change.json,
+        ])
+        let payload = JSON.serialize(entry, sortedKeys: false)
+        return lock.withLock {
+            Self.frame(payload, into: &buffer)
+            appended += 1
+            return appended
+        }
+    }
+
+    /// Returns once every entry up to `ticket` is on disk (written and fdatasync'd).
+    func waitUntilDurable(_ ticket: Int) async throws {
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, Error>) in
+            lock.lock()
+            if let broken { lock.unlock(); cont.resume(throwing: broken); return }
+            if onDisk >= ticket { lock.unlock(); cont.resume(); return }
+            waiters.append((ticket, cont))
+            let start = !flushing
+            flushing = true
+            lock.unlock()
+            if start { queue.async { self.flushLoop() } }
+        }
+    }
+
+    /// Writes whatever is buffered (no fsync: the checkpoint syncs the filesystem).
+    func drain() throws {
+        try queue.sync {
+            let bytes = lock.withLock { () -> [UInt8] in defer { buffer = [] }; return buffer }
+            if let e = writeAll(bytes) { throw e }
+        }
+    }
+
+    /// Removes the journal (after its entries are in the tenant documents).
+    func remove() {
+        unlink(path)
+        flock(fd, LOCK_UN)
+    }
+
+    private func flushLoop() {
+        while true {
+            lock.lock()
+            let bytes = buffer
+            buffer = []
+            let target = appended
+            lock.unlock()
+            var failure = writeAll(bytes)
+            if failure == nil, durable {
+                if fdatasync(fd) != 0 { failure = .io("cannot sync the state journal \(path): \(String(cString: strerror(errno))). Check the disk; the next run replays what reached it.") }
+            }
+            lock.lock()
+            if durable { syncCount += 1 }
+            if let failure, broken == nil { broken = failure }
+            if broken == nil { onDisk = target }
+            let ready = waiters.filter { broken != nil || $0.ticket <= target }
+            waiters.removeAll { broken != nil || $0.ticket <= target }
+            let more = !waiters.isEmpty
+            if !more { flushing = false }
+            let error = broken
+            lock.unlock()
+            for w in ready {
+                if let error { w.cont.resume(throwing: error) } else { w.cont.resume() }
+            }
+            if !more { return }
+        }
+    }
+
+    private func writeAll(_ bytes: [UInt8]) -> StateError? {
+        var failed = false
+        bytes.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { failed = true; return }
+                off += n
+            }
+        }
+        return failed ? .io("cannot write the state journal \(path): \(String(cString: strerror(errno))). Check free space; the next run replays what reached it.") : nil
+    }
+
+    // MARK: Frames
+
+    static func frame(_ payload: [UInt8], into out: inout [UInt8]) {
+        let n = UInt32(payload.count), c = CRC32.checksum(payload)
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: n >> UInt32(shift))) }
+        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: c >> UInt32(shift))) }
+        out.append(contentsOf: payload)
+    }
+
+    /// The payloads of the whole frames in `bytes`, up to the first torn or corrupt one.
+    static func frames(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
+        var out: [ArraySlice<UInt8>] = []
+        var i = 0
+        func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << UInt32(8 * $1) } }
+        while i + 8 <= bytes.count {
+            let n = Int(u32(i)), c = u32(i + 4)
+            guard i + 8 + n <= bytes.count else { break }
+            let payload = bytes[(i + 8)..<(i + 8 + n)]
+            guard CRC32.checksum(payload) == c else { break }
+            out.append(payload)
+            i += 8 + n
+        }
+        return out
+    }
+}
+
+/// CRC-32 (IEEE 802.3), to tell a whole journal frame from a torn one.
+enum CRC32 {
+    static let table: [UInt32] = (0..<256).map { i -> UInt32 in
+        var c = UInt32(i)
+        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
+        return c
+    }
+
+    static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
+        var c: UInt32 = 0xFFFF_FFFF
+        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
+        return c ^ 0xFFFF_FFFF
+    }
+}
