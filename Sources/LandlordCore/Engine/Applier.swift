@@ -40,20 +40,21 @@ public enum Applier {
         var sessions: [String: TenantSession] = [:]
         var ready: [TenantPlan] = []
         var held: [TenantPlan] = []
+        let taken = await store.acquireLocks(tenants: tenants.map(\.tenant), holder: options.holder, lease: options.lease, timeout: options.lockTimeout)
         for tp in tenants {
-            do {
-                let warnings = try await store.acquireLock(tenant: tp.tenant, holder: options.holder, lease: options.lease, timeout: options.lockTimeout)
+            switch taken[tp.tenant] ?? .failure(.io("no lock result for tenant '\(tp.tenant)'")) {
+            case .success(let warnings):
                 for w in warnings { diags.append(w); observer.handle(.diagnostic(w)) }
                 locked.append(tp.tenant)
                 held.append(tp)
-            } catch {
+            case .failure(let error):
                 refused.append(refuse(tp, error.text, observer))
             }
         }
         let current: [String: TenantState]
         do { current = try await store.loadTenants(held.map(\.tenant)) } catch {
             diags.append(.error(error.text))
-            for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
+            await store.releaseLocks(tenants: locked, holder: options.holder)
             for o in refused { diags.append(contentsOf: o.errors) }
             return ApplyResult(tenants: refused, diagnostics: diags)
         }
@@ -62,7 +63,7 @@ public enum Applier {
         if let journaling = store as? any JournalingStateStore, !held.isEmpty {
             do { journal = try journaling.openJournal() } catch {
                 diags.append(.error(error.text))
-                for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
+                await store.releaseLocks(tenants: locked, holder: options.holder)
                 for o in refused { diags.append(contentsOf: o.errors) }
                 return ApplyResult(tenants: refused, diagnostics: diags)
             }
@@ -108,7 +109,7 @@ public enum Applier {
         } catch {
             diags.append(.error("could not record rule priorities and sequence numbers in the platform state: \(error.text)", detail: "nothing was applied; check the state backend and run apply again"))
             journal?.remove()
-            for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
+            await store.releaseLocks(tenants: locked, holder: options.holder)
             for o in refused { diags.append(contentsOf: o.errors) }
             return ApplyResult(tenants: refused, diagnostics: diags)
         }
@@ -118,12 +119,28 @@ public enum Applier {
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(options.lease / 3 * 1e9))
                 if Task.isCancelled { break }
-                for t in locked { try? await store.renewLock(tenant: t, holder: options.holder, lease: options.lease) }
+                await store.renewLocks(tenants: locked, holder: options.holder, lease: options.lease)
             }
         }
 
         // 4. The steps.
-        let runner = StepRunner(tenants: tenants, sessions: sessions, providers: providers, options: options, observer: observer)
+        var runner = StepRunner(tenants: tenants, sessions: sessions, providers: providers, options: options, observer: observer)
+        // With a journal, each tenant's document is written as soon as its last step lands,
+        // while the other tenants still run; the end writes only what changed after that.
+        let early = EarlyDocuments()
+        if journal != nil, let journaling = store as? any JournalingStateStore {
+            runner.tenantDone = { [tenants, sessions] index, outcome in
+                let tp = tenants[index]
+                let status = finalStatus(tp, outcome)
+                guard let session = sessions[tp.tenant], !(tp.operation == .remove && status != .failed) else { return }
+                early.add(Task {
+                    try? await session.setStatus(status)
+                    let state = await session.state
+                    guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
+                    return (tp.tenant, state.serial)
+                })
+            }
+        }
         var outcomes = await runner.run()
         renewer.cancel()
 
@@ -133,9 +150,8 @@ public enum Applier {
         for i in outcomes.indices {
             let tp = tenants[i]
             guard let session = sessions[tp.tenant] else { continue }
-            let failed = outcomes[i].failed > 0 || outcomes[i].skipped > 0
-            let status: TenantStatus
-            if failed { status = .failed } else if tp.operation == .provision { status = .active } else { status = .destroyed }
+            let status = finalStatus(tp, outcomes[i])
+            let failed = status == .failed
             outcomes[i].status = status
             do {
                 try await session.setStatus(status)
@@ -151,7 +167,9 @@ public enum Applier {
         var finalStates: [String: TenantState] = [:]
         for tp in tenants { if let s = sessions[tp.tenant] { finalStates[tp.tenant] = await s.state } }
         if let journal, let journaling = store as? any JournalingStateStore {
-            do { try await journaling.checkpoint(journal, states: Array(finalStates.values), deleted: removed) } catch {
+            let written = await early.written()
+            let unwritten = finalStates.values.filter { written[$0.tenant] != $0.serial || removed.contains($0.tenant) }
+            do { try await journaling.checkpoint(journal, states: unwritten, deleted: removed) } catch {
                 diags.append(.error("could not write the tenant state documents: \(error.text)",
                                     detail: "every change is in the journal \(journal.path); the next landlord command replays it"))
             }
@@ -159,10 +177,16 @@ public enum Applier {
         do { try await releaseAllocations(finalStates, store: store) } catch {
             diags.append(.warning("could not release rule priorities in the platform state: \(error.text)", detail: "they are released by the next apply of these tenants"))
         }
-        for t in locked { try? await store.releaseLock(tenant: t, holder: options.holder) }
+        await store.releaseLocks(tenants: locked, holder: options.holder)
         for o in refused + outcomes { diags.append(contentsOf: o.errors) }
         _ = started
         return ApplyResult(tenants: (refused + outcomes).sorted { $0.tenant < $1.tenant }, diagnostics: diags)
+    }
+
+    /// How a tenant ends: failed when any step failed or was not attempted.
+    static func finalStatus(_ tp: TenantPlan, _ outcome: TenantOutcome) -> TenantStatus {
+        if outcome.failed > 0 || outcome.skipped > 0 { return .failed }
+        return tp.operation == .provision ? .active : .destroyed
     }
 
     static func refuse(_ tp: TenantPlan, _ message: String, _ observer: any ApplyObserver, stale: Bool = false) -> TenantOutcome {
@@ -253,5 +277,20 @@ public enum Applier {
                 }
             }
         }
+    }
+}
+
+/// The tenant documents written while an apply still runs, and at which serial.
+final class EarlyDocuments: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tasks: [Task<(String, Int)?, Never>] = []
+
+    func add(_ t: Task<(String, Int)?, Never>) { lock.withLock { tasks.append(t) } }
+
+    /// Waits for every write and returns the serial each tenant's document was written at.
+    func written() async -> [String: Int] {
+        var out: [String: Int] = [:]
+        for t in lock.withLock({ tasks }) { if let (tenant, serial) = await t.value { out[tenant] = serial } }
+        return out
     }
 }

@@ -10,6 +10,8 @@ struct StepRunner {
     let providers: ProviderRegistry
     let options: ApplyOptions
     let observer: any ApplyObserver
+    /// Told when a tenant's last step has landed (or been cancelled), with its outcome.
+    var tenantDone: (@Sendable (Int, TenantOutcome) -> Void)? = nil
 
     enum StepResult: Sendable {
         case done
@@ -124,6 +126,7 @@ struct StepRunner {
                     }
                     if remaining[step.tenant] == 0, let s = startedAt[step.tenant] {
                         outcomes[step.tenant].seconds = Date().timeIntervalSince(s)
+                        tenantDone?(step.tenant, outcomes[step.tenant])
                     }
                 }
             }

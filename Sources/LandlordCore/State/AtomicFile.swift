@@ -3,9 +3,6 @@ import Foundation
 import Glibc
 #endif
 
-/// `syncfs(2)`: Glibc's module map leaves it out (it is a GNU extension).
-@_silgen_name("syncfs") private func linux_syncfs(_ fd: Int32) -> Int32
-
 /// Crash-safe file writes: temp file, fsync, rename, directory fsync. A reader sees the old
 /// bytes or the new ones, never a torn mix.
 public enum AtomicFile {
@@ -17,8 +14,7 @@ public enum AtomicFile {
     }
 
     /// Writes `bytes` to a temporary file beside `path` and returns its name; `commit` moves it
-    /// into place. Many files can be staged, made durable with one `syncFilesystem`, then
-    /// committed, instead of paying two fsyncs each.
+    /// into place (so many files can be staged at once, then committed).
     public static func stage(_ bytes: [UInt8], for path: String, durable: Bool = false) throws -> String {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = dir + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -55,15 +51,6 @@ public enum AtomicFile {
     public static func syncDirectory(_ dir: String) {
         let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 { fsync(dfd); close(dfd) }
-    }
-
-    /// Makes every written page and name of the filesystem holding `path` durable: one call
-    /// instead of an fsync per file.
-    public static func syncFilesystem(_ path: String) throws {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw StateError.io("cannot open \(path) to sync it: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard linux_syncfs(fd) == 0 else { throw StateError.io("cannot sync the filesystem of \(path): \(String(cString: strerror(errno))). Check the disk.") }
     }
 
     /// The file's bytes, or nil when it does not exist.

@@ -13,29 +13,37 @@ extension LocalStateStore: JournalingStateStore {
         try StateJournal(directory: journalDir, durable: durable)
     }
 
+    /// Stages every document (and the first backup of each this run) with its own fsync, many
+    /// at once, moves them into place, syncs the directory, then drops the journal. A crash at
+    /// any point leaves the journal, whose replay brings every document to its end.
+    ///
+    /// (One `syncfs` instead of an fsync per file was tried: it also flushes whatever else is
+    /// dirty on the filesystem, which after a build took 0.4 s instead of 0.04 s.)
     public func checkpoint(_ journal: StateJournal, states: [TenantState], deleted: Set<String>) async throws {
-        try await BlockingIO.run { try self.checkpointSync(journal, states: states, deleted: deleted) }
+        try await BlockingIO.run { try journal.drain() }
+        try await writeDocuments(states, deleted: deleted)
+        for id in deleted { unlink(tenantPath(id)) }
+        if durable { AtomicFile.syncDirectory(tenantsDir) }
+        journal.remove()
     }
 
-    /// Stages every document (and the first backup of each this run), makes them durable with
-    /// one filesystem sync, moves them into place, syncs the directory, then drops the journal.
-    /// A crash at any point leaves the journal, whose replay brings every document to its end.
-    func checkpointSync(_ journal: StateJournal, states: [TenantState], deleted: Set<String>) throws {
-        try journal.drain()
+    public func writeDocuments(_ states: [TenantState]) async throws {
+        try await writeDocuments(states, deleted: [])
+    }
+
+    private func writeDocuments(_ states: [TenantState], deleted: Set<String>) async throws {
         try AtomicFile.makeDirectory(tenantsDir)
-        let staged = ParallelMap.map(states) { s -> Result<[(tmp: String, path: String)], StateError> in
-            var moves: [(tmp: String, path: String)] = []
-            do {
-                let path = self.tenantPath(s.tenant)
-                if self.firstWrite(s.tenant), let previous = AtomicFile.read(path), (try? TenantState.decode(previous)) != nil {
-                    moves.append((try AtomicFile.stage(previous, for: path + ".backup"), path + ".backup"))
+        let staged = await withTaskGroup(of: Result<[(tmp: String, path: String)], StateError>.self) { group in
+            for s in states {
+                group.addTask {
+                    do { return .success(try await BlockingIO.run { try self.stageDocument(s, deleted: deleted.contains(s.tenant)) }) } catch {
+                        return .failure(error as? StateError ?? .io(error.text))
+                    }
                 }
-                if !deleted.contains(s.tenant) { moves.append((try AtomicFile.stage(s.encoded(), for: path), path)) }
-                return .success(moves)
-            } catch {
-                for m in moves { unlink(m.tmp) }
-                return .failure(error as? StateError ?? .io(error.text))
             }
+            var all: [Result<[(tmp: String, path: String)], StateError>] = []
+            for await r in group { all.append(r) }
+            return all
         }
         var moves: [(tmp: String, path: String)] = []
         var failure: StateError?
@@ -49,11 +57,24 @@ extension LocalStateStore: JournalingStateStore {
             for m in moves { unlink(m.tmp) }
             throw failure
         }
-        if durable { try AtomicFile.syncFilesystem(tenantsDir) }
         for m in moves { try AtomicFile.commit(m.tmp, to: m.path) }
-        for id in deleted { unlink(tenantPath(id)) }
-        if durable { AtomicFile.syncDirectory(tenantsDir) }
-        journal.remove()
+    }
+
+    /// Writes a tenant's document (unless it is being removed) and, on its first write this
+    /// run, the backup of the previous one, to temporary files; returns the moves to make.
+    private func stageDocument(_ s: TenantState, deleted: Bool) throws -> [(tmp: String, path: String)] {
+        var moves: [(tmp: String, path: String)] = []
+        do {
+            let path = tenantPath(s.tenant)
+            if firstWrite(s.tenant), let previous = AtomicFile.read(path), (try? TenantState.decode(previous)) != nil {
+                moves.append((try AtomicFile.stage(previous, for: path + ".backup", durable: durable), path + ".backup"))
+            }
+            if !deleted { moves.append((try AtomicFile.stage(s.encoded(), for: path, durable: durable), path)) }
+            return moves
+        } catch {
+            for m in moves { unlink(m.tmp) }
+            throw error
+        }
     }
 
     /// Replays the journals of runs that died into the tenant documents, then removes them.

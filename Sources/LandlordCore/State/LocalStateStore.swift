@@ -130,38 +130,61 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
     /// Lock files are written atomically but not fsync'd: after a power loss a lost lock only
     /// means the tenant is unlocked, which is what a dead holder's lock becomes anyway.
     public func acquireLock(tenant: String, holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async throws -> [Diagnostic] {
-        try AtomicFile.makeDirectory(locksDir)
-        let deadline = Date().addingTimeInterval(timeout)
-        while true {
-            let outcome: Result<[Diagnostic], StateError> = try FileLock.withLock(locksDir + "/.guard") {
-                let path = lockPath(tenant)
-                let mine = LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease))
-                if let bytes = AtomicFile.read(path) {
-                    if let info = LockInfo(json: bytes) {
-                        if info.holder.id == holder.id { return .success([]) }
-                        var why: String?
-                        if info.expiresAt < Date() {
-                            why = "its lease expired at \(StateDates.string(info.expiresAt))"
-                        } else if info.holder.host == holder.host, info.holder.pid > 0, kill(info.holder.pid, 0) != 0, errno == ESRCH {
-                            why = "process \(info.holder.pid) on this host is no longer running"
-                        }
-                        guard let why else { return .failure(.locked(tenant: tenant, info)) }
-                        try AtomicFile.write(JSON.serialize(mine.json), to: path, durable: false)
-                        return .success([.warning("took over the lock of tenant '\(tenant)' held by \(info.holder.summary): \(why)",
-                                                  detail: "that run did not finish; this apply resolves whatever it left pending")])
-                    }
-                    // An unreadable lock file (a crash while writing it): take it over.
-                }
-                try AtomicFile.write(JSON.serialize(mine.json), to: path, durable: false)
-                return .success([])
-            }
-            switch outcome {
-            case .success(let warnings): return warnings
-            case .failure(let e):
-                if Date() >= deadline { throw e }
-                try? await Task.sleep(nanoseconds: 250_000_000)
-            }
+        let r = await acquireLocks(tenants: [tenant], holder: holder, lease: lease, timeout: timeout)
+        return try r[tenant]!.get()
+    }
+
+    /// Every tenant is tried under one hold of the guard lock, the lock files written in
+    /// parallel; tenants held by others are tried again every 250 ms until `timeout`.
+    public func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<[Diagnostic], StateError>] {
+        var out: [String: Result<[Diagnostic], StateError>] = [:]
+        do { try AtomicFile.makeDirectory(locksDir) } catch {
+            for t in tenants { out[t] = .failure(error as? StateError ?? .io(error.text)) }
+            return out
         }
+        let deadline = Date().addingTimeInterval(timeout)
+        var remaining = tenants
+        while true {
+            let round: [Result<[Diagnostic], StateError>]
+            do {
+                round = try FileLock.withLock(locksDir + "/.guard") {
+                    let mine = JSON.serialize(LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease)).json)
+                    return ParallelMap.map(remaining) { self.tryLock($0, holder: holder, bytes: mine) }
+                }
+            } catch {
+                for t in remaining { out[t] = .failure(error as? StateError ?? .io(error.text)) }
+                return out
+            }
+            var busy: [String] = []
+            for (t, r) in zip(remaining, round) {
+                if case .failure(.locked) = r, Date() < deadline { busy.append(t) } else { out[t] = r }
+            }
+            if busy.isEmpty { return out }
+            remaining = busy
+            try? await Task.sleep(nanoseconds: 250_000_000)
+        }
+    }
+
+    /// One tenant's lock, taken when free, already ours, or left by a dead holder (the caller
+    /// holds the guard lock).
+    private func tryLock(_ tenant: String, holder: LockHolder, bytes mine: [UInt8]) -> Result<[Diagnostic], StateError> {
+        let path = lockPath(tenant)
+        var warnings: [Diagnostic] = []
+        // An unreadable lock file (a crash while writing it) is taken over.
+        if let existing = AtomicFile.read(path), let info = LockInfo(json: existing) {
+            if info.holder.id == holder.id { return .success([]) }
+            var why: String?
+            if info.expiresAt < Date() {
+                why = "its lease expired at \(StateDates.string(info.expiresAt))"
+            } else if info.holder.host == holder.host, info.holder.pid > 0, kill(info.holder.pid, 0) != 0, errno == ESRCH {
+                why = "process \(info.holder.pid) on this host is no longer running"
+            }
+            guard let why else { return .failure(.locked(tenant: tenant, info)) }
+            warnings.append(.warning("took over the lock of tenant '\(tenant)' held by \(info.holder.summary): \(why)",
+                                     detail: "that run did not finish; this apply resolves whatever it left pending"))
+        }
+        do { try AtomicFile.write(mine, to: path, durable: false) } catch { return .failure(error as? StateError ?? .io(error.text)) }
+        return .success(warnings)
     }
 
     public func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws {
@@ -174,11 +197,28 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
         }
     }
 
+    public func renewLocks(tenants: [String], holder: LockHolder, lease: TimeInterval) async {
+        _ = try? FileLock.withLock(locksDir + "/.guard") {
+            let mine = JSON.serialize(LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease)).json)
+            _ = ParallelMap.map(tenants) { t in
+                let path = self.lockPath(t)
+                guard let bytes = AtomicFile.read(path), let info = LockInfo(json: bytes), info.holder.id == holder.id else { return }
+                try? AtomicFile.write(mine, to: path, durable: false)
+            }
+        }
+    }
+
     public func releaseLock(tenant: String, holder: LockHolder) async throws {
-        try FileLock.withLock(locksDir + "/.guard") {
-            let path = lockPath(tenant)
-            if let bytes = AtomicFile.read(path), let info = LockInfo(json: bytes), info.holder.id != holder.id { return }
-            unlink(path)
+        await releaseLocks(tenants: [tenant], holder: holder)
+    }
+
+    public func releaseLocks(tenants: [String], holder: LockHolder) async {
+        _ = try? FileLock.withLock(locksDir + "/.guard") {
+            _ = ParallelMap.map(tenants) { t in
+                let path = self.lockPath(t)
+                if let bytes = AtomicFile.read(path), let info = LockInfo(json: bytes), info.holder.id != holder.id { return }
+                unlink(path)
+            }
         }
     }
 

@@ -120,6 +120,12 @@ public protocol StateStore: Sendable {
     func lockInfo(tenant: String) async throws -> LockInfo?
     /// Removes a lock whoever holds it.
     func breakLock(tenant: String) async throws
+    /// Takes many tenants' locks: per tenant, warnings or the error that refused it.
+    func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<[Diagnostic], StateError>]
+    /// Releases many tenants' locks (those `holder` still holds).
+    func releaseLocks(tenants: [String], holder: LockHolder) async
+    /// Extends the leases of many tenants' locks.
+    func renewLocks(tenants: [String], holder: LockHolder, lease: TimeInterval) async
 }
 
 /// A store that keeps a write-ahead journal for applies (the local disk): each change is one
@@ -128,12 +134,48 @@ public protocol StateStore: Sendable {
 public protocol JournalingStateStore: StateStore {
     /// A new journal for one apply.
     func openJournal() throws -> StateJournal
+    /// Writes `states` as the tenants' documents (each durably, many at once) while the journal
+    /// still holds their changes: for tenants done before the rest of the apply.
+    func writeDocuments(_ states: [TenantState]) async throws
     /// Writes `states` as the tenants' documents, removes the documents of `deleted`, makes it
     /// all durable and removes the journal.
     func checkpoint(_ journal: StateJournal, states: [TenantState], deleted: Set<String>) async throws
 }
 
 extension StateStore {
+    /// Takes the locks of many tenants, up to 16 at a time: per tenant, the warnings of
+    /// `acquireLock` or the error that refused it. Stores that can do better override it.
+    public func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<[Diagnostic], StateError>] {
+        await forEachTenant(tenants) { t in
+            do { return .success(try await self.acquireLock(tenant: t, holder: holder, lease: lease, timeout: timeout)) } catch {
+                return .failure(error as? StateError ?? .io(error.text))
+            }
+        }
+    }
+
+    /// Releases the locks of many tenants (those `holder` still holds).
+    public func releaseLocks(tenants: [String], holder: LockHolder) async {
+        _ = await forEachTenant(tenants) { t in try? await self.releaseLock(tenant: t, holder: holder) }
+    }
+
+    /// Extends the leases of many tenants' locks.
+    public func renewLocks(tenants: [String], holder: LockHolder, lease: TimeInterval) async {
+        _ = await forEachTenant(tenants) { t in try? await self.renewLock(tenant: t, holder: holder, lease: lease) }
+    }
+
+    private func forEachTenant<R: Sendable>(_ tenants: [String], _ body: @escaping @Sendable (String) async -> R) async -> [String: R] {
+        await withTaskGroup(of: (String, R).self) { group in
+            var out: [String: R] = [:]
+            var next = 0
+            while next < min(16, tenants.count) { let t = tenants[next]; group.addTask { (t, await body(t)) }; next += 1 }
+            while let (t, r) = await group.next() {
+                out[t] = r
+                if next < tenants.count { let t = tenants[next]; group.addTask { (t, await body(t)) }; next += 1 }
+            }
+            return out
+        }
+    }
+
     public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
         var out: [String: TenantState] = [:]
         for id in ids { if let s = try await loadTenant(id) { out[id] = s } }

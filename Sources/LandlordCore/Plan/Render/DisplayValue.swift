@@ -22,7 +22,9 @@ public enum DisplayValue {
         switch v {
         case .sensitive: return sensitive
         case .unknown, .deferred: return knownAfterApply
-        case .string(let s): return "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        case .string(let s):
+            guard s.utf8.contains(UInt8(ascii: "\"")) else { return "\"" + s + "\"" }
+            return "\"" + s.replacingOccurrences(of: "\"", with: "\\\"") + "\""
         case .null: return "null"
         case .list(let l): return "[" + l.map(text).joined(separator: ", ") + "]"
         case .map(let m): return "{" + m.keys.sorted().map { "\($0) = \(text(m[$0]!))" }.joined(separator: ", ") + "}"

@@ -86,7 +86,8 @@ public struct TextRenderer: Sendable {
         let width = lines.map { $0.1.split(separator: "=", maxSplits: 1).first?.count ?? 0 }.max() ?? 0
         for (s, l) in lines {
             let parts = l.split(separator: "=", maxSplits: 1).map(String.init)
-            let padded = parts.count == 2 ? parts[0].padding(toLength: width, withPad: " ", startingAt: 0) + "=" + parts[1] : l
+            // (Foundation's `padding(toLength:)` was a seventh of a 1,000-tenant plan.)
+            let padded = parts.count == 2 ? parts[0] + String(repeating: " ", count: max(0, width - parts[0].count)) + "=" + parts[1] : l
             out += "      " + palette.action(s == "+" ? .create : s == "-" ? .delete : .update, s) + " " + padded + "\n"
         }
         if hidden > 0 { out += palette.dim("        (\(hidden) unchanged attribute\(hidden == 1 ? "" : "s") hidden)") + "\n" }
