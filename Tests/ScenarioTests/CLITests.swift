@@ -71,13 +71,16 @@ import Testing
         let locks = h.dir.appendingPathComponent(".landlord/locks")
         try FileManager.default.createDirectory(at: locks, withIntermediateDirectories: true)
         let future = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600))
-        try #"{"holder":{"id":"x","host":"elsewhere","pid":1,"startedAt":"2026-01-01T00:00:00Z","operation":"apply"},"expiresAt":"\#(future)"}"#
-            .write(to: locks.appendingPathComponent("acme.lock"), atomically: true, encoding: .utf8)
+        // Another run's locks on acme and globex, written as that run would.
+        let runLock = locks.appendingPathComponent("run-x.json")
+        try #"{"holder":{"id":"x","host":"elsewhere","pid":1,"startedAt":"2026-01-01T00:00:00Z","operation":"apply"},"expiresAt":"\#(future)","tenants":["acme","globex"]}"#
+            .write(to: runLock, atomically: true, encoding: .utf8)
         let refused = try await CLI.run(["-C", h.dir.path, "unlock", "--tenant", "acme"])
         #expect(refused.code == 1)
         #expect(refused.stderr.contains("--force"))
         let forced = try await CLI.run(["-C", h.dir.path, "unlock", "--tenant", "acme", "--force"])
         #expect(forced.code == 0)
-        #expect(!FileManager.default.fileExists(atPath: locks.appendingPathComponent("acme.lock").path))
+        #expect(try await h.store.lockInfo(tenant: "acme") == nil, "unlock --force must release acme")
+        #expect(try await h.store.lockInfo(tenant: "globex")?.holder.id == "x", "unlock of acme must leave that run's other locks alone")
     }
 }

@@ -10,6 +10,17 @@ import Testing
     /// Slow enough that the first apply still holds its lock when the second starts.
     static let slow = ["LANDLORD_MOCK_LATENCY_MS": "150"]
 
+    /// Whether some run's lock file (`.landlord/locks/run-ID.json`) lists `tenant`.
+    static func locked(_ h: Harness, _ tenant: String) -> Bool {
+        let dir = h.dir.appendingPathComponent(".landlord/locks")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return names.filter { $0.hasPrefix("run-") }.contains { name in
+            guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path),
+                  let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+            return (doc["tenants"] as? [String] ?? []).contains(tenant)
+        }
+    }
+
     func apply(_ h: Harness, _ tenants: [String], _ extra: [String] = [], env: [String: String] = [:]) throws -> Spawned {
         try Spawned.landlord(["-C", h.dir.path, "apply", "--auto-approve"] + tenants.flatMap { ["--tenant", $0] } + extra, env: env)
     }
@@ -43,9 +54,8 @@ import Testing
     @Test func aSecondApplyOfTheSameTenantIsRefusedNamingTheHolder() async throws {
         let h = try Harness()
         try h.remove("tenants/globex.yaml")
-        let lock = h.dir.appendingPathComponent(".landlord/locks/acme.lock").path
         let first = try apply(h, ["acme"], env: Self.slow)
-        #expect(eventually { FileManager.default.fileExists(atPath: lock) || !first.isRunning }, "the first apply never took the lock of acme")
+        #expect(eventually { Self.locked(h, "acme") || !first.isRunning }, "the first apply never took the lock of acme")
         try #require(first.isRunning, "the first apply finished before the second started; raise LANDLORD_MOCK_LATENCY_MS in this test")
         let second = try apply(h, ["acme"]).finish()
         let text = second.stdout + second.stderr
@@ -56,15 +66,14 @@ import Testing
         let r = first.finish()
         #expect(r.code == 0, "the first apply must be unaffected: \(r.stdout)\(r.stderr)")
         #expect(try await h.store.loadTenant("acme")?.resources.count == 14)
-        #expect(!FileManager.default.fileExists(atPath: lock), "the lock must be released when the apply ends")
+        #expect(!Self.locked(h, "acme"), "the lock must be released when the apply ends")
     }
 
     @Test func withALockTimeoutTheSecondApplyWaitsThenFindsNothingLeftToDo() async throws {
         let h = try Harness()
         try h.remove("tenants/globex.yaml")
-        let lock = h.dir.appendingPathComponent(".landlord/locks/acme.lock").path
         let first = try apply(h, ["acme"], env: Self.slow)
-        #expect(eventually { FileManager.default.fileExists(atPath: lock) || !first.isRunning }, "the first apply never took the lock of acme")
+        #expect(eventually { Self.locked(h, "acme") || !first.isRunning }, "the first apply never took the lock of acme")
         try #require(first.isRunning, "the first apply finished before the second started; raise LANDLORD_MOCK_LATENCY_MS in this test")
         let second = try apply(h, ["acme"], ["--lock-timeout", "30"]).finish()
         let r = first.finish()

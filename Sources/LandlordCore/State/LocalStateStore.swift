@@ -9,7 +9,7 @@ import Glibc
 ///     .landlord/state/platform.json          platform allocations
 ///     .landlord/state/tenants/ID.json        one document per tenant (+ ID.json.backup)
 ///     .landlord/state/journal/PID-ID.wal     an apply's write-ahead journal (see StateJournal)
-///     .landlord/locks/ID.lock                tenant lock: holder and lease expiry
+///     .landlord/locks/run-ID.json            the tenant locks one run holds (see LocalLocks)
 ///
 /// Writes are atomic (temp, fsync, rename, directory fsync). Before the first write of a run,
 /// the previous document is kept as `ID.json.backup`, the last good copy.
@@ -121,114 +121,6 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
             }
             return result
         }
-    }
-
-    // MARK: Locks
-
-    func lockPath(_ tenant: String) -> String { locksDir + "/" + tenant + ".lock" }
-
-    /// Lock files are written atomically but not fsync'd: after a power loss a lost lock only
-    /// means the tenant is unlocked, which is what a dead holder's lock becomes anyway.
-    public func acquireLock(tenant: String, holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async throws -> [Diagnostic] {
-        let r = await acquireLocks(tenants: [tenant], holder: holder, lease: lease, timeout: timeout)
-        return try r[tenant]!.get()
-    }
-
-    /// Every tenant is tried under one hold of the guard lock, the lock files written in
-    /// parallel; tenants held by others are tried again every 250 ms until `timeout`.
-    public func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<[Diagnostic], StateError>] {
-        var out: [String: Result<[Diagnostic], StateError>] = [:]
-        do { try AtomicFile.makeDirectory(locksDir) } catch {
-            for t in tenants { out[t] = .failure(error as? StateError ?? .io(error.text)) }
-            return out
-        }
-        let deadline = Date().addingTimeInterval(timeout)
-        var remaining = tenants
-        while true {
-            let round: [Result<[Diagnostic], StateError>]
-            do {
-                round = try FileLock.withLock(locksDir + "/.guard") {
-                    let mine = JSON.serialize(LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease)).json)
-                    return ParallelMap.map(remaining) { self.tryLock($0, holder: holder, bytes: mine) }
-                }
-            } catch {
-                for t in remaining { out[t] = .failure(error as? StateError ?? .io(error.text)) }
-                return out
-            }
-            var busy: [String] = []
-            for (t, r) in zip(remaining, round) {
-                if case .failure(.locked) = r, Date() < deadline { busy.append(t) } else { out[t] = r }
-            }
-            if busy.isEmpty { return out }
-            remaining = busy
-            try? await Task.sleep(nanoseconds: 250_000_000)
-        }
-    }
-
-    /// One tenant's lock, taken when free, already ours, or left by a dead holder (the caller
-    /// holds the guard lock).
-    private func tryLock(_ tenant: String, holder: LockHolder, bytes mine: [UInt8]) -> Result<[Diagnostic], StateError> {
-        let path = lockPath(tenant)
-        var warnings: [Diagnostic] = []
-        // An unreadable lock file (a crash while writing it) is taken over.
-        if let existing = AtomicFile.read(path), let info = LockInfo(json: existing) {
-            if info.holder.id == holder.id { return .success([]) }
-            var why: String?
-            if info.expiresAt < Date() {
-                why = "its lease expired at \(StateDates.string(info.expiresAt))"
-            } else if info.holder.host == holder.host, info.holder.pid > 0, kill(info.holder.pid, 0) != 0, errno == ESRCH {
-                why = "process \(info.holder.pid) on this host is no longer running"
-            }
-            guard let why else { return .failure(.locked(tenant: tenant, info)) }
-            warnings.append(.warning("took over the lock of tenant '\(tenant)' held by \(info.holder.summary): \(why)",
-                                     detail: "that run did not finish; this apply resolves whatever it left pending"))
-        }
-        do { try AtomicFile.write(mine, to: path, durable: false) } catch { return .failure(error as? StateError ?? .io(error.text)) }
-        return .success(warnings)
-    }
-
-    public func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws {
-        try FileLock.withLock(locksDir + "/.guard") {
-            let path = lockPath(tenant)
-            guard let bytes = AtomicFile.read(path), let info = LockInfo(json: bytes), info.holder.id == holder.id else {
-                throw StateError.conflict("the lock of tenant '\(tenant)' was taken by another run")
-            }
-            try AtomicFile.write(JSON.serialize(LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease)).json), to: path, durable: false)
-        }
-    }
-
-    public func renewLocks(tenants: [String], holder: LockHolder, lease: TimeInterval) async {
-        _ = try? FileLock.withLock(locksDir + "/.guard") {
-            let mine = JSON.serialize(LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease)).json)
-            _ = ParallelMap.map(tenants) { t in
-                let path = self.lockPath(t)
-                guard let bytes = AtomicFile.read(path), let info = LockInfo(json: bytes), info.holder.id == holder.id else { return }
-                try? AtomicFile.write(mine, to: path, durable: false)
-            }
-        }
-    }
-
-    public func releaseLock(tenant: String, holder: LockHolder) async throws {
-        await releaseLocks(tenants: [tenant], holder: holder)
-    }
-
-    public func releaseLocks(tenants: [String], holder: LockHolder) async {
-        _ = try? FileLock.withLock(locksDir + "/.guard") {
-            _ = ParallelMap.map(tenants) { t in
-                let path = self.lockPath(t)
-                if let bytes = AtomicFile.read(path), let info = LockInfo(json: bytes), info.holder.id != holder.id { return }
-                unlink(path)
-            }
-        }
-    }
-
-    public func lockInfo(tenant: String) async throws -> LockInfo? {
-        AtomicFile.read(lockPath(tenant)).flatMap { LockInfo(json: $0) }
-    }
-
-    public func breakLock(tenant: String) async throws {
-        try AtomicFile.makeDirectory(locksDir)
-        try FileLock.withLock(locksDir + "/.guard") { _ = unlink(lockPath(tenant)) }
     }
 }
 
