@@ -1,5 +1,9 @@
 import Foundation
+import MockProvider
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Kill -9 at random instants: scripts/crash-test.sh at a small N, against the built binary.
 /// The documented run is `scripts/crash-test.sh 100` (see README.md, "Crash test").
@@ -28,5 +32,39 @@ import Testing
         #expect(c["plan exit"] == 0, "\(why)")
         #expect((c["kills"] ?? 0) >= 1, "no apply was killed mid-run, so nothing was tested: \(why)")
         #expect(run.stdout.contains("CRASH TEST PASSED"), "\(why)")
+    }
+
+    /// The journal is what makes a killed apply recoverable: tenant documents are written when
+    /// a tenant finishes, so until then every change lives only in the journal.
+    @Test func aKilledApplysJournalIsReplayedByTheNextReaderAndAccountsForEveryCloudResource() async throws {
+        let h = try Harness()
+        let journalDir = h.dir.appendingPathComponent(".landlord/state/journal").path
+        func journals() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: journalDir)) ?? []).filter { $0.hasSuffix(".wal") } }
+        let run = try Spawned.landlord(["-C", h.dir.path, "apply", "--auto-approve", "--parallelism", "4"], env: ["LANDLORD_MOCK_LATENCY_MS": "150"])
+        #expect(eventually { ((try? h.cloud().count) ?? 0) >= 4 || !run.isRunning }, "the apply never created anything")
+        try #require(run.isRunning, "the apply finished before it could be killed; raise LANDLORD_MOCK_LATENCY_MS in this test")
+        kill(run.pid, SIGKILL)
+        _ = run.finish()
+        #expect(journals().count == 1, "a killed apply must leave its journal behind")
+
+        // Any read of the state replays it first.
+        let recorded = try await h.recorded()
+        #expect(journals().isEmpty, "the journal of a dead run must be removed once replayed")
+        var pending = Set<String>()
+        for id in try await h.store.listTenants() {
+            for name in try await h.store.loadTenant(id)?.pending.keys ?? [:].keys { pending.insert(id + "/" + name) }
+        }
+        let recordedIDs = Set(recorded.values.map(\.id))
+        let cloud = try h.cloud()
+        #expect(!recorded.isEmpty, "the replay recorded nothing, though \(cloud.count) resources were made")
+        for r in cloud {
+            let address = r.tags["landlord:address"] ?? "?"
+            #expect(recordedIDs.contains(r.id) || pending.contains(address),
+                    "cloud resource \(r.type) \(r.id) (\(address)) is neither recorded nor pending after the replay: it would leak")
+        }
+        // And the next apply finishes the job from there.
+        let rerun = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"])
+        #expect(rerun.code == 0, "\(rerun.stdout)\(rerun.stderr)")
+        #expect(try h.cloud().count == 28, "two tenants of 14 resources each, no duplicates")
     }
 }
