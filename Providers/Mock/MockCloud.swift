@@ -93,7 +93,7 @@ public final class MockCloud: @unchecked Sendable {
         try transact { _ in Array(resources.values).sorted { $0.key < $1.key } }
     }
 
-    /// Folds the journal into the JSON file when that is cheap (a journal under 1 MB, so a
+    /// Folds the journal into the JSON file when that is cheap (a journal under 256 KB, so a
     /// small cloud stays one readable file) or keeps the journal from growing without bound
     /// (over 32 MB and larger than the file). Rewriting a cloud of 14,000 resources took half a
     /// second, too much to pay at the end of every run; readers fold the journal in anyway.
@@ -101,7 +101,7 @@ public final class MockCloud: @unchecked Sendable {
         var j = stat(), f = stat()
         let journalSize = stat(journalPath, &j) == 0 ? Int(j.st_size) : 0
         let fileSize = stat(path, &f) == 0 ? Int(f.st_size) : 0
-        guard journalSize > 0, journalSize < 1 << 20 || (journalSize > 32 << 20 && journalSize > fileSize) else { return }
+        guard journalSize > 0, journalSize < 256 << 10 || (journalSize > 32 << 20 && journalSize > fileSize) else { return }
         try compact()
     }
 

@@ -20,16 +20,7 @@ public enum AtomicFile {
         let tmp = dir + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StateError.io("cannot write \(tmp): \(String(cString: strerror(errno))). Check permissions and free space.") }
-        var ok = true
-        bytes.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { ok = false; return }
-                off += n
-            }
-        }
+        var ok = writeAll(fd, bytes)
         if ok && durable { ok = fsync(fd) == 0 }
         close(fd)
         guard ok else {
@@ -37,6 +28,21 @@ public enum AtomicFile {
             throw StateError.io("cannot write \(path): \(String(cString: strerror(errno))). Check free space; the previous version is intact.")
         }
         return tmp
+    }
+
+    /// Writes every byte to `fd` (retrying short writes and interrupts); false on an error,
+    /// with `errno` set.
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            var off = 0
+            while off < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                off += n
+            }
+            return true
+        }
     }
 
     /// Moves a staged file into place (atomically replacing what was there).

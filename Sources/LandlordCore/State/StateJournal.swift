@@ -126,17 +126,7 @@ public final class StateJournal: @unchecked Sendable {
     }
 
     private func writeAll(_ bytes: [UInt8]) -> StateError? {
-        var failed = false
-        bytes.withUnsafeBytes { raw in
-            var off = 0
-            while off < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + off, raw.count - off)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { failed = true; return }
-                off += n
-            }
-        }
-        return failed ? .io("cannot write the state journal \(path): \(String(cString: strerror(errno))). Check free space; the next run replays what reached it.") : nil
+        AtomicFile.writeAll(fd, bytes) ? nil : .io("cannot write the state journal \(path): \(String(cString: strerror(errno))). Check free space; the next run replays what reached it.")
     }
 
     // MARK: Frames
