@@ -85,6 +85,6 @@ extension PendingIntent {
     init(json p: Value) {
         let pm = p.mapValue ?? [:]
         self.init(type: pm["type"]?.stringValue ?? "", clientToken: pm["clientToken"]?.stringValue ?? "",
-                  startedAt: StateDates.date(pm["startedAt"]?.stringValue), inputs: pm["inputs"]?.mapValue ?? [:])
+                  startedAt: StateDates.date(pm["startedAt"]?.stringValue), inputs: (pm["inputs"].map(JSON.untag)?.mapValue) ?? [:])
     }
 }
