@@ -46,22 +46,13 @@ struct UserPools: ResourceHandler {
     }
 
     func delete(_ prior: ResourceObject) async throws {
-        do {
-            _ = try await client.call(.cognitoIdentityProvider, "DeleteUserPool", ["UserPoolId": .string(prior.id)])
-        } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-            return
-        }
+        _ = try await unlessMissing(["ResourceNotFoundException"]) { try await client.call(.cognitoIdentityProvider, "DeleteUserPool", ["UserPoolId": .string(prior.id)]) }
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? { try await describe(resource.id)?.0 }
 
     func describe(_ id: String) async throws -> (ResourceObject, [String: String])? {
-        let out: [String: Value]
-        do {
-            out = try await client.call(.cognitoIdentityProvider, "DescribeUserPool", ["UserPoolId": .string(id)])
-        } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-            return nil
-        }
+        guard let out = try await unlessMissing(["ResourceNotFoundException"], { try await client.call(.cognitoIdentityProvider, "DescribeUserPool", ["UserPoolId": .string(id)]) }) else { return nil }
         guard let pool = out["UserPool"]?.mapValue else { return nil }
         let a: [String: Value] = ["id": .string(id), "arn": pool["Arn"] ?? .null, "name": pool["Name"] ?? .null, "mfa": pool["MfaConfiguration"] ?? "OFF"]
         var tags: [String: String] = [:]
@@ -133,12 +124,9 @@ struct UserPoolClients: ResourceHandler {
     }
 
     func delete(_ prior: ResourceObject) async throws {
-        do {
-            _ = try await client.call(.cognitoIdentityProvider, "DeleteUserPoolClient", [
-                "UserPoolId": .string(try Inputs(prior.attributes).string("userPoolId")), "ClientId": .string(prior.id),
-            ])
-        } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-            return
+        let pool = try Inputs(prior.attributes).string("userPoolId")
+        _ = try await unlessMissing(["ResourceNotFoundException"]) {
+            try await client.call(.cognitoIdentityProvider, "DeleteUserPoolClient", ["UserPoolId": .string(pool), "ClientId": .string(prior.id)])
         }
     }
 
@@ -147,12 +135,10 @@ struct UserPoolClients: ResourceHandler {
     }
 
     func describe(pool: String, id: String) async throws -> ResourceObject? {
-        do {
-            let out = try await client.call(.cognitoIdentityProvider, "DescribeUserPoolClient", ["UserPoolId": .string(pool), "ClientId": .string(id)])
-            return out["UserPoolClient"]?.mapValue.map { object($0, poolId: pool) }
-        } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-            return nil
+        let out = try await unlessMissing(["ResourceNotFoundException"]) {
+            try await client.call(.cognitoIdentityProvider, "DescribeUserPoolClient", ["UserPoolId": .string(pool), "ClientId": .string(id)])
         }
+        return out?["UserPoolClient"]?.mapValue.map { object($0, poolId: pool) }
     }
 
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
@@ -165,12 +151,7 @@ struct UserPoolClients: ResourceHandler {
         repeat {
             var body: [String: Value] = ["UserPoolId": .string(pool), "MaxResults": 60]
             if token != .null { body["NextToken"] = token }
-            let out: [String: Value]
-            do {
-                out = try await client.call(.cognitoIdentityProvider, "ListUserPoolClients", body)
-            } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-                return []
-            }
+            guard let out = try await unlessMissing(["ResourceNotFoundException"], { try await client.call(.cognitoIdentityProvider, "ListUserPoolClients", body) }) else { return [] }
             for c in out["UserPoolClients"]?.listValue ?? [] {
                 guard let m = c.mapValue, m["ClientName"]?.stringValue == name, let id = m["ClientId"]?.stringValue else { continue }
                 if let object = try await describe(pool: pool, id: id) { found.append(object) }
@@ -223,22 +204,13 @@ struct IdentityPools: ResourceHandler {
     }
 
     func delete(_ prior: ResourceObject) async throws {
-        do {
-            _ = try await client.call(.cognitoIdentity, "DeleteIdentityPool", ["IdentityPoolId": .string(prior.id)])
-        } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-            return
-        }
+        _ = try await unlessMissing(["ResourceNotFoundException"]) { try await client.call(.cognitoIdentity, "DeleteIdentityPool", ["IdentityPoolId": .string(prior.id)]) }
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? { try await describe(resource.id)?.0 }
 
     func describe(_ id: String) async throws -> (ResourceObject, [String: String])? {
-        let out: [String: Value]
-        do {
-            out = try await client.call(.cognitoIdentity, "DescribeIdentityPool", ["IdentityPoolId": .string(id)])
-        } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-            return nil
-        }
+        guard let out = try await unlessMissing(["ResourceNotFoundException"], { try await client.call(.cognitoIdentity, "DescribeIdentityPool", ["IdentityPoolId": .string(id)]) }) else { return nil }
         var a: [String: Value] = ["id": .string(id), "name": out["IdentityPoolName"] ?? .null, "allowUnauthenticated": out["AllowUnauthenticatedIdentities"] ?? false]
         a["userPoolId"] = .null
         a["clientId"] = .null

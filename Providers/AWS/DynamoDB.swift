@@ -85,11 +85,7 @@ struct DynamoItems: ResourceHandler {
 
     func delete(_ prior: ResourceObject) async throws {
         let t = try target(Inputs(prior.attributes))
-        do {
-            _ = try await client.call(.dynamodb, "DeleteItem", ["TableName": .string(t.table), "Key": .map(t.key.mapValues(Self.encode))])
-        } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-            return
-        }
+        _ = try await unlessMissing(["ResourceNotFoundException"]) { try await client.call(.dynamodb, "DeleteItem", ["TableName": .string(t.table), "Key": .map(t.key.mapValues(Self.encode))]) }
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? {
@@ -97,12 +93,7 @@ struct DynamoItems: ResourceHandler {
     }
 
     func fetch(_ t: Target) async throws -> ResourceObject? {
-        let out: [String: Value]
-        do {
-            out = try await client.call(.dynamodb, "GetItem", ["TableName": .string(t.table), "Key": .map(t.key.mapValues(Self.encode)), "ConsistentRead": true])
-        } catch let e as AWSError where e.code == "ResourceNotFoundException" {
-            return nil
-        }
+        guard let out = try await unlessMissing(["ResourceNotFoundException"], { try await client.call(.dynamodb, "GetItem", ["TableName": .string(t.table), "Key": .map(t.key.mapValues(Self.encode)), "ConsistentRead": true]) }) else { return nil }
         guard let item = out["Item"]?.mapValue else { return nil }
         var rest = item.mapValues(Self.decode)
         for k in t.key.keys { rest[k] = nil }

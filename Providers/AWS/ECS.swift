@@ -75,12 +75,9 @@ struct TaskDefinitions: ResourceHandler {
     }
 
     func describe(_ arn: String) async throws -> (ResourceObject, [String: String])? {
-        let out: [String: Value]
-        do {
-            out = try await client.call(.ecs, "DescribeTaskDefinition", ["taskDefinition": .string(arn), "include": ["TAGS"]])
-        } catch let e as AWSError where e.code == "ClientException" || e.code == "ResourceNotFoundException" {
-            return nil
-        }
+        guard let out = try await unlessMissing(["ClientException", "ResourceNotFoundException"], {
+            try await client.call(.ecs, "DescribeTaskDefinition", ["taskDefinition": .string(arn), "include": ["TAGS"]])
+        }) else { return nil }
         guard let td = out["taskDefinition"]?.mapValue, td["status"]?.stringValue != "INACTIVE", let id = td["taskDefinitionArn"]?.stringValue else { return nil }
         let container = td["containerDefinitions"]?.listValue?.first?.mapValue ?? [:]
         var a: [String: Value] = ["arn": .string(id), "revision": td["revision"] ?? .null, "family": td["family"] ?? .null]
@@ -170,12 +167,10 @@ struct ECSServices: ResourceHandler {
         let inputs = Inputs(prior.attributes)
         let cluster = try inputs.string("cluster")
         let service = inputs.optionalString("name") ?? prior.id
-        do {
+        _ = try await unlessMissing(["ServiceNotFoundException", "ServiceNotActiveException", "ClusterNotFoundException"]) {
             guard try await describe(cluster: cluster, service: service) != nil else { return }
             _ = try await client.call(.ecs, "UpdateService", ["cluster": .string(cluster), "service": .string(service), "desiredCount": 0])
             _ = try await client.call(.ecs, "DeleteService", ["cluster": .string(cluster), "service": .string(service)])
-        } catch let e as AWSError where ["ServiceNotFoundException", "ServiceNotActiveException", "ClusterNotFoundException"].contains(e.code) {
-            return
         }
     }
 
@@ -193,12 +188,7 @@ struct ECSServices: ResourceHandler {
     }
 
     func describe(cluster: String, service: String) async throws -> Described? {
-        let out: [String: Value]
-        do {
-            out = try await client.call(.ecs, "DescribeServices", ["cluster": .string(cluster), "services": [.string(service)], "include": ["TAGS"]])
-        } catch let e as AWSError where e.code == "ClusterNotFoundException" {
-            return nil
-        }
+        guard let out = try await unlessMissing(["ClusterNotFoundException"], { try await client.call(.ecs, "DescribeServices", ["cluster": .string(cluster), "services": [.string(service)], "include": ["TAGS"]]) }) else { return nil }
         guard let s = out["services"]?.listValue?.first?.mapValue, s["status"]?.stringValue != "INACTIVE", let arn = s["serviceArn"]?.stringValue else { return nil }
         var a: [String: Value] = ["arn": .string(arn), "cluster": .string(cluster), "name": s["serviceName"] ?? .null]
         a["taskDefinition"] = s["taskDefinition"] ?? .null

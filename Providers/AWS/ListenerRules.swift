@@ -74,11 +74,7 @@ struct ListenerRules: ResourceHandler {
     }
 
     func delete(_ prior: ResourceObject) async throws {
-        do {
-            _ = try await client.query(.elbv2, action: "DeleteRule", ["RuleArn": prior.id])
-        } catch let e as AWSError where e.code == "RuleNotFound" {
-            return
-        }
+        _ = try await unlessMissing(["RuleNotFound"]) { try await client.query(.elbv2, action: "DeleteRule", ["RuleArn": prior.id]) }
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? {
@@ -100,12 +96,8 @@ struct ListenerRules: ResourceHandler {
         repeat {
             var p = parameters
             if let marker { p["Marker"] = marker }
-            let root: XMLNode
-            do {
-                root = try await client.query(.elbv2, action: "DescribeRules", p)
-            } catch let e as AWSError where !missingThrows && (e.code == "RuleNotFound" || e.code == "ListenerNotFound") {
-                return out
-            }
+            let gone: Set<String> = missingThrows ? [] : ["RuleNotFound", "ListenerNotFound"]
+            guard let root = try await unlessMissing(gone, { try await client.query(.elbv2, action: "DescribeRules", p) }) else { return out }
             for rule in root.members("DescribeRulesResult", "Rules") {
                 guard let arn = rule.string("RuleArn"), rule.string("IsDefault") != "true" else { continue }
                 var a: [String: Value] = ["arn": .string(arn), "listener": .string(Self.listenerArn(ofRule: arn))]

@@ -90,14 +90,11 @@ struct Route53Records: ResourceHandler {
 
     /// The record set with exactly this name and type, or nil.
     func fetch(_ key: Key) async throws -> ResourceObject? {
-        let root: XMLNode?
-        do {
-            (root, _) = try await client.restXML(
+        guard let (root, _) = try await unlessMissing(["NoSuchHostedZone"], {
+            try await client.restXML(
                 .route53, operation: "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(key.zone)/rrset",
                 query: [("name", key.name), ("type", key.type), ("maxitems", "1")])
-        } catch let e as AWSError where e.code == "NoSuchHostedZone" {
-            return nil
-        }
+        }) else { return nil }
         guard let set = root?.members("ResourceRecordSets", item: "ResourceRecordSet").first,
             Self.fqdn(Self.unescape(set.string("Name") ?? "")) == key.name, set.string("Type") == key.type
         else { return nil }

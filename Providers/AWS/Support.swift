@@ -160,3 +160,9 @@ func diagnostic(_ error: Error, action: String, type: String, address: String) -
         "\(action) \(type) \(address) failed: \(e.code) from \(e.service) \(e.operation)", detail: message + hint, code: e.code,
         retryable: e.isRetryable)
 }
+
+/// `body`'s result, or nil when AWS answers with one of `codes`: the one shape of "not found
+/// means gone" (a delete of what is already deleted, a read of what is no longer there).
+func unlessMissing<T>(_ codes: Set<String>, _ body: () async throws -> T) async throws -> T? {
+    do { return try await body() } catch let e as AWSError where codes.contains(e.code) { return nil }
+}

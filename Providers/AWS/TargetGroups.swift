@@ -40,11 +40,7 @@ struct TargetGroups: ResourceHandler {
     }
 
     func delete(_ prior: ResourceObject) async throws {
-        do {
-            _ = try await client.query(.elbv2, action: "DeleteTargetGroup", ["TargetGroupArn": prior.id])
-        } catch let e as AWSError where e.code == "TargetGroupNotFound" {
-            return
-        }
+        _ = try await unlessMissing(["TargetGroupNotFound"]) { try await client.query(.elbv2, action: "DeleteTargetGroup", ["TargetGroupArn": prior.id]) }
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? {
@@ -57,10 +53,7 @@ struct TargetGroups: ResourceHandler {
         repeat {
             var p = parameters
             if let marker { p["Marker"] = marker }
-            let root: XMLNode
-            do {
-                root = try await client.query(.elbv2, action: "DescribeTargetGroups", p)
-            } catch let e as AWSError where e.code == "TargetGroupNotFound" {
+            guard let root = try await unlessMissing(["TargetGroupNotFound"], { try await client.query(.elbv2, action: "DescribeTargetGroups", p) }) else {
                 return out
             }
             for tg in root.members("DescribeTargetGroupsResult", "TargetGroups") {
@@ -84,16 +77,8 @@ struct TargetGroups: ResourceHandler {
             return try await describe(["TargetGroupArns.member.1": id])
         }
         // A name narrows the search to one group; otherwise every group is checked by tag.
-        let candidates: [ResourceObject]
-        if let name = Inputs(request.inputs).optionalString("name") {
-            do {
-                candidates = try await describe(["Names.member.1": name])
-            } catch let e as AWSError where e.code == "TargetGroupNotFound" {
-                candidates = []
-            }
-        } else {
-            candidates = try await describe([:])
-        }
+        let name = Inputs(request.inputs).optionalString("name")
+        let candidates = try await describe(name.map { ["Names.member.1": $0] } ?? [:])
         let tags = try await ELBTags(client: client).tags(candidates.map(\.id))
         return candidates.filter { tagsMatch(tags[$0.id] ?? [:], request.identity) }
     }

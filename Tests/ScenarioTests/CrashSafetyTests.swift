@@ -56,7 +56,9 @@ import Glibc
         }
         let recordedIDs = Set(recorded.values.map(\.id))
         let cloud = try h.cloud()
-        #expect(!recorded.isEmpty, "the replay recorded nothing, though \(cloud.count) resources were made")
+        // Results ride along with the next durable write, so the last few creates may come
+        // back as pending intents (adopted by the next apply) rather than as resources.
+        #expect(!recorded.isEmpty || !pending.isEmpty, "the replay restored nothing, though \(cloud.count) resources were made")
         for r in cloud {
             let address = r.tags["landlord:address"] ?? "?"
             #expect(recordedIDs.contains(r.id) || pending.contains(address),
