@@ -63,19 +63,21 @@ let package = Package(
 
         // MARK: Tests
         /// Unit tests of the spec reader, graph, diff and state store.
+        /// What several test targets share: moto access, the moto lock trait, running a process.
+        .target(name: "LandlordTestSupport", dependencies: ["AWSClient"], path: "Tests/TestSupport"),
         .testTarget(name: "LandlordCoreTests", dependencies: ["LandlordCore", "ProviderAPI", "MockProvider"], path: "Tests/LandlordCoreTests"),
         /// End-to-end behaviour with the mock provider: plan, apply, change, destroy, crash, stale plan.
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["LandlordCore", "ProviderAPI", "MockProvider", "landlord"],
+            dependencies: ["LandlordCore", "ProviderAPI", "MockProvider", "landlord", "LandlordTestSupport"],
             path: "Tests/ScenarioTests"
         ),
         /// The AWS provider against SigV4 test vectors and moto_server.
-        .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "AWSClient", "ProviderAPI", "LandlordCore"], path: "Tests/AWSProviderTests"),
+        .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "AWSClient", "ProviderAPI", "LandlordCore", "LandlordTestSupport"], path: "Tests/AWSProviderTests"),
         /// The S3 state backend against moto_server, directly and through the `landlord` binary.
         .testTarget(
             name: "S3StateTests",
-            dependencies: ["LandlordS3State", "LandlordCore", "AWSClient", "ProviderAPI", "landlord"],
+            dependencies: ["LandlordS3State", "LandlordCore", "AWSClient", "ProviderAPI", "landlord", "LandlordTestSupport"],
             path: "Tests/S3StateTests"
         ),
     ]

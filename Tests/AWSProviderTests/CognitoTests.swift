@@ -1,6 +1,7 @@
 import AWSClient
 import AWSProvider
 import Foundation
+import LandlordTestSupport
 import ProviderAPI
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import LandlordTestSupport
 import Testing
 
 /// The `landlord` binary built beside this test bundle, if there is one.

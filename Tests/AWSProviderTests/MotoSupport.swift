@@ -1,6 +1,7 @@
 import AWSClient
 import AWSProvider
 import Foundation
+import LandlordTestSupport
 import ProviderAPI
 import Testing
 
@@ -8,25 +9,7 @@ import Testing
 import FoundationNetworking
 #endif
 
-/// Access to the moto_server named by AWS_ENDPOINT_URL (start one with `scripts/moto.sh start`).
-enum Moto {
-    static let endpoint: String? = ProcessInfo.processInfo.environment["AWS_ENDPOINT_URL"].flatMap { $0.isEmpty ? nil : $0 }
-    static var available: Bool { endpoint != nil }
-    static let disabledReason: Comment = "needs moto: run `scripts/moto.sh start` and export AWS_ENDPOINT_URL=http://127.0.0.1:5123"
-
-    /// The environment with dummy credentials and a region filled in where unset.
-    static var environment: [String: String] {
-        var env = ProcessInfo.processInfo.environment
-        if env["AWS_ACCESS_KEY_ID"] == nil { env["AWS_ACCESS_KEY_ID"] = "testing" }
-        if env["AWS_SECRET_ACCESS_KEY"] == nil { env["AWS_SECRET_ACCESS_KEY"] = "testing" }
-        if env["AWS_REGION"] == nil && env["AWS_DEFAULT_REGION"] == nil { env["AWS_REGION"] = "us-east-1" }
-        return env
-    }
-
-    static func client() throws -> AWSClient {
-        AWSClient(configuration: try AWSConfiguration.resolve(region: "us-east-1", environment: environment))
-    }
-
+extension Moto {
     static func provider() -> AWSProvider {
         AWSProvider(settings: ["region": "us-east-1"], environment: environment)
     }

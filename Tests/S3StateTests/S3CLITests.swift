@@ -1,4 +1,5 @@
 import Foundation
+import LandlordTestSupport
 import LandlordCore
 import LandlordS3State
 import Testing
@@ -94,7 +95,7 @@ struct S3CLITests {
 
         // Two applies of the same change to acme: the slow one takes the lock first.
         try fleet.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "1.4.2", with: "1.5.0") }
-        let slow = try CLI.Running(["-C", fleet.path, "apply", "--auto-approve"], env: ["LANDLORD_MOCK_LATENCY_MS": "700"])
+        let slow = try CLI.start(["-C", fleet.path, "apply", "--auto-approve"], env: ["LANDLORD_MOCK_LATENCY_MS": "700"])
         let deadline = Date().addingTimeInterval(60)
         var holder: LockInfo?
         while holder == nil && Date() < deadline && slow.process.isRunning {

@@ -1,5 +1,6 @@
 import AWSClient
 import Foundation
+import LandlordTestSupport
 import LandlordCore
 import LandlordS3State
 import Testing

@@ -1,4 +1,5 @@
 import Foundation
+import LandlordTestSupport
 import LandlordCore
 import MockProvider
 import ProviderAPI

@@ -1,4 +1,5 @@
 import Foundation
+import LandlordTestSupport
 import MockProvider
 import Testing
 #if canImport(Glibc)

@@ -7,14 +7,14 @@ import Glibc
 /// Runs each test with sole use of the moto_server at AWS_ENDPOINT_URL: other suites reset moto
 /// (`POST /moto-api/reset` forgets every bucket), so every test that uses moto, in this process
 /// or another (another checkout's `scripts/test.sh`), holds an exclusive `flock` on a file named
-/// after the endpoint. S3StateTests keeps an identical copy of this trait. The wait polls,
-/// so a waiting test never blocks one of Swift's few cooperative threads.
-struct MotoExclusive: TestTrait, SuiteTrait, TestScoping {
-    var isRecursive: Bool { true }
+/// after the endpoint. The wait polls, so a waiting test never blocks one of Swift's few
+/// cooperative threads.
+public struct MotoExclusive: TestTrait, SuiteTrait, TestScoping {
+    public var isRecursive: Bool { true }
 
     @TaskLocal static var held = false
 
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
+    public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         guard !test.isSuite, !Self.held, let endpoint = ProcessInfo.processInfo.environment["AWS_ENDPOINT_URL"], !endpoint.isEmpty else {
             return try await function()
         }
@@ -31,5 +31,5 @@ struct MotoExclusive: TestTrait, SuiteTrait, TestScoping {
 
 extension Trait where Self == MotoExclusive {
     /// Sole use of moto for each test (see `MotoExclusive`).
-    static var motoExclusive: MotoExclusive { MotoExclusive() }
+    public static var motoExclusive: MotoExclusive { MotoExclusive() }
 }
