@@ -184,6 +184,12 @@ extension Route53Records {
             + "</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
         let (root, _) = try await client.restXML(
             .route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: body)
+        return try await awaitInSync(root, zone: zone)
+    }
+
+    /// Polls GetChange (0.5 s, doubling to 5 s) until the change a ChangeResourceRecordSets
+    /// answer names is INSYNC. Returns a warning when it is still PENDING after `insyncTimeout`.
+    func awaitInSync(_ root: XMLNode?, zone: String) async throws -> ProviderDiagnostic? {
         guard var status = root?.string("ChangeInfo", "Status"), let id = root?.string("ChangeInfo", "Id") else { return nil }
         let changeId = id.replacingOccurrences(of: "/change/", with: "")
         let clock = ContinuousClock()

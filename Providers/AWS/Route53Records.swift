@@ -47,10 +47,14 @@ struct Route53Records: ResourceHandler {
         return xml + "</ResourceRecordSet>"
     }
 
+    /// One change, waited for until INSYNC as a batch is, so a record is resolvable when its
+    /// dependents run. (A change still PENDING after `insyncTimeout` is left to propagate: the
+    /// handler has no way to return the batch path's warning.)
     func change(_ zone: String, action: String, recordSet: String) async throws {
         let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
             + "<ChangeBatch><Changes><Change>" + XMLWriter.element("Action", action) + recordSet + "</Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
-        _ = try await client.restXML(.route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: body)
+        let (root, _) = try await client.restXML(.route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: body)
+        _ = try await awaitInSync(root, zone: zone)
     }
 
     func object(_ key: Key, attributes: [String: Value]) -> ResourceObject {

@@ -98,6 +98,18 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
         ])
     }
 
+    /// A record applied alone (not batched) also waits for INSYNC, so its dependents never run
+    /// against a name that does not resolve yet.
+    @Test func aSingleRecordWaitsForInsyncToo() async {
+        let pending = xml(200, "<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C7</Id><Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>")
+        let insync = xml(200, "<GetChangeResponse><ChangeInfo><Id>/change/C7</Id><Status>INSYNC</Status></ChangeInfo></GetChangeResponse>")
+        let transport = ScriptedTransport([.success(pending)], then: insync)
+        let response = await provider(transport).apply(recordRequest(Tenant(), "a", zone: "Z1", domain: "example.com"))
+        #expect(response.diagnostics.isEmpty, "\(response.diagnostics)")
+        #expect(response.resource?.id == "Z1_a.example.com_CNAME")
+        #expect(transport.requests.map { "\($0.method) \($0.path)" } == ["POST /2013-04-01/hostedzone/Z1/rrset", "GET /2013-04-01/change/C7"])
+    }
+
     /// A refused batch is halved until the refused record is alone: 8 changes with one bad one
     /// take 1 + 2 + 2 + 2 = 7 calls; the bad record fails naming itself, the 7 others land.
     @Test func aRefusedBatchIsSplitToIsolateTheBadRecord() async {
