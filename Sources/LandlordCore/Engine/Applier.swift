@@ -155,6 +155,7 @@ public enum Applier {
             outcomes[i].status = status
             do {
                 try await session.setStatus(status)
+                try await session.flush()
                 let empty = await session.isEmpty
                 if tp.operation == .remove && !failed && empty {
                     if journal != nil { removed.insert(tp.tenant) } else { try await store.deleteTenant(tp.tenant) }

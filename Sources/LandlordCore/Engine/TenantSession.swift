@@ -3,9 +3,9 @@ import ProviderAPI
 
 /// One tenant's state during an apply. Every change is recorded as soon as it happens (intent
 /// before a create, result after), so a run killed at any instant leaves a state the next run
-/// can finish from. With a journal (the local store) a change is one append to the run's
-/// shared log, and only intents wait for the disk; otherwise the whole document is written
-/// through to the store. Calls for one tenant are serialised by the actor; different tenants
+/// can finish from. Only intents wait for storage (see `StateChange.mustBeDurable`): with a
+/// journal (the local store) a change is one append to the run's shared log; otherwise the
+/// whole document is written through to the store at each intent and at the end (`flush`). Calls for one tenant are serialised by the actor; different tenants
 /// write in parallel.
 actor TenantSession {
     let store: any StateStore
@@ -80,6 +80,19 @@ actor TenantSession {
             }
             return
         }
+        // Without a journal the same rule holds: a change that need not be durable waits for
+        // the next write, which carries the whole document (and so every change before it).
+        guard change.mustBeDurable else { unwritten = true; return }
+        try await save()
+    }
+
+    /// Changes made but not yet written to a store without a journal.
+    private var unwritten = false
+
+    /// Writes every change not yet written: at the end of a tenant's apply. (With a journal,
+    /// the checkpoint writes the document instead.)
+    func flush() async throws {
+        guard journal == nil, unwritten else { return }
         try await save()
     }
 
@@ -106,10 +119,12 @@ actor TenantSession {
         while written < version {
             let target = version
             let snapshot = state
+            unwritten = false
             writes += 1
             do {
                 try await store.saveTenant(snapshot)
             } catch {
+                unwritten = true
                 // Everything up to `target` is not on disk: fail those callers.
                 let failed = waiters.filter { $0.version <= target }
                 waiters.removeAll { $0.version <= target }
