@@ -6,7 +6,7 @@ import LandlordCore
 struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Carry out the changes a plan shows.",
-        discussion: "Plans, shows the plan and asks for approval (or takes --auto-approve), then applies in dependency order, recording state after every resource.")
+        discussion: "Plans, shows the plan and asks for approval (or takes --auto-approve), then applies in dependency order. Every create is recorded as an intent before it is sent and every result as it lands, so a run killed at any moment is finished by the next one.")
 
     @ParentCommand var root: Landlord
     @OptionGroup var planning: PlanningOptions
