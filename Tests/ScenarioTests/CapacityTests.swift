@@ -131,6 +131,25 @@ import Testing
         #expect(try await h.plan().isEmpty)
     }
 
+    /// Records wait for a full batch at most `batchWindow`: in an apply much longer than the
+    /// window they go in several calls as tenants get to them, not in one call at the end.
+    @Test func recordsGoWhenTheyHaveWaitedTheBatchWindow() async throws {
+        let h = try Harness()
+        for i in 1...28 {
+            try h.write("tenants/b\(i).yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: b\(i)\nblueprint: web\nparameters: {subdomain: bee\(i), backendImage: img}\n")
+        }
+        var s = MockSettings()
+        s.latencyMs = 20
+        let mock = MockProvider(cloudPath: h.cloudPath, settings: s)
+        // 30 tenants x 16 calls x 20 ms / 5 in flight: about 2 s, forty windows of 50 ms.
+        let result = try await h.apply(provider: mock, parallelism: 5, batchWindow: 0.05)
+        #expect(!result.failed)
+        let calls = mock.callCounts["ChangeResourceRecordSets"] ?? 0
+        #expect(calls >= 3, "\(calls) ChangeResourceRecordSets calls: with a 50 ms window the 60 records must not all wait for the end")
+        #expect(calls < 60, "\(calls) calls for 60 records: the window must still batch")
+        #expect(try h.cloud().filter { $0.type == AWSResourceTypes.route53Record }.count == 60)
+    }
+
     @Test func aBadRecordInABatchFailsAloneAndTheOthersLand() async throws {
         let h = try Harness()
         for i in 1...30 {

@@ -14,6 +14,9 @@ public struct ApplyOptions: Sendable {
     public var platform: String
     /// Look every create up by its tags first and adopt what exists (after state was lost).
     public var adopt = false
+    /// Longest a batchable change (a Route53 record) waits for its batch to fill before it goes
+    /// with whatever has gathered. Longer means fewer calls; shorter means tenants finish sooner.
+    public var batchWindow: TimeInterval = 1
 
     public init(parallelism: Int = 10, lockTimeout: TimeInterval = 0, lease: TimeInterval = 120, holder: LockHolder, platform: String) {
         self.parallelism = max(1, parallelism)

@@ -57,11 +57,14 @@ struct Harness {
     }
 
     @discardableResult
-    func apply(_ options: PlanOptions = PlanOptions(), provider p: MockProvider? = nil, parallelism: Int = 10) async throws -> ApplyResult {
+    /// (`batchWindow` is long by default so batch counts do not depend on how fast a test runs.)
+    func apply(_ options: PlanOptions = PlanOptions(), provider p: MockProvider? = nil, parallelism: Int = 10, batchWindow: TimeInterval = 600) async throws -> ApplyResult {
         let ws = try workspace(provider: p)
         let (plan, diags) = await ws.plan(options)
         guard let plan else { throw HarnessError("plan failed: \(diags.errors.map(\.description))") }
-        return await ws.apply(plan, options: ApplyOptions(parallelism: parallelism, holder: LockHolder(operation: "test"), platform: ws.fleet.platform.name))
+        var options = ApplyOptions(parallelism: parallelism, holder: LockHolder(operation: "test"), platform: ws.fleet.platform.name)
+        options.batchWindow = batchWindow
+        return await ws.apply(plan, options: options)
     }
 
     /// Every resource in the simulated cloud.
