@@ -75,6 +75,34 @@ import Testing
     }
 }
 
+extension InterruptedReplacementTests {
+    /// Killed after the replacement was recorded but before the old object was deleted, and the
+    /// image then changed again: the next apply deposes the current object while the first one
+    /// is still deposed. Neither may be forgotten. Found by scripts/crash-test.sh (an orphaned
+    /// task definition carrying the address tag).
+    @Test func aSecondReplacementWhileAnOldObjectIsStillDeposedLeavesNoOrphan() async throws {
+        let h = try Harness()
+        let (old, new, inputs) = try await crashMidReplacement(h)
+        var state = try #require(try await h.store.loadTenant("acme"))
+        var outputs = new.attributes
+        for k in inputs.keys { outputs[k] = nil }
+        state.resources["backend_task"] = ResourceState(type: old.type, id: new.id, inputs: inputs, outputs: outputs, dependencies: old.dependencies)
+        state.resources["backend_task#deposed"] = old
+        state.serial += 1
+        try await h.store.saveTenant(state)
+        try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.5.0", with: "backend:1.6.0") }
+
+        let result = try await h.apply()
+        #expect(!result.failed, "\(result.diagnostics.errors.map(\.description))")
+        let left = try taskDefinitions(h)
+        #expect(left.count == 1, "only the newest task definition may remain, found \(left.map(\.id))")
+        let recorded = try await h.recorded()
+        #expect(left.map(\.id) == [recorded["acme/backend_task"]?.id].compactMap { $0 })
+        #expect(recorded.keys.filter { $0.contains("#") }.isEmpty, "no deposed entry may remain: \(recorded.keys.sorted())")
+        #expect(try await h.plan().isEmpty, "a converged fleet must plan no changes")
+    }
+}
+
 /// The mock provider with every update delayed, to expose steps that do not wait for updates.
 struct SlowUpdates: Provider {
     let inner: MockProvider

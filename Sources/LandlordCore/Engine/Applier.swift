@@ -271,7 +271,7 @@ public enum Applier {
                 guard var a = platform.allocations[tenant] else { continue }
                 var held: [String: Int] = [:]
                 for (name, r) in state.resources where r.type == AWSResourceTypes.listenerRule {
-                    if let p = r.inputs["priority"]?.intValue { held[name.replacingOccurrences(of: "#deposed", with: "")] = p }
+                    if let p = r.inputs["priority"]?.intValue { held[StateChange.baseName(name)] = p }
                 }
                 if state.resources.isEmpty && state.pending.isEmpty {
                     platform.allocations[tenant] = nil

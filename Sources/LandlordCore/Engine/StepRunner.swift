@@ -185,7 +185,7 @@ struct StepRunner {
             case .create: try await ops.create(replacing: change.action == .replace && change.createBeforeDestroy)
             case .update: try await ops.update()
             case .delete: try await ops.delete(key: change.name)
-            case .deleteDeposed: try await ops.delete(key: TenantSession.deposedKey(change.name))
+            case .deleteDeposed: try await ops.delete(key: await session.deposedKey(ofReplacement: change.name))
             case .deleteForReplace: try await ops.delete(key: change.name)
             }
             return .done

@@ -57,11 +57,19 @@ actor TenantSession {
     /// Records a resource as it now is, clearing any pending intent for it.
     func record(_ name: String, _ r: ResourceState) async throws { try await commit(.record(name, r)) }
 
+    /// Where this run deposed each resource it replaces (see `StateChange.freeDeposedKey`).
+    private var deposedThisRun: [String: String] = [:]
+
     /// Moves a resource aside before its replacement is created.
     func depose(_ name: String) async throws {
         guard state.resources[name] != nil else { return }
+        let key = StateChange.freeDeposedKey(name, in: state)
         try await commit(.depose(name))
+        deposedThisRun[name] = key
     }
+
+    /// The key this run's replacement of `name` deposed the old object under.
+    func deposedKey(ofReplacement name: String) -> String { deposedThisRun[name] ?? Self.deposedKey(name) }
 
     /// Forgets a resource (after its delete) and any intent for it.
     func forget(_ name: String) async throws { try await commit(.forget(name)) }

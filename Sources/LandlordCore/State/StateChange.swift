@@ -11,13 +11,29 @@ public enum StateChange: Sendable, Hashable {
     case intent(String, PendingIntent)
     /// The resource as it now is (clears any intent for it).
     case record(String, ResourceState)
-    /// The resource is moved aside (to `NAME#deposed`) before its replacement is created.
+    /// The resource is moved aside (to `freeDeposedKey`) before its replacement is created.
     case depose(String)
     /// The resource is gone (after its delete), with any intent for it.
     case forget(String)
 
     /// The key a replaced resource's old object is kept under until it is deleted.
     public static func deposedKey(_ name: String) -> String { name + "#deposed" }
+
+    /// Where the next old object of `name` goes: `NAME#deposed`, or `NAME#2#deposed` (and so
+    /// on) while an earlier replacement's old object is still waiting for its delete, so that
+    /// neither is forgotten.
+    public static func freeDeposedKey(_ name: String, in state: TenantState) -> String {
+        var key = deposedKey(name)
+        var n = 2
+        while state.resources[key] != nil {
+            key = name + "#\(n)#deposed"
+            n += 1
+        }
+        return key
+    }
+
+    /// The resource name a state key belongs to (`NAME` of `NAME#deposed`, `NAME#2#deposed`).
+    public static func baseName(_ key: String) -> String { String(key.prefix { $0 != "#" }) }
 
     /// Makes the change in `state` (serial and timestamp are the caller's).
     public func apply(to state: inout TenantState) {
@@ -29,7 +45,7 @@ public enum StateChange: Sendable, Hashable {
             state.pending[name] = nil
         case .depose(let name):
             guard let r = state.resources[name] else { return }
-            state.resources[Self.deposedKey(name)] = r
+            state.resources[Self.freeDeposedKey(name, in: state)] = r
             state.resources[name] = nil
         case .forget(let name):
             state.resources[name] = nil
