@@ -25,6 +25,20 @@ import Testing
         return (old, try #require(made.resource, "the mock refused the replacement: \(made.diagnostics)"), inputs)
     }
 
+    /// As `crashMidReplacement`, then the state a run killed after recording the new object
+    /// (before the service was pointed at it) leaves: the new one recorded, the old deposed.
+    func killedAfterTheReplacementWasRecorded(_ h: Harness) async throws -> (old: ResourceState, new: ResourceObject, inputs: [String: Value]) {
+        let (old, new, inputs) = try await crashMidReplacement(h)
+        var state = try #require(try await h.store.loadTenant("acme"))
+        var outputs = new.attributes
+        for k in inputs.keys { outputs[k] = nil }
+        state.resources["backend_task"] = ResourceState(type: old.type, id: new.id, inputs: inputs, outputs: outputs, dependencies: old.dependencies)
+        state.resources["backend_task#deposed"] = old
+        state.serial += 1
+        try await h.store.saveTenant(state)
+        return (old, new, inputs)
+    }
+
     func taskDefinitions(_ h: Harness) throws -> [MockResource] {
         try h.cloud().filter { $0.tags["landlord:address"] == Self.address }
     }
@@ -53,15 +67,7 @@ import Testing
 
     @Test func aLeftoverDeposedObjectIsDeletedOnlyAfterItsUsersMoveToTheNewOne() async throws {
         let h = try Harness()
-        let (old, new, inputs) = try await crashMidReplacement(h)
-        // Killed after the new object was recorded, before the service was pointed at it.
-        var state = try #require(try await h.store.loadTenant("acme"))
-        var outputs = new.attributes
-        for k in inputs.keys { outputs[k] = nil }
-        state.resources["backend_task"] = ResourceState(type: old.type, id: new.id, inputs: inputs, outputs: outputs, dependencies: old.dependencies)
-        state.resources["backend_task#deposed"] = old
-        state.serial += 1
-        try await h.store.saveTenant(state)
+        let (_, new, _) = try await killedAfterTheReplacementWasRecorded(h)
 
         // Updates are slow, so a delete not ordered after them reaches the cloud first.
         let (fleet, diags) = SpecLoader(schemas: AWSResourceTypes.schema.resources).load(directory: h.dir)
@@ -82,14 +88,7 @@ extension InterruptedReplacementTests {
     /// task definition carrying the address tag).
     @Test func aSecondReplacementWhileAnOldObjectIsStillDeposedLeavesNoOrphan() async throws {
         let h = try Harness()
-        let (old, new, inputs) = try await crashMidReplacement(h)
-        var state = try #require(try await h.store.loadTenant("acme"))
-        var outputs = new.attributes
-        for k in inputs.keys { outputs[k] = nil }
-        state.resources["backend_task"] = ResourceState(type: old.type, id: new.id, inputs: inputs, outputs: outputs, dependencies: old.dependencies)
-        state.resources["backend_task#deposed"] = old
-        state.serial += 1
-        try await h.store.saveTenant(state)
+        _ = try await killedAfterTheReplacementWasRecorded(h)
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.5.0", with: "backend:1.6.0") }
 
         let result = try await h.apply()
