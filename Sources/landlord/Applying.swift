@@ -25,12 +25,16 @@ struct ApplyingOptions: ParsableArguments {
     @Flag(help: "Before each create, look the resource up by its landlord tags and adopt it if it exists (after state was lost or restored from an old backup).")
     var adopt = false
 
+    @Option(name: .customLong("batch-window"), help: "Seconds a Route53 record change waits for its zone's batch to fill before it goes with what has gathered: longer means fewer Route53 calls, shorter means tenants finish sooner.")
+    var batchWindow: Double = 1
+
     @Flag(help: "Write progress as JSON lines on stdout (tenant_started, resource_changed, tenant_finished, wave_finished, summary) instead of text.")
     var json = false
 
     func validate() throws {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
         guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout cannot be negative") }
+        guard batchWindow >= 0 else { throw ValidationError("--batch-window cannot be negative") }
         if let maxTenants, maxTenants < 1 { throw ValidationError("--max-tenants must be at least 1") }
         if let waves { _ = try Rollout.parseWaves(waves) }
     }
@@ -70,6 +74,7 @@ enum Applying {
                     replan: Replanner? = nil, recordDone: ((Set<String>) throws -> Void)? = nil) async throws {
         var options = ApplyOptions(parallelism: opts.parallelism, lockTimeout: opts.lockTimeout, holder: LockHolder(operation: operation), platform: ctx.fleet.platform.name)
         options.adopt = opts.adopt
+        options.batchWindow = opts.batchWindow
         options.lease = ctx.fleet.platform.state.lockLeaseSeconds
         let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) && !$0.changes.isEmpty }
         let (waves, later) = opts.rollout.split(pending.map(\.tenant))

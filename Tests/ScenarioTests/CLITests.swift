@@ -45,6 +45,18 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: h.dir.appendingPathComponent(".landlord/state/tenants/acme.json").path))
     }
 
+    /// `--batch-window` reaches the engine's rule; a negative one is refused before anything runs.
+    @Test func aNegativeBatchWindowIsRefusedAndAValidOneApplies() async throws {
+        let h = try Harness()
+        let bad = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--batch-window=-1"])
+        #expect(bad.code != 0)
+        #expect(bad.stderr.contains("--batch-window cannot be negative"), "\(bad.stderr)")
+        #expect(try h.cloud().isEmpty, "a refused command must change nothing")
+        let good = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--batch-window", "0"])
+        #expect(good.code == 0, "\(good.stdout)\(good.stderr)")
+        #expect(try h.cloud().count == 28)
+    }
+
     @Test func specErrorsPrintFileLineColumnAndExitOne() async throws {
         let h = try Harness()
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "subdomain: acme", with: "subdomian: acme") }
