@@ -43,6 +43,13 @@ public enum Applier {
         var sessions: [String: TenantSession] = [:]
         var ready: [TenantPlan] = []
         var held: [TenantPlan] = []
+        // Before any step runs: report `d`, release the locks, apply nothing.
+        func giveUp(_ d: Diagnostic) async -> ApplyResult {
+            diags.append(d)
+            await store.releaseLocks(tenants: locked, holder: options.holder)
+            for o in refused { diags.append(contentsOf: o.errors) }
+            return ApplyResult(tenants: refused, diagnostics: diags)
+        }
         let taken = await store.acquireLocks(tenants: tenants.map(\.tenant), holder: options.holder, lease: options.lease, timeout: options.lockTimeout)
         for tp in tenants {
             switch taken[tp.tenant] ?? .failure(.io("no lock result for tenant '\(tp.tenant)'")) {
@@ -56,19 +63,14 @@ public enum Applier {
         }
         let current: [String: TenantState]
         do { current = try await store.loadTenants(held.map(\.tenant)) } catch {
-            diags.append(.error(error.text))
-            await store.releaseLocks(tenants: locked, holder: options.holder)
-            for o in refused { diags.append(contentsOf: o.errors) }
-            return ApplyResult(tenants: refused, diagnostics: diags)
+            return await giveUp(.error(error.text))
         }
         // The run's write-ahead journal, where the store keeps one (the local disk).
+        let journaling = store as? any JournalingStateStore
         var journal: StateJournal?
-        if let journaling = store as? any JournalingStateStore, !held.isEmpty {
+        if let journaling, !held.isEmpty {
             do { journal = try journaling.openJournal() } catch {
-                diags.append(.error(error.text))
-                await store.releaseLocks(tenants: locked, holder: options.holder)
-                for o in refused { diags.append(contentsOf: o.errors) }
-                return ApplyResult(tenants: refused, diagnostics: diags)
+                return await giveUp(.error(error.text))
             }
         }
         for tp in held {
@@ -110,15 +112,12 @@ public enum Applier {
             }
             tenants.removeAll { sessions[$0.tenant] == nil }
         } catch {
-            diags.append(.error("could not record rule priorities and sequence numbers in the platform state: \(error.text)", detail: "nothing was applied; check the state backend and run apply again"))
             journal?.remove()
-            await store.releaseLocks(tenants: locked, holder: options.holder)
-            for o in refused { diags.append(contentsOf: o.errors) }
-            return ApplyResult(tenants: refused, diagnostics: diags)
+            return await giveUp(.error("could not record rule priorities and sequence numbers in the platform state: \(error.text)", detail: "nothing was applied; check the state backend and run apply again"))
         }
 
         // 3. Lease renewal while the steps run.
-        let renewer = Task {
+        let renewer = Task { [locked] in
             while !Task.isCancelled {
                 try? await Task.sleep(nanoseconds: UInt64(options.lease / 3 * 1e9))
                 if Task.isCancelled { break }
@@ -131,7 +130,7 @@ public enum Applier {
         // With a journal, each tenant's document is written as soon as its last step lands,
         // while the other tenants still run; the end writes only what changed after that.
         let early = EarlyDocuments()
-        if journal != nil, let journaling = store as? any JournalingStateStore {
+        if journal != nil, let journaling {
             runner.tenantDone = { [tenants, sessions] index, outcome in
                 let tp = tenants[index]
                 let status = finalStatus(tp, outcome)
@@ -170,7 +169,7 @@ public enum Applier {
         }
         var finalStates: [String: TenantState] = [:]
         for tp in tenants { if let s = sessions[tp.tenant] { finalStates[tp.tenant] = await s.state } }
-        if let journal, let journaling = store as? any JournalingStateStore {
+        if let journal, let journaling {
             let written = await early.written()
             let unwritten = finalStates.values.filter { written[$0.tenant] != $0.serial || removed.contains($0.tenant) }
             do { try await journaling.checkpoint(journal, states: unwritten, deleted: removed) } catch {

@@ -82,8 +82,9 @@ struct ApplyGraph {
                 guard let del = deletes[c.name], let kind = deleteKind[c.name] else { continue }
                 _ = ci
                 if kind == .deleteDeposed, let f = forward[c.name] { edges.append((del, f)) }
-                // A `NAME#deposed` (or `NAME#2#deposed`) left by an interrupted replacement is still used by whatever
-                // depended on NAME until those are updated to the new object: delete it after them.
+                // A `NAME#deposed` (or `NAME#2#deposed`) left by an interrupted replacement is
+                // still used by whatever depended on NAME until those are updated to the new
+                // object: delete it after them.
                 var dependents = priorDependents[c.name] ?? []
                 if kind == .delete, c.name.hasSuffix(TenantSession.deposedKey("")) {
                     dependents += priorDependents[StateChange.baseName(c.name)] ?? []

@@ -5,13 +5,12 @@ import ProviderAPI
 /// before a create, result after), so a run killed at any instant leaves a state the next run
 /// can finish from. Only intents wait for storage (see `StateChange.mustBeDurable`): with a
 /// journal (the local store) a change is one append to the run's shared log; otherwise the
-/// whole document is written through to the store at each intent and at the end (`flush`). Calls for one tenant are serialised by the actor; different tenants
-/// write in parallel.
+/// whole document is written through to the store at each intent and at the end (`flush`).
+/// Calls for one tenant are serialised by the actor; different tenants write in parallel.
 actor TenantSession {
     let store: any StateStore
     let journal: StateJournal?
     private(set) var state: TenantState
-    private(set) var writes = 0
 
     init(store: any StateStore, state: TenantState, journal: StateJournal? = nil) {
         self.store = store
@@ -82,10 +81,7 @@ actor TenantSession {
         state.updatedAt = Date()
         if let journal {
             let ticket = journal.append(change, of: state)
-            if change.mustBeDurable {
-                writes += 1
-                try await journal.waitUntilDurable(ticket)
-            }
+            if change.mustBeDurable { try await journal.waitUntilDurable(ticket) }
             return
         }
         // Without a journal the same rule holds: a change that need not be durable waits for
@@ -128,7 +124,6 @@ actor TenantSession {
             let target = version
             let snapshot = state
             unwritten = false
-            writes += 1
             do {
                 try await store.saveTenant(snapshot)
             } catch {

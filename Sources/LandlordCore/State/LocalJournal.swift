@@ -103,14 +103,11 @@ extension LocalStateStore: JournalingStateStore {
 
     /// Applies a journal's entries to the documents they continue. An entry applies when its
     /// tenant's document has the same lineage and the serial just before it; entries a later
-    /// write already covers, or of a document replaced since, are skipped. Returns the tenants
-    /// whose documents changed.
-    @discardableResult
-    func replay(_ bytes: [UInt8]) throws -> [String] {
+    /// write already covers, or of a document replaced since, are skipped.
+    func replay(_ bytes: [UInt8]) throws {
         var docs: [String: TenantState] = [:]
         var loaded = Set<String>()
-        var changed: [String] = []
-        var changedSet = Set<String>()
+        var changed = Set<String>()
         for payload in StateJournal.frames(bytes) {
             guard let entry = try? JSON.parse(payload).mapValue, let tenant = entry["tenant"]?.stringValue,
                   let lineage = entry["lineage"]?.stringValue, let serial = entry["serial"]?.intValue,
@@ -130,9 +127,8 @@ extension LocalStateStore: JournalingStateStore {
             doc.serial = serial
             doc.updatedAt = StateDates.date(entry["at"]?.stringValue)
             docs[tenant] = doc
-            if changedSet.insert(tenant).inserted { changed.append(tenant) }
+            changed.insert(tenant)
         }
-        for t in changed { if let doc = docs[t] { try saveTenantSync(doc) } }
-        return changed
+        for t in changed.sorted() { if let doc = docs[t] { try saveTenantSync(doc) } }
     }
 }

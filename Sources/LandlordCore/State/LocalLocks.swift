@@ -29,8 +29,8 @@ extension LocalStateStore {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: locksDir) else { return [] }
         return names.filter { $0.hasPrefix("run-") && $0.hasSuffix(".json") }.sorted().compactMap { name in
             let path = locksDir + "/" + name
-            guard let bytes = AtomicFile.read(path), let info = LockInfo(json: bytes),
-                  let tenants = (try? JSON.parse(bytes))?.mapValue?["tenants"]?.listValue?.compactMap(\.stringValue)
+            guard let bytes = AtomicFile.read(path), let doc = try? JSON.parse(bytes), let info = LockInfo(value: doc),
+                  let tenants = doc.mapValue?["tenants"]?.listValue?.compactMap(\.stringValue)
             else { return nil }
             return RunLock(path: path, info: info, tenants: Set(tenants))
         }

@@ -11,9 +11,10 @@ import Glibc
 /// them into one append each, group-committed: while one `fdatasync` runs, every change that
 /// arrives waits for the next, which covers them all. Only intents (a create about to be sent)
 /// wait for the disk; other changes ride along with the next durable write (see
-/// `StateChange.mustBeDurable`). The tenant documents are written once, at the end
-/// (`LocalStateStore.checkpoint`), and the journal is then removed. A run that dies leaves its
-/// journal behind; the next reader of the state replays it first (`recoverJournals`).
+/// `StateChange.mustBeDurable`). Each tenant's document is written when its last step lands
+/// (`LocalStateStore.writeDocuments`), the rest at the end (`checkpoint`), and the journal is
+/// then removed. A run that dies leaves its journal behind; the next reader of the state
+/// replays it first (`recoverJournals`).
 ///
 /// File: `.landlord/state/journal/PID-ID.wal`, frames of `length (u32 LE) | crc32 (u32 LE) |
 /// JSON entry`; a torn last frame (a crash mid-write) fails its checksum and is ignored. The
@@ -32,7 +33,6 @@ public final class StateJournal: @unchecked Sendable {
     private var flushing = false
     private var waiters: [(ticket: Int, cont: CheckedContinuation<Void, Error>)] = []
     private var broken: StateError?
-    private var syncCount = 0
 
     /// Creates and locks a new journal file in `directory`.
     init(directory: String, durable: Bool) throws {
@@ -50,9 +50,6 @@ public final class StateJournal: @unchecked Sendable {
     }
 
     deinit { close(fd) }
-
-    /// fsyncs made so far (each covers every change appended before it).
-    public var syncs: Int { lock.withLock { syncCount } }
 
     /// Appends a change of `state` (already made in it, serial already advanced) and returns
     /// its ticket for `waitUntilDurable`. Changes of one tenant must be appended in order.
@@ -83,7 +80,8 @@ public final class StateJournal: @unchecked Sendable {
         }
     }
 
-    /// Writes whatever is buffered (no fsync: the checkpoint syncs the filesystem).
+    /// Writes whatever is buffered, without syncing: the checkpoint that calls it writes every
+    /// document durably before the journal goes.
     func drain() throws {
         try queue.sync {
             let bytes = lock.withLock { () -> [UInt8] in defer { buffer = [] }; return buffer }
@@ -109,7 +107,6 @@ public final class StateJournal: @unchecked Sendable {
                 if fdatasync(fd) != 0 { failure = .io("cannot sync the state journal \(path): \(String(cString: strerror(errno))). Check the disk; the next run replays what reached it.") }
             }
             lock.lock()
-            if durable { syncCount += 1 }
             if let failure, broken == nil { broken = failure }
             if broken == nil { onDisk = target }
             let ready = waiters.filter { broken != nil || $0.ticket <= target }

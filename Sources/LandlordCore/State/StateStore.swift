@@ -55,7 +55,13 @@ public struct LockInfo: Sendable, Hashable {
 
     /// Reads a lock written by `encoded()`; nil when the bytes are not a lock.
     public init?(json bytes: [UInt8]) {
-        guard let v = try? JSON.parse(bytes), let m = v.mapValue, let h = m["holder"]?.mapValue, let id = h["id"]?.stringValue else { return nil }
+        guard let v = try? JSON.parse(bytes) else { return nil }
+        self.init(value: v)
+    }
+
+    /// Reads a lock from an already parsed document (as a run's lock file holds it).
+    init?(value v: Value) {
+        guard let m = v.mapValue, let h = m["holder"]?.mapValue, let id = h["id"]?.stringValue else { return nil }
         holder = LockHolder(id: id, host: h["host"]?.stringValue ?? "?", pid: Int32(h["pid"]?.intValue ?? 0),
                             startedAt: StateDates.date(h["startedAt"]?.stringValue), operation: h["operation"]?.stringValue ?? "?")
         expiresAt = StateDates.date(m["expiresAt"]?.stringValue)
@@ -129,8 +135,8 @@ public protocol StateStore: Sendable {
 }
 
 /// A store that keeps a write-ahead journal for applies (the local disk): each change is one
-/// append to a log group-committed across tenants, and the tenant documents are written once,
-/// at the end. Readers replay the journal of a run that died before they read.
+/// append to a log group-committed across tenants, and each tenant's document is written when
+/// the tenant is done. Readers replay the journal of a run that died before they read.
 public protocol JournalingStateStore: StateStore {
     /// A new journal for one apply.
     func openJournal() throws -> StateJournal
