@@ -13,21 +13,21 @@ extension AWSProvider: CapacityReadingProvider {
         if let problem = configurationProblem { return ([:], [problem]) }
         guard let client else { return ([:], []) }
         let rules = ListenerRules(client: client)
-        return await withTaskGroup(of: (String, Result<Set<Int>, ProviderDiagnostic>).self) { group in
+        return await withTaskGroup(of: Keyed<String, Result<Set<Int>, ProviderDiagnostic>>.self) { group in
             for listener in Set(listeners) {
                 group.addTask {
                     do {
-                        return (listener, .success(try await rules.foreignPriorities(listener: listener, platform: platform)))
+                        return Keyed(listener, .success(try await rules.foreignPriorities(listener: listener, platform: platform)))
                     } catch {
-                        return (listener, .failure(Self.capacityDiagnostic(error, listener: listener)))
+                        return Keyed(listener, .failure(Self.capacityDiagnostic(error, listener: listener)))
                     }
                 }
             }
             var priorities: [String: Set<Int>] = [:]
             var diagnostics: [ProviderDiagnostic] = []
-            for await (listener, result) in group {
-                switch result {
-                case .success(let taken): priorities[listener] = taken
+            for await answer in group {
+                switch answer.value {
+                case .success(let taken): priorities[answer.key] = taken
                 case .failure(let d): diagnostics.append(d)
                 }
             }

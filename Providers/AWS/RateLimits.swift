@@ -1,5 +1,6 @@
 import AWSClient
 import Foundation
+import Synchronization
 import ProviderAPI
 
 /// One token bucket per AWS API, shared by every concurrent call of the process: each attempt
@@ -72,13 +73,12 @@ public final class AWSRateLimits: RequestPacer {
         if throttled { await bucket.throttled() } else { await bucket.succeeded() }
     }
 
-    nonisolated(unsafe) private static var instances: [[String: Double]: AWSRateLimits] = [:]
-    private static let lock = NSLock()
+    private static let instances = Mutex<[[String: Double]: AWSRateLimits]>([:])
 
     /// The process-wide buckets for these rates: every provider of the process configured
     /// alike shares one bucket per API.
     public static func shared(rates: [String: Double]) -> AWSRateLimits {
-        lock.withLock {
+        instances.withLock { instances in
             if let existing = instances[rates] { return existing }
             let limits = AWSRateLimits(rates: rates)
             instances[rates] = limits

@@ -32,22 +32,22 @@ extension AWSProvider: BatchingProvider {
             if records != nil, let key = batchKey(for: request) { zones[key, default: []].append(i) } else { others.append(i) }
         }
         let byZone = zones.sorted { $0.key < $1.key }.map(\.value)
-        await withTaskGroup(of: [(Int, ApplyResponse)].self) { group in
+        await withTaskGroup(of: [Keyed<Int, ApplyResponse>].self) { group in
             for i in others {
-                group.addTask { [(i, await self.apply(requests[i]))] }
+                group.addTask { [Keyed(i, await self.apply(requests[i]))] }
             }
             if let records, !byZone.isEmpty {
                 group.addTask {
-                    var out: [(Int, ApplyResponse)] = []
+                    var out: [Keyed<Int, ApplyResponse>] = []
                     for indices in byZone {
                         let answers = await records.applyBatch(indices.map { requests[$0] }, single: { await self.apply($0) })
-                        out += zip(indices, answers)
+                        out += zip(indices, answers).map { Keyed($0, $1) }
                     }
                     return out
                 }
             }
             for await answered in group {
-                for (i, response) in answered { responses[i] = response }
+                for answer in answered { responses[answer.key] = answer.value }
             }
         }
         return responses.map { $0! }

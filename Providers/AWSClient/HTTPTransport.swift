@@ -87,7 +87,7 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
 
 /// `HTTPTransport` over URLSession (FoundationNetworking on Linux).
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
-    // URLSession is thread-safe; the class only holds it.
+    // @unchecked: URLSession is thread-safe (not marked Sendable on Linux); the class only holds it.
     private let session: URLSession
 
     /// A transport with its own session; `timeout` bounds each request in seconds.

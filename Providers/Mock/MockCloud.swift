@@ -40,6 +40,8 @@ public struct MockResource: Sendable, Hashable {
 /// so concurrent processes see each other's changes and a process killed at any instant loses
 /// nothing it reported as done (as with a real cloud). The journal is folded into the JSON file
 /// by `compact()`, which the CLI calls at the end of a run when it is worth it.
+// @unchecked: the in-memory view (`var`s) is read and written only inside `transact` and the
+// readers, all under `mutex` (and, across processes, the cloud's file lock).
 public final class MockCloud: @unchecked Sendable {
     public let path: String
     let journalPath: String
@@ -188,6 +190,8 @@ public final class MockCloud: @unchecked Sendable {
         let fd = open(journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw MockError("cannot write \(journalPath): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
+        guard !bytes.isEmpty else { return }
+        // Safe: non-empty, so baseAddress exists; used only inside the closure.
         let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
         guard n == bytes.count else { throw MockError("short write to \(journalPath)") }
         journalOffset += bytes.count

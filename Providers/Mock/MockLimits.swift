@@ -19,6 +19,7 @@ enum MockAPI {
 /// Both sides of API rate limits in the simulation: the "server" throttles an API above its
 /// limit (and records the busiest second it saw); the "client" paces calls with a token bucket
 /// per API and retries throttled calls with backoff, as the AWS client does.
+// @unchecked: every `var` is read and written only under `lock`.
 final class MockLimiter: @unchecked Sendable {
     private let lock = NSLock()
     private var arrivals: [String: [Double]] = [:]

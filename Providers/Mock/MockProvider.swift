@@ -39,6 +39,7 @@ public struct MockSettings: Sendable {
 
 /// The dry-run provider: serves the `aws.*` types against a simulated cloud that enforces what
 /// AWS enforces. For tests, dry runs and benchmarks; not a stand-in for the AWS provider.
+// @unchecked: `rng` and `calls`, the only `var`s, are read and written only under `rngLock`.
 public final class MockProvider: Provider, @unchecked Sendable {
     public let name = "aws"
     public let schema = AWSResourceTypes.schema

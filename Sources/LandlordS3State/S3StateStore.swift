@@ -22,6 +22,7 @@ import ProviderAPI
 /// A lease is judged by the holder's clock (`expiresAt`), so hosts sharing a bucket need
 /// roughly synchronised clocks; a remote holder's process cannot be checked, so only an
 /// expired lease is taken over.
+// @unchecked: the one mutable property, `etags`, is read and written only under `etagLock`.
 public final class S3StateStore: StateStore, @unchecked Sendable {
     /// The bucket holding the state.
     public let bucket: String
@@ -116,15 +117,15 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
         var out: [String: TenantState] = [:]
         out.reserveCapacity(ids.count)
-        try await withThrowingTaskGroup(of: (String, TenantState?).self) { group in
+        try await withThrowingTaskGroup(of: Keyed<String, TenantState?>.self) { group in
             var next = ids.makeIterator()
             for _ in 0..<readConcurrency {
                 guard let id = next.next() else { break }
-                group.addTask { (id, try await self.loadTenant(id)) }
+                group.addTask { Keyed(id, try await self.loadTenant(id)) }
             }
-            while let (id, state) = try await group.next() {
-                if let state { out[id] = state }
-                if let id = next.next() { group.addTask { (id, try await self.loadTenant(id)) } }
+            while let answer = try await group.next() {
+                if let state = answer.value { out[answer.key] = state }
+                if let id = next.next() { group.addTask { Keyed(id, try await self.loadTenant(id)) } }
             }
         }
         return out

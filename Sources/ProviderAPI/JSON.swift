@@ -12,6 +12,8 @@ public enum JSON {
     /// Parses a JSON document.
     public static func parse(_ bytes: some Collection<UInt8>) throws(ParseError) -> Value {
         let array = Array(bytes)
+        // Safe: the parser holds the pointer only inside this closure and bounds-checks every
+        // index against buf.count; Strings are copied out of it (String(decoding:)).
         return try array.withUnsafeBufferPointer { buf throws(ParseError) -> Value in
             var p = Parser(buf: buf)
             p.skipSpace()

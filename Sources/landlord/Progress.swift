@@ -1,10 +1,12 @@
 import Foundation
+import Synchronization
 import LandlordCore
 import ProviderAPI
 
 /// Renders apply events on stderr. Small plans: one line per resource. Large ones: one line per
 /// tenant started and finished; on a terminal a live progress line instead; in CI a summary
 /// line every 10 seconds.
+// @unchecked: the counters and timestamps (`var`) are read and written only under `lock`.
 final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     let output: Output
     let perResource: Bool
@@ -92,9 +94,10 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
 /// `--json`: one JSON object per line on stdout, for tooling: `tenant_started`,
 /// `resource_changed`, `tenant_finished`, `wave_finished`, `diagnostic`, `summary`; each with a
 /// `time` (seconds since the Unix epoch).
-final class JSONEventPrinter: ApplyObserver, @unchecked Sendable {
+final class JSONEventPrinter: ApplyObserver, Sendable {
     let output: Output
-    private let lock = NSLock()
+    /// One line is printed at a time, so lines of concurrent events never interleave.
+    private let lock = Mutex(())
 
     init(output: Output) { self.output = output }
 
@@ -102,7 +105,7 @@ final class JSONEventPrinter: ApplyObserver, @unchecked Sendable {
         var m = fields
         m["time"] = .double((Date().timeIntervalSince1970 * 1000).rounded() / 1000)
         let text = JSON.string(.map(m), sortedKeys: true, pretty: false) + "\n"
-        lock.withLock { output.print(text) }
+        lock.withLock { _ in output.print(text) }
     }
 
     func handle(_ event: ApplyEvent) {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ProviderAPI
 
 /// How to apply.
@@ -139,7 +140,7 @@ public enum Applier {
                     try? await session.setStatus(status)
                     let state = await session.state
                     guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
-                    return (tp.tenant, state.serial)
+                    return Keyed(tp.tenant, state.serial)
                 })
             }
         }
@@ -284,16 +285,15 @@ public enum Applier {
 }
 
 /// The tenant documents written while an apply still runs, and at which serial.
-final class EarlyDocuments: @unchecked Sendable {
-    private let lock = NSLock()
-    private var tasks: [Task<(String, Int)?, Never>] = []
+final class EarlyDocuments: Sendable {
+    private let tasks = Mutex<[Task<Keyed<String, Int>?, Never>]>([])
 
-    func add(_ t: Task<(String, Int)?, Never>) { lock.withLock { tasks.append(t) } }
+    func add(_ t: Task<Keyed<String, Int>?, Never>) { tasks.withLock { $0.append(t) } }
 
     /// Waits for every write and returns the serial each tenant's document was written at.
     func written() async -> [String: Int] {
         var out: [String: Int] = [:]
-        for t in lock.withLock({ tasks }) { if let (tenant, serial) = await t.value { out[tenant] = serial } }
+        for t in tasks.withLock({ $0 }) { if let written = await t.value { out[written.key] = written.value } }
         return out
     }
 }

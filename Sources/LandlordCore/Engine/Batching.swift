@@ -40,24 +40,30 @@ extension StepRunner {
         case alone
     }
 
+    /// A batched step's outcome and how long it took since the batch began.
+    struct Finished: Sendable {
+        var result: StepResult
+        var seconds: Double
+    }
+
     /// Runs batched steps: intents recorded (all tenants at once), one provider call, each
     /// result recorded (again all at once; writes of one tenant share a group commit).
     func executeBatch(_ members: [(Int, ApplyGraph.Step)]) async -> [(Int, StepResult, Double)] {
         let t0 = Date()
-        let prepared: [(Int, Prepared)] = await withTaskGroup(of: (Int, Prepared).self) { group in
+        let prepared: [Keyed<Int, Prepared>] = await withTaskGroup(of: Keyed<Int, Prepared>.self) { group in
             for (k, (_, step)) in members.enumerated() {
-                group.addTask { (k, await prepare(step)) }
+                group.addTask { Keyed(k, await prepare(step)) }
             }
-            var all: [(Int, Prepared)] = []
+            var all: [Keyed<Int, Prepared>] = []
             for await r in group { all.append(r) }
-            return all.sorted { $0.0 < $1.0 }
+            return all.sorted { $0.key < $1.key }
         }
         var out: [(Int, StepResult, Double)] = []
         var batch: [(index: Int, ops: ResourceOps, request: ApplyRequest, inputs: [String: Value])] = []
         var alone: [(Int, ApplyGraph.Step)] = []
-        for (k, p) in prepared {
-            let (i, step) = members[k]
-            switch p {
+        for answer in prepared {
+            let (i, step) = members[answer.key]
+            switch answer.value {
             case .request(let ops, let request, let inputs): batch.append((i, ops, request, inputs))
             case .finished(let r): out.append((i, r, Date().timeIntervalSince(t0)))
             case .alone: alone.append((i, step))
@@ -65,25 +71,25 @@ extension StepRunner {
         }
         if let first = batch.first, let provider = first.ops.provider as? any BatchingProvider {
             let responses = await provider.applyBatch(batch.map(\.request))
-            let finished: [(Int, StepResult, Double)] = await withTaskGroup(of: (Int, StepResult, Double).self) { group in
+            let finished: [Keyed<Int, Finished>] = await withTaskGroup(of: Keyed<Int, Finished>.self) { group in
                 for (k, b) in batch.enumerated() {
                     let resp = k < responses.count ? responses[k] : ApplyResponse(resource: nil, diagnostics: [.error("the provider returned no answer for this change")])
                     group.addTask {
                         do {
                             try await b.ops.finish(b.request.operation, response: resp, inputs: b.inputs)
-                            return (b.index, .done, Date().timeIntervalSince(t0))
+                            return Keyed(b.index, Finished(result: .done, seconds: Date().timeIntervalSince(t0)))
                         } catch let d as Diagnostic {
-                            return (b.index, .failed(d), Date().timeIntervalSince(t0))
+                            return Keyed(b.index, Finished(result: .failed(d), seconds: Date().timeIntervalSince(t0)))
                         } catch {
-                            return (b.index, .failed(.error(error.text, address: b.ops.change.address)), Date().timeIntervalSince(t0))
+                            return Keyed(b.index, Finished(result: .failed(.error(error.text, address: b.ops.change.address)), seconds: Date().timeIntervalSince(t0)))
                         }
                     }
                 }
-                var all: [(Int, StepResult, Double)] = []
+                var all: [Keyed<Int, Finished>] = []
                 for await r in group { all.append(r) }
                 return all
             }
-            out += finished
+            out += finished.map { ($0.key, $0.value.result, $0.value.seconds) }
         }
         for (i, step) in alone {
             let s0 = Date()

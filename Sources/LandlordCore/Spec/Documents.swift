@@ -70,6 +70,8 @@ public struct ParameterSpec: Sendable {
 }
 
 /// A compiled `pattern:`; compiled once per blueprint, used for every tenant.
+// @unchecked: NSRegularExpression is immutable after init and documented thread-safe; it
+// is only matched against, never changed.
 public struct PatternMatcher: @unchecked Sendable {
     let regex: NSRegularExpression
     init?(_ pattern: String) {

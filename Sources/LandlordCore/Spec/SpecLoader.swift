@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 import ProviderAPI
 
 /// Loads a fleet directory (platform.yaml, blueprints/, tenants/) into a validated `Fleet`.
@@ -131,15 +132,13 @@ public enum ParallelMap {
         return box.values
     }
 
-    private final class ResultBox<R>: @unchecked Sendable {
-        private var slots: [R?]
-        private let lock = NSLock()
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
+    private final class ResultBox<R: Sendable>: Sendable {
+        private let slots: Mutex<[R?]>
+        init(count: Int) { slots = Mutex(Array(repeating: nil, count: count)) }
         func store(_ values: [R], at offset: Int) {
-            lock.lock()
-            for (i, v) in values.enumerated() { slots[offset + i] = v }
-            lock.unlock()
+            slots.withLock { slots in for (i, v) in values.enumerated() { slots[offset + i] = v } }
         }
-        var values: [R] { slots.map { $0! } }
+        /// Every slot was stored by `map` (chunks cover the whole range) before this is read.
+        var values: [R] { slots.withLock { $0.compactMap { $0 } } }
     }
 }

@@ -37,6 +37,8 @@ public struct YAMLReader: Sendable {
         defer { yaml_parser_delete(&parser) }
         var bytes = Array(text.utf8)
         if bytes.isEmpty { bytes = [0x0A] }
+        // Safe: libyaml reads the buffer only inside this closure (the parser is deleted by the
+        // defer above only after it returns), and `bytes` is never empty.
         return bytes.withUnsafeBufferPointer { buf -> Result<YAMLNode, Diagnostic> in
             yaml_parser_set_input_string(&parser, buf.baseAddress, buf.count)
             yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
@@ -55,6 +57,7 @@ public struct YAMLReader: Sendable {
             SourceLocation(file: file, line: Int(m.line) + 1, column: Int(m.column) + 1)
         }
         func string(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+            // Safe: libyaml's anchor/tag strings are NUL-terminated and live until the event is deleted.
             guard let p else { return nil }
             return String(cString: UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self))
         }
@@ -87,6 +90,7 @@ public struct YAMLReader: Sendable {
                 }
             case YAML_SCALAR_EVENT:
                 let s = event.data.scalar
+                // Safe: libyaml gives value/length of the current event, copied out before it is deleted.
                 let text = s.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: Int(s.length)), as: UTF8.self) } ?? ""
                 let quoted = s.style == YAML_SINGLE_QUOTED_SCALAR_STYLE || s.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
                     || s.style == YAML_LITERAL_SCALAR_STYLE || s.style == YAML_FOLDED_SCALAR_STYLE

@@ -33,6 +33,7 @@ public enum AtomicFile {
     /// Writes every byte to `fd` (retrying short writes and interrupts); false on an error,
     /// with `errno` set.
     static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+        // Safe: the pointer is used only inside the closure and only while off < count.
         bytes.withUnsafeBytes { raw in
             var off = 0
             while off < raw.count {
@@ -70,6 +71,7 @@ public enum AtomicFile {
         var off = 0
         while off < out.count {
             let total = out.count
+            // Safe: the loop runs only while off < count, so the buffer is non-empty and in bounds.
             let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + off, total - off) }
             if n <= 0 { break }
             off += n
@@ -87,7 +89,7 @@ public enum AtomicFile {
 }
 
 /// An exclusive advisory lock (`flock`) on a file, held for a short critical section.
-public final class FileLock: @unchecked Sendable {
+public final class FileLock: Sendable {
     private let fd: Int32
 
     /// Blocks until the lock on `path` is held.

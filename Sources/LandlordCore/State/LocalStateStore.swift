@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ProviderAPI
 #if canImport(Glibc)
 import Glibc
@@ -13,15 +14,15 @@ import Glibc
 ///
 /// Writes are atomic (temp, fsync, rename, directory fsync). Before the first write of a run,
 /// the previous document is kept as `ID.json.backup`, the last good copy.
-public final class LocalStateStore: StateStore, @unchecked Sendable {
+public final class LocalStateStore: StateStore, Sendable {
     public let root: String
     let tenantsDir: String
     let locksDir: String
     let platformPath: String
     /// fsync on every write (off only in benchmarks that measure the engine, not the disk).
     let durable: Bool
-    private let backedUp = NSLock()
-    private var backups = Set<String>()
+    /// Tenants whose document this process has written (and so backed up) already.
+    private let backups = Mutex(Set<String>())
 
     /// State under `directory` (normally FLEET/.landlord).
     public init(directory: String, durable: Bool = true) {
@@ -89,7 +90,7 @@ public final class LocalStateStore: StateStore, @unchecked Sendable {
 
     /// True the first time a tenant's document is written by this process (its previous
     /// version is then kept as the backup).
-    func firstWrite(_ id: String) -> Bool { backedUp.withLock { backups.insert(id).inserted } }
+    func firstWrite(_ id: String) -> Bool { backups.withLock { $0.insert(id).inserted } }
 
     public func deleteTenant(_ id: String) async throws {
         let path = tenantPath(id)

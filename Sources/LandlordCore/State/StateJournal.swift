@@ -20,6 +20,8 @@ import Glibc
 /// JSON entry`; a torn last frame (a crash mid-write) fails its checksum and is ignored. The
 /// writer holds an exclusive `flock` on it for its life, which is how readers tell a live
 /// journal from a dead one.
+// @unchecked: every `var` below is read and written only under `lock`; `fd` is written by the
+// flush queue alone, one flush at a time (`flushing`).
 public final class StateJournal: @unchecked Sendable {
     /// Where the journal is.
     public let path: String

@@ -170,13 +170,13 @@ extension StateStore {
     }
 
     private func forEachTenant<R: Sendable>(_ tenants: [String], _ body: @escaping @Sendable (String) async -> R) async -> [String: R] {
-        await withTaskGroup(of: (String, R).self) { group in
+        await withTaskGroup(of: Keyed<String, R>.self) { group in
             var out: [String: R] = [:]
             var next = 0
-            while next < min(16, tenants.count) { let t = tenants[next]; group.addTask { (t, await body(t)) }; next += 1 }
-            while let (t, r) = await group.next() {
-                out[t] = r
-                if next < tenants.count { let t = tenants[next]; group.addTask { (t, await body(t)) }; next += 1 }
+            while next < min(16, tenants.count) { let t = tenants[next]; group.addTask { Keyed(t, await body(t)) }; next += 1 }
+            while let answer = await group.next() {
+                out[answer.key] = answer.value
+                if next < tenants.count { let t = tenants[next]; group.addTask { Keyed(t, await body(t)) }; next += 1 }
             }
             return out
         }
