@@ -71,8 +71,10 @@ public final class MockCloud: @unchecked Sendable {
     /// made through `Transaction` are journaled before the lock is released.
     public func transact<T>(_ body: (inout Transaction) throws -> T) throws -> T {
         try mutex.withLock {
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            // The cloud file sits in .landlord beside the state: private, like it (0700 / 0600).
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: NSNumber(value: 0o700)])
+            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw MockError("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
             while flock(fd, LOCK_EX) != 0 { if errno != EINTR { throw MockError("cannot lock \(lockPath)") } }
@@ -111,7 +113,7 @@ public final class MockCloud: @unchecked Sendable {
     public func compact() throws {
         try transact { _ in }
         try mutex.withLock {
-            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { return }
             defer { close(fd) }
             while flock(fd, LOCK_EX) != 0 { if errno != EINTR { return } }
@@ -187,7 +189,7 @@ public final class MockCloud: @unchecked Sendable {
     private func append(_ entries: [Value]) throws {
         var bytes: [UInt8] = []
         for e in entries { bytes += JSON.serialize(e, sortedKeys: false); bytes.append(0x0A) }
-        let fd = open(journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw MockError("cannot write \(journalPath): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         guard !bytes.isEmpty else { return }
@@ -199,7 +201,7 @@ public final class MockCloud: @unchecked Sendable {
 
     private func writeAtomically(_ bytes: [UInt8], to p: String) throws {
         let tmp = p + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes)) else { throw MockError("cannot write \(tmp)") }
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes), attributes: [.posixPermissions: NSNumber(value: 0o600)]) else { throw MockError("cannot write \(tmp)") }
         guard rename(tmp, p) == 0 else { throw MockError("cannot replace \(p)") }
     }
 

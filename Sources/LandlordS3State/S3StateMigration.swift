@@ -40,7 +40,7 @@ public enum S3StateMigration {
         // Everything local, encoded as the bucket will hold it.
         var documents: [(key: String, name: String, body: Data)] = []
         let states = try await local.loadTenants(ids)
-        for id in ids { if let s = states[id] { documents.append((target.tenantKey(id), id, Data(s.encoded()))) } }
+        for id in ids { if let s = states[id] { documents.append((target.tenantKey(id), id, Data(s.encoded(cipher: target.cipher)))) } }
         if hasPlatform { documents.append((target.platformKey, "", Data(try await local.loadPlatform().encoded()))) }
 
         // What the bucket holds already; refuse before writing anything.

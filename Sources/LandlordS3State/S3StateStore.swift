@@ -42,14 +42,18 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     /// Runs between reading and writing the platform document (tests provoke lost races here).
     let beforePlatformWrite: (@Sendable () async -> Void)?
 
+    /// Seals sensitive values in tenant documents; nil keeps them in clear.
+    public let cipher: StateCipher?
+
     /// A store in `bucket` under `prefix`, talking to S3 through `client`.
-    public convenience init(client: AWSClient, bucket: String, prefix: String = "", readConcurrency: Int = 16,
+    public convenience init(client: AWSClient, bucket: String, prefix: String = "", readConcurrency: Int = 16, cipher: StateCipher? = nil,
                 beforePlatformWrite: (@Sendable () async -> Void)? = nil) {
-        self.init(clientResult: .success(client), bucket: bucket, prefix: prefix, readConcurrency: readConcurrency, beforePlatformWrite: beforePlatformWrite)
+        self.init(clientResult: .success(client), bucket: bucket, prefix: prefix, readConcurrency: readConcurrency, cipher: cipher, beforePlatformWrite: beforePlatformWrite)
     }
 
-    init(clientResult: Result<AWSClient, StateError>, bucket: String, prefix: String, readConcurrency: Int = 16,
+    init(clientResult: Result<AWSClient, StateError>, bucket: String, prefix: String, readConcurrency: Int = 16, cipher: StateCipher? = nil,
          beforePlatformWrite: (@Sendable () async -> Void)? = nil) {
+        self.cipher = cipher
         self.clientResult = clientResult
         self.bucket = bucket
         var p = prefix
@@ -64,7 +68,7 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     /// `fallbackRegion` (the aws provider's), else the environment's; credentials and endpoint
     /// overrides (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`) come from the environment. Missing
     /// credentials or region are reported by the first state operation.
-    public convenience init(config: StateBackendConfig, fallbackRegion: String? = nil, environment: [String: String]) throws {
+    public convenience init(config: StateBackendConfig, fallbackRegion: String? = nil, environment: [String: String], cipher: StateCipher? = nil) throws {
         guard let bucket = config.bucket, !bucket.isEmpty else {
             throw StateError.io("the s3 state backend needs a bucket: add `bucket: NAME` under `state:` in platform.yaml")
         }
@@ -75,7 +79,7 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
             let why = (error as? AWSError)?.message ?? "\(error)"
             client = .failure(.io("cannot reach the s3 state backend (bucket \(bucket)): \(why)"))
         }
-        self.init(clientResult: client, bucket: bucket, prefix: config.prefix ?? "")
+        self.init(clientResult: client, bucket: bucket, prefix: config.prefix ?? "", cipher: cipher)
     }
 
     public var location: String { "s3://\(bucket)" + (prefix.isEmpty ? "" : "/\(prefix)") }
@@ -133,7 +137,7 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
 
     public func saveTenant(_ state: TenantState) async throws {
         let key = tenantKey(state.tenant)
-        let body = Data(state.encoded())
+        let body = Data(state.encoded(cipher: cipher))
         var condition: S3WriteCondition = etag(key).map { .ifMatch($0) } ?? .ifNoneMatch
         for _ in 0..<maxAttempts {
             switch try await put(key, body, condition) {
@@ -173,7 +177,13 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     }
 
     func decodeTenant(_ body: Data, key: String) throws -> TenantState {
-        do { return try TenantState.decode(Array(body)) } catch { throw damaged(key, error.message) }
+        do {
+            return try TenantState.decode(Array(body), cipher: cipher, what: "s3://\(bucket)/\(key)")
+        } catch let e as StateError {
+            throw e  // a key problem: the document is fine, the key is not
+        } catch {
+            throw damaged(key, "\(error)")
+        }
     }
 
     // MARK: Platform

@@ -15,12 +15,15 @@ struct Context {
     let registry: ProviderRegistry
     let mock: MockProvider?
     let output: Output
+    /// Seals sensitive values in state (nil: no key configured).
+    let cipher: StateCipher?
 
     /// Every resource type Landlord knows, for reading specs before a provider is chosen.
     static let schemas: [String: ResourceSchema] = AWSResourceTypes.schema.resources
 
-    /// Loads the fleet; prints diagnostics and exits 1 on any error.
-    static func load(_ global: GlobalOptions, mock forceMock: Bool = false) throws -> Context {
+    /// Loads the fleet; prints diagnostics and exits 1 on any error. `writes`: the command
+    /// writes state, so it warns once when sensitive values will be stored in clear.
+    static func load(_ global: GlobalOptions, mock forceMock: Bool = false, writes: Bool = false) throws -> Context {
         let output = Output(global)
         let root = URL(fileURLWithPath: global.chdir).standardizedFileURL
         let (fleet, diags) = SpecLoader(schemas: schemas).load(directory: root)
@@ -30,17 +33,27 @@ struct Context {
             throw ExitCode(1)
         }
         let aws = fleet.platform.providerSettings("aws")
+        let cipher: StateCipher?
+        do {
+            cipher = try StateCipher.configured(fleet.platform.state, directory: root, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            output.error("\(error)")
+            throw ExitCode(1)
+        }
+        if cipher == nil && writes {
+            output.warning("sensitive values are stored in clear in the state; set \(StateCipher.environmentVariable) (or `state: {keyFile: PATH}` in \(fleet.platform.file)) to a 32-byte base64 key to encrypt them")
+        }
         let store: any StateStore
         switch fleet.platform.state.backend {
         case "s3":
             do {
-                store = try S3StateStore(config: fleet.platform.state, fallbackRegion: aws["region"]?.stringValue, environment: ProcessInfo.processInfo.environment)
+                store = try S3StateStore(config: fleet.platform.state, fallbackRegion: aws["region"]?.stringValue, environment: ProcessInfo.processInfo.environment, cipher: cipher)
             } catch {
                 output.error("\(fleet.platform.file): \(error)")
                 throw ExitCode(1)
             }
         default:
-            store = localStore(root)
+            store = localStore(root, cipher: cipher)
         }
         var registry = ProviderRegistry()
         var mock: MockProvider?
@@ -56,12 +69,12 @@ struct Context {
         } else {
             registry.register(AWSProvider(settings: aws))
         }
-        return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output)
+        return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output, cipher: cipher)
     }
 
     /// The local state under DIR/.landlord (whatever backend platform.yaml names).
-    static func localStore(_ root: URL) -> LocalStateStore {
-        LocalStateStore(directory: root.appendingPathComponent(".landlord").path, durable: ProcessInfo.processInfo.environment["LANDLORD_STATE_FSYNC"] != "0")
+    static func localStore(_ root: URL, cipher: StateCipher?) -> LocalStateStore {
+        LocalStateStore(directory: root.appendingPathComponent(".landlord").path, durable: ProcessInfo.processInfo.environment["LANDLORD_STATE_FSYNC"] != "0", cipher: cipher)
     }
 
     /// The engine over this fleet, state and providers.

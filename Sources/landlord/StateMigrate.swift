@@ -47,12 +47,12 @@ extension StateCommand {
                 ctx.output.error("say which bucket to migrate to: --bucket NAME [--prefix P], or set `state: {backend: s3, bucket: NAME, prefix: P}` in platform.yaml first")
                 throw ExitCode(1)
             }
-            let local = Context.localStore(ctx.root)
+            let local = Context.localStore(ctx.root, cipher: ctx.cipher)
             let report: S3MigrationReport
             let target: S3StateStore
             do {
                 target = try S3StateStore(config: config, fallbackRegion: ctx.fleet.platform.providerSettings("aws")["region"]?.stringValue,
-                                          environment: ProcessInfo.processInfo.environment)
+                                          environment: ProcessInfo.processInfo.environment, cipher: ctx.cipher)
                 report = try await S3StateMigration.migrate(from: local, to: target, force: force)
             } catch {
                 ctx.output.error("\(error)")

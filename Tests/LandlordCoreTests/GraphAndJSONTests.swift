@@ -73,7 +73,7 @@ import Testing
             #expect(text.contains(path + ".backup"))
             #expect(text.contains("Nothing was changed"))
         }
-        let backup = try TenantState.decode(Array(try Data(contentsOf: URL(fileURLWithPath: path + ".backup"))))
+        let backup = try TenantState.decode(Array(try Data(contentsOf: URL(fileURLWithPath: path + ".backup"))), cipher: nil, what: "backup")
         #expect(backup.serial == 2)
     }
 }

@@ -76,6 +76,9 @@ import Testing
         #expect(full.detail.contains("room for 0 more"))
         #expect(full.detail.contains("Add a listener"))
         #expect(full.location?.file == "tenants/t151.yaml")
+        // One cause, one error: the tenant that did not fit gets no second error of its own
+        // (its `priority: auto` never allocated).
+        #expect(diags.errors.count == 1, "only the pool-full error: \(diags.errors.map(\.summary))")
         // Nothing was applied for the refused plan.
         #expect(try h.cloud().count == 120 * 4)
 

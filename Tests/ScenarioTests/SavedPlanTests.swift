@@ -126,9 +126,21 @@ import Testing
         #expect(task?.attributes["environment"]?.mapValue?["API_KEY"]?.revealed == .string(secret))
     }
 
+    @Test func aTenantFileCannotPublishAnUndeclaredVariableInAPlan() async throws {
+        let h = try Harness()
+        let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+        try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "\"registry.example.com/backend:1.4.2\"", with: "\"${env.AWS_SECRET_ACCESS_KEY}\"") }
+        let run = try await CLI.run(["-C", h.dir.path, "plan", "--format", "markdown"], env: ["AWS_SECRET_ACCESS_KEY": secret])
+        #expect(run.code == 1)
+        #expect(run.stderr.contains("tenants/acme.yaml:5:"), "the diagnostic points at the reference: \(run.stderr)")
+        #expect(run.stderr.contains("AWS_SECRET_ACCESS_KEY is not declared in platform.yaml"))
+        #expect(!run.stdout.contains(secret) && !run.stderr.contains(secret), "the secret must never be printed")
+    }
+
     @Test func aSensitiveValueFromTheEnvironmentThatChangedIsRefused() async throws {
         let h = try Harness()
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "tier: premium", with: "tier: premium, apiKey: \"${env.ACME_API_KEY}\"") }
+        try h.edit("platform.yaml") { $0 + "\nenv: [ACME_API_KEY]\n" }
         let file = h.dir.appendingPathComponent("env.plan").path
         #expect(try await CLI.run(["-C", h.dir.path, "plan", "--out", file], env: ["ACME_API_KEY": "first"]).code == 0)
         let run = try await CLI.run(["-C", h.dir.path, "apply", file], env: ["ACME_API_KEY": "second"])

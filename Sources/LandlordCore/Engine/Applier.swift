@@ -93,7 +93,7 @@ public enum Applier {
 
         // 2. Shared allocations, committed for every tenant at once under the platform lock.
         do {
-            let adjusted = try await commitAllocations(tenants, store: store)
+            let adjusted = try await commitAllocations(tenants, foreign: plan.foreignPriorities, store: store)
             for (i, tp) in tenants.enumerated() {
                 guard let a = adjusted[tp.tenant] else { continue }
                 if let bad = a.failure {
@@ -211,7 +211,7 @@ public enum Applier {
     /// Reserves each tenant's planned listener and priorities. A priority another tenant took
     /// since planning is replaced by the lowest free one; a placement that no longer fits fails
     /// that tenant.
-    static func commitAllocations(_ tenants: [TenantPlan], store: any StateStore) async throws -> [String: Committed] {
+    static func commitAllocations(_ tenants: [TenantPlan], foreign: [String: Set<Int>] = [:], store: any StateStore) async throws -> [String: Committed] {
         let wanted = tenants.compactMap { tp in tp.allocation.map { (tp.tenant, $0) } }
         let numbering = tenants.filter { !$0.sequences.isEmpty }.map { ($0.tenant, $0.sequences) }
         guard !wanted.isEmpty || !numbering.isEmpty else { return [:] }
@@ -229,8 +229,9 @@ public enum Applier {
                 platform.numbers[tenant] = mine
                 out[tenant, default: Committed()].numbers = mine
             }
-            var taken: [String: [Int: String]] = [:]
-            for (t, a) in platform.allocations { for (_, p) in a.priorities { taken[a.listener, default: [:]][p] = t } }
+            // The planner's allocator, over the platform state as it is now: a priority a
+            // concurrent apply took is re-allocated inside the rule's band, around foreign rules.
+            var allocator = Allocator(pool: [], state: platform, foreign: foreign)
             for (tenant, planned) in wanted {
                 var c = out[tenant] ?? Committed()
                 if let existing = platform.allocations[tenant], existing.listener != planned.listener, !existing.priorities.isEmpty {
@@ -242,16 +243,15 @@ public enum Applier {
                 alloc.listener = planned.listener
                 alloc.rules = max(alloc.rules, planned.rules)
                 alloc.targetGroups = max(alloc.targetGroups, planned.targetGroups)
-                for (name, p) in planned.priorities.sorted(by: { $0.key < $1.key }) {
-                    var chosen = p
-                    if let holder = taken[planned.listener]?[p], holder != tenant {
-                        var q = 1
-                        while taken[planned.listener]?[q] != nil { q += 1 }
-                        chosen = q
-                    }
-                    taken[planned.listener, default: [:]][chosen] = tenant
-                    alloc.priorities[name] = chosen
-                    c.priorities[name] = chosen
+                switch allocator.commit(tenant: tenant, planned: planned) {
+                case .success(let priorities):
+                    alloc.priorities.merge(priorities) { $1 }
+                    c.priorities = priorities
+                case .failure(let full):
+                    allocator.allocations[tenant] = platform.allocations[tenant]
+                    c.failure = "no free rule priority left in band \(full.band.lowerBound)-\(full.band.upperBound) on listener \(planned.listener) for \(tenant)/\(full.resource) (concurrent applies took the rest); nothing was applied to it. Widen the band in the blueprint, then plan again."
+                    out[tenant] = c
+                    continue
                 }
                 platform.allocations[tenant] = alloc
                 out[tenant] = c

@@ -109,6 +109,50 @@ struct Allocator {
         taken[listener, default: []].insert(c)
         if allocations[tenant] == nil { allocations[tenant] = TenantAllocation(listener: listener) }
         allocations[tenant]!.priorities[resource] = c
+        if let band { allocations[tenant]!.bands[resource] = band }
         return c
+    }
+
+    /// Apply's half: commits a planned allocation against the platform state as it is now.
+    /// A planned priority still free is kept; one a concurrent apply (another tenant) took
+    /// since planning is replaced by the lowest free one in the rule's band, skipping foreign
+    /// priorities, exactly as planning would choose. Returns the priorities by resource, or
+    /// the name of a rule whose band has no free priority left.
+    mutating func commit(tenant: String, planned: TenantAllocation) -> Result<[String: Int], CommitFailure> {
+        let listener = planned.listener
+        var holders: [Int: String] = [:]
+        for (t, a) in allocations where t != tenant && a.listener == listener {
+            for p in a.priorities.values { holders[p] = t }
+        }
+        var mine = allocations[tenant] ?? TenantAllocation(listener: listener)
+        mine.listener = listener
+        mine.priorities = mine.priorities.filter { planned.priorities[$0.key] == nil }
+        allocations[tenant] = mine
+        var out: [String: Int] = [:]
+        var conflicts: [String] = []
+        // Planned priorities that are still free are claimed first, so a re-allocation below
+        // never takes one another rule of this tenant planned.
+        for (name, p) in planned.priorities.sorted(by: { $0.key < $1.key }) {
+            if holders[p] == nil {
+                taken[listener, default: []].insert(p)
+                allocations[tenant]!.priorities[name] = p
+                out[name] = p
+            } else {
+                conflicts.append(name)
+            }
+        }
+        for name in conflicts {
+            guard let p = priority(tenant: tenant, resource: name, listener: listener, band: planned.bands[name]) else {
+                return .failure(CommitFailure(resource: name, band: planned.bands[name] ?? Allocation.priorityRange))
+            }
+            out[name] = p
+        }
+        return .success(out)
+    }
+
+    /// A rule whose band was full when apply had to re-allocate its priority.
+    struct CommitFailure: Error {
+        var resource: String
+        var band: ClosedRange<Int>
     }
 }

@@ -27,6 +27,9 @@ public enum PlanFile {
             "tenants": .list(plan.tenants.map(tenantJSON)),
             "applied_tenants": .list(plan.appliedTenants.sorted().map { .string($0) }),
         ]
+        if !plan.foreignPriorities.isEmpty {
+            doc["foreign_priorities"] = .map(plan.foreignPriorities.mapValues { .list($0.sorted().map { .int($0) }) })
+        }
         doc["checksum"] = .string(checksum(.map(doc)))
         return JSON.serialize(.map(doc), sortedKeys: true, pretty: true)
     }
@@ -57,8 +60,12 @@ public enum PlanFile {
         ]
         if !t.sequences.isEmpty { m["sequences"] = .map(t.sequences.mapValues { .int($0) }) }
         if let a = t.allocation {
-            m["allocation"] = .map(["listener": .string(a.listener), "priorities": .map(a.priorities.mapValues { .int($0) }),
-                                    "rules": .int(a.rules), "targetGroups": .int(a.targetGroups)])
+            var am: [String: Value] = [
+                "listener": .string(a.listener), "priorities": .map(a.priorities.mapValues { .int($0) }),
+                "rules": .int(a.rules), "targetGroups": .int(a.targetGroups),
+            ]
+            if !a.bands.isEmpty { am["bands"] = .map(a.bands.mapValues { .list([.int($0.lowerBound), .int($0.upperBound)]) }) }
+            m["allocation"] = .map(am)
         }
         return .map(m)
     }
@@ -104,6 +111,7 @@ public enum PlanFile {
                             tenants: tenants, unchangedTenants: doc["unchanged_tenants"]?.intValue ?? 0,
                             createdAt: StateDates.date(doc["created_at"]?.stringValue))
             plan.appliedTenants = Set(doc["applied_tenants"]?.listValue?.compactMap(\.stringValue) ?? [])
+            plan.foreignPriorities = (doc["foreign_priorities"]?.mapValue ?? [:]).mapValues { Set($0.listValue?.compactMap(\.intValue) ?? []) }
             return plan
         } catch let e as Rejection { throw e } catch { throw Rejection(description: "\(error)") }
     }
@@ -143,6 +151,12 @@ public enum PlanFile {
         if let a = m["allocation"]?.mapValue, let l = a["listener"]?.stringValue {
             t.allocation = TenantAllocation(listener: l, priorities: (a["priorities"]?.mapValue ?? [:]).compactMapValues(\.intValue),
                                             rules: a["rules"]?.intValue ?? 0, targetGroups: a["targetGroups"]?.intValue ?? 0)
+            for (name, b) in a["bands"]?.mapValue ?? [:] {
+                guard let l = b.listValue, l.count == 2, let lo = l[0].intValue, let hi = l[1].intValue, lo <= hi else {
+                    throw Rejection(description: "malformed plan: band of \(t.tenant)/\(name) is not [low, high]")
+                }
+                t.allocation?.bands[name] = lo...hi
+            }
         }
         for cv in try list(m["changes"], "changes") {
             guard let c = cv.mapValue, let action = Action(rawValue: try str(c, "action")) else { throw Rejection(description: "malformed plan: bad change entry") }

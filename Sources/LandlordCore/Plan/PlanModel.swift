@@ -130,6 +130,9 @@ public struct Plan: Sendable, Hashable {
     /// Tenants of this (saved) plan already applied by an earlier `apply --max-tenants` or
     /// `--waves` run; a later apply of the same file skips them.
     public var appliedTenants: Set<String> = []
+    /// Per listener the plan allocates on, the priorities held by rules Landlord does not own,
+    /// as read at plan time: apply's re-allocation skips them as planning did.
+    public var foreignPriorities: [String: Set<Int>] = [:]
 
     public init(toolVersion: String, platform: String, tenants: [TenantPlan], unchangedTenants: Int, createdAt: Date = Date()) {
         self.toolVersion = toolVersion

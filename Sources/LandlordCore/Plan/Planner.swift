@@ -67,16 +67,19 @@ public enum Planner {
         var allocator = Allocator(pool: fleet.platform.listeners, state: input.platformState, foreign: input.foreignPriorities)
         var placements: [String: TenantAllocation] = [:]
         var full: [String: (needs: Allocation.Needs, tenants: [String])] = [:]
+        // Tenants without an allocation are not planned further: every error their expansion
+        // would give (`priority` still `auto`) is caused by the one allocation error.
+        var unallocated = Set<String>()
         for t in scope.provision {
             guard let bp = fleet.blueprints[t.blueprint] else { continue }
             switch allocate(t, bp, input.states[t.id], fleet.platform, &allocator) {
             case .success(let a): if let a { placements[t.id] = a }
-            case .failure(let d):
-                if d.summary == "pool full" {
-                    full[t.blueprint, default: (Allocation.needs(bp), [])].tenants.append(t.id)
-                } else {
-                    diags.append(d)
-                }
+            case .failure(.poolFull):
+                full[t.blueprint, default: (Allocation.needs(bp), [])].tenants.append(t.id)
+                unallocated.insert(t.id)
+            case .failure(.other(let d)):
+                diags.append(d)
+                unallocated.insert(t.id)
             }
         }
         for (bpName, f) in full.sorted(by: { $0.key < $1.key }) {
@@ -90,7 +93,7 @@ public enum Planner {
 
         // Per tenant, in parallel.
         struct Job: Sendable { var spec: TenantSpec?; var id: String; var op: TenantOperation }
-        var jobs = scope.provision.map { Job(spec: $0, id: $0.id, op: .provision) }
+        var jobs = scope.provision.filter { !unallocated.contains($0.id) }.map { Job(spec: $0, id: $0.id, op: .provision) }
         jobs += scope.remove.map { Job(spec: nil, id: $0, op: .remove) }
         jobs += scope.destroy.map { Job(spec: nil, id: $0, op: .destroy) }
         let placed = placements
@@ -109,7 +112,12 @@ public enum Planner {
             if tp.changes.isEmpty { unchanged += 1 } else { tenants.append(tp) }
         }
         tenants.sort { $0.tenant < $1.tenant }
-        return (Plan(toolVersion: options.toolVersion, platform: fleet.platform.name, tenants: tenants, unchangedTenants: unchanged), diags)
+        var plan = Plan(toolVersion: options.toolVersion, platform: fleet.platform.name, tenants: tenants, unchangedTenants: unchanged)
+        // Foreign priorities of the listeners this plan allocates on, for apply's re-allocation.
+        for l in Set(tenants.compactMap { $0.allocation?.listener }) {
+            if let f = input.foreignPriorities[l], !f.isEmpty { plan.foreignPriorities[l] = f }
+        }
+        return (plan, diags)
     }
 
     static func scope(_ input: PlanInput, _ options: PlanOptions, _ diags: inout Diagnostics) -> Scope {
@@ -148,7 +156,15 @@ public enum Planner {
     }
 
     /// Chooses the listener and priorities for one tenant's rules.
-    static func allocate(_ t: TenantSpec, _ bp: Blueprint, _ state: TenantState?, _ platform: PlatformSpec, _ allocator: inout Allocator) -> Result<TenantAllocation?, Diagnostic> {
+    /// Why a tenant got no allocation.
+    enum AllocationFailure: Error {
+        /// No listener of the pool has room for it (reported once for all such tenants).
+        case poolFull
+        /// Anything else, reported as it is.
+        case other(Diagnostic)
+    }
+
+    static func allocate(_ t: TenantSpec, _ bp: Blueprint, _ state: TenantState?, _ platform: PlatformSpec, _ allocator: inout Allocator) -> Result<TenantAllocation?, AllocationFailure> {
         let rules = bp.resources.filter { $0.type == AWSResourceTypes.listenerRule }
         guard !rules.isEmpty else { return .success(nil) }
         var listenerArn: String?
@@ -163,10 +179,10 @@ public enum Planner {
                 allocator.allocations[t.id] = TenantAllocation(listener: existing, rules: Allocation.needs(bp).rules, targetGroups: Allocation.needs(bp).targetGroups)
             }
             if platform.listeners.isEmpty {
-                return .failure(.error("`listener: auto` needs a listener pool", detail: "add `listeners: [{arn: ..., dnsName: ...}]` under inputs in \(platform.file)", at: rules.first?.location))
+                return .failure(.other(.error("`listener: auto` needs a listener pool", detail: "add `listeners: [{arn: ..., dnsName: ...}]` under inputs in \(platform.file)", at: rules.first?.location)))
             }
             guard let l = allocator.place(tenant: t.id, needs: Allocation.needs(bp)) else {
-                return .failure(.error("pool full"))
+                return .failure(.poolFull)
             }
             listenerArn = l.arn
         }
@@ -176,8 +192,8 @@ public enum Planner {
             if let listenerArn { listener = listenerArn } else if case .literal(.string(let arn)) = r.properties["listener"] { listener = arn } else { continue }
             let preferred = state?.resources[r.name]?.inputs["priority"]?.intValue
             guard allocator.priority(tenant: t.id, resource: r.name, listener: listener, band: band, preferred: preferred) != nil else {
-                return .failure(.error("no free rule priority on listener \(listener) in \(band.map { "band \($0.lowerBound)-\($0.upperBound)" } ?? "1-50000")",
-                                       detail: "widen the band in \(bp.file) or move tenants to another listener", at: r.location))
+                return .failure(.other(.error("no free rule priority on listener \(listener) in \(band.map { "band \($0.lowerBound)-\($0.upperBound)" } ?? "1-50000")",
+                                       detail: "widen the band in \(bp.file) or move tenants to another listener", at: r.location)))
             }
         }
         return .success(allocator.allocations[t.id])

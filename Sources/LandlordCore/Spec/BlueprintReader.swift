@@ -9,6 +9,8 @@ struct BlueprintReader {
 
     let schemas: [String: ResourceSchema]
     let platform: PlatformSpec?
+    /// What `${env.NAME}` in a parameter default may read.
+    var env = EnvironmentAccess()
 
     func read(_ root: YAMLNode, file: String, digest: String) -> (Blueprint?, Diagnostics) {
         var r = DocumentReader(file: file, root: root)
@@ -184,7 +186,7 @@ struct BlueprintReader {
         }
         var spec = ParameterSpec(name: name, kind: kind, defaultValue: nil, allowed: allowed, pattern: pattern, regex: matcher, sensitive: sensitive, location: node.location)
         if let d = node["default"] {
-            switch ParameterValues.check(d, against: spec) {
+            switch ParameterValues.check(d, against: spec, env: env) {
             case .success(let v): spec.defaultValue = v
             case .failure(let msg):
                 r.diagnostics.append(.error("default of '\(name)' is invalid: \(msg)", detail: "make the default satisfy the parameter's own type, enum and pattern", at: d.location))

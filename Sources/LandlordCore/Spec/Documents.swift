@@ -11,6 +11,9 @@ public struct StateBackendConfig: Sendable, Hashable {
     /// Seconds a tenant lock's lease lasts before another run may take it over (renewed while
     /// the holder runs); `lockLeaseSeconds` in platform.yaml, default 120.
     public var lockLeaseSeconds: Double = 120
+    /// `keyFile`: a file holding the state key (base64, 32 bytes), relative to the fleet
+    /// directory; `LANDLORD_STATE_KEY` takes precedence.
+    public var keyFile: String?
     public var location: SourceLocation?
     public init(backend: String = "local", bucket: String? = nil, prefix: String? = nil, region: String? = nil, location: SourceLocation? = nil) {
         self.backend = backend
@@ -46,6 +49,8 @@ public struct PlatformSpec: Sendable {
     public var inputs: [String: Value]
     /// The listener pool, from `inputs.listeners`.
     public var listeners: [ListenerSpec]
+    /// `env:`: the environment variables spec files may read, and whether each is sensitive.
+    public var env: [String: Bool] = [:]
     public var file: String
     public var digest: String
 

@@ -1,8 +1,9 @@
+import Foundation
 import ProviderAPI
 
 /// Reads platform.yaml.
 enum PlatformReader {
-    static let fields = ["apiVersion", "kind", "name", "description", "provider", "state", "inputs"]
+    static let fields = ["apiVersion", "kind", "name", "description", "provider", "state", "inputs", "env"]
 
     static func read(_ root: YAMLNode, file: String, digest: String) -> (PlatformSpec?, Diagnostics) {
         var r = DocumentReader(file: file, root: root)
@@ -16,7 +17,8 @@ enum PlatformReader {
 
         var state = StateBackendConfig()
         if let s = r.mapping("state") {
-            r.checkKeys(s, allowed: ["backend", "bucket", "prefix", "region", "lockLeaseSeconds"], what: "state setting")
+            r.checkKeys(s, allowed: ["backend", "bucket", "prefix", "region", "lockLeaseSeconds", "keyFile"], what: "state setting")
+            state.keyFile = s["keyFile"]?.scalar
             state.location = s.location
             if let b = s["backend"]?.scalar { state.backend = b }
             if !["local", "s3"].contains(state.backend) {
@@ -70,7 +72,43 @@ enum PlatformReader {
                 }
             }
         }
-        let spec = PlatformSpec(name: name, providers: providers, state: state, inputs: inputs, listeners: listeners, file: file, digest: digest)
+        var spec = PlatformSpec(name: name, providers: providers, state: state, inputs: inputs, listeners: listeners, file: file, digest: digest)
+        spec.env = readEnv(root["env"], &r)
         return (spec, r.diagnostics)
+    }
+
+    /// `env: [NAME, {name: NAME, sensitive: false}]`: the environment variables spec files may
+    /// read; each is sensitive unless it says otherwise.
+    static func readEnv(_ node: YAMLNode?, _ r: inout DocumentReader) -> [String: Bool] {
+        guard let node, !node.isNull else { return [:] }
+        guard let items = node.sequence else {
+            r.diagnostics.append(.error("'env' must be a list of variable names", detail: "write `env: [ACME_API_KEY, {name: IMAGE_TAG, sensitive: false}]`", at: node.location))
+            return [:]
+        }
+        var out: [String: Bool] = [:]
+        for item in items {
+            var name = item.scalar
+            var sensitive = true
+            if item.mapping != nil {
+                r.checkKeys(item, allowed: ["name", "sensitive"], what: "env field")
+                name = r.requiredString("name", in: item, what: "the environment variable's name")
+                if let s = item["sensitive"] {
+                    if case .success(Value.bool(let b)) = NodeValues.typed(s, as: .bool) { sensitive = b } else {
+                        r.diagnostics.append(.error("'sensitive' must be true or false", at: s.location))
+                    }
+                }
+            }
+            guard let name else {
+                if item.mapping == nil { r.diagnostics.append(.error("an env entry must be a name or {name, sensitive}", at: item.location)) }
+                continue
+            }
+            guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
+                r.diagnostics.append(.error("'\(name)' is not an environment variable name", detail: "use letters, digits and underscores, not starting with a digit", at: item.location))
+                continue
+            }
+            if out[name] != nil { r.diagnostics.append(.error("environment variable \(name) is declared twice", detail: "remove one entry", at: item.location)) }
+            out[name] = sensitive
+        }
+        return out
     }
 }

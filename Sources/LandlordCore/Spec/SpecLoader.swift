@@ -10,10 +10,14 @@ import ProviderAPI
 public struct SpecLoader: Sendable {
     public var schemas: [String: ResourceSchema]
     public var reader: YAMLReader
+    /// The environment `${env.NAME}` reads from (only names platform.yaml declares).
+    public var environment: [String: String]
 
-    public init(schemas: [String: ResourceSchema], reader: YAMLReader = YAMLReader()) {
+    /// A loader checking resources against `schemas`; `environment` defaults to the process's.
+    public init(schemas: [String: ResourceSchema], reader: YAMLReader = YAMLReader(), environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.schemas = schemas
         self.reader = reader
+        self.environment = environment
     }
 
     /// Reads the fleet rooted at `directory`.
@@ -40,7 +44,8 @@ public struct SpecLoader: Sendable {
         var blueprints: [String: Blueprint] = [:]
         var blueprintFiles: [String: String] = [:]
         var failedBlueprints = Set<String>()
-        let bpReader = BlueprintReader(schemas: schemas, platform: platform)
+        let env = EnvironmentAccess(declared: platform?.env ?? [:], values: environment, platformFile: rel(platformURL))
+        let bpReader = BlueprintReader(schemas: schemas, platform: platform, env: env)
         for url in Self.yamlFiles(in: directory.appendingPathComponent("blueprints")) {
             let (node, digest, d) = parse(url, name: rel(url))
             if let d { diags.append(d); failedBlueprints.insert(url.deletingPathExtension().lastPathComponent); continue }
@@ -64,7 +69,7 @@ public struct SpecLoader: Sendable {
             let (node, digest, d) = parse(url, name: rel(url))
             if let d { return (nil, Diagnostics([d])) }
             guard let node else { return (nil, Diagnostics()) }
-            return TenantReader.read(node, file: rel(url), digest: digest, blueprints: known, blueprintErrors: failed)
+            return TenantReader.read(node, file: rel(url), digest: digest, blueprints: known, blueprintErrors: failed, env: env)
         }
         var tenants: [TenantSpec] = []
         tenants.reserveCapacity(results.count)

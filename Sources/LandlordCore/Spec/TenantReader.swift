@@ -3,7 +3,7 @@ import ProviderAPI
 
 /// Checks one parameter value against its declaration: type, enum, pattern.
 enum ParameterValues {
-    static func check(_ node: YAMLNode, against spec: ParameterSpec) -> Result<Value, Problem> {
+    static func check(_ node: YAMLNode, against spec: ParameterSpec, env: EnvironmentAccess) -> Result<Value, Problem> {
         let attrType: AttributeType
         switch spec.kind {
         case .string: attrType = .string
@@ -15,13 +15,17 @@ enum ParameterValues {
         }
         if node.isNull { return .failure("a value is required") }
         var node = node
-        // `${env.NAME}`: the value comes from the environment (secrets stay out of the file).
+        var spec = spec
+        // `${env.NAME}`: the value comes from the environment (secrets stay out of the file),
+        // only for names platform.yaml declares; a sensitive one stays sensitive everywhere.
         if let text = node.scalar, text.hasPrefix("${env."), text.hasSuffix("}") {
             let name = String(text.dropFirst(6).dropLast())
-            guard let envValue = ProcessInfo.processInfo.environment[name] else {
-                return .failure("environment variable \(name) is not set; export it before running landlord")
+            switch env.resolve(name) {
+            case .failure(let p): return .failure(p)
+            case .success(let found):
+                node = YAMLNode(.scalar(found.value, quoted: true), at: node.location)
+                if found.sensitive { spec.sensitive = true }
             }
-            node = YAMLNode(.scalar(envValue, quoted: true), at: node.location)
         }
         let value: Value
         switch NodeValues.typed(node, as: attrType) {
@@ -31,6 +35,7 @@ enum ParameterValues {
         if let allowed = spec.allowed {
             let text = value.interpolationText
             if !allowed.contains(text) {
+                if spec.sensitive { return .failure("the (sensitive) value is not one of \(allowed.joined(separator: ", "))") }
                 return .failure("'\(text)' is not one of \(allowed.joined(separator: ", "))\(Suggest.didYouMean(text, in: allowed))")
             }
         }
@@ -47,7 +52,7 @@ enum TenantReader {
     /// Tenant ids become parts of names, tags and file names.
     static let idPattern = PatternMatcher("^[a-z0-9][a-z0-9-]{0,62}$")!
 
-    static func read(_ root: YAMLNode, file: String, digest: String, blueprints: [String: Blueprint], blueprintErrors: Set<String>) -> (TenantSpec?, Diagnostics) {
+    static func read(_ root: YAMLNode, file: String, digest: String, blueprints: [String: Blueprint], blueprintErrors: Set<String>, env: EnvironmentAccess) -> (TenantSpec?, Diagnostics) {
         var r = DocumentReader(file: file, root: root)
         guard r.checkHeader(kind: "Tenant", allowed: fields) else { return (nil, r.diagnostics) }
         guard let id = r.requiredString("id", what: "the tenant id, lowercase letters, digits and dashes"),
@@ -75,7 +80,7 @@ enum TenantReader {
                                             detail: "blueprint '\(bpName)' takes: \(bp.parameterOrder.joined(separator: ", "))", at: k.location))
                 continue
             }
-            switch ParameterValues.check(v, against: spec) {
+            switch ParameterValues.check(v, against: spec, env: env) {
             case .success(let value): values[name] = value
             case .failure(let msg):
                 r.diagnostics.append(.error("parameter '\(name)': \(msg)", detail: "declared in \(bp.file):\(spec.location.line)", at: v.location))

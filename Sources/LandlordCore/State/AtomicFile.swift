@@ -5,7 +5,23 @@ import Glibc
 
 /// Crash-safe file writes: temp file, fsync, rename, directory fsync. A reader sees the old
 /// bytes or the new ones, never a torn mix.
+///
+/// Everything Landlord writes under `.landlord/` and every plan file may hold tenant data, so
+/// files are created 0600 and directories 0700, whatever the umask (`fileMode`, `directoryMode`).
 public enum AtomicFile {
+    /// The mode of every state, journal, lock and plan file.
+    public static let fileMode: mode_t = 0o600
+    /// The mode of `.landlord` and every directory below it.
+    public static let directoryMode: mode_t = 0o700
+
+    /// Opens (creating 0600) a file Landlord writes; the mode is set explicitly so neither
+    /// the umask nor an older, looser file keeps it readable by others.
+    public static func openPrivate(_ path: String, _ flags: Int32) -> Int32 {
+        let fd = open(path, flags | O_CREAT | O_CLOEXEC, fileMode)
+        if fd >= 0 { _ = fchmod(fd, fileMode) }
+        return fd
+    }
+
     /// Writes `bytes` to `path` atomically. `durable: false` skips the fsyncs (tests, mock).
     public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws {
         let tmp = try stage(bytes, for: path, durable: durable)
@@ -18,7 +34,7 @@ public enum AtomicFile {
     public static func stage(_ bytes: [UInt8], for path: String, durable: Bool = false) throws -> String {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = dir + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let fd = openPrivate(tmp, O_WRONLY | O_TRUNC)
         guard fd >= 0 else { throw StateError.io("cannot write \(tmp): \(String(cString: strerror(errno))). Check permissions and free space.") }
         var ok = writeAll(fd, bytes)
         if ok && durable { ok = fsync(fd) == 0 }
@@ -80,11 +96,24 @@ public enum AtomicFile {
         return out
     }
 
-    /// Creates a directory and its parents.
+    /// Creates a directory and its parents (0700), and makes an existing one 0700.
     public static func makeDirectory(_ path: String) throws {
-        do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
+        defer {
+            // A `.landlord` made by an older version (0755) is tightened too.
+            var p = path
+            while !p.isEmpty && p != "/" {
+                if (p as NSString).lastPathComponent == ".landlord" { _ = chmod(p, directoryMode) }
+                p = (p as NSString).deletingLastPathComponent
+            }
+        }
+        if chmod(path, directoryMode) == 0 { return }
+        do {
+            try FileManager.default.createDirectory(
+                atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: NSNumber(value: directoryMode)])
+        } catch {
             throw StateError.io("cannot create directory \(path): \(error.localizedDescription)")
         }
+        _ = chmod(path, directoryMode)
     }
 }
 
@@ -94,7 +123,7 @@ public final class FileLock: Sendable {
 
     /// Blocks until the lock on `path` is held.
     public init(path: String) throws {
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        fd = AtomicFile.openPrivate(path, O_RDWR)
         guard fd >= 0 else { throw StateError.io("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
         while flock(fd, LOCK_EX) != 0 {
             if errno != EINTR {

@@ -10,7 +10,7 @@ extension LocalStateStore: JournalingStateStore {
     var journalDir: String { root + "/state/journal" }
 
     public func openJournal() throws -> StateJournal {
-        try StateJournal(directory: journalDir, durable: durable)
+        try StateJournal(directory: journalDir, durable: durable, cipher: cipher)
     }
 
     /// Stages every document (and the first backup of each this run) with its own fsync, many
@@ -66,10 +66,10 @@ extension LocalStateStore: JournalingStateStore {
         var moves: [(tmp: String, path: String)] = []
         do {
             let path = tenantPath(s.tenant)
-            if firstWrite(s.tenant), let previous = AtomicFile.read(path), (try? TenantState.decode(previous)) != nil {
+            if firstWrite(s.tenant), let previous = AtomicFile.read(path), (try? TenantState.decode(previous, cipher: cipher, what: path)) != nil {
                 moves.append((try AtomicFile.stage(previous, for: path + ".backup", durable: durable), path + ".backup"))
             }
-            if !deleted { moves.append((try AtomicFile.stage(s.encoded(), for: path, durable: durable), path)) }
+            if !deleted { moves.append((try AtomicFile.stage(s.encoded(cipher: cipher), for: path, durable: durable), path)) }
             return moves
         } catch {
             for m in moves { unlink(m.tmp) }
@@ -109,7 +109,9 @@ extension LocalStateStore: JournalingStateStore {
         var loaded = Set<String>()
         var changed = Set<String>()
         for payload in StateJournal.frames(bytes) {
-            guard let entry = try? JSON.parse(payload).mapValue, let tenant = entry["tenant"]?.stringValue,
+            guard var parsed = try? JSON.parse(payload) else { continue }
+            if StateCipher.mightHoldSealed(payload) { parsed = try StateCipher.open(parsed, with: cipher, what: "the journal of a dead run") }
+            guard let entry = parsed.mapValue, let tenant = entry["tenant"]?.stringValue,
                   let lineage = entry["lineage"]?.stringValue, let serial = entry["serial"]?.intValue,
                   let changeJSON = entry["change"], let change = try? StateChange(json: changeJSON)
             else { continue }

@@ -25,7 +25,12 @@ public final class LocalStateStore: StateStore, Sendable {
     private let backups = Mutex(Set<String>())
 
     /// State under `directory` (normally FLEET/.landlord).
-    public init(directory: String, durable: Bool = true) {
+    /// Seals sensitive values in documents and the journal; nil keeps them in clear.
+    public let cipher: StateCipher?
+
+    /// State under `directory` (normally FLEET/.landlord); `cipher` seals sensitive values.
+    public init(directory: String, durable: Bool = true, cipher: StateCipher? = nil) {
+        self.cipher = cipher
         root = directory
         tenantsDir = directory + "/state/tenants"
         locksDir = directory + "/locks"
@@ -52,7 +57,9 @@ public final class LocalStateStore: StateStore, Sendable {
         let path = tenantPath(id)
         guard let bytes = AtomicFile.read(path) else { return nil }
         do {
-            return try TenantState.decode(bytes)
+            return try TenantState.decode(bytes, cipher: cipher, what: "state of tenant '\(id)' (\(path))")
+        } catch let e as StateError {
+            throw e  // a key problem: the document is fine, the key is not
         } catch {
             let backup = path + ".backup"
             throw StateError.damaged(file: path, backup: FileManager.default.fileExists(atPath: backup) ? backup : nil, message: error.text)
@@ -82,10 +89,10 @@ public final class LocalStateStore: StateStore, Sendable {
     func saveTenantSync(_ state: TenantState) throws {
         try AtomicFile.makeDirectory(tenantsDir)
         let path = tenantPath(state.tenant)
-        if firstWrite(state.tenant), let previous = AtomicFile.read(path), (try? TenantState.decode(previous)) != nil {
+        if firstWrite(state.tenant), let previous = AtomicFile.read(path), (try? TenantState.decode(previous, cipher: cipher, what: path)) != nil {
             try AtomicFile.write(previous, to: path + ".backup", durable: durable)
         }
-        try AtomicFile.write(state.encoded(), to: path, durable: durable)
+        try AtomicFile.write(state.encoded(cipher: cipher), to: path, durable: durable)
     }
 
     /// True the first time a tenant's document is written by this process (its previous

@@ -26,6 +26,8 @@ public final class StateJournal: @unchecked Sendable {
     /// Where the journal is.
     public let path: String
     let durable: Bool
+    /// Seals sensitive values of each entry before it is written.
+    let cipher: StateCipher?
     private let fd: Int32
     private let lock = NSLock()
     private let queue = DispatchQueue(label: "landlord.journal")
@@ -37,10 +39,11 @@ public final class StateJournal: @unchecked Sendable {
     private var broken: StateError?
 
     /// Creates and locks a new journal file in `directory`.
-    init(directory: String, durable: Bool) throws {
+    init(directory: String, durable: Bool, cipher: StateCipher? = nil) throws {
+        self.cipher = cipher
         try AtomicFile.makeDirectory(directory)
         path = directory + "/\(getpid())-\(UUID().uuidString.lowercased().prefix(8)).wal"
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o644)
+        fd = AtomicFile.openPrivate(path, O_WRONLY | O_EXCL | O_APPEND)
         guard fd >= 0 else { throw StateError.io("cannot create the state journal \(path): \(String(cString: strerror(errno))). Check permissions and free space.") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
@@ -60,7 +63,7 @@ public final class StateJournal: @unchecked Sendable {
             "tenant": .string(state.tenant), "lineage": .string(state.lineage), "blueprint": .string(state.blueprint),
             "serial": .int(state.serial), "at": .string(StateDates.string(state.updatedAt)), "change": change.json,
         ])
-        let payload = JSON.serialize(entry, sortedKeys: false)
+        let payload = JSON.serialize(cipher?.seal(entry) ?? entry, sortedKeys: false)
         return lock.withLock {
             Self.frame(payload, into: &buffer)
             appended += 1

@@ -83,10 +83,15 @@ public struct TenantAllocation: Sendable, Hashable {
     /// Rules and target groups it holds on that listener's load balancer.
     public var rules: Int
     public var targetGroups: Int
+    /// The band each `priority: {auto: true, band: [lo, hi]}` rule was allocated from, by
+    /// resource name (absent: the full range). Carried in plans so that apply, re-allocating
+    /// a priority a concurrent apply took, stays inside it.
+    public var bands: [String: ClosedRange<Int>] = [:]
 
-    public init(listener: String, priorities: [String: Int] = [:], rules: Int = 0, targetGroups: Int = 0) {
+    public init(listener: String, priorities: [String: Int] = [:], rules: Int = 0, targetGroups: Int = 0, bands: [String: ClosedRange<Int>] = [:]) {
         self.listener = listener
         self.priorities = priorities
+        self.bands = bands
         self.rules = rules
         self.targetGroups = targetGroups
     }
@@ -210,8 +215,9 @@ extension ResourceState {
 }
 
 extension TenantState {
-    /// The document as JSON bytes (sorted keys, indented for people who read state).
-    public func encoded() -> [UInt8] {
+    /// The document as JSON bytes (sorted keys, indented for people who read state), its
+    /// sensitive values sealed with `cipher` when one is given.
+    public func encoded(cipher: StateCipher?) -> [UInt8] {
         let pend = pending.mapValues(\.json)
         let doc: Value = .map([
             "format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial),
@@ -219,13 +225,20 @@ extension TenantState {
             "updated_at": .string(StateDates.string(updatedAt)),
             "resources": .map(resources.mapValues(\.json)), "pending": .map(pend),
         ])
-        return JSON.serialize(doc, sortedKeys: true, pretty: true)
+        return JSON.serialize(cipher?.seal(doc) ?? doc, sortedKeys: true, pretty: true)
     }
 
-    /// Reads a document written by `encoded()`.
-    public static func decode(_ bytes: [UInt8]) throws(StateFormatError) -> TenantState {
-        let v: Value
+    /// Reads a document written by `encoded(cipher:)`. A key problem (a sealed value and no
+    /// key, or another key) is a `StateError`; a malformed document a `StateFormatError`.
+    public static func decode(_ bytes: [UInt8], cipher: StateCipher?, what: @autoclosure () -> String) throws -> TenantState {
+        var v: Value
         do { v = try JSON.parse(bytes) } catch { throw StateFormatError(message: "not valid JSON (\(error))") }
+        if StateCipher.mightHoldSealed(bytes) { v = try StateCipher.open(v, with: cipher, what: what()) }
+        return try decode(v)
+    }
+
+    /// Reads a parsed document whose sealed values are already opened.
+    static func decode(_ v: Value) throws(StateFormatError) -> TenantState {
         guard let m = v.mapValue, let tenant = m["tenant"]?.stringValue, let lineage = m["lineage"]?.stringValue,
               let serial = m["serial"]?.intValue
         else { throw StateFormatError(message: "not a Landlord tenant state document (missing tenant, lineage or serial)") }
