@@ -12,11 +12,20 @@ import Testing
         #expect(fleet?.tenants.first?.parameters["tier"] == "basic")
     }
 
-    @Test func unknownParameterWithDidYouMeanAndMissingRequired() throws {
+    /// One typo is one error: the misspelt parameter is not also reported missing.
+    @Test func aMisspeltRequiredParameterIsOneErrorWithDidYouMean() throws {
         let f = try SpecFixture(tenants: ["acme": SpecFixture.tenant("acme", "{subdomian: acme}")])
         #expect(f.errors() == [
-            "tenants/acme.yaml:5:13: missing required parameter 'subdomain'",
             "tenants/acme.yaml:5:14: unknown parameter 'subdomian' (did you mean 'subdomain'?)",
+        ])
+    }
+
+    /// A required parameter nothing resembles is still reported missing, beside the unknown one.
+    @Test func anUnrelatedUnknownParameterLeavesTheMissingOneReported() throws {
+        let f = try SpecFixture(tenants: ["acme": SpecFixture.tenant("acme", "{colour: blue}")])
+        #expect(f.errors() == [
+            "tenants/acme.yaml:5:13: missing required parameter 'subdomain'",
+            "tenants/acme.yaml:5:14: unknown parameter 'colour'",
         ])
     }
 
