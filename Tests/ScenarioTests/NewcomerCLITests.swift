@@ -10,4 +10,20 @@ import Testing
         #expect(run.code == 1, "\(run.stdout)\(run.stderr)")
         #expect(run.stderr.contains("unknown tenant 'globx' (did you mean 'globex'?)"), "\(run.stderr)")
     }
+
+    @Test func aMisspeltVerbGetsDidYouMean() async throws {
+        let run = try await CLI.run(["aply"])
+        #expect(run.code == 64)
+        #expect(run.stderr.contains("error: unknown command 'aply' (did you mean 'apply'?)"), "\(run.stderr)")
+        let h = try Harness()
+        let withDir = try await CLI.run(["-C", h.dir.path, "--no-color", "stauts"])
+        #expect(withDir.code == 64)
+        #expect(withDir.stderr.contains("unknown command 'stauts' (did you mean 'status'?)"), "\(withDir.stderr)")
+        let nothingLike = try await CLI.run(["frobnicate"])
+        #expect(nothingLike.code == 64)
+        #expect(nothingLike.stderr.contains("unknown command 'frobnicate'; the commands are init, validate, plan"), "\(nothingLike.stderr)")
+        // Verbs, help and options still reach the parser.
+        #expect(try await CLI.run(["help", "plan"]).code == 0)
+        #expect(try await CLI.run(["--version"]).code == 0)
+    }
 }
