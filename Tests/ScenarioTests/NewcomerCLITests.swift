@@ -26,4 +26,14 @@ import Testing
         #expect(try await CLI.run(["help", "plan"]).code == 0)
         #expect(try await CLI.run(["--version"]).code == 0)
     }
+
+    @Test func destroyWithoutATerminalSuggestsAutoApproveNotASavedPlan() async throws {
+        let h = try Harness()
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"]).code == 0)
+        let run = try await CLI.run(["-C", h.dir.path, "destroy", "--tenant", "acme"])
+        #expect(run.code == 1)
+        #expect(run.stderr.contains("--auto-approve"), "\(run.stderr)")
+        #expect(!run.stderr.contains("plan --out"), "a saved plan cannot destroy: \(run.stderr)")
+        #expect(try h.cloud().count == 28, "a refused destroy must change nothing")
+    }
 }
