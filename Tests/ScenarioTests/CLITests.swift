@@ -65,7 +65,7 @@ import Testing
         #expect(run.code == 1)
         #expect(run.stderr.contains("tenants/acme.yaml:5:14: error: unknown parameter 'subdomian' (did you mean 'subdomain'?)"))
         #expect(!run.stderr.contains("missing required parameter 'subdomain'"), "one typo is one error")
-        #expect(run.stderr.contains("nothing was planned or applied"))
+        #expect(run.stderr.contains("nothing was planned: fix the 1 error above and run again"), "\(run.stderr)")
     }
 
     @Test func destroyNeedsATenantAndAMissingFleetSaysWhatToDo() async throws {

@@ -36,4 +36,16 @@ import Testing
         #expect(!run.stderr.contains("plan --out"), "a saved plan cannot destroy: \(run.stderr)")
         #expect(try h.cloud().count == 28, "a refused destroy must change nothing")
     }
+
+    /// Verbs that only read do not claim that nothing was planned or applied.
+    @Test func readOnlyVerbsDoNotTalkAboutPlanningOrApplying() async throws {
+        let h = try Harness()
+        try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "tier: premium", with: "tier: gold") }
+        for verb in ["status", "validate"] {
+            let run = try await CLI.run(["-C", h.dir.path, verb])
+            #expect(run.code == 1)
+            #expect(run.stderr.contains("error: fix the 1 error above and run again"), "\(verb): \(run.stderr)")
+            #expect(!run.stderr.contains("planned") && !run.stderr.contains("applied"), "\(verb): \(run.stderr)")
+        }
+    }
 }
