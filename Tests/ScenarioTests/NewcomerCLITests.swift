@@ -48,4 +48,17 @@ import Testing
             #expect(!run.stderr.contains("planned") && !run.stderr.contains("applied"), "\(verb): \(run.stderr)")
         }
     }
+
+    /// A replacement is two provider steps but one change: one `replacing...`, one `replaced`,
+    /// one in the summary.
+    @Test func aReplacementIsReportedAndCountedOnce() async throws {
+        let h = try Harness()
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"]).code == 0)
+        try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.4.2", with: "backend:1.5.0") }
+        let run = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"])
+        #expect(run.code == 0, "\(run.stderr)")
+        let lines = run.stderr.split(separator: "\n").map(String.init)
+        #expect(lines.filter { $0 == "acme/backend_task: replacing..." }.count == 1, "\(run.stderr)")
+        #expect(lines.filter { $0.hasPrefix("acme/backend_task: replaced (") }.count == 1, "\(run.stderr)")
+        #expect(run.stdout.contains("Apply complete! 2 changes applied to 1 tenant "), "\(run.stdout)")
 }
