@@ -61,4 +61,38 @@ import Testing
         #expect(lines.filter { $0 == "acme/backend_task: replacing..." }.count == 1, "\(run.stderr)")
         #expect(lines.filter { $0.hasPrefix("acme/backend_task: replaced (") }.count == 1, "\(run.stderr)")
         #expect(run.stdout.contains("Apply complete! 2 changes applied to 1 tenant "), "\(run.stdout)")
+
+        try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.5.0", with: "backend:1.6.0") }
+        let json = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--json"])
+        let events = try json.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let replaced = events.filter { $0["event"] as? String == "resource_changed" && $0["address"] as? String == "acme/backend_task" }
+        #expect(replaced.count == 1)
+        #expect(replaced.first?["action"] as? String == "replace")
+        let summary = try #require(events.first { $0["event"] as? String == "summary" })
+        #expect(summary["applied"] as? Int == 2)
+    }
+
+    /// Column starts of an output line: where a cell begins after two or more spaces.
+    static func columnStarts(_ line: Substring) -> [Int] {
+        var starts: [Int] = [0]
+        var spaces = 0
+        for (i, ch) in line.enumerated() {
+            if ch == " " { spaces += 1; continue }
+            if spaces >= 2 { starts.append(i) }
+            spaces = 0
+        }
+        return starts
+    }
+
+    @Test func capacityColumnsStayAlignedWithLongListenerARNs() async throws {
+        let h = try Harness()
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"]).code == 0)
+        let run = try await CLI.run(["-C", h.dir.path, "status", "--capacity"])
+        #expect(run.code == 0)
+        let lines = run.stdout.split(separator: "\n")
+        try #require(lines.count == 2, "\(run.stdout)")
+        let header = Self.columnStarts(lines[0]), row = Self.columnStarts(lines[1])
+        #expect(header.count == 4 && header == row, "\(run.stdout)")
+        #expect(lines[1].hasPrefix("arn:aws:elasticloadbalancing:"))
+    }
 }
