@@ -38,7 +38,7 @@ struct Route53Records: ResourceHandler {
         } else {
             let records = inputs.strings("records")
             guard !records.isEmpty else {
-                throw InputError(attribute: "records", message: "a \(key.type) record needs 'records' (or 'aliasTarget' for an alias A record)")
+                throw InputError(attribute: "records", message: "\(Article.indefinite(key.type)) record needs 'records' (or 'aliasTarget' for an alias A record)")
             }
             xml += XMLWriter.element("TTL", String(inputs.optionalInt("ttl") ?? 300)) + "<ResourceRecords>"
             xml += records.map { "<ResourceRecord>" + XMLWriter.element("Value", $0) + "</ResourceRecord>" }.joined()

@@ -26,7 +26,7 @@ struct Apply: AsyncParsableCommand {
             try await applySaved(planFile)
             return
         }
-        let ctx = try Context.load(root.global, mock: planning.mock, writes: true)
+        let ctx = try Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
         let plan = try await Planning.makePlan(ctx, planning)
         try await Applying.confirmAndApply(ctx, plan, applying, operation: "apply") { tenants in
             try await Planning.makePlan(ctx, tenants: tenants.sorted(), refresh: planning.refresh, allowProtectedDeletes: planning.allowProtectedDeletes)
@@ -37,7 +37,7 @@ struct Apply: AsyncParsableCommand {
     func applySaved(_ path: String) async throws {
         let output = Output(root.global)
         var plan = try SavedPlan.read(path, output)
-        let ctx = try Context.load(root.global, mock: planning.mock, writes: true)
+        let ctx = try Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
         let (states, platform) = try await ctx.loadStates()
         if !plan.appliedTenants.isEmpty {
             output.printErr("\(plan.appliedTenants.count) tenant\(plan.appliedTenants.count == 1 ? " was" : "s were") applied from this plan by an earlier run; applying the rest.")

@@ -55,7 +55,9 @@ enum Applying {
         }
         if !opts.autoApprove {
             guard isatty(0) == 1 else {
-                ctx.output.error("no terminal to ask for approval, so nothing was changed: pass --auto-approve, or save the plan with `landlord plan --out FILE` and apply that file")
+                ctx.output.error(operation == "destroy"
+                    ? "no terminal to ask for approval, so nothing was destroyed: pass --auto-approve to destroy without asking"
+                    : "no terminal to ask for approval, so nothing was changed: pass --auto-approve, or save the plan with `landlord plan --out FILE` and apply that file")
                 throw ExitCode(1)
             }
             ctx.output.print("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ")

@@ -21,15 +21,16 @@ struct Context {
     /// Every resource type Landlord knows, for reading specs before a provider is chosen.
     static let schemas: [String: ResourceSchema] = AWSResourceTypes.schema.resources
 
-    /// Loads the fleet; prints diagnostics and exits 1 on any error. `writes`: the command
-    /// writes state, so it warns once when sensitive values will be stored in clear.
-    static func load(_ global: GlobalOptions, mock forceMock: Bool = false, writes: Bool = false) throws -> Context {
+    /// Loads the fleet; prints diagnostics and exits 1 on any error. `unchanged` says what the
+    /// verb then did not do (`nothing was applied`); nil for verbs that only read. `writes`:
+    /// the command writes state, so it warns once when sensitive values will be stored in clear.
+    static func load(_ global: GlobalOptions, mock forceMock: Bool = false, unchanged: String? = nil, writes: Bool = false) throws -> Context {
         let output = Output(global)
         let root = URL(fileURLWithPath: global.chdir).standardizedFileURL
         let (fleet, diags) = SpecLoader(schemas: schemas).load(directory: root)
         output.diagnostics(diags)
         guard let fleet, !diags.hasErrors else {
-            output.error("nothing was planned or applied: fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above and run again")
+            output.error((unchanged.map { "\($0): " } ?? "") + "fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above and run again")
             throw ExitCode(1)
         }
         let aws = fleet.platform.providerSettings("aws")

@@ -10,12 +10,12 @@ struct Landlord: AsyncParsableCommand {
         discussion: """
             A fleet directory holds platform.yaml (shared inputs), blueprints/*.yaml (what a tenant is made of) and tenants/*.yaml (one file per tenant). `plan` shows what would change, `apply` carries it out, `destroy` removes a tenant. State lives in .landlord/ beside platform.yaml.
 
-            Start here: landlord -C examples/quickstart plan
+            Start here: landlord init /tmp/quickstart && landlord -C /tmp/quickstart plan
 
             Exit codes: 0 success (plan --detailed-exitcode: no changes), 1 error, 2 changes present (plan --detailed-exitcode).
             """,
         version: LandlordVersion.current,
-        subcommands: [Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, Status.self, StateCommand.self, Unlock.self]
+        subcommands: [Init.self, Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, Status.self, StateCommand.self, Unlock.self]
     )
 
     @OptionGroup var global: GlobalOptions

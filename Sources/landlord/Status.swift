@@ -17,25 +17,37 @@ struct Status: AsyncParsableCommand {
         if capacity {
             var rules: [String: Int] = [:], tgs: [String: Int] = [:], tenants: [String: Int] = [:]
             for (_, a) in platform.allocations { rules[a.listener, default: 0] += a.rules; tgs[a.listener, default: 0] += a.targetGroups; tenants[a.listener, default: 0] += 1 }
-            var out = pad(["LISTENER", "TENANTS", "RULES", "TARGET GROUPS"], [60, 8, 12, 14]) + "\n"
+            var rows = [["LISTENER", "TENANTS", "RULES", "TARGET GROUPS"]]
             for l in ctx.fleet.platform.listeners {
-                out += pad([l.arn, "\(tenants[l.arn] ?? 0)", "\(rules[l.arn] ?? 0)/\(l.maxRules)", "\(tgs[l.arn] ?? 0)/\(l.maxTargetGroups)"], [60, 8, 12, 14]) + "\n"
+                rows.append([l.arn, "\(tenants[l.arn] ?? 0)", "\(rules[l.arn] ?? 0)/\(l.maxRules)", "\(tgs[l.arn] ?? 0)/\(l.maxTargetGroups)"])
             }
-            ctx.output.print(out)
+            ctx.output.print(table(rows))
             return
         }
-        var out = pad(["TENANT", "STATUS", "RESOURCES", "BLUEPRINT"], [24, 14, 10, 16]) + "\n"
+        var rows = [["TENANT", "STATUS", "RESOURCES", "BLUEPRINT"]]
         let ids = Set(states.keys).union(ctx.fleet.tenants.map(\.id)).sorted()
         for id in ids {
             let st = states[id]
             let status = st?.status.rawValue ?? "planned"
             let bp = ctx.fleet.tenant(id)?.blueprint ?? st?.blueprint ?? ""
-            out += pad([id, status + (ctx.fleet.tenant(id) == nil && st?.status != .destroyed ? " (file removed)" : ""), "\(st?.resources.count ?? 0)", bp], [24, 14, 10, 16]) + "\n"
+            rows.append([id, status + (ctx.fleet.tenant(id) == nil && st?.status != .destroyed ? " (file removed)" : ""), "\(st?.resources.count ?? 0)", bp])
         }
-        ctx.output.print(out)
+        ctx.output.print(table(rows))
     }
 }
 
-func pad(_ cols: [String], _ widths: [Int]) -> String {
-    zip(cols, widths).map { c, w in c.count >= w ? c + " " : c.padding(toLength: w, withPad: " ", startingAt: 0) }.joined().trimmingCharacters(in: .whitespaces)
+/// Rows as aligned columns: each column as wide as its longest cell (a listener ARN runs past
+/// 100 characters), two spaces between columns, one line per row.
+func table(_ rows: [[String]]) -> String {
+    var widths: [Int] = []
+    for row in rows {
+        for (i, cell) in row.enumerated() {
+            if i < widths.count { widths[i] = max(widths[i], cell.count) } else { widths.append(cell.count) }
+        }
+    }
+    return rows.map { row in
+        row.enumerated().map { i, cell in
+            i == row.count - 1 ? cell : cell.padding(toLength: widths[i] + 2, withPad: " ", startingAt: 0)
+        }.joined()
+    }.joined(separator: "\n") + "\n"
 }

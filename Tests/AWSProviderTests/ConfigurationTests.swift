@@ -90,6 +90,7 @@ import Testing
             configuration: AWSConfiguration(credentials: AWSCredentials(accessKeyId: "A", secretAccessKey: "S"), region: "us-east-1", endpointURL: "http://127.0.0.1:5123"),
             transport: transport)
         try await local.s3PutObject(bucket: "state", key: "tenants/acme.json", body: Data("{}".utf8), condition: .ifMatch("\"abc\""))
+        try #require(transport.requests.count >= 2, "\(transport.requests.count) requests sent")
         let (first, second) = (transport.requests[0], transport.requests[1])
         #expect(first.host == "state.s3.us-east-1.amazonaws.com" && first.path == "/tenants/acme.json")
         #expect(first.header("If-None-Match") == "*")

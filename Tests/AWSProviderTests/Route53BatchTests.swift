@@ -112,7 +112,7 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
 
     /// A refused batch is halved until the refused record is alone: 8 changes with one bad one
     /// take 1 + 2 + 2 + 2 = 7 calls; the bad record fails naming itself, the 7 others land.
-    @Test func aRefusedBatchIsSplitToIsolateTheBadRecord() async {
+    @Test func aRefusedBatchIsSplitToIsolateTheBadRecord() async throws {
         let refused = xml(400, "<ErrorResponse><Error><Code>InvalidChangeBatch</Code><Message>RRSet with DNS name r5.other.org. is not permitted in zone example.com.</Message></Error></ErrorResponse>")
         final class Refuser: HTTPTransport, @unchecked Sendable {
             let refused: HTTPResponse
@@ -131,6 +131,7 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
             #expect(response.diagnostics.isEmpty)
             #expect(response.resource?.id == "Z1_r\(i).example.com_CNAME")
         }
+        try #require(responses.count == requests.count, "one response per request")
         let d = responses[5].diagnostics.first
         #expect(responses[5].resource == nil)
         #expect(d?.code == "InvalidChangeBatch")
@@ -172,6 +173,7 @@ extension MotoTests {
             #expect(try await recordNames(zone) == Set((0..<200).map { "t\($0).example.com." }))
 
             // The same records read back one at a time match what the batch returned.
+            try #require(created.count == 200, "one response per request")
             let seventh = try #require(created[7].resource)
             let read = try #require(await provider.readOne(seventh))
             #expect(read.attributes["records"] == ["alb-1.us-east-1.elb.amazonaws.com"])
@@ -199,6 +201,7 @@ extension MotoTests {
             requests.append(t.create("aws.no_such_type", "odd", [:]))
             let responses = await provider.applyBatch(requests)
             #expect(transport.changeBatches == 7)  // 8 -> 4 + 4 -> (2 + 2) -> (1 + 1)
+            try #require(responses.count == requests.count, "one response per request")
             let bad = try #require(responses[0].diagnostics.first)
             #expect(bad.code == "InvalidChangeBatch")
             #expect(bad.detail.contains("r0.other.org"), "\(bad)")
@@ -217,9 +220,10 @@ extension MotoTests {
             let provider = provider(transport)
             let t = Tenant()
             let created = await provider.applyBatch([recordRequest(t, "a", zone: zone, domain: "example.com"), recordRequest(t, "b", zone: zone, domain: "example.com")])
+            try #require(created.count == 2, "one response per request")
             var drifted = try #require(created[0].resource)
             drifted.attributes["records"] = ["somewhere-else.example.net"]
-            let deleted = await provider.applyBatch([t.delete(drifted, "a"), t.delete(created[1].resource!, "b")])
+            let deleted = await provider.applyBatch([t.delete(drifted, "a"), t.delete(try #require(created[1].resource), "b")])
             #expect(deleted.allSatisfy { $0.diagnostics.isEmpty }, "\(deleted.map(\.diagnostics))")
             // create both, refused pair, 'a' refused alone, 'b' alone, then 'a' by its current values.
             #expect(transport.changeBatches == 5)

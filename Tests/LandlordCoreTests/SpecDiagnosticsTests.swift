@@ -9,21 +9,30 @@ import Testing
         let (fleet, diags) = f.load()
         #expect(diags.errors.isEmpty)
         #expect(fleet?.tenants.map(\.id) == ["acme"])
-        #expect(fleet?.tenants[0].parameters["tier"] == "basic")
+        #expect(fleet?.tenants.first?.parameters["tier"] == "basic")
     }
 
-    @Test func unknownParameterWithDidYouMeanAndMissingRequired() throws {
+    /// One typo is one error: the misspelt parameter is not also reported missing.
+    @Test func aMisspeltRequiredParameterIsOneErrorWithDidYouMean() throws {
         let f = try SpecFixture(tenants: ["acme": SpecFixture.tenant("acme", "{subdomian: acme}")])
         #expect(f.errors() == [
-            "tenants/acme.yaml:5:13: missing required parameter 'subdomain'",
             "tenants/acme.yaml:5:14: unknown parameter 'subdomian' (did you mean 'subdomain'?)",
+        ])
+    }
+
+    /// A required parameter nothing resembles is still reported missing, beside the unknown one.
+    @Test func anUnrelatedUnknownParameterLeavesTheMissingOneReported() throws {
+        let f = try SpecFixture(tenants: ["acme": SpecFixture.tenant("acme", "{colour: blue}")])
+        #expect(f.errors() == [
+            "tenants/acme.yaml:5:13: missing required parameter 'subdomain'",
+            "tenants/acme.yaml:5:14: unknown parameter 'colour'",
         ])
     }
 
     @Test func wrongTypeEnumAndPatternMismatch() throws {
         let f = try SpecFixture(tenants: ["acme": SpecFixture.tenant("acme", "{subdomain: \"Bad_Name\", tier: gold, replicas: many}")])
         let errs = f.errors()
-        #expect(errs.count == 3)
+        try #require(errs.count == 3)
         #expect(errs[0].hasPrefix("tenants/acme.yaml:5:25: parameter 'subdomain': 'Bad_Name' does not match pattern"))
         #expect(errs[1] == "tenants/acme.yaml:5:43: parameter 'tier': 'gold' is not one of basic, premium")
         #expect(errs[2] == "tenants/acme.yaml:5:59: parameter 'replicas': expected an integer, found 'many'")
@@ -115,7 +124,7 @@ import Testing
     @Test func malformedYAMLIsADiagnosticNotACrash() throws {
         let f = try SpecFixture(tenants: ["acme": "apiVersion: landlord/v1\nkind: Tenant\nid: [acme\n"])
         let errs = f.errors()
-        #expect(errs.count == 1)
+        try #require(errs.count == 1, "\(errs)")
         #expect(errs[0].hasPrefix("tenants/acme.yaml:4:1: malformed YAML"))
     }
 
@@ -124,7 +133,7 @@ import Testing
         for i in 1..<12 { y += "a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]\n" }
         let f = try SpecFixture(tenants: ["acme": y])
         let errs = f.errors()
-        #expect(errs.count == 1)
+        try #require(errs.count == 1, "\(errs)")
         #expect(errs[0].contains("expands to more than"))
         #expect(errs[0].contains("alias bomb"))
     }
@@ -133,7 +142,7 @@ import Testing
         let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
         let f = try SpecFixture(tenants: ["acme": "apiVersion: landlord/v1\nkind: Tenant\nid: acme\nblueprint: web\nx: \(deep)\n"])
         let errs = f.errors()
-        #expect(errs.count == 1)
+        try #require(errs.count == 1, "\(errs)")
         #expect(errs[0].contains("nested deeper than"))
     }
 

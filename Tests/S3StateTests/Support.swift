@@ -3,6 +3,7 @@ import Foundation
 import LandlordCore
 import LandlordS3State
 import LandlordTestSupport
+import QuickstartFleet
 import Testing
 
 extension Moto {
@@ -34,17 +35,15 @@ func tenantState(_ id: String, image: String = "backend:1") -> TenantState {
 /// The repository root, found from this file.
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// A copy of examples/quickstart in a temporary directory.
+/// The quickstart fleet (the copy `landlord init` writes, the files of examples/quickstart) in
+/// a temporary directory.
 struct Fleet {
     let dir: URL
 
     init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-s3-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let src = repoRoot.appendingPathComponent("examples/quickstart")
-        for item in try FileManager.default.contentsOfDirectory(atPath: src.path) where item != ".landlord" {
-            try FileManager.default.copyItem(at: src.appendingPathComponent(item), to: dir.appendingPathComponent(item))
-        }
+        try QuickstartFleet.write(to: dir)
     }
 
     var path: String { dir.path }

@@ -28,12 +28,13 @@ import Testing
         let h = try Harness()
         let run = try await CLI.run(["-C", h.dir.path, "plan", "--format", "json"])
         #expect(run.code == 0)
-        let doc = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as! [String: Any]
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(doc["format_version"] as? String == "1")
-        let changes = doc["changes"] as! [[String: Any]]
+        let changes = try #require(doc["changes"] as? [[String: Any]])
         #expect(changes.count == 28)
-        for key in ["address", "tenant", "name", "type", "action", "reasons", "before", "after"] { #expect(changes[0][key] != nil, "missing \(key)") }
-        let summary = doc["summary"] as! [String: Int]
+        let change = try #require(changes.first)
+        for key in ["address", "tenant", "name", "type", "action", "reasons", "before", "after"] { #expect(change[key] != nil, "missing \(key)") }
+        let summary = try #require(doc["summary"] as? [String: Int])
         #expect(summary == ["create": 28, "update": 0, "replace": 0, "delete": 0])
     }
 
@@ -63,8 +64,8 @@ import Testing
         let run = try await CLI.run(["-C", h.dir.path, "plan"])
         #expect(run.code == 1)
         #expect(run.stderr.contains("tenants/acme.yaml:5:14: error: unknown parameter 'subdomian' (did you mean 'subdomain'?)"))
-        #expect(run.stderr.contains("missing required parameter 'subdomain'"))
-        #expect(run.stderr.contains("nothing was planned or applied"))
+        #expect(!run.stderr.contains("missing required parameter 'subdomain'"), "one typo is one error")
+        #expect(run.stderr.contains("nothing was planned: fix the 1 error above and run again"), "\(run.stderr)")
     }
 
     @Test func destroyNeedsATenantAndAMissingFleetSaysWhatToDo() async throws {

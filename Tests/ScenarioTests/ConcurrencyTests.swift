@@ -116,6 +116,7 @@ import Testing
             #expect(seen[key] == nil, "round \(round): priority \(priority) is held by both \(seen[key] ?? "") and \(address)")
             seen[key] = address
             let parts = address.split(separator: "/").map(String.init)
+            try #require(parts.count == 2, "round \(round): \(address) is not TENANT/RESOURCE")
             let alloc = platform.allocations[parts[0]]
             #expect(alloc?.listener == listener && alloc?.priorities[parts[1]] == priority,
                     "round \(round): \(address) has priority \(priority) in the cloud but \(alloc?.priorities[parts[1]].map(String.init) ?? "none") in .landlord/state/platform.json")

@@ -14,12 +14,13 @@ import Testing
             #expect(t.changes.allSatisfy { $0.action == .create })
         }
         // Dependency order: a rule comes after its target group, a service after its task definition.
-        let names = plan.tenants[0].changes.map(\.name)
-        #expect(names.firstIndex(of: "backend_tg")! < names.firstIndex(of: "backend_rule")!)
-        #expect(names.firstIndex(of: "backend_task")! < names.firstIndex(of: "backend")!)
-        #expect(names.firstIndex(of: "backend")! < names.firstIndex(of: "frontend")!)
+        let first = try #require(plan.tenants.first)
+        let names = first.changes.map(\.name)
+        #expect(comesBefore("backend_tg", "backend_rule", in: names))
+        #expect(comesBefore("backend_task", "backend", in: names))
+        #expect(comesBefore("backend", "frontend", in: names))
         // Computed attributes are known after apply.
-        let rule = plan.tenants[0].changes.first { $0.name == "backend_rule" }!
+        let rule = try #require(first.changes.first { $0.name == "backend_rule" })
         if case .deferred = rule.after?["targetGroupArn"] {} else { Issue.record("targetGroupArn should be known after apply") }
         #expect(rule.after?["priority"] != nil)
         #expect(TextRenderer().render(plan).contains("Plan: 28 to create, 0 to update, 0 to replace, 0 to delete."))
@@ -49,7 +50,8 @@ import Testing
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.4.2", with: "backend:1.5.0") }
         let plan = try await h.plan()
         #expect(plan.tenants.map(\.tenant) == ["acme"])
-        let changes = Dictionary(uniqueKeysWithValues: plan.tenants[0].changes.map { ($0.name, $0) })
+        let acme = try #require(plan.tenants.first, "the image change should plan changes for acme")
+        let changes = Dictionary(uniqueKeysWithValues: acme.changes.map { ($0.name, $0) })
         #expect(Set(changes.keys) == ["backend_task", "backend"])
         #expect(changes["backend_task"]?.action == .replace)
         #expect(changes["backend_task"]?.forcedBy == ["image"])
@@ -77,7 +79,7 @@ import Testing
         let plan = try await h.plan()
         #expect(plan.summary.update == 2)
         #expect(plan.summary.total == 2)
-        #expect(plan.tenants.allSatisfy { $0.changes.map(\.name) == ["backend_tg"] && $0.changes[0].changed == ["healthCheckPath"] })
+        #expect(plan.tenants.allSatisfy { $0.changes.map(\.name) == ["backend_tg"] && $0.changes.first?.changed == ["healthCheckPath"] })
         #expect(try await !h.apply().failed)
         #expect(try await h.plan().isEmpty)
     }
@@ -88,15 +90,15 @@ import Testing
         try h.remove("tenants/globex.yaml")
         let plan = try await h.plan()
         #expect(plan.tenants.map(\.tenant) == ["globex"])
-        let changes = plan.tenants[0].changes
+        let changes = try #require(plan.tenants.first).changes
         #expect(changes.count == 14)
         #expect(changes.allSatisfy { $0.action == .delete })
         let order = changes.map(\.name)
         // Dependents go first.
-        #expect(order.firstIndex(of: "backend_rule")! < order.firstIndex(of: "backend_tg")!)
-        #expect(order.firstIndex(of: "backend")! < order.firstIndex(of: "backend_task")!)
-        #expect(order.firstIndex(of: "users_client")! < order.firstIndex(of: "users")!)
-        #expect(order.firstIndex(of: "frontend")! < order.firstIndex(of: "backend")!)
+        #expect(comesBefore("backend_rule", "backend_tg", in: order))
+        #expect(comesBefore("backend", "backend_task", in: order))
+        #expect(comesBefore("users_client", "users", in: order))
+        #expect(comesBefore("frontend", "backend", in: order))
         let result = try await h.apply()
         #expect(!result.failed)
         #expect(try h.cloud().filter { $0.tags["landlord:tenant"] == "globex" }.isEmpty)
@@ -142,4 +144,11 @@ import Testing
         let initech = try #require(try await h.store.loadPlatform().allocations["initech"])
         #expect(Set(initech.priorities.values) == Set(acme.priorities.values))
     }
+}
+
+/// True when both names are in `names` and `a` comes first (a missing name fails the check
+/// instead of crashing the test process).
+func comesBefore(_ a: String, _ b: String, in names: [String]) -> Bool {
+    guard let i = names.firstIndex(of: a), let j = names.firstIndex(of: b) else { return false }
+    return i < j
 }

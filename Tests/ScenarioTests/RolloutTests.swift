@@ -52,7 +52,7 @@ import Testing
         let h = try Harness()
         let run = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--json"])
         #expect(run.code == 0)
-        let events = try run.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        let events = try run.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         #expect(events.filter { $0["event"] as? String == "tenant_started" }.count == 2)
         #expect(events.filter { $0["event"] as? String == "resource_changed" }.count == 28)
         let finished = events.filter { $0["event"] as? String == "tenant_finished" }

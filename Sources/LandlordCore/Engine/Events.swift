@@ -1,10 +1,12 @@
 import Foundation
 
 /// What happens during an apply, as it happens. The engine never prints; observers render.
+/// Each change of the plan is heard once: a replacement, two provider steps, starts with the
+/// first and finishes with the second (or with the step that failed).
 public enum ApplyEvent: Sendable {
     case tenantStarted(tenant: String, changes: Int)
     case resourceStarted(address: String, action: Action)
-    /// `error` is nil on success.
+    /// `error` is nil on success; `seconds` run from the change's first step.
     case resourceFinished(address: String, action: Action, seconds: Double, error: String?)
     case tenantFinished(TenantOutcome)
     /// A warning or error not tied to one resource's outcome.
@@ -26,6 +28,7 @@ public struct SilentObserver: ApplyObserver {
 public struct TenantOutcome: Sendable, Hashable {
     public var tenant: String
     public var status: TenantStatus
+    /// Changes applied (a replacement counts once), failed and not attempted.
     public var applied: Int
     public var failed: Int
     /// Changes not attempted because something they depend on failed.

@@ -28,6 +28,12 @@ struct StepRunner {
             outcomes[t].errors.append(.error("the changes of tenant '\(tenants[t].tenant)' form a dependency cycle", detail: "apply the resource changes in two plans (e.g. with a rename in between)"))
         }
 
+        // A replacement is two steps but one change: it is counted once (applied, failed or not
+        // attempted) and observers hear it start with its first step and finish with its last.
+        var counted: Set<ChangeKey> = []
+        var replaceStarted: [ChangeKey: Date] = [:]
+        func countOnce(_ step: ApplyGraph.Step) -> Bool { counted.insert(ChangeKey(step)).inserted }
+
         var indegree = graph.dag.dependencies.map(\.count)
         // Tenants go in bands of `parallelism`. Within a band, highest level first (a step with
         // a longer chain after it goes first; ties: lower tenant first), which keeps the
@@ -43,7 +49,12 @@ struct StepRunner {
         var heap = MinHeap([])
         var cancelled = [Bool](repeating: false, count: graph.steps.count)
         for (i, s) in graph.steps.enumerated() {
-            if graph.cyclic.contains(s.tenant) { cancelled[i] = true; outcomes[s.tenant].skipped += 1; remaining[s.tenant] -= 1; continue }
+            if graph.cyclic.contains(s.tenant) {
+                cancelled[i] = true
+                if countOnce(s) { outcomes[s.tenant].skipped += 1 }
+                remaining[s.tenant] -= 1
+                continue
+            }
             if indegree[i] == 0 { heap.push(key(i)) }
         }
 
@@ -129,16 +140,20 @@ struct StepRunner {
                     remaining[step.tenant] -= 1
                     switch result {
                     case .done:
-                        // A replacement is two steps; count the change once, when its last step lands.
-                        let last = change.action != .replace || step.kind == .deleteDeposed || (step.kind == .create && !change.createBeforeDestroy)
-                        if last { outcomes[step.tenant].applied += 1 }
-                        observer.handle(.resourceFinished(address: change.address, action: action(step), seconds: seconds, error: nil))
+                        if isLastOfChange(step) {
+                            if countOnce(step) { outcomes[step.tenant].applied += 1 }
+                            // A replacement's time runs from its first step to its last.
+                            let total = replaceStarted.removeValue(forKey: ChangeKey(step)).map { Date().timeIntervalSince($0) } ?? seconds
+                            observer.handle(.resourceFinished(address: change.address, action: action(step), seconds: total, error: nil))
+                        } else {
+                            replaceStarted[ChangeKey(step)] = Date().addingTimeInterval(-seconds)
+                        }
                         for d in graph.dag.dependents[i] {
                             indegree[d] -= 1
                             if indegree[d] == 0 && !cancelled[d] { heap.push(key(d)) }
                         }
                     case .failed(let diag):
-                        outcomes[step.tenant].failed += 1
+                        if countOnce(step) { outcomes[step.tenant].failed += 1 }
                         outcomes[step.tenant].errors.append(diag)
                         observer.handle(.resourceFinished(address: change.address, action: action(step), seconds: seconds, error: diag.summary))
                         // Stop everything downstream.
@@ -146,7 +161,7 @@ struct StepRunner {
                         while let d = stack.popLast() {
                             if cancelled[d] { continue }
                             cancelled[d] = true
-                            outcomes[graph.steps[d].tenant].skipped += 1
+                            if countOnce(graph.steps[d]) { outcomes[graph.steps[d].tenant].skipped += 1 }
                             remaining[graph.steps[d].tenant] -= 1
                             stack.append(contentsOf: graph.dag.dependents[d])
                         }
@@ -159,6 +174,28 @@ struct StepRunner {
             }
         }
         return outcomes
+    }
+
+    /// One change of one tenant (a replacement's two steps share it).
+    struct ChangeKey: Hashable {
+        let tenant: Int
+        let change: Int
+        init(_ step: ApplyGraph.Step) { (tenant, change) = (step.tenant, step.change) }
+    }
+
+    /// The step a change starts with: a replacement's create when it creates before it destroys,
+    /// its delete otherwise; every other change has one step.
+    func isFirstOfChange(_ step: ApplyGraph.Step) -> Bool {
+        let c = tenants[step.tenant].changes[step.change]
+        guard c.action == .replace else { return true }
+        return c.createBeforeDestroy ? step.kind == .create : step.kind == .deleteForReplace
+    }
+
+    /// The step that completes a change (for a replacement, the second of its two).
+    func isLastOfChange(_ step: ApplyGraph.Step) -> Bool {
+        let c = tenants[step.tenant].changes[step.change]
+        guard c.action == .replace else { return true }
+        return c.createBeforeDestroy ? step.kind == .deleteDeposed : step.kind == .create
     }
 
     func action(_ step: ApplyGraph.Step) -> Action {
@@ -177,7 +214,7 @@ struct StepRunner {
         guard let provider = providers.provider(for: change.type) else {
             return .failed(.error("no provider serves \(change.type)", detail: "check `provider:` in platform.yaml", address: change.address))
         }
-        observer.handle(.resourceStarted(address: change.address, action: action(step)))
+        if isFirstOfChange(step) { observer.handle(.resourceStarted(address: change.address, action: action(step))) }
         let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
         let ops = ResourceOps(provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type], adopt: options.adopt)
         do {

@@ -145,8 +145,15 @@ public enum Planner {
             s.remove.append(id)
         }
         for id in options.destroy.sorted() {
+            if input.states[id] == nil && input.fleet.tenant(id) == nil {
+                // Most likely a typo: a destroy that silently does nothing would pass in CI.
+                let known = Set(input.fleet.tenants.map(\.id)).union(input.states.keys)
+                diags.append(.error("unknown tenant '\(id)'\(Suggest.didYouMean(id, in: known.sorted()))",
+                                    detail: "no tenants/\(id).yaml and no state for it, so nothing was destroyed; check the id with `landlord status`"))
+                continue
+            }
             if input.states[id] == nil || input.states[id]!.resources.isEmpty {
-                diags.append(.warning("tenant '\(id)' has no resources to destroy", detail: "check the id with `landlord status`"))
+                diags.append(.warning("tenant '\(id)' has no resources to destroy", detail: "it was never applied, or is already destroyed (`landlord status` shows which)"))
                 if input.states[id] == nil { continue }
             }
             s.destroy.append(id)

@@ -37,7 +37,7 @@ struct TenantPlanner {
             for (attr, v0) in raw {
                 let type = schema.attributes[attr]?.type ?? .any
                 guard let v = NodeValues.coerce(v0, to: type) else {
-                    diags.append(.error("attribute '\(attr)' of \(res.type) must be a \(type.rawValue); tenant '\(t.id)' gives '\(v0.isSensitive ? "(sensitive)" : v0.interpolationText)'",
+                    diags.append(.error("attribute '\(attr)' of \(res.type) must be \(type.withArticle); tenant '\(t.id)' gives '\(v0.isSensitive ? "(sensitive)" : v0.interpolationText)'",
                                         detail: "fix the parameter in \(t.file) or the template in \(bp.file)", at: res.propertyLocations[attr], address: address))
                     failed = true
                     continue

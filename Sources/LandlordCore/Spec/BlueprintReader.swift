@@ -276,19 +276,19 @@ struct BlueprintReader {
             switch NodeValues.typed(node, as: type) {
             case .success(let v): return .literal(v)
             case .failure(let msg):
-                r.diagnostics.append(.error(msg.text, detail: "this attribute is a \(type.rawValue)", at: node.location))
+                r.diagnostics.append(.error(msg.text, detail: "this attribute is \(type.withArticle)", at: node.location))
                 return nil
             }
         case .sequence(let items):
             if type != .list && type != .any {
-                r.diagnostics.append(.error("expected a \(type.rawValue), found a list", at: node.location))
+                r.diagnostics.append(.error("expected \(type.withArticle), found a list", at: node.location))
                 return nil
             }
             return .list(items.compactMap { template($0, type: .any, allowAuto: false, &r) })
         case .mapping(let pairs):
             if allowAuto { return .literal(NodeValues.untyped(node)) }
             if type != .map && type != .any {
-                r.diagnostics.append(.error("expected a \(type.rawValue), found a mapping", at: node.location))
+                r.diagnostics.append(.error("expected \(type.withArticle), found a mapping", at: node.location))
                 return nil
             }
             var m: [String: ValueTemplate] = [:]

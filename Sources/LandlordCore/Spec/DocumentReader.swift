@@ -16,10 +16,10 @@ struct DocumentReader {
     mutating func checkHeader(kind expected: String, allowed: [String]) -> Bool {
         guard let pairs = root.mapping else {
             diagnostics.append(.error("expected a mapping at the top of the file, found \(root.kindName)",
-                                      detail: "a \(expected) document starts with `apiVersion: landlord/v1` and `kind: \(expected)`", at: root.location))
+                                      detail: "\(Article.indefinite(expected)) document starts with `apiVersion: landlord/v1` and `kind: \(expected)`", at: root.location))
             return false
         }
-        checkKeys(root, allowed: allowed, what: "field of a \(expected)")
+        checkKeys(root, allowed: allowed, what: "field of \(Article.indefinite(expected))")
         if let v = root["apiVersion"] {
             if v.scalar != "landlord/v1" {
                 diagnostics.append(.error("unsupported apiVersion '\(v.scalar ?? v.kindName)'", detail: "use `apiVersion: landlord/v1`", at: v.location))
@@ -30,7 +30,7 @@ struct DocumentReader {
         if let k = root["kind"] {
             if k.scalar != expected {
                 diagnostics.append(.error("expected kind '\(expected)', found '\(k.scalar ?? k.kindName)'",
-                                          detail: "this file's place in the fleet says it is a \(expected); set `kind: \(expected)` or move the file", at: k.location))
+                                          detail: "this file's place in the fleet says it is \(Article.indefinite(expected)); set `kind: \(expected)` or move the file", at: k.location))
             }
         } else {
             diagnostics.append(.error("missing field 'kind'", detail: "add `kind: \(expected)`", at: root.location))

@@ -73,10 +73,15 @@ enum TenantReader {
         if let given, !given.isNull, given.mapping == nil {
             r.diagnostics.append(.error("'parameters' must be a mapping", detail: "write `parameters: {name: value}`", at: given.location))
         }
+        // Parameters an unknown one is a misspelling of: one typo is one error, so such a
+        // parameter is not also reported missing.
+        var suggested: Set<String> = []
         for (k, v) in given?.mapping ?? [] {
             guard let name = k.scalar else { continue }
             guard let spec = bp.parameters[name] else {
-                r.diagnostics.append(.error("unknown parameter '\(name)'\(Suggest.didYouMean(name, in: bp.parameterOrder))",
+                let guess = Suggest.closest(to: name, in: bp.parameterOrder)
+                if let guess { suggested.insert(guess) }
+                r.diagnostics.append(.error("unknown parameter '\(name)'\(guess.map { " (did you mean '\($0)'?)" } ?? "")",
                                             detail: "blueprint '\(bpName)' takes: \(bp.parameterOrder.joined(separator: ", "))", at: k.location))
                 continue
             }
@@ -88,7 +93,7 @@ enum TenantReader {
         }
         for name in bp.parameterOrder where values[name] == nil {
             let spec = bp.parameters[name]!
-            if let d = spec.defaultValue { values[name] = d } else if given?[name] == nil {
+            if let d = spec.defaultValue { values[name] = d } else if given?[name] == nil && !suggested.contains(name) {
                 r.diagnostics.append(.error("missing required parameter '\(name)'", detail: "add `\(name):` under parameters (blueprint '\(bpName)' gives it no default)", at: given?.location ?? root.location))
             }
         }

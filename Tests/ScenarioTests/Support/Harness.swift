@@ -2,6 +2,7 @@ import Foundation
 import LandlordCore
 import MockProvider
 import ProviderAPI
+import QuickstartFleet
 import Testing
 
 /// The repository root, found from this file.
@@ -13,12 +14,20 @@ struct Harness {
     let dir: URL
     var settings = MockSettings()
 
-    /// Copies `examples/NAME` into a fresh temporary directory.
+    /// A fresh temporary directory holding the spec files of `examples/NAME` (platform.yaml,
+    /// blueprints/, tenants/; never state, plan files or anything else left there). The
+    /// quickstart is written from the copy compiled into the binary (`landlord init`), so a
+    /// walk-through that edits the example does not change what the tests see; InitTests
+    /// checks that copy against the example.
     init(example: String = "quickstart") throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        if example == "quickstart" {
+            try QuickstartFleet.write(to: dir)
+            return
+        }
         let src = repoRoot.appendingPathComponent("examples/\(example)")
-        for item in try FileManager.default.contentsOfDirectory(atPath: src.path) where item != ".landlord" {
+        for item in ["platform.yaml", "blueprints", "tenants"] where FileManager.default.fileExists(atPath: src.appendingPathComponent(item).path) {
             try FileManager.default.copyItem(at: src.appendingPathComponent(item), to: dir.appendingPathComponent(item))
         }
     }
