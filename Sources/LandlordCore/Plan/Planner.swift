@@ -19,7 +19,8 @@ public struct PlanOptions: Sendable {
     }
 }
 
-/// The version of this build, written into plan files.
+/// The version of this build, the one place it is set: written into plan files (`tool_version`)
+/// and printed by `landlord --version` with the commit (Sources/landlord/BuildInfo.swift).
 public enum LandlordVersion {
     public static let current = "0.1.0"
 }
