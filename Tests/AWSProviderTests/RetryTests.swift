@@ -91,11 +91,14 @@ let describeOK = xml(200, """
 
     @Test func retriesStopAtTheTimeBudget() async throws {
         let transport = ScriptedTransport([], then: throttled)
-        let slow = RetryPolicy(maxAttempts: 100, baseDelay: 0.05, maxDelay: 0.05, maxTotalTime: 0.2)
+        let slow = RetryPolicy(maxAttempts: 1000, baseDelay: 0.05, maxDelay: 0.05, maxTotalTime: 0.2)
         await #expect(throws: AWSError.self) { try await client(transport, retry: slow).query(.elbv2, action: "DescribeTargetGroups") }
-        // 0.2 s of budget at up to 0.05 s a wait: a handful of attempts, never the 100 allowed.
-        // (Counted, not timed: a loaded machine only makes the waits longer.)
-        #expect(transport.attempts <= 10)
+        // 0.2 s of budget at waits drawn from [0, 0.05] s (full jitter, 0.025 s on average):
+        // about 8 attempts, and 50 would need 49 waits averaging under 4 ms, so the budget, not
+        // the 1,000 allowed attempts, must have stopped it. (Counted, not timed: a loaded
+        // machine only makes the waits longer; an -O build makes each attempt cheaper, which
+        // is how the old bound of 10 failed on the release build with 17.)
+        #expect(transport.attempts < 50)
     }
 
     @Test func fullJitterStaysUnderTheCap() {
