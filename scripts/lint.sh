@@ -4,6 +4,8 @@
 #     split across a suspension (swiftlang/swift#91911); use ProviderAPI's `Keyed`.
 #  2. Every `@unchecked Sendable` and `nonisolated(unsafe)` has a comment just above it
 #     saying why it is safe.
+#  3. The toolchain's formatter agrees with the tree (.swift-format: 150 columns, 4 spaces);
+#     `swift format format -i -r Sources Providers Tests` fixes what it reports.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -20,5 +22,10 @@ while IFS=: read -r file line _; do
         status=1
     fi
 done < <(grep -rnE '@unchecked Sendable|nonisolated\(unsafe\)' Sources Providers || true)
+
+if ! swift format lint --strict -r Sources Providers Tests; then
+    echo "lint: formatting differs (above); run: swift format format -i -r Sources Providers Tests" >&2
+    status=1
+fi
 
 exit $status

@@ -92,9 +92,10 @@ public struct AWSProvider: Provider {
     func handler(_ type: String) -> Result<any ResourceHandler, ProviderDiagnostic> {
         if let problem = configurationProblem { return .failure(problem) }
         guard let h = handlers[type] else {
-            return .failure(.error(
-                "the AWS provider has no resource type '\(type)'",
-                detail: "use one of: \(handlers.keys.sorted().joined(separator: ", "))", code: "UnknownType"))
+            return .failure(
+                .error(
+                    "the AWS provider has no resource type '\(type)'",
+                    detail: "use one of: \(handlers.keys.sorted().joined(separator: ", "))", code: "UnknownType"))
         }
         return .success(h)
     }
@@ -146,8 +147,13 @@ public struct AWSProvider: Provider {
                 return ApplyResponse(resource: try await h.create(request))
             case .update:
                 guard let prior = request.prior else {
-                    return ApplyResponse(resource: nil, diagnostics: [.error(
-                        "update \(request.type) \(request.identity.address): no prior state", detail: "the engine must pass the recorded resource; run plan again")])
+                    return ApplyResponse(
+                        resource: nil,
+                        diagnostics: [
+                            .error(
+                                "update \(request.type) \(request.identity.address): no prior state",
+                                detail: "the engine must pass the recorded resource; run plan again")
+                        ])
                 }
                 return ApplyResponse(resource: try await h.update(request, prior: prior))
             case .delete:
@@ -169,7 +175,8 @@ public struct AWSProvider: Provider {
             do {
                 return ImportResponse(resources: try await h.find(request))
             } catch {
-                return ImportResponse(resources: [], diagnostics: [diagnostic(error, action: "import", type: request.type, address: request.identity.address)])
+                return ImportResponse(
+                    resources: [], diagnostics: [diagnostic(error, action: "import", type: request.type, address: request.identity.address)])
             }
         }
     }
@@ -182,7 +189,8 @@ public struct AWSProvider: Provider {
                 return WaitResponse(resource: try await h.wait(request))
             } catch {
                 return WaitResponse(
-                    resource: request.resource, diagnostics: [diagnostic(error, action: "wait for", type: request.resource.type, address: request.resource.id)])
+                    resource: request.resource,
+                    diagnostics: [diagnostic(error, action: "wait for", type: request.resource.type, address: request.resource.id)])
             }
         }
     }

@@ -17,9 +17,11 @@ struct UserPools: ResourceHandler {
     func create(_ request: ApplyRequest) async throws -> ResourceObject {
         let inputs = Inputs(request.inputs)
         let mfa = try mfa(inputs)
-        let out = try await client.call(.cognitoIdentityProvider, "CreateUserPool", [
-            "PoolName": .string(try inputs.string("name")), "UserPoolTags": .map(request.identity.tags.mapValues(Value.string)),
-        ])
+        let out = try await client.call(
+            .cognitoIdentityProvider, "CreateUserPool",
+            [
+                "PoolName": .string(try inputs.string("name")), "UserPoolTags": .map(request.identity.tags.mapValues(Value.string)),
+            ])
         guard let pool = out["UserPool"]?.mapValue, let id = pool["Id"]?.stringValue else {
             throw AWSError(code: "UnparseableResponse", message: "CreateUserPool returned no Id", service: "cognito-idp", operation: "CreateUserPool")
         }
@@ -46,15 +48,22 @@ struct UserPools: ResourceHandler {
     }
 
     func delete(_ prior: ResourceObject) async throws {
-        _ = try await unlessMissing(["ResourceNotFoundException"]) { try await client.call(.cognitoIdentityProvider, "DeleteUserPool", ["UserPoolId": .string(prior.id)]) }
+        _ = try await unlessMissing(["ResourceNotFoundException"]) {
+            try await client.call(.cognitoIdentityProvider, "DeleteUserPool", ["UserPoolId": .string(prior.id)])
+        }
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? { try await describe(resource.id)?.0 }
 
     func describe(_ id: String) async throws -> (ResourceObject, [String: String])? {
-        guard let out = try await unlessMissing(["ResourceNotFoundException"], { try await client.call(.cognitoIdentityProvider, "DescribeUserPool", ["UserPoolId": .string(id)]) }) else { return nil }
+        guard
+            let out = try await unlessMissing(
+                ["ResourceNotFoundException"], { try await client.call(.cognitoIdentityProvider, "DescribeUserPool", ["UserPoolId": .string(id)]) })
+        else { return nil }
         guard let pool = out["UserPool"]?.mapValue else { return nil }
-        let a: [String: Value] = ["id": .string(id), "arn": pool["Arn"] ?? .null, "name": pool["Name"] ?? .null, "mfa": pool["MfaConfiguration"] ?? "OFF"]
+        let a: [String: Value] = [
+            "id": .string(id), "arn": pool["Arn"] ?? .null, "name": pool["Name"] ?? .null, "mfa": pool["MfaConfiguration"] ?? "OFF",
+        ]
         var tags: [String: String] = [:]
         for (k, v) in pool["UserPoolTags"]?.mapValue ?? [:] { tags[k] = v.stringValue ?? "" }
         return (ResourceObject(type: Self.type, id: id, attributes: a), tags)
@@ -62,8 +71,9 @@ struct UserPools: ResourceHandler {
 
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
         if let id = request.id { return try await describe(id).map { [$0.0] } ?? [] }
-        return try await client.findTagged(.cognitoIdentityProvider, list: "ListUserPools", itemsKey: "UserPools", idKey: "Id", nameKey: "Name",
-                                           name: Inputs(request.inputs).optionalString("name"), identity: request.identity, describe: describe)
+        return try await client.findTagged(
+            .cognitoIdentityProvider, list: "ListUserPools", itemsKey: "UserPools", idKey: "Id", nameKey: "Name",
+            name: Inputs(request.inputs).optionalString("name"), identity: request.identity, describe: describe)
     }
 }
 
@@ -102,7 +112,9 @@ struct UserPoolClients: ResourceHandler {
         body["GenerateSecret"] = .bool(inputs.optionalBool("generateSecret") ?? false)
         let out = try await client.call(.cognitoIdentityProvider, "CreateUserPoolClient", body)
         guard let c = out["UserPoolClient"]?.mapValue, c["ClientId"]?.stringValue != nil else {
-            throw AWSError(code: "UnparseableResponse", message: "CreateUserPoolClient returned no ClientId", service: "cognito-idp", operation: "CreateUserPoolClient")
+            throw AWSError(
+                code: "UnparseableResponse", message: "CreateUserPoolClient returned no ClientId", service: "cognito-idp",
+                operation: "CreateUserPoolClient")
         }
         let made = object(c, poolId: pool)
         var attributes = request.inputs
@@ -151,7 +163,10 @@ struct UserPoolClients: ResourceHandler {
         repeat {
             var body: [String: Value] = ["UserPoolId": .string(pool), "MaxResults": 60]
             if token != .null { body["NextToken"] = token }
-            guard let out = try await unlessMissing(["ResourceNotFoundException"], { try await client.call(.cognitoIdentityProvider, "ListUserPoolClients", body) }) else { return [] }
+            guard
+                let out = try await unlessMissing(
+                    ["ResourceNotFoundException"], { try await client.call(.cognitoIdentityProvider, "ListUserPoolClients", body) })
+            else { return [] }
             for c in out["UserPoolClients"]?.listValue ?? [] {
                 guard let m = c.mapValue, m["ClientName"]?.stringValue == name, let id = m["ClientId"]?.stringValue else { continue }
                 if let object = try await describe(pool: pool, id: id) { found.append(object) }
@@ -175,7 +190,12 @@ struct IdentityPools: ResourceHandler {
         ]
         if let pool = inputs.optionalString("userPoolId"), let clientId = inputs.optionalString("clientId") {
             let region = inputs.optionalString("region") ?? client.region
-            body["CognitoIdentityProviders"] = [["ProviderName": .string("cognito-idp.\(region).amazonaws.com/\(pool)"), "ClientId": .string(clientId), "ServerSideTokenCheck": false]]
+            body["CognitoIdentityProviders"] = [
+                [
+                    "ProviderName": .string("cognito-idp.\(region).amazonaws.com/\(pool)"), "ClientId": .string(clientId),
+                    "ServerSideTokenCheck": false,
+                ]
+            ]
         } else {
             body["CognitoIdentityProviders"] = .list([])
         }
@@ -187,7 +207,9 @@ struct IdentityPools: ResourceHandler {
         body["IdentityPoolTags"] = .map(request.identity.tags.mapValues(Value.string))
         let out = try await client.call(.cognitoIdentity, "CreateIdentityPool", body)
         guard let id = out["IdentityPoolId"]?.stringValue else {
-            throw AWSError(code: "UnparseableResponse", message: "CreateIdentityPool returned no IdentityPoolId", service: "cognito-identity", operation: "CreateIdentityPool")
+            throw AWSError(
+                code: "UnparseableResponse", message: "CreateIdentityPool returned no IdentityPoolId", service: "cognito-identity",
+                operation: "CreateIdentityPool")
         }
         var attributes = request.inputs
         attributes["id"] = .string(id)
@@ -204,14 +226,21 @@ struct IdentityPools: ResourceHandler {
     }
 
     func delete(_ prior: ResourceObject) async throws {
-        _ = try await unlessMissing(["ResourceNotFoundException"]) { try await client.call(.cognitoIdentity, "DeleteIdentityPool", ["IdentityPoolId": .string(prior.id)]) }
+        _ = try await unlessMissing(["ResourceNotFoundException"]) {
+            try await client.call(.cognitoIdentity, "DeleteIdentityPool", ["IdentityPoolId": .string(prior.id)])
+        }
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? { try await describe(resource.id)?.0 }
 
     func describe(_ id: String) async throws -> (ResourceObject, [String: String])? {
-        guard let out = try await unlessMissing(["ResourceNotFoundException"], { try await client.call(.cognitoIdentity, "DescribeIdentityPool", ["IdentityPoolId": .string(id)]) }) else { return nil }
-        var a: [String: Value] = ["id": .string(id), "name": out["IdentityPoolName"] ?? .null, "allowUnauthenticated": out["AllowUnauthenticatedIdentities"] ?? false]
+        guard
+            let out = try await unlessMissing(
+                ["ResourceNotFoundException"], { try await client.call(.cognitoIdentity, "DescribeIdentityPool", ["IdentityPoolId": .string(id)]) })
+        else { return nil }
+        var a: [String: Value] = [
+            "id": .string(id), "name": out["IdentityPoolName"] ?? .null, "allowUnauthenticated": out["AllowUnauthenticatedIdentities"] ?? false,
+        ]
         a["userPoolId"] = .null
         a["clientId"] = .null
         a["region"] = .null
@@ -230,7 +259,8 @@ struct IdentityPools: ResourceHandler {
 
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
         if let id = request.id { return try await describe(id).map { [$0.0] } ?? [] }
-        return try await client.findTagged(.cognitoIdentity, list: "ListIdentityPools", itemsKey: "IdentityPools", idKey: "IdentityPoolId", nameKey: "IdentityPoolName",
-                                           name: Inputs(request.inputs).optionalString("name"), identity: request.identity, describe: describe)
+        return try await client.findTagged(
+            .cognitoIdentity, list: "ListIdentityPools", itemsKey: "IdentityPools", idKey: "IdentityPoolId", nameKey: "IdentityPoolName",
+            name: Inputs(request.inputs).optionalString("name"), identity: request.identity, describe: describe)
     }
 }

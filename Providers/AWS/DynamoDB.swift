@@ -46,7 +46,9 @@ struct DynamoItems: ResourceHandler {
     }
 
     func target(_ inputs: Inputs) throws -> Target {
-        guard let key = inputs.map("key"), !key.isEmpty else { throw InputError(attribute: "key", message: "'key' must be a map of the primary key attributes, e.g. {pk: tenant#acme}") }
+        guard let key = inputs.map("key"), !key.isEmpty else {
+            throw InputError(attribute: "key", message: "'key' must be a map of the primary key attributes, e.g. {pk: tenant#acme}")
+        }
         return Target(table: try inputs.string("table"), key: key)
     }
 
@@ -56,10 +58,12 @@ struct DynamoItems: ResourceHandler {
         var item = (inputs.map("item") ?? [:]).mapValues(Self.encode)
         for (k, v) in t.key { item[k] = Self.encode(v) }
         let first = t.key.keys.sorted().first!
-        _ = try await client.call(.dynamodb, "PutItem", [
-            "TableName": .string(t.table), "Item": .map(item),
-            "ConditionExpression": .string("\(condition)(#k)"), "ExpressionAttributeNames": ["#k": .string(first)],
-        ])
+        _ = try await client.call(
+            .dynamodb, "PutItem",
+            [
+                "TableName": .string(t.table), "Item": .map(item),
+                "ConditionExpression": .string("\(condition)(#k)"), "ExpressionAttributeNames": ["#k": .string(first)],
+            ])
         return ResourceObject(type: Self.type, id: t.id, attributes: request.inputs)
     }
 
@@ -85,7 +89,9 @@ struct DynamoItems: ResourceHandler {
 
     func delete(_ prior: ResourceObject) async throws {
         let t = try target(Inputs(prior.attributes))
-        _ = try await unlessMissing(["ResourceNotFoundException"]) { try await client.call(.dynamodb, "DeleteItem", ["TableName": .string(t.table), "Key": .map(t.key.mapValues(Self.encode))]) }
+        _ = try await unlessMissing(["ResourceNotFoundException"]) {
+            try await client.call(.dynamodb, "DeleteItem", ["TableName": .string(t.table), "Key": .map(t.key.mapValues(Self.encode))])
+        }
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? {
@@ -93,7 +99,14 @@ struct DynamoItems: ResourceHandler {
     }
 
     func fetch(_ t: Target) async throws -> ResourceObject? {
-        guard let out = try await unlessMissing(["ResourceNotFoundException"], { try await client.call(.dynamodb, "GetItem", ["TableName": .string(t.table), "Key": .map(t.key.mapValues(Self.encode)), "ConsistentRead": true]) }) else { return nil }
+        guard
+            let out = try await unlessMissing(
+                ["ResourceNotFoundException"],
+                {
+                    try await client.call(
+                        .dynamodb, "GetItem", ["TableName": .string(t.table), "Key": .map(t.key.mapValues(Self.encode)), "ConsistentRead": true])
+                })
+        else { return nil }
         guard let item = out["Item"]?.mapValue else { return nil }
         var rest = item.mapValues(Self.decode)
         for k in t.key.keys { rest[k] = nil }

@@ -36,13 +36,15 @@ struct TaskDefinitions: ResourceHandler {
 
     func create(_ request: ApplyRequest) async throws -> ResourceObject {
         let inputs = Inputs(request.inputs)
-        let cpu = try inputs.int("cpu"), memory = try inputs.int("memory")
+        let cpu = try inputs.int("cpu")
+        let memory = try inputs.int("memory")
         var container: [String: Value] = [
             "name": .string(containerName), "image": .string(try inputs.string("image")), "essential": true,
             "portMappings": [["containerPort": .int(inputs.optionalInt("containerPort") ?? defaultContainerPort), "protocol": "tcp"]],
         ]
         if let env = inputs.map("environment") {
-            container["environment"] = .list(env.sorted { $0.key < $1.key }.map { .map(["name": .string($0.key), "value": .string($0.value.interpolationText)]) })
+            container["environment"] = .list(
+                env.sorted { $0.key < $1.key }.map { .map(["name": .string($0.key), "value": .string($0.value.interpolationText)]) })
         }
         let body: [String: Value] = [
             "family": .string(try inputs.string("family")), "containerDefinitions": [.map(container)],
@@ -51,7 +53,9 @@ struct TaskDefinitions: ResourceHandler {
         ]
         let out = try await client.call(.ecs, "RegisterTaskDefinition", body)
         guard let td = out["taskDefinition"]?.mapValue, let arn = td["taskDefinitionArn"]?.stringValue else {
-            throw AWSError(code: "UnparseableResponse", message: "RegisterTaskDefinition returned no taskDefinitionArn", service: "ecs", operation: "RegisterTaskDefinition")
+            throw AWSError(
+                code: "UnparseableResponse", message: "RegisterTaskDefinition returned no taskDefinitionArn", service: "ecs",
+                operation: "RegisterTaskDefinition")
         }
         var attributes = request.inputs
         attributes["arn"] = .string(arn)
@@ -75,10 +79,16 @@ struct TaskDefinitions: ResourceHandler {
     }
 
     func describe(_ arn: String) async throws -> (ResourceObject, [String: String])? {
-        guard let out = try await unlessMissing(["ClientException", "ResourceNotFoundException"], {
-            try await client.call(.ecs, "DescribeTaskDefinition", ["taskDefinition": .string(arn), "include": ["TAGS"]])
-        }) else { return nil }
-        guard let td = out["taskDefinition"]?.mapValue, td["status"]?.stringValue != "INACTIVE", let id = td["taskDefinitionArn"]?.stringValue else { return nil }
+        guard
+            let out = try await unlessMissing(
+                ["ClientException", "ResourceNotFoundException"],
+                {
+                    try await client.call(.ecs, "DescribeTaskDefinition", ["taskDefinition": .string(arn), "include": ["TAGS"]])
+                })
+        else { return nil }
+        guard let td = out["taskDefinition"]?.mapValue, td["status"]?.stringValue != "INACTIVE", let id = td["taskDefinitionArn"]?.stringValue else {
+            return nil
+        }
         let container = td["containerDefinitions"]?.listValue?.first?.mapValue ?? [:]
         var a: [String: Value] = ["arn": .string(id), "revision": td["revision"] ?? .null, "family": td["family"] ?? .null]
         a["image"] = container["image"] ?? .null
@@ -136,8 +146,12 @@ struct ECSServices: ResourceHandler {
         if request.clientToken.count <= 36, !request.clientToken.isEmpty { body["clientToken"] = .string(request.clientToken) }
         if let launchType = inputs.optionalString("launchType") { body["launchType"] = .string(launchType) }
         if let tg = inputs.optionalString("targetGroupArn") {
-            body["loadBalancers"] = [["targetGroupArn": .string(tg), "containerName": .string(containerName),
-                                      "containerPort": .int(inputs.optionalInt("containerPort") ?? defaultContainerPort)]]
+            body["loadBalancers"] = [
+                [
+                    "targetGroupArn": .string(tg), "containerName": .string(containerName),
+                    "containerPort": .int(inputs.optionalInt("containerPort") ?? defaultContainerPort),
+                ]
+            ]
         }
         if let networkConfiguration = network.value { body["networkConfiguration"] = networkConfiguration }
         let out = try await client.call(.ecs, "CreateService", body)
@@ -153,10 +167,12 @@ struct ECSServices: ResourceHandler {
     func update(_ request: ApplyRequest, prior: ResourceObject) async throws -> ResourceObject {
         let inputs = Inputs(request.inputs)
         let name = prior.attributes["name"]?.stringValue ?? Self.name(inputs, request.identity)
-        _ = try await client.call(.ecs, "UpdateService", [
-            "cluster": .string(try inputs.string("cluster")), "service": .string(name),
-            "taskDefinition": .string(try inputs.string("taskDefinition")), "desiredCount": .int(try inputs.int("desiredCount")),
-        ])
+        _ = try await client.call(
+            .ecs, "UpdateService",
+            [
+                "cluster": .string(try inputs.string("cluster")), "service": .string(name),
+                "taskDefinition": .string(try inputs.string("taskDefinition")), "desiredCount": .int(try inputs.int("desiredCount")),
+            ])
         var attributes = request.inputs
         attributes["name"] = .string(name)
         attributes["arn"] = .string(prior.id)
@@ -188,8 +204,16 @@ struct ECSServices: ResourceHandler {
     }
 
     func describe(cluster: String, service: String) async throws -> Described? {
-        guard let out = try await unlessMissing(["ClusterNotFoundException"], { try await client.call(.ecs, "DescribeServices", ["cluster": .string(cluster), "services": [.string(service)], "include": ["TAGS"]]) }) else { return nil }
-        guard let s = out["services"]?.listValue?.first?.mapValue, s["status"]?.stringValue != "INACTIVE", let arn = s["serviceArn"]?.stringValue else { return nil }
+        guard
+            let out = try await unlessMissing(
+                ["ClusterNotFoundException"],
+                {
+                    try await client.call(
+                        .ecs, "DescribeServices", ["cluster": .string(cluster), "services": [.string(service)], "include": ["TAGS"]])
+                })
+        else { return nil }
+        guard let s = out["services"]?.listValue?.first?.mapValue, s["status"]?.stringValue != "INACTIVE", let arn = s["serviceArn"]?.stringValue
+        else { return nil }
         var a: [String: Value] = ["arn": .string(arn), "cluster": .string(cluster), "name": s["serviceName"] ?? .null]
         a["taskDefinition"] = s["taskDefinition"] ?? .null
         a["desiredCount"] = s["desiredCount"] ?? .null
@@ -207,13 +231,15 @@ struct ECSServices: ResourceHandler {
         let inputs = Inputs(request.inputs)
         let cluster = try inputs.string("cluster")
         if let id = request.id { return try await describe(cluster: cluster, service: id).map { [$0.object] } ?? [] }
-        guard let found = try await describe(cluster: cluster, service: Self.name(inputs, request.identity)), tagsMatch(found.tags, request.identity) else { return [] }
+        guard let found = try await describe(cluster: cluster, service: Self.name(inputs, request.identity)), tagsMatch(found.tags, request.identity)
+        else { return [] }
         return [found.object]
     }
 
     func wait(_ request: WaitRequest) async throws -> ResourceObject {
         guard request.condition == "stable" else {
-            throw ProviderDiagnostic.error("aws.ecs_service has no wait condition '\(request.condition)'", detail: "use `wait: {until: stable}`", code: "UnknownWaitCondition")
+            throw ProviderDiagnostic.error(
+                "aws.ecs_service has no wait condition '\(request.condition)'", detail: "use `wait: {until: stable}`", code: "UnknownWaitCondition")
         }
         let inputs = Inputs(request.resource.attributes)
         let cluster = try inputs.string("cluster")
@@ -222,7 +248,9 @@ struct ECSServices: ResourceHandler {
         var interval = 1.0
         while true {
             guard let d = try await describe(cluster: cluster, service: service) else {
-                throw ProviderDiagnostic.error("ECS service \(service) disappeared while waiting for it to become stable", detail: "it was deleted outside Landlord; run plan again to recreate it", code: "ServiceNotFoundException")
+                throw ProviderDiagnostic.error(
+                    "ECS service \(service) disappeared while waiting for it to become stable",
+                    detail: "it was deleted outside Landlord; run plan again to recreate it", code: "ServiceNotFoundException")
             }
             if d.running == d.desired && d.deployments == 1 {
                 return request.resource
@@ -231,7 +259,8 @@ struct ECSServices: ResourceHandler {
             if remaining <= 0 {
                 throw ProviderDiagnostic.error(
                     "ECS service \(service) did not become stable within \(Int(request.timeout))s",
-                    detail: "runningCount \(d.running) of desiredCount \(d.desired), \(d.deployments) deployment(s); check the service's events (aws ecs describe-services --cluster \(cluster) --services \(service)) for failing tasks or health checks, then apply again or raise wait.timeout",
+                    detail:
+                        "runningCount \(d.running) of desiredCount \(d.desired), \(d.deployments) deployment(s); check the service's events (aws ecs describe-services --cluster \(cluster) --services \(service)) for failing tasks or health checks, then apply again or raise wait.timeout",
                     code: "WaitTimeout", retryable: true)
             }
             try await Task.sleep(nanoseconds: UInt64(min(interval, remaining) * 1_000_000_000))

@@ -9,7 +9,8 @@ extension AWSProvider: CapacityReadingProvider {
     /// tagged `landlord:platform` = `platform`: rules made by hand, by other tools or by another
     /// platform. Rules are read with DescribeRules (every page), their tags with DescribeTags
     /// (20 ARNs a call). A listener that cannot be read is left out, with a diagnostic.
-    public func occupiedPriorities(listeners: [String], platform: String) async -> (priorities: [String: Set<Int>], diagnostics: [ProviderDiagnostic]) {
+    public func occupiedPriorities(listeners: [String], platform: String) async -> (priorities: [String: Set<Int>], diagnostics: [ProviderDiagnostic])
+    {
         if let problem = configurationProblem { return ([:], [problem]) }
         guard let client else { return ([:], []) }
         let rules = ListenerRules(client: client)

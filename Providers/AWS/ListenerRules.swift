@@ -12,7 +12,11 @@ struct ListenerRules: ResourceHandler {
     func listener(_ inputs: Inputs) throws -> String {
         let arn = try inputs.string("listener")
         guard arn.hasPrefix("arn:") else {
-            throw InputError(attribute: "listener", message: "'listener' must be a listener ARN by apply time (got '\(arn)'); with `listener: auto` the engine places the tenant on a listener of the platform pool")
+            throw InputError(
+                attribute: "listener",
+                message:
+                    "'listener' must be a listener ARN by apply time (got '\(arn)'); with `listener: auto` the engine places the tenant on a listener of the platform pool"
+            )
         }
         return arn
     }
@@ -30,7 +34,8 @@ struct ListenerRules: ResourceHandler {
 
     func priority(_ inputs: Inputs) throws -> Int {
         guard let priority = inputs.optionalInt("priority"), (1...50000).contains(priority) else {
-            throw InputError(attribute: "priority", message: "'priority' must be an integer from 1 to 50000 by apply time (`auto` is allocated by the engine)")
+            throw InputError(
+                attribute: "priority", message: "'priority' must be an integer from 1 to 50000 by apply time (`auto` is allocated by the engine)")
         }
         return priority
     }
@@ -44,7 +49,8 @@ struct ListenerRules: ResourceHandler {
         p.tags(request.identity.tags)
         let root = try await client.query(.elbv2, action: "CreateRule", p.values)
         guard let arn = root.members("CreateRuleResult", "Rules").first?.string("RuleArn") else {
-            throw AWSError(code: "UnparseableResponse", message: "CreateRule returned no RuleArn", service: "elasticloadbalancing", operation: "CreateRule")
+            throw AWSError(
+                code: "UnparseableResponse", message: "CreateRule returned no RuleArn", service: "elasticloadbalancing", operation: "CreateRule")
         }
         var attributes = request.inputs
         attributes["arn"] = .string(arn)
@@ -112,7 +118,8 @@ struct ListenerRules: ResourceHandler {
                     if c.string("Field") == "path-pattern" { a["pathPattern"] = first }
                 }
                 let forward = rule.members("Actions").first { $0.string("Type") == "forward" }
-                a["targetGroupArn"] = (forward?.string("TargetGroupArn") ?? forward?.members("ForwardConfig", "TargetGroups").first?.string("TargetGroupArn"))
+                a["targetGroupArn"] =
+                    (forward?.string("TargetGroupArn") ?? forward?.members("ForwardConfig", "TargetGroups").first?.string("TargetGroupArn"))
                     .map(Value.string) ?? .null
                 out.append(ResourceObject(type: Self.type, id: arn, attributes: a))
             }

@@ -1,7 +1,7 @@
 import AWSClient
 import Foundation
-import Synchronization
 import ProviderAPI
+import Synchronization
 
 /// One token bucket per AWS API, shared by every concurrent call of the process: each attempt
 /// (retries too) waits for a token of its API's bucket; a throttling answer halves that API's
@@ -103,12 +103,13 @@ public final class AWSRateLimits: RequestPacer {
                     detail: "use one of: \(signingNames.keys.sorted().joined(separator: ", ")) in platform.yaml",
                     attribute: "rateLimits", code: "ConfigurationError")
             }
-            let number: Double? = switch value {
-            case .int(let i): Double(i)
-            case .double(let d): d
-            case .string(let s): Double(s)
-            default: nil
-            }
+            let number: Double? =
+                switch value {
+                case .int(let i): Double(i)
+                case .double(let d): d
+                case .string(let s): Double(s)
+                default: nil
+                }
             guard let number, number > 0, number.isFinite else {
                 throw .error(
                     "provider.aws.rateLimits.\(name) must be a positive number of requests per second",

@@ -167,7 +167,8 @@ extension Route53Records {
             for change in changes {
                 let request = change.request
                 var d = diagnostic(error, action: request.operation.rawValue, type: request.type, address: request.identity.address)
-                d.detail = "record \(change.key.name) \(change.key.type)"
+                d.detail =
+                    "record \(change.key.name) \(change.key.type)"
                     + (changes.count > 1 ? " (one of \(changes.count) changes sent together)" : "") + ": " + d.detail
                 results[change.index] = ApplyResponse(resource: request.prior, diagnostics: [d])
             }
@@ -178,7 +179,8 @@ extension Route53Records {
     /// change was accepted but is still PENDING after `insyncTimeout`.
     func send(_ changes: ArraySlice<Change>) async throws -> ProviderDiagnostic? {
         guard let zone = changes.first?.key.zone else { return nil }
-        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
+        let body =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
             + "<ChangeBatch><Changes>"
             + changes.map { "<Change>" + XMLWriter.element("Action", $0.action) + $0.xml + "</Change>" }.joined()
             + "</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"

@@ -32,13 +32,15 @@ struct Route53Records: ResourceHandler {
         var xml = "<ResourceRecordSet>" + XMLWriter.element("Name", key.name) + XMLWriter.element("Type", key.type)
         if let alias = inputs.map("aliasTarget") {
             let a = Inputs(alias)
-            xml += "<AliasTarget>" + XMLWriter.element("HostedZoneId", Self.zone(try a.string("zoneId")))
+            xml +=
+                "<AliasTarget>" + XMLWriter.element("HostedZoneId", Self.zone(try a.string("zoneId")))
                 + XMLWriter.element("DNSName", try a.string("dnsName"))
                 + XMLWriter.element("EvaluateTargetHealth", (a.optionalBool("evaluateTargetHealth") ?? false) ? "true" : "false") + "</AliasTarget>"
         } else {
             let records = inputs.strings("records")
             guard !records.isEmpty else {
-                throw InputError(attribute: "records", message: "\(Article.indefinite(key.type)) record needs 'records' (or 'aliasTarget' for an alias A record)")
+                throw InputError(
+                    attribute: "records", message: "\(Article.indefinite(key.type)) record needs 'records' (or 'aliasTarget' for an alias A record)")
             }
             xml += XMLWriter.element("TTL", String(inputs.optionalInt("ttl") ?? 300)) + "<ResourceRecords>"
             xml += records.map { "<ResourceRecord>" + XMLWriter.element("Value", $0) + "</ResourceRecord>" }.joined()
@@ -51,9 +53,12 @@ struct Route53Records: ResourceHandler {
     /// dependents run. (A change still PENDING after `insyncTimeout` is left to propagate: the
     /// handler has no way to return the batch path's warning.)
     func change(_ zone: String, action: String, recordSet: String) async throws {
-        let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
-            + "<ChangeBatch><Changes><Change>" + XMLWriter.element("Action", action) + recordSet + "</Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
-        let (root, _) = try await client.restXML(.route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: body)
+        let body =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
+            + "<ChangeBatch><Changes><Change>" + XMLWriter.element("Action", action) + recordSet
+            + "</Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
+        let (root, _) = try await client.restXML(
+            .route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: body)
         _ = try await awaitInSync(root, zone: zone)
     }
 
@@ -94,11 +99,15 @@ struct Route53Records: ResourceHandler {
 
     /// The record set with exactly this name and type, or nil.
     func fetch(_ key: Key) async throws -> ResourceObject? {
-        guard let (root, _) = try await unlessMissing(["NoSuchHostedZone"], {
-            try await client.restXML(
-                .route53, operation: "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(key.zone)/rrset",
-                query: [("name", key.name), ("type", key.type), ("maxitems", "1")])
-        }) else { return nil }
+        guard
+            let (root, _) = try await unlessMissing(
+                ["NoSuchHostedZone"],
+                {
+                    try await client.restXML(
+                        .route53, operation: "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(key.zone)/rrset",
+                        query: [("name", key.name), ("type", key.type), ("maxitems", "1")])
+                })
+        else { return nil }
         guard let set = root?.members("ResourceRecordSets", item: "ResourceRecordSet").first,
             Self.fqdn(Self.unescape(set.string("Name") ?? "")) == key.name, set.string("Type") == key.type
         else { return nil }
@@ -142,7 +151,10 @@ struct Route53Records: ResourceHandler {
             guard parts.count >= 3 else {
                 throw InputError(attribute: "id", message: "a route53 record id is ZONE_NAME_TYPE, e.g. Z0123_acme.example.com_CNAME")
             }
-            inputs = ["zoneId": .string(String(parts[0])), "name": .string(parts[1..<(parts.count - 1)].joined(separator: "_")), "type": .string(String(parts.last!))]
+            inputs = [
+                "zoneId": .string(String(parts[0])), "name": .string(parts[1..<(parts.count - 1)].joined(separator: "_")),
+                "type": .string(String(parts.last!)),
+            ]
         }
         return try await fetch(try key(Inputs(inputs))).map { [$0] } ?? []
     }

@@ -83,7 +83,8 @@ extension AWSClient {
         do {
             return try JSON.parse(Array(data)).mapValue ?? [:]
         } catch {
-            throw AWSError(code: "UnparseableResponse", message: "the \(operation) response is not JSON", service: service.signingName, operation: operation)
+            throw AWSError(
+                code: "UnparseableResponse", message: "the \(operation) response is not JSON", service: service.signingName, operation: operation)
         }
     }
 }
@@ -124,7 +125,9 @@ func tagMap(_ list: Value?) -> [String: String] {
 /// Turns a failure into a diagnostic with a next step. Never includes input values.
 func diagnostic(_ error: Error, action: String, type: String, address: String) -> ProviderDiagnostic {
     if let e = error as? InputError {
-        return .error("\(action) \(type) \(address): invalid '\(e.attribute)'", detail: "\(e.message); fix it in the blueprint and run plan again", attribute: e.attribute, code: "InvalidInput")
+        return .error(
+            "\(action) \(type) \(address): invalid '\(e.attribute)'", detail: "\(e.message); fix it in the blueprint and run plan again",
+            attribute: e.attribute, code: "InvalidInput")
     }
     if let d = error as? ProviderDiagnostic { return d }
     guard let e = error as? AWSError else {
@@ -148,7 +151,8 @@ func diagnostic(_ error: Error, action: String, type: String, address: String) -
     case "TooManyTargetGroups", "TooManyRules", "LimitExceededException", "LimitExceeded":
         hint = "an AWS quota is reached; add a listener to the pool, remove unused resources or ask AWS for a higher quota"
     case "ResourceInUse", "ResourceInUseException":
-        hint = "something still uses this resource; delete its dependents first (the engine orders deletes by dependency, so rerun once they are gone)"
+        hint =
+            "something still uses this resource; delete its dependents first (the engine orders deletes by dependency, so rerun once they are gone)"
     case "ConditionalCheckFailedException":
         hint = "the item's existence differs from what state says: run `landlord plan --refresh` (or import the existing item) before applying"
     default:

@@ -10,7 +10,9 @@ struct TargetGroups: ResourceHandler {
     func create(_ request: ApplyRequest) async throws -> ResourceObject {
         let inputs = Inputs(request.inputs)
         let name = try inputs.string("name")
-        guard name.count <= 32 else { throw InputError(attribute: "name", message: "target group names are at most 32 characters ('\(name)' has \(name.count))") }
+        guard name.count <= 32 else {
+            throw InputError(attribute: "name", message: "target group names are at most 32 characters ('\(name)' has \(name.count))")
+        }
         var p = QueryParams()
         p["Name"] = name
         p["Port"] = String(try inputs.int("port"))
@@ -21,7 +23,9 @@ struct TargetGroups: ResourceHandler {
         p.tags(request.identity.tags)
         let root = try await client.query(.elbv2, action: "CreateTargetGroup", p.values)
         guard let arn = root.members("CreateTargetGroupResult", "TargetGroups").first?.string("TargetGroupArn") else {
-            throw AWSError(code: "UnparseableResponse", message: "CreateTargetGroup returned no TargetGroupArn", service: "elasticloadbalancing", operation: "CreateTargetGroup")
+            throw AWSError(
+                code: "UnparseableResponse", message: "CreateTargetGroup returned no TargetGroupArn", service: "elasticloadbalancing",
+                operation: "CreateTargetGroup")
         }
         var attributes = request.inputs
         attributes["arn"] = .string(arn)
@@ -40,7 +44,9 @@ struct TargetGroups: ResourceHandler {
     }
 
     func delete(_ prior: ResourceObject) async throws {
-        _ = try await unlessMissing(["TargetGroupNotFound"]) { try await client.query(.elbv2, action: "DeleteTargetGroup", ["TargetGroupArn": prior.id]) }
+        _ = try await unlessMissing(["TargetGroupNotFound"]) {
+            try await client.query(.elbv2, action: "DeleteTargetGroup", ["TargetGroupArn": prior.id])
+        }
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? {
@@ -53,7 +59,8 @@ struct TargetGroups: ResourceHandler {
         repeat {
             var p = parameters
             if let marker { p["Marker"] = marker }
-            guard let root = try await unlessMissing(["TargetGroupNotFound"], { try await client.query(.elbv2, action: "DescribeTargetGroups", p) }) else {
+            guard let root = try await unlessMissing(["TargetGroupNotFound"], { try await client.query(.elbv2, action: "DescribeTargetGroups", p) })
+            else {
                 return out
             }
             for tg in root.members("DescribeTargetGroupsResult", "TargetGroups") {

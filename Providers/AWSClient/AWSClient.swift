@@ -72,7 +72,10 @@ public struct AWSClient: Sendable {
         }
     }
 
-    func request(_ endpoint: ResolvedEndpoint, method: String, path: String, query: [(String, String)] = [], headers: [(String, String)] = [], body: Data = Data()) -> HTTPRequest {
+    func request(
+        _ endpoint: ResolvedEndpoint, method: String, path: String, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: Data = Data()
+    ) -> HTTPRequest {
         HTTPRequest(
             method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, path: endpoint.basePath + path,
             query: query, headers: headers, body: body)
@@ -87,10 +90,14 @@ public struct AWSClient: Sendable {
         pairs += parameters.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let body = pairs.map { "\(SigV4.uriEncode($0.0))=\(SigV4.uriEncode($0.1))" }.joined(separator: "&")
         let response = try await send(service, operation: action) { endpoint in
-            request(endpoint, method: "POST", path: "/", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")], body: Data(body.utf8))
+            request(
+                endpoint, method: "POST", path: "/", headers: [("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")],
+                body: Data(body.utf8))
         }
         guard let root = XMLReader.parse(response.body) else {
-            throw AWSError(code: "UnparseableResponse", message: "the \(action) response is not XML", status: response.status, service: service.signingName, operation: action)
+            throw AWSError(
+                code: "UnparseableResponse", message: "the \(action) response is not XML", status: response.status, service: service.signingName,
+                operation: action)
         }
         return root
     }

@@ -72,14 +72,15 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
             message = (object["message"] as? String) ?? (object["Message"] as? String) ?? (object["errorMessage"] as? String)
         }
         if code == nil {
-            code = switch response.status {
-            case 400: "BadRequest"
-            case 403: "AccessDenied"
-            case 404: "NotFound"
-            case 412: "PreconditionFailed"
-            case 429: "TooManyRequestsException"
-            default: "HTTP\(response.status)"
-            }
+            code =
+                switch response.status {
+                case 400: "BadRequest"
+                case 403: "AccessDenied"
+                case 404: "NotFound"
+                case 412: "PreconditionFailed"
+                case 429: "TooManyRequestsException"
+                default: "HTTP\(response.status)"
+                }
         }
         return AWSError(
             code: code!, message: message ?? "", status: response.status, requestId: requestId, service: service, operation: operation)

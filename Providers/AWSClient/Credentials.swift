@@ -65,7 +65,8 @@ public struct AWSConfiguration: Sendable {
 
         let credentials: AWSCredentials
         if let key = env["AWS_ACCESS_KEY_ID"], !key.isEmpty, let secret = env["AWS_SECRET_ACCESS_KEY"], !secret.isEmpty {
-            credentials = AWSCredentials(accessKeyId: key, secretAccessKey: secret, sessionToken: env["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
+            credentials = AWSCredentials(
+                accessKeyId: key, secretAccessKey: secret, sessionToken: env["AWS_SESSION_TOKEN"].flatMap { $0.isEmpty ? nil : $0 })
         } else if let key = credentialSection["aws_access_key_id"] ?? configSection["aws_access_key_id"],
             let secret = credentialSection["aws_secret_access_key"] ?? configSection["aws_secret_access_key"]
         {
@@ -74,7 +75,9 @@ public struct AWSConfiguration: Sendable {
         } else {
             throw AWSError(
                 code: "ConfigurationError",
-                message: "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile with aws_access_key_id in ~/.aws/credentials (profile '\(profile)' has none)")
+                message:
+                    "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile with aws_access_key_id in ~/.aws/credentials (profile '\(profile)' has none)"
+            )
         }
 
         let region = [explicitRegion, env["AWS_REGION"], env["AWS_DEFAULT_REGION"], configSection["region"]]
@@ -82,7 +85,8 @@ public struct AWSConfiguration: Sendable {
         guard let region else {
             throw AWSError(
                 code: "ConfigurationError",
-                message: "no AWS region: set provider.aws.region in platform.yaml, AWS_REGION, or region in the '\(profile)' profile of ~/.aws/config")
+                message: "no AWS region: set provider.aws.region in platform.yaml, AWS_REGION, or region in the '\(profile)' profile of ~/.aws/config"
+            )
         }
 
         var endpoint: String?

@@ -15,7 +15,9 @@ public struct AWSService: Sendable, Hashable {
     /// `application/x-amz-json-1.0` or `-1.1` for JSON services.
     public var jsonVersion: String?
 
-    public init(signingName: String, endpointId: String, hostPrefix: String, isGlobal: Bool = false, apiVersion: String = "", jsonVersion: String? = nil) {
+    public init(
+        signingName: String, endpointId: String, hostPrefix: String, isGlobal: Bool = false, apiVersion: String = "", jsonVersion: String? = nil
+    ) {
         self.signingName = signingName
         self.endpointId = endpointId
         self.hostPrefix = hostPrefix
@@ -24,18 +26,22 @@ public struct AWSService: Sendable, Hashable {
         self.jsonVersion = jsonVersion
     }
 
-    public static let elbv2 = AWSService(signingName: "elasticloadbalancing", endpointId: "ELASTIC_LOAD_BALANCING_V2", hostPrefix: "elasticloadbalancing", apiVersion: "2015-12-01")
+    public static let elbv2 = AWSService(
+        signingName: "elasticloadbalancing", endpointId: "ELASTIC_LOAD_BALANCING_V2", hostPrefix: "elasticloadbalancing", apiVersion: "2015-12-01")
     public static let ec2 = AWSService(signingName: "ec2", endpointId: "EC2", hostPrefix: "ec2", apiVersion: "2016-11-15")
-    public static let route53 = AWSService(signingName: "route53", endpointId: "ROUTE_53", hostPrefix: "route53", isGlobal: true, apiVersion: "2013-04-01")
+    public static let route53 = AWSService(
+        signingName: "route53", endpointId: "ROUTE_53", hostPrefix: "route53", isGlobal: true, apiVersion: "2013-04-01")
     public static let s3 = AWSService(signingName: "s3", endpointId: "S3", hostPrefix: "s3")
-    public static let ecs = AWSService(signingName: "ecs", endpointId: "ECS", hostPrefix: "ecs", apiVersion: "AmazonEC2ContainerServiceV20141113", jsonVersion: "1.1")
+    public static let ecs = AWSService(
+        signingName: "ecs", endpointId: "ECS", hostPrefix: "ecs", apiVersion: "AmazonEC2ContainerServiceV20141113", jsonVersion: "1.1")
     public static let cognitoIdentityProvider = AWSService(
         signingName: "cognito-idp", endpointId: "COGNITO_IDENTITY_PROVIDER", hostPrefix: "cognito-idp",
         apiVersion: "AWSCognitoIdentityProviderService", jsonVersion: "1.1")
     public static let cognitoIdentity = AWSService(
         signingName: "cognito-identity", endpointId: "COGNITO_IDENTITY", hostPrefix: "cognito-identity",
         apiVersion: "AWSCognitoIdentityService", jsonVersion: "1.1")
-    public static let dynamodb = AWSService(signingName: "dynamodb", endpointId: "DYNAMODB", hostPrefix: "dynamodb", apiVersion: "DynamoDB_20120810", jsonVersion: "1.0")
+    public static let dynamodb = AWSService(
+        signingName: "dynamodb", endpointId: "DYNAMODB", hostPrefix: "dynamodb", apiVersion: "DynamoDB_20120810", jsonVersion: "1.0")
 }
 
 /// A resolved endpoint: where to send, and the region to sign for.
@@ -59,7 +65,9 @@ extension AWSConfiguration {
             guard let components = URLComponents(string: override), let host = components.host, let scheme = components.scheme else {
                 throw AWSError(
                     code: "ConfigurationError",
-                    message: "endpoint override '\(override)' for \(service.signingName) is not a URL like http://127.0.0.1:5123: fix AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_\(service.endpointId)")
+                    message:
+                        "endpoint override '\(override)' for \(service.signingName) is not a URL like http://127.0.0.1:5123: fix AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_\(service.endpointId)"
+                )
             }
             var base = components.percentEncodedPath
             while base.hasSuffix("/") { base.removeLast() }

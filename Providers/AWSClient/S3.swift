@@ -21,19 +21,28 @@ public enum S3WriteCondition: Sendable, Hashable {
 /// Addressing is virtual-hosted (`bucket.s3.region.amazonaws.com`) against AWS and path-style
 /// (`endpoint/bucket/key`) when an endpoint override is set, as SDKs do for emulators.
 extension AWSClient {
-    func s3Request(_ endpoint: ResolvedEndpoint, bucket: String, key: String?, method: String, query: [(String, String)] = [], headers: [(String, String)] = [], body: Data = Data()) -> HTTPRequest {
+    func s3Request(
+        _ endpoint: ResolvedEndpoint, bucket: String, key: String?, method: String, query: [(String, String)] = [], headers: [(String, String)] = [],
+        body: Data = Data()
+    ) -> HTTPRequest {
         let encodedKey = key.map { "/" + SigV4.uriEncode($0, keepSlash: true) } ?? "/"
         if endpoint.isOverride {
             let path = endpoint.basePath + "/" + SigV4.uriEncode(bucket) + (key == nil ? "" : encodedKey)
-            return HTTPRequest(method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, path: path, query: query, headers: headers, body: body)
+            return HTTPRequest(
+                method: method, scheme: endpoint.scheme, host: endpoint.host, port: endpoint.port, path: path, query: query, headers: headers,
+                body: body)
         }
-        return HTTPRequest(method: method, scheme: endpoint.scheme, host: "\(bucket).\(endpoint.host)", port: endpoint.port, path: encodedKey, query: query, headers: headers, body: body)
+        return HTTPRequest(
+            method: method, scheme: endpoint.scheme, host: "\(bucket).\(endpoint.host)", port: endpoint.port, path: encodedKey, query: query,
+            headers: headers, body: body)
     }
 
     /// Reads an object; nil when it does not exist.
     public func s3GetObject(bucket: String, key: String) async throws -> S3Object? {
         do {
-            let response = try await send(.s3, operation: "GetObject", contentSHA256Header: true) { s3Request($0, bucket: bucket, key: key, method: "GET") }
+            let response = try await send(.s3, operation: "GetObject", contentSHA256Header: true) {
+                s3Request($0, bucket: bucket, key: key, method: "GET")
+            }
             return S3Object(body: response.body, etag: response.headers["etag"])
         } catch let error as AWSError where error.code == "NoSuchKey" || error.status == 404 && error.code != "NoSuchBucket" {
             return nil
@@ -43,7 +52,9 @@ extension AWSClient {
     /// Writes an object under a condition and returns its new ETag. A failed condition throws
     /// an `AWSError` with status 412 (`PreconditionFailed`) or 409 (`ConditionalRequestConflict`).
     @discardableResult
-    public func s3PutObject(bucket: String, key: String, body: Data, contentType: String = "application/json", condition: S3WriteCondition = .none) async throws -> String? {
+    public func s3PutObject(bucket: String, key: String, body: Data, contentType: String = "application/json", condition: S3WriteCondition = .none)
+        async throws -> String?
+    {
         var headers = [("Content-Type", contentType)]
         switch condition {
         case .none: break
@@ -60,7 +71,9 @@ extension AWSClient {
     public func s3DeleteObject(bucket: String, key: String, ifMatch: String? = nil) async throws {
         let headers = ifMatch.map { [("If-Match", $0)] } ?? []
         do {
-            _ = try await send(.s3, operation: "DeleteObject", contentSHA256Header: true) { s3Request($0, bucket: bucket, key: key, method: "DELETE", headers: headers) }
+            _ = try await send(.s3, operation: "DeleteObject", contentSHA256Header: true) {
+                s3Request($0, bucket: bucket, key: key, method: "DELETE", headers: headers)
+            }
         } catch let error as AWSError where error.code == "NoSuchKey" {
             return
         }
@@ -73,7 +86,9 @@ extension AWSClient {
         repeat {
             var query = [("list-type", "2"), ("prefix", prefix)]
             if let token { query.append(("continuation-token", token)) }
-            let response = try await send(.s3, operation: "ListObjectsV2", contentSHA256Header: true) { s3Request($0, bucket: bucket, key: nil, method: "GET", query: query) }
+            let response = try await send(.s3, operation: "ListObjectsV2", contentSHA256Header: true) {
+                s3Request($0, bucket: bucket, key: nil, method: "GET", query: query)
+            }
             guard let root = XMLReader.parse(response.body) else { break }
             for item in root.all("Contents") { if let key = item.string("Key") { out.append((key, item.string("ETag"))) } }
             token = root.string("IsTruncated") == "true" ? root.string("NextContinuationToken") : nil
@@ -83,10 +98,14 @@ extension AWSClient {
 
     /// Creates a bucket (for tests and examples); success when this account already owns it.
     public func s3CreateBucket(_ bucket: String) async throws {
-        let body = configuration.region == "us-east-1" ? "" :
-            "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(configuration.region)</LocationConstraint></CreateBucketConfiguration>"
+        let body =
+            configuration.region == "us-east-1"
+            ? ""
+            : "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(configuration.region)</LocationConstraint></CreateBucketConfiguration>"
         do {
-            _ = try await send(.s3, operation: "CreateBucket", contentSHA256Header: true) { s3Request($0, bucket: bucket, key: nil, method: "PUT", body: Data(body.utf8)) }
+            _ = try await send(.s3, operation: "CreateBucket", contentSHA256Header: true) {
+                s3Request($0, bucket: bucket, key: nil, method: "PUT", body: Data(body.utf8))
+            }
         } catch let error as AWSError where error.code == "BucketAlreadyOwnedByYou" {
             return
         }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// A parsed XML element: name (without namespace prefix), text and children, in order.
@@ -67,7 +68,10 @@ public enum XMLReader {
         var stack: [XMLNode] = []
         var root: XMLNode?
 
-        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
+        func parser(
+            _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
+            attributes attributeDict: [String: String] = [:]
+        ) {
             let local = elementName.split(separator: ":").last.map(String.init) ?? elementName
             stack.append(XMLNode(name: local))
         }

@@ -1,7 +1,8 @@
 import Foundation
 import ProviderAPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One resource in the simulated cloud.
@@ -72,8 +73,9 @@ public final class MockCloud: @unchecked Sendable {
     public func transact<T>(_ body: (inout Transaction) throws -> T) throws -> T {
         try mutex.withLock {
             // The cloud file sits in .landlord beside the state: private, like it (0700 / 0600).
-            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: NSNumber(value: 0o700)])
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
+                attributes: [.posixPermissions: NSNumber(value: 0o700)])
             let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw MockError("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
             defer { close(fd) }
@@ -102,7 +104,8 @@ public final class MockCloud: @unchecked Sendable {
     /// (over 32 MB and larger than the file). Rewriting a cloud of 14,000 resources took half a
     /// second, too much to pay at the end of every run; readers fold the journal in anyway.
     public func compactIfWorthIt() throws {
-        var j = stat(), f = stat()
+        var j = stat()
+        var f = stat()
         let journalSize = stat(journalPath, &j) == 0 ? Int(j.st_size) : 0
         let fileSize = stat(path, &f) == 0 ? Int(f.st_size) : 0
         guard journalSize > 0, journalSize < 256 << 10 || (journalSize > 32 << 20 && journalSize > fileSize) else { return }
@@ -147,7 +150,9 @@ public final class MockCloud: @unchecked Sendable {
             byAddress = [:]
             if let data = FileManager.default.contents(atPath: path), !data.isEmpty {
                 let doc: Value
-                do { doc = try JSON.parse(Array(data)) } catch { throw MockError("simulated cloud \(path) is not valid JSON (\(error)); delete it to start from an empty cloud") }
+                do { doc = try JSON.parse(Array(data)) } catch {
+                    throw MockError("simulated cloud \(path) is not valid JSON (\(error)); delete it to start from an empty cloud")
+                }
                 for r in doc.mapValue?["resources"]?.listValue ?? [] { if let m = MockResource(json: r) { insert(m) } }
                 counters = (doc.mapValue?["counters"]?.mapValue ?? [:]).compactMapValues(\.intValue)
             }
@@ -188,7 +193,10 @@ public final class MockCloud: @unchecked Sendable {
 
     private func append(_ entries: [Value]) throws {
         var bytes: [UInt8] = []
-        for e in entries { bytes += JSON.serialize(e, sortedKeys: false); bytes.append(0x0A) }
+        for e in entries {
+            bytes += JSON.serialize(e, sortedKeys: false)
+            bytes.append(0x0A)
+        }
         let fd = open(journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw MockError("cannot write \(journalPath): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
@@ -201,7 +209,9 @@ public final class MockCloud: @unchecked Sendable {
 
     private func writeAtomically(_ bytes: [UInt8], to p: String) throws {
         let tmp = p + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes), attributes: [.posixPermissions: NSNumber(value: 0o600)]) else { throw MockError("cannot write \(tmp)") }
+        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes), attributes: [.posixPermissions: NSNumber(value: 0o600)]) else {
+            throw MockError("cannot write \(tmp)")
+        }
         guard rename(tmp, p) == 0 else { throw MockError("cannot replace \(p)") }
     }
 
@@ -263,7 +273,9 @@ public final class MockCloud: @unchecked Sendable {
         public func referrers(of ref: String) -> [MockResource] { (cloud.referencedBy[ref] ?? []).compactMap { cloud.resources[$0] } }
 
         /// Resources tagged with an address.
-        public func tagged(_ address: String) -> [MockResource] { (cloud.byAddress[address] ?? []).compactMap { cloud.resources[$0] }.sorted { $0.id < $1.id } }
+        public func tagged(_ address: String) -> [MockResource] {
+            (cloud.byAddress[address] ?? []).compactMap { cloud.resources[$0] }.sorted { $0.id < $1.id }
+        }
 
         /// The next value of a named counter (task definition revisions).
         public mutating func next(_ name: String) -> Int {

@@ -74,7 +74,10 @@ extension MockProvider {
             let cap = min(2.0, 0.05 * pow(2, Double(attempt)))
             try? await Task.sleep(nanoseconds: UInt64(Double.random(in: 0...cap) * 1e9))
         }
-        return .error("\(api) kept throttling (Throttling: Rate exceeded)", detail: "lower provider.aws.rateLimits.\(api) in platform.yaml or --parallelism, then run apply again", code: "Throttling", retryable: true)
+        return .error(
+            "\(api) kept throttling (Throttling: Rate exceeded)",
+            detail: "lower provider.aws.rateLimits.\(api) in platform.yaml or --parallelism, then run apply again", code: "Throttling",
+            retryable: true)
     }
 
     /// The most calls the simulated server saw in any one second, per API.
@@ -126,14 +129,20 @@ extension MockProvider: BatchingProvider {
                     var results: [ApplyResponse] = []
                     var trial = tx
                     for (k, r) in requests.enumerated() {
-                        if faults[k] != nil { trial.rollback(); return nil }
+                        if faults[k] != nil {
+                            trial.rollback()
+                            return nil
+                        }
                         let resp: ApplyResponse
                         switch r.operation {
                         case .create: resp = self.create(r, &trial)
                         case .update: resp = self.update(r, &trial)
                         case .delete: resp = self.delete(r, &trial)
                         }
-                        if resp.diagnostics.hasErrors { trial.rollback(); return nil }
+                        if resp.diagnostics.hasErrors {
+                            trial.rollback()
+                            return nil
+                        }
                         results.append(resp)
                     }
                     tx = trial
@@ -155,7 +164,8 @@ extension MockProvider: BatchingProvider {
 
 /// Rule priorities on pool listeners held by rules that are not this platform's.
 extension MockProvider: CapacityReadingProvider {
-    public func occupiedPriorities(listeners: [String], platform: String) async -> (priorities: [String: Set<Int>], diagnostics: [ProviderDiagnostic]) {
+    public func occupiedPriorities(listeners: [String], platform: String) async -> (priorities: [String: Set<Int>], diagnostics: [ProviderDiagnostic])
+    {
         let wanted = Set(listeners)
         do {
             let rules = try cloud.transact { tx in tx.resources.values.filter { $0.type == AWSResourceTypes.listenerRule } }

@@ -17,23 +17,38 @@ extension MockProvider {
             if let holder = tx.holder(of: key), holder.key != r.key {
                 switch r.type {
                 case T.targetGroup:
-                    return err("DuplicateTargetGroupName", "a target group named '\(MockRules.str(r, "name"))' already exists", "target group names are unique per account and region; choose another name", attribute: "name")
+                    return err(
+                        "DuplicateTargetGroupName", "a target group named '\(MockRules.str(r, "name"))' already exists",
+                        "target group names are unique per account and region; choose another name", attribute: "name")
                 case T.listenerRule:
-                    return err("PriorityInUse", "priority \(MockRules.str(r, "priority")) is in use on listener \(MockRules.str(r, "listener"))", "use `priority: auto` to let Landlord allocate free priorities", attribute: "priority")
+                    return err(
+                        "PriorityInUse", "priority \(MockRules.str(r, "priority")) is in use on listener \(MockRules.str(r, "listener"))",
+                        "use `priority: auto` to let Landlord allocate free priorities", attribute: "priority")
                 case T.route53Record:
-                    return err("InvalidChangeBatch", "record \(MockRules.str(r, "name")) \(MockRules.str(r, "type")) already exists in zone \(MockRules.str(r, "zoneId"))", "remove the existing record or import it", attribute: "name")
+                    return err(
+                        "InvalidChangeBatch",
+                        "record \(MockRules.str(r, "name")) \(MockRules.str(r, "type")) already exists in zone \(MockRules.str(r, "zoneId"))",
+                        "remove the existing record or import it", attribute: "name")
                 case T.ecsService:
-                    return err("InvalidParameterException", "service \(MockRules.str(r, "name")) already exists in cluster \(MockRules.str(r, "cluster"))", "choose another service name", attribute: "name")
+                    return err(
+                        "InvalidParameterException", "service \(MockRules.str(r, "name")) already exists in cluster \(MockRules.str(r, "cluster"))",
+                        "choose another service name", attribute: "name")
                 default:
-                    return err("ConditionalCheckFailedException", "the item already exists", "a tenant record is never overwritten silently; import it or delete it first")
+                    return err(
+                        "ConditionalCheckFailedException", "the item already exists",
+                        "a tenant record is never overwritten silently; import it or delete it first")
                 }
             }
         }
         switch r.type {
         case T.targetGroup:
             let name = MockRules.str(r, "name")
-            if name.isEmpty || name.count > 32 || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) || name.hasPrefix("-") || name.hasSuffix("-") {
-                return err("ValidationError", "invalid target group name '\(name)'", "at most 32 alphanumeric characters or hyphens, not starting or ending with a hyphen", attribute: "name")
+            if name.isEmpty || name.count > 32 || !name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) || name.hasPrefix("-")
+                || name.hasSuffix("-")
+            {
+                return err(
+                    "ValidationError", "invalid target group name '\(name)'",
+                    "at most 32 alphanumeric characters or hyphens, not starting or ending with a hyphen", attribute: "name")
             }
         case T.listenerRule:
             guard let p = r.attributes["priority"]?.intValue, (1...50_000).contains(p) else {
@@ -41,7 +56,9 @@ extension MockProvider {
             }
             let tg = MockRules.str(r, "targetGroupArn")
             if tx.get(type: T.targetGroup, id: tg) == nil {
-                return err("TargetGroupNotFound", "target group \(tg) does not exist", "create the target group first (reference it as ${tg.arn})", attribute: "targetGroupArn")
+                return err(
+                    "TargetGroupNotFound", "target group \(tg) does not exist", "create the target group first (reference it as ${tg.arn})",
+                    attribute: "targetGroupArn")
             }
         case T.userPoolClient:
             let pool = MockRules.str(r, "userPoolId")
@@ -56,10 +73,12 @@ extension MockProvider {
     func create(_ req: ApplyRequest, _ tx: inout MockCloud.Transaction) -> ApplyResponse {
         var attrs = req.inputs
         let id: String
-        let region = settings.region, acct = settings.account
+        let region = settings.region
+        let acct = settings.account
         switch req.type {
         case T.targetGroup:
-            let arn = "arn:aws:elasticloadbalancing:\(region):\(acct):targetgroup/\(MockRules.str(MockResource(type: "", id: "", attributes: attrs, tags: [:]), "name"))/\(randomHex(16))"
+            let arn =
+                "arn:aws:elasticloadbalancing:\(region):\(acct):targetgroup/\(MockRules.str(MockResource(type: "", id: "", attributes: attrs, tags: [:]), "name"))/\(randomHex(16))"
             id = arn
             attrs["arn"] = .string(arn)
         case T.listenerRule:
@@ -92,13 +111,16 @@ extension MockProvider {
             if attrs["generateSecret"]?.boolValue == true { attrs["clientSecret"] = .sensitive(.string(randomAlnum(51))) }
         case T.identityPool:
             let h = randomHex(32)
-            let u = [h.prefix(8), h.dropFirst(8).prefix(4), h.dropFirst(12).prefix(4), h.dropFirst(16).prefix(4), h.dropFirst(20)].joined(separator: "-")
+            let u = [h.prefix(8), h.dropFirst(8).prefix(4), h.dropFirst(12).prefix(4), h.dropFirst(16).prefix(4), h.dropFirst(20)].joined(
+                separator: "-")
             id = "\(region):\(u)"
             attrs["id"] = .string(id)
         case T.dynamoItem:
             id = naturalID(req.type, attrs) ?? randomHex(8)
         default:
-            return err("UnknownType", "the mock provider does not serve \(req.type)", "use one of: \(schema.resources.keys.sorted().joined(separator: ", "))")
+            return err(
+                "UnknownType", "the mock provider does not serve \(req.type)", "use one of: \(schema.resources.keys.sorted().joined(separator: ", "))"
+            )
         }
         // Generated ids never repeat (a fixed seed in a new process would replay them): a clash
         // with an existing resource of the type means another draw.
@@ -113,11 +135,16 @@ extension MockProvider {
 
     func update(_ req: ApplyRequest, _ tx: inout MockCloud.Transaction) -> ApplyResponse {
         guard let prior = req.prior, var r = tx.get(type: req.type, id: prior.id) else {
-            return err("NotFound", "\(req.type) \(req.prior?.id ?? "?") no longer exists", "it was deleted outside Landlord; plan again to re-create it")
+            return err(
+                "NotFound", "\(req.type) \(req.prior?.id ?? "?") no longer exists", "it was deleted outside Landlord; plan again to re-create it")
         }
         let settable = schema.resources[req.type]?.attributes.filter { $0.value.settable }.map(\.key) ?? []
         for k in settable {
-            if let v = req.inputs[k] { r.attributes[k] = v } else if schema.resources[req.type]?.attributes[k]?.computed != true { r.attributes[k] = nil }
+            if let v = req.inputs[k] {
+                r.attributes[k] = v
+            } else if schema.resources[req.type]?.attributes[k]?.computed != true {
+                r.attributes[k] = nil
+            }
         }
         if let problem = check(r, &tx) { return problem }
         tx.put(r)
@@ -131,7 +158,9 @@ extension MockProvider {
         let users = tx.referrers(of: r.id).filter { $0.type != T.userPoolClient }
         if let user = users.first {
             let what = r.type == T.targetGroup ? "target group" : r.type
-            return err("ResourceInUse", "\(what) \(r.id) is in use by \(user.type) \(user.id)", "delete or repoint \(user.tags["landlord:address"] ?? user.id) first")
+            return err(
+                "ResourceInUse", "\(what) \(r.id) is in use by \(user.type) \(user.id)",
+                "delete or repoint \(user.tags["landlord:address"] ?? user.id) first")
         }
         // Deleting a user pool deletes its clients, as Cognito does.
         if r.type == T.userPool { for c in tx.referrers(of: r.id) { tx.delete(type: c.type, id: c.id) } }

@@ -70,12 +70,16 @@ public final class MockProvider: Provider, @unchecked Sendable {
 
     func injectedFault(_ address: String) -> ProviderDiagnostic? {
         if let m = settings.failMatch, address.contains(m) {
-            return .error("injected fault for \(address)", detail: "LANDLORD_MOCK_FAIL_MATCH=\(m) is set; unset it to let this resource through", code: "InjectedFault")
+            return .error(
+                "injected fault for \(address)", detail: "LANDLORD_MOCK_FAIL_MATCH=\(m) is set; unset it to let this resource through",
+                code: "InjectedFault")
         }
         guard settings.failRate > 0 else { return nil }
         let roll = rngLock.withLock { Double.random(in: 0..<1, using: &rng) }
         if roll < settings.failRate {
-            return .error("injected fault (LANDLORD_MOCK_FAIL_RATE=\(settings.failRate))", detail: "run apply again; the simulated cloud fails calls at random", code: "InjectedFault")
+            return .error(
+                "injected fault (LANDLORD_MOCK_FAIL_RATE=\(settings.failRate))", detail: "run apply again; the simulated cloud fails calls at random",
+                code: "InjectedFault")
         }
         return nil
     }
@@ -93,7 +97,8 @@ public final class MockProvider: Provider, @unchecked Sendable {
             let found = try cloud.transact { tx in request.resources.map { tx.get(type: $0.type, id: $0.id) } }
             return ReadResponse(resources: found.map { $0.map { ResourceObject(type: $0.type, id: $0.id, attributes: $0.attributes) } })
         } catch {
-            return ReadResponse(resources: request.resources.map { _ in nil }, diagnostics: [.error("simulated cloud unreadable", detail: "\(error)")])
+            return ReadResponse(
+                resources: request.resources.map { _ in nil }, diagnostics: [.error("simulated cloud unreadable", detail: "\(error)")])
         }
     }
 
@@ -110,7 +115,9 @@ public final class MockProvider: Provider, @unchecked Sendable {
                 // Untaggable types are found by their natural key.
                 let probe = MockResource(type: request.type, id: naturalID(request.type, request.inputs) ?? "", attributes: request.inputs, tags: [:])
                 if request.type == AWSResourceTypes.userPoolClient {
-                    return tx.referrers(of: MockRules.str(probe, "userPoolId")).filter { $0.type == request.type && MockRules.str($0, "name") == MockRules.str(probe, "name") }
+                    return tx.referrers(of: MockRules.str(probe, "userPoolId")).filter {
+                        $0.type == request.type && MockRules.str($0, "name") == MockRules.str(probe, "name")
+                    }
                 }
                 return MockRules.uniqueKeys(probe).compactMap { tx.holder(of: $0) }
             }
@@ -153,7 +160,9 @@ public final class MockProvider: Provider, @unchecked Sendable {
     func naturalID(_ type: String, _ inputs: [String: Value]) -> String? {
         switch type {
         case AWSResourceTypes.route53Record:
-            let zone = inputs["zoneId"]?.interpolationText ?? "", name = inputs["name"]?.interpolationText ?? "", t = inputs["type"]?.interpolationText ?? ""
+            let zone = inputs["zoneId"]?.interpolationText ?? ""
+            let name = inputs["name"]?.interpolationText ?? ""
+            let t = inputs["type"]?.interpolationText ?? ""
             return "\(zone)_\(name)_\(t)"
         case AWSResourceTypes.dynamoItem:
             return (inputs["table"]?.interpolationText ?? "") + "/" + JSON.string(inputs["key"] ?? .null)

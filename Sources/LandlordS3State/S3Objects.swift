@@ -66,14 +66,18 @@ extension S3StateStore {
         guard let aws = error as? AWSError else { return .io("could not \(doing) \(target): \(error). Check the S3 endpoint and run again") }
         switch aws.code {
         case "NoSuchBucket":
-            return .io("the state bucket '\(bucket)' does not exist: create it with versioning on "
-                + "(`aws s3api create-bucket --bucket \(bucket)` then `aws s3api put-bucket-versioning --bucket \(bucket) --versioning-configuration Status=Enabled`), "
-                + "or fix `state: {bucket: ...}` in platform.yaml")
+            return .io(
+                "the state bucket '\(bucket)' does not exist: create it with versioning on "
+                    + "(`aws s3api create-bucket --bucket \(bucket)` then `aws s3api put-bucket-versioning --bucket \(bucket) --versioning-configuration Status=Enabled`), "
+                    + "or fix `state: {bucket: ...}` in platform.yaml")
         case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
-            return .io("could not \(doing) \(target): \(aws.code) \(aws.message). Give these credentials s3:GetObject, s3:PutObject, s3:DeleteObject "
-                + "and s3:ListBucket on arn:aws:s3:::\(bucket) and arn:aws:s3:::\(bucket)/\(base)*, or fix AWS_PROFILE / AWS_ACCESS_KEY_ID")
+            return .io(
+                "could not \(doing) \(target): \(aws.code) \(aws.message). Give these credentials s3:GetObject, s3:PutObject, s3:DeleteObject "
+                    + "and s3:ListBucket on arn:aws:s3:::\(bucket) and arn:aws:s3:::\(bucket)/\(base)*, or fix AWS_PROFILE / AWS_ACCESS_KEY_ID")
         case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
-            return .io("could not \(doing) \(target): the bucket is in another region (\(aws.message)). Set `state: {region: ...}` in platform.yaml to the bucket's region")
+            return .io(
+                "could not \(doing) \(target): the bucket is in another region (\(aws.message)). Set `state: {region: ...}` in platform.yaml to the bucket's region"
+            )
         default:
             return .io("could not \(doing) \(target): \(aws). State already written is intact; check the network and the endpoint, then run again")
         }
@@ -81,9 +85,10 @@ extension S3StateStore {
 
     /// A document that does not parse: reported with how to restore an earlier version.
     func damaged(_ key: String, _ message: String) -> StateError {
-        .io("state object \(uri(key)) is damaged: \(message). Nothing was changed. "
-            + "If the bucket is versioned, list its earlier versions with `aws s3api list-object-versions --bucket \(bucket) --prefix \(key)` "
-            + "and restore the last good one with `aws s3api copy-object --bucket \(bucket) --key \(key) --copy-source '\(bucket)/\(key)?versionId=ID'`; "
-            + "otherwise restore it from your backups")
+        .io(
+            "state object \(uri(key)) is damaged: \(message). Nothing was changed. "
+                + "If the bucket is versioned, list its earlier versions with `aws s3api list-object-versions --bucket \(bucket) --prefix \(key)` "
+                + "and restore the last good one with `aws s3api copy-object --bucket \(bucket) --key \(key) --copy-source '\(bucket)/\(key)?versionId=ID'`; "
+                + "otherwise restore it from your backups")
     }
 }

@@ -29,11 +29,15 @@ public enum S3StateMigration {
         let platformPath = local.location + "/platform.json"
         let hasPlatform = FileManager.default.fileExists(atPath: platformPath)
         guard !ids.isEmpty || hasPlatform else {
-            throw StateError.io("no local state in \(local.location): nothing to migrate. Run this in the fleet directory that holds .landlord/state (or pass -C DIR)")
+            throw StateError.io(
+                "no local state in \(local.location): nothing to migrate. Run this in the fleet directory that holds .landlord/state (or pass -C DIR)"
+            )
         }
         for id in ids {
             if let info = try await local.lockInfo(tenant: id), info.expiresAt > Date() {
-                throw StateError.io("tenant '\(id)' is locked by \(info.holder.summary): nothing was migrated. Wait for that run to finish (or `landlord unlock --tenant \(id)` if it is dead) and migrate again")
+                throw StateError.io(
+                    "tenant '\(id)' is locked by \(info.holder.summary): nothing was migrated. Wait for that run to finish (or `landlord unlock --tenant \(id)` if it is dead) and migrate again"
+                )
             }
         }
 
@@ -49,9 +53,10 @@ public enum S3StateMigration {
         let differing = documents.filter { d in existing[d.key].map { $0.body != d.body } ?? false }
         if !differing.isEmpty && !force {
             let names = differing.map { $0.name.isEmpty ? "the platform" : "tenant '\($0.name)'" }.joined(separator: ", ")
-            throw StateError.io("\(target.location) already holds different state for \(names): nothing was written. "
-                + "Compare them (`aws s3 cp \(target.uri(differing[0].key)) -`), and if the local state is the one to keep, run again with --force "
-                + "(a versioned bucket keeps the replaced versions)")
+            throw StateError.io(
+                "\(target.location) already holds different state for \(names): nothing was written. "
+                    + "Compare them (`aws s3 cp \(target.uri(differing[0].key)) -`), and if the local state is the one to keep, run again with --force "
+                    + "(a versioned bucket keeps the replaced versions)")
         }
 
         var report = S3MigrationReport()
@@ -63,7 +68,9 @@ public enum S3StateMigration {
             } else {
                 let condition: S3WriteCondition = before?.etag.map { .ifMatch($0) } ?? .ifNoneMatch
                 guard case .written = try await target.put(d.key, d.body, condition) else {
-                    throw StateError.conflict("another run wrote \(target.uri(d.key)) while migrating; it was not overwritten. Make sure nothing else uses the bucket and migrate again")
+                    throw StateError.conflict(
+                        "another run wrote \(target.uri(d.key)) while migrating; it was not overwritten. Make sure nothing else uses the bucket and migrate again"
+                    )
                 }
                 outcome = before == nil ? "created" : "overwritten"
             }
@@ -81,8 +88,10 @@ public enum S3StateMigration {
         // Read back and compare.
         for d in documents {
             guard let back = try await target.get(d.key), back.body == d.body else {
-                throw StateError.io("\(target.uri(d.key)) does not read back as written: the migration is not verified. "
-                    + "The local state is intact and still in use; check the bucket (replication, lifecycle rules, another writer) and migrate again with --force")
+                throw StateError.io(
+                    "\(target.uri(d.key)) does not read back as written: the migration is not verified. "
+                        + "The local state is intact and still in use; check the bucket (replication, lifecycle rules, another writer) and migrate again with --force"
+                )
             }
             report.verified += 1
         }

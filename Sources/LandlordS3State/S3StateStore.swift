@@ -46,13 +46,19 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     public let cipher: StateCipher?
 
     /// A store in `bucket` under `prefix`, talking to S3 through `client`.
-    public convenience init(client: AWSClient, bucket: String, prefix: String = "", readConcurrency: Int = 16, cipher: StateCipher? = nil,
-                beforePlatformWrite: (@Sendable () async -> Void)? = nil) {
-        self.init(clientResult: .success(client), bucket: bucket, prefix: prefix, readConcurrency: readConcurrency, cipher: cipher, beforePlatformWrite: beforePlatformWrite)
+    public convenience init(
+        client: AWSClient, bucket: String, prefix: String = "", readConcurrency: Int = 16, cipher: StateCipher? = nil,
+        beforePlatformWrite: (@Sendable () async -> Void)? = nil
+    ) {
+        self.init(
+            clientResult: .success(client), bucket: bucket, prefix: prefix, readConcurrency: readConcurrency, cipher: cipher,
+            beforePlatformWrite: beforePlatformWrite)
     }
 
-    init(clientResult: Result<AWSClient, StateError>, bucket: String, prefix: String, readConcurrency: Int = 16, cipher: StateCipher? = nil,
-         beforePlatformWrite: (@Sendable () async -> Void)? = nil) {
+    init(
+        clientResult: Result<AWSClient, StateError>, bucket: String, prefix: String, readConcurrency: Int = 16, cipher: StateCipher? = nil,
+        beforePlatformWrite: (@Sendable () async -> Void)? = nil
+    ) {
         self.cipher = cipher
         self.clientResult = clientResult
         self.bucket = bucket
@@ -68,13 +74,16 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     /// `fallbackRegion` (the aws provider's), else the environment's; credentials and endpoint
     /// overrides (`AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`) come from the environment. Missing
     /// credentials or region are reported by the first state operation.
-    public convenience init(config: StateBackendConfig, fallbackRegion: String? = nil, environment: [String: String], cipher: StateCipher? = nil) throws {
+    public convenience init(config: StateBackendConfig, fallbackRegion: String? = nil, environment: [String: String], cipher: StateCipher? = nil)
+        throws
+    {
         guard let bucket = config.bucket, !bucket.isEmpty else {
             throw StateError.io("the s3 state backend needs a bucket: add `bucket: NAME` under `state:` in platform.yaml")
         }
         let client: Result<AWSClient, StateError>
         do {
-            client = .success(AWSClient(configuration: try AWSConfiguration.resolve(region: config.region ?? fallbackRegion, environment: environment)))
+            client = .success(
+                AWSClient(configuration: try AWSConfiguration.resolve(region: config.region ?? fallbackRegion, environment: environment)))
         } catch {
             let why = (error as? AWSError)?.message ?? "\(error)"
             client = .failure(.io("cannot reach the s3 state backend (bucket \(bucket)): \(why)"))
@@ -148,7 +157,8 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
                 // Someone else wrote (or deleted) this document since we last saw it.
                 guard let current = try await get(key) else {
                     if case .ifMatch = condition {
-                        throw StateError.conflict("the state of tenant '\(state.tenant)' at \(uri(key)) was deleted by another run; nothing was overwritten")
+                        throw StateError.conflict(
+                            "the state of tenant '\(state.tenant)' at \(uri(key)) was deleted by another run; nothing was overwritten")
                     }
                     condition = .ifNoneMatch
                     continue
@@ -161,9 +171,12 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
                 if stored.lineage != state.lineage || stored.serial >= state.serial {
                     throw StateError.conflict(
                         "another run wrote the state of tenant '\(state.tenant)' at \(uri(key)) (now serial \(stored.serial), lineage \(stored.lineage); "
-                            + "this run has serial \(state.serial)); it was not overwritten. Check `landlord status` and who else applies this tenant")
+                            + "this run has serial \(state.serial)); it was not overwritten. Check `landlord status` and who else applies this tenant"
+                    )
                 }
-                guard let etag = current.etag else { throw StateError.io("S3 returned no ETag for \(uri(key)); compare-and-swap needs one. Check the endpoint is S3-compatible") }
+                guard let etag = current.etag else {
+                    throw StateError.io("S3 returned no ETag for \(uri(key)); compare-and-swap needs one. Check the endpoint is S3-compatible")
+                }
                 condition = .ifMatch(etag)
             }
         }
@@ -212,7 +225,9 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
                 try? await Task.sleep(nanoseconds: UInt64.random(in: 20_000_000...100_000_000) << min(attempt, 4))
             }
         }
-        throw StateError.conflict("the platform state at \(uri(platformKey)) kept changing under this run (\(maxAttempts) attempts); nothing of this run's allocations was lost or half-written")
+        throw StateError.conflict(
+            "the platform state at \(uri(platformKey)) kept changing under this run (\(maxAttempts) attempts); nothing of this run's allocations was lost or half-written"
+        )
     }
 
     // MARK: Locks
@@ -230,9 +245,14 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
                 if let info, info.expiresAt >= Date() {
                     refusal = .locked(tenant: tenant, info)
                 } else if case .written = try await put(key, mine, .ifMatch(etag)) {
-                    let who = info.map { "held by \($0.holder.summary): its lease expired at \($0.expiresAt.formatted(.iso8601))" } ?? "whose lock object was unreadable"
-                    return [.warning("took over the lock of tenant '\(tenant)' \(who)",
-                                     detail: "that run did not finish; this apply resolves whatever it left pending")]
+                    let who =
+                        info.map { "held by \($0.holder.summary): its lease expired at \($0.expiresAt.formatted(.iso8601))" }
+                        ?? "whose lock object was unreadable"
+                    return [
+                        .warning(
+                            "took over the lock of tenant '\(tenant)' \(who)",
+                            detail: "that run did not finish; this apply resolves whatever it left pending")
+                    ]
                 } else {
                     continue  // another run took it over first; look again
                 }

@@ -19,79 +19,98 @@ public enum AWSResourceTypes {
 
     /// Every `aws.*` type with its attributes.
     public static let schema = ProviderSchema(resources: [
-        ResourceSchema(type: targetGroup, attributes: [
-            "name": .init(.string, required: true, forceNew: true, description: "target group name, at most 32 characters"),
-            "port": .init(.int, required: true, forceNew: true),
-            "protocol": .init(.string, required: true, forceNew: true, description: "HTTP or HTTPS"),
-            "vpcId": .init(.string, required: true, forceNew: true),
-            "targetType": .init(.string, forceNew: true, description: "ip (default), instance or lambda"),
-            "healthCheckPath": .init(.string, description: "updated in place"),
-            "arn": computed(.string, "the target group ARN"),
-        ], uniqueKeys: ["name"]),
-        ResourceSchema(type: listenerRule, attributes: [
-            "listener": .init(.string, required: true, forceNew: true, description: "listener ARN, or `auto` to place the tenant on the pool"),
-            "priority": .init(.int, required: true, description: "1 to 50000 unique per listener, or `auto`"),
-            "hostHeader": .init(.string, required: true),
-            "pathPattern": .init(.string),
-            "targetGroupArn": .init(.string, required: true),
-            "listenerDnsName": AttributeSchema(.string, computed: true, optional: true, description: "DNS name of the load balancer the rule sits on"),
-            "arn": computed(.string, "the rule ARN"),
-        ]),
-        ResourceSchema(type: route53Record, attributes: [
-            "zoneId": .init(.string, required: true, forceNew: true),
-            "name": .init(.string, required: true, forceNew: true),
-            "type": .init(.string, required: true, forceNew: true, description: "CNAME, A, AAAA, TXT"),
-            "ttl": .init(.int),
-            "records": .init(.list),
-            "aliasTarget": .init(.map, description: "{dnsName, zoneId, evaluateTargetHealth} for alias A records"),
-            "fqdn": computed(),
-        ], taggable: false, uniqueKeys: ["zoneId", "name", "type"]),
-        ResourceSchema(type: taskDefinition, attributes: [
-            "family": .init(.string, required: true, forceNew: true),
-            "image": .init(.string, required: true, forceNew: true, description: "a change registers a new revision"),
-            "cpu": .init(.int, required: true, forceNew: true),
-            "memory": .init(.int, required: true, forceNew: true),
-            "containerPort": .init(.int, forceNew: true),
-            "environment": .init(.map, forceNew: true),
-            "arn": computed(.string, "the revision's ARN"),
-            "revision": computed(.int),
-        ]),
-        ResourceSchema(type: ecsService, attributes: [
-            "cluster": .init(.string, required: true, forceNew: true),
-            "name": AttributeSchema(.string, computed: true, optional: true, forceNew: true, description: "defaults to TENANT-NAME"),
-            "taskDefinition": .init(.string, required: true, description: "updated in place (a new deployment)"),
-            "desiredCount": .init(.int, required: true),
-            "targetGroupArn": .init(.string, forceNew: true),
-            "containerPort": .init(.int, forceNew: true),
-            "launchType": .init(.string, forceNew: true),
-            "arn": computed(),
-        ], waitConditions: ["stable"], uniqueKeys: ["cluster", "name"]),
-        ResourceSchema(type: userPool, attributes: [
-            "name": .init(.string, required: true, forceNew: true),
-            "mfa": .init(.string, description: "OFF (default), OPTIONAL or ON"),
-            "id": computed(),
-            "arn": computed(),
-        ], dataBearing: true),
-        ResourceSchema(type: userPoolClient, attributes: [
-            "userPoolId": .init(.string, required: true, forceNew: true),
-            "name": .init(.string, required: true),
-            "generateSecret": .init(.bool, forceNew: true),
-            "callbackUrls": .init(.list),
-            "id": computed(),
-            "clientSecret": computed(.string, "the app client secret", sensitive: true),
-        ], taggable: false),
-        ResourceSchema(type: identityPool, attributes: [
-            "name": .init(.string, required: true),
-            "allowUnauthenticated": .init(.bool),
-            "userPoolId": .init(.string),
-            "clientId": .init(.string),
-            "region": .init(.string),
-            "id": computed(),
-        ]),
-        ResourceSchema(type: dynamoItem, attributes: [
-            "table": .init(.string, required: true, forceNew: true),
-            "key": .init(.map, required: true, forceNew: true, description: "the primary key, e.g. {pk: tenant#acme}"),
-            "item": .init(.map, required: true, description: "the other attributes; written with a condition, never blindly"),
-        ], taggable: false, dataBearing: true, uniqueKeys: ["table", "key"]),
+        ResourceSchema(
+            type: targetGroup,
+            attributes: [
+                "name": .init(.string, required: true, forceNew: true, description: "target group name, at most 32 characters"),
+                "port": .init(.int, required: true, forceNew: true),
+                "protocol": .init(.string, required: true, forceNew: true, description: "HTTP or HTTPS"),
+                "vpcId": .init(.string, required: true, forceNew: true),
+                "targetType": .init(.string, forceNew: true, description: "ip (default), instance or lambda"),
+                "healthCheckPath": .init(.string, description: "updated in place"),
+                "arn": computed(.string, "the target group ARN"),
+            ], uniqueKeys: ["name"]),
+        ResourceSchema(
+            type: listenerRule,
+            attributes: [
+                "listener": .init(.string, required: true, forceNew: true, description: "listener ARN, or `auto` to place the tenant on the pool"),
+                "priority": .init(.int, required: true, description: "1 to 50000 unique per listener, or `auto`"),
+                "hostHeader": .init(.string, required: true),
+                "pathPattern": .init(.string),
+                "targetGroupArn": .init(.string, required: true),
+                "listenerDnsName": AttributeSchema(
+                    .string, computed: true, optional: true, description: "DNS name of the load balancer the rule sits on"),
+                "arn": computed(.string, "the rule ARN"),
+            ]),
+        ResourceSchema(
+            type: route53Record,
+            attributes: [
+                "zoneId": .init(.string, required: true, forceNew: true),
+                "name": .init(.string, required: true, forceNew: true),
+                "type": .init(.string, required: true, forceNew: true, description: "CNAME, A, AAAA, TXT"),
+                "ttl": .init(.int),
+                "records": .init(.list),
+                "aliasTarget": .init(.map, description: "{dnsName, zoneId, evaluateTargetHealth} for alias A records"),
+                "fqdn": computed(),
+            ], taggable: false, uniqueKeys: ["zoneId", "name", "type"]),
+        ResourceSchema(
+            type: taskDefinition,
+            attributes: [
+                "family": .init(.string, required: true, forceNew: true),
+                "image": .init(.string, required: true, forceNew: true, description: "a change registers a new revision"),
+                "cpu": .init(.int, required: true, forceNew: true),
+                "memory": .init(.int, required: true, forceNew: true),
+                "containerPort": .init(.int, forceNew: true),
+                "environment": .init(.map, forceNew: true),
+                "arn": computed(.string, "the revision's ARN"),
+                "revision": computed(.int),
+            ]),
+        ResourceSchema(
+            type: ecsService,
+            attributes: [
+                "cluster": .init(.string, required: true, forceNew: true),
+                "name": AttributeSchema(.string, computed: true, optional: true, forceNew: true, description: "defaults to TENANT-NAME"),
+                "taskDefinition": .init(.string, required: true, description: "updated in place (a new deployment)"),
+                "desiredCount": .init(.int, required: true),
+                "targetGroupArn": .init(.string, forceNew: true),
+                "containerPort": .init(.int, forceNew: true),
+                "launchType": .init(.string, forceNew: true),
+                "arn": computed(),
+            ], waitConditions: ["stable"], uniqueKeys: ["cluster", "name"]),
+        ResourceSchema(
+            type: userPool,
+            attributes: [
+                "name": .init(.string, required: true, forceNew: true),
+                "mfa": .init(.string, description: "OFF (default), OPTIONAL or ON"),
+                "id": computed(),
+                "arn": computed(),
+            ], dataBearing: true),
+        ResourceSchema(
+            type: userPoolClient,
+            attributes: [
+                "userPoolId": .init(.string, required: true, forceNew: true),
+                "name": .init(.string, required: true),
+                "generateSecret": .init(.bool, forceNew: true),
+                "callbackUrls": .init(.list),
+                "id": computed(),
+                "clientSecret": computed(.string, "the app client secret", sensitive: true),
+            ], taggable: false),
+        ResourceSchema(
+            type: identityPool,
+            attributes: [
+                "name": .init(.string, required: true),
+                "allowUnauthenticated": .init(.bool),
+                "userPoolId": .init(.string),
+                "clientId": .init(.string),
+                "region": .init(.string),
+                "id": computed(),
+            ]),
+        ResourceSchema(
+            type: dynamoItem,
+            attributes: [
+                "table": .init(.string, required: true, forceNew: true),
+                "key": .init(.map, required: true, forceNew: true, description: "the primary key, e.g. {pk: tenant#acme}"),
+                "item": .init(.map, required: true, description: "the other attributes; written with a condition, never blindly"),
+            ], taggable: false, dataBearing: true, uniqueKeys: ["table", "key"]),
     ])
 }

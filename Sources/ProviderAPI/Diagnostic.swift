@@ -30,7 +30,9 @@ public struct ProviderDiagnostic: Sendable, Hashable, Error {
     }
 
     /// An error diagnostic.
-    public static func error(_ summary: String, detail: String = "", attribute: String? = nil, code: String? = nil, retryable: Bool = false) -> ProviderDiagnostic {
+    public static func error(_ summary: String, detail: String = "", attribute: String? = nil, code: String? = nil, retryable: Bool = false)
+        -> ProviderDiagnostic
+    {
         ProviderDiagnostic(.error, summary: summary, detail: detail, attribute: attribute, code: code, retryable: retryable)
     }
 }

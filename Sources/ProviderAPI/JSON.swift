@@ -51,11 +51,12 @@ public enum JSON {
                 if m["$unknown"] != nil { return .unknown }
                 if let s = m["$sensitive"] { return .sensitive(untag(s)) }
                 if let d = m["$deferred"]?.listValue {
-                    return .deferred(d.map { part in
-                        if case .string(let s) = part { return .literal(s) }
-                        let r = part.mapValue ?? [:]
-                        return .reference(resource: r["resource"]?.stringValue ?? "", path: r["path"]?.listValue?.compactMap(\.stringValue) ?? [])
-                    })
+                    return .deferred(
+                        d.map { part in
+                            if case .string(let s) = part { return .literal(s) }
+                            let r = part.mapValue ?? [:]
+                            return .reference(resource: r["resource"]?.stringValue ?? "", path: r["path"]?.listValue?.compactMap(\.stringValue) ?? [])
+                        })
                 }
             }
             return .map(m.mapValues(untag))
@@ -94,7 +95,10 @@ public enum JSON {
                 i += 1
                 var m: [String: Value] = [:]
                 skipSpace()
-                if i < buf.count, buf[i] == UInt8(ascii: "}") { i += 1; return .map(m) }
+                if i < buf.count, buf[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .map(m)
+                }
                 while true {
                     skipSpace()
                     guard i < buf.count, buf[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
@@ -106,28 +110,49 @@ public enum JSON {
                     m[k] = try value(depth: depth + 1)
                     skipSpace()
                     guard i < buf.count else { throw fail("unexpected end of input") }
-                    if buf[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if buf[i] == UInt8(ascii: "}") { i += 1; return .map(m) }
+                    if buf[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if buf[i] == UInt8(ascii: "}") {
+                        i += 1
+                        return .map(m)
+                    }
                     throw fail("expected ',' or '}'")
                 }
             case UInt8(ascii: "["):
                 i += 1
                 var l: [Value] = []
                 skipSpace()
-                if i < buf.count, buf[i] == UInt8(ascii: "]") { i += 1; return .list(l) }
+                if i < buf.count, buf[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .list(l)
+                }
                 while true {
                     skipSpace()
                     l.append(try value(depth: depth + 1))
                     skipSpace()
                     guard i < buf.count else { throw fail("unexpected end of input") }
-                    if buf[i] == UInt8(ascii: ",") { i += 1; continue }
-                    if buf[i] == UInt8(ascii: "]") { i += 1; return .list(l) }
+                    if buf[i] == UInt8(ascii: ",") {
+                        i += 1
+                        continue
+                    }
+                    if buf[i] == UInt8(ascii: "]") {
+                        i += 1
+                        return .list(l)
+                    }
                     throw fail("expected ',' or ']'")
                 }
             case UInt8(ascii: "\""): return .string(try string())
-            case UInt8(ascii: "t"): try literal("true"); return .bool(true)
-            case UInt8(ascii: "f"): try literal("false"); return .bool(false)
-            case UInt8(ascii: "n"): try literal("null"); return .null
+            case UInt8(ascii: "t"):
+                try literal("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                return .null
             default: return try number()
             }
         }
@@ -145,9 +170,14 @@ public enum JSON {
             if i < buf.count, buf[i] == UInt8(ascii: "-") { i += 1 }
             while i < buf.count {
                 let c = buf[i]
-                if c >= 0x30 && c <= 0x39 { i += 1; continue }
+                if c >= 0x30 && c <= 0x39 {
+                    i += 1
+                    continue
+                }
                 if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
-                    isDouble = true; i += 1; continue
+                    isDouble = true
+                    i += 1
+                    continue
                 }
                 break
             }
@@ -175,7 +205,10 @@ public enum JSON {
             var bytes = Array(buf[start..<i])
             while i < buf.count {
                 let c = buf[i]
-                if c == UInt8(ascii: "\"") { i += 1; return String(decoding: bytes, as: UTF8.self) }
+                if c == UInt8(ascii: "\"") {
+                    i += 1
+                    return String(decoding: bytes, as: UTF8.self)
+                }
                 if c == UInt8(ascii: "\\") {
                     i += 1
                     guard i < buf.count else { break }
@@ -233,7 +266,10 @@ public enum JSON {
         mutating func newline(_ indent: Int) {
             guard pretty else { return }
             out.append(0x0A)
-            for _ in 0..<indent { out.append(0x20); out.append(0x20) }
+            for _ in 0..<indent {
+                out.append(0x20)
+                out.append(0x20)
+            }
         }
 
         mutating func write(_ v: Value, indent: Int) {
@@ -242,10 +278,17 @@ public enum JSON {
             case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
             case .int(let n): out.append(contentsOf: String(n).utf8)
             case .double(let d):
-                if d.isFinite { out.append(contentsOf: (d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) + ".0" : String(d)).utf8) } else { out.append(contentsOf: "null".utf8) }
+                if d.isFinite {
+                    out.append(contentsOf: (d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) + ".0" : String(d)).utf8)
+                } else {
+                    out.append(contentsOf: "null".utf8)
+                }
             case .string(let s): writeString(s)
             case .list(let items):
-                if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
+                if items.isEmpty {
+                    out.append(contentsOf: "[]".utf8)
+                    return
+                }
                 out.append(UInt8(ascii: "["))
                 for (k, item) in items.enumerated() {
                     if k > 0 { out.append(UInt8(ascii: ",")) }
@@ -255,7 +298,10 @@ public enum JSON {
                 newline(indent)
                 out.append(UInt8(ascii: "]"))
             case .map(let m):
-                if m.isEmpty { out.append(contentsOf: "{}".utf8); return }
+                if m.isEmpty {
+                    out.append(contentsOf: "{}".utf8)
+                    return
+                }
                 out.append(UInt8(ascii: "{"))
                 let keys = sorted ? m.keys.sorted() : Array(m.keys)
                 for (k, key) in keys.enumerated() {

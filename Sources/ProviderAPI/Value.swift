@@ -99,8 +99,14 @@ public enum Value: Sendable, Hashable {
         var cur = self
         for key in path {
             if case .sensitive(let inner) = cur { cur = inner }
-            if let m = cur.mapValue, let next = m[key] { cur = next; continue }
-            if let l = cur.listValue, let i = Int(key), l.indices.contains(i) { cur = l[i]; continue }
+            if let m = cur.mapValue, let next = m[key] {
+                cur = next
+                continue
+            }
+            if let l = cur.listValue, let i = Int(key), l.indices.contains(i) {
+                cur = l[i]
+                continue
+            }
             return nil
         }
         return cur

@@ -3,110 +3,118 @@
 extension QuickstartFleet {
     /// Each spec file of examples/quickstart: its path in the fleet and its text, sorted by path.
     public static let files: [File] = [
-        File(path: "blueprints/web.yaml", text: #"""
-# What one tenant of the web product is made of: a frontend and a backend behind the shared
-# ALB, each with its target group, host rule and ECS service; DNS names; a Cognito user pool,
-# app client and identity pool; and the tenant's record.
-apiVersion: landlord/v1
-kind: Blueprint
-name: web
-parameters:
-  subdomain: {type: string, pattern: "^[a-z][a-z0-9-]{2,39}$"}
-  tier: {type: string, enum: [basic, premium], default: basic}
-  backendImage: {type: string}
-  frontendImage: {type: string, default: "registry.example.com/frontend:2.0.0"}
-  replicas: {type: int, default: 1}
-  apiKey: {type: string, sensitive: true, default: "dev-only-api-key"}   # in production: apiKey: "${env.ACME_API_KEY}" in the tenant file
-sequences:
-  tenantNumber: {start: 1000}        # each tenant's number, allocated once and never reused
-resources:
-  backend_tg:
-    type: aws.lb_target_group
-    properties: {name: "t-${tenant.id}-be", port: 8080, protocol: HTTP, vpcId: "${platform.vpcId}", healthCheckPath: /health}
-  backend_rule:
-    type: aws.lb_listener_rule
-    properties: {listener: auto, priority: auto, hostHeader: "api.${subdomain}.${platform.domain}", targetGroupArn: "${backend_tg.arn}"}
-  api_dns:
-    type: aws.route53_record
-    properties: {zoneId: "${platform.hostedZoneId}", name: "api.${subdomain}.${platform.domain}", type: CNAME, ttl: 300, records: ["${backend_rule.listenerDnsName}"]}
-  backend_task:
-    type: aws.ecs_task_definition
-    properties: {family: "t-${tenant.id}-be", image: "${backendImage}", cpu: 256, memory: 512, containerPort: 8080, environment: {API_KEY: "${apiKey}", TIER: "${tier}"}}
-  backend:
-    type: aws.ecs_service
-    properties: {cluster: "${platform.cluster}", taskDefinition: "${backend_task.arn}", desiredCount: "${replicas}", targetGroupArn: "${backend_tg.arn}", containerPort: 8080}
-    wait: {until: stable, timeout: 10m}
-  frontend_tg:
-    type: aws.lb_target_group
-    properties: {name: "t-${tenant.id}-fe", port: 80, protocol: HTTP, vpcId: "${platform.vpcId}", healthCheckPath: /}
-  frontend_rule:
-    type: aws.lb_listener_rule
-    properties: {listener: auto, priority: auto, hostHeader: "${subdomain}.${platform.domain}", targetGroupArn: "${frontend_tg.arn}"}
-  dns:
-    type: aws.route53_record
-    properties: {zoneId: "${platform.hostedZoneId}", name: "${subdomain}.${platform.domain}", type: CNAME, ttl: 300, records: ["${frontend_rule.listenerDnsName}"]}
-  frontend_task:
-    type: aws.ecs_task_definition
-    properties: {family: "t-${tenant.id}-fe", image: "${frontendImage}", cpu: 256, memory: 512, containerPort: 80}
-  frontend:
-    type: aws.ecs_service
-    properties: {cluster: "${platform.cluster}", taskDefinition: "${frontend_task.arn}", desiredCount: "${replicas}", targetGroupArn: "${frontend_tg.arn}", containerPort: 80}
-    dependsOn: [backend]             # ordering without a reference: deploy after the backend is stable
-    wait: {until: stable, timeout: 10m}
-  users:
-    type: aws.cognito_user_pool
-    properties: {name: "${tenant.id}-users"}
-    # Data-bearing. In production add `protect: true`: destroying it then needs --allow-protected-deletes.
-  users_client:
-    type: aws.cognito_user_pool_client
-    properties: {userPoolId: "${users.id}", name: "${tenant.id}-web", generateSecret: true, callbackUrls: ["https://${subdomain}.${platform.domain}/callback"]}
-  identity:
-    type: aws.cognito_identity_pool
-    properties: {name: "${tenant.id}_identities", allowUnauthenticated: false, userPoolId: "${users.id}", clientId: "${users_client.id}"}
-  record:
-    type: aws.dynamodb_item
-    properties:
-      table: "${platform.tenantTable}"
-      key: {pk: "tenant#${tenant.id}"}
-      item: {tier: "${tier}", subdomain: "${subdomain}", userPoolId: "${users.id}", tenantNumber: "${seq.tenantNumber}", status: active}
+        File(
+            path: "blueprints/web.yaml",
+            text: #"""
+                # What one tenant of the web product is made of: a frontend and a backend behind the shared
+                # ALB, each with its target group, host rule and ECS service; DNS names; a Cognito user pool,
+                # app client and identity pool; and the tenant's record.
+                apiVersion: landlord/v1
+                kind: Blueprint
+                name: web
+                parameters:
+                  subdomain: {type: string, pattern: "^[a-z][a-z0-9-]{2,39}$"}
+                  tier: {type: string, enum: [basic, premium], default: basic}
+                  backendImage: {type: string}
+                  frontendImage: {type: string, default: "registry.example.com/frontend:2.0.0"}
+                  replicas: {type: int, default: 1}
+                  apiKey: {type: string, sensitive: true, default: "dev-only-api-key"}   # in production: apiKey: "${env.ACME_API_KEY}" in the tenant file
+                sequences:
+                  tenantNumber: {start: 1000}        # each tenant's number, allocated once and never reused
+                resources:
+                  backend_tg:
+                    type: aws.lb_target_group
+                    properties: {name: "t-${tenant.id}-be", port: 8080, protocol: HTTP, vpcId: "${platform.vpcId}", healthCheckPath: /health}
+                  backend_rule:
+                    type: aws.lb_listener_rule
+                    properties: {listener: auto, priority: auto, hostHeader: "api.${subdomain}.${platform.domain}", targetGroupArn: "${backend_tg.arn}"}
+                  api_dns:
+                    type: aws.route53_record
+                    properties: {zoneId: "${platform.hostedZoneId}", name: "api.${subdomain}.${platform.domain}", type: CNAME, ttl: 300, records: ["${backend_rule.listenerDnsName}"]}
+                  backend_task:
+                    type: aws.ecs_task_definition
+                    properties: {family: "t-${tenant.id}-be", image: "${backendImage}", cpu: 256, memory: 512, containerPort: 8080, environment: {API_KEY: "${apiKey}", TIER: "${tier}"}}
+                  backend:
+                    type: aws.ecs_service
+                    properties: {cluster: "${platform.cluster}", taskDefinition: "${backend_task.arn}", desiredCount: "${replicas}", targetGroupArn: "${backend_tg.arn}", containerPort: 8080}
+                    wait: {until: stable, timeout: 10m}
+                  frontend_tg:
+                    type: aws.lb_target_group
+                    properties: {name: "t-${tenant.id}-fe", port: 80, protocol: HTTP, vpcId: "${platform.vpcId}", healthCheckPath: /}
+                  frontend_rule:
+                    type: aws.lb_listener_rule
+                    properties: {listener: auto, priority: auto, hostHeader: "${subdomain}.${platform.domain}", targetGroupArn: "${frontend_tg.arn}"}
+                  dns:
+                    type: aws.route53_record
+                    properties: {zoneId: "${platform.hostedZoneId}", name: "${subdomain}.${platform.domain}", type: CNAME, ttl: 300, records: ["${frontend_rule.listenerDnsName}"]}
+                  frontend_task:
+                    type: aws.ecs_task_definition
+                    properties: {family: "t-${tenant.id}-fe", image: "${frontendImage}", cpu: 256, memory: 512, containerPort: 80}
+                  frontend:
+                    type: aws.ecs_service
+                    properties: {cluster: "${platform.cluster}", taskDefinition: "${frontend_task.arn}", desiredCount: "${replicas}", targetGroupArn: "${frontend_tg.arn}", containerPort: 80}
+                    dependsOn: [backend]             # ordering without a reference: deploy after the backend is stable
+                    wait: {until: stable, timeout: 10m}
+                  users:
+                    type: aws.cognito_user_pool
+                    properties: {name: "${tenant.id}-users"}
+                    # Data-bearing. In production add `protect: true`: destroying it then needs --allow-protected-deletes.
+                  users_client:
+                    type: aws.cognito_user_pool_client
+                    properties: {userPoolId: "${users.id}", name: "${tenant.id}-web", generateSecret: true, callbackUrls: ["https://${subdomain}.${platform.domain}/callback"]}
+                  identity:
+                    type: aws.cognito_identity_pool
+                    properties: {name: "${tenant.id}_identities", allowUnauthenticated: false, userPoolId: "${users.id}", clientId: "${users_client.id}"}
+                  record:
+                    type: aws.dynamodb_item
+                    properties:
+                      table: "${platform.tenantTable}"
+                      key: {pk: "tenant#${tenant.id}"}
+                      item: {tier: "${tier}", subdomain: "${subdomain}", userPoolId: "${users.id}", tenantNumber: "${seq.tenantNumber}", status: active}
 
-"""#),
-        File(path: "platform.yaml", text: #"""
-# The quickstart fleet: two tenants of the web blueprint, provisioned into the simulated cloud
-# (the mock provider), with state in .landlord/ beside this file.
-apiVersion: landlord/v1
-kind: Platform
-name: moamalat
-provider: {aws: {region: us-east-1, use: mock}}   # drop `use: mock` to provision real AWS
-state: {backend: local}
-inputs:
-  domain: moamalat-pro.com
-  hostedZoneId: Z01557883SJQKW0ELRWJQ
-  vpcId: vpc-074fbfda710f9a931
-  cluster: moamalat-cluster
-  tenantTable: moamalat-tenants
-  listeners:                       # capacity pool: `listener: auto` places a tenant on one with room
-    - arn: arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-1/50dc6c495c0c9188/f2f7dc8efc522ab2
-      dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com
+                """#),
+        File(
+            path: "platform.yaml",
+            text: #"""
+                # The quickstart fleet: two tenants of the web blueprint, provisioned into the simulated cloud
+                # (the mock provider), with state in .landlord/ beside this file.
+                apiVersion: landlord/v1
+                kind: Platform
+                name: moamalat
+                provider: {aws: {region: us-east-1, use: mock}}   # drop `use: mock` to provision real AWS
+                state: {backend: local}
+                inputs:
+                  domain: moamalat-pro.com
+                  hostedZoneId: Z01557883SJQKW0ELRWJQ
+                  vpcId: vpc-074fbfda710f9a931
+                  cluster: moamalat-cluster
+                  tenantTable: moamalat-tenants
+                  listeners:                       # capacity pool: `listener: auto` places a tenant on one with room
+                    - arn: arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-1/50dc6c495c0c9188/f2f7dc8efc522ab2
+                      dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com
 
-"""#),
-        File(path: "tenants/acme.yaml", text: #"""
-apiVersion: landlord/v1
-kind: Tenant
-id: acme
-blueprint: web
-parameters: {subdomain: acme, tier: premium, backendImage: "registry.example.com/backend:1.4.2"}
+                """#),
+        File(
+            path: "tenants/acme.yaml",
+            text: #"""
+                apiVersion: landlord/v1
+                kind: Tenant
+                id: acme
+                blueprint: web
+                parameters: {subdomain: acme, tier: premium, backendImage: "registry.example.com/backend:1.4.2"}
 
-"""#),
-        File(path: "tenants/globex.yaml", text: #"""
-apiVersion: landlord/v1
-kind: Tenant
-id: globex
-blueprint: web
-parameters:
-  subdomain: globex
-  backendImage: registry.example.com/backend:1.4.2
+                """#),
+        File(
+            path: "tenants/globex.yaml",
+            text: #"""
+                apiVersion: landlord/v1
+                kind: Tenant
+                id: globex
+                blueprint: web
+                parameters:
+                  subdomain: globex
+                  backendImage: registry.example.com/backend:1.4.2
 
-"""#),
+                """#),
     ]
 }

@@ -1,5 +1,5 @@
-import ArgumentParser
 import AWSProvider
+import ArgumentParser
 import Foundation
 import LandlordCore
 import LandlordS3State
@@ -30,7 +30,8 @@ struct Context {
         let (fleet, diags) = SpecLoader(schemas: schemas).load(directory: root)
         output.diagnostics(diags)
         guard let fleet, !diags.hasErrors else {
-            output.error((unchanged.map { "\($0): " } ?? "") + "fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above and run again")
+            output.error(
+                (unchanged.map { "\($0): " } ?? "") + "fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above and run again")
             throw ExitCode(1)
         }
         let aws = fleet.platform.providerSettings("aws")
@@ -42,13 +43,17 @@ struct Context {
             throw ExitCode(1)
         }
         if cipher == nil && writes {
-            output.warning("sensitive values are stored in clear in the state; set \(StateCipher.environmentVariable) (or `state: {keyFile: PATH}` in \(fleet.platform.file)) to a 32-byte base64 key to encrypt them")
+            output.warning(
+                "sensitive values are stored in clear in the state; set \(StateCipher.environmentVariable) (or `state: {keyFile: PATH}` in \(fleet.platform.file)) to a 32-byte base64 key to encrypt them"
+            )
         }
         let store: any StateStore
         switch fleet.platform.state.backend {
         case "s3":
             do {
-                store = try S3StateStore(config: fleet.platform.state, fallbackRegion: aws["region"]?.stringValue, environment: ProcessInfo.processInfo.environment, cipher: cipher)
+                store = try S3StateStore(
+                    config: fleet.platform.state, fallbackRegion: aws["region"]?.stringValue, environment: ProcessInfo.processInfo.environment,
+                    cipher: cipher)
             } catch {
                 output.error("\(fleet.platform.file): \(error)")
                 throw ExitCode(1)
@@ -62,7 +67,9 @@ struct Context {
             let env = ProcessInfo.processInfo.environment
             let path = env["LANDLORD_MOCK_CLOUD"] ?? root.appendingPathComponent(".landlord/mock-cloud.json").path
             var settings = MockSettings.fromEnvironment()
-            settings.rateLimits = (aws["rateLimits"]?.mapValue ?? [:]).compactMapValues { v in v.intValue.map(Double.init) ?? { if case .double(let d) = v { return d } else { return nil } }() }
+            settings.rateLimits = (aws["rateLimits"]?.mapValue ?? [:]).compactMapValues { v in
+                v.intValue.map(Double.init) ?? { if case .double(let d) = v { return d } else { return nil } }()
+            }
             if let r = aws["region"]?.stringValue { settings.region = r }
             let m = MockProvider(cloudPath: path, settings: settings)
             registry.register(m)
@@ -75,7 +82,9 @@ struct Context {
 
     /// The local state under DIR/.landlord (whatever backend platform.yaml names).
     static func localStore(_ root: URL, cipher: StateCipher?) -> LocalStateStore {
-        LocalStateStore(directory: root.appendingPathComponent(".landlord").path, durable: ProcessInfo.processInfo.environment["LANDLORD_STATE_FSYNC"] != "0", cipher: cipher)
+        LocalStateStore(
+            directory: root.appendingPathComponent(".landlord").path, durable: ProcessInfo.processInfo.environment["LANDLORD_STATE_FSYNC"] != "0",
+            cipher: cipher)
     }
 
     /// The engine over this fleet, state and providers.

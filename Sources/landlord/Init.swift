@@ -7,7 +7,9 @@ import QuickstartFleet
 struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the quickstart fleet (two tenants on the simulated cloud) into DIR.",
-        discussion: "DIR gets platform.yaml, blueprints/web.yaml and tenants/acme.yaml, tenants/globex.yaml, the files of examples/quickstart. A DIR that exists and is not empty is refused unless --force, which overwrites those files and leaves everything else (state included) in place.")
+        discussion:
+            "DIR gets platform.yaml, blueprints/web.yaml and tenants/acme.yaml, tenants/globex.yaml, the files of examples/quickstart. A DIR that exists and is not empty is refused unless --force, which overwrites those files and leaves everything else (state included) in place."
+    )
 
     @ParentCommand var root: Landlord
 
@@ -30,7 +32,9 @@ struct Init: AsyncParsableCommand {
             }
             let entries = (try? fm.contentsOfDirectory(atPath: dir.path)) ?? []
             if !entries.isEmpty && !force {
-                output.error("\(directory) is not empty, so nothing was written: name a new or empty directory, or pass --force to overwrite the quickstart's files there")
+                output.error(
+                    "\(directory) is not empty, so nothing was written: name a new or empty directory, or pass --force to overwrite the quickstart's files there"
+                )
                 throw ExitCode(1)
             }
         }
@@ -39,7 +43,8 @@ struct Init: AsyncParsableCommand {
             output.error("could not write the quickstart fleet to \(directory): \(error)")
             throw ExitCode(1)
         }
-        output.print("""
+        output.print(
+            """
             Wrote the quickstart fleet to \(directory): \(written.joined(separator: ", ")).
             Next: landlord -C \(directory) plan
 

@@ -1,7 +1,8 @@
 import Foundation
 import LandlordCore
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where the CLI writes: results to stdout, diagnostics and progress to stderr. Colors only on

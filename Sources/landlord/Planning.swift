@@ -24,7 +24,9 @@ enum Planning {
         try await makePlan(ctx, tenants: opts.tenants, refresh: opts.refresh, allowProtectedDeletes: opts.allowProtectedDeletes, destroy: destroy)
     }
 
-    static func makePlan(_ ctx: Context, tenants: [String], refresh: Bool, allowProtectedDeletes: Bool, destroy: Set<String> = []) async throws -> Plan {
+    static func makePlan(_ ctx: Context, tenants: [String], refresh: Bool, allowProtectedDeletes: Bool, destroy: Set<String> = []) async throws
+        -> Plan
+    {
         let scope: Set<String>? = tenants.isEmpty ? (destroy.isEmpty ? nil : destroy) : Set(tenants)
         let options = PlanOptions(tenants: scope, destroy: destroy, allowProtectedDeletes: allowProtectedDeletes)
         let (plan, diags) = await ctx.workspace.plan(options, refresh: refresh)

@@ -1,7 +1,7 @@
 import Foundation
-import Synchronization
 import LandlordCore
 import ProviderAPI
+import Synchronization
 
 /// Renders apply events on stderr. Small plans: one line per resource. Large ones: one line per
 /// tenant started and finished; on a terminal a live progress line instead; in CI a summary
@@ -75,7 +75,8 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
 
     func summary() -> String {
         let elapsed = Date().timeIntervalSince(start)
-        return "\(doneTenants)/\(totalTenants) tenants, \(doneChanges)/\(totalChanges) changes, \(failures) failed, \(fmt(elapsed)) elapsed, \(String(format: "%.0f", Double(doneChanges) / max(elapsed, 0.001))) changes/s"
+        return
+            "\(doneTenants)/\(totalTenants) tenants, \(doneChanges)/\(totalChanges) changes, \(failures) failed, \(fmt(elapsed)) elapsed, \(String(format: "%.0f", Double(doneChanges) / max(elapsed, 0.001))) changes/s"
     }
 
     func verb(_ a: Action, done: Bool) -> String {
@@ -115,13 +116,18 @@ final class JSONEventPrinter: ApplyObserver, Sendable {
         case .resourceStarted:
             break
         case .resourceFinished(let a, let action, let secs, let error):
-            var m: [String: Value] = ["event": "resource_changed", "address": .string(a), "action": .string(action.rawValue), "seconds": .double(secs), "ok": .bool(error == nil)]
+            var m: [String: Value] = [
+                "event": "resource_changed", "address": .string(a), "action": .string(action.rawValue), "seconds": .double(secs),
+                "ok": .bool(error == nil),
+            ]
             if let error { m["error"] = .string(error) }
             emit(m)
         case .tenantFinished(let o):
-            emit(["event": "tenant_finished", "tenant": .string(o.tenant), "status": .string(o.status.rawValue), "applied": .int(o.applied),
-                  "failed": .int(o.failed), "not_attempted": .int(o.skipped), "seconds": .double(o.seconds),
-                  "errors": .list(o.errors.map { .string($0.summary) })])
+            emit([
+                "event": "tenant_finished", "tenant": .string(o.tenant), "status": .string(o.status.rawValue), "applied": .int(o.applied),
+                "failed": .int(o.failed), "not_attempted": .int(o.skipped), "seconds": .double(o.seconds),
+                "errors": .list(o.errors.map { .string($0.summary) }),
+            ])
         case .diagnostic(let d):
             emit(["event": "diagnostic", "severity": .string(d.severity.rawValue), "summary": .string(d.summary), "detail": .string(d.detail)])
         }

@@ -6,7 +6,9 @@ import LandlordCore
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a saved plan as text, JSON or markdown (for a pull-request comment).",
-        discussion: "Checks the file (format, version, checksum) as apply does; changes nothing. JSON output tells a no-op plan apart: its summary counts are all zero.")
+        discussion:
+            "Checks the file (format, version, checksum) as apply does; changes nothing. JSON output tells a no-op plan apart: its summary counts are all zero."
+    )
 
     @ParentCommand var root: Landlord
 

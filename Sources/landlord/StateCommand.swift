@@ -40,7 +40,10 @@ struct StateCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             let st: TenantState?
-            do { st = try await ctx.store.loadTenant(parts[0]) } catch { ctx.output.error("\(error)"); throw ExitCode(1) }
+            do { st = try await ctx.store.loadTenant(parts[0]) } catch {
+                ctx.output.error("\(error)")
+                throw ExitCode(1)
+            }
             guard let r = st?.resources[parts[1]] else {
                 ctx.output.error("no resource \(address) in state; `landlord state list` shows what is recorded")
                 throw ExitCode(1)

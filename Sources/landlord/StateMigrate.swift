@@ -44,28 +44,36 @@ extension StateCommand {
             if let prefix { config.prefix = prefix }
             if let region { config.region = region }
             guard config.bucket != nil else {
-                ctx.output.error("say which bucket to migrate to: --bucket NAME [--prefix P], or set `state: {backend: s3, bucket: NAME, prefix: P}` in platform.yaml first")
+                ctx.output.error(
+                    "say which bucket to migrate to: --bucket NAME [--prefix P], or set `state: {backend: s3, bucket: NAME, prefix: P}` in platform.yaml first"
+                )
                 throw ExitCode(1)
             }
             let local = Context.localStore(ctx.root, cipher: ctx.cipher)
             let report: S3MigrationReport
             let target: S3StateStore
             do {
-                target = try S3StateStore(config: config, fallbackRegion: ctx.fleet.platform.providerSettings("aws")["region"]?.stringValue,
-                                          environment: ProcessInfo.processInfo.environment, cipher: ctx.cipher)
+                target = try S3StateStore(
+                    config: config, fallbackRegion: ctx.fleet.platform.providerSettings("aws")["region"]?.stringValue,
+                    environment: ProcessInfo.processInfo.environment, cipher: ctx.cipher)
                 report = try await S3StateMigration.migrate(from: local, to: target, force: force)
             } catch {
                 ctx.output.error("\(error)")
                 throw ExitCode(1)
             }
             var out = "Migrated state from \(local.location) to \(target.location):\n"
-            func line(_ what: String, _ ids: [String]) { if !ids.isEmpty { out += "  \(what): \(ids.count) tenant\(ids.count == 1 ? "" : "s") (\(ids.joined(separator: ", ")))\n" } }
+            func line(_ what: String, _ ids: [String]) {
+                if !ids.isEmpty { out += "  \(what): \(ids.count) tenant\(ids.count == 1 ? "" : "s") (\(ids.joined(separator: ", ")))\n" }
+            }
             line("created", report.created)
             line("already there, identical", report.unchanged)
             line("overwritten (--force)", report.overwritten)
             out += "  platform document: \(report.platform)\n"
-            out += "Verified: \(report.verified) document\(report.verified == 1 ? "" : "s") read back from the bucket match the local state.\n\nNext:\n"
-            if ctx.fleet.platform.state.backend != "s3" || ctx.fleet.platform.state.bucket != config.bucket || (ctx.fleet.platform.state.prefix ?? "") != (config.prefix ?? "") {
+            out +=
+                "Verified: \(report.verified) document\(report.verified == 1 ? "" : "s") read back from the bucket match the local state.\n\nNext:\n"
+            if ctx.fleet.platform.state.backend != "s3" || ctx.fleet.platform.state.bucket != config.bucket
+                || (ctx.fleet.platform.state.prefix ?? "") != (config.prefix ?? "")
+            {
                 var setting = "backend: s3, bucket: \(config.bucket!)"
                 if let p = config.prefix, !p.isEmpty { setting += ", prefix: \(p)" }
                 if let r = config.region { setting += ", region: \(r)" }

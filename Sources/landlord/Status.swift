@@ -15,8 +15,14 @@ struct Status: AsyncParsableCommand {
         let ctx = try Context.load(root.global)
         let (states, platform) = try await ctx.loadStates()
         if capacity {
-            var rules: [String: Int] = [:], tgs: [String: Int] = [:], tenants: [String: Int] = [:]
-            for (_, a) in platform.allocations { rules[a.listener, default: 0] += a.rules; tgs[a.listener, default: 0] += a.targetGroups; tenants[a.listener, default: 0] += 1 }
+            var rules: [String: Int] = [:]
+            var tgs: [String: Int] = [:]
+            var tenants: [String: Int] = [:]
+            for (_, a) in platform.allocations {
+                rules[a.listener, default: 0] += a.rules
+                tgs[a.listener, default: 0] += a.targetGroups
+                tenants[a.listener, default: 0] += 1
+            }
             var rows = [["LISTENER", "TENANTS", "RULES", "TARGET GROUPS"]]
             for l in ctx.fleet.platform.listeners {
                 rows.append([l.arn, "\(tenants[l.arn] ?? 0)", "\(rules[l.arn] ?? 0)/\(l.maxRules)", "\(tgs[l.arn] ?? 0)/\(l.maxTargetGroups)"])
@@ -30,7 +36,9 @@ struct Status: AsyncParsableCommand {
             let st = states[id]
             let status = st?.status.rawValue ?? "planned"
             let bp = ctx.fleet.tenant(id)?.blueprint ?? st?.blueprint ?? ""
-            rows.append([id, status + (ctx.fleet.tenant(id) == nil && st?.status != .destroyed ? " (file removed)" : ""), "\(st?.resources.count ?? 0)", bp])
+            rows.append([
+                id, status + (ctx.fleet.tenant(id) == nil && st?.status != .destroyed ? " (file removed)" : ""), "\(st?.resources.count ?? 0)", bp,
+            ])
         }
         ctx.output.print(table(rows))
     }

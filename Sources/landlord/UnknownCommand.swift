@@ -13,8 +13,14 @@ enum UnknownCommand {
         var i = 0
         while i < arguments.count {
             let a = arguments[i]
-            if a == "-C" || a == "--chdir" { i += 2; continue }
-            if a.hasPrefix("-") { i += 1; continue }
+            if a == "-C" || a == "--chdir" {
+                i += 2
+                continue
+            }
+            if a.hasPrefix("-") {
+                i += 1
+                continue
+            }
             return verbs.contains(a) ? nil : a
         }
         return nil

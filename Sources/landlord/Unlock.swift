@@ -23,7 +23,8 @@ struct Unlock: AsyncParsableCommand {
             return
         }
         if info.expiresAt > Date() && !force {
-            ctx.output.error("tenant '\(tenant)' is locked by \(info.holder.summary) and its lease is live; if that run is dead, run again with --force")
+            ctx.output.error(
+                "tenant '\(tenant)' is locked by \(info.holder.summary) and its lease is live; if that run is dead, run again with --force")
             throw ExitCode(1)
         }
         try await ctx.store.breakLock(tenant: tenant)

@@ -62,7 +62,8 @@ extension MotoTests {
             #expect(updated.attributes["clientSecret"] == secret, "the secret survives an in-place update")
             #expect(await provider.readOne(updated)?.attributes["name"] == "web-v2")
 
-            let found = await provider.importResources(ImportRequest(type: AWSResourceTypes.userPoolClient, identity: t.identity("client"), inputs: renamed))
+            let found = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.userPoolClient, identity: t.identity("client"), inputs: renamed))
             #expect(found.resources.map(\.id) == [created.id])
 
             _ = try await provider.applyOK(t.delete(updated, "client"))
@@ -82,7 +83,9 @@ extension MotoTests {
             let provider = Moto.provider()
             let t = Tenant()
             let name = "t_\(t.id.replacingOccurrences(of: "-", with: "_"))_identities"
-            let inputs: [String: Value] = ["name": .string(name), "allowUnauthenticated": false, "userPoolId": "us-east-1_abc", "clientId": "client123"]
+            let inputs: [String: Value] = [
+                "name": .string(name), "allowUnauthenticated": false, "userPoolId": "us-east-1_abc", "clientId": "client123",
+            ]
             let created = try await provider.applyOK(t.create(AWSResourceTypes.identityPool, "identities", inputs))
             #expect(created.attributes["id"] == .string(created.id))
             let read = try #require(await provider.readOne(created))
@@ -96,7 +99,8 @@ extension MotoTests {
             #expect(updated.id == created.id)
             #expect(await provider.readOne(updated)?.attributes["allowUnauthenticated"] == true)
 
-            let found = await provider.importResources(ImportRequest(type: AWSResourceTypes.identityPool, identity: t.identity("identities"), inputs: inputs))
+            let found = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.identityPool, identity: t.identity("identities"), inputs: inputs))
             #expect(found.resources.map(\.id) == [created.id])
 
             _ = try await provider.applyOK(t.delete(updated, "identities"))
@@ -129,9 +133,11 @@ extension MotoTests {
             let updated = try await provider.applyOK(t.update(created, "record", premium))
             #expect(await provider.readOne(updated)?.attributes["item"] == premium["item"])
 
-            let found = await provider.importResources(ImportRequest(type: AWSResourceTypes.dynamoItem, identity: t.identity("record"), inputs: inputs))
+            let found = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.dynamoItem, identity: t.identity("record"), inputs: inputs))
             #expect(found.resources.map(\.id) == [created.id])
-            let byId = await provider.importResources(ImportRequest(type: AWSResourceTypes.dynamoItem, identity: t.identity("record"), id: created.id))
+            let byId = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.dynamoItem, identity: t.identity("record"), id: created.id))
             #expect(byId.resources.first?.attributes["item"] == premium["item"])
 
             _ = try await provider.applyOK(t.delete(updated, "record"))
@@ -150,7 +156,8 @@ extension MotoTests {
             let bucket = Moto.unique("state")
             try await client.s3CreateBucket(bucket)
             let key = "tenants/acme state.json"
-            let etag = try #require(try await client.s3PutObject(bucket: bucket, key: key, body: Data("{\"serial\":1}".utf8), condition: .ifNoneMatch))
+            let etag = try #require(
+                try await client.s3PutObject(bucket: bucket, key: key, body: Data("{\"serial\":1}".utf8), condition: .ifNoneMatch))
             let object = try #require(try await client.s3GetObject(bucket: bucket, key: key))
             #expect(String(decoding: object.body, as: UTF8.self) == "{\"serial\":1}")
             #expect(object.etag == etag)

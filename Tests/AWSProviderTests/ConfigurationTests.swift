@@ -26,7 +26,8 @@ import Testing
 
     @Test func profileFromSharedFiles() throws {
         let home = try tempDir()
-        try "[default]\naws_access_key_id = DEF\naws_secret_access_key = DEFS\n\n[work]\naws_access_key_id = WORK\naws_secret_access_key = WORKS\naws_session_token = WT\n"
+        try
+            "[default]\naws_access_key_id = DEF\naws_secret_access_key = DEFS\n\n[work]\naws_access_key_id = WORK\naws_secret_access_key = WORKS\naws_session_token = WT\n"
             .write(to: home.appendingPathComponent(".aws/credentials"), atomically: true, encoding: .utf8)
         try "[default]\nregion = us-west-2\n[profile work]\nregion = ap-south-1\n"
             .write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
@@ -59,7 +60,8 @@ import Testing
     @Test func unconfiguredProviderAnswersWithADiagnostic() async {
         let provider = AWSProvider(settings: [:], environment: ["HOME": "/nonexistent"])
         let t = ResourceIdentity(address: "acme/tg", tenant: "acme", platform: "p")
-        let response = await provider.apply(ApplyRequest(operation: .create, type: AWSResourceTypes.targetGroup, identity: t, prior: nil, inputs: [:], clientToken: "c"))
+        let response = await provider.apply(
+            ApplyRequest(operation: .create, type: AWSResourceTypes.targetGroup, identity: t, prior: nil, inputs: [:], clientToken: "c"))
         #expect(response.diagnostics.first?.code == "ConfigurationError")
         #expect(response.diagnostics.first?.detail.contains("AWS_ACCESS_KEY_ID") == true)
     }
@@ -83,11 +85,14 @@ import Testing
 
     @Test func s3UsesPathStyleWithAnOverrideAndVirtualHostsOnAWS() async throws {
         let transport = ScriptedTransport([], then: HTTPResponse(status: 200, headers: ["ETag": "\"abc\""]))
-        let aws = AWSClient(configuration: AWSConfiguration(credentials: AWSCredentials(accessKeyId: "A", secretAccessKey: "S"), region: "us-east-1"), transport: transport)
+        let aws = AWSClient(
+            configuration: AWSConfiguration(credentials: AWSCredentials(accessKeyId: "A", secretAccessKey: "S"), region: "us-east-1"),
+            transport: transport)
         let etag = try await aws.s3PutObject(bucket: "state", key: "tenants/acme.json", body: Data("{}".utf8), condition: .ifNoneMatch)
         #expect(etag == "\"abc\"")
         let local = AWSClient(
-            configuration: AWSConfiguration(credentials: AWSCredentials(accessKeyId: "A", secretAccessKey: "S"), region: "us-east-1", endpointURL: "http://127.0.0.1:5123"),
+            configuration: AWSConfiguration(
+                credentials: AWSCredentials(accessKeyId: "A", secretAccessKey: "S"), region: "us-east-1", endpointURL: "http://127.0.0.1:5123"),
             transport: transport)
         try await local.s3PutObject(bucket: "state", key: "tenants/acme.json", body: Data("{}".utf8), condition: .ifMatch("\"abc\""))
         try #require(transport.requests.count >= 2, "\(transport.requests.count) requests sent")

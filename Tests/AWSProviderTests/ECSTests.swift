@@ -24,7 +24,8 @@ extension MotoTests {
             #expect(read.attributes["cpu"] == 256)
             #expect(read.attributes["environment"] == ["TIER": "basic"])
 
-            let found = await provider.importResources(ImportRequest(type: AWSResourceTypes.taskDefinition, identity: t.identity("task"), inputs: taskInputs(family)))
+            let found = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.taskDefinition, identity: t.identity("task"), inputs: taskInputs(family)))
             #expect(found.resources.map(\.id) == [created.id])
 
             // A changed image registers a new revision; the old one is deregistered.
@@ -47,7 +48,9 @@ extension MotoTests {
             let t = Tenant()
             let task1 = try await provider.applyOK(t.create(AWSResourceTypes.taskDefinition, "task", taskInputs("t-\(t.id)")))
             let task2 = try await provider.applyOK(t.create(AWSResourceTypes.taskDefinition, "task2", taskInputs("t-\(t.id)-2")))
-            let inputs: [String: Value] = ["cluster": .string(cluster), "taskDefinition": .string(task1.id), "desiredCount": 1, "launchType": "FARGATE"]
+            let inputs: [String: Value] = [
+                "cluster": .string(cluster), "taskDefinition": .string(task1.id), "desiredCount": 1, "launchType": "FARGATE",
+            ]
 
             let created = try await provider.applyOK(t.create(AWSResourceTypes.ecsService, "backend", inputs))
             #expect(created.attributes["name"] == .string("\(t.id)-backend"), "named TENANT-NAME by default")
@@ -57,9 +60,11 @@ extension MotoTests {
             let waited = await provider.wait(WaitRequest(resource: created, condition: "stable", timeout: 20))
             #expect(waited.diagnostics.isEmpty, "\(waited.diagnostics)")
 
-            let found = await provider.importResources(ImportRequest(type: AWSResourceTypes.ecsService, identity: t.identity("backend"), inputs: inputs))
+            let found = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.ecsService, identity: t.identity("backend"), inputs: inputs))
             #expect(found.resources.map(\.id) == [created.id])
-            let other = await provider.importResources(ImportRequest(type: AWSResourceTypes.ecsService, identity: t.identity("frontend"), inputs: inputs))
+            let other = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.ecsService, identity: t.identity("frontend"), inputs: inputs))
             #expect(other.resources.isEmpty)
 
             var changed = inputs

@@ -28,13 +28,17 @@ extension MotoTests {
             let vpc = try await fixtures.vpc()
             let listener = try await fixtures.listener(vpc: vpc)
             let tg = try await fixtures.targetGroup(vpc: vpc, name: Moto.unique("tg"))
-            let provider = AWSProvider(settings: ["region": "us-east-1"], environment: Moto.environment, rateLimits: AWSRateLimits(rates: ["elbv2": 1000]))
+            let provider = AWSProvider(
+                settings: ["region": "us-east-1"], environment: Moto.environment, rateLimits: AWSRateLimits(rates: ["elbv2": 1000]))
             let t = Tenant()
 
             // Made by Landlord for this platform (tagged through the provider): not foreign.
-            _ = try await provider.applyOK(t.create(AWSResourceTypes.listenerRule, "rule", [
-                "listener": .string(listener.arn), "priority": 10, "hostHeader": "acme.example.com", "targetGroupArn": .string(tg),
-            ]))
+            _ = try await provider.applyOK(
+                t.create(
+                    AWSResourceTypes.listenerRule, "rule",
+                    [
+                        "listener": .string(listener.arn), "priority": 10, "hostHeader": "acme.example.com", "targetGroupArn": .string(tg),
+                    ]))
             // Made directly, untagged: foreign. 23 of them, so tags are read in more than one call.
             for priority in 20..<43 { try await rule(client, listener: listener.arn, targetGroup: tg, priority: priority) }
             // Tagged, but by another platform: foreign too.
@@ -55,7 +59,8 @@ extension MotoTests {
             let fixtures = Fixtures(client: client)
             let listener = try await fixtures.listener(vpc: try await fixtures.vpc())
             let missing = listener.arn.replacingOccurrences(of: "/app/", with: "/app/x") + "0"
-            let provider = AWSProvider(settings: ["region": "us-east-1"], environment: Moto.environment, rateLimits: AWSRateLimits(rates: ["elbv2": 1000]))
+            let provider = AWSProvider(
+                settings: ["region": "us-east-1"], environment: Moto.environment, rateLimits: AWSRateLimits(rates: ["elbv2": 1000]))
             let (priorities, diagnostics) = await provider.occupiedPriorities(listeners: [listener.arn, missing], platform: "p")
             #expect(priorities == [listener.arn: []])
             let d = try #require(diagnostics.first)

@@ -14,7 +14,9 @@ extension MotoTests {
             let vpc = try await fixtures.vpc()
             let t = Tenant()
             let name = "t-\(t.id)-be"
-            let inputs: [String: Value] = ["name": .string(name), "port": 8080, "protocol": "HTTP", "vpcId": .string(vpc), "healthCheckPath": "/health"]
+            let inputs: [String: Value] = [
+                "name": .string(name), "port": 8080, "protocol": "HTTP", "vpcId": .string(vpc), "healthCheckPath": "/health",
+            ]
 
             let created = try await provider.applyOK(t.create(AWSResourceTypes.targetGroup, "backend_tg", inputs))
             #expect(created.id.hasPrefix("arn:aws:elasticloadbalancing:us-east-1:"))
@@ -55,9 +57,12 @@ extension MotoTests {
             let client = try Moto.client()
             let vpc = try await Fixtures(client: client).vpc()
             let t = Tenant()
-            let created = try await provider.applyOK(t.create(AWSResourceTypes.targetGroup, "tg", [
-                "name": .string("t-\(t.id)"), "port": 80, "protocol": "HTTP", "vpcId": .string(vpc), "healthCheckPath": "/health",
-            ]))
+            let created = try await provider.applyOK(
+                t.create(
+                    AWSResourceTypes.targetGroup, "tg",
+                    [
+                        "name": .string("t-\(t.id)"), "port": 80, "protocol": "HTTP", "vpcId": .string(vpc), "healthCheckPath": "/health",
+                    ]))
             _ = try await client.query(.elbv2, action: "ModifyTargetGroup", ["TargetGroupArn": created.id, "HealthCheckPath": "/changed-by-hand"])
             let read = try #require(await provider.readOne(created))
             #expect(read.attributes["healthCheckPath"] == "/changed-by-hand")
@@ -80,21 +85,26 @@ extension MotoTests {
             let scanned = await provider.importResources(ImportRequest(type: AWSResourceTypes.targetGroup, identity: t.identity("tg")))
             #expect(scanned.resources.map(\.id) == [lost.id])
             // Another address does not match, and import by id adopts it.
-            let other = await provider.importResources(ImportRequest(type: AWSResourceTypes.targetGroup, identity: t.identity("other"), inputs: inputs))
+            let other = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.targetGroup, identity: t.identity("other"), inputs: inputs))
             #expect(other.resources.isEmpty)
             let byId = await provider.importResources(ImportRequest(type: AWSResourceTypes.targetGroup, identity: t.identity("tg"), id: lost.id))
             #expect(byId.resources.first?.attributes["name"] == inputs["name"])
 
-            let groups = try await Moto.client().query(.elbv2, action: "DescribeTargetGroups", [:]).members("DescribeTargetGroupsResult", "TargetGroups")
+            let groups = try await Moto.client().query(.elbv2, action: "DescribeTargetGroups", [:]).members(
+                "DescribeTargetGroupsResult", "TargetGroups")
             #expect(groups.count == 1, "found, not created twice")
         }
 
         @Test func invalidInputIsADiagnosticNotACall() async throws {
             let provider = Moto.provider()
             let t = Tenant()
-            let response = await provider.apply(t.create(AWSResourceTypes.targetGroup, "tg", [
-                "name": .string(String(repeating: "x", count: 40)), "port": 80, "protocol": "HTTP", "vpcId": "vpc-1",
-            ]))
+            let response = await provider.apply(
+                t.create(
+                    AWSResourceTypes.targetGroup, "tg",
+                    [
+                        "name": .string(String(repeating: "x", count: 40)), "port": 80, "protocol": "HTTP", "vpcId": "vpc-1",
+                    ]))
             #expect(response.resource == nil)
             #expect(response.diagnostics.first?.attribute == "name")
             #expect(response.diagnostics.first?.detail.contains("fix it in the blueprint") == true)
@@ -141,13 +151,15 @@ extension MotoTests {
             #expect(afterModify.attributes["pathPattern"] == "/api/*")
 
             // Found by tag after a "crash", and only for its own address.
-            let found = await provider.importResources(ImportRequest(type: AWSResourceTypes.listenerRule, identity: t.identity("rule"), inputs: inputs))
+            let found = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.listenerRule, identity: t.identity("rule"), inputs: inputs))
             #expect(found.resources.map(\.id) == [created.id])
             let other = await provider.importResources(ImportRequest(type: AWSResourceTypes.listenerRule, identity: t.identity("x"), inputs: inputs))
             #expect(other.resources.isEmpty)
             var auto = inputs
             auto["listener"] = "auto"
-            let scanned = await provider.importResources(ImportRequest(type: AWSResourceTypes.listenerRule, identity: t.identity("rule"), inputs: auto))
+            let scanned = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.listenerRule, identity: t.identity("rule"), inputs: auto))
             #expect(scanned.resources.map(\.id) == [created.id], "found on the pool's listeners before `auto` is resolved")
 
             // Replace: delete, then create again.
@@ -168,7 +180,9 @@ extension MotoTests {
             let listener = try await fixtures.listener(vpc: vpc)
             let tg = try await fixtures.targetGroup(vpc: vpc, name: Moto.unique("tg"))
             let t = Tenant()
-            let inputs: [String: Value] = ["listener": .string(listener.arn), "priority": 5, "hostHeader": "a.example.com", "targetGroupArn": .string(tg)]
+            let inputs: [String: Value] = [
+                "listener": .string(listener.arn), "priority": 5, "hostHeader": "a.example.com", "targetGroupArn": .string(tg),
+            ]
             _ = try await provider.applyOK(t.create(AWSResourceTypes.listenerRule, "a", inputs))
             var clash = inputs
             clash["hostHeader"] = "b.example.com"

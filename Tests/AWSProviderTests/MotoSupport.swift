@@ -6,7 +6,7 @@ import ProviderAPI
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 extension Moto {
@@ -63,10 +63,12 @@ struct Fixtures {
         guard let member = lb.members("CreateLoadBalancerResult", "LoadBalancers").first, let lbArn = member.string("LoadBalancerArn"),
             let dns = member.string("DNSName")
         else { throw FixtureError(description: "CreateLoadBalancer returned no ARN") }
-        let listener = try await client.query(.elbv2, action: "CreateListener", [
-            "LoadBalancerArn": lbArn, "Protocol": "HTTP", "Port": "80",
-            "DefaultActions.member.1.Type": "fixed-response", "DefaultActions.member.1.FixedResponseConfig.StatusCode": "404",
-        ])
+        let listener = try await client.query(
+            .elbv2, action: "CreateListener",
+            [
+                "LoadBalancerArn": lbArn, "Protocol": "HTTP", "Port": "80",
+                "DefaultActions.member.1.Type": "fixed-response", "DefaultActions.member.1.FixedResponseConfig.StatusCode": "404",
+            ])
         guard let arn = listener.members("CreateListenerResult", "Listeners").first?.string("ListenerArn") else {
             throw FixtureError(description: "CreateListener returned no ARN")
         }
@@ -74,9 +76,11 @@ struct Fixtures {
     }
 
     func targetGroup(vpc: String, name: String) async throws -> String {
-        let root = try await client.query(.elbv2, action: "CreateTargetGroup", [
-            "Name": name, "Protocol": "HTTP", "Port": "8080", "VpcId": vpc, "TargetType": "ip",
-        ])
+        let root = try await client.query(
+            .elbv2, action: "CreateTargetGroup",
+            [
+                "Name": name, "Protocol": "HTTP", "Port": "8080", "VpcId": vpc, "TargetType": "ip",
+            ])
         guard let arn = root.members("CreateTargetGroupResult", "TargetGroups").first?.string("TargetGroupArn") else {
             throw FixtureError(description: "CreateTargetGroup returned no ARN")
         }
@@ -85,7 +89,8 @@ struct Fixtures {
 
     /// A public hosted zone; returns its id without the `/hostedzone/` prefix.
     func hostedZone(_ name: String) async throws -> String {
-        let body = "<CreateHostedZoneRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Name>\(name)</Name><CallerReference>\(UUID().uuidString)</CallerReference></CreateHostedZoneRequest>"
+        let body =
+            "<CreateHostedZoneRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Name>\(name)</Name><CallerReference>\(UUID().uuidString)</CallerReference></CreateHostedZoneRequest>"
         let (root, _) = try await client.restXML(.route53, operation: "CreateHostedZone", method: "POST", path: "/2013-04-01/hostedzone", body: body)
         guard let id = root?.string("HostedZone", "Id") else { throw FixtureError(description: "CreateHostedZone returned no Id") }
         return id.replacingOccurrences(of: "/hostedzone/", with: "")

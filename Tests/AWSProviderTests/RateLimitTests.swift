@@ -109,9 +109,11 @@ func seconds(_ d: Duration) -> Double {
     @Test func badRateLimitsAreAConfigurationDiagnostic() async throws {
         for bad: Value in [["route54": 5], ["route53": 0], ["ecs": "fast"], "5"] {
             let provider = AWSProvider(settings: ["region": "us-east-1", "rateLimits": bad], environment: env)
-            let response = await provider.apply(ApplyRequest(
-                operation: .create, type: AWSResourceTypes.route53Record, identity: ResourceIdentity(address: "a/dns", tenant: "a", platform: "p"),
-                prior: nil, inputs: [:], clientToken: "t"))
+            let response = await provider.apply(
+                ApplyRequest(
+                    operation: .create, type: AWSResourceTypes.route53Record,
+                    identity: ResourceIdentity(address: "a/dns", tenant: "a", platform: "p"),
+                    prior: nil, inputs: [:], clientToken: "t"))
             let d = try #require(response.diagnostics.first)
             #expect(d.summary.contains("rateLimits"), "\(d)")
             #expect(d.detail.contains("platform.yaml"))

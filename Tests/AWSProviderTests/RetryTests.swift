@@ -33,8 +33,13 @@ final class ScriptedTransport: HTTPTransport, @unchecked Sendable {
 
 func xml(_ status: Int, _ body: String) -> HTTPResponse { HTTPResponse(status: status, body: Data(body.utf8)) }
 
-let throttled = xml(400, "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r1</RequestId></ErrorResponse>")
-let describeOK = xml(200, """
+let throttled = xml(
+    400,
+    "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r1</RequestId></ErrorResponse>"
+)
+let describeOK = xml(
+    200,
+    """
     <DescribeTargetGroupsResponse><DescribeTargetGroupsResult><TargetGroups><member>
     <TargetGroupArn>arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg/1</TargetGroupArn><TargetGroupName>tg</TargetGroupName>
     <Port>80</Port><Protocol>HTTP</Protocol><VpcId>vpc-1</VpcId><HealthCheckPath>/health</HealthCheckPath>
@@ -61,7 +66,8 @@ let describeOK = xml(200, """
     }
 
     @Test func jsonThrottlingAnd5xxAndConnectionErrorsAreRetried() async throws {
-        let jsonThrottle = HTTPResponse(status: 400, body: Data(#"{"__type":"com.amazonaws.ecs#ThrottlingException","message":"Rate exceeded"}"#.utf8))
+        let jsonThrottle = HTTPResponse(
+            status: 400, body: Data(#"{"__type":"com.amazonaws.ecs#ThrottlingException","message":"Rate exceeded"}"#.utf8))
         let transport = ScriptedTransport(
             [.success(jsonThrottle), .success(xml(503, "")), .failure(TransportError("connection refused"))],
             then: HTTPResponse(status: 200, body: Data("{}".utf8)))
@@ -126,25 +132,39 @@ let describeOK = xml(200, """
 
 @Suite struct ErrorParsingTests {
     @Test func queryErrorResponse() {
-        let e = AWSError.parse(xml(400, "<ErrorResponse xmlns=\"x\"><Error><Type>Sender</Type><Code>PriorityInUse</Code><Message>Priority '5' is in use</Message></Error></ErrorResponse>"))
+        let e = AWSError.parse(
+            xml(
+                400,
+                "<ErrorResponse xmlns=\"x\"><Error><Type>Sender</Type><Code>PriorityInUse</Code><Message>Priority '5' is in use</Message></Error></ErrorResponse>"
+            ))
         #expect(e.code == "PriorityInUse")
         #expect(e.message == "Priority '5' is in use")
     }
 
     @Test func errorsWrappedErrorResponse() {
-        let e = AWSError.parse(xml(400, "<ErrorResponse><Errors><Error><Code>InvalidChangeBatch</Code><Message>already exists</Message></Error></Errors></ErrorResponse>"))
+        let e = AWSError.parse(
+            xml(
+                400, "<ErrorResponse><Errors><Error><Code>InvalidChangeBatch</Code><Message>already exists</Message></Error></Errors></ErrorResponse>"
+            ))
         #expect(e.code == "InvalidChangeBatch")
         #expect(e.message == "already exists")
     }
 
     @Test func ec2AndS3Shapes() {
-        #expect(AWSError.parse(xml(400, "<Response><Errors><Error><Code>InvalidVpcID.NotFound</Code><Message>m</Message></Error></Errors></Response>")).code == "InvalidVpcID.NotFound")
+        #expect(
+            AWSError.parse(xml(400, "<Response><Errors><Error><Code>InvalidVpcID.NotFound</Code><Message>m</Message></Error></Errors></Response>"))
+                .code == "InvalidVpcID.NotFound")
         #expect(AWSError.parse(xml(404, "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>gone</Message></Error>")).code == "NoSuchKey")
         #expect(AWSError.parse(xml(412, "")).code == "PreconditionFailed")
     }
 
     @Test func jsonType() {
-        let e = AWSError.parse(HTTPResponse(status: 400, body: Data(#"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#.utf8)))
+        let e = AWSError.parse(
+            HTTPResponse(
+                status: 400,
+                body: Data(
+                    #"{"__type":"com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException","message":"The conditional request failed"}"#.utf8)
+            ))
         #expect(e.code == "ConditionalCheckFailedException")
         #expect(e.message == "The conditional request failed")
         let plain = AWSError.parse(HTTPResponse(status: 400, body: Data(#"{"__type":"ResourceNotFoundException","Message":"no pool"}"#.utf8)))

@@ -30,14 +30,18 @@ final class CountingTransport: HTTPTransport, @unchecked Sendable {
     }
 }
 
-let changeAccepted = xml(200, """
+let changeAccepted = xml(
+    200,
+    """
     <ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C1</Id><Status>INSYNC</Status></ChangeInfo></ChangeResourceRecordSetsResponse>
     """)
 
 func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, value: String = "alb-1.us-east-1.elb.amazonaws.com") -> ApplyRequest {
-    t.create(AWSResourceTypes.route53Record, name, [
-        "zoneId": .string(zone), "name": .string("\(name).\(domain)"), "type": "CNAME", "ttl": 300, "records": [.string(value)],
-    ])
+    t.create(
+        AWSResourceTypes.route53Record, name,
+        [
+            "zoneId": .string(zone), "name": .string("\(name).\(domain)"), "type": "CNAME", "ttl": 300, "records": [.string(value)],
+        ])
 }
 
 @Suite struct Route53BatchLimitTests {
@@ -51,7 +55,9 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
         let p = provider(ScriptedTransport([], then: changeAccepted))
         let t = Tenant()
         #expect(p.batchKey(for: recordRequest(t, "a", zone: "/hostedzone/Z1", domain: "example.com")) == "route53:Z1")
-        let prior = ResourceObject(type: AWSResourceTypes.route53Record, id: "Z2_a.example.com_CNAME", attributes: ["zoneId": "Z2", "name": "a.example.com", "type": "CNAME"])
+        let prior = ResourceObject(
+            type: AWSResourceTypes.route53Record, id: "Z2_a.example.com_CNAME",
+            attributes: ["zoneId": "Z2", "name": "a.example.com", "type": "CNAME"])
         #expect(p.batchKey(for: t.delete(prior, "a")) == "route53:Z2")
         #expect(p.batchKey(for: t.create(AWSResourceTypes.targetGroup, "tg", ["name": "tg"])) == nil)
         #expect(p.maxBatchSize(for: "route53:Z1") == 1000)
@@ -87,21 +93,28 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
 
     /// A PENDING change is polled with GetChange until INSYNC before the batch answers.
     @Test func waitsForInsync() async {
-        let pending = xml(200, "<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C9</Id><Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>")
+        let pending = xml(
+            200,
+            "<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C9</Id><Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>"
+        )
         let stillPending = xml(200, "<GetChangeResponse><ChangeInfo><Id>/change/C9</Id><Status>PENDING</Status></ChangeInfo></GetChangeResponse>")
         let insync = xml(200, "<GetChangeResponse><ChangeInfo><Id>/change/C9</Id><Status>INSYNC</Status></ChangeInfo></GetChangeResponse>")
         let transport = ScriptedTransport([.success(pending), .success(stillPending)], then: insync)
         let responses = await provider(transport).applyBatch([recordRequest(Tenant(), "a", zone: "Z1", domain: "example.com")])
         #expect(responses.first?.diagnostics.isEmpty == true)
-        #expect(transport.requests.map { "\($0.method) \($0.path)" } == [
-            "POST /2013-04-01/hostedzone/Z1/rrset", "GET /2013-04-01/change/C9", "GET /2013-04-01/change/C9",
-        ])
+        #expect(
+            transport.requests.map { "\($0.method) \($0.path)" } == [
+                "POST /2013-04-01/hostedzone/Z1/rrset", "GET /2013-04-01/change/C9", "GET /2013-04-01/change/C9",
+            ])
     }
 
     /// A record applied alone (not batched) also waits for INSYNC, so its dependents never run
     /// against a name that does not resolve yet.
     @Test func aSingleRecordWaitsForInsyncToo() async {
-        let pending = xml(200, "<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C7</Id><Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>")
+        let pending = xml(
+            200,
+            "<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C7</Id><Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>"
+        )
         let insync = xml(200, "<GetChangeResponse><ChangeInfo><Id>/change/C7</Id><Status>INSYNC</Status></ChangeInfo></GetChangeResponse>")
         let transport = ScriptedTransport([.success(pending)], then: insync)
         let response = await provider(transport).apply(recordRequest(Tenant(), "a", zone: "Z1", domain: "example.com"))
@@ -113,7 +126,10 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
     /// A refused batch is halved until the refused record is alone: 8 changes with one bad one
     /// take 1 + 2 + 2 + 2 = 7 calls; the bad record fails naming itself, the 7 others land.
     @Test func aRefusedBatchIsSplitToIsolateTheBadRecord() async throws {
-        let refused = xml(400, "<ErrorResponse><Error><Code>InvalidChangeBatch</Code><Message>RRSet with DNS name r5.other.org. is not permitted in zone example.com.</Message></Error></ErrorResponse>")
+        let refused = xml(
+            400,
+            "<ErrorResponse><Error><Code>InvalidChangeBatch</Code><Message>RRSet with DNS name r5.other.org. is not permitted in zone example.com.</Message></Error></ErrorResponse>"
+        )
         final class Refuser: HTTPTransport, @unchecked Sendable {
             let refused: HTTPResponse
             init(_ refused: HTTPResponse) { self.refused = refused }
@@ -135,7 +151,8 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
         let d = responses[5].diagnostics.first
         #expect(responses[5].resource == nil)
         #expect(d?.code == "InvalidChangeBatch")
-        #expect(d?.detail.hasPrefix("record r5.other.org. CNAME: RRSet with DNS name r5.other.org. is not permitted") == true, "\(String(describing: d))")
+        #expect(
+            d?.detail.hasPrefix("record r5.other.org. CNAME: RRSet with DNS name r5.other.org. is not permitted") == true, "\(String(describing: d))")
     }
 }
 
@@ -149,8 +166,12 @@ extension MotoTests {
 
         func recordNames(_ zone: String) async throws -> Set<String> {
             let (root, _) = try await Moto.client().restXML(
-                .route53, operation: "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(zone)/rrset", query: [("maxitems", "1000")])
-            return Set(root?.members("ResourceRecordSets", item: "ResourceRecordSet").filter { $0.string("Type") == "CNAME" }.compactMap { $0.string("Name") } ?? [])
+                .route53, operation: "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(zone)/rrset",
+                query: [("maxitems", "1000")])
+            return Set(
+                root?.members("ResourceRecordSets", item: "ResourceRecordSet").filter { $0.string("Type") == "CNAME" }.compactMap {
+                    $0.string("Name")
+                } ?? [])
         }
 
         @Test func twoHundredRecordsInOneCall() async throws {
@@ -219,7 +240,9 @@ extension MotoTests {
             let transport = CountingTransport(URLSessionTransport())
             let provider = provider(transport)
             let t = Tenant()
-            let created = await provider.applyBatch([recordRequest(t, "a", zone: zone, domain: "example.com"), recordRequest(t, "b", zone: zone, domain: "example.com")])
+            let created = await provider.applyBatch([
+                recordRequest(t, "a", zone: zone, domain: "example.com"), recordRequest(t, "b", zone: zone, domain: "example.com"),
+            ])
             try #require(created.count == 2, "one response per request")
             var drifted = try #require(created[0].resource)
             drifted.attributes["records"] = ["somewhere-else.example.net"]

@@ -33,9 +33,11 @@ extension MotoTests {
             #expect(reread.attributes["records"] == ["alb-2.us-east-1.elb.amazonaws.com"])
 
             // Not taggable: found by its natural key, or by id.
-            let found = await provider.importResources(ImportRequest(type: AWSResourceTypes.route53Record, identity: t.identity("dns"), inputs: inputs))
+            let found = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.route53Record, identity: t.identity("dns"), inputs: inputs))
             #expect(found.resources.map(\.id) == [created.id])
-            let byId = await provider.importResources(ImportRequest(type: AWSResourceTypes.route53Record, identity: t.identity("dns"), id: created.id))
+            let byId = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.route53Record, identity: t.identity("dns"), id: created.id))
             #expect(byId.resources.first?.attributes["records"] == ["alb-2.us-east-1.elb.amazonaws.com"])
 
             // Replace (the name forces it): delete the old record, create the new one.
@@ -48,7 +50,8 @@ extension MotoTests {
             _ = try await provider.applyOK(t.delete(second, "dns"))
             _ = try await provider.applyOK(t.delete(second, "dns"))
             #expect(await provider.readOne(second) == nil)
-            let gone = await provider.importResources(ImportRequest(type: AWSResourceTypes.route53Record, identity: t.identity("dns"), inputs: renamed))
+            let gone = await provider.importResources(
+                ImportRequest(type: AWSResourceTypes.route53Record, identity: t.identity("dns"), inputs: renamed))
             #expect(gone.resources.isEmpty)
         }
 

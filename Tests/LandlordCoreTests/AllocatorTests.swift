@@ -1,7 +1,8 @@
 import Foundation
-@testable import LandlordCore
 import ProviderAPI
 import Testing
+
+@testable import LandlordCore
 
 /// The one priority allocator, used by planning and by apply's commit: bands, foreign
 /// priorities, release and reuse, a full band.
@@ -64,7 +65,8 @@ import Testing
         var state = PlatformState()
         state.allocations["globex"] = TenantAllocation(listener: Self.listener, priorities: ["rule": 1000])
         var a = allocator(state)
-        let planned = TenantAllocation(listener: Self.listener, priorities: ["api": 1000, "web": 1001], bands: ["api": 1000...1999, "web": 1000...1999])
+        let planned = TenantAllocation(
+            listener: Self.listener, priorities: ["api": 1000, "web": 1001], bands: ["api": 1000...1999, "web": 1000...1999])
         #expect(try a.commit(tenant: "acme", planned: planned).get() == ["api": 1002, "web": 1001])
     }
 

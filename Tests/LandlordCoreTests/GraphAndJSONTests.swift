@@ -1,7 +1,8 @@
 import Foundation
-@testable import LandlordCore
 import ProviderAPI
 import Testing
+
+@testable import LandlordCore
 
 @Suite struct DAGTests {
     @Test func topologicalOrderPutsDependenciesFirstAndIsStable() {

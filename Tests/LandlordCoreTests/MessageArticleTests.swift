@@ -18,15 +18,16 @@ import Testing
 
     /// A list or a wrong scalar where the schema wants an int, in a blueprint.
     @Test func blueprintTypeErrorsSayAnInt() throws {
-        let bp = SpecFixture.blueprint + """
+        let bp =
+            SpecFixture.blueprint + """
 
-              tg2:
-                type: aws.lb_target_group
-                properties: {name: x, port: [80], protocol: HTTP, vpcId: v}
-              tg3:
-                type: aws.lb_target_group
-                properties: {name: y, port: eighty, protocol: HTTP, vpcId: v}
-            """
+                  tg2:
+                    type: aws.lb_target_group
+                    properties: {name: x, port: [80], protocol: HTTP, vpcId: v}
+                  tg3:
+                    type: aws.lb_target_group
+                    properties: {name: y, port: eighty, protocol: HTTP, vpcId: v}
+                """
         let diags = try SpecFixture(blueprints: ["web": bp]).load().1.errors
         #expect(diags.contains { $0.summary == "expected an int, found a list" }, "\(diags.map(\.summary))")
         #expect(diags.contains { $0.detail == "this attribute is an int" }, "\(diags.map(\.detail))")
@@ -38,7 +39,8 @@ import Testing
         let bp = SpecFixture.blueprint.replacingOccurrences(of: "port: 80,", with: "port: \"${subdomain}\",")
         let (fleet, loadDiags) = try SpecFixture(blueprints: ["web": bp], tenants: ["acme": SpecFixture.tenant("acme")]).load()
         let loaded = try #require(fleet, "\(loadDiags.errors.map(\.summary))")
-        let (_, diags) = Planner.plan(PlanInput(fleet: loaded, states: [:], platformState: PlatformState(), schemas: AWSResourceTypes.schema.resources), options: PlanOptions())
+        let (_, diags) = Planner.plan(
+            PlanInput(fleet: loaded, states: [:], platformState: PlatformState(), schemas: AWSResourceTypes.schema.resources), options: PlanOptions())
         let summaries = diags.errors.map(\.summary)
         #expect(summaries.contains { $0.hasPrefix("attribute 'port' of aws.lb_target_group must be an int;") }, "\(summaries)")
     }

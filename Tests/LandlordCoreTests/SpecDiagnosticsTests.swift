@@ -15,18 +15,20 @@ import Testing
     /// One typo is one error: the misspelt parameter is not also reported missing.
     @Test func aMisspeltRequiredParameterIsOneErrorWithDidYouMean() throws {
         let f = try SpecFixture(tenants: ["acme": SpecFixture.tenant("acme", "{subdomian: acme}")])
-        #expect(f.errors() == [
-            "tenants/acme.yaml:5:14: unknown parameter 'subdomian' (did you mean 'subdomain'?)",
-        ])
+        #expect(
+            f.errors() == [
+                "tenants/acme.yaml:5:14: unknown parameter 'subdomian' (did you mean 'subdomain'?)"
+            ])
     }
 
     /// A required parameter nothing resembles is still reported missing, beside the unknown one.
     @Test func anUnrelatedUnknownParameterLeavesTheMissingOneReported() throws {
         let f = try SpecFixture(tenants: ["acme": SpecFixture.tenant("acme", "{colour: blue}")])
-        #expect(f.errors() == [
-            "tenants/acme.yaml:5:13: missing required parameter 'subdomain'",
-            "tenants/acme.yaml:5:14: unknown parameter 'colour'",
-        ])
+        #expect(
+            f.errors() == [
+                "tenants/acme.yaml:5:13: missing required parameter 'subdomain'",
+                "tenants/acme.yaml:5:14: unknown parameter 'colour'",
+            ])
     }
 
     @Test func wrongTypeEnumAndPatternMismatch() throws {
@@ -58,16 +60,19 @@ import Testing
 
     @Test func duplicateTenantIDsAreReported() throws {
         let f = try SpecFixture(tenants: ["acme": SpecFixture.tenant("acme"), "acme-copy": SpecFixture.tenant("acme")])
-        #expect(f.errors() == ["tenants/acme.yaml:3:5: duplicate tenant id 'acme'"] || f.errors() == ["tenants/acme-copy.yaml:3:5: duplicate tenant id 'acme'"])
+        #expect(
+            f.errors() == ["tenants/acme.yaml:3:5: duplicate tenant id 'acme'"]
+                || f.errors() == ["tenants/acme-copy.yaml:3:5: duplicate tenant id 'acme'"])
     }
 
     @Test func referencesToUnknownResourcesAttributesParametersAndPlatformInputs() throws {
-        let bp = SpecFixture.blueprint + """
+        let bp =
+            SpecFixture.blueprint + """
 
-              dns:
-                type: aws.route53_record
-                properties: {zoneId: "${platform.zone}", name: "${subdomian}", type: CNAME, records: ["${rul.listenerDnsName}", "${tg.arm}"]}
-            """
+                  dns:
+                    type: aws.route53_record
+                    properties: {zoneId: "${platform.zone}", name: "${subdomian}", type: CNAME, records: ["${rul.listenerDnsName}", "${tg.arm}"]}
+                """
         let f = try SpecFixture(blueprints: ["web": bp])
         let errs = f.errors()
         #expect(errs.contains("blueprints/web.yaml:17:26: reference to unknown platform input 'zone'"))
@@ -77,15 +82,16 @@ import Testing
     }
 
     @Test func unknownAttributeUnknownTypeAndMissingRequiredAttribute() throws {
-        let bp = SpecFixture.blueprint + """
+        let bp =
+            SpecFixture.blueprint + """
 
-              extra:
-                type: aws.lb_targetgroup
-                properties: {}
-              tg2:
-                type: aws.lb_target_group
-                properties: {name: x, prot: 80, protocol: HTTP, vpcId: v}
-            """
+                  extra:
+                    type: aws.lb_targetgroup
+                    properties: {}
+                  tg2:
+                    type: aws.lb_target_group
+                    properties: {name: x, prot: 80, protocol: HTTP, vpcId: v}
+                """
         let errs = try SpecFixture(blueprints: ["web": bp]).errors()
         #expect(errs.contains("blueprints/web.yaml:16:11: unknown resource type 'aws.lb_targetgroup' (did you mean 'aws.lb_target_group'?)"))
         #expect(errs.contains("blueprints/web.yaml:20:27: unknown attribute 'prot' for aws.lb_target_group (did you mean 'port'?)"))

@@ -35,7 +35,9 @@ struct SpecFixture {
             properties: {listener: auto, priority: auto, hostHeader: "${subdomain}.${platform.domain}", targetGroupArn: "${tg.arn}"}
         """
 
-    init(platform: String = SpecFixture.platform, blueprints: [String: String] = ["web": SpecFixture.blueprint], tenants: [String: String] = [:]) throws {
+    init(platform: String = SpecFixture.platform, blueprints: [String: String] = ["web": SpecFixture.blueprint], tenants: [String: String] = [:])
+        throws
+    {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-spec-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("blueprints"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("tenants"), withIntermediateDirectories: true)

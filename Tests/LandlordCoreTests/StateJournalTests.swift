@@ -1,7 +1,8 @@
 import Foundation
-@testable import LandlordCore
 import ProviderAPI
 import Testing
+
+@testable import LandlordCore
 
 /// The apply's write-ahead journal: what a run that died leaves behind must come back, exactly
 /// once, in order, and nothing a later run wrote may be overwritten by it.
@@ -9,7 +10,8 @@ import Testing
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-journal-\(UUID().uuidString)").path
 
     func resource(_ id: String) -> ResourceState {
-        ResourceState(type: "aws.dns_record", id: id, inputs: ["name": .string(id)], outputs: ["fqdn": .string(id + ".example.com")], dependencies: [])
+        ResourceState(
+            type: "aws.dns_record", id: id, inputs: ["name": .string(id)], outputs: ["fqdn": .string(id + ".example.com")], dependencies: [])
     }
 
     /// Makes `changes` to `state` as a session does and appends each; returns the final state.
@@ -37,8 +39,11 @@ import Testing
         var expected: TenantState
         do {
             let j = try store.openJournal()
-            expected = try await journal([.status(.provisioning), .intent("dns", PendingIntent(type: "aws.dns_record", clientToken: "t1", startedAt: Date(), inputs: [:])),
-                                          .record("dns", resource("r-1")), .record("api", resource("r-2")), .forget("api")], from: acme, into: j)
+            expected = try await journal(
+                [
+                    .status(.provisioning), .intent("dns", PendingIntent(type: "aws.dns_record", clientToken: "t1", startedAt: Date(), inputs: [:])),
+                    .record("dns", resource("r-1")), .record("api", resource("r-2")), .forget("api"),
+                ], from: acme, into: j)
             // The run dies here: no checkpoint. Closing the file drops its lock, as death does.
         }
         #expect(journalFiles.count == 1)
@@ -140,8 +145,9 @@ import Testing
     /// back as the value it was, not as its `{"$sensitive": ...}` written form.
     @Test func sensitiveInputsOfAnIntentSurviveTheRoundTrip() throws {
         var s = TenantState(tenant: "acme", blueprint: "web")
-        s.pending["pool"] = PendingIntent(type: "aws.cognito_user_pool", clientToken: "t", startedAt: Date(),
-                                          inputs: ["name": .string("acme"), "secret": .sensitive(.string("hunter2"))])
+        s.pending["pool"] = PendingIntent(
+            type: "aws.cognito_user_pool", clientToken: "t", startedAt: Date(),
+            inputs: ["name": .string("acme"), "secret": .sensitive(.string("hunter2"))])
         let back = try TenantState.decode(s.encoded(cipher: nil), cipher: nil, what: "test")
         #expect(back.pending["pool"]?.inputs["secret"] == .sensitive(.string("hunter2")))
         #expect(back.pending["pool"]?.inputs["secret"]?.revealed == .string("hunter2"))

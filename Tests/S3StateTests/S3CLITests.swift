@@ -1,7 +1,7 @@
 import Foundation
-import LandlordTestSupport
 import LandlordCore
 import LandlordS3State
+import LandlordTestSupport
 import Testing
 
 /// The S3 backend through the `landlord` binary: migrate, apply, plan, and two applies racing.
@@ -49,7 +49,8 @@ struct S3CLITests {
 
         // Switch the fleet to the bucket, move the local copy aside: no changes.
         try fleet.useS3(bucket: bucket, prefix: "fleet")
-        try FileManager.default.moveItem(at: fleet.dir.appendingPathComponent(".landlord/state"), to: fleet.dir.appendingPathComponent(".landlord/state.migrated"))
+        try FileManager.default.moveItem(
+            at: fleet.dir.appendingPathComponent(".landlord/state"), to: fleet.dir.appendingPathComponent(".landlord/state.migrated"))
         let plan = try await CLI.run(["-C", fleet.path, "plan", "--detailed-exitcode"])
         #expect(plan.code == 0, "\(plan.all)")
         #expect(plan.stdout.contains("No changes."))
@@ -68,8 +69,10 @@ struct S3CLITests {
     @Test func withoutCredentialsValidateStillWorksAndPlanSaysWhatToSet() async throws {
         let fleet = try Fleet()
         try fleet.useS3(bucket: "some-bucket", prefix: "fleet")
-        let none = ["AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "landlord-none",
-                    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent"]
+        let none = [
+            "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_PROFILE": "landlord-none",
+            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent", "AWS_CONFIG_FILE": "/nonexistent",
+        ]
         let validate = try await CLI.run(["-C", fleet.path, "validate"], env: none)
         #expect(validate.code == 0, "\(validate.all)")
         let plan = try await CLI.run(["-C", fleet.path, "plan"], env: none)

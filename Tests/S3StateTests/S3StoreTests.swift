@@ -1,8 +1,8 @@
 import AWSClient
 import Foundation
-import LandlordTestSupport
 import LandlordCore
 import LandlordS3State
+import LandlordTestSupport
 import Testing
 
 /// The S3 state store against moto: documents, compare-and-swap, platform updates, locks.
@@ -15,7 +15,8 @@ struct S3StoreTests {
         #expect(try await store.listTenants().isEmpty)
         #expect(try await store.loadTenant("acme") == nil)
 
-        let acme = tenantState("acme"), globex = tenantState("globex")
+        let acme = tenantState("acme")
+        let globex = tenantState("globex")
         try await store.saveTenant(acme)
         try await store.saveTenant(globex)
         var next = acme
@@ -48,7 +49,8 @@ struct S3StoreTests {
 
     @Test func aWriteBasedOnAStaleETagIsRefusedAndOverwritesNothing() async throws {
         let bucket = try await Moto.bucket()
-        let a = try Moto.store(bucket), b = try Moto.store(bucket)
+        let a = try Moto.store(bucket)
+        let b = try Moto.store(bucket)
         let base = tenantState("acme")
         try await a.saveTenant(base)
 
@@ -85,7 +87,8 @@ struct S3StoreTests {
 
     @Test func platformUpdatesFromTwoRunsNeverLoseAnAllocation() async throws {
         let bucket = try await Moto.bucket()
-        let a = try Moto.store(bucket), b = try Moto.store(bucket)
+        let a = try Moto.store(bucket)
+        let b = try Moto.store(bucket)
         func allocate(_ store: S3StateStore, _ tenant: String) async throws {
             try await store.updatePlatform { p in
                 let taken = Set(p.allocations.values.flatMap(\.priorities.values))
@@ -132,7 +135,8 @@ struct S3StoreTests {
 
     @Test func aLiveLockRefusesASecondHolderNamingTheFirst() async throws {
         let bucket = try await Moto.bucket()
-        let a = try Moto.store(bucket), b = try Moto.store(bucket)
+        let a = try Moto.store(bucket)
+        let b = try Moto.store(bucket)
         let first = LockHolder(id: "run-1", host: "ci-runner-7", pid: 4242, startedAt: Date(), operation: "apply")
         let second = LockHolder(id: "run-2", host: "ci-runner-9", pid: 77, startedAt: Date(), operation: "apply")
         #expect(try await a.acquireLock(tenant: "acme", holder: first, lease: 600, timeout: 0).isEmpty)
@@ -163,7 +167,8 @@ struct S3StoreTests {
 
     @Test func anExpiredLeaseIsTakenOverWithAWarning() async throws {
         let bucket = try await Moto.bucket()
-        let a = try Moto.store(bucket), b = try Moto.store(bucket)
+        let a = try Moto.store(bucket)
+        let b = try Moto.store(bucket)
         let dead = LockHolder(id: "dead-run", host: "ci-runner-7", pid: 4242, startedAt: Date(), operation: "apply")
         _ = try await a.acquireLock(tenant: "acme", holder: dead, lease: -1, timeout: 0)
         let me = LockHolder(operation: "apply")
@@ -178,7 +183,8 @@ struct S3StoreTests {
 
     @Test func lockTimeoutWaitsForALeaseToRunOut() async throws {
         let bucket = try await Moto.bucket()
-        let a = try Moto.store(bucket), b = try Moto.store(bucket)
+        let a = try Moto.store(bucket)
+        let b = try Moto.store(bucket)
         let first = LockHolder(id: "short", host: "h", pid: 1, startedAt: Date(), operation: "apply")
         _ = try await a.acquireLock(tenant: "acme", holder: first, lease: 1.5, timeout: 0)
         let started = Date()

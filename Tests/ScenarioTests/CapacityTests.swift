@@ -15,7 +15,9 @@ import Testing
         let h = try Harness()
         try h.remove("tenants/acme.yaml")
         try h.remove("tenants/globex.yaml")
-        try h.write("platform.yaml", """
+        try h.write(
+            "platform.yaml",
+            """
             apiVersion: landlord/v1
             kind: Platform
             name: pool
@@ -27,7 +29,9 @@ import Testing
               listeners:
             \(Self.listeners.enumerated().map { "    - {arn: \"\($0.element)\", dnsName: alb-\($0.offset + 1).elb.amazonaws.com}" }.joined(separator: "\n"))
             """)
-        try h.write("blueprints/web.yaml", """
+        try h.write(
+            "blueprints/web.yaml",
+            """
             apiVersion: landlord/v1
             kind: Blueprint
             name: web
@@ -51,7 +55,9 @@ import Testing
     }
 
     func addTenant(_ h: Harness, _ i: Int) throws {
-        try h.write("tenants/t\(String(format: "%03d", i)).yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: t\(String(format: "%03d", i))\nblueprint: web\n")
+        try h.write(
+            "tenants/t\(String(format: "%03d", i)).yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: t\(String(format: "%03d", i))\nblueprint: web\n"
+        )
     }
 
     @Test func placementFillsListenersInOrderAndTheFullPoolIsRefusedAtPlanTime() async throws {
@@ -98,12 +104,16 @@ import Testing
 
     @Test func priorityBandsAndRulesLandlordDoesNotOwnAreRespected() async throws {
         let h = try poolFleet(tenants: 3)
-        try h.edit("blueprints/web.yaml") { $0.replacingOccurrences(of: "priority: auto, hostHeader: \"b.", with: "priority: {auto: true, band: [1000, 1999]}, hostHeader: \"b.") }
+        try h.edit("blueprints/web.yaml") {
+            $0.replacingOccurrences(of: "priority: auto, hostHeader: \"b.", with: "priority: {auto: true, band: [1000, 1999]}, hostHeader: \"b.")
+        }
         // Someone else's rules sit at priorities 1 and 2 of the first listener.
         try MockCloud(path: h.cloudPath).transact { tx in
             for p in [1, 2] {
-                tx.put(MockResource(type: AWSResourceTypes.listenerRule, id: "arn:foreign/\(p)",
-                                    attributes: ["listener": .string(Self.listeners[0]), "priority": .int(p), "targetGroupArn": "x"], tags: [:]))
+                tx.put(
+                    MockResource(
+                        type: AWSResourceTypes.listenerRule, id: "arn:foreign/\(p)",
+                        attributes: ["listener": .string(Self.listeners[0]), "priority": .int(p), "targetGroupArn": "x"], tags: [:]))
             }
         }
         let plan = try await h.plan()
@@ -118,9 +128,15 @@ import Testing
     @Test func route53ChangesAreBatchedPerZone() async throws {
         let h = try Harness()
         for i in 1...198 {
-            try h.write("tenants/b\(i).yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: b\(i)\nblueprint: web\nparameters: {subdomain: bee\(i), backendImage: img}\n")
+            try h.write(
+                "tenants/b\(i).yaml",
+                "apiVersion: landlord/v1\nkind: Tenant\nid: b\(i)\nblueprint: web\nparameters: {subdomain: bee\(i), backendImage: img}\n")
         }
-        try h.edit("platform.yaml") { $0.replacingOccurrences(of: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com", with: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com\n      maxRules: 1000\n      maxTargetGroups: 1000") }
+        try h.edit("platform.yaml") {
+            $0.replacingOccurrences(
+                of: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com",
+                with: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com\n      maxRules: 1000\n      maxTargetGroups: 1000")
+        }
         var s = MockSettings()
         s.route53BatchSize = 100
         let mock = MockProvider(cloudPath: h.cloudPath, settings: s)
@@ -139,7 +155,9 @@ import Testing
     @Test func recordsGoWhenTheyHaveWaitedTheBatchWindow() async throws {
         let h = try Harness()
         for i in 1...28 {
-            try h.write("tenants/b\(i).yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: b\(i)\nblueprint: web\nparameters: {subdomain: bee\(i), backendImage: img}\n")
+            try h.write(
+                "tenants/b\(i).yaml",
+                "apiVersion: landlord/v1\nkind: Tenant\nid: b\(i)\nblueprint: web\nparameters: {subdomain: bee\(i), backendImage: img}\n")
         }
         var s = MockSettings()
         s.latencyMs = 20
@@ -156,7 +174,9 @@ import Testing
     @Test func aBadRecordInABatchFailsAloneAndTheOthersLand() async throws {
         let h = try Harness()
         for i in 1...30 {
-            try h.write("tenants/b\(i).yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: b\(i)\nblueprint: web\nparameters: {subdomain: bee\(i), backendImage: img}\n")
+            try h.write(
+                "tenants/b\(i).yaml",
+                "apiVersion: landlord/v1\nkind: Tenant\nid: b\(i)\nblueprint: web\nparameters: {subdomain: bee\(i), backendImage: img}\n")
         }
         var s = MockSettings()
         s.failMatch = "b17/dns"
@@ -173,11 +193,13 @@ import Testing
     }
 
     @Test func throttledAPIsSeeNoMoreThanTheirLimitAndTheApplyStillSucceeds() async throws {
-        let h = try poolFleet(tenants: 100, blueprintExtra: """
-              dns:
-                type: aws.route53_record
-                properties: {zoneId: "${platform.zone}", name: "${tenant.id}.${platform.domain}", type: CNAME, records: ["${rule_a.listenerDnsName}"]}
-            """)
+        let h = try poolFleet(
+            tenants: 100,
+            blueprintExtra: """
+                  dns:
+                    type: aws.route53_record
+                    properties: {zoneId: "${platform.zone}", name: "${tenant.id}.${platform.domain}", type: CNAME, records: ["${rule_a.listenerDnsName}"]}
+                """)
         let limit = 60.0
         var s = MockSettings()
         s.throttleRPS = limit

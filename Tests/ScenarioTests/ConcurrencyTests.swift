@@ -1,6 +1,6 @@
 import Foundation
-import LandlordTestSupport
 import LandlordCore
+import LandlordTestSupport
 import MockProvider
 import ProviderAPI
 import Testing
@@ -17,7 +17,8 @@ import Testing
         let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
         return names.filter { $0.hasPrefix("run-") }.contains { name in
             guard let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path),
-                  let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return false }
+                let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+            else { return false }
             return (doc["tenants"] as? [String] ?? []).contains(tenant)
         }
     }
@@ -32,7 +33,9 @@ import Testing
         let cloud = try h.cloud()
         let recorded = try await h.recorded()
         #expect(cloud.count == 14 * tenants, "\(context): expected \(14 * tenants) cloud resources, found \(cloud.count); inspect \(h.cloudPath)")
-        #expect(Set(cloud.map(\.id)) == Set(recorded.values.map(\.id)), "\(context): cloud and state disagree (orphans or missing); inspect \(h.dir.path)/.landlord")
+        #expect(
+            Set(cloud.map(\.id)) == Set(recorded.values.map(\.id)),
+            "\(context): cloud and state disagree (orphans or missing); inspect \(h.dir.path)/.landlord")
         let addresses = cloud.compactMap { $0.tags["landlord:address"] }
         #expect(Set(addresses).count == addresses.count, "\(context): an address has two cloud resources")
         #expect(try await h.plan().isEmpty, "\(context): a converged fleet must plan no changes")
@@ -62,7 +65,9 @@ import Testing
         let text = second.stdout + second.stderr
         #expect(second.code == 1, "the second apply of a locked tenant must fail: \(text)")
         #expect(text.contains("tenant 'acme' is locked"), "\(text)")
-        #expect(text.contains("apply by \(ProcessInfo.processInfo.hostName) (pid \(first.pid)) since "), "the refusal must name the holder's operation, host, pid and start time: \(text)")
+        #expect(
+            text.contains("apply by \(ProcessInfo.processInfo.hostName) (pid \(first.pid)) since "),
+            "the refusal must name the holder's operation, host, pid and start time: \(text)")
         #expect(text.contains("--lock-timeout"), "the refusal must say how to wait: \(text)")
         let r = first.finish()
         #expect(r.code == 0, "the first apply must be unaffected: \(r.stdout)\(r.stderr)")
@@ -94,7 +99,10 @@ import Testing
         for id in ["acme", "globex"] { try h.remove("tenants/\(id).yaml") }
         let ids = (0..<6).map { "p\(round)x\($0)" }
         for id in ids {
-            try h.write("tenants/\(id).yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: \(id)\nblueprint: web\nparameters: {subdomain: \(id), backendImage: \"registry.example.com/backend:1.4.2\"}\n")
+            try h.write(
+                "tenants/\(id).yaml",
+                "apiVersion: landlord/v1\nkind: Tenant\nid: \(id)\nblueprint: web\nparameters: {subdomain: \(id), backendImage: \"registry.example.com/backend:1.4.2\"}\n"
+            )
         }
         let env = ["LANDLORD_MOCK_LATENCY_MS": "\(5 + round)"]
         let a = try apply(h, Array(ids[0..<3]), env: env)
@@ -118,8 +126,10 @@ import Testing
             let parts = address.split(separator: "/").map(String.init)
             try #require(parts.count == 2, "round \(round): \(address) is not TENANT/RESOURCE")
             let alloc = platform.allocations[parts[0]]
-            #expect(alloc?.listener == listener && alloc?.priorities[parts[1]] == priority,
-                    "round \(round): \(address) has priority \(priority) in the cloud but \(alloc?.priorities[parts[1]].map(String.init) ?? "none") in .landlord/state/platform.json")
+            #expect(
+                alloc?.listener == listener && alloc?.priorities[parts[1]] == priority,
+                "round \(round): \(address) has priority \(priority) in the cloud but \(alloc?.priorities[parts[1]].map(String.init) ?? "none") in .landlord/state/platform.json"
+            )
         }
         #expect(Set(platform.allocations.keys) == Set(ids), "round \(round): platform allocations are for \(platform.allocations.keys.sorted())")
         // Tenant numbers from the shared sequence are distinct too, and match the records.

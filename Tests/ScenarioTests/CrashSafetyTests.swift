@@ -2,8 +2,9 @@ import Foundation
 import LandlordTestSupport
 import MockProvider
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Kill -9 at random instants: scripts/crash-test.sh at a small N, against the built binary.
@@ -21,9 +22,12 @@ import Glibc
 
     @Test func killedAppliesOfATwentyTenantFleetConvergeWithNoOrphansOrDuplicates() throws {
         let script = repoRoot.appendingPathComponent("scripts/crash-test.sh").path
-        let run = try Spawned(URL(fileURLWithPath: "/bin/bash"), [script, "4"],
-                              env: ["LANDLORD_BIN": CLI.binary.path, "CRASH_TENANTS": "20"]).finish()
-        let why = "scripts/crash-test.sh 4 failed; rerun it with the seed it printed and CRASH_KEEP=1 to inspect the fleet.\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)"
+        let run = try Spawned(
+            URL(fileURLWithPath: "/bin/bash"), [script, "4"],
+            env: ["LANDLORD_BIN": CLI.binary.path, "CRASH_TENANTS": "20"]
+        ).finish()
+        let why =
+            "scripts/crash-test.sh 4 failed; rerun it with the seed it printed and CRASH_KEEP=1 to inspect the fleet.\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)"
         #expect(run.code == 0, "\(why)")
         let c = Self.counts(run.stdout)
         #expect(c["rounds"] == 4, "\(why)")
@@ -62,8 +66,9 @@ import Glibc
         #expect(!recorded.isEmpty || !pending.isEmpty, "the replay restored nothing, though \(cloud.count) resources were made")
         for r in cloud {
             let address = r.tags["landlord:address"] ?? "?"
-            #expect(recordedIDs.contains(r.id) || pending.contains(address),
-                    "cloud resource \(r.type) \(r.id) (\(address)) is neither recorded nor pending after the replay: it would leak")
+            #expect(
+                recordedIDs.contains(r.id) || pending.contains(address),
+                "cloud resource \(r.type) \(r.id) (\(address)) is neither recorded nor pending after the replay: it would leak")
         }
         // And the next apply finishes the job from there.
         let rerun = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"])

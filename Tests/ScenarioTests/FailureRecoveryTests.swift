@@ -104,7 +104,10 @@ import Testing
         #expect(dns.reasons == ["drift: deleted outside Landlord"])
         #expect(all.count == 2)
         let text = TextRenderer().render(plan)
-        #expect(text.contains("Objects have changed outside of Landlord:\n  ~ acme/backend_tg: healthCheckPath changed outside Landlord\n  ~ globex/dns: deleted outside Landlord\n"), "\(text)")
+        #expect(
+            text.contains(
+                "Objects have changed outside of Landlord:\n  ~ acme/backend_tg: healthCheckPath changed outside Landlord\n  ~ globex/dns: deleted outside Landlord\n"
+            ), "\(text)")
         // Without refresh, the drift is not seen.
         #expect(try await h.plan(refresh: false).isEmpty)
         #expect(try await !h.apply().failed)

@@ -18,7 +18,8 @@ import Testing
             onDisk += try FileManager.default.contentsOfDirectory(atPath: src.appendingPathComponent(sub).path)
                 .filter { $0.hasSuffix(".yaml") }.map { "\(sub)/\($0)" }
         }
-        let hint = "examples/quickstart and Sources/QuickstartFleet differ: if the example changed on purpose, run scripts/embed-quickstart.sh; if a walk-through edited it, `git checkout examples/quickstart`"
+        let hint =
+            "examples/quickstart and Sources/QuickstartFleet differ: if the example changed on purpose, run scripts/embed-quickstart.sh; if a walk-through edited it, `git checkout examples/quickstart`"
         #expect(QuickstartFleet.files.map(\.path) == onDisk.sorted(), "\(hint)")
         for f in QuickstartFleet.files {
             let text = try String(contentsOf: src.appendingPathComponent(f.path), encoding: .utf8)

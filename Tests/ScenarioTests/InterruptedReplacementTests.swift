@@ -19,9 +19,10 @@ import Testing
         let old = try #require(state.resources["backend_task"])
         var inputs = old.inputs
         inputs["image"] = "registry.example.com/backend:1.5.0"
-        let made = await h.provider.apply(ApplyRequest(
-            operation: .create, type: old.type, identity: ResourceIdentity(address: Self.address, tenant: "acme", platform: "moamalat"),
-            prior: nil, inputs: inputs, clientToken: "crash"))
+        let made = await h.provider.apply(
+            ApplyRequest(
+                operation: .create, type: old.type, identity: ResourceIdentity(address: Self.address, tenant: "acme", platform: "moamalat"),
+                prior: nil, inputs: inputs, clientToken: "crash"))
         return (old, try #require(made.resource, "the mock refused the replacement: \(made.diagnostics)"), inputs)
     }
 
@@ -56,7 +57,8 @@ import Testing
         try await h.store.saveTenant(state)
 
         let result = try await h.apply()
-        #expect(!result.failed, "the rerun after the crash failed: \(result.diagnostics.errors.map(\.description)); see ResourceOps.create's adoption")
+        #expect(
+            !result.failed, "the rerun after the crash failed: \(result.diagnostics.errors.map(\.description)); see ResourceOps.create's adoption")
         #expect(try taskDefinitions(h).map(\.id) == [new.id], "the new task definition must be adopted and the deposed one deleted")
         let recorded = try await h.recorded()
         #expect(recorded["acme/backend_task"]?.id == new.id)
@@ -71,10 +73,13 @@ import Testing
 
         // Updates are slow, so a delete not ordered after them reaches the cloud first.
         let (fleet, diags) = SpecLoader(schemas: AWSResourceTypes.schema.resources).load(directory: h.dir)
-        let ws = Workspace(fleet: try #require(fleet, "\(diags.errors)"), store: h.store, providers: ProviderRegistry([SlowUpdates(inner: h.provider)]))
+        let ws = Workspace(
+            fleet: try #require(fleet, "\(diags.errors)"), store: h.store, providers: ProviderRegistry([SlowUpdates(inner: h.provider)]))
         let (plan, planDiags) = await ws.plan(PlanOptions())
-        let result = await ws.apply(try #require(plan, "\(planDiags.errors)"), options: ApplyOptions(holder: LockHolder(operation: "test"), platform: "moamalat"))
-        #expect(!result.failed, "deleting acme/backend_task#deposed must wait for acme/backend's update: \(result.diagnostics.errors.map(\.description))")
+        let result = await ws.apply(
+            try #require(plan, "\(planDiags.errors)"), options: ApplyOptions(holder: LockHolder(operation: "test"), platform: "moamalat"))
+        #expect(
+            !result.failed, "deleting acme/backend_task#deposed must wait for acme/backend's update: \(result.diagnostics.errors.map(\.description))")
         #expect(try taskDefinitions(h).map(\.id) == [new.id])
         #expect(try await h.recorded()["acme/backend_task#deposed"] == nil)
         #expect(try await h.plan().isEmpty, "a converged fleet must plan no changes")

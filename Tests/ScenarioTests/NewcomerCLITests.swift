@@ -64,7 +64,9 @@ import Testing
 
         try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "backend:1.5.0", with: "backend:1.6.0") }
         let json = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--json"])
-        let events = try json.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let events = try json.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         let replaced = events.filter { $0["event"] as? String == "resource_changed" && $0["address"] as? String == "acme/backend_task" }
         #expect(replaced.count == 1)
         #expect(replaced.first?["action"] as? String == "replace")
@@ -77,7 +79,10 @@ import Testing
         var starts: [Int] = [0]
         var spaces = 0
         for (i, ch) in line.enumerated() {
-            if ch == " " { spaces += 1; continue }
+            if ch == " " {
+                spaces += 1
+                continue
+            }
             if spaces >= 2 { starts.append(i) }
             spaces = 0
         }
@@ -91,7 +96,8 @@ import Testing
         #expect(run.code == 0)
         let lines = run.stdout.split(separator: "\n")
         try #require(lines.count == 2, "\(run.stdout)")
-        let header = Self.columnStarts(lines[0]), row = Self.columnStarts(lines[1])
+        let header = Self.columnStarts(lines[0])
+        let row = Self.columnStarts(lines[1])
         #expect(header.count == 4 && header == row, "\(run.stdout)")
         #expect(lines[1].hasPrefix("arn:aws:elasticloadbalancing:"))
     }

@@ -133,7 +133,9 @@ import Testing
         #expect(acme.priorities.count == 2)
         try await h.apply(PlanOptions(destroy: ["acme"]))
         #expect(try await h.store.loadPlatform().allocations["acme"] == nil)
-        try h.write("tenants/initech.yaml", """
+        try h.write(
+            "tenants/initech.yaml",
+            """
             apiVersion: landlord/v1
             kind: Tenant
             id: initech

@@ -1,6 +1,7 @@
 import Foundation
 import LandlordCore
 import Testing
+
 @testable import landlord
 
 /// Fleet rollouts: waves stop at the first failing wave; --max-tenants leaves the rest of a
@@ -10,7 +11,9 @@ import Testing
     func fleet(_ count: Int) throws -> Harness {
         let h = try Harness()
         for i in 1...count {
-            try h.write("tenants/t\(i).yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: t\(i)\nblueprint: web\nparameters: {subdomain: ten\(i), backendImage: img}\n")
+            try h.write(
+                "tenants/t\(i).yaml",
+                "apiVersion: landlord/v1\nkind: Tenant\nid: t\(i)\nblueprint: web\nparameters: {subdomain: ten\(i), backendImage: img}\n")
         }
         return h
     }
@@ -52,7 +55,9 @@ import Testing
         let h = try Harness()
         let run = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--json"])
         #expect(run.code == 0)
-        let events = try run.stdout.split(separator: "\n").map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let events = try run.stdout.split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
         #expect(events.filter { $0["event"] as? String == "tenant_started" }.count == 2)
         #expect(events.filter { $0["event"] as? String == "resource_changed" }.count == 28)
         let finished = events.filter { $0["event"] as? String == "tenant_finished" }

@@ -129,7 +129,9 @@ import Testing
     @Test func aTenantFileCannotPublishAnUndeclaredVariableInAPlan() async throws {
         let h = try Harness()
         let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
-        try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "\"registry.example.com/backend:1.4.2\"", with: "\"${env.AWS_SECRET_ACCESS_KEY}\"") }
+        try h.edit("tenants/acme.yaml") {
+            $0.replacingOccurrences(of: "\"registry.example.com/backend:1.4.2\"", with: "\"${env.AWS_SECRET_ACCESS_KEY}\"")
+        }
         let run = try await CLI.run(["-C", h.dir.path, "plan", "--format", "markdown"], env: ["AWS_SECRET_ACCESS_KEY": secret])
         #expect(run.code == 1)
         #expect(run.stderr.contains("tenants/acme.yaml:5:"), "the diagnostic points at the reference: \(run.stderr)")
@@ -164,9 +166,15 @@ import Testing
     @Test func markdownStaysReadableAtAThousandTenants() async throws {
         let h = try Harness()
         for i in 0..<1000 {
-            try h.write("tenants/t\(i).yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: t\(i)\nblueprint: web\nparameters: {subdomain: ten\(i), backendImage: img}\n")
+            try h.write(
+                "tenants/t\(i).yaml",
+                "apiVersion: landlord/v1\nkind: Tenant\nid: t\(i)\nblueprint: web\nparameters: {subdomain: ten\(i), backendImage: img}\n")
         }
-        try h.edit("platform.yaml") { $0.replacingOccurrences(of: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com", with: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com\n      maxRules: 5000\n      maxTargetGroups: 5000") }
+        try h.edit("platform.yaml") {
+            $0.replacingOccurrences(
+                of: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com",
+                with: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com\n      maxRules: 5000\n      maxTargetGroups: 5000")
+        }
         let md = MarkdownRenderer().render(try await h.plan())
         #expect(md.count < 65_536)
         #expect(md.contains("| **All 1002 changed tenants** | **14028** |"))
@@ -189,13 +197,16 @@ import Testing
         #expect(try await CLI.run(["-C", fresh.dir.path, "plan", "--out", first]).code == 0)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", """
+        p.arguments = [
+            "python3", "-c",
+            """
             import json, sys, jsonschema
             schema = json.load(open(sys.argv[1]))
             for f in sys.argv[2:]:
                 jsonschema.validate(json.load(open(f)), schema)
             print("valid")
-            """, repoRoot.appendingPathComponent("Plans/plan.schema.json").path, file, first]
+            """, repoRoot.appendingPathComponent("Plans/plan.schema.json").path, file, first,
+        ]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out

@@ -107,8 +107,10 @@ import Testing
     @Test func sealingIsStableAndRoundTrips() throws {
         let cipher = try StateCipher(base64: Self.key, source: "test")
         var state = TenantState(tenant: "acme", blueprint: "web")
-        state.resources["client"] = ResourceState(type: "aws.cognito_user_pool_client", id: "c1", inputs: ["name": "x"], outputs: ["secret": .sensitive("s3cr3t")], dependencies: [])
-        let a = state.encoded(cipher: cipher), b = state.encoded(cipher: cipher)
+        state.resources["client"] = ResourceState(
+            type: "aws.cognito_user_pool_client", id: "c1", inputs: ["name": "x"], outputs: ["secret": .sensitive("s3cr3t")], dependencies: [])
+        let a = state.encoded(cipher: cipher)
+        let b = state.encoded(cipher: cipher)
         #expect(a == b, "the same state seals to the same bytes (no churn, comparable by migrate)")
         #expect(!String(decoding: a, as: UTF8.self).contains("s3cr3t"))
         let back = try TenantState.decode(a, cipher: cipher, what: "test")

@@ -1,8 +1,9 @@
 import Foundation
-@testable import LandlordCore
 import MockProvider
 import ProviderAPI
 import Testing
+
+@testable import LandlordCore
 
 /// A store without a journal (as the S3 backend is): the local store's documents, with every
 /// tenant write counted. Not `JournalingStateStore`, so the apply writes documents through.
@@ -27,7 +28,9 @@ final class CountingStore: StateStore, @unchecked Sendable {
     func acquireLock(tenant: String, holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async throws -> [Diagnostic] {
         try await inner.acquireLock(tenant: tenant, holder: holder, lease: lease, timeout: timeout)
     }
-    func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws { try await inner.renewLock(tenant: tenant, holder: holder, lease: lease) }
+    func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws {
+        try await inner.renewLock(tenant: tenant, holder: holder, lease: lease)
+    }
     func releaseLock(tenant: String, holder: LockHolder) async throws { try await inner.releaseLock(tenant: tenant, holder: holder) }
     func lockInfo(tenant: String) async throws -> LockInfo? { try await inner.lockInfo(tenant: tenant) }
     func breakLock(tenant: String) async throws { try await inner.breakLock(tenant: tenant) }
@@ -57,7 +60,8 @@ final class CountingStore: StateStore, @unchecked Sendable {
             #expect(doc.pending.isEmpty)
             #expect(doc.status == .active)
             // At most one write per intent (concurrent ones share a write) and one at the end.
-            #expect(store.saves(of: tenant) <= 15, "\(tenant): \(store.saves(of: tenant)) writes for 14 creates; only intents and the end should write")
+            #expect(
+                store.saves(of: tenant) <= 15, "\(tenant): \(store.saves(of: tenant)) writes for 14 creates; only intents and the end should write")
         }
     }
 
@@ -71,7 +75,9 @@ final class CountingStore: StateStore, @unchecked Sendable {
         #expect(result.failed)
         let doc = try #require(try await h.store.loadTenant("acme"))
         #expect(doc.status == .failed)
-        #expect(doc.pending.keys.allSatisfy { $0.hasPrefix("frontend") }, "only the refused creates keep their intents (for adoption): \(doc.pending.keys)")
+        #expect(
+            doc.pending.keys.allSatisfy { $0.hasPrefix("frontend") },
+            "only the refused creates keep their intents (for adoption): \(doc.pending.keys)")
         let cloud = try h.cloud().filter { $0.tags["landlord:address"]?.hasPrefix("acme/") == true }
         #expect(Set(doc.resources.values.map(\.id)) == Set(cloud.map(\.id)), "every acme resource the cloud holds must be recorded")
     }

@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs each test with sole use of the moto_server at AWS_ENDPOINT_URL: other suites reset moto

@@ -31,7 +31,8 @@ public final class Spawned: @unchecked Sendable {
         env["NO_COLOR"] = "1"
         for (k, v) in extra { env[k] = v }
         process.environment = env
-        let o = Pipe(), e = Pipe()
+        let o = Pipe()
+        let e = Pipe()
         process.standardOutput = o
         process.standardError = e
         let input = stdin.map { _ in Pipe() }
@@ -68,8 +69,10 @@ public final class Spawned: @unchecked Sendable {
     /// depend on it, so it is built), else `.build/debug/landlord` under `repoRoot`.
     public static func landlordBinary(repoRoot: URL) -> URL {
         let bundleDir = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundleDir.appendingPathComponent("landlord"), bundleDir.deletingLastPathComponent().appendingPathComponent("landlord"),
-                          repoRoot.appendingPathComponent(".build/debug/landlord")] where FileManager.default.isExecutableFile(atPath: candidate.path) {
+        for candidate in [
+            bundleDir.appendingPathComponent("landlord"), bundleDir.deletingLastPathComponent().appendingPathComponent("landlord"),
+            repoRoot.appendingPathComponent(".build/debug/landlord"),
+        ] where FileManager.default.isExecutableFile(atPath: candidate.path) {
             return candidate
         }
         return repoRoot.appendingPathComponent(".build/debug/landlord")
@@ -77,7 +80,9 @@ public final class Spawned: @unchecked Sendable {
 
     /// Runs a process to the end on a thread of its own (a blocking wait would hold one of the
     /// test runner's few cooperative threads and stall every other test).
-    public static func run(_ executable: URL, _ args: [String], env: [String: String] = [:], base: [String: String]? = nil, stdin: String? = nil) async throws -> ProcessRun {
+    public static func run(_ executable: URL, _ args: [String], env: [String: String] = [:], base: [String: String]? = nil, stdin: String? = nil)
+        async throws -> ProcessRun
+    {
         try await withCheckedThrowingContinuation { cont in
             DispatchQueue.global().async {
                 cont.resume(with: Result { try Spawned(executable, args, env: env, base: base, stdin: stdin).finish() })

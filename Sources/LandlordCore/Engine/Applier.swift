@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import ProviderAPI
+import Synchronization
 
 /// How to apply.
 public struct ApplyOptions: Sendable {
@@ -32,7 +32,9 @@ public struct ApplyOptions: Sendable {
 /// commits shared allocations, then runs every step in dependency order with bounded
 /// parallelism, recording each result as it lands.
 public enum Applier {
-    public static func apply(_ plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver) async -> ApplyResult {
+    public static func apply(_ plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver)
+        async -> ApplyResult
+    {
         var diags = Diagnostics()
         let started = Date()
         var tenants = plan.tenants.filter { !$0.changes.isEmpty }
@@ -51,11 +53,15 @@ public enum Applier {
             for o in refused { diags.append(contentsOf: o.errors) }
             return ApplyResult(tenants: refused, diagnostics: diags)
         }
-        let taken = await store.acquireLocks(tenants: tenants.map(\.tenant), holder: options.holder, lease: options.lease, timeout: options.lockTimeout)
+        let taken = await store.acquireLocks(
+            tenants: tenants.map(\.tenant), holder: options.holder, lease: options.lease, timeout: options.lockTimeout)
         for tp in tenants {
             switch taken[tp.tenant] ?? .failure(.io("no lock result for tenant '\(tp.tenant)'")) {
             case .success(let warnings):
-                for w in warnings { diags.append(w); observer.handle(.diagnostic(w)) }
+                for w in warnings {
+                    diags.append(w)
+                    observer.handle(.diagnostic(w))
+                }
                 locked.append(tp.tenant)
                 held.append(tp)
             case .failure(let error):
@@ -78,11 +84,18 @@ public enum Applier {
             let state = current[tp.tenant]
             if let s = state, tp.lineage != s.lineage || tp.serial != s.serial {
                 let planned = tp.lineage.map { "lineage \($0) serial \(tp.serial ?? 0)" } ?? "no state"
-                refused.append(refuse(tp, "state of tenant '\(tp.tenant)' changed since this plan was made (planned against \(planned), now serial \(s.serial)); nothing was applied to it. Plan again.", observer, stale: true))
+                refused.append(
+                    refuse(
+                        tp,
+                        "state of tenant '\(tp.tenant)' changed since this plan was made (planned against \(planned), now serial \(s.serial)); nothing was applied to it. Plan again.",
+                        observer, stale: true))
                 continue
             }
             if state == nil && tp.lineage != nil {
-                refused.append(refuse(tp, "state of tenant '\(tp.tenant)' is gone since this plan was made; nothing was applied to it. Plan again.", observer, stale: true))
+                refused.append(
+                    refuse(
+                        tp, "state of tenant '\(tp.tenant)' is gone since this plan was made; nothing was applied to it. Plan again.", observer,
+                        stale: true))
                 continue
             }
             let st = state ?? TenantState(tenant: tp.tenant, blueprint: tp.blueprint)
@@ -105,7 +118,9 @@ public enum Applier {
                 for (ci, c) in tp.changes.enumerated() where c.type == AWSResourceTypes.listenerRule {
                     if let p = a.priorities[c.name], c.after?["priority"] != .int(p) {
                         tenants[i].changes[ci].after?["priority"] = .int(p)
-                        let w = Diagnostic.warning("rule priority of \(c.address) changed from \(c.after?["priority"]?.interpolationText ?? "?") to \(p): a concurrent apply took the planned one", address: c.address)
+                        let w = Diagnostic.warning(
+                            "rule priority of \(c.address) changed from \(c.after?["priority"]?.interpolationText ?? "?") to \(p): a concurrent apply took the planned one",
+                            address: c.address)
                         diags.append(w)
                         observer.handle(.diagnostic(w))
                     }
@@ -114,7 +129,10 @@ public enum Applier {
             tenants.removeAll { sessions[$0.tenant] == nil }
         } catch {
             journal?.remove()
-            return await giveUp(.error("could not record rule priorities and sequence numbers in the platform state: \(error.text)", detail: "nothing was applied; check the state backend and run apply again"))
+            return await giveUp(
+                .error(
+                    "could not record rule priorities and sequence numbers in the platform state: \(error.text)",
+                    detail: "nothing was applied; check the state backend and run apply again"))
         }
 
         // 3. Lease renewal while the steps run.
@@ -136,12 +154,13 @@ public enum Applier {
                 let tp = tenants[index]
                 let status = finalStatus(tp, outcome)
                 guard let session = sessions[tp.tenant], !(tp.operation == .remove && status != .failed) else { return }
-                early.add(Task {
-                    try? await session.setStatus(status)
-                    let state = await session.state
-                    guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
-                    return Keyed(tp.tenant, state.serial)
-                })
+                early.add(
+                    Task {
+                        try? await session.setStatus(status)
+                        let state = await session.state
+                        guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
+                        return Keyed(tp.tenant, state.serial)
+                    })
             }
         }
         var outcomes = await runner.run()
@@ -174,12 +193,17 @@ public enum Applier {
             let written = await early.written()
             let unwritten = finalStates.values.filter { written[$0.tenant] != $0.serial || removed.contains($0.tenant) }
             do { try await journaling.checkpoint(journal, states: unwritten, deleted: removed) } catch {
-                diags.append(.error("could not write the tenant state documents: \(error.text)",
-                                    detail: "every change is in the journal \(journal.path); the next landlord command replays it"))
+                diags.append(
+                    .error(
+                        "could not write the tenant state documents: \(error.text)",
+                        detail: "every change is in the journal \(journal.path); the next landlord command replays it"))
             }
         }
         do { try await releaseAllocations(finalStates, store: store) } catch {
-            diags.append(.warning("could not release rule priorities in the platform state: \(error.text)", detail: "they are released by the next apply of these tenants"))
+            diags.append(
+                .warning(
+                    "could not release rule priorities in the platform state: \(error.text)",
+                    detail: "they are released by the next apply of these tenants"))
         }
         await store.releaseLocks(tenants: locked, holder: options.holder)
         for o in refused + outcomes { diags.append(contentsOf: o.errors) }
@@ -194,8 +218,9 @@ public enum Applier {
     }
 
     static func refuse(_ tp: TenantPlan, _ message: String, _ observer: any ApplyObserver, stale: Bool = false) -> TenantOutcome {
-        var o = TenantOutcome(tenant: tp.tenant, status: .failed, applied: 0, failed: 0, skipped: tp.changes.count,
-                              errors: [.error(message, address: tp.tenant)], seconds: 0)
+        var o = TenantOutcome(
+            tenant: tp.tenant, status: .failed, applied: 0, failed: 0, skipped: tp.changes.count,
+            errors: [.error(message, address: tp.tenant)], seconds: 0)
         o.stale = stale
         observer.handle(.tenantFinished(o))
         return o
@@ -211,7 +236,9 @@ public enum Applier {
     /// Reserves each tenant's planned listener and priorities. A priority another tenant took
     /// since planning is replaced by the lowest free one; a placement that no longer fits fails
     /// that tenant.
-    static func commitAllocations(_ tenants: [TenantPlan], foreign: [String: Set<Int>] = [:], store: any StateStore) async throws -> [String: Committed] {
+    static func commitAllocations(_ tenants: [TenantPlan], foreign: [String: Set<Int>] = [:], store: any StateStore) async throws -> [String:
+        Committed]
+    {
         let wanted = tenants.compactMap { tp in tp.allocation.map { (tp.tenant, $0) } }
         let numbering = tenants.filter { !$0.sequences.isEmpty }.map { ($0.tenant, $0.sequences) }
         guard !wanted.isEmpty || !numbering.isEmpty else { return [:] }
@@ -235,11 +262,14 @@ public enum Applier {
             for (tenant, planned) in wanted {
                 var c = out[tenant] ?? Committed()
                 if let existing = platform.allocations[tenant], existing.listener != planned.listener, !existing.priorities.isEmpty {
-                    c.failure = "tenant '\(tenant)' already sits on listener \(existing.listener), not the planned \(planned.listener); nothing was applied to it. Plan again."
+                    c.failure =
+                        "tenant '\(tenant)' already sits on listener \(existing.listener), not the planned \(planned.listener); nothing was applied to it. Plan again."
                     out[tenant] = c
                     continue
                 }
-                var alloc = platform.allocations[tenant] ?? TenantAllocation(listener: planned.listener, rules: planned.rules, targetGroups: planned.targetGroups)
+                var alloc =
+                    platform.allocations[tenant]
+                    ?? TenantAllocation(listener: planned.listener, rules: planned.rules, targetGroups: planned.targetGroups)
                 alloc.listener = planned.listener
                 alloc.rules = max(alloc.rules, planned.rules)
                 alloc.targetGroups = max(alloc.targetGroups, planned.targetGroups)
@@ -249,7 +279,8 @@ public enum Applier {
                     c.priorities = priorities
                 case .failure(let full):
                     allocator.allocations[tenant] = platform.allocations[tenant]
-                    c.failure = "no free rule priority left in band \(full.band.lowerBound)-\(full.band.upperBound) on listener \(planned.listener) for \(tenant)/\(full.resource) (concurrent applies took the rest); nothing was applied to it. Widen the band in the blueprint, then plan again."
+                    c.failure =
+                        "no free rule priority left in band \(full.band.lowerBound)-\(full.band.upperBound) on listener \(planned.listener) for \(tenant)/\(full.resource) (concurrent applies took the rest); nothing was applied to it. Widen the band in the blueprint, then plan again."
                     out[tenant] = c
                     continue
                 }

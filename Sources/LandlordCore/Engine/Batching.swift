@@ -9,11 +9,12 @@ extension StepRunner {
     func batchKey(_ step: ApplyGraph.Step) -> String? {
         let change = tenants[step.tenant].changes[step.change]
         guard change.action != .replace, !options.adopt, [.create, .update, .delete].contains(step.kind),
-              let provider = providers.provider(for: change.type) as? any BatchingProvider
+            let provider = providers.provider(for: change.type) as? any BatchingProvider
         else { return nil }
         let identity = ResourceIdentity(address: change.address, tenant: change.tenant, platform: options.platform)
-        let probe = ApplyRequest(operation: operation(step.kind), type: change.type, identity: identity,
-                                 prior: nil, inputs: (step.kind == .delete ? change.before : change.after) ?? [:], clientToken: "")
+        let probe = ApplyRequest(
+            operation: operation(step.kind), type: change.type, identity: identity,
+            prior: nil, inputs: (step.kind == .delete ? change.before : change.after) ?? [:], clientToken: "")
         return provider.batchKey(for: probe).map { change.type + "|" + $0 }
     }
 
@@ -73,7 +74,9 @@ extension StepRunner {
             let responses = await provider.applyBatch(batch.map(\.request))
             let finished: [Keyed<Int, Finished>] = await withTaskGroup(of: Keyed<Int, Finished>.self) { group in
                 for (k, b) in batch.enumerated() {
-                    let resp = k < responses.count ? responses[k] : ApplyResponse(resource: nil, diagnostics: [.error("the provider returned no answer for this change")])
+                    let resp =
+                        k < responses.count
+                        ? responses[k] : ApplyResponse(resource: nil, diagnostics: [.error("the provider returned no answer for this change")])
                     group.addTask {
                         do {
                             try await b.ops.finish(b.request.operation, response: resp, inputs: b.inputs)
@@ -81,7 +84,9 @@ extension StepRunner {
                         } catch let d as Diagnostic {
                             return Keyed(b.index, Finished(result: .failed(d), seconds: Date().timeIntervalSince(t0)))
                         } catch {
-                            return Keyed(b.index, Finished(result: .failed(.error(error.text, address: b.ops.change.address)), seconds: Date().timeIntervalSince(t0)))
+                            return Keyed(
+                                b.index,
+                                Finished(result: .failed(.error(error.text, address: b.ops.change.address)), seconds: Date().timeIntervalSince(t0)))
                         }
                     }
                 }
@@ -108,7 +113,9 @@ extension StepRunner {
         if await session.pending(change.name) != nil { return .alone }  // an interrupted create: adopt-or-create, alone
         if isFirstOfChange(step) { observer.handle(.resourceStarted(address: change.address, action: action(step))) }
         let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
-        let ops = ResourceOps(provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type], adopt: options.adopt)
+        let ops = ResourceOps(
+            provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type],
+            adopt: options.adopt)
         do {
             guard let (request, inputs) = try await ops.prepare(operation(step.kind)) else { return .finished(.done) }  // already gone
             return .request(ops, request, inputs)

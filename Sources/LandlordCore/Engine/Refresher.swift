@@ -7,7 +7,9 @@ public enum Refresher {
 
     /// The current view of every recorded resource of `tenants` (nil: all), by address; a nil
     /// entry means the resource no longer exists.
-    public static func refresh(_ states: [String: TenantState], tenants: Set<String>?, providers: ProviderRegistry) async -> ([String: ResourceObject?], Diagnostics) {
+    public static func refresh(_ states: [String: TenantState], tenants: Set<String>?, providers: ProviderRegistry) async -> (
+        [String: ResourceObject?], Diagnostics
+    ) {
         var diags = Diagnostics()
         var byProvider: [String: [(String, ResourceObject)]] = [:]
         for (id, st) in states where tenants?.contains(id) ?? true {
@@ -26,7 +28,10 @@ public enum Refresher {
                 let resp = await provider.read(ReadRequest(resources: batch.map(\.1)))
                 if resp.diagnostics.hasErrors {
                     for d in resp.diagnostics where d.severity == .error {
-                        diags.append(.error("refresh failed: \(d.summary)", detail: d.detail.isEmpty ? "plan with --refresh=false to skip reading the providers" : d.detail))
+                        diags.append(
+                            .error(
+                                "refresh failed: \(d.summary)",
+                                detail: d.detail.isEmpty ? "plan with --refresh=false to skip reading the providers" : d.detail))
                     }
                     continue
                 }

@@ -46,7 +46,8 @@ struct ResourceOps {
         for (k, v) in obj.attributes where inputs[k] == nil {
             outputs[k] = schema?.attributes[k]?.sensitive == true && !v.isSensitive ? .sensitive(v) : v
         }
-        return ResourceState(type: change.type, id: obj.id, inputs: inputs, outputs: outputs, dependencies: change.dependencies, protect: change.protect)
+        return ResourceState(
+            type: change.type, id: obj.id, inputs: inputs, outputs: outputs, dependencies: change.dependencies, protect: change.protect)
     }
 
     func create(replacing: Bool) async throws {
@@ -55,12 +56,15 @@ struct ResourceOps {
         if replacing { try await session.depose(change.name) }
         // An interrupted create of an earlier run: adopt what it made instead of making another.
         let interrupted = await session.pending(change.name) != nil
-        if adopt || interrupted, try await adoptExisting(plain, inputs, why: interrupted ? "left by an interrupted apply" : "before creating it (--adopt)") {
+        if adopt || interrupted,
+            try await adoptExisting(plain, inputs, why: interrupted ? "left by an interrupted apply" : "before creating it (--adopt)")
+        {
             return
         }
         let token = UUID().uuidString.lowercased()
         try await session.recordIntent(change.name, type: change.type, token: token, inputs: inputs)
-        let resp = await provider.apply(ApplyRequest(operation: .create, type: change.type, identity: identity, prior: nil, inputs: plain, clientToken: token))
+        let resp = await provider.apply(
+            ApplyRequest(operation: .create, type: change.type, identity: identity, prior: nil, inputs: plain, clientToken: token))
         guard let obj = resp.resource, !resp.diagnostics.hasErrors else {
             // A resource carrying this address's tags already exists (state lost or restored
             // from an old backup): it is ours, so adopt it rather than fail on the duplicate.
@@ -84,10 +88,12 @@ struct ResourceOps {
         let candidates = found.resources.filter { !recorded.contains($0.id) }
         guard let adopted = candidates.first else { return false }
         for extra in candidates.dropFirst() {
-            _ = await provider.apply(ApplyRequest(operation: .delete, type: change.type, identity: identity, prior: extra, inputs: [:], clientToken: UUID().uuidString))
+            _ = await provider.apply(
+                ApplyRequest(operation: .delete, type: change.type, identity: identity, prior: extra, inputs: [:], clientToken: UUID().uuidString))
         }
         try await session.record(change.name, record(adopted, inputs: [:]))
-        let upd = await provider.apply(ApplyRequest(operation: .update, type: change.type, identity: identity, prior: adopted, inputs: plain, clientToken: UUID().uuidString))
+        let upd = await provider.apply(
+            ApplyRequest(operation: .update, type: change.type, identity: identity, prior: adopted, inputs: plain, clientToken: UUID().uuidString))
         guard let obj = upd.resource, !upd.diagnostics.hasErrors else { throw fail("could not update adopted \(change.type)", upd.diagnostics) }
         try await session.record(change.name, record(obj, inputs: inputs))
         try await waitIfAsked(obj)
@@ -97,7 +103,10 @@ struct ResourceOps {
     func update() async throws {
         let inputs = try await resolvedInputs()
         guard let prior = await session.resource(change.name) else { throw fail("\(change.address) is no longer in state", detail: "plan again") }
-        let resp = await provider.apply(ApplyRequest(operation: .update, type: change.type, identity: identity, prior: prior.object, inputs: inputs.mapValues(\.revealed), clientToken: UUID().uuidString))
+        let resp = await provider.apply(
+            ApplyRequest(
+                operation: .update, type: change.type, identity: identity, prior: prior.object, inputs: inputs.mapValues(\.revealed),
+                clientToken: UUID().uuidString))
         guard let obj = resp.resource, !resp.diagnostics.hasErrors else { throw fail("could not update \(change.type)", resp.diagnostics) }
         try await session.record(change.name, record(obj, inputs: inputs))
         try await waitIfAsked(obj)
@@ -105,7 +114,9 @@ struct ResourceOps {
 
     func delete(key: String) async throws {
         if let prior = await session.resource(key) {
-            let resp = await provider.apply(ApplyRequest(operation: .delete, type: prior.type, identity: identity, prior: prior.object, inputs: [:], clientToken: UUID().uuidString))
+            let resp = await provider.apply(
+                ApplyRequest(
+                    operation: .delete, type: prior.type, identity: identity, prior: prior.object, inputs: [:], clientToken: UUID().uuidString))
             if resp.diagnostics.hasErrors { throw fail("could not delete \(prior.type) \(prior.id)", resp.diagnostics) }
             try await session.forget(key)
             return
@@ -116,7 +127,8 @@ struct ResourceOps {
             if found.diagnostics.hasErrors { throw fail("could not look up \(change.address) left by an interrupted apply", found.diagnostics) }
             let recorded = await session.recordedIDs(type: p.type)
             for obj in found.resources where !recorded.contains(obj.id) {
-                let resp = await provider.apply(ApplyRequest(operation: .delete, type: p.type, identity: identity, prior: obj, inputs: [:], clientToken: UUID().uuidString))
+                let resp = await provider.apply(
+                    ApplyRequest(operation: .delete, type: p.type, identity: identity, prior: obj, inputs: [:], clientToken: UUID().uuidString))
                 if resp.diagnostics.hasErrors { throw fail("could not delete \(p.type) \(obj.id)", resp.diagnostics) }
             }
         }
@@ -133,14 +145,25 @@ struct ResourceOps {
             let inputs = try await resolvedInputs()
             let token = UUID().uuidString.lowercased()
             try await session.recordIntent(change.name, type: change.type, token: token, inputs: inputs)
-            return (ApplyRequest(operation: .create, type: change.type, identity: identity, prior: nil, inputs: inputs.mapValues(\.revealed), clientToken: token), inputs)
+            return (
+                ApplyRequest(
+                    operation: .create, type: change.type, identity: identity, prior: nil, inputs: inputs.mapValues(\.revealed), clientToken: token),
+                inputs
+            )
         case .update:
             let inputs = try await resolvedInputs()
             guard let prior = await session.resource(change.name) else { throw fail("\(change.address) is no longer in state", detail: "plan again") }
-            return (ApplyRequest(operation: .update, type: change.type, identity: identity, prior: prior.object, inputs: inputs.mapValues(\.revealed), clientToken: UUID().uuidString), inputs)
+            return (
+                ApplyRequest(
+                    operation: .update, type: change.type, identity: identity, prior: prior.object, inputs: inputs.mapValues(\.revealed),
+                    clientToken: UUID().uuidString), inputs
+            )
         case .delete:
             guard let prior = await session.resource(change.name) else { return nil }
-            return (ApplyRequest(operation: .delete, type: prior.type, identity: identity, prior: prior.object, inputs: [:], clientToken: UUID().uuidString), [:])
+            return (
+                ApplyRequest(
+                    operation: .delete, type: prior.type, identity: identity, prior: prior.object, inputs: [:], clientToken: UUID().uuidString), [:]
+            )
         }
     }
 
@@ -163,8 +186,9 @@ struct ResourceOps {
         guard let w = change.wait else { return }
         let resp = await provider.wait(WaitRequest(resource: obj, condition: w.until, timeout: w.timeout))
         if resp.diagnostics.hasErrors {
-            throw fail("\(change.address) did not become \(w.until) within \(Int(w.timeout))s", resp.diagnostics,
-                       detail: "its dependents were not applied; check the service, then run apply again")
+            throw fail(
+                "\(change.address) did not become \(w.until) within \(Int(w.timeout))s", resp.diagnostics,
+                detail: "its dependents were not applied; check the service, then run apply again")
         }
     }
 }

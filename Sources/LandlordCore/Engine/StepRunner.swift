@@ -20,12 +20,17 @@ struct StepRunner {
 
     func run() async -> [TenantOutcome] {
         let graph = ApplyGraph(tenants: tenants)
-        var outcomes = tenants.map { TenantOutcome(tenant: $0.tenant, status: .provisioning, applied: 0, failed: 0, skipped: 0, errors: [], seconds: 0) }
+        var outcomes = tenants.map {
+            TenantOutcome(tenant: $0.tenant, status: .provisioning, applied: 0, failed: 0, skipped: 0, errors: [], seconds: 0)
+        }
         var startedAt = [Date?](repeating: nil, count: tenants.count)
         var remaining = [Int](repeating: 0, count: tenants.count)
         for s in graph.steps { remaining[s.tenant] += 1 }
         for t in graph.cyclic {
-            outcomes[t].errors.append(.error("the changes of tenant '\(tenants[t].tenant)' form a dependency cycle", detail: "apply the resource changes in two plans (e.g. with a rename in between)"))
+            outcomes[t].errors.append(
+                .error(
+                    "the changes of tenant '\(tenants[t].tenant)' form a dependency cycle",
+                    detail: "apply the resource changes in two plans (e.g. with a rename in between)"))
         }
 
         // A replacement is two steps but one change: it is counted once (applied, failed or not
@@ -99,7 +104,10 @@ struct StepRunner {
                     if cancelled[i] { continue }
                     let step = graph.steps[i]
                     if let bk = batchKey(step) {
-                        if pools[bk] == nil { poolOrder.append(bk); poolSince[bk] = Date() }
+                        if pools[bk] == nil {
+                            poolOrder.append(bk)
+                            poolSince[bk] = Date()
+                        }
                         pools[bk, default: []].append(i)
                         if pools[bk]!.count >= batchLimit(step, bk) { dispatchBatch(bk) }
                         continue
@@ -216,7 +224,9 @@ struct StepRunner {
         }
         if isFirstOfChange(step) { observer.handle(.resourceStarted(address: change.address, action: action(step))) }
         let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
-        let ops = ResourceOps(provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type], adopt: options.adopt)
+        let ops = ResourceOps(
+            provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type],
+            adopt: options.adopt)
         do {
             switch step.kind {
             case .create: try await ops.create(replacing: change.action == .replace && change.createBeforeDestroy)

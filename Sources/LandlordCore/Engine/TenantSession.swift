@@ -86,7 +86,10 @@ actor TenantSession {
         }
         // Without a journal the same rule holds: a change that need not be durable waits for
         // the next write, which carries the whole document (and so every change before it).
-        guard change.mustBeDurable else { unwritten = true; return }
+        guard change.mustBeDurable else {
+            unwritten = true
+            return
+        }
         try await save()
     }
 

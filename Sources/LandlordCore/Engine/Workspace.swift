@@ -48,11 +48,17 @@ public struct Workspace: Sendable {
         }
         if allocating, !listeners.isEmpty, let reader = providers.provider(for: AWSResourceTypes.listenerRule) as? any CapacityReadingProvider {
             let (held, d) = await reader.occupiedPriorities(listeners: listeners, platform: fleet.platform.name)
-            for p in d { diags.append(Diagnostic(p.severity, "could not read the listeners' rules: \(p.summary)", detail: p.detail.isEmpty ? "check access to the load balancers, then plan again" : p.detail)) }
+            for p in d {
+                diags.append(
+                    Diagnostic(
+                        p.severity, "could not read the listeners' rules: \(p.summary)",
+                        detail: p.detail.isEmpty ? "check access to the load balancers, then plan again" : p.detail))
+            }
             if d.hasErrors { return (nil, diags) }
             foreign = held
         }
-        let input = PlanInput(fleet: fleet, states: states, platformState: platform, schemas: providers.schemas, refreshed: refreshed, foreignPriorities: foreign)
+        let input = PlanInput(
+            fleet: fleet, states: states, platformState: platform, schemas: providers.schemas, refreshed: refreshed, foreignPriorities: foreign)
         let (plan, d) = Planner.plan(input, options: options)
         diags.append(contentsOf: d)
         return (diags.hasErrors ? nil : plan, diags)

@@ -40,13 +40,21 @@ struct Evaluator {
                 case .text(let s): text += s
                 case .ref(let r, let src):
                     var v = try resolve(r, source: src)
-                    if case .sensitive(let inner) = v { sensitive = true; v = inner }
+                    if case .sensitive(let inner) = v {
+                        sensitive = true
+                        v = inner
+                    }
                     switch v {
                     case .deferred(let inner):
                         deferred = true
                         for ip in inner {
-                            if case .literal(let s) = ip { text += s } else {
-                                if !text.isEmpty { parts.append(.literal(text)); text = "" }
+                            if case .literal(let s) = ip {
+                                text += s
+                            } else {
+                                if !text.isEmpty {
+                                    parts.append(.literal(text))
+                                    text = ""
+                                }
                                 parts.append(ip)
                             }
                         }
@@ -107,7 +115,9 @@ public enum DeferredResolver {
         switch v {
         case .deferred(let parts):
             if parts.count == 1, case .reference(let r, let p) = parts[0] {
-                guard let found = lookup(r, p), found.isKnown else { return .failure(Problem("${\(([r] + p).joined(separator: "."))} has no value yet")) }
+                guard let found = lookup(r, p), found.isKnown else {
+                    return .failure(Problem("${\(([r] + p).joined(separator: "."))} has no value yet"))
+                }
                 return .success(found)
             }
             var s = ""
@@ -115,7 +125,9 @@ public enum DeferredResolver {
                 switch part {
                 case .literal(let t): s += t
                 case .reference(let r, let p):
-                    guard let found = lookup(r, p), found.isKnown else { return .failure(Problem("${\(([r] + p).joined(separator: "."))} has no value yet")) }
+                    guard let found = lookup(r, p), found.isKnown else {
+                        return .failure(Problem("${\(([r] + p).joined(separator: "."))} has no value yet"))
+                    }
                     s += found.interpolationText
                 }
             }

@@ -24,7 +24,10 @@ public enum Allocation {
     }
 
     /// What a blueprint's tenant takes from a load balancer.
-    struct Needs { var rules = 0; var targetGroups = 0 }
+    struct Needs {
+        var rules = 0
+        var targetGroups = 0
+    }
 
     static func needs(_ bp: Blueprint) -> Needs {
         var n = Needs()
@@ -68,7 +71,8 @@ struct Allocator {
     mutating func place(tenant: String, needs: Allocation.Needs) -> ListenerSpec? {
         if let a = allocations[tenant], let i = poolIndex[a.listener] { return pool[i] }
         for l in pool {
-            let r = rules[l.arn, default: 0], t = targetGroups[l.arn, default: 0]
+            let r = rules[l.arn, default: 0]
+            let t = targetGroups[l.arn, default: 0]
             if r + needs.rules <= l.maxRules && t + needs.targetGroups <= l.maxTargetGroups {
                 allocations[tenant] = TenantAllocation(listener: l.arn, rules: needs.rules, targetGroups: needs.targetGroups)
                 rules[l.arn] = r + needs.rules

@@ -99,7 +99,9 @@ public enum PlanFile {
         }
         let version = doc["format_version"]?.stringValue ?? "?"
         guard version == Plan.formatVersion else {
-            throw Rejection(description: "plan format version \(version) is not supported by landlord \(LandlordVersion.current) (it reads version \(Plan.formatVersion))")
+            throw Rejection(
+                description:
+                    "plan format version \(version) is not supported by landlord \(LandlordVersion.current) (it reads version \(Plan.formatVersion))")
         }
         guard let sum = doc.removeValue(forKey: "checksum")?.stringValue, sum == checksum(.map(doc)) else {
             throw Rejection(description: "the plan's checksum does not match its contents (corrupted or edited by hand)")
@@ -107,9 +109,10 @@ public enum PlanFile {
         do {
             var tenants: [TenantPlan] = []
             for t in try list(doc["tenants"], "tenants") { tenants.append(try tenant(t)) }
-            var plan = Plan(toolVersion: doc["tool_version"]?.stringValue ?? "?", platform: doc["platform"]?.stringValue ?? "",
-                            tenants: tenants, unchangedTenants: doc["unchanged_tenants"]?.intValue ?? 0,
-                            createdAt: StateDates.date(doc["created_at"]?.stringValue))
+            var plan = Plan(
+                toolVersion: doc["tool_version"]?.stringValue ?? "?", platform: doc["platform"]?.stringValue ?? "",
+                tenants: tenants, unchangedTenants: doc["unchanged_tenants"]?.intValue ?? 0,
+                createdAt: StateDates.date(doc["created_at"]?.stringValue))
             plan.appliedTenants = Set(doc["applied_tenants"]?.listValue?.compactMap(\.stringValue) ?? [])
             plan.foreignPriorities = (doc["foreign_priorities"]?.mapValue ?? [:]).mapValues { Set($0.listValue?.compactMap(\.intValue) ?? []) }
             return plan
@@ -141,7 +144,9 @@ public enum PlanFile {
 
     static func tenant(_ v: Value) throws -> TenantPlan {
         guard let m = v.mapValue else { throw Rejection(description: "malformed plan: a tenant entry is not an object") }
-        guard let op = TenantOperation(rawValue: try str(m, "operation")) else { throw Rejection(description: "malformed plan: unknown tenant operation") }
+        guard let op = TenantOperation(rawValue: try str(m, "operation")) else {
+            throw Rejection(description: "malformed plan: unknown tenant operation")
+        }
         var t = TenantPlan(tenant: try str(m, "tenant"), blueprint: m["blueprint"]?.stringValue ?? "", operation: op)
         t.lineage = m["lineage"]?.stringValue
         t.serial = m["serial"]?.intValue
@@ -149,8 +154,9 @@ public enum PlanFile {
         t.unchanged = m["unchanged"]?.intValue ?? 0
         t.sequences = (m["sequences"]?.mapValue ?? [:]).compactMapValues(\.intValue)
         if let a = m["allocation"]?.mapValue, let l = a["listener"]?.stringValue {
-            t.allocation = TenantAllocation(listener: l, priorities: (a["priorities"]?.mapValue ?? [:]).compactMapValues(\.intValue),
-                                            rules: a["rules"]?.intValue ?? 0, targetGroups: a["targetGroups"]?.intValue ?? 0)
+            t.allocation = TenantAllocation(
+                listener: l, priorities: (a["priorities"]?.mapValue ?? [:]).compactMapValues(\.intValue),
+                rules: a["rules"]?.intValue ?? 0, targetGroups: a["targetGroups"]?.intValue ?? 0)
             for (name, b) in a["bands"]?.mapValue ?? [:] {
                 guard let l = b.listValue, l.count == 2, let lo = l[0].intValue, let hi = l[1].intValue, lo <= hi else {
                     throw Rejection(description: "malformed plan: band of \(t.tenant)/\(name) is not [low, high]")
@@ -159,8 +165,11 @@ public enum PlanFile {
             }
         }
         for cv in try list(m["changes"], "changes") {
-            guard let c = cv.mapValue, let action = Action(rawValue: try str(c, "action")) else { throw Rejection(description: "malformed plan: bad change entry") }
-            var ch = ResourceChange(address: try str(c, "address"), tenant: try str(c, "tenant"), name: try str(c, "name"), type: try str(c, "type"), action: action)
+            guard let c = cv.mapValue, let action = Action(rawValue: try str(c, "action")) else {
+                throw Rejection(description: "malformed plan: bad change entry")
+            }
+            var ch = ResourceChange(
+                address: try str(c, "address"), tenant: try str(c, "tenant"), name: try str(c, "name"), type: try str(c, "type"), action: action)
             ch.reasons = strs(c, "reasons")
             ch.before = c["before"].flatMap { JSON.untag(untagSecrets($0)).mapValue }
             ch.after = c["after"].flatMap { JSON.untag(untagSecrets($0)).mapValue }
@@ -174,7 +183,9 @@ public enum PlanFile {
             ch.createBeforeDestroy = c["create_before_destroy"]?.boolValue ?? false
             ch.priorID = c["prior_id"]?.stringValue
             if let w = c["wait"]?.mapValue, let u = w["until"]?.stringValue {
-                ch.wait = WaitSpec(until: u, timeout: w["timeout"].flatMap { if case .double(let d) = $0 { return d } else { return $0.intValue.map(Double.init) } } ?? 600)
+                ch.wait = WaitSpec(
+                    until: u,
+                    timeout: w["timeout"].flatMap { if case .double(let d) = $0 { return d } else { return $0.intValue.map(Double.init) } } ?? 600)
             }
             t.changes.append(ch)
         }
@@ -221,11 +232,17 @@ public enum PlanFile {
             return fresh
         case (.list(let a), .list(let b)) where a.count == b.count:
             var out: [Value] = []
-            for (x, y) in zip(a, b) { guard let r = restore(x, y) else { return nil }; out.append(r) }
+            for (x, y) in zip(a, b) {
+                guard let r = restore(x, y) else { return nil }
+                out.append(r)
+            }
             return .list(out)
         case (.map(let a), .map(let b)):
             var out: [String: Value] = [:]
-            for (k, x) in a { guard let y = b[k], let r = restore(x, y) else { return nil }; out[k] = r }
+            for (k, x) in a {
+                guard let y = b[k], let r = restore(x, y) else { return nil }
+                out[k] = r
+            }
             return .map(out)
         default:
             return containsHash(planned) ? nil : planned

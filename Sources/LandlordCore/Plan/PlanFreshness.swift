@@ -34,7 +34,9 @@ public enum PlanFreshness {
                 out.append("tenant '\(t.tenant)': planned against state lineage \(l), which is gone")
             case (let l?, let s?):
                 if l != s.lineage || t.serial != s.serial {
-                    out.append("tenant '\(t.tenant)': state changed since planning (planned against serial \(t.serial ?? 0), now \(s.serial)\(l != s.lineage ? ", different lineage" : ""))")
+                    out.append(
+                        "tenant '\(t.tenant)': state changed since planning (planned against serial \(t.serial ?? 0), now \(s.serial)\(l != s.lineage ? ", different lineage" : ""))"
+                    )
                 }
             }
         }

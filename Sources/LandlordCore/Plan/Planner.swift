@@ -11,7 +11,9 @@ public struct PlanOptions: Sendable {
     public var allowProtectedDeletes: Bool
     public var toolVersion: String
 
-    public init(tenants: Set<String>? = nil, destroy: Set<String> = [], allowProtectedDeletes: Bool = false, toolVersion: String = LandlordVersion.current) {
+    public init(
+        tenants: Set<String>? = nil, destroy: Set<String> = [], allowProtectedDeletes: Bool = false, toolVersion: String = LandlordVersion.current
+    ) {
         self.tenants = tenants
         self.destroy = destroy
         self.allowProtectedDeletes = allowProtectedDeletes
@@ -38,8 +40,10 @@ public struct PlanInput: Sendable {
     /// Rule priorities on pool listeners held by rules Landlord does not own.
     public var foreignPriorities: [String: Set<Int>]
 
-    public init(fleet: Fleet, states: [String: TenantState], platformState: PlatformState, schemas: [String: ResourceSchema],
-                refreshed: [String: ResourceObject?] = [:], foreignPriorities: [String: Set<Int>] = [:]) {
+    public init(
+        fleet: Fleet, states: [String: TenantState], platformState: PlatformState, schemas: [String: ResourceSchema],
+        refreshed: [String: ResourceObject?] = [:], foreignPriorities: [String: Set<Int>] = [:]
+    ) {
         self.fleet = fleet
         self.states = states
         self.platformState = platformState
@@ -86,14 +90,20 @@ public enum Planner {
         for (bpName, f) in full.sorted(by: { $0.key < $1.key }) {
             let fits = allocator.remainingCapacity(for: f.needs)
             let listed = f.tenants.prefix(5).joined(separator: ", ") + (f.tenants.count > 5 ? ", ..." : "")
-            diags.append(.error(
-                "listener pool is full: \(f.tenants.count) tenant(s) of blueprint '\(bpName)' do not fit (\(listed))",
-                detail: "each needs \(f.needs.rules) rule(s) and \(f.needs.targetGroups) target group(s) on one load balancer; the pool of \(fleet.platform.listeners.count) listener(s) has room for \(fits) more. Add a listener (another ALB) to inputs.listeners in \(fleet.platform.file), or raise maxRules where AWS has raised your quota.",
-                at: f.tenants.first.flatMap { fleet.tenant($0)?.location }))
+            diags.append(
+                .error(
+                    "listener pool is full: \(f.tenants.count) tenant(s) of blueprint '\(bpName)' do not fit (\(listed))",
+                    detail:
+                        "each needs \(f.needs.rules) rule(s) and \(f.needs.targetGroups) target group(s) on one load balancer; the pool of \(fleet.platform.listeners.count) listener(s) has room for \(fits) more. Add a listener (another ALB) to inputs.listeners in \(fleet.platform.file), or raise maxRules where AWS has raised your quota.",
+                    at: f.tenants.first.flatMap { fleet.tenant($0)?.location }))
         }
 
         // Per tenant, in parallel.
-        struct Job: Sendable { var spec: TenantSpec?; var id: String; var op: TenantOperation }
+        struct Job: Sendable {
+            var spec: TenantSpec?
+            var id: String
+            var op: TenantOperation
+        }
         var jobs = scope.provision.filter { !unallocated.contains($0.id) }.map { Job(spec: $0, id: $0.id, op: .provision) }
         jobs += scope.remove.map { Job(spec: nil, id: $0, op: .remove) }
         jobs += scope.destroy.map { Job(spec: nil, id: $0, op: .destroy) }
@@ -102,7 +112,8 @@ public enum Planner {
         let results = ParallelMap.map(jobs) { job -> (TenantPlan, Diagnostics) in
             let state = input.states[job.id]
             if let spec = job.spec, let bp = fleet.blueprints[spec.blueprint] {
-                return TenantPlanner(input: input, computedByType: computedByType, options: options).provision(spec, bp, state: state, allocation: placed[spec.id])
+                return TenantPlanner(input: input, computedByType: computedByType, options: options).provision(
+                    spec, bp, state: state, allocation: placed[spec.id])
             }
             return TenantPlanner(input: input, computedByType: computedByType, options: options).teardown(job.id, state: state, operation: job.op)
         }
@@ -126,16 +137,20 @@ public enum Planner {
         let wanted = options.tenants
         if let wanted {
             for id in wanted.sorted() where input.fleet.tenant(id) == nil && input.states[id] == nil && !options.destroy.contains(id) {
-                diags.append(.error("unknown tenant '\(id)'\(Suggest.didYouMean(id, in: input.fleet.tenants.map(\.id)))",
-                                    detail: "no tenants/\(id).yaml and no state for it; check the id with `landlord status`"))
+                diags.append(
+                    .error(
+                        "unknown tenant '\(id)'\(Suggest.didYouMean(id, in: input.fleet.tenants.map(\.id)))",
+                        detail: "no tenants/\(id).yaml and no state for it; check the id with `landlord status`"))
             }
         }
         for t in input.fleet.tenants {
             if options.destroy.contains(t.id) { continue }
             if let wanted, !wanted.contains(t.id) { continue }
             if input.states[t.id]?.status == .destroyed && wanted?.contains(t.id) != true {
-                diags.append(.warning("tenant '\(t.id)' was destroyed with `landlord destroy` and is left alone",
-                                      detail: "delete \(t.file) to forget it, or plan/apply with --tenant \(t.id) to provision it again"))
+                diags.append(
+                    .warning(
+                        "tenant '\(t.id)' was destroyed with `landlord destroy` and is left alone",
+                        detail: "delete \(t.file) to forget it, or plan/apply with --tenant \(t.id) to provision it again"))
                 continue
             }
             s.provision.append(t)
@@ -149,12 +164,17 @@ public enum Planner {
             if input.states[id] == nil && input.fleet.tenant(id) == nil {
                 // Most likely a typo: a destroy that silently does nothing would pass in CI.
                 let known = Set(input.fleet.tenants.map(\.id)).union(input.states.keys)
-                diags.append(.error("unknown tenant '\(id)'\(Suggest.didYouMean(id, in: known.sorted()))",
-                                    detail: "no tenants/\(id).yaml and no state for it, so nothing was destroyed; check the id with `landlord status`"))
+                diags.append(
+                    .error(
+                        "unknown tenant '\(id)'\(Suggest.didYouMean(id, in: known.sorted()))",
+                        detail: "no tenants/\(id).yaml and no state for it, so nothing was destroyed; check the id with `landlord status`"))
                 continue
             }
             if input.states[id] == nil || input.states[id]!.resources.isEmpty {
-                diags.append(.warning("tenant '\(id)' has no resources to destroy", detail: "it was never applied, or is already destroyed (`landlord status` shows which)"))
+                diags.append(
+                    .warning(
+                        "tenant '\(id)' has no resources to destroy",
+                        detail: "it was never applied, or is already destroyed (`landlord status` shows which)"))
                 if input.states[id] == nil { continue }
             }
             s.destroy.append(id)
@@ -172,7 +192,9 @@ public enum Planner {
         case other(Diagnostic)
     }
 
-    static func allocate(_ t: TenantSpec, _ bp: Blueprint, _ state: TenantState?, _ platform: PlatformSpec, _ allocator: inout Allocator) -> Result<TenantAllocation?, AllocationFailure> {
+    static func allocate(_ t: TenantSpec, _ bp: Blueprint, _ state: TenantState?, _ platform: PlatformSpec, _ allocator: inout Allocator) -> Result<
+        TenantAllocation?, AllocationFailure
+    > {
         let rules = bp.resources.filter { $0.type == AWSResourceTypes.listenerRule }
         guard !rules.isEmpty else { return .success(nil) }
         var listenerArn: String?
@@ -183,11 +205,18 @@ public enum Planner {
         }
         guard anyAuto else { return .success(nil) }
         if rules.contains(where: { if case .literal(.string("auto")) = $0.properties["listener"] { return true } else { return false } }) {
-            if let existing = rules.lazy.compactMap({ state?.resources[$0.name]?.inputs["listener"]?.stringValue }).first, allocator.allocations[t.id] == nil {
-                allocator.allocations[t.id] = TenantAllocation(listener: existing, rules: Allocation.needs(bp).rules, targetGroups: Allocation.needs(bp).targetGroups)
+            if let existing = rules.lazy.compactMap({ state?.resources[$0.name]?.inputs["listener"]?.stringValue }).first,
+                allocator.allocations[t.id] == nil
+            {
+                allocator.allocations[t.id] = TenantAllocation(
+                    listener: existing, rules: Allocation.needs(bp).rules, targetGroups: Allocation.needs(bp).targetGroups)
             }
             if platform.listeners.isEmpty {
-                return .failure(.other(.error("`listener: auto` needs a listener pool", detail: "add `listeners: [{arn: ..., dnsName: ...}]` under inputs in \(platform.file)", at: rules.first?.location)))
+                return .failure(
+                    .other(
+                        .error(
+                            "`listener: auto` needs a listener pool",
+                            detail: "add `listeners: [{arn: ..., dnsName: ...}]` under inputs in \(platform.file)", at: rules.first?.location)))
             }
             guard let l = allocator.place(tenant: t.id, needs: Allocation.needs(bp)) else {
                 return .failure(.poolFull)
@@ -197,11 +226,20 @@ public enum Planner {
         for r in rules {
             guard case .literal(let pv) = r.properties["priority"], let band = Allocation.autoBand(pv) else { continue }
             let listener: String
-            if let listenerArn { listener = listenerArn } else if case .literal(.string(let arn)) = r.properties["listener"] { listener = arn } else { continue }
+            if let listenerArn {
+                listener = listenerArn
+            } else if case .literal(.string(let arn)) = r.properties["listener"] {
+                listener = arn
+            } else {
+                continue
+            }
             let preferred = state?.resources[r.name]?.inputs["priority"]?.intValue
             guard allocator.priority(tenant: t.id, resource: r.name, listener: listener, band: band, preferred: preferred) != nil else {
-                return .failure(.other(.error("no free rule priority on listener \(listener) in \(band.map { "band \($0.lowerBound)-\($0.upperBound)" } ?? "1-50000")",
-                                       detail: "widen the band in \(bp.file) or move tenants to another listener", at: r.location)))
+                return .failure(
+                    .other(
+                        .error(
+                            "no free rule priority on listener \(listener) in \(band.map { "band \($0.lowerBound)-\($0.upperBound)" } ?? "1-50000")",
+                            detail: "widen the band in \(bp.file) or move tenants to another listener", at: r.location)))
             }
         }
         return .success(allocator.allocations[t.id])

@@ -37,8 +37,11 @@ struct TenantPlanner {
             for (attr, v0) in raw {
                 let type = schema.attributes[attr]?.type ?? .any
                 guard let v = NodeValues.coerce(v0, to: type) else {
-                    diags.append(.error("attribute '\(attr)' of \(res.type) must be \(type.withArticle); tenant '\(t.id)' gives '\(v0.isSensitive ? "(sensitive)" : v0.interpolationText)'",
-                                        detail: "fix the parameter in \(t.file) or the template in \(bp.file)", at: res.propertyLocations[attr], address: address))
+                    diags.append(
+                        .error(
+                            "attribute '\(attr)' of \(res.type) must be \(type.withArticle); tenant '\(t.id)' gives '\(v0.isSensitive ? "(sensitive)" : v0.interpolationText)'",
+                            detail: "fix the parameter in \(t.file) or the template in \(bp.file)", at: res.propertyLocations[attr], address: address)
+                    )
                     failed = true
                     continue
                 }
@@ -65,7 +68,10 @@ struct TenantPlanner {
                 if let refreshed = input.refreshed[address] {
                     if let now = refreshed {
                         for (k, old) in prior.inputs {
-                            if let cur = now.attributes[k], cur.revealed != old.revealed { prior.inputs[k] = cur; drifted.append(k) }
+                            if let cur = now.attributes[k], cur.revealed != old.revealed {
+                                prior.inputs[k] = cur
+                                drifted.append(k)
+                            }
                         }
                     } else {
                         change.action = .create
@@ -81,7 +87,8 @@ struct TenantPlanner {
                 var changed: [String] = []
                 if inputs != prior.inputs {  // the common case, equal, costs one comparison
                     for k in Set(inputs.keys).union(prior.inputs.keys) {
-                        let a = inputs[k] ?? .null, b = prior.inputs[k] ?? .null
+                        let a = inputs[k] ?? .null
+                        let b = prior.inputs[k] ?? .null
                         if !a.isKnown || a.revealed != b.revealed { changed.append(k) }
                     }
                 }
@@ -107,7 +114,9 @@ struct TenantPlanner {
                     change.computed = computed
                     // Keeping every unique key means the names collide: delete the old one first.
                     let keys = schema.uniqueKeys
-                    change.createBeforeDestroy = keys.isEmpty || keys.contains { forced.contains($0) || (inputs[$0] ?? .null).revealed != (prior.inputs[$0] ?? .null).revealed }
+                    change.createBeforeDestroy =
+                        keys.isEmpty
+                        || keys.contains { forced.contains($0) || (inputs[$0] ?? .null).revealed != (prior.inputs[$0] ?? .null).revealed }
                     ev.known[res.name] = inputs.merging(computed.map { ($0, .unknown) }) { a, _ in a }
                     if change.protect && !options.allowProtectedDeletes {
                         diags.append(protectedError(address, "replace"))
@@ -197,8 +206,9 @@ struct TenantPlanner {
     }
 
     func protectedError(_ address: String, _ what: String) -> Diagnostic {
-        .error("plan would \(what) protected resource \(address)",
-               detail: "it holds data that would be lost; if that is intended, plan again with --allow-protected-deletes", address: address)
+        .error(
+            "plan would \(what) protected resource \(address)",
+            detail: "it holds data that would be lost; if that is intended, plan again with --allow-protected-deletes", address: address)
     }
 
     /// Puts the planned listener, its DNS name and priorities into a rule's inputs.
@@ -206,11 +216,13 @@ struct TenantPlanner {
         guard res.type == AWSResourceTypes.listenerRule else { return }
         if inputs["listener"] == .string("auto"), let a = allocation { inputs["listener"] = .string(a.listener) }
         if let band = Allocation.autoBand(inputs["priority"]), band != nil || inputs["priority"] == .string("auto"),
-           let p = allocation?.priorities[res.name] {
+            let p = allocation?.priorities[res.name]
+        {
             inputs["priority"] = .int(p)
         }
         if inputs["listenerDnsName"] == nil, let arn = inputs["listener"]?.stringValue,
-           let l = platform.listeners.first(where: { $0.arn == arn }) {
+            let l = platform.listeners.first(where: { $0.arn == arn })
+        {
             inputs["listenerDnsName"] = .string(l.dnsName)
         }
     }

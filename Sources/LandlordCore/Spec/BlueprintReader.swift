@@ -37,7 +37,9 @@ struct BlueprintReader {
                 var start = 1
                 if let st = v["start"] {
                     guard let n = st.scalar.flatMap({ Int($0) }), n >= 0 else {
-                        r.diagnostics.append(.error("'start' of sequence '\(sname)' must be a whole number", detail: "write `\(sname): {start: 1000}`", at: st.location))
+                        r.diagnostics.append(
+                            .error(
+                                "'start' of sequence '\(sname)' must be a whole number", detail: "write `\(sname): {start: 1000}`", at: st.location))
                         continue
                     }
                     start = n
@@ -47,16 +49,23 @@ struct BlueprintReader {
         }
         var resources: [ResourceTemplate] = []
         guard let rs = r.mapping("resources") else {
-            r.diagnostics.append(.error("a blueprint needs `resources:`", detail: "list what one tenant is made of under `resources:`", at: root.location))
+            r.diagnostics.append(
+                .error("a blueprint needs `resources:`", detail: "list what one tenant is made of under `resources:`", at: root.location))
             return (nil, r.diagnostics)
         }
         for (k, v) in rs.mapping ?? [] {
             guard let rname = k.scalar else { continue }
             if parameters[rname] != nil {
-                r.diagnostics.append(.error("resource '\(rname)' has the same name as a parameter", detail: "rename one, so `${\(rname)}` is not ambiguous", at: k.location))
+                r.diagnostics.append(
+                    .error(
+                        "resource '\(rname)' has the same name as a parameter", detail: "rename one, so `${\(rname)}` is not ambiguous",
+                        at: k.location))
             }
             if rname == "platform" || rname == "tenant" || rname.contains("/") {
-                r.diagnostics.append(.error("'\(rname)' cannot name a resource", detail: "'platform' and 'tenant' are reserved and '/' separates tenant and resource in addresses", at: k.location))
+                r.diagnostics.append(
+                    .error(
+                        "'\(rname)' cannot name a resource",
+                        detail: "'platform' and 'tenant' are reserved and '/' separates tenant and resource in addresses", at: k.location))
             }
             if let res = readResource(rname, at: k.location, v, &r) { resources.append(res) }
         }
@@ -75,41 +84,56 @@ struct BlueprintReader {
                         break
                     case .sequence(let sname):
                         if sequences[sname] == nil {
-                            r.diagnostics.append(.error("reference to undeclared sequence '\(sname)'\(Suggest.didYouMean(sname, in: sequences.keys))",
-                                                        detail: "declare it under `sequences:` in this blueprint, e.g. `sequences: {\(sname): {start: 1}}`", at: loc))
+                            r.diagnostics.append(
+                                .error(
+                                    "reference to undeclared sequence '\(sname)'\(Suggest.didYouMean(sname, in: sequences.keys))",
+                                    detail: "declare it under `sequences:` in this blueprint, e.g. `sequences: {\(sname): {start: 1}}`", at: loc))
                         }
                     case .parameter(let p):
                         if parameters[p] == nil {
                             let candidates = Array(parameters.keys) + names.map { $0 }
-                            r.diagnostics.append(.error("reference to unknown parameter '\(p)'\(Suggest.didYouMean(p, in: candidates))",
-                                                        detail: "declare it under `parameters:` or use platform.X, tenant.id or RESOURCE.ATTRIBUTE", at: loc))
+                            r.diagnostics.append(
+                                .error(
+                                    "reference to unknown parameter '\(p)'\(Suggest.didYouMean(p, in: candidates))",
+                                    detail: "declare it under `parameters:` or use platform.X, tenant.id or RESOURCE.ATTRIBUTE", at: loc))
                         }
                     case .resource(let target, let path):
                         if target == "tenant" {
-                            r.diagnostics.append(.error("unknown tenant attribute '\(path.joined(separator: "."))'", detail: "only ${tenant.id} is available", at: loc))
+                            r.diagnostics.append(
+                                .error("unknown tenant attribute '\(path.joined(separator: "."))'", detail: "only ${tenant.id} is available", at: loc)
+                            )
                         } else if let other = byName[target] {
                             let attrs = schemas[other.type]?.attributes ?? [:]
                             if let attr = path.first, attrs[attr] == nil {
-                                r.diagnostics.append(.error("resource '\(target)' (\(other.type)) has no attribute '\(attr)'\(Suggest.didYouMean(attr, in: attrs.keys))",
-                                                            detail: "its attributes: \(attrs.keys.sorted().joined(separator: ", "))", at: loc))
+                                r.diagnostics.append(
+                                    .error(
+                                        "resource '\(target)' (\(other.type)) has no attribute '\(attr)'\(Suggest.didYouMean(attr, in: attrs.keys))",
+                                        detail: "its attributes: \(attrs.keys.sorted().joined(separator: ", "))", at: loc))
                             }
                             if target == resources[i].name {
-                                r.diagnostics.append(.error("resource '\(target)' refers to itself", detail: "a resource cannot use its own attributes", at: loc))
+                                r.diagnostics.append(
+                                    .error("resource '\(target)' refers to itself", detail: "a resource cannot use its own attributes", at: loc))
                             } else {
                                 deps.insert(target)
                             }
                         } else {
                             let candidates = names.map { $0 } + Array(parameters.keys)
-                            r.diagnostics.append(.error("reference to unknown resource '\(target)'\(Suggest.didYouMean(target, in: candidates))",
-                                                        detail: "declare '\(target)' under `resources:` or fix the name", at: loc))
+                            r.diagnostics.append(
+                                .error(
+                                    "reference to unknown resource '\(target)'\(Suggest.didYouMean(target, in: candidates))",
+                                    detail: "declare '\(target)' under `resources:` or fix the name", at: loc))
                         }
                     }
                 }
             }
             for d in resources[i].dependencies {
-                if names.contains(d) { deps.insert(d) } else {
-                    r.diagnostics.append(.error("dependsOn names unknown resource '\(d)'\(Suggest.didYouMean(d, in: names))",
-                                                detail: "name a resource of this blueprint", at: resources[i].location))
+                if names.contains(d) {
+                    deps.insert(d)
+                } else {
+                    r.diagnostics.append(
+                        .error(
+                            "dependsOn names unknown resource '\(d)'\(Suggest.didYouMean(d, in: names))",
+                            detail: "name a resource of this blueprint", at: resources[i].location))
                 }
             }
             resources[i].dependencies = deps.sorted()
@@ -125,14 +149,18 @@ struct BlueprintReader {
         guard let topo = dag.topologicalOrder() else {
             let cycle = dag.findCycle() ?? []
             let path = cycle.map { resources[$0].name }.joined(separator: " -> ")
-            r.diagnostics.append(.error("reference cycle: \(path)", detail: "break the cycle: one of these resources must not depend on the other", at: cycle.first.map { resources[$0].location }))
+            r.diagnostics.append(
+                .error(
+                    "reference cycle: \(path)", detail: "break the cycle: one of these resources must not depend on the other",
+                    at: cycle.first.map { resources[$0].location }))
             return (nil, r.diagnostics)
         }
         let ordered = topo.map { resources[$0] }
         var orderedIndex: [String: Int] = [:]
         for (i, res) in ordered.enumerated() { orderedIndex[res.name] = i }
         if r.diagnostics.hasErrors { return (nil, r.diagnostics) }
-        var bp = Blueprint(name: name, parameters: parameters, parameterOrder: order, resources: ordered, resourceIndex: orderedIndex, file: file, digest: digest)
+        var bp = Blueprint(
+            name: name, parameters: parameters, parameterOrder: order, resources: ordered, resourceIndex: orderedIndex, file: file, digest: digest)
         bp.sequences = sequences
         return (bp, r.diagnostics)
     }
@@ -144,8 +172,10 @@ struct BlueprintReader {
             return
         }
         if platform.inputs[first] == nil {
-            r.diagnostics.append(.error("reference to unknown platform input '\(first)'\(Suggest.didYouMean(first, in: platform.inputs.keys))",
-                                        detail: "add '\(first)' under `inputs:` in \(platform.file)", at: loc))
+            r.diagnostics.append(
+                .error(
+                    "reference to unknown platform input '\(first)'\(Suggest.didYouMean(first, in: platform.inputs.keys))",
+                    detail: "add '\(first)' under `inputs:` in \(platform.file)", at: loc))
         }
     }
 
@@ -157,15 +187,21 @@ struct BlueprintReader {
         r.checkKeys(node, allowed: Self.parameterFields, what: "parameter field")
         var kind = ParameterSpec.Kind.string
         if let t = node["type"] {
-            if let k = t.scalar.flatMap(ParameterSpec.Kind.init(rawValue:)) { kind = k } else {
+            if let k = t.scalar.flatMap(ParameterSpec.Kind.init(rawValue:)) {
+                kind = k
+            } else {
                 let names = ParameterSpec.Kind.allCases.map(\.rawValue)
-                r.diagnostics.append(.error("unknown parameter type '\(t.scalar ?? t.kindName)'\(Suggest.didYouMean(t.scalar ?? "", in: names))",
-                                            detail: "use one of: \(names.joined(separator: ", "))", at: t.location))
+                r.diagnostics.append(
+                    .error(
+                        "unknown parameter type '\(t.scalar ?? t.kindName)'\(Suggest.didYouMean(t.scalar ?? "", in: names))",
+                        detail: "use one of: \(names.joined(separator: ", "))", at: t.location))
             }
         }
         var allowed: [String]?
         if let e = node["enum"] {
-            if let items = e.sequence { allowed = items.map { $0.scalar ?? "" } } else {
+            if let items = e.sequence {
+                allowed = items.map { $0.scalar ?? "" }
+            } else {
                 r.diagnostics.append(.error("'enum' must be a list", detail: "write `enum: [a, b]`", at: e.location))
             }
         }
@@ -175,21 +211,31 @@ struct BlueprintReader {
             pattern = p.scalar
             matcher = p.scalar.flatMap(PatternMatcher.init)
             if matcher == nil {
-                r.diagnostics.append(.error("invalid regular expression in 'pattern'", detail: "fix the pattern (ICU syntax), e.g. \"^[a-z][a-z0-9-]{2,39}$\"", at: p.location))
+                r.diagnostics.append(
+                    .error(
+                        "invalid regular expression in 'pattern'", detail: "fix the pattern (ICU syntax), e.g. \"^[a-z][a-z0-9-]{2,39}$\"",
+                        at: p.location))
             }
         }
         var sensitive = false
         if let s = node["sensitive"] {
-            if case .success(Value.bool(let b)) = NodeValues.typed(s, as: .bool) { sensitive = b } else {
+            if case .success(Value.bool(let b)) = NodeValues.typed(s, as: .bool) {
+                sensitive = b
+            } else {
                 r.diagnostics.append(.error("'sensitive' must be true or false", at: s.location))
             }
         }
-        var spec = ParameterSpec(name: name, kind: kind, defaultValue: nil, allowed: allowed, pattern: pattern, regex: matcher, sensitive: sensitive, location: node.location)
+        var spec = ParameterSpec(
+            name: name, kind: kind, defaultValue: nil, allowed: allowed, pattern: pattern, regex: matcher, sensitive: sensitive,
+            location: node.location)
         if let d = node["default"] {
             switch ParameterValues.check(d, against: spec, env: env) {
             case .success(let v): spec.defaultValue = v
             case .failure(let msg):
-                r.diagnostics.append(.error("default of '\(name)' is invalid: \(msg)", detail: "make the default satisfy the parameter's own type, enum and pattern", at: d.location))
+                r.diagnostics.append(
+                    .error(
+                        "default of '\(name)' is invalid: \(msg)", detail: "make the default satisfy the parameter's own type, enum and pattern",
+                        at: d.location))
             }
         }
         return spec
@@ -197,14 +243,17 @@ struct BlueprintReader {
 
     private func readResource(_ name: String, at keyLocation: SourceLocation, _ node: YAMLNode, _ r: inout DocumentReader) -> ResourceTemplate? {
         guard node.mapping != nil else {
-            r.diagnostics.append(.error("resource '\(name)' must be a mapping", detail: "write `\(name): {type: aws..., properties: {...}}`", at: node.location))
+            r.diagnostics.append(
+                .error("resource '\(name)' must be a mapping", detail: "write `\(name): {type: aws..., properties: {...}}`", at: node.location))
             return nil
         }
         r.checkKeys(node, allowed: Self.resourceFields, what: "resource field")
         guard let type = r.requiredString("type", in: node, what: "a resource type such as aws.lb_target_group") else { return nil }
         guard let schema = schemas[type] else {
-            r.diagnostics.append(.error("unknown resource type '\(type)'\(Suggest.didYouMean(type, in: schemas.keys))",
-                                        detail: "known types: \(schemas.keys.sorted().joined(separator: ", "))", at: node["type"]?.location ?? node.location))
+            r.diagnostics.append(
+                .error(
+                    "unknown resource type '\(type)'\(Suggest.didYouMean(type, in: schemas.keys))",
+                    detail: "known types: \(schemas.keys.sorted().joined(separator: ", "))", at: node["type"]?.location ?? node.location))
             return nil
         }
         var properties: [String: ValueTemplate] = [:]
@@ -214,12 +263,17 @@ struct BlueprintReader {
             for (k, v) in props.mapping ?? [] {
                 guard let attr = k.scalar else { continue }
                 guard let a = schema.attributes[attr] else {
-                    r.diagnostics.append(.error("unknown attribute '\(attr)' for \(type)\(Suggest.didYouMean(attr, in: settable))",
-                                                detail: "attributes you can set: \(settable.joined(separator: ", "))", at: k.location))
+                    r.diagnostics.append(
+                        .error(
+                            "unknown attribute '\(attr)' for \(type)\(Suggest.didYouMean(attr, in: settable))",
+                            detail: "attributes you can set: \(settable.joined(separator: ", "))", at: k.location))
                     continue
                 }
                 if !a.settable {
-                    r.diagnostics.append(.error("attribute '\(attr)' of \(type) is computed by the provider", detail: "remove it; refer to it from other resources as ${\(name).\(attr)}", at: k.location))
+                    r.diagnostics.append(
+                        .error(
+                            "attribute '\(attr)' of \(type) is computed by the provider",
+                            detail: "remove it; refer to it from other resources as ${\(name).\(attr)}", at: k.location))
                     continue
                 }
                 locations[attr] = v.location
@@ -227,11 +281,16 @@ struct BlueprintReader {
             }
         }
         for (attr, a) in schema.attributes where a.required && properties[attr] == nil {
-            r.diagnostics.append(.error("resource '\(name)' (\(type)) is missing required attribute '\(attr)'", detail: "add `\(attr):` under properties", at: node["properties"]?.location ?? node.location))
+            r.diagnostics.append(
+                .error(
+                    "resource '\(name)' (\(type)) is missing required attribute '\(attr)'", detail: "add `\(attr):` under properties",
+                    at: node["properties"]?.location ?? node.location))
         }
         var deps: [String] = []
         if let d = node["dependsOn"] {
-            if let items = d.sequence { deps = items.compactMap(\.scalar) } else {
+            if let items = d.sequence {
+                deps = items.compactMap(\.scalar)
+            } else {
                 r.diagnostics.append(.error("'dependsOn' must be a list of resource names", detail: "write `dependsOn: [backend]`", at: d.location))
             }
         }
@@ -241,23 +300,34 @@ struct BlueprintReader {
             let until = w["until"]?.scalar ?? ""
             if !schema.waitConditions.contains(until) {
                 let known = schema.waitConditions.sorted()
-                r.diagnostics.append(.error("\(type) cannot wait until '\(until)'", detail: known.isEmpty ? "remove `wait:`; this type is ready once applied" : "use one of: \(known.joined(separator: ", "))", at: w.location))
+                r.diagnostics.append(
+                    .error(
+                        "\(type) cannot wait until '\(until)'",
+                        detail: known.isEmpty ? "remove `wait:`; this type is ready once applied" : "use one of: \(known.joined(separator: ", "))",
+                        at: w.location))
             }
             var timeout = 600.0
             if let t = w["timeout"] {
-                if let secs = t.scalar.flatMap(Duration.seconds) { timeout = secs } else {
-                    r.diagnostics.append(.error("invalid timeout '\(t.scalar ?? t.kindName)'", detail: "write a duration such as 90s, 10m or 1h", at: t.location))
+                if let secs = t.scalar.flatMap(Duration.seconds) {
+                    timeout = secs
+                } else {
+                    r.diagnostics.append(
+                        .error("invalid timeout '\(t.scalar ?? t.kindName)'", detail: "write a duration such as 90s, 10m or 1h", at: t.location))
                 }
             }
             wait = WaitSpec(until: until, timeout: timeout)
         }
         var protect = false
         if let p = node["protect"] {
-            if case .success(Value.bool(let b)) = NodeValues.typed(p, as: .bool) { protect = b } else {
+            if case .success(Value.bool(let b)) = NodeValues.typed(p, as: .bool) {
+                protect = b
+            } else {
                 r.diagnostics.append(.error("'protect' must be true or false", at: p.location))
             }
         }
-        return ResourceTemplate(name: name, type: type, properties: properties, propertyLocations: locations, dependencies: deps, wait: wait, protect: protect, location: keyLocation)
+        return ResourceTemplate(
+            name: name, type: type, properties: properties, propertyLocations: locations, dependencies: deps, wait: wait, protect: protect,
+            location: keyLocation)
     }
 
     /// Compiles a property node: scalars are typed by the attribute, `${...}` become pieces.
@@ -269,7 +339,10 @@ struct BlueprintReader {
                 do {
                     return .interpolated(try TemplateParser.parse(s), location: node.location)
                 } catch {
-                    r.diagnostics.append(.error("malformed reference in '\(s)'", detail: "write references as ${name}, ${platform.input}, ${tenant.id} or ${resource.attribute}", at: node.location))
+                    r.diagnostics.append(
+                        .error(
+                            "malformed reference in '\(s)'",
+                            detail: "write references as ${name}, ${platform.input}, ${tenant.id} or ${resource.attribute}", at: node.location))
                     return nil
                 }
             }
@@ -305,9 +378,15 @@ enum Duration {
         let scale: Double
         var body = Substring(s)
         switch last {
-        case "s": scale = 1; body = body.dropLast()
-        case "m": scale = 60; body = body.dropLast()
-        case "h": scale = 3600; body = body.dropLast()
+        case "s":
+            scale = 1
+            body = body.dropLast()
+        case "m":
+            scale = 60
+            body = body.dropLast()
+        case "h":
+            scale = 3600
+            body = body.dropLast()
         default: scale = 1
         }
         guard let n = Double(body), n >= 0 else { return nil }

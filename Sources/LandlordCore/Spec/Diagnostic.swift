@@ -71,7 +71,8 @@ public struct Diagnostics: Sendable, Hashable {
     /// Sorted by file, line, column for stable output.
     public var sorted: [Diagnostic] {
         items.sorted { a, b in
-            let la = a.location, lb = b.location
+            let la = a.location
+            let lb = b.location
             if la?.file != lb?.file { return (la?.file ?? "") < (lb?.file ?? "") }
             if la?.line != lb?.line { return (la?.line ?? 0) < (lb?.line ?? 0) }
             if la?.column != lb?.column { return (la?.column ?? 0) < (lb?.column ?? 0) }

@@ -15,22 +15,31 @@ struct DocumentReader {
     /// Checks `apiVersion: landlord/v1`, `kind`, and that every key is one of `allowed`.
     mutating func checkHeader(kind expected: String, allowed: [String]) -> Bool {
         guard let pairs = root.mapping else {
-            diagnostics.append(.error("expected a mapping at the top of the file, found \(root.kindName)",
-                                      detail: "\(Article.indefinite(expected)) document starts with `apiVersion: landlord/v1` and `kind: \(expected)`", at: root.location))
+            diagnostics.append(
+                .error(
+                    "expected a mapping at the top of the file, found \(root.kindName)",
+                    detail: "\(Article.indefinite(expected)) document starts with `apiVersion: landlord/v1` and `kind: \(expected)`",
+                    at: root.location))
             return false
         }
         checkKeys(root, allowed: allowed, what: "field of \(Article.indefinite(expected))")
         if let v = root["apiVersion"] {
             if v.scalar != "landlord/v1" {
-                diagnostics.append(.error("unsupported apiVersion '\(v.scalar ?? v.kindName)'", detail: "use `apiVersion: landlord/v1`", at: v.location))
+                diagnostics.append(
+                    .error("unsupported apiVersion '\(v.scalar ?? v.kindName)'", detail: "use `apiVersion: landlord/v1`", at: v.location))
             }
         } else {
-            diagnostics.append(.error("missing field 'apiVersion'", detail: "add `apiVersion: landlord/v1` at the top", at: pairs.first?.key.location ?? root.location))
+            diagnostics.append(
+                .error(
+                    "missing field 'apiVersion'", detail: "add `apiVersion: landlord/v1` at the top", at: pairs.first?.key.location ?? root.location))
         }
         if let k = root["kind"] {
             if k.scalar != expected {
-                diagnostics.append(.error("expected kind '\(expected)', found '\(k.scalar ?? k.kindName)'",
-                                          detail: "this file's place in the fleet says it is \(Article.indefinite(expected)); set `kind: \(expected)` or move the file", at: k.location))
+                diagnostics.append(
+                    .error(
+                        "expected kind '\(expected)', found '\(k.scalar ?? k.kindName)'",
+                        detail: "this file's place in the fleet says it is \(Article.indefinite(expected)); set `kind: \(expected)` or move the file",
+                        at: k.location))
             }
         } else {
             diagnostics.append(.error("missing field 'kind'", detail: "add `kind: \(expected)`", at: root.location))
@@ -48,8 +57,10 @@ struct DocumentReader {
                 diagnostics.append(.error("duplicate key '\(name)'", detail: "remove one of the two", at: k.location))
             }
             if !allowed.contains(name) {
-                diagnostics.append(.error("unknown \(what) '\(name)'\(Suggest.didYouMean(name, in: allowed))",
-                                          detail: "known: \(allowed.joined(separator: ", "))", at: k.location))
+                diagnostics.append(
+                    .error(
+                        "unknown \(what) '\(name)'\(Suggest.didYouMean(name, in: allowed))",
+                        detail: "known: \(allowed.joined(separator: ", "))", at: k.location))
             }
         }
     }
@@ -72,7 +83,10 @@ struct DocumentReader {
     mutating func mapping(_ key: String, in node: YAMLNode? = nil) -> YAMLNode? {
         guard let v = (node ?? root)[key], !v.isNull else { return nil }
         guard v.mapping != nil else {
-            diagnostics.append(.error("'\(key)' must be a mapping, found \(v.kindName)", detail: "write it as `\(key): {name: value, ...}` or an indented block", at: v.location))
+            diagnostics.append(
+                .error(
+                    "'\(key)' must be a mapping, found \(v.kindName)", detail: "write it as `\(key): {name: value, ...}` or an indented block",
+                    at: v.location))
             return nil
         }
         return v

@@ -26,8 +26,10 @@ public struct EnvironmentAccess: Sendable {
         guard let sensitive = declared[name] else {
             let known = declared.keys.sorted()
             let hint = known.isEmpty ? "platform.yaml declares none" : "declared: \(known.joined(separator: ", "))"
-            return .failure(Problem("environment variable \(name) is not declared in \(platformFile), so it is not read (\(hint))\(Suggest.didYouMean(name, in: known)); "
-                + "if this fleet should read it, add `env: [\(name)]` to \(platformFile)"))
+            return .failure(
+                Problem(
+                    "environment variable \(name) is not declared in \(platformFile), so it is not read (\(hint))\(Suggest.didYouMean(name, in: known)); "
+                        + "if this fleet should read it, add `env: [\(name)]` to \(platformFile)"))
         }
         guard let value = values[name] else {
             return .failure(Problem("environment variable \(name) is not set; export it before running landlord"))

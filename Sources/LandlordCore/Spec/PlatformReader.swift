@@ -22,15 +22,22 @@ enum PlatformReader {
             state.location = s.location
             if let b = s["backend"]?.scalar { state.backend = b }
             if !["local", "s3"].contains(state.backend) {
-                r.diagnostics.append(.error("unknown state backend '\(state.backend)'\(Suggest.didYouMean(state.backend, in: ["local", "s3"]))",
-                                            detail: "use `backend: local` or `backend: s3` with a bucket", at: s["backend"]?.location ?? s.location))
+                r.diagnostics.append(
+                    .error(
+                        "unknown state backend '\(state.backend)'\(Suggest.didYouMean(state.backend, in: ["local", "s3"]))",
+                        detail: "use `backend: local` or `backend: s3` with a bucket", at: s["backend"]?.location ?? s.location))
             }
             state.bucket = s["bucket"]?.scalar
             state.prefix = s["prefix"]?.scalar
             state.region = s["region"]?.scalar
             if let l = s["lockLeaseSeconds"] {
-                if let v = l.scalar.flatMap(Double.init), v >= 10 { state.lockLeaseSeconds = v } else {
-                    r.diagnostics.append(.error("'lockLeaseSeconds' must be a number of seconds, at least 10", detail: "the lease is renewed every third of it while an apply runs; 120 is the default", at: l.location))
+                if let v = l.scalar.flatMap(Double.init), v >= 10 {
+                    state.lockLeaseSeconds = v
+                } else {
+                    r.diagnostics.append(
+                        .error(
+                            "'lockLeaseSeconds' must be a number of seconds, at least 10",
+                            detail: "the lease is renewed every third of it while an apply runs; 120 is the default", at: l.location))
                 }
             }
             if state.backend == "s3" && state.bucket == nil {
@@ -46,18 +53,24 @@ enum PlatformReader {
                 if let items = l.sequence {
                     for item in items {
                         guard item.mapping != nil else {
-                            r.diagnostics.append(.error("a listener must be a mapping with arn and dnsName", detail: "write `- {arn: ..., dnsName: ...}`", at: item.location))
+                            r.diagnostics.append(
+                                .error(
+                                    "a listener must be a mapping with arn and dnsName", detail: "write `- {arn: ..., dnsName: ...}`",
+                                    at: item.location))
                             continue
                         }
                         r.checkKeys(item, allowed: ["arn", "dnsName", "maxRules", "maxTargetGroups"], what: "listener field")
                         guard let arn = r.requiredString("arn", in: item, what: "the listener ARN"),
-                              let dns = r.requiredString("dnsName", in: item, what: "the load balancer's DNS name")
+                            let dns = r.requiredString("dnsName", in: item, what: "the load balancer's DNS name")
                         else { continue }
                         var spec = ListenerSpec(arn: arn, dnsName: dns)
                         for key in ["maxRules", "maxTargetGroups"] {
                             guard let n = item[key] else { continue }
                             guard let v = n.scalar.flatMap({ Int($0) }), v > 0 else {
-                                r.diagnostics.append(.error("'\(key)' must be a positive integer", detail: "AWS's defaults are 100 rules and 100 target groups per load balancer", at: n.location))
+                                r.diagnostics.append(
+                                    .error(
+                                        "'\(key)' must be a positive integer",
+                                        detail: "AWS's defaults are 100 rules and 100 target groups per load balancer", at: n.location))
                                 continue
                             }
                             if key == "maxRules" { spec.maxRules = v } else { spec.maxTargetGroups = v }
@@ -68,7 +81,8 @@ enum PlatformReader {
                         listeners.append(spec)
                     }
                 } else {
-                    r.diagnostics.append(.error("'listeners' must be a list", detail: "write `listeners: [{arn: ..., dnsName: ...}]`", at: l.location))
+                    r.diagnostics.append(
+                        .error("'listeners' must be a list", detail: "write `listeners: [{arn: ..., dnsName: ...}]`", at: l.location))
                 }
             }
         }
@@ -82,7 +96,10 @@ enum PlatformReader {
     static func readEnv(_ node: YAMLNode?, _ r: inout DocumentReader) -> [String: Bool] {
         guard let node, !node.isNull else { return [:] }
         guard let items = node.sequence else {
-            r.diagnostics.append(.error("'env' must be a list of variable names", detail: "write `env: [ACME_API_KEY, {name: IMAGE_TAG, sensitive: false}]`", at: node.location))
+            r.diagnostics.append(
+                .error(
+                    "'env' must be a list of variable names", detail: "write `env: [ACME_API_KEY, {name: IMAGE_TAG, sensitive: false}]`",
+                    at: node.location))
             return [:]
         }
         var out: [String: Bool] = [:]
@@ -93,7 +110,9 @@ enum PlatformReader {
                 r.checkKeys(item, allowed: ["name", "sensitive"], what: "env field")
                 name = r.requiredString("name", in: item, what: "the environment variable's name")
                 if let s = item["sensitive"] {
-                    if case .success(Value.bool(let b)) = NodeValues.typed(s, as: .bool) { sensitive = b } else {
+                    if case .success(Value.bool(let b)) = NodeValues.typed(s, as: .bool) {
+                        sensitive = b
+                    } else {
                         r.diagnostics.append(.error("'sensitive' must be true or false", at: s.location))
                     }
                 }
@@ -103,10 +122,15 @@ enum PlatformReader {
                 continue
             }
             guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else {
-                r.diagnostics.append(.error("'\(name)' is not an environment variable name", detail: "use letters, digits and underscores, not starting with a digit", at: item.location))
+                r.diagnostics.append(
+                    .error(
+                        "'\(name)' is not an environment variable name", detail: "use letters, digits and underscores, not starting with a digit",
+                        at: item.location))
                 continue
             }
-            if out[name] != nil { r.diagnostics.append(.error("environment variable \(name) is declared twice", detail: "remove one entry", at: item.location)) }
+            if out[name] != nil {
+                r.diagnostics.append(.error("environment variable \(name) is declared twice", detail: "remove one entry", at: item.location))
+            }
             out[name] = sensitive
         }
         return out

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
-import Synchronization
 import ProviderAPI
+import Synchronization
 
 /// Loads a fleet directory (platform.yaml, blueprints/, tenants/) into a validated `Fleet`.
 ///
@@ -14,7 +14,9 @@ public struct SpecLoader: Sendable {
     public var environment: [String: String]
 
     /// A loader checking resources against `schemas`; `environment` defaults to the process's.
-    public init(schemas: [String: ResourceSchema], reader: YAMLReader = YAMLReader(), environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        schemas: [String: ResourceSchema], reader: YAMLReader = YAMLReader(), environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
         self.schemas = schemas
         self.reader = reader
         self.environment = environment
@@ -26,7 +28,10 @@ public struct SpecLoader: Sendable {
         let fm = FileManager.default
         let platformURL = directory.appendingPathComponent("platform.yaml")
         guard fm.fileExists(atPath: platformURL.path) else {
-            diags.append(.error("no platform.yaml in \(directory.path)", detail: "run landlord in a fleet directory, or pass -C DIR (try `landlord -C examples/quickstart plan`)"))
+            diags.append(
+                .error(
+                    "no platform.yaml in \(directory.path)",
+                    detail: "run landlord in a fleet directory, or pass -C DIR (try `landlord -C examples/quickstart plan`)"))
             return (nil, diags)
         }
         let rel: @Sendable (URL) -> String = { url in Self.relativePath(url, to: directory) }
@@ -48,14 +53,22 @@ public struct SpecLoader: Sendable {
         let bpReader = BlueprintReader(schemas: schemas, platform: platform, env: env)
         for url in Self.yamlFiles(in: directory.appendingPathComponent("blueprints")) {
             let (node, digest, d) = parse(url, name: rel(url))
-            if let d { diags.append(d); failedBlueprints.insert(url.deletingPathExtension().lastPathComponent); continue }
+            if let d {
+                diags.append(d)
+                failedBlueprints.insert(url.deletingPathExtension().lastPathComponent)
+                continue
+            }
             guard let node else { continue }
             let (bp, bd) = bpReader.read(node, file: rel(url), digest: digest)
             diags.append(contentsOf: bd)
             let declared = node["name"]?.scalar ?? url.deletingPathExtension().lastPathComponent
-            guard let bp else { failedBlueprints.insert(declared); continue }
+            guard let bp else {
+                failedBlueprints.insert(declared)
+                continue
+            }
             if let other = blueprintFiles[bp.name] {
-                diags.append(.error("duplicate blueprint name '\(bp.name)'", detail: "also defined in \(other); rename one", at: node["name"]?.location))
+                diags.append(
+                    .error("duplicate blueprint name '\(bp.name)'", detail: "also defined in \(other); rename one", at: node["name"]?.location))
                 continue
             }
             blueprintFiles[bp.name] = bp.file
@@ -64,7 +77,8 @@ public struct SpecLoader: Sendable {
 
         // Tenants, in parallel.
         let tenantURLs = Self.yamlFiles(in: directory.appendingPathComponent("tenants"))
-        let known = blueprints, failed = failedBlueprints
+        let known = blueprints
+        let failed = failedBlueprints
         let results = ParallelMap.map(tenantURLs) { url -> (TenantSpec?, Diagnostics) in
             let (node, digest, d) = parse(url, name: rel(url))
             if let d { return (nil, Diagnostics([d])) }
@@ -82,7 +96,8 @@ public struct SpecLoader: Sendable {
         index.reserveCapacity(tenants.count)
         for (i, t) in tenants.enumerated() {
             if let j = index[t.id] {
-                diags.append(.error("duplicate tenant id '\(t.id)'", detail: "also used by \(tenants[j].file); tenant ids must be unique", at: t.location))
+                diags.append(
+                    .error("duplicate tenant id '\(t.id)'", detail: "also used by \(tenants[j].file); tenant ids must be unique", at: t.location))
             } else {
                 index[t.id] = i
             }
@@ -93,11 +108,17 @@ public struct SpecLoader: Sendable {
 
     private func parse(_ url: URL, name: String) -> (YAMLNode?, String, Diagnostic?) {
         guard let data = FileManager.default.contents(atPath: url.path) else {
-            return (nil, "", .error("cannot read \(name)", detail: "check that the file exists and is readable", at: SourceLocation(file: name, line: 1, column: 1)))
+            return (
+                nil, "",
+                .error(
+                    "cannot read \(name)", detail: "check that the file exists and is readable", at: SourceLocation(file: name, line: 1, column: 1))
+            )
         }
         let digest = Digest.sha256Hex(data)
         guard let text = String(data: data, encoding: .utf8) else {
-            return (nil, digest, .error("\(name) is not UTF-8 text", detail: "save the file as UTF-8", at: SourceLocation(file: name, line: 1, column: 1)))
+            return (
+                nil, digest, .error("\(name) is not UTF-8 text", detail: "save the file as UTF-8", at: SourceLocation(file: name, line: 1, column: 1))
+            )
         }
         switch reader.read(text, file: name) {
         case .success(let node): return (node, digest, nil)
@@ -128,7 +149,8 @@ public enum ParallelMap {
         let chunks = min(items.count, cores * 4)
         let box = ResultBox<R>(count: items.count)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let lo = items.count * c / chunks, hi = items.count * (c + 1) / chunks
+            let lo = items.count * c / chunks
+            let hi = items.count * (c + 1) / chunks
             var local: [R] = []
             local.reserveCapacity(hi - lo)
             for i in lo..<hi { local.append(transform(items[i])) }

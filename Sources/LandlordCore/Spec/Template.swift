@@ -1,3 +1,4 @@
+import Foundation
 import ProviderAPI
 
 /// What a `${...}` reference names.
@@ -43,7 +44,11 @@ public indirect enum ValueTemplate: Sendable, Hashable {
 
 /// Splits `a-${x.y}-b` into pieces. `$${` is a literal `${`.
 enum TemplateParser {
-    enum ParseError: Error { case unclosed, empty(String), invalid(String) }
+    enum ParseError: Error {
+        case unclosed
+        case empty(String)
+        case invalid(String)
+    }
 
     static func hasReference(_ s: String) -> Bool { s.utf8.contains(UInt8(ascii: "$")) && s.contains("${") }
 
@@ -68,7 +73,10 @@ enum TemplateParser {
                     if path.contains(where: { $0.isEmpty || !$0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" } }) {
                         throw .invalid(inner)
                     }
-                    if !text.isEmpty { pieces.append(.text(text)); text = "" }
+                    if !text.isEmpty {
+                        pieces.append(.text(text))
+                        text = ""
+                    }
                     pieces.append(.ref(classify(path), source: inner))
                     i = s.index(after: close)
                     continue
@@ -89,5 +97,3 @@ enum TemplateParser {
         return .resource(path[0], Array(path.dropFirst()))
     }
 }
-
-import Foundation

@@ -40,7 +40,8 @@ enum ParameterValues {
             }
         }
         if let regex = spec.regex, case .string(let s) = value, !regex.matches(s) {
-            return .failure(spec.sensitive ? "the value does not match pattern \(spec.pattern ?? "")" : "'\(s)' does not match pattern \(spec.pattern ?? "")")
+            return .failure(
+                spec.sensitive ? "the value does not match pattern \(spec.pattern ?? "")" : "'\(s)' does not match pattern \(spec.pattern ?? "")")
         }
         return .success(spec.sensitive ? .sensitive(value) : value)
     }
@@ -52,19 +53,28 @@ enum TenantReader {
     /// Tenant ids become parts of names, tags and file names.
     static let idPattern = PatternMatcher("^[a-z0-9][a-z0-9-]{0,62}$")!
 
-    static func read(_ root: YAMLNode, file: String, digest: String, blueprints: [String: Blueprint], blueprintErrors: Set<String>, env: EnvironmentAccess) -> (TenantSpec?, Diagnostics) {
+    static func read(
+        _ root: YAMLNode, file: String, digest: String, blueprints: [String: Blueprint], blueprintErrors: Set<String>, env: EnvironmentAccess
+    ) -> (TenantSpec?, Diagnostics) {
         var r = DocumentReader(file: file, root: root)
         guard r.checkHeader(kind: "Tenant", allowed: fields) else { return (nil, r.diagnostics) }
         guard let id = r.requiredString("id", what: "the tenant id, lowercase letters, digits and dashes"),
-              let bpName = r.requiredString("blueprint", what: "the blueprint this tenant is made from")
+            let bpName = r.requiredString("blueprint", what: "the blueprint this tenant is made from")
         else { return (nil, r.diagnostics) }
         if !idPattern.matches(id) {
-            r.diagnostics.append(.error("invalid tenant id '\(id)'", detail: "use lowercase letters, digits and dashes (at most 63), starting with a letter or digit", at: root["id"]?.location))
+            r.diagnostics.append(
+                .error(
+                    "invalid tenant id '\(id)'", detail: "use lowercase letters, digits and dashes (at most 63), starting with a letter or digit",
+                    at: root["id"]?.location))
         }
         guard let bp = blueprints[bpName] else {
             if !blueprintErrors.contains(bpName) {
-                r.diagnostics.append(.error("unknown blueprint '\(bpName)'\(Suggest.didYouMean(bpName, in: blueprints.keys))",
-                                            detail: "known blueprints: \(blueprints.keys.sorted().joined(separator: ", ")); add blueprints/\(bpName).yaml or fix the name", at: root["blueprint"]?.location))
+                r.diagnostics.append(
+                    .error(
+                        "unknown blueprint '\(bpName)'\(Suggest.didYouMean(bpName, in: blueprints.keys))",
+                        detail:
+                            "known blueprints: \(blueprints.keys.sorted().joined(separator: ", ")); add blueprints/\(bpName).yaml or fix the name",
+                        at: root["blueprint"]?.location))
             }
             return (nil, r.diagnostics)
         }
@@ -81,8 +91,10 @@ enum TenantReader {
             guard let spec = bp.parameters[name] else {
                 let guess = Suggest.closest(to: name, in: bp.parameterOrder)
                 if let guess { suggested.insert(guess) }
-                r.diagnostics.append(.error("unknown parameter '\(name)'\(guess.map { " (did you mean '\($0)'?)" } ?? "")",
-                                            detail: "blueprint '\(bpName)' takes: \(bp.parameterOrder.joined(separator: ", "))", at: k.location))
+                r.diagnostics.append(
+                    .error(
+                        "unknown parameter '\(name)'\(guess.map { " (did you mean '\($0)'?)" } ?? "")",
+                        detail: "blueprint '\(bpName)' takes: \(bp.parameterOrder.joined(separator: ", "))", at: k.location))
                 continue
             }
             switch ParameterValues.check(v, against: spec, env: env) {
@@ -93,11 +105,19 @@ enum TenantReader {
         }
         for name in bp.parameterOrder where values[name] == nil {
             let spec = bp.parameters[name]!
-            if let d = spec.defaultValue { values[name] = d } else if given?[name] == nil && !suggested.contains(name) {
-                r.diagnostics.append(.error("missing required parameter '\(name)'", detail: "add `\(name):` under parameters (blueprint '\(bpName)' gives it no default)", at: given?.location ?? root.location))
+            if let d = spec.defaultValue {
+                values[name] = d
+            } else if given?[name] == nil && !suggested.contains(name) {
+                r.diagnostics.append(
+                    .error(
+                        "missing required parameter '\(name)'", detail: "add `\(name):` under parameters (blueprint '\(bpName)' gives it no default)",
+                        at: given?.location ?? root.location))
             }
         }
         if r.diagnostics.hasErrors { return (nil, r.diagnostics) }
-        return (TenantSpec(id: id, blueprint: bpName, parameters: values, file: file, digest: digest, location: root["id"]?.location ?? root.location), r.diagnostics)
+        return (
+            TenantSpec(id: id, blueprint: bpName, parameters: values, file: file, digest: digest, location: root["id"]?.location ?? root.location),
+            r.diagnostics
+        )
     }
 }

@@ -76,7 +76,10 @@ public struct YAMLReader: Sendable {
                 let problem = parser.problem.map { String(cString: $0) } ?? "malformed YAML"
                 var summary = "malformed YAML: \(problem)"
                 if let ctx = parser.context.map({ String(cString: $0) }) { summary += " " + ctx }
-                return .failure(.error(summary, detail: "fix the YAML syntax at this position (indentation, a missing ':' or an unclosed quote or bracket)", at: loc(parser.problem_mark)))
+                return .failure(
+                    .error(
+                        summary, detail: "fix the YAML syntax at this position (indentation, a missing ':' or an unclosed quote or bracket)",
+                        at: loc(parser.problem_mark)))
             }
             defer { yaml_event_delete(&event) }
             let at = loc(event.start_mark)
@@ -86,13 +89,15 @@ public struct YAMLReader: Sendable {
             case YAML_DOCUMENT_START_EVENT:
                 documents += 1
                 if documents > 1 {
-                    return .failure(.error("more than one YAML document in this file", detail: "put each tenant, blueprint or platform in its own file", at: at))
+                    return .failure(
+                        .error("more than one YAML document in this file", detail: "put each tenant, blueprint or platform in its own file", at: at))
                 }
             case YAML_SCALAR_EVENT:
                 let s = event.data.scalar
                 // Safe: libyaml gives value/length of the current event, copied out before it is deleted.
                 let text = s.value.map { String(decoding: UnsafeBufferPointer(start: $0, count: Int(s.length)), as: UTF8.self) } ?? ""
-                let quoted = s.style == YAML_SINGLE_QUOTED_SCALAR_STYLE || s.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                let quoted =
+                    s.style == YAML_SINGLE_QUOTED_SCALAR_STYLE || s.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE
                     || s.style == YAML_LITERAL_SCALAR_STYLE || s.style == YAML_FOLDED_SCALAR_STYLE
                 let node = YAMLNode(.scalar(text, quoted: quoted), at: at)
                 total += 1
@@ -101,7 +106,8 @@ public struct YAMLReader: Sendable {
                 add(node, size: 1)
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                 if stack.count >= maxDepth {
-                    return .failure(.error("YAML nested deeper than \(maxDepth) levels", detail: "flatten this structure; specs never need this depth", at: at))
+                    return .failure(
+                        .error("YAML nested deeper than \(maxDepth) levels", detail: "flatten this structure; specs never need this depth", at: at))
                 }
                 let isMapping = event.type == YAML_MAPPING_START_EVENT
                 let anchor = isMapping ? string(event.data.mapping_start.anchor) : string(event.data.sequence_start.anchor)
@@ -141,7 +147,8 @@ public struct YAMLReader: Sendable {
     }
 
     private func budget(_ at: SourceLocation) -> Diagnostic {
-        .error("YAML document expands to more than \(maxNodes) nodes (an alias bomb?)",
-               detail: "refused without expanding it; remove the repeated aliases", at: at)
+        .error(
+            "YAML document expands to more than \(maxNodes) nodes (an alias bomb?)",
+            detail: "refused without expanding it; remove the repeated aliases", at: at)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Crash-safe file writes: temp file, fsync, rename, directory fsync. A reader sees the old
@@ -73,7 +74,10 @@ public enum AtomicFile {
     /// fsyncs a directory, so names created, renamed or removed in it survive a crash.
     public static func syncDirectory(_ dir: String) {
         let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dfd >= 0 { fsync(dfd); close(dfd) }
+        if dfd >= 0 {
+            fsync(dfd)
+            close(dfd)
+        }
     }
 
     /// The file's bytes, or nil when it does not exist.

@@ -1,7 +1,8 @@
 import Foundation
 import ProviderAPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The local store's write-ahead journal (see `StateJournal`): opened by an apply, checkpointed
@@ -112,8 +113,8 @@ extension LocalStateStore: JournalingStateStore {
             guard var parsed = try? JSON.parse(payload) else { continue }
             if StateCipher.mightHoldSealed(payload) { parsed = try StateCipher.open(parsed, with: cipher, what: "the journal of a dead run") }
             guard let entry = parsed.mapValue, let tenant = entry["tenant"]?.stringValue,
-                  let lineage = entry["lineage"]?.stringValue, let serial = entry["serial"]?.intValue,
-                  let changeJSON = entry["change"], let change = try? StateChange(json: changeJSON)
+                let lineage = entry["lineage"]?.stringValue, let serial = entry["serial"]?.intValue,
+                let changeJSON = entry["change"], let change = try? StateChange(json: changeJSON)
             else { continue }
             if loaded.insert(tenant).inserted, let doc = try loadTenantSync(tenant) { docs[tenant] = doc }
             var doc: TenantState

@@ -1,7 +1,8 @@
 import Foundation
 import ProviderAPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Tenant locks on the local disk: one file per run that holds locks,
@@ -30,7 +31,7 @@ extension LocalStateStore {
         return names.filter { $0.hasPrefix("run-") && $0.hasSuffix(".json") }.sorted().compactMap { name in
             let path = locksDir + "/" + name
             guard let bytes = AtomicFile.read(path), let doc = try? JSON.parse(bytes), let info = LockInfo(value: doc),
-                  let tenants = doc.mapValue?["tenants"]?.listValue?.compactMap(\.stringValue)
+                let tenants = doc.mapValue?["tenants"]?.listValue?.compactMap(\.stringValue)
             else { return nil }
             return RunLock(path: path, info: info, tenants: Set(tenants))
         }
@@ -38,7 +39,10 @@ extension LocalStateStore {
 
     /// Writes a run's locks, or removes its file when it holds none.
     func write(_ run: RunLock) throws {
-        if run.tenants.isEmpty { unlink(run.path); return }
+        if run.tenants.isEmpty {
+            unlink(run.path)
+            return
+        }
         guard case .map(var m) = run.info.json else { return }
         m["tenants"] = .list(run.tenants.sorted().map { .string($0) })
         try AtomicFile.write(JSON.serialize(.map(m)), to: run.path, durable: false)
@@ -60,7 +64,9 @@ extension LocalStateStore {
 
     /// Every tenant is tried in one pass under the guard lock; tenants another live run holds
     /// are tried again every 250 ms until `timeout`.
-    public func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<[Diagnostic], StateError>] {
+    public func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<
+        [Diagnostic], StateError
+    >] {
         var out: [String: Result<[Diagnostic], StateError>] = [:]
         let deadline = Date().addingTimeInterval(timeout)
         var remaining = tenants
@@ -102,8 +108,11 @@ extension LocalStateStore {
                 }
                 runs[i].tenants.remove(t)
                 changed.insert(i)
-                out[t] = .success([.warning("took over the lock of tenant '\(t)' held by \(runs[i].info.holder.summary): \(why)",
-                                            detail: "that run did not finish; this apply resolves whatever it left pending")])
+                out[t] = .success([
+                    .warning(
+                        "took over the lock of tenant '\(t)' held by \(runs[i].info.holder.summary): \(why)",
+                        detail: "that run did not finish; this apply resolves whatever it left pending")
+                ])
             } else {
                 out[t] = .success([])
             }

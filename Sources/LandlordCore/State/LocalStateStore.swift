@@ -1,8 +1,9 @@
 import Foundation
-import Synchronization
 import ProviderAPI
+import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// State on the local disk, under `.landlord/` beside platform.yaml:
@@ -69,7 +70,9 @@ public final class LocalStateStore: StateStore, Sendable {
     public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
         try recoverJournals()
         let results = ParallelMap.map(ids) { id -> Result<TenantState?, StateError> in
-            do { return .success(try self.loadTenantSync(id)) } catch let e as StateError { return .failure(e) } catch { return .failure(.io("\(error)")) }
+            do { return .success(try self.loadTenantSync(id)) } catch let e as StateError { return .failure(e) } catch {
+                return .failure(.io("\(error)"))
+            }
         }
         var out: [String: TenantState] = [:]
         out.reserveCapacity(ids.count)

@@ -78,7 +78,9 @@ public enum StateChange: Sendable, Hashable {
         let name = m["name"]?.stringValue
         switch (op, name) {
         case ("status", _):
-            guard let s = m["status"]?.stringValue.flatMap(TenantStatus.init(rawValue:)) else { throw StateFormatError(message: "a status change lacks its status") }
+            guard let s = m["status"]?.stringValue.flatMap(TenantStatus.init(rawValue:)) else {
+                throw StateFormatError(message: "a status change lacks its status")
+            }
             self = .status(s)
         case ("intent", let n?):
             guard let p = m["pending"] else { throw StateFormatError(message: "an intent lacks its details") }
@@ -100,7 +102,8 @@ extension PendingIntent {
 
     init(json p: Value) {
         let pm = p.mapValue ?? [:]
-        self.init(type: pm["type"]?.stringValue ?? "", clientToken: pm["clientToken"]?.stringValue ?? "",
-                  startedAt: StateDates.date(pm["startedAt"]?.stringValue), inputs: (pm["inputs"].map(JSON.untag)?.mapValue) ?? [:])
+        self.init(
+            type: pm["type"]?.stringValue ?? "", clientToken: pm["clientToken"]?.stringValue ?? "",
+            startedAt: StateDates.date(pm["startedAt"]?.stringValue), inputs: (pm["inputs"].map(JSON.untag)?.mapValue) ?? [:])
     }
 }

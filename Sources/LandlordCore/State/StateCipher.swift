@@ -2,7 +2,6 @@ import Crypto
 import Foundation
 import ProviderAPI
 
-
 /// Encrypts the sensitive values inside state documents and the journal (AES-256-GCM), as
 /// Pulumi's secrets providers do: a state file or bucket that leaks holds no secret in clear.
 ///
@@ -24,7 +23,9 @@ public struct StateCipher: Sendable {
     public init(base64 text: String, source: String) throws(StateError) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let data = Data(base64Encoded: trimmed), data.count == 32 else {
-            throw .io("the state key in \(source) is not 32 bytes in base64; make one with `head -c 32 /dev/urandom | base64` and keep it where CI and every operator can read it")
+            throw .io(
+                "the state key in \(source) is not 32 bytes in base64; make one with `head -c 32 /dev/urandom | base64` and keep it where CI and every operator can read it"
+            )
         }
         key = SymmetricKey(data: data)
     }
@@ -79,7 +80,9 @@ public struct StateCipher: Sendable {
         case .map(let m):
             if m.count == 1, let sealed = m["$sensitive"]?.mapValue?[marker]?.stringValue {
                 guard let cipher else {
-                    throw .io("\(what) holds encrypted sensitive values, and no state key is set; set LANDLORD_STATE_KEY (or `state: {keyFile: ...}` in platform.yaml) to the key it was written with")
+                    throw .io(
+                        "\(what) holds encrypted sensitive values, and no state key is set; set LANDLORD_STATE_KEY (or `state: {keyFile: ...}` in platform.yaml) to the key it was written with"
+                    )
                 }
                 return .map(["$sensitive": try cipher.openSealed(sealed, what: what)])
             }
@@ -101,7 +104,9 @@ public struct StateCipher: Sendable {
             throw .io("\(what) holds a damaged encrypted value; restore the document from its backup or version history")
         }
         guard let plain = try? AES.GCM.open(box, using: key) else {
-            throw .io("\(what) was encrypted with another state key: LANDLORD_STATE_KEY (or state.keyFile) is not the key it was written with. Nothing was changed; set the right key and run again")
+            throw .io(
+                "\(what) was encrypted with another state key: LANDLORD_STATE_KEY (or state.keyFile) is not the key it was written with. Nothing was changed; set the right key and run again"
+            )
         }
         guard let value = try? JSON.parse(plain) else {
             throw .io("\(what) holds an encrypted value that does not decode; restore the document from its backup")
@@ -123,7 +128,9 @@ extension StateCipher {
         guard let file = state.keyFile else { return nil }
         let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : directory.appendingPathComponent(file)
         guard let bytes = AtomicFile.read(url.path) else {
-            throw .io("cannot read the state key file \(url.path) (state.keyFile in platform.yaml); create it with `head -c 32 /dev/urandom | base64 > \(file) && chmod 600 \(file)`, or set \(environmentVariable)")
+            throw .io(
+                "cannot read the state key file \(url.path) (state.keyFile in platform.yaml); create it with `head -c 32 /dev/urandom | base64 > \(file) && chmod 600 \(file)`, or set \(environmentVariable)"
+            )
         }
         return try StateCipher(base64: String(decoding: bytes, as: UTF8.self), source: url.path)
     }

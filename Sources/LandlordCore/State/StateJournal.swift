@@ -1,7 +1,8 @@
 import Foundation
 import ProviderAPI
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One apply's write-ahead log of tenant state changes, shared by every tenant of the run.
@@ -44,7 +45,9 @@ public final class StateJournal: @unchecked Sendable {
         try AtomicFile.makeDirectory(directory)
         path = directory + "/\(getpid())-\(UUID().uuidString.lowercased().prefix(8)).wal"
         fd = AtomicFile.openPrivate(path, O_WRONLY | O_EXCL | O_APPEND)
-        guard fd >= 0 else { throw StateError.io("cannot create the state journal \(path): \(String(cString: strerror(errno))). Check permissions and free space.") }
+        guard fd >= 0 else {
+            throw StateError.io("cannot create the state journal \(path): \(String(cString: strerror(errno))). Check permissions and free space.")
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
             throw StateError.io("cannot lock the state journal \(path): \(String(cString: strerror(errno)))")
@@ -75,8 +78,16 @@ public final class StateJournal: @unchecked Sendable {
     func waitUntilDurable(_ ticket: Int) async throws {
         try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, Error>) in
             lock.lock()
-            if let broken { lock.unlock(); cont.resume(throwing: broken); return }
-            if onDisk >= ticket { lock.unlock(); cont.resume(); return }
+            if let broken {
+                lock.unlock()
+                cont.resume(throwing: broken)
+                return
+            }
+            if onDisk >= ticket {
+                lock.unlock()
+                cont.resume()
+                return
+            }
             waiters.append((ticket, cont))
             let start = !flushing
             flushing = true
@@ -89,7 +100,10 @@ public final class StateJournal: @unchecked Sendable {
     /// document durably before the journal goes.
     func drain() throws {
         try queue.sync {
-            let bytes = lock.withLock { () -> [UInt8] in defer { buffer = [] }; return buffer }
+            let bytes = lock.withLock { () -> [UInt8] in
+                defer { buffer = [] }
+                return buffer
+            }
             if let e = writeAll(bytes) { throw e }
         }
     }
@@ -109,7 +123,11 @@ public final class StateJournal: @unchecked Sendable {
             lock.unlock()
             var failure = writeAll(bytes)
             if failure == nil, durable {
-                if fdatasync(fd) != 0 { failure = .io("cannot sync the state journal \(path): \(String(cString: strerror(errno))). Check the disk; the next run replays what reached it.") }
+                if fdatasync(fd) != 0 {
+                    failure = .io(
+                        "cannot sync the state journal \(path): \(String(cString: strerror(errno))). Check the disk; the next run replays what reached it."
+                    )
+                }
             }
             lock.lock()
             if let failure, broken == nil { broken = failure }
@@ -128,13 +146,18 @@ public final class StateJournal: @unchecked Sendable {
     }
 
     private func writeAll(_ bytes: [UInt8]) -> StateError? {
-        AtomicFile.writeAll(fd, bytes) ? nil : .io("cannot write the state journal \(path): \(String(cString: strerror(errno))). Check free space; the next run replays what reached it.")
+        AtomicFile.writeAll(fd, bytes)
+            ? nil
+            : .io(
+                "cannot write the state journal \(path): \(String(cString: strerror(errno))). Check free space; the next run replays what reached it."
+            )
     }
 
     // MARK: Frames
 
     static func frame(_ payload: [UInt8], into out: inout [UInt8]) {
-        let n = UInt32(payload.count), c = CRC32.checksum(payload)
+        let n = UInt32(payload.count)
+        let c = CRC32.checksum(payload)
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: n >> UInt32(shift))) }
         for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: c >> UInt32(shift))) }
         out.append(contentsOf: payload)
@@ -146,7 +169,8 @@ public final class StateJournal: @unchecked Sendable {
         var i = 0
         func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << UInt32(8 * $1) } }
         while i + 8 <= bytes.count {
-            let n = Int(u32(i)), c = u32(i + 4)
+            let n = Int(u32(i))
+            let c = u32(i + 4)
             guard i + 8 + n <= bytes.count else { break }
             let payload = bytes[(i + 8)..<(i + 8 + n)]
             guard CRC32.checksum(payload) == c else { break }

@@ -153,7 +153,8 @@ enum StateDates {
             }
             return v
         }
-        guard b.count >= 20, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let sec = num(17, 2) else {
+        guard b.count >= 20, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let sec = num(17, 2)
+        else {
             return Date(timeIntervalSince1970: 0)
         }
         var frac = 0.0
@@ -161,7 +162,11 @@ enum StateDates {
         if i < b.count, b[i] == UInt8(ascii: ".") {
             i += 1
             var scale = 0.1
-            while i < b.count, b[i] >= 48 && b[i] <= 57 { frac += Double(b[i] - 48) * scale; scale /= 10; i += 1 }
+            while i < b.count, b[i] >= 48 && b[i] <= 57 {
+                frac += Double(b[i] - 48) * scale
+                scale /= 10
+                i += 1
+            }
         }
         let days = daysFromCivil(y, mo, d)
         return Date(timeIntervalSince1970: Double(days * 86400 + h * 3600 + mi * 60 + sec) + frac)
@@ -240,7 +245,7 @@ extension TenantState {
     /// Reads a parsed document whose sealed values are already opened.
     static func decode(_ v: Value) throws(StateFormatError) -> TenantState {
         guard let m = v.mapValue, let tenant = m["tenant"]?.stringValue, let lineage = m["lineage"]?.stringValue,
-              let serial = m["serial"]?.intValue
+            let serial = m["serial"]?.intValue
         else { throw StateFormatError(message: "not a Landlord tenant state document (missing tenant, lineage or serial)") }
         let version = m["format_version"]?.intValue ?? 0
         guard version == formatVersion else {
@@ -261,12 +266,16 @@ extension PlatformState {
     /// The document as JSON bytes.
     public func encoded() -> [UInt8] {
         let allocs: [String: Value] = allocations.mapValues { a in
-            .map(["listener": .string(a.listener), "priorities": .map(a.priorities.mapValues { .int($0) }),
-                  "rules": .int(a.rules), "targetGroups": .int(a.targetGroups)])
+            .map([
+                "listener": .string(a.listener), "priorities": .map(a.priorities.mapValues { .int($0) }),
+                "rules": .int(a.rules), "targetGroups": .int(a.targetGroups),
+            ])
         }
-        let doc: Value = .map(["format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial), "allocations": .map(allocs),
-                               "sequences": .map(sequences.mapValues { .int($0) }),
-                               "numbers": .map(numbers.mapValues { .map($0.mapValues { .int($0) }) })])
+        let doc: Value = .map([
+            "format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial), "allocations": .map(allocs),
+            "sequences": .map(sequences.mapValues { .int($0) }),
+            "numbers": .map(numbers.mapValues { .map($0.mapValues { .int($0) }) }),
+        ])
         return JSON.serialize(doc, sortedKeys: true, pretty: true)
     }
 

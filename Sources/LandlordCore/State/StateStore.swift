@@ -38,8 +38,10 @@ public struct LockInfo: Sendable, Hashable {
 
     var json: Value {
         .map([
-            "holder": .map(["id": .string(holder.id), "host": .string(holder.host), "pid": .int(Int(holder.pid)),
-                            "startedAt": .string(StateDates.string(holder.startedAt)), "operation": .string(holder.operation)]),
+            "holder": .map([
+                "id": .string(holder.id), "host": .string(holder.host), "pid": .int(Int(holder.pid)),
+                "startedAt": .string(StateDates.string(holder.startedAt)), "operation": .string(holder.operation),
+            ]),
             "expiresAt": .string(StateDates.string(expiresAt)),
         ])
     }
@@ -62,8 +64,9 @@ public struct LockInfo: Sendable, Hashable {
     /// Reads a lock from an already parsed document (as a run's lock file holds it).
     init?(value v: Value) {
         guard let m = v.mapValue, let h = m["holder"]?.mapValue, let id = h["id"]?.stringValue else { return nil }
-        holder = LockHolder(id: id, host: h["host"]?.stringValue ?? "?", pid: Int32(h["pid"]?.intValue ?? 0),
-                            startedAt: StateDates.date(h["startedAt"]?.stringValue), operation: h["operation"]?.stringValue ?? "?")
+        holder = LockHolder(
+            id: id, host: h["host"]?.stringValue ?? "?", pid: Int32(h["pid"]?.intValue ?? 0),
+            startedAt: StateDates.date(h["startedAt"]?.stringValue), operation: h["operation"]?.stringValue ?? "?")
         expiresAt = StateDates.date(m["expiresAt"]?.stringValue)
     }
 }
@@ -86,7 +89,9 @@ public enum StateError: Error, Sendable, CustomStringConvertible {
                 + "Wait for it to finish, retry with --lock-timeout, or if that run is dead: landlord unlock --tenant \(t) --force"
         case .damaged(let file, let backup, let message):
             var s = "state file \(file) is damaged: \(message). Nothing was changed."
-            if let backup { s += " The last good copy is \(backup): inspect both and restore it with `cp \(backup) \(file)` if it is right." } else {
+            if let backup {
+                s += " The last good copy is \(backup): inspect both and restore it with `cp \(backup) \(file)` if it is right."
+            } else {
                 s += " No backup exists; restore it from version control or your backups."
             }
             return s
@@ -127,7 +132,9 @@ public protocol StateStore: Sendable {
     /// Removes a lock whoever holds it.
     func breakLock(tenant: String) async throws
     /// Takes many tenants' locks: per tenant, warnings or the error that refused it.
-    func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<[Diagnostic], StateError>]
+    func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<
+        [Diagnostic], StateError
+    >]
     /// Releases many tenants' locks (those `holder` still holds).
     func releaseLocks(tenants: [String], holder: LockHolder) async
     /// Extends the leases of many tenants' locks.
@@ -151,7 +158,9 @@ public protocol JournalingStateStore: StateStore {
 extension StateStore {
     /// Takes the locks of many tenants, up to 16 at a time: per tenant, the warnings of
     /// `acquireLock` or the error that refused it. Stores that can do better override it.
-    public func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<[Diagnostic], StateError>] {
+    public func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<
+        [Diagnostic], StateError
+    >] {
         await forEachTenant(tenants) { t in
             do { return .success(try await self.acquireLock(tenant: t, holder: holder, lease: lease, timeout: timeout)) } catch {
                 return .failure(error as? StateError ?? .io(error.text))
@@ -173,10 +182,18 @@ extension StateStore {
         await withTaskGroup(of: Keyed<String, R>.self) { group in
             var out: [String: R] = [:]
             var next = 0
-            while next < min(16, tenants.count) { let t = tenants[next]; group.addTask { Keyed(t, await body(t)) }; next += 1 }
+            while next < min(16, tenants.count) {
+                let t = tenants[next]
+                group.addTask { Keyed(t, await body(t)) }
+                next += 1
+            }
             while let answer = await group.next() {
                 out[answer.key] = answer.value
-                if next < tenants.count { let t = tenants[next]; group.addTask { Keyed(t, await body(t)) }; next += 1 }
+                if next < tenants.count {
+                    let t = tenants[next]
+                    group.addTask { Keyed(t, await body(t)) }
+                    next += 1
+                }
             }
             return out
         }

@@ -6,7 +6,8 @@ import QuickstartFleet
 import Testing
 
 /// The repository root, found from this file.
-let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
 /// A copy of an example fleet in a temporary directory, with its own state and simulated
 /// cloud, driven through the engine as the CLI drives it.
@@ -67,7 +68,9 @@ struct Harness {
 
     @discardableResult
     /// (`batchWindow` is long by default so batch counts do not depend on how fast a test runs.)
-    func apply(_ options: PlanOptions = PlanOptions(), provider p: MockProvider? = nil, parallelism: Int = 10, batchWindow: TimeInterval = 600) async throws -> ApplyResult {
+    func apply(_ options: PlanOptions = PlanOptions(), provider p: MockProvider? = nil, parallelism: Int = 10, batchWindow: TimeInterval = 600)
+        async throws -> ApplyResult
+    {
         let ws = try workspace(provider: p)
         let (plan, diags) = await ws.plan(options)
         guard let plan else { throw HarnessError("plan failed: \(diags.errors.map(\.description))") }

@@ -29,7 +29,9 @@ public struct MarkdownRenderer: Sendable {
         for t in plan.tenants {
             for c in t.changes where (c.action == .delete || c.action == .replace) && (c.protect || c.dataBearing) {
                 let what = c.action == .delete ? "deleted" : "replaced"
-                warnings.append("> :warning: **`\(c.address)`** (`\(c.type)`) will be **\(what)**\(c.protect ? " although it is protected" : ""): the data it holds is lost.")
+                warnings.append(
+                    "> :warning: **`\(c.address)`** (`\(c.type)`) will be **\(what)**\(c.protect ? " although it is protected" : ""): the data it holds is lost."
+                )
             }
         }
         if !warnings.isEmpty {
@@ -39,7 +41,8 @@ public struct MarkdownRenderer: Sendable {
             out += "\n"
         }
         out += "| Tenant | Create | Update | Replace | Delete |\n|---|---:|---:|---:|---:|\n"
-        out += "| **All \(plan.tenants.count) changed tenant\(plan.tenants.count == 1 ? "" : "s")** | **\(s.create)** | **\(s.update)** | **\(s.replace)** | **\(s.delete)** |\n"
+        out +=
+            "| **All \(plan.tenants.count) changed tenant\(plan.tenants.count == 1 ? "" : "s")** | **\(s.create)** | **\(s.update)** | **\(s.replace)** | **\(s.delete)** |\n"
         for t in plan.tenants.prefix(maxTableRows) {
             out += "| `\(t.tenant)`\(note(t)) | \(t.count(.create)) | \(t.count(.update)) | \(t.count(.replace)) | \(t.count(.delete)) |\n"
         }
@@ -56,7 +59,8 @@ public struct MarkdownRenderer: Sendable {
         }
         out += body
         if shown < plan.tenants.count {
-            out += "_\(plan.tenants.count - shown) more tenant\(plan.tenants.count - shown == 1 ? "" : "s") with changes not shown; run `landlord show PLANFILE` for the full plan._\n"
+            out +=
+                "_\(plan.tenants.count - shown) more tenant\(plan.tenants.count - shown == 1 ? "" : "s") with changes not shown; run `landlord show PLANFILE` for the full plan._\n"
         }
         return out
     }
@@ -78,7 +82,8 @@ public struct MarkdownRenderer: Sendable {
             // The text rendering, with diff markers in the first column for GitHub's highlighting.
             for line in text.change(c).split(separator: "\n", omittingEmptySubsequences: false) where !line.isEmpty {
                 let trimmed = line.drop { $0 == " " }
-                let marker: Character = trimmed.hasPrefix("-/+") ? "!" : trimmed.hasPrefix("+") ? "+" : trimmed.hasPrefix("-") ? "-" : trimmed.hasPrefix("~") ? "!" : " "
+                let marker: Character =
+                    trimmed.hasPrefix("-/+") ? "!" : trimmed.hasPrefix("+") ? "+" : trimmed.hasPrefix("-") ? "-" : trimmed.hasPrefix("~") ? "!" : " "
                 out += String(marker) + String(line.dropFirst()) + "\n"
             }
         }

@@ -56,7 +56,8 @@ public struct TextRenderer: Sendable {
         let sym = c.action.symbol
         out += palette.action(c.action, sym.count == 1 ? "  \(sym)" : sym) + " resource \"\(c.type)\" \"\(c.address)\" {\n"
         var lines: [(String, String)] = []
-        let before = c.before ?? [:], after = c.after ?? [:]
+        let before = c.before ?? [:]
+        let after = c.after ?? [:]
         var hidden = 0
         switch c.action {
         case .create:
@@ -69,11 +70,18 @@ public struct TextRenderer: Sendable {
             for k in Set(after.keys).union(before.keys).union(c.computed).sorted() {
                 let changedAttr = c.changed.contains(k)
                 let computedAttr = c.action == .replace && c.computed.contains(k)
-                guard changedAttr || computedAttr else { hidden += 1; continue }
-                let old = before[k], new = computedAttr ? Value.unknown : after[k]
+                guard changedAttr || computedAttr else {
+                    hidden += 1
+                    continue
+                }
+                let old = before[k]
+                let new = computedAttr ? Value.unknown : after[k]
                 var line: String
                 switch (old, new) {
-                case (nil, let n?): line = "\(k) = \(DisplayValue.text(n))"; lines.append(("+", line)); continue
+                case (nil, let n?):
+                    line = "\(k) = \(DisplayValue.text(n))"
+                    lines.append(("+", line))
+                    continue
                 case (let o?, nil): line = "\(k) = \(DisplayValue.text(o)) -> null"
                 case (let o?, let n?): line = "\(k) = \(DisplayValue.text(o)) -> \(DisplayValue.text(n))"
                 default: continue
