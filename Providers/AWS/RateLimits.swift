@@ -48,13 +48,14 @@ public final class AWSRateLimits: RequestPacer {
     public let rates: [String: Double]
     private let buckets: [String: TokenBucket]
 
-    /// Buckets for these rates (by setting name), each allowing bursts of `burst` calls.
-    /// A new instance has buckets of its own; use `shared(rates:)` to share them process-wide.
-    public init(rates: [String: Double] = AWSRateLimits.defaults, burst: Double = 1) {
+    /// Buckets for these rates (by setting name), each allowing bursts of `burst` calls and
+    /// timed by `clock`. A new instance has buckets of its own; use `shared(rates:)` to share
+    /// them process-wide.
+    public init(rates: [String: Double] = AWSRateLimits.defaults, burst: Double = 1, clock: any PacingClock = SystemPacingClock()) {
         self.rates = rates
         var buckets: [String: TokenBucket] = [:]
         for (name, rate) in rates {
-            buckets[Self.signingNames[name] ?? name] = TokenBucket(rate: rate, burst: burst)
+            buckets[Self.signingNames[name] ?? name] = TokenBucket(rate: rate, burst: burst, clock: clock)
         }
         self.buckets = buckets
     }

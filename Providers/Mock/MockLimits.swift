@@ -24,7 +24,6 @@ final class MockLimiter: @unchecked Sendable {
     private let lock = NSLock()
     private var arrivals: [String: [Double]] = [:]
     private var busiest: [String: Int] = [:]
-    private var throttles: [String: Int] = [:]
     private var buckets: [String: TokenBucket] = [:]
 
     /// Records an arrival; true when the server throttles it.
@@ -38,7 +37,6 @@ final class MockLimiter: @unchecked Sendable {
             arrivals[api] = a
             busiest[api] = max(busiest[api] ?? 0, a.count)
             guard let limit, Double(a.count) > limit else { return false }
-            throttles[api, default: 0] += 1
             return true
         }
     }
@@ -55,8 +53,6 @@ final class MockLimiter: @unchecked Sendable {
 
     /// The most calls the server saw in any one second, per API.
     var busiestSecond: [String: Int] { lock.withLock { busiest } }
-    /// Calls the server throttled, per API.
-    var throttled: [String: Int] { lock.withLock { throttles } }
 }
 
 extension MockProvider {
@@ -82,8 +78,6 @@ extension MockProvider {
 
     /// The most calls the simulated server saw in any one second, per API.
     public var busiestSecond: [String: Int] { limiter.busiestSecond }
-    /// Calls the simulated server throttled, per API.
-    public var throttledCalls: [String: Int] { limiter.throttled }
 }
 
 /// Route53 record changes go in batches per hosted zone, as ChangeResourceRecordSets takes

@@ -4,8 +4,11 @@ import ProviderAPI
 /// Settings of the simulated cloud, usually from the environment:
 /// `LANDLORD_MOCK_LATENCY_MS` (per call), `LANDLORD_MOCK_FAIL_RATE` (0 to 1) with
 /// `LANDLORD_MOCK_SEED`, and `LANDLORD_MOCK_FAIL_MATCH` (fail every create/update of an
-/// address containing this text).
+/// address containing this text), and `LANDLORD_MOCK_HOLD_FILE` (every call waits while
+/// that file exists: tests hold a run at a known point instead of racing its latency).
 public struct MockSettings: Sendable {
+    /// While this file exists, every call waits (checked every 20 ms).
+    public var holdFile: String?
     public var latencyMs: Double = 0
     public var failRate: Double = 0
     /// Seed for fault injection and generated ids; nil: a different one every process.
@@ -33,6 +36,7 @@ public struct MockSettings: Sendable {
         if let v = env["LANDLORD_MOCK_FAIL_MATCH"], !v.isEmpty { s.failMatch = v }
         if let v = env["LANDLORD_MOCK_THROTTLE_RPS"].flatMap(Double.init), v > 0 { s.throttleRPS = v }
         if let v = env["LANDLORD_MOCK_BATCH_SIZE"].flatMap(Int.init), v > 0 { s.route53BatchSize = v }
+        if let v = env["LANDLORD_MOCK_HOLD_FILE"], !v.isEmpty { s.holdFile = v }
         return s
     }
 }
@@ -64,6 +68,9 @@ public final class MockProvider: Provider, @unchecked Sendable {
     let limiter = MockLimiter()
 
     func latency() async {
+        if let hold = settings.holdFile {
+            while FileManager.default.fileExists(atPath: hold) { try? await Task.sleep(nanoseconds: 20_000_000) }
+        }
         guard settings.latencyMs > 0 else { return }
         try? await Task.sleep(nanoseconds: UInt64(settings.latencyMs * 1_000_000))
     }

@@ -11,25 +11,26 @@ public actor TokenBucket {
     /// Tokens the bucket holds when full.
     public let burst: Double
     private var tokens: Double
-    private var last: ContinuousClock.Instant
-    private let clock = ContinuousClock()
+    private var last: Double
+    /// The time pacing is measured in (a test clock in tests).
+    public nonisolated let clock: any PacingClock
 
     /// `rate` calls per second with bursts of up to `burst` (default 1: calls evenly paced,
-    /// so no one-second window sees more than `rate`).
-    public init(rate: Double, burst: Double = 1) {
+    /// so no one-second window sees more than `rate`), timed by `clock`.
+    public init(rate: Double, burst: Double = 1, clock: any PacingClock = SystemPacingClock()) {
         maxRate = max(0.01, rate)
         self.rate = maxRate
         self.burst = max(1, burst)
         tokens = max(1, burst)
-        last = ContinuousClock().now
+        self.clock = clock
+        last = clock.now()
     }
 
     private func refill() {
-        let now = clock.now
-        let elapsed = now - last
+        let now = clock.now()
+        let elapsed = max(0, now - last)
         last = now
-        let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        tokens = min(burst, tokens + secs * rate)
+        tokens = min(burst, tokens + elapsed * rate)
     }
 
     /// Waits until a call may go out, and takes its token. The check is made again after every
@@ -37,12 +38,14 @@ public actor TokenBucket {
     public func take() async {
         while true {
             refill()
-            if tokens >= 1 {
+            // A token within rounding of whole counts: a wait of exactly the missing fraction
+            // can leave 0.9999999 behind.
+            if tokens >= 1 - 1e-9 {
                 tokens -= 1
                 return
             }
             let wait = (1 - tokens) / rate
-            try? await Task.sleep(nanoseconds: UInt64((wait * 1e9).rounded(.up)))
+            await clock.sleep(seconds: wait)
         }
     }
 

@@ -21,7 +21,6 @@ struct Output: Sendable {
         prefix = global.chdir == "." ? "" : (global.chdir.hasSuffix("/") ? global.chdir : global.chdir + "/")
     }
 
-    var stdoutIsTerminal: Bool { isatty(1) == 1 }
     var stderrIsTerminal: Bool { isatty(2) == 1 }
 
     func print(_ s: String) {

@@ -20,23 +20,15 @@ extension MotoTests {
     /// and nothing of that tenant left in moto as listed through the AWS APIs.
     @Suite(.enabled(if: LandlordBinary.available, "needs the landlord binary: run `swift build` before the tests"))
     struct EndToEndTests {
-        @Test func awsExampleFleetPlanApplyDestroy() throws {
+        @Test func awsExampleFleetPlanApplyDestroy() async throws {
             let script = URL(fileURLWithPath: #filePath)
                 .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("examples/aws/e2e.sh")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [script.path, LandlordBinary.url!.path]
             var env = Moto.environment
             env["NO_COLOR"] = "1"
-            process.environment = env
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "examples/aws/e2e.sh failed:\n\(output)")
+            let run = try await Spawned.run(URL(fileURLWithPath: "/bin/bash"), [script.path, LandlordBinary.url!.path], base: env)
+            let output = run.all
+            #expect(run.code == 0, "examples/aws/e2e.sh failed:\n\(output)")
             #expect(output.contains("acme: 0 resources left"))
             #expect(output.contains("e2e passed"))
         }

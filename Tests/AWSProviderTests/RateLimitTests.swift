@@ -2,33 +2,32 @@ import AWSClient
 import AWSProvider
 import Foundation
 import ProviderAPI
+import Synchronization
 import Testing
 
-/// A transport that answers from a script and records when each request reached it.
-final class TimedTransport: HTTPTransport, @unchecked Sendable {
-    private let lock = NSLock()
-    private var script: [HTTPResponse]
+/// A transport that answers from a script and records, on the pacing clock, when each
+/// request reached it.
+final class TimedTransport: HTTPTransport, Sendable {
+    private let state: Mutex<(script: [HTTPResponse], times: [Double])>
     private let fallback: HTTPResponse
-    private var times: [ContinuousClock.Instant] = []
+    let clock: any PacingClock
 
-    init(_ script: [HTTPResponse] = [], then fallback: HTTPResponse) {
-        self.script = script
+    init(_ script: [HTTPResponse] = [], then fallback: HTTPResponse, clock: any PacingClock) {
+        state = Mutex((script, []))
         self.fallback = fallback
+        self.clock = clock
     }
 
-    /// When each request arrived, in arrival order.
-    var arrivals: [ContinuousClock.Instant] { lock.withLock { times } }
+    /// When each request arrived (seconds on the clock), in arrival order.
+    var arrivals: [Double] { state.withLock { $0.times } }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        lock.withLock {
-            times.append(ContinuousClock.now)
-            return script.isEmpty ? fallback : script.removeFirst()
+        let now = clock.now()
+        return state.withLock {
+            $0.times.append(now)
+            return $0.script.isEmpty ? fallback : $0.script.removeFirst()
         }
     }
-}
-
-func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
 }
 
 @Suite struct RateLimitTests {
@@ -40,18 +39,19 @@ func seconds(_ d: Duration) -> Double {
     }
 
     /// 30 concurrent calls at 10 per second: counted per time slice from before the first call,
-    /// no slice holds more than the rate allows (plus the one-token burst). A loaded machine
-    /// only delays calls, so these are lower bounds that cannot flake; nothing bounds them above.
+    /// no slice holds more than the rate allows (plus the one-token burst). On a test clock:
+    /// the bucket's waits move its time instead of taking 3 s of the test run's.
     @Test func concurrentCallsArePacedPerAPI() async throws {
-        let transport = TimedTransport(then: describeOK)
-        let limits = AWSRateLimits(rates: ["elbv2": 10, "route53": 1000])
+        let clock = TestPacingClock()
+        let transport = TimedTransport(then: describeOK, clock: clock)
+        let limits = AWSRateLimits(rates: ["elbv2": 10, "route53": 1000], clock: clock)
         let client = try client(transport, limits)
-        let start = ContinuousClock.now
+        let start = clock.now()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<30 { group.addTask { _ = try await client.query(.elbv2, action: "DescribeTargetGroups") } }
             try await group.waitForAll()
         }
-        let offsets = transport.arrivals.map { seconds($0 - start) }.sorted()
+        let offsets = transport.arrivals.map { $0 - start }.sorted()
         #expect(offsets.count == 30)
         for slice in 1...3 {
             let count = offsets.filter { $0 < Double(slice) - 0.005 }.count
@@ -76,10 +76,11 @@ func seconds(_ d: Duration) -> Double {
     /// A throttling answer halves the API's rate (then each success wins back 1/20 of it), and
     /// the retry and the calls after it are paced at the lower rate.
     @Test func throttlingHalvesTheRate() async throws {
-        let transport = TimedTransport([throttled], then: describeOK)
-        let limits = AWSRateLimits(rates: ["elbv2": 10])
+        let clock = TestPacingClock()
+        let transport = TimedTransport([throttled], then: describeOK, clock: clock)
+        let limits = AWSRateLimits(rates: ["elbv2": 10], clock: clock)
         let client = try client(transport, limits)
-        let start = ContinuousClock.now
+        let start = clock.now()
         _ = try await client.query(.elbv2, action: "DescribeTargetGroups")
         let bucket = try #require(limits.bucket("elbv2"))
         #expect(await bucket.rate == 5.5)  // 10 halved by the throttle, +0.5 for the retry's success
@@ -88,11 +89,11 @@ func seconds(_ d: Duration) -> Double {
         try #require(arrivals.count == 12)
         // The retry waits a token at the halved rate: 1/5 s after the throttled attempt took its
         // token (1/10 s unthrottled), however long the answer and the backoff took.
-        #expect(seconds(arrivals[1] - start) >= 0.195)
+        #expect(arrivals[1] - start >= 0.195)
         // Unthrottled, 11 sequential intervals take at least 1.1 s. After the halving, interval j
         // is at least 2/r(j) - 1/r(j-1) with r(j) = 5 + 0.5 j (a token owed at the old rate is
         // repaid at the new one): 0.2 + 1.24 = 1.44 s in all.
-        #expect(seconds(arrivals[11] - start) >= 1.35)
+        #expect(arrivals[11] - start >= 1.35)
         #expect(await bucket.rate == 10)  // recovered: 5 + 11 x 0.5, capped at the configured rate
     }
 

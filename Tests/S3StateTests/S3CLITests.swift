@@ -108,7 +108,7 @@ struct S3CLITests {
         let lock = try #require(holder, "the first apply never took the lock of acme")
         #expect(lock.holder.pid == slow.pid)
         let fast = try await CLI.run(["-C", fleet.path, "apply", "--auto-approve"])
-        let slowRun = slow.finish()
+        let slowRun = await slow.finish()
         #expect(slowRun.code == 0, "\(slowRun.all)")
         #expect(fast.code == 1, "\(fast.all)")
         #expect(fast.stderr.contains("tenant 'acme' is locked: apply by \(lock.holder.host) (pid \(slow.pid))"), "\(fast.stderr)")

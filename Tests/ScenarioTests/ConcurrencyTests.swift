@@ -8,8 +8,13 @@ import Testing
 /// Two `landlord apply` processes at once: different tenants run side by side, the same tenant
 /// is refused (or waited for with --lock-timeout), and rule priorities never collide.
 @Suite struct ConcurrencyTests {
-    /// Slow enough that the first apply still holds its lock when the second starts.
-    static let slow = ["LANDLORD_MOCK_LATENCY_MS": "150"]
+    /// A hold file: while it exists, the mock's calls wait, so an apply holds its lock at a
+    /// known point however busy the machine is (its latency alone raced a loaded test run).
+    static func hold(_ h: Harness) throws -> (env: [String: String], release: () -> Void) {
+        let path = h.dir.appendingPathComponent("hold").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data())
+        return (["LANDLORD_MOCK_HOLD_FILE": path], { try? FileManager.default.removeItem(atPath: path) })
+    }
 
     /// Whether some run's lock file (`.landlord/locks/run-ID.json`) lists `tenant`.
     static func locked(_ h: Harness, _ tenant: String) -> Bool {
@@ -43,9 +48,11 @@ import Testing
 
     @Test func appliesOfDifferentTenantsRunSideBySide() async throws {
         let h = try Harness()
-        let a = try apply(h, ["acme"], env: Self.slow)
-        let g = try apply(h, ["globex"], env: Self.slow)
-        let (ra, rg) = (a.finish(), g.finish())
+        let slow = ["LANDLORD_MOCK_LATENCY_MS": "150"]
+        let a = try apply(h, ["acme"], env: slow)
+        let g = try apply(h, ["globex"], env: slow)
+        let ra = await a.finish()
+        let rg = await g.finish()
         #expect(ra.code == 0, "apply of acme failed beside globex's: \(ra.stdout)\(ra.stderr)")
         #expect(rg.code == 0, "apply of globex failed beside acme's: \(rg.stdout)\(rg.stderr)")
         #expect(try await h.store.loadTenant("acme")?.status == .active)
@@ -58,10 +65,16 @@ import Testing
     @Test func aSecondApplyOfTheSameTenantIsRefusedNamingTheHolder() async throws {
         let h = try Harness()
         try h.remove("tenants/globex.yaml")
-        let first = try apply(h, ["acme"], env: Self.slow)
-        #expect(eventually { Self.locked(h, "acme") || !first.isRunning }, "the first apply never took the lock of acme")
-        try #require(first.isRunning, "the first apply finished before the second started; raise LANDLORD_MOCK_LATENCY_MS in this test")
-        let second = try apply(h, ["acme"]).finish()
+        let hold = try Self.hold(h)
+        defer { hold.release() }
+        let first = try apply(h, ["acme"], env: hold.env)
+        #expect(await eventually { Self.locked(h, "acme") || !first.isRunning }, "the first apply never took the lock of acme")
+        if !first.isRunning {
+            Issue.record("the first apply ended while held: \(await first.finish().all)")
+            return
+        }
+        let second = try await apply(h, ["acme"]).finish()
+        hold.release()
         let text = second.stdout + second.stderr
         #expect(second.code == 1, "the second apply of a locked tenant must fail: \(text)")
         #expect(text.contains("tenant 'acme' is locked"), "\(text)")
@@ -69,7 +82,7 @@ import Testing
             text.contains("apply by \(ProcessInfo.processInfo.hostName) (pid \(first.pid)) since "),
             "the refusal must name the holder's operation, host, pid and start time: \(text)")
         #expect(text.contains("--lock-timeout"), "the refusal must say how to wait: \(text)")
-        let r = first.finish()
+        let r = await first.finish()
         #expect(r.code == 0, "the first apply must be unaffected: \(r.stdout)\(r.stderr)")
         #expect(try await h.store.loadTenant("acme")?.resources.count == 14)
         #expect(!Self.locked(h, "acme"), "the lock must be released when the apply ends")
@@ -78,11 +91,20 @@ import Testing
     @Test func withALockTimeoutTheSecondApplyWaitsThenFindsNothingLeftToDo() async throws {
         let h = try Harness()
         try h.remove("tenants/globex.yaml")
-        let first = try apply(h, ["acme"], env: Self.slow)
-        #expect(eventually { Self.locked(h, "acme") || !first.isRunning }, "the first apply never took the lock of acme")
-        try #require(first.isRunning, "the first apply finished before the second started; raise LANDLORD_MOCK_LATENCY_MS in this test")
-        let second = try apply(h, ["acme"], ["--lock-timeout", "30"]).finish()
-        let r = first.finish()
+        let hold = try Self.hold(h)
+        defer { hold.release() }
+        let first = try apply(h, ["acme"], env: hold.env)
+        #expect(await eventually { Self.locked(h, "acme") || !first.isRunning }, "the first apply never took the lock of acme")
+        if !first.isRunning {
+            Issue.record("the first apply ended while held: \(await first.finish().all)")
+            return
+        }
+        let waiting = try apply(h, ["acme"], ["--lock-timeout", "30"])
+        // Give the second apply time to plan and start waiting for the lock, then let the first go.
+        try await Task.sleep(nanoseconds: 3_000_000_000)
+        hold.release()
+        let second = await waiting.finish()
+        let r = await first.finish()
         let text = second.stdout + second.stderr
         #expect(r.code == 0, "the first apply failed: \(r.stdout)\(r.stderr)")
         #expect(!text.contains("is locked"), "with --lock-timeout 30 the second apply must wait, not be refused: \(text)")
@@ -107,7 +129,8 @@ import Testing
         let env = ["LANDLORD_MOCK_LATENCY_MS": "\(5 + round)"]
         let a = try apply(h, Array(ids[0..<3]), env: env)
         let b = try apply(h, Array(ids[3..<6]), env: env)
-        let (ra, rb) = (a.finish(), b.finish())
+        let ra = await a.finish()
+        let rb = await b.finish()
         #expect(ra.code == 0, "round \(round): the first apply failed: \(ra.stdout)\(ra.stderr)")
         #expect(rb.code == 0, "round \(round): the second apply failed: \(rb.stdout)\(rb.stderr)")
 

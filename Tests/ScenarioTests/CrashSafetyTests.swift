@@ -20,9 +20,9 @@ import Testing
         return out
     }
 
-    @Test func killedAppliesOfATwentyTenantFleetConvergeWithNoOrphansOrDuplicates() throws {
+    @Test func killedAppliesOfATwentyTenantFleetConvergeWithNoOrphansOrDuplicates() async throws {
         let script = repoRoot.appendingPathComponent("scripts/crash-test.sh").path
-        let run = try Spawned(
+        let run = try await Spawned(
             URL(fileURLWithPath: "/bin/bash"), [script, "4"],
             env: ["LANDLORD_BIN": CLI.binary.path, "CRASH_TENANTS": "20"]
         ).finish()
@@ -45,11 +45,23 @@ import Testing
         let h = try Harness()
         let journalDir = h.dir.appendingPathComponent(".landlord/state/journal").path
         func journals() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: journalDir)) ?? []).filter { $0.hasSuffix(".wal") } }
-        let run = try Spawned.landlord(["-C", h.dir.path, "apply", "--auto-approve", "--parallelism", "4"], env: ["LANDLORD_MOCK_LATENCY_MS": "150"])
-        #expect(eventually { ((try? h.cloud().count) ?? 0) >= 4 || !run.isRunning }, "the apply never created anything")
-        try #require(run.isRunning, "the apply finished before it could be killed; raise LANDLORD_MOCK_LATENCY_MS in this test")
+        // Once 4 resources exist, the polling thread creates the hold file: the apply's next
+        // call waits there (mid-run, its journal open) until it is killed.
+        let holdPath = h.dir.appendingPathComponent("hold").path
+        let run = try Spawned.landlord(
+            ["-C", h.dir.path, "apply", "--auto-approve", "--parallelism", "4"],
+            env: ["LANDLORD_MOCK_LATENCY_MS": "20", "LANDLORD_MOCK_HOLD_FILE": holdPath])
+        let created = await eventually {
+            guard ((try? h.cloud().count) ?? 0) >= 4 else { return !run.isRunning }
+            return FileManager.default.createFile(atPath: holdPath, contents: Data())
+        }
+        #expect(created, "the apply never created anything")
+        if !run.isRunning {
+            Issue.record("the apply finished before it could be held: \(await run.finish().all)")
+            return
+        }
         kill(run.pid, SIGKILL)
-        _ = run.finish()
+        _ = await run.finish()
         #expect(journals().count == 1, "a killed apply must leave its journal behind")
 
         // Any read of the state replays it first.

@@ -1,5 +1,6 @@
 import Foundation
 import LandlordCore
+import LandlordTestSupport
 import Testing
 
 /// Saved plans as review artifacts: applied exactly, refused when stale or damaged, secrets
@@ -195,24 +196,19 @@ import Testing
         let fresh = try Harness()
         let first = fresh.dir.appendingPathComponent("first.plan").path
         #expect(try await CLI.run(["-C", fresh.dir.path, "plan", "--out", first]).code == 0)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [
-            "python3", "-c",
-            """
-            import json, sys, jsonschema
-            schema = json.load(open(sys.argv[1]))
-            for f in sys.argv[2:]:
-                jsonschema.validate(json.load(open(f)), schema)
-            print("valid")
-            """, repoRoot.appendingPathComponent("Plans/plan.schema.json").path, file, first,
-        ]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        p.waitUntilExit()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 0, "plan files must validate against Plans/plan.schema.json (needs python3 with jsonschema): \(text)")
+        let run = try await Spawned.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            [
+                "python3", "-c",
+                """
+                import json, sys, jsonschema
+                schema = json.load(open(sys.argv[1]))
+                for f in sys.argv[2:]:
+                    jsonschema.validate(json.load(open(f)), schema)
+                print("valid")
+                """, repoRoot.appendingPathComponent("Plans/plan.schema.json").path, file, first,
+            ])
+        let text = run.all
+        #expect(run.code == 0, "plan files must validate against Plans/plan.schema.json (needs python3 with jsonschema): \(text)")
     }
 }

@@ -15,12 +15,16 @@ public struct ProcessRun: Sendable {
 }
 
 /// A process started in the background, its output collected as it runs, so several can run
-/// at once (concurrent applies) or one can run long (the crash-test script).
+/// at once (concurrent applies) or one can run long (the crash-test script). Waiting for it
+/// (`finish`) suspends the test, never blocks one of the runner's few threads.
+// @unchecked: `out`, `err`, `open`, `exit` and `waiters` are read and written only under `lock`.
 public final class Spawned: @unchecked Sendable {
     public let process = Process()
     private let lock = NSLock()
     private var out = Data(), err = Data()
     private var open = 2
+    private var exit: Int32?
+    private var waiters: [CheckedContinuation<ProcessRun, Never>] = []
 
     /// Starts `executable` with `args`, in `base` (this process's environment unless given)
     /// plus `extra` and NO_COLOR; `stdin` is written to its standard input, then closed.
@@ -37,6 +41,7 @@ public final class Spawned: @unchecked Sendable {
         process.standardError = e
         let input = stdin.map { _ in Pipe() }
         process.standardInput = input ?? FileHandle.nullDevice
+        process.terminationHandler = { [weak self] p in self?.update { $0.exit = p.terminationStatus } }
         try process.run()
         if let input, let stdin {
             input.fileHandleForWriting.write(Data(stdin.utf8))
@@ -45,9 +50,9 @@ public final class Spawned: @unchecked Sendable {
         for (pipe, isOut) in [(o, true), (e, false)] {
             Thread {
                 let d = pipe.fileHandleForReading.readDataToEndOfFile()
-                self.lock.withLock {
-                    if isOut { self.out = d } else { self.err = d }
-                    self.open -= 1
+                self.update { me in
+                    if isOut { me.out = d } else { me.err = d }
+                    me.open -= 1
                 }
             }.start()
         }
@@ -56,12 +61,33 @@ public final class Spawned: @unchecked Sendable {
     public var pid: Int32 { process.processIdentifier }
     public var isRunning: Bool { process.isRunning }
 
-    /// Waits for the process to exit and its output to be read.
-    public func finish() -> ProcessRun {
-        process.waitUntilExit()
-        while lock.withLock({ open > 0 }) { usleep(5_000) }
-        return lock.withLock {
-            ProcessRun(code: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    /// Changes the state under the lock; once the process has exited and both pipes are read,
+    /// resumes every `finish()` waiting for it.
+    private func update(_ change: (Spawned) -> Void) {
+        let (ready, result): ([CheckedContinuation<ProcessRun, Never>], ProcessRun?) = lock.withLock {
+            change(self)
+            guard let run = completed else { return ([], nil) }
+            defer { waiters = [] }
+            return (waiters, run)
+        }
+        if let result { for w in ready { w.resume(returning: result) } }
+    }
+
+    /// The result, once the process exited and its output was read (call under `lock`).
+    private var completed: ProcessRun? {
+        guard let exit, open == 0 else { return nil }
+        return ProcessRun(code: exit, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    /// Waits (suspending, not blocking) for the process to exit and its output to be read.
+    public func finish() async -> ProcessRun {
+        await withCheckedContinuation { cont in
+            let done: ProcessRun? = lock.withLock {
+                if let run = completed { return run }
+                waiters.append(cont)
+                return nil
+            }
+            if let done { cont.resume(returning: done) }
         }
     }
 
@@ -78,26 +104,28 @@ public final class Spawned: @unchecked Sendable {
         return repoRoot.appendingPathComponent(".build/debug/landlord")
     }
 
-    /// Runs a process to the end on a thread of its own (a blocking wait would hold one of the
-    /// test runner's few cooperative threads and stall every other test).
-    public static func run(_ executable: URL, _ args: [String], env: [String: String] = [:], base: [String: String]? = nil, stdin: String? = nil)
-        async throws -> ProcessRun
-    {
-        try await withCheckedThrowingContinuation { cont in
-            DispatchQueue.global().async {
-                cont.resume(with: Result { try Spawned(executable, args, env: env, base: base, stdin: stdin).finish() })
-            }
-        }
+    /// Runs a process to the end.
+    public static func run(
+        _ executable: URL, _ args: [String], env: [String: String] = [:], base: [String: String]? = nil, stdin: String? = nil
+    ) async throws -> ProcessRun {
+        try await Spawned(executable, args, env: env, base: base, stdin: stdin).finish()
     }
 }
 
-/// Polls `condition` every 10 ms until it holds or `seconds` pass; true when it held. For
+/// Checks `condition` every 10 ms until it holds or `seconds` pass; true when it held. The
+/// polling runs on a thread of its own: the test suspends meanwhile, holding none of the
+/// runner's few cooperative threads, and a busy runner cannot delay the checks (a sleeping
+/// task on a saturated pool woke seconds late, after the watched process had finished). For
 /// waiting on another process's progress (a lock file appearing), never for asserting speed.
-public func eventually(within seconds: Double = 30, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(10_000)
+public func eventually(within seconds: Double = 30, _ condition: @escaping @Sendable () -> Bool) async -> Bool {
+    await withCheckedContinuation { cont in
+        Thread {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if condition() { return cont.resume(returning: true) }
+                usleep(10_000)
+            }
+            cont.resume(returning: condition())
+        }.start()
     }
-    return condition()
 }

@@ -36,7 +36,6 @@ public enum Applier {
         async -> ApplyResult
     {
         var diags = Diagnostics()
-        let started = Date()
         var tenants = plan.tenants.filter { !$0.changes.isEmpty }
 
         // 1. Locks, then state checks against state read under the lock (a run that waited for
@@ -207,7 +206,6 @@ public enum Applier {
         }
         await store.releaseLocks(tenants: locked, holder: options.holder)
         for o in refused + outcomes { diags.append(contentsOf: o.errors) }
-        _ = started
         return ApplyResult(tenants: (refused + outcomes).sorted { $0.tenant < $1.tenant }, diagnostics: diags)
     }
 

@@ -48,7 +48,6 @@ struct ApplyGraph {
             var forward: [String: Int] = [:]
             var deletes: [String: Int] = [:]
             var deleteKind: [String: Kind] = [:]
-            let first = steps.count
             for (ci, c) in tp.changes.enumerated() {
                 switch c.action {
                 case .create:
@@ -74,13 +73,12 @@ struct ApplyGraph {
             // Who depended on what when it was recorded.
             var priorDependents: [String: [String]] = [:]
             for c in tp.changes { for d in c.priorDependencies { priorDependents[d, default: []].append(c.name) } }
-            for (ci, c) in tp.changes.enumerated() {
+            for c in tp.changes {
                 if let f = forward[c.name] {
                     for d in c.dependencies { if let g = forward[d] { edges.append((f, g)) } }
                     if deleteKind[c.name] == .deleteForReplace, let del = deletes[c.name] { edges.append((f, del)) }
                 }
                 guard let del = deletes[c.name], let kind = deleteKind[c.name] else { continue }
-                _ = ci
                 if kind == .deleteDeposed, let f = forward[c.name] { edges.append((del, f)) }
                 // A `NAME#deposed` (or `NAME#2#deposed`) left by an interrupted replacement is
                 // still used by whatever depended on NAME until those are updated to the new
@@ -94,7 +92,6 @@ struct ApplyGraph {
                     if let dy = deletes[y], kind != .deleteForReplace || deleteKind[y] != .deleteDeposed { edges.append((del, dy)) }
                 }
             }
-            _ = first
         }
         weights = steps.map { s in
             let c = tenants[s.tenant].changes[s.change]

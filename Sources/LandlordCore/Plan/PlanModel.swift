@@ -3,7 +3,7 @@ import ProviderAPI
 
 /// What a plan does to one resource.
 public enum Action: String, Sendable, Hashable, CaseIterable {
-    case create, update, replace, delete, read, noop
+    case create, update, replace, delete, noop
 
     /// `+`, `~`, `-/+`, `-` as in Terraform's plans.
     public var symbol: String {
@@ -12,7 +12,6 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
         case .update: return "~"
         case .replace: return "-/+"
         case .delete: return "-"
-        case .read: return "<="
         case .noop: return " "
         }
     }

@@ -308,7 +308,7 @@ struct BlueprintReader {
             }
             var timeout = 600.0
             if let t = w["timeout"] {
-                if let secs = t.scalar.flatMap(Duration.seconds) {
+                if let secs = t.scalar.flatMap(SpecDuration.seconds) {
                     timeout = secs
                 } else {
                     r.diagnostics.append(
@@ -372,7 +372,7 @@ struct BlueprintReader {
 }
 
 /// Durations as specs write them: `90`, `90s`, `10m`, `1h`.
-enum Duration {
+enum SpecDuration {
     static func seconds(_ s: String) -> Double? {
         guard let last = s.last else { return nil }
         let scale: Double
