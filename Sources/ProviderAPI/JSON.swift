@@ -1,6 +1,9 @@
 /// A small, fast JSON reader and writer over `Value`, shared by state files, plan files, the
 /// mock cloud and AWS's JSON protocols. Integers stay `.int`; numbers with a fraction or
-/// exponent are `.double`. Writing can sort keys so output is deterministic.
+/// exponent are `.double`. Writing can sort keys so output is deterministic. Reading follows
+/// RFC 8259 exactly (number grammar, escapes, no raw control characters, UTF-8, nothing after
+/// the value); the one representational limit is that an unpaired surrogate escape is an error,
+/// since a Swift String cannot hold it.
 public enum JSON {
     /// A parse failure with the byte offset where it happened.
     public struct ParseError: Error, Sendable, CustomStringConvertible {
