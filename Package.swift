@@ -10,6 +10,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        // Tests only: property-based tests of the JSON codec (ProviderAPITests).
+        .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
     ],
     targets: [
         // MARK: System libraries
@@ -71,6 +73,12 @@ let package = Package(
         /// What several test targets share: moto access, the moto lock trait, running a process.
         .target(name: "LandlordTestSupport", dependencies: ["AWSClient"], path: "Tests/TestSupport"),
         .testTarget(name: "LandlordCoreTests", dependencies: ["LandlordCore", "ProviderAPI", "MockProvider"], path: "Tests/LandlordCoreTests"),
+        /// The JSON codec against RFC 8259: rejected inputs, and round trips of generated values.
+        .testTarget(
+            name: "ProviderAPITests",
+            dependencies: ["ProviderAPI", .product(name: "PropertyBased", package: "swift-property-based")],
+            path: "Tests/ProviderAPITests"
+        ),
         /// End-to-end behaviour with the mock provider: plan, apply, change, destroy, crash, stale plan.
         .testTarget(
             name: "ScenarioTests",

@@ -1,6 +1,9 @@
 /// A small, fast JSON reader and writer over `Value`, shared by state files, plan files, the
 /// mock cloud and AWS's JSON protocols. Integers stay `.int`; numbers with a fraction or
-/// exponent are `.double`. Writing can sort keys so output is deterministic.
+/// exponent are `.double`. Writing can sort keys so output is deterministic. Reading follows
+/// RFC 8259 exactly (number grammar, escapes, no raw control characters, UTF-8, nothing after
+/// the value); the one representational limit is that an unpaired surrogate escape is an error,
+/// since a Swift String cannot hold it.
 public enum JSON {
     /// A parse failure with the byte offset where it happened.
     public struct ParseError: Error, Sendable, CustomStringConvertible {
@@ -164,42 +167,72 @@ public enum JSON {
             i += n
         }
 
+        /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` (RFC 8259 section 6). Integers
+        /// are accumulated as they are scanned; one that does not fit in an Int is read as a Double.
         mutating func number() throws(ParseError) -> Value {
             let start = i
-            var isDouble = false
-            if i < buf.count, buf[i] == UInt8(ascii: "-") { i += 1 }
-            while i < buf.count {
-                let c = buf[i]
-                if c >= 0x30 && c <= 0x39 {
+            let negative = buf[i] == UInt8(ascii: "-")
+            if negative { i += 1 }
+            guard i < buf.count, isDigit(buf[i]) else { throw fail(negative ? "expected a digit after '-'" : "unexpected character") }
+            var n = 0
+            var overflow = false
+            if buf[i] == UInt8(ascii: "0") {
+                i += 1
+                if i < buf.count, isDigit(buf[i]) { throw fail("leading zeros are not allowed in numbers") }
+            } else {
+                while i < buf.count, isDigit(buf[i]) {
+                    // Negative accumulation reaches Int.min; -(Int.min) would not fit.
+                    let (m, o1) = n.multipliedReportingOverflow(by: 10)
+                    let (s, o2) = m.subtractingReportingOverflow(Int(buf[i] &- 0x30))
+                    overflow = overflow || o1 || o2
+                    n = s
                     i += 1
-                    continue
                 }
-                if c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
-                    isDouble = true
-                    i += 1
-                    continue
-                }
-                break
             }
-            guard i > start else { throw fail("unexpected character") }
+            var isDouble = false
+            if i < buf.count, buf[i] == UInt8(ascii: ".") {
+                isDouble = true
+                i += 1
+                guard i < buf.count, isDigit(buf[i]) else { throw fail("expected a digit after '.'") }
+                while i < buf.count, isDigit(buf[i]) { i += 1 }
+            }
+            if i < buf.count, buf[i] == UInt8(ascii: "e") || buf[i] == UInt8(ascii: "E") {
+                isDouble = true
+                i += 1
+                if i < buf.count, buf[i] == UInt8(ascii: "+") || buf[i] == UInt8(ascii: "-") { i += 1 }
+                guard i < buf.count, isDigit(buf[i]) else { throw fail("expected a digit in the exponent") }
+                while i < buf.count, isDigit(buf[i]) { i += 1 }
+            }
+            if !isDouble && !overflow {
+                if negative { return .int(n) }
+                let (p, o) = (0).subtractingReportingOverflow(n)
+                if !o { return .int(p) }
+            }
             let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
-            if !isDouble, let n = Int(text) { return .int(n) }
-            guard let d = Double(text) else { throw fail("invalid number") }
+            guard let d = Double(text) else { throw ParseError(message: "invalid number", offset: start) }
             return .double(d)
         }
 
+        @inline(__always) func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
+
+        /// A string (RFC 8259 section 7): no raw control characters, only the escapes \" \\ \/
+        /// \b \f \n \r \t \uXXXX, surrogates only in high-low pairs, and valid UTF-8 (section 8.1).
         mutating func string() throws(ParseError) -> String {
             i += 1
             let start = i
-            // Fast path: no escapes.
+            // Fast path: no escapes. `high` has bit 7 set once a non-ASCII byte was seen, and only
+            // then does the text need UTF-8 validation.
+            var high: UInt8 = 0
             while i < buf.count {
                 let c = buf[i]
                 if c == UInt8(ascii: "\"") {
-                    let s = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
                     i += 1
-                    return s
+                    let b = UnsafeBufferPointer(rebasing: buf[start..<(i - 1)])
+                    return high < 0x80 ? String(decoding: b, as: UTF8.self) : try utf8(b, at: start)
                 }
                 if c == UInt8(ascii: "\\") { break }
+                if c < 0x20 { throw fail("control character in a string (write it as an escape)") }
+                high |= c
                 i += 1
             }
             var bytes = Array(buf[start..<i])
@@ -207,50 +240,90 @@ public enum JSON {
                 let c = buf[i]
                 if c == UInt8(ascii: "\"") {
                     i += 1
-                    return String(decoding: bytes, as: UTF8.self)
+                    return try bytes.withUnsafeBufferPointer { b throws(ParseError) in try utf8(b, at: start) }
                 }
                 if c == UInt8(ascii: "\\") {
                     i += 1
                     guard i < buf.count else { break }
                     let e = buf[i]
-                    i += 1
                     switch e {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): bytes.append(e)
                     case UInt8(ascii: "n"): bytes.append(0x0A)
                     case UInt8(ascii: "t"): bytes.append(0x09)
                     case UInt8(ascii: "r"): bytes.append(0x0D)
                     case UInt8(ascii: "b"): bytes.append(0x08)
                     case UInt8(ascii: "f"): bytes.append(0x0C)
                     case UInt8(ascii: "u"):
+                        let escape = i - 1
+                        i += 1
                         var scalar = try hex4()
-                        if scalar >= 0xD800 && scalar < 0xDC00, i + 6 <= buf.count, buf[i] == UInt8(ascii: "\\"), buf[i + 1] == UInt8(ascii: "u") {
+                        if scalar >= 0xDC00 && scalar < 0xE000 {
+                            throw ParseError(message: "unpaired low surrogate in a \\u escape", offset: escape)
+                        }
+                        if scalar >= 0xD800 && scalar < 0xDC00 {
+                            guard i + 1 < buf.count, buf[i] == UInt8(ascii: "\\"), buf[i + 1] == UInt8(ascii: "u") else {
+                                throw ParseError(message: "unpaired high surrogate in a \\u escape", offset: escape)
+                            }
                             i += 2
                             let low = try hex4()
+                            guard low >= 0xDC00 && low < 0xE000 else {
+                                throw ParseError(message: "unpaired high surrogate in a \\u escape", offset: escape)
+                            }
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         }
-                        bytes.append(contentsOf: Array(String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8))
-                    default: bytes.append(e)
+                        appendUTF8(scalar, to: &bytes)
+                        continue
+                    default:
+                        throw fail("invalid escape '\\\(Unicode.Scalar(e))' (JSON has \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)")
                     }
+                    i += 1
                     continue
                 }
+                if c < 0x20 { throw fail("control character in a string (write it as an escape)") }
                 bytes.append(c)
                 i += 1
             }
             throw fail("unterminated string")
         }
 
+        /// The bytes as a String; invalid UTF-8 is an error, not a replacement character.
+        func utf8(_ b: UnsafeBufferPointer<UInt8>, at offset: Int) throws(ParseError) -> String {
+            if let s = String(validating: b, as: UTF8.self) { return s }
+            throw ParseError(message: "invalid UTF-8 in a string", offset: offset)
+        }
+
+        /// Appends a scalar (never a surrogate: the caller pairs them) as UTF-8.
+        func appendUTF8(_ v: UInt32, to bytes: inout [UInt8]) {
+            switch v {
+            case 0..<0x80: bytes.append(UInt8(v))
+            case 0x80..<0x800:
+                bytes.append(UInt8(0xC0 | (v >> 6)))
+                bytes.append(UInt8(0x80 | (v & 0x3F)))
+            case 0x800..<0x10000:
+                bytes.append(UInt8(0xE0 | (v >> 12)))
+                bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                bytes.append(UInt8(0x80 | (v & 0x3F)))
+            default:
+                bytes.append(UInt8(0xF0 | (v >> 18)))
+                bytes.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+                bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                bytes.append(UInt8(0x80 | (v & 0x3F)))
+            }
+        }
+
         mutating func hex4() throws(ParseError) -> UInt32 {
-            guard i + 4 <= buf.count else { throw fail("bad \\u escape") }
+            guard i + 4 <= buf.count else { throw fail("bad \\u escape: expected 4 hex digits") }
             var v: UInt32 = 0
             for _ in 0..<4 {
                 let c = buf[i]
-                i += 1
                 v <<= 4
                 switch c {
                 case 0x30...0x39: v |= UInt32(c - 0x30)
                 case 0x61...0x66: v |= UInt32(c - 0x61 + 10)
                 case 0x41...0x46: v |= UInt32(c - 0x41 + 10)
-                default: throw fail("bad \\u escape")
+                default: throw fail("bad \\u escape: expected 4 hex digits")
                 }
+                i += 1
             }
             return v
         }

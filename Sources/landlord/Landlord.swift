@@ -15,7 +15,10 @@ struct Landlord: AsyncParsableCommand {
             Exit codes: 0 success (plan --detailed-exitcode: no changes), 1 error, 2 changes present (plan --detailed-exitcode).
             """,
         version: "landlord \(LandlordVersion.current) (commit \(BuildInfo.commit))",
-        subcommands: [Init.self, Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, Status.self, StateCommand.self, Unlock.self]
+        subcommands: [
+            Init.self, Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, Status.self, StateCommand.self, Unlock.self,
+            SchemaCommand.self,
+        ]
     )
 
     @OptionGroup var global: GlobalOptions

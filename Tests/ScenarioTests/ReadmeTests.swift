@@ -3,7 +3,9 @@ import Testing
 
 /// The README's command table lists every option each verb's `--help` shows.
 @Suite struct ReadmeTests {
-    static let verbs = ["init", "validate", "plan", "show", "apply", "destroy", "status", "state list", "state show", "state migrate", "unlock"]
+    static let verbs = [
+        "init", "validate", "plan", "show", "apply", "destroy", "status", "state list", "state show", "state migrate", "unlock", "schema",
+    ]
 
     @Test(arguments: verbs) func theCommandTableListsEveryFlagOfTheHelp(_ verb: String) async throws {
         let readme = try String(contentsOf: repoRoot.appendingPathComponent("README.md"), encoding: .utf8)

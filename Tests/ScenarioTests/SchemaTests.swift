@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+
+/// `landlord schema`: the JSON Schemas editors use accept the example fleets, refuse a
+/// misspelt attribute or an unknown resource type, and the copies in schemas/ are current.
+@Suite struct SchemaTests {
+    /// Writes the schemas with the binary into a fresh directory.
+    static func written() async throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-schema-\(UUID().uuidString)")
+        let r = try await CLI.run(["schema", "--out", dir.path])
+        #expect(r.code == 0, "\(r.stderr)")
+        return dir
+    }
+
+    /// Validates YAML files against a schema with python3 (PyYAML and jsonschema); nil for a
+    /// file that validates, else the first error.
+    static func validate(_ files: [URL], against schema: URL) throws -> [String: String?] {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments =
+            [
+                "python3", "-c",
+                """
+                import json, sys, yaml, jsonschema
+                schema = json.load(open(sys.argv[1]))
+                jsonschema.Draft202012Validator.check_schema(schema)
+                v = jsonschema.Draft202012Validator(schema)
+                out = {}
+                for f in sys.argv[2:]:
+                    errors = sorted(v.iter_errors(yaml.safe_load(open(f))), key=lambda e: list(e.absolute_path))
+                    out[f] = None if not errors else "/".join(map(str, errors[0].absolute_path)) + ": " + errors[0].message
+                print(json.dumps(out))
+                """, schema.path,
+            ] + files.map(\.path)
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == 0, "python3 with PyYAML and jsonschema is needed: \(errText)")
+        let decoded = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        return decoded.mapValues { $0 as? String }
+    }
+
+    static func exampleFiles(_ example: String) -> (platform: [URL], blueprints: [URL], tenants: [URL]) {
+        let dir = repoRoot.appendingPathComponent("examples/\(example)")
+        func yamls(_ sub: String) -> [URL] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent(sub).path)) ?? [])
+                .filter { $0.hasSuffix(".yaml") }.sorted().map { dir.appendingPathComponent(sub).appendingPathComponent($0) }
+        }
+        return ([dir.appendingPathComponent("platform.yaml")], yamls("blueprints"), yamls("tenants"))
+    }
+
+    @Test(arguments: ["quickstart", "aws"]) func theExamplesValidate(_ example: String) async throws {
+        let dir = try await Self.written()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = Self.exampleFiles(example)
+        #expect(!files.blueprints.isEmpty && !files.tenants.isEmpty)
+        for (schema, group) in [("platform", files.platform), ("blueprint", files.blueprints), ("tenant", files.tenants)] {
+            let results = try Self.validate(group, against: dir.appendingPathComponent("\(schema).schema.json"))
+            #expect(results.count == group.count)
+            for (file, error) in results { #expect(error == nil, "\(file) against \(schema).schema.json: \(error ?? "")") }
+        }
+        let all = files.platform + files.blueprints + files.tenants
+        let results = try Self.validate(all, against: dir.appendingPathComponent("landlord.schema.json"))
+        #expect(results.count == all.count)
+        for (file, error) in results { #expect(error == nil, "\(file) against landlord.schema.json: \(error ?? "")") }
+    }
+
+    /// A blueprint from the quickstart's with one change, and what must happen to it.
+    static let blueprintEdits: [(name: String, from: String, to: String, valid: Bool)] = [
+        ("misspelt attribute", "port: 8080, protocol", "prot: 8080, protocol", false),
+        ("unknown resource type", "type: aws.lb_target_group", "type: aws.lb_targetgroup", false),
+        ("computed attribute set", "name: \"${tenant.id}-users\"", "name: \"${tenant.id}-users\", arn: x", false),
+        ("missing required attribute", "cpu: 256, memory: 512, containerPort: 8080", "cpu: 256, containerPort: 8080", false),
+        ("unknown resource field", "wait: {until: stable, timeout: 10m}", "wiat: {until: stable, timeout: 10m}", false),
+        ("unknown wait condition", "wait: {until: stable, timeout: 10m}", "wait: {until: ready, timeout: 10m}", false),
+        ("wait on a type that cannot", "type: aws.cognito_user_pool\n", "type: aws.cognito_user_pool\n    wait: {until: stable}\n", false),
+        ("word in an int attribute", "cpu: 256, memory: 512, containerPort: 8080", "cpu: lots, memory: 512, containerPort: 8080", false),
+        ("unknown parameter type", "replicas: {type: int, default: 1}", "replicas: {type: integer, default: 1}", false),
+        ("default of the wrong type", "replicas: {type: int, default: 1}", "replicas: {type: int, default: one}", false),
+        ("reserved resource name", "  users:\n", "  tenant:\n", false),
+        (
+            "reference in an int attribute", "cpu: 256, memory: 512, containerPort: 8080", "cpu: \"${replicas}\", memory: 512, containerPort: 8080",
+            true
+        ),
+        ("quoted number in an int attribute", "ttl: 300, records: [\"${frontend", "ttl: \"300\", records: [\"${frontend", true),
+        (
+            "priority band", "listener: auto, priority: auto, hostHeader: \"api.",
+            "listener: auto, priority: {auto: true, band: [1000, 1999]}, hostHeader: \"api.", true
+        ),
+        ("priority number", "listener: auto, priority: auto, hostHeader: \"api.", "listener: auto, priority: 10, hostHeader: \"api.", true),
+        ("protect", "type: aws.cognito_user_pool\n", "type: aws.cognito_user_pool\n    protect: true\n", true),
+    ]
+
+    @Test func blueprintMistakesFailAndValidFormsPass() async throws {
+        let dir = try await Self.written()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let original = try String(contentsOf: Self.exampleFiles("quickstart").blueprints[0], encoding: .utf8)
+        var files: [URL] = []
+        for (k, edit) in Self.blueprintEdits.enumerated() {
+            #expect(original.contains(edit.from), "\(edit.name): the quickstart blueprint no longer contains \(edit.from)")
+            guard let range = original.range(of: edit.from) else { continue }
+            let file = dir.appendingPathComponent("edit-\(k).yaml")
+            try original.replacingCharacters(in: range, with: edit.to).write(to: file, atomically: true, encoding: .utf8)
+            files.append(file)
+        }
+        for schema in ["blueprint.schema.json", "landlord.schema.json"] {
+            let results = try Self.validate(files, against: dir.appendingPathComponent(schema))
+            for (k, edit) in Self.blueprintEdits.enumerated() {
+                guard let error = results[dir.appendingPathComponent("edit-\(k).yaml").path] else {
+                    Issue.record("\(edit.name) was not validated against \(schema)")
+                    continue
+                }
+                if edit.valid {
+                    #expect(error == nil, "\(edit.name) must validate against \(schema): \(error ?? "")")
+                } else {
+                    #expect(error != nil, "\(edit.name) must fail against \(schema)")
+                }
+            }
+        }
+    }
+
+    @Test func platformAndTenantMistakesFail() async throws {
+        let dir = try await Self.written()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let docs: [(text: String, schema: String, valid: Bool)] = [
+            ("apiVersion: landlord/v1\nkind: Tenant\nid: acme\nblueprint: web\nparameters: {a: 1}\n", "tenant", true),
+            ("apiVersion: landlord/v1\nkind: Tenant\nid: Acme_1\nblueprint: web\n", "tenant", false),
+            ("apiVersion: landlord/v1\nkind: Tenant\nid: acme\nblueprnt: web\n", "tenant", false),
+            ("apiVersion: landlord/v2\nkind: Tenant\nid: acme\nblueprint: web\n", "tenant", false),
+            ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: s3}\n", "platform", false),
+            ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: s3, bucket: b}\n", "platform", true),
+            ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: local, lockLease: 30}\n", "platform", false),
+            ("apiVersion: landlord/v1\nkind: Platform\nname: p\ninputs: {listeners: [{arn: a}]}\n", "platform", false),
+            ("apiVersion: landlord/v1\nkind: Platform\nname: p\nenv: [A_KEY, {name: B, sensitive: false}]\n", "platform", true),
+            ("apiVersion: landlord/v1\nkind: Platform\nname: p\nenv: [1BAD]\n", "platform", false),
+            ("apiVersion: landlord/v1\nkind: Widget\nname: p\n", "landlord", false),
+        ]
+        var files: [String: [URL]] = [:]
+        for (k, doc) in docs.enumerated() {
+            let file = dir.appendingPathComponent("doc-\(k).yaml")
+            try doc.text.write(to: file, atomically: true, encoding: .utf8)
+            files[doc.schema, default: []].append(file)
+        }
+        var results: [String: String?] = [:]
+        for (schema, group) in files {
+            results.merge(try Self.validate(group, against: dir.appendingPathComponent("\(schema).schema.json")), uniquingKeysWith: { a, _ in a })
+        }
+        for (k, doc) in docs.enumerated() {
+            guard let error = results[dir.appendingPathComponent("doc-\(k).yaml").path] else {
+                Issue.record("\(doc.text) was not validated")
+                continue
+            }
+            #expect((error == nil) == doc.valid, "\(doc.text) against \(doc.schema): \(error ?? "valid")")
+        }
+    }
+
+    /// schemas/ is what `landlord schema --out` writes today, and printing gives the same text.
+    @Test func theCheckedInSchemasAreCurrent() async throws {
+        let dir = try await Self.written()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["platform", "blueprint", "tenant", "landlord"] {
+            let fresh = try String(contentsOf: dir.appendingPathComponent("\(name).schema.json"), encoding: .utf8)
+            let checkedIn = try? String(contentsOf: repoRoot.appendingPathComponent("schemas/\(name).schema.json"), encoding: .utf8)
+            #expect(fresh == checkedIn, "schemas/\(name).schema.json is out of date: run `swift run landlord schema --out schemas`")
+        }
+        let printed = try await CLI.run(["schema", "--kind", "blueprint"])
+        #expect(printed.code == 0)
+        #expect(printed.stdout == (try String(contentsOf: dir.appendingPathComponent("blueprint.schema.json"), encoding: .utf8)))
+        #expect(try await CLI.run(["schema", "--kind", "widget"]).code != 0)
+    }
+}
