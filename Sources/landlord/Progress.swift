@@ -21,7 +21,7 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     private var lastSummary = Date()
     private var lastLive = Date(timeIntervalSince1970: 0)
 
-    init(output: Output, plan: Plan, waves: Int = 1) {
+    init(output: Output, plan: Plan) {
         self.output = output
         let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) }
         totalTenants = pending.count
