@@ -31,48 +31,43 @@ struct Apply: AsyncParsableCommand {
         let ctx = try Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
         let plan = try await Planning.makePlan(ctx, planning)
         try await Applying.confirmAndApply(ctx, plan, applying, operation: "apply") { tenants in
-            try await Planning.makePlan(
+            try? await Planning.makePlan(
                 ctx, tenants: tenants.sorted(), refresh: planning.refresh, allowProtectedDeletes: planning.allowProtectedDeletes)
         }
     }
 
-    /// Applies a saved plan exactly, after checking it still describes the world.
+    /// Applies a saved plan exactly, after the engine checked it still describes the world and
+    /// took its sensitive values again from the specs.
     func applySaved(_ path: String) async throws {
         let output = Output(root.global)
-        var plan = try SavedPlan.read(path, output)
+        let saved = try SavedPlan.read(path, output)
         let ctx = try Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
-        let (states, platform) = try await ctx.loadStates()
-        if !plan.appliedTenants.isEmpty {
-            output.printErr(
-                "\(plan.appliedTenants.count) tenant\(plan.appliedTenants.count == 1 ? " was" : "s were") applied from this plan by an earlier run; applying the rest."
-            )
+        if !saved.appliedTenants.isEmpty {
+            let n = saved.appliedTenants.count
+            output.printErr("\(n) tenant\(n == 1 ? " was" : "s were") applied from this plan by an earlier run; applying the rest.")
         }
-        let problems = PlanFreshness.problems(plan, fleet: ctx.fleet, states: states)
-        if !problems.isEmpty {
-            for p in problems { output.error(p) }
-            output.error(
-                "the saved plan \(path) is stale, so nothing was applied: plan again with `landlord plan --out \(path)`, review it, and apply that")
-            throw ExitCode(1)
-        }
-        // Sensitive values are stored only as hashes: take them again from the specs.
-        let fresh = Planner.plan(
-            PlanInput(fleet: ctx.fleet, states: states, platformState: platform, schemas: ctx.registry.schemas),
-            options: PlanOptions(tenants: Set(plan.tenants.map(\.tenant)).subtracting(plan.appliedTenants), allowProtectedDeletes: true)
-        ).0
-        do { try PlanFile.restoreSecrets(&plan, from: fresh) } catch {
-            output.error("\(error.description); nothing was applied")
-            throw ExitCode(1)
-        }
-        if applying.json { output.printErr(TextRenderer().render(plan)) } else { output.print(TextRenderer(palette: output.palette).render(plan)) }
+        let plan = try await prepared(saved, path, ctx)
+        Applying.show(ctx, plan, applying)
         if plan.isEmpty { return }
-        // Tenants done are written back into the file, so `--max-tenants` / `--waves` runs of the
-        // same file pick up where the last one stopped.
-        var progress = plan
-        try await Applying.run(
-            ctx, plan, applying, operation: "apply",
-            recordDone: { done in
-                progress.appliedTenants.formUnion(done)
-                try AtomicFile.write(PlanFile.encode(progress), to: path, durable: true)
-            })
+        // The engine writes the tenants done back into the file, so `--max-tenants` / `--waves`
+        // runs of the same file pick up where the last one stopped.
+        try await Applying.run(ctx, plan, applying, operation: "apply", planFile: path)
+    }
+
+    /// The saved plan with its sensitive values, or the reasons it is refused and exit code 1.
+    func prepared(_ saved: Plan, _ path: String, _ ctx: Context) async throws -> Plan {
+        switch await Rollout.prepare(saved: saved, workspace: ctx.workspace) {
+        case .success(let plan):
+            return plan
+        case .failure(.unreadableState(let message)):
+            ctx.output.error(message)
+        case .failure(.stale(let problems)):
+            for p in problems { ctx.output.error(p) }
+            ctx.output.error(
+                "the saved plan \(path) is stale, so nothing was applied: plan again with `landlord plan --out \(path)`, review it, and apply that")
+        case .failure(.secretChanged(let message)):
+            ctx.output.error("\(message); nothing was applied")
+        }
+        throw ExitCode(1)
     }
 }

@@ -49,146 +49,117 @@ struct ApplyingOptions: ParsableArguments {
         guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout cannot be negative") }
         guard batchWindow >= 0 else { throw ValidationError("--batch-window cannot be negative") }
         if let maxTenants, maxTenants < 1 { throw ValidationError("--max-tenants must be at least 1") }
-        if let waves { _ = try Rollout.parseWaves(waves) }
+        _ = try waveSizes()
     }
 
-    var rollout: Rollout { Rollout(maxTenants: maxTenants, waves: try? waves.map(Rollout.parseWaves)) }
+    /// `--waves`, read (empty: one wave).
+    func waveSizes() throws -> [WaveSize] {
+        guard let waves else { return [] }
+        do throws(InvalidWaveSize) { return try WaveSize.parseList(waves) } catch {
+            throw ValidationError("--waves takes counts and percentages such as 1,10%,100%; '\(error.part)' is neither")
+        }
+    }
+
+    /// The engine's options for these flags; `planFile`: the saved plan being applied.
+    func rollout(_ ctx: Context, operation: String, planFile: String? = nil) -> RolloutOptions {
+        var options = ApplyOptions(
+            parallelism: parallelism, lockTimeout: lockTimeout, holder: LockHolder(operation: operation), platform: ctx.fleet.platform.name)
+        options.adopt = adopt
+        options.batchWindow = batchWindow
+        options.lease = ctx.fleet.platform.state.lockLeaseSeconds
+        return RolloutOptions(apply: options, maxTenants: maxTenants, waves: (try? waveSizes()) ?? [], planFile: planFile)
+    }
 }
 
-/// Shows a plan, asks for approval, applies it in waves and reports.
+/// Shows a plan, asks for approval, hands it to the engine's rollout and reports.
 enum Applying {
-    /// Plans the named tenants again (after a lock wait found their state moved).
-    typealias Replanner = (Set<String>) async throws -> Plan
+    /// Renders `plan`, then applies it once approved (`--auto-approve`, or `yes` on the terminal).
+    static func confirmAndApply(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String, replan: Rollout.Replanner? = nil)
+        async throws
+    {
+        show(ctx, plan, opts)
+        if plan.isEmpty {
+            ctx.finish()
+            return
+        }
+        if !opts.autoApprove { try confirm(ctx, operation: operation) }
+        try await run(ctx, plan, opts, operation: operation, replan: replan)
+    }
 
-    static func confirmAndApply(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String, replan: Replanner? = nil) async throws {
+    /// The plan as text: on stdout, or on stderr when stdout carries JSON events.
+    static func show(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions) {
         if opts.json {
             ctx.output.printErr(TextRenderer().render(plan))
         } else {
             ctx.output.print(TextRenderer(palette: ctx.output.palette).render(plan))
         }
-        if plan.isEmpty {
-            ctx.finish()
-            return
-        }
-        if !opts.autoApprove {
-            guard isatty(0) == 1 else {
-                ctx.output.error(
-                    operation == "destroy"
-                        ? "no terminal to ask for approval, so nothing was destroyed: pass --auto-approve to destroy without asking"
-                        : "no terminal to ask for approval, so nothing was changed: pass --auto-approve, or save the plan with `landlord plan --out FILE` and apply that file"
-                )
-                throw ExitCode(1)
-            }
-            ctx.output.print("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ")
-            guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
-                ctx.output.print("\n\(operation.capitalized) cancelled; nothing was changed.\n")
-                throw ExitCode(1)
-            }
-        }
-        try await run(ctx, plan, opts, operation: operation, replan: replan)
     }
 
-    /// Applies `plan` wave by wave. `recordDone` hears which tenants each wave finished (a saved
-    /// plan writes them into the file); `replan` (not for saved plans) plans again the tenants a
-    /// lock wait found moved.
+    /// Asks on the terminal; throws exit code 1 unless the answer is `yes`.
+    static func confirm(_ ctx: Context, operation: String) throws {
+        guard isatty(0) == 1 else {
+            ctx.output.error(
+                operation == "destroy"
+                    ? "no terminal to ask for approval, so nothing was destroyed: pass --auto-approve to destroy without asking"
+                    : "no terminal to ask for approval, so nothing was changed: pass --auto-approve, or save the plan with `landlord plan --out FILE` and apply that file"
+            )
+            throw ExitCode(1)
+        }
+        ctx.output.print("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ")
+        guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
+            ctx.output.print("\n\(operation.capitalized) cancelled; nothing was changed.\n")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Rolls `plan` out (``Rollout``) with progress rendered as it happens, then reports.
+    /// `planFile`: a saved plan's file, where the engine records the tenants done; `replan`
+    /// (not for saved plans) plans again the tenants a lock wait found moved.
     static func run(
-        _ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String,
-        replan: Replanner? = nil, recordDone: ((Set<String>) throws -> Void)? = nil
-    ) async throws {
-        var options = ApplyOptions(
-            parallelism: opts.parallelism, lockTimeout: opts.lockTimeout, holder: LockHolder(operation: operation), platform: ctx.fleet.platform.name)
-        options.adopt = opts.adopt
-        options.batchWindow = opts.batchWindow
-        options.lease = ctx.fleet.platform.state.lockLeaseSeconds
-        let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) && !$0.changes.isEmpty }
-        let (waves, later) = opts.rollout.split(pending.map(\.tenant))
-        let observer: any ApplyObserver =
-            opts.json ? JSONEventPrinter(output: ctx.output) : ProgressPrinter(output: ctx.output, plan: plan, waves: waves.count)
-        let started = Date()
-        var outcomes: [TenantOutcome] = []
-        var diags = Diagnostics()
-        var untouched: [String] = []
-        for (i, wave) in waves.enumerated() {
-            let names = Set(wave)
-            var sub = plan
-            sub.tenants = plan.tenants.filter { names.contains($0.tenant) }
-            var result = await ctx.workspace.apply(sub, options: options, observer: observer)
-            let stale = Set(result.tenants.filter(\.stale).map(\.tenant))
-            if let replan, opts.lockTimeout > 0, !stale.isEmpty {
-                ctx.output.printErr(
-                    "\(stale.count) tenant\(stale.count == 1 ? "" : "s") changed while waiting for the lock: planning \(stale.count == 1 ? "it" : "them") again"
-                )
-                let second = await ctx.workspace.apply(try await replan(stale), options: options, observer: observer)
-                var merged = result.tenants.filter { !stale.contains($0.tenant) }
-                merged += stale.map { t in
-                    second.tenants.first { $0.tenant == t }
-                        ?? TenantOutcome(tenant: t, status: .active, applied: 0, failed: 0, skipped: 0, errors: [], seconds: 0)
-                }
-                var d = Diagnostics(result.diagnostics.items.filter { item in !stale.contains { item.address == $0 } })
-                d.append(contentsOf: second.diagnostics)
-                result = ApplyResult(tenants: merged, diagnostics: d)
-            }
-            outcomes += result.tenants
-            diags.append(contentsOf: result.diagnostics)
-            let done = Set(result.tenants.filter { $0.status != .failed }.map(\.tenant))
-            do { try recordDone?(done) } catch { ctx.output.warning("could not record the tenants done in the plan file: \(error)") }
-            if waves.count > 1 {
-                let failedHere = result.tenants.filter { $0.status == .failed }.count
-                if let json = observer as? JSONEventPrinter {
-                    json.emit([
-                        "event": "wave_finished", "wave": .int(i + 1), "waves": .int(waves.count), "tenants": .int(wave.count),
-                        "failed": .int(failedHere),
-                    ])
-                } else {
-                    ctx.output.printErr("wave \(i + 1)/\(waves.count): \(wave.count) tenant\(wave.count == 1 ? "" : "s"), \(failedHere) failed")
-                }
-            }
-            if result.failed {
-                untouched = waves[(i + 1)...].flatMap { $0 } + later
-                break
-            }
-        }
+        _ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String, replan: Rollout.Replanner? = nil, planFile: String? = nil
+    )
+        async throws
+    {
+        let observer: any ApplyObserver = opts.json ? JSONEventPrinter(output: ctx.output) : ProgressPrinter(output: ctx.output, plan: plan)
+        let result = await Rollout.run(
+            plan: plan, workspace: ctx.workspace, options: opts.rollout(ctx, operation: operation, planFile: planFile), observer: observer,
+            replan: replan)
+        if result.replanFailed { throw ExitCode(1) }
         ctx.finish()
-        try report(
-            ctx, opts, operation: operation, outcomes: outcomes, diags: diags, untouched: untouched, later: untouched.isEmpty ? later : [],
-            started: started)
+        if opts.json {
+            try Report.json(ctx, result)
+        } else {
+            try Report.text(ctx, result, operation: operation)
+        }
+    }
+}
+
+/// The closing summary of an apply or destroy; throws exit code 1 when it failed.
+enum Report {
+    /// `summary`, the last JSON event line.
+    static func json(_ ctx: Context, _ r: RolloutResult) throws {
+        JSONEventPrinter(output: ctx.output).emit([
+            "event": "summary", "ok": .bool(!r.failed), "applied": .int(r.applied), "failed": .int(r.failedChanges),
+            "not_attempted": .int(r.skipped), "failed_tenants": .list(r.failedTenants.map { .string($0) }),
+            "untouched_tenants": .list(r.untouched.map { .string($0) }), "left_for_next_run": .list(r.later.map { .string($0) }),
+            "seconds": .double(r.seconds),
+        ])
+        if r.failed { throw ExitCode(1) }
     }
 
-    static func report(
-        _ ctx: Context, _ opts: ApplyingOptions, operation: String, outcomes: [TenantOutcome], diags: Diagnostics,
-        untouched: [String], later: [String], started: Date
-    ) throws {
-        var applied = 0
-        var failed = 0
-        var skipped = 0
-        for o in outcomes {
-            applied += o.applied
-            failed += o.failed
-            skipped += o.skipped
-        }
-        let secs = Date().timeIntervalSince(started)
-        let bad = outcomes.filter { $0.status == .failed }.map(\.tenant).sorted()
-        let isFailure = diags.hasErrors || !bad.isEmpty
-        if opts.json {
-            JSONEventPrinter(output: ctx.output).emit([
-                "event": "summary", "ok": .bool(!isFailure), "applied": .int(applied), "failed": .int(failed), "not_attempted": .int(skipped),
-                "failed_tenants": .list(bad.map { .string($0) }), "untouched_tenants": .list(untouched.map { .string($0) }),
-                "left_for_next_run": .list(later.map { .string($0) }), "seconds": .double(secs),
-            ])
-            if isFailure { throw ExitCode(1) }
-            return
-        }
+    /// `Apply complete! ...` or the errors and `Apply failed for ...` on stdout.
+    static func text(_ ctx: Context, _ r: RolloutResult, operation: String) throws {
         let p = ctx.output.palette
-        func list(_ xs: [String]) -> String { xs.prefix(10).joined(separator: ", ") + (xs.count > 10 ? ", ..." : "") }
-        if isFailure {
+        let secs = String(format: "%.1f", r.seconds)
+        if r.failed {
             ctx.output.printErr("")
-            for d in diags.items where d.severity == .error { ctx.output.diagnostic(d) }
+            for d in r.diagnostics.items where d.severity == .error { ctx.output.diagnostic(d) }
+            let bad = r.failedTenants
             var msg =
                 "\n" + p.red("\(operation.capitalized) failed")
-                + " for \(bad.count) tenant\(bad.count == 1 ? "" : "s") (\(list(bad))): \(applied) change\(applied == 1 ? "" : "s") applied, \(failed) failed, \(skipped) not attempted, in \(String(format: "%.1f", secs))s.\n"
-            if !untouched.isEmpty {
-                msg +=
-                    "Stopped after the failed wave: \(untouched.count) tenant\(untouched.count == 1 ? "" : "s") not touched (\(list(untouched))).\n"
+                + " for \(plural(bad.count, "tenant")) (\(list(bad))): \(plural(r.applied, "change")) applied, \(r.failedChanges) failed, \(r.skipped) not attempted, in \(secs)s.\n"
+            if !r.untouched.isEmpty {
+                msg += "Stopped after the failed wave: \(plural(r.untouched.count, "tenant")) not touched (\(list(r.untouched))).\n"
             }
             msg += "What was applied is recorded; fix the errors above and run apply again to finish.\n"
             ctx.output.print(msg)
@@ -196,10 +167,16 @@ enum Applying {
         }
         var msg =
             "\n" + p.green("\(operation.capitalized) complete!")
-            + " \(applied) change\(applied == 1 ? "" : "s") applied to \(outcomes.count) tenant\(outcomes.count == 1 ? "" : "s") in \(String(format: "%.1f", secs))s.\n"
-        if !later.isEmpty {
-            msg += "\(later.count) tenant\(later.count == 1 ? "" : "s") left for the next run (--max-tenants): run apply again to continue.\n"
+            + " \(plural(r.applied, "change")) applied to \(plural(r.tenants.count, "tenant")) in \(secs)s.\n"
+        if !r.later.isEmpty {
+            msg += "\(plural(r.later.count, "tenant")) left for the next run (--max-tenants): run apply again to continue.\n"
         }
         ctx.output.print(msg)
     }
+
+    /// `1 tenant`, `3 tenants`.
+    static func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
+
+    /// At most ten names, then `...`.
+    static func list(_ xs: [String]) -> String { xs.prefix(10).joined(separator: ", ") + (xs.count > 10 ? ", ..." : "") }
 }

@@ -21,7 +21,7 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     private var lastSummary = Date()
     private var lastLive = Date(timeIntervalSince1970: 0)
 
-    init(output: Output, plan: Plan, waves: Int = 1) {
+    init(output: Output, plan: Plan) {
         self.output = output
         let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) }
         totalTenants = pending.count
@@ -33,6 +33,14 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     func handle(_ event: ApplyEvent) {
         lock.lock()
         defer { lock.unlock() }
+        switch event {
+        case .replanning, .waveFinished:
+            // Rollout lines only: the counters and the live line do not move.
+            if let text = Self.rolloutLine(event) { line(text) }
+            return
+        default:
+            break
+        }
         let p = output.errPalette
         switch event {
         case .tenantStarted(let t, let n):
@@ -56,6 +64,8 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
         case .diagnostic(let d):
             if live { output.printErrRaw("\r\u{1B}[K") }
             output.diagnostic(d)
+        case .replanning, .waveFinished:
+            break  // handled above
         }
         let now = Date()
         if live, now.timeIntervalSince(lastLive) >= 0.1 || doneTenants == totalTenants {
@@ -65,6 +75,20 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
         } else if !live, !perResource, now.timeIntervalSince(lastSummary) >= 10 {
             lastSummary = now
             line("progress: " + summary())
+        }
+    }
+
+    /// The line a rollout event prints (stderr, in text and JSON modes alike); nil for other
+    /// events, and for the end of the only wave.
+    static func rolloutLine(_ event: ApplyEvent) -> String? {
+        switch event {
+        case .replanning(let tenants):
+            let n = tenants.count
+            return "\(n) tenant\(n == 1 ? "" : "s") changed while waiting for the lock: planning \(n == 1 ? "it" : "them") again"
+        case .waveFinished(let wave, let waves, let tenants, let failed) where waves > 1:
+            return "wave \(wave)/\(waves): \(tenants) tenant\(tenants == 1 ? "" : "s"), \(failed) failed"
+        default:
+            return nil
         }
     }
 
@@ -130,6 +154,13 @@ final class JSONEventPrinter: ApplyObserver, Sendable {
             ])
         case .diagnostic(let d):
             emit(["event": "diagnostic", "severity": .string(d.severity.rawValue), "summary": .string(d.summary), "detail": .string(d.detail)])
+        case .replanning:
+            // Told on stderr as in text mode: the JSON stream has no event for it.
+            if let text = ProgressPrinter.rolloutLine(event) { output.printErr(text) }
+        case .waveFinished(let wave, let waves, let tenants, let failed):
+            if waves > 1 {
+                emit(["event": "wave_finished", "wave": .int(wave), "waves": .int(waves), "tenants": .int(tenants), "failed": .int(failed)])
+            }
         }
     }
 }

@@ -2,8 +2,6 @@ import Foundation
 import LandlordCore
 import Testing
 
-@testable import landlord
-
 /// Fleet rollouts: waves stop at the first failing wave; --max-tenants leaves the rest of a
 /// saved plan for the next run.
 @Suite struct RolloutTests {
@@ -65,16 +63,5 @@ import Testing
         #expect(finished.allSatisfy { $0["status"] as? String == "active" && $0["seconds"] is Double })
         #expect(events.last?["event"] as? String == "summary")
         #expect(events.last?["ok"] as? Bool == true)
-    }
-
-    @Test func waveSizesSplitAsDocumented() async throws {
-        let ids = (1...20).map { "t\($0)" }
-        let r = Rollout(maxTenants: nil, waves: [.count(1), .percent(10), .percent(100)])
-        let (waves, later) = r.split(ids)
-        #expect(waves.map(\.count) == [1, 2, 17])
-        #expect(later.isEmpty)
-        let capped = Rollout(maxTenants: 5, waves: [.count(2)]).split(ids)
-        #expect(capped.waves.map(\.count) == [2, 2, 1])
-        #expect(capped.later.count == 15)
     }
 }

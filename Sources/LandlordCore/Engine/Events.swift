@@ -11,6 +11,12 @@ public enum ApplyEvent: Sendable {
     case tenantFinished(TenantOutcome)
     /// A warning or error not tied to one resource's outcome.
     case diagnostic(Diagnostic)
+    /// These tenants were refused because their state moved while the run waited for their
+    /// locks; they are planned again and applied (``Rollout``).
+    case replanning(tenants: [String])
+    /// Wave `wave` (from 1) of `waves` ended: `tenants` applied, `failed` of them failed
+    /// (``Rollout``; sent after every wave, also when there is only one).
+    case waveFinished(wave: Int, waves: Int, tenants: Int, failed: Int)
 }
 
 /// Receives apply events (from many tasks at once).

@@ -1,0 +1,196 @@
+import Foundation
+
+/// One wave of a rollout: a number of tenants, or a percentage of the tenants the run applies.
+/// After the last size, that size repeats until every tenant is applied.
+public enum WaveSize: Equatable, Sendable {
+    case count(Int)
+    case percent(Double)
+
+    /// Reads `1,10%,100%`; throws naming the first part that is neither a positive count nor a
+    /// percentage in (0, 100].
+    public static func parseList(_ text: String) throws(InvalidWaveSize) -> [WaveSize] {
+        var sizes: [WaveSize] = []
+        for part in text.split(separator: ",") {
+            let p = part.trimmingCharacters(in: .whitespaces)
+            guard let size = parse(p) else { throw InvalidWaveSize(part: p) }
+            sizes.append(size)
+        }
+        return sizes
+    }
+
+    /// Reads one part: `3` or `10%`.
+    public static func parse(_ part: String) -> WaveSize? {
+        if part.hasSuffix("%"), let v = Double(part.dropLast()), v > 0, v <= 100 { return .percent(v) }
+        if let n = Int(part), n > 0 { return .count(n) }
+        return nil
+    }
+
+    /// How many of `total` tenants this wave takes (at least one).
+    func tenants(of total: Int) -> Int {
+        switch self {
+        case .count(let c): return max(1, c)
+        case .percent(let p): return max(1, Int((Double(total) * p / 100).rounded(.up)))
+        }
+    }
+}
+
+/// A part of a wave list that is neither a count nor a percentage.
+public struct InvalidWaveSize: Error, Sendable {
+    public var part: String
+}
+
+/// How much of a plan one run carries out, and how.
+public struct RolloutOptions: Sendable {
+    /// How each wave is applied (parallelism, locks, adoption, batching).
+    public var apply: ApplyOptions
+    /// Apply at most this many tenants; the rest are left for the next run.
+    public var maxTenants: Int?
+    /// Wave sizes, in order (empty: one wave of every tenant).
+    public var waves: [WaveSize]
+    /// The file a saved plan was read from: after each wave the tenants done are written into
+    /// it (`applied_tenants`), so the next run of the same file picks up where this one stopped.
+    public var planFile: String?
+
+    public init(apply: ApplyOptions, maxTenants: Int? = nil, waves: [WaveSize] = [], planFile: String? = nil) {
+        self.apply = apply
+        self.maxTenants = maxTenants
+        self.waves = waves
+        self.planFile = planFile
+    }
+
+    /// Splits tenants into waves, in order. Returns the waves and the tenants beyond
+    /// `maxTenants`, left for a later run.
+    public func split(_ tenants: [String]) -> (waves: [[String]], later: [String]) {
+        let cap = min(maxTenants ?? tenants.count, tenants.count)
+        let todo = Array(tenants[..<cap])
+        let later = Array(tenants[cap...])
+        guard !waves.isEmpty else { return (todo.isEmpty ? [] : [todo], later) }
+        var out: [[String]] = []
+        var rest = todo[...]
+        while !rest.isEmpty {
+            let take = min(waves[min(out.count, waves.count - 1)].tenants(of: todo.count), rest.count)
+            out.append(Array(rest.prefix(take)))
+            rest = rest.dropFirst(take)
+        }
+        return (out, later)
+    }
+}
+
+/// How a rollout ended: every tenant's outcome and what was left undone.
+public struct RolloutResult: Sendable {
+    /// One outcome per tenant applied, wave after wave.
+    public var tenants: [TenantOutcome] = []
+    public var diagnostics = Diagnostics()
+    /// Number of waves the run was split into.
+    public var waves = 0
+    /// Tenants of the waves after the failed one: not touched.
+    public var untouched: [String] = []
+    /// Tenants beyond `maxTenants`, left for the next run (empty when the run stopped after a
+    /// failed wave: they are then among `untouched`).
+    public var later: [String] = []
+    /// The replanner could not plan the tenants whose state moved (it said why): the run
+    /// stopped there.
+    public var replanFailed = false
+    /// The plan with `appliedTenants` grown by every tenant this run finished.
+    public var progress: Plan
+    /// Wall-clock seconds of the run.
+    public var seconds: Double = 0
+
+    public init(progress: Plan) { self.progress = progress }
+
+    /// Changes applied, failed and not attempted, over every tenant.
+    public var applied: Int { tenants.reduce(0) { $0 + $1.applied } }
+    public var failedChanges: Int { tenants.reduce(0) { $0 + $1.failed } }
+    public var skipped: Int { tenants.reduce(0) { $0 + $1.skipped } }
+    /// Tenants that ended failed, sorted.
+    public var failedTenants: [String] { tenants.filter { $0.status == .failed }.map(\.tenant).sorted() }
+    /// True when any tenant failed or any error was reported.
+    public var failed: Bool { diagnostics.hasErrors || !failedTenants.isEmpty }
+}
+
+/// Rolls a plan out: the one entry point for applying, whoever asks (CLI, service, tests).
+///
+/// The plan's pending tenants (those with changes, not yet applied from a saved plan) are cut at
+/// `maxTenants` and split into waves; each wave is applied with ``Applier`` and heard through
+/// the observer, which gets `.waveFinished` after every wave. The first wave with a failed
+/// tenant ends the run: later waves are left untouched. When a lock wait found a tenant's state
+/// moved (another run applied it meanwhile), `replan` plans those tenants again and they are
+/// applied at once (`.replanning` tells the observer). With `planFile` set, the tenants done are
+/// written into the saved plan after every wave. The engine never prints.
+public enum Rollout {
+    /// Plans the named tenants again, against the state they have now. Returns nil when it
+    /// cannot (having reported why); the rollout then stops.
+    public typealias Replanner = (Set<String>) async -> Plan?
+
+    /// Applies `plan` wave by wave through `workspace`; see ``Rollout``. `replan` is used only
+    /// when `options.apply.lockTimeout` is positive (without a wait, state cannot move under a
+    /// run); pass nil for a saved plan, which is applied exactly or not at all.
+    public static func run(
+        plan: Plan, workspace: Workspace, options: RolloutOptions, observer: any ApplyObserver = SilentObserver(), replan: Replanner? = nil
+    ) async -> RolloutResult {
+        let started = Date()
+        var result = RolloutResult(progress: plan)
+        let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) && !$0.changes.isEmpty }
+        let (waves, later) = options.split(pending.map(\.tenant))
+        result.waves = waves.count
+        result.later = later
+        for (i, wave) in waves.enumerated() {
+            guard let applied = await applyWave(wave, of: plan, workspace, options, observer, replan) else {
+                result.replanFailed = true
+                break
+            }
+            result.tenants += applied.tenants
+            result.diagnostics.append(contentsOf: applied.diagnostics)
+            record(applied, into: &result.progress, options.planFile, observer)
+            let failedHere = applied.tenants.filter { $0.status == .failed }.count
+            observer.handle(.waveFinished(wave: i + 1, waves: waves.count, tenants: wave.count, failed: failedHere))
+            if applied.failed {
+                result.untouched = waves[(i + 1)...].flatMap { $0 } + later
+                result.later = []
+                break
+            }
+        }
+        result.seconds = Date().timeIntervalSince(started)
+        return result
+    }
+
+    /// Applies one wave's tenants of `plan`, then plans again and applies those a lock wait
+    /// found stale. Nil when the replanner could not plan them.
+    static func applyWave(
+        _ wave: [String], of plan: Plan, _ workspace: Workspace, _ options: RolloutOptions, _ observer: any ApplyObserver, _ replan: Replanner?
+    ) async -> ApplyResult? {
+        let names = Set(wave)
+        var sub = plan
+        sub.tenants = plan.tenants.filter { names.contains($0.tenant) }
+        let first = await workspace.apply(sub, options: options.apply, observer: observer)
+        let stale = Set(first.tenants.filter(\.stale).map(\.tenant))
+        guard let replan, options.apply.lockTimeout > 0, !stale.isEmpty else { return first }
+        observer.handle(.replanning(tenants: stale.sorted()))
+        guard let again = await replan(stale) else { return nil }
+        let second = await workspace.apply(again, options: options.apply, observer: observer)
+        return merge(first, second, replacing: stale)
+    }
+
+    /// `first` with the outcomes and diagnostics of the `stale` tenants replaced by `second`'s
+    /// (a stale tenant the second plan has nothing for is active: it is already as specified).
+    static func merge(_ first: ApplyResult, _ second: ApplyResult, replacing stale: Set<String>) -> ApplyResult {
+        var tenants = first.tenants.filter { !stale.contains($0.tenant) }
+        tenants += stale.sorted().map { t in
+            second.tenants.first { $0.tenant == t }
+                ?? TenantOutcome(tenant: t, status: .active, applied: 0, failed: 0, skipped: 0, errors: [], seconds: 0)
+        }
+        var diags = Diagnostics(first.diagnostics.items.filter { item in !stale.contains { item.address == $0 } })
+        diags.append(contentsOf: second.diagnostics)
+        return ApplyResult(tenants: tenants, diagnostics: diags)
+    }
+
+    /// Adds the wave's tenants that did not fail to `progress` and, for a saved plan, writes it
+    /// back to its file (a failed write is a warning: the run goes on).
+    static func record(_ wave: ApplyResult, into progress: inout Plan, _ planFile: String?, _ observer: any ApplyObserver) {
+        progress.appliedTenants.formUnion(wave.tenants.filter { $0.status != .failed }.map(\.tenant))
+        guard let planFile else { return }
+        do { try AtomicFile.write(PlanFile.encode(progress), to: planFile, durable: true) } catch {
+            observer.handle(.diagnostic(.warning("could not record the tenants done in the plan file: \(error)")))
+        }
+    }
+}
