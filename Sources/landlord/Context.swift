@@ -18,6 +18,18 @@ struct Context {
     /// Seals sensitive values in state (nil: no key configured).
     let cipher: StateCipher?
 
+    /// The providers this CLI can register, by the prefix of the types they serve.
+    enum ProviderChoice {
+        /// The simulated cloud (`provider: {aws: {use: mock}}`, no provider section, or `--mock`).
+        case mock
+        /// AWS itself.
+        case aws
+
+        init(settings aws: [String: Value], platform: PlatformSpec, forceMock: Bool) {
+            self = forceMock || aws["use"]?.stringValue == "mock" || platform.providers.isEmpty ? .mock : .aws
+        }
+    }
+
     /// Every resource type Landlord knows, for reading specs before a provider is chosen.
     static let schemas: [String: ResourceSchema] = AWSResourceTypes.schema.resources
 
@@ -49,7 +61,7 @@ struct Context {
         }
         let store: any StateStore
         switch fleet.platform.state.backend {
-        case "s3":
+        case .s3:
             do {
                 store = try S3StateStore(
                     config: fleet.platform.state, fallbackRegion: aws["region"]?.stringValue, environment: ProcessInfo.processInfo.environment,
@@ -58,12 +70,13 @@ struct Context {
                 output.error("\(fleet.platform.file): \(error)")
                 throw ExitCode(1)
             }
-        default:
+        case .local:
             store = localStore(root, cipher: cipher)
         }
         var registry = ProviderRegistry()
         var mock: MockProvider?
-        if forceMock || aws["use"]?.stringValue == "mock" || fleet.platform.providers.isEmpty {
+        switch ProviderChoice(settings: aws, platform: fleet.platform, forceMock: forceMock) {
+        case .mock:
             let env = ProcessInfo.processInfo.environment
             let path = env["LANDLORD_MOCK_CLOUD"] ?? root.appendingPathComponent(".landlord/mock-cloud.json").path
             var settings = MockSettings.fromEnvironment()
@@ -74,7 +87,7 @@ struct Context {
             let m = MockProvider(cloudPath: path, settings: settings)
             registry.register(m)
             mock = m
-        } else {
+        case .aws:
             registry.register(AWSProvider(settings: aws))
         }
         return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output, cipher: cipher)

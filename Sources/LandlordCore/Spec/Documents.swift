@@ -1,10 +1,17 @@
 import Foundation
 import ProviderAPI
 
+/// Which state backend `state: {backend: ...}` names.
+public enum StateBackendKind: String, Sendable, Hashable, CaseIterable {
+    /// Files under the fleet's `.landlord/` (LocalStateStore), the default.
+    case local
+    /// Documents in an S3 bucket (LandlordS3State).
+    case s3
+}
+
 /// Where state is kept, from `state:` in platform.yaml.
 public struct StateBackendConfig: Sendable, Hashable {
-    /// `local` or `s3`.
-    public var backend: String
+    public var backend: StateBackendKind
     public var bucket: String?
     public var prefix: String?
     public var region: String?
@@ -15,7 +22,9 @@ public struct StateBackendConfig: Sendable, Hashable {
     /// directory; `LANDLORD_STATE_KEY` takes precedence.
     public var keyFile: String?
     public var location: SourceLocation?
-    public init(backend: String = "local", bucket: String? = nil, prefix: String? = nil, region: String? = nil, location: SourceLocation? = nil) {
+    public init(
+        backend: StateBackendKind = .local, bucket: String? = nil, prefix: String? = nil, region: String? = nil, location: SourceLocation? = nil
+    ) {
         self.backend = backend
         self.bucket = bucket
         self.prefix = prefix

@@ -20,12 +20,16 @@ enum PlatformReader {
             r.checkKeys(s, allowed: ["backend", "bucket", "prefix", "region", "lockLeaseSeconds", "keyFile"], what: "state setting")
             state.keyFile = s["keyFile"]?.scalar
             state.location = s.location
-            if let b = s["backend"]?.scalar { state.backend = b }
-            if !["local", "s3"].contains(state.backend) {
-                r.diagnostics.append(
-                    .error(
-                        "unknown state backend '\(state.backend)'\(Suggest.didYouMean(state.backend, in: ["local", "s3"]))",
-                        detail: "use `backend: local` or `backend: s3` with a bucket", at: s["backend"]?.location ?? s.location))
+            if let b = s["backend"]?.scalar {
+                if let kind = StateBackendKind(rawValue: b) {
+                    state.backend = kind
+                } else {
+                    let known = StateBackendKind.allCases.map(\.rawValue)
+                    r.diagnostics.append(
+                        .error(
+                            "unknown state backend '\(b)'\(Suggest.didYouMean(b, in: known))",
+                            detail: "use `backend: local` or `backend: s3` with a bucket", at: s["backend"]?.location ?? s.location))
+                }
             }
             state.bucket = s["bucket"]?.scalar
             state.prefix = s["prefix"]?.scalar
@@ -40,7 +44,7 @@ enum PlatformReader {
                             detail: "the lease is renewed every third of it while an apply runs; 120 is the default", at: l.location))
                 }
             }
-            if state.backend == "s3" && state.bucket == nil {
+            if state.backend == .s3 && state.bucket == nil {
                 r.diagnostics.append(.error("the s3 state backend needs a bucket", detail: "add `bucket: NAME` under state", at: s.location))
             }
         }
