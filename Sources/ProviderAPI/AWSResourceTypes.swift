@@ -13,6 +13,11 @@ public enum AWSResourceTypes {
     public static let identityPool = "aws.cognito_identity_pool"
     public static let dynamoItem = "aws.dynamodb_item"
 
+    /// The listeners tenants are placed on: `inputs.listeners` in platform.yaml, each on a load
+    /// balancer whose rules and target groups its tenants share.
+    public static let listenerPool = PoolDeclaration(
+        name: "listeners", member: "listener", whenFull: "raise maxRules where AWS has raised your quota (each listener is an ALB of its own).")
+
     private static func computed(_ type: AttributeType = .string, _ description: String = "", sensitive: Bool = false) -> AttributeSchema {
         AttributeSchema(type, computed: true, sensitive: sensitive, description: description)
     }
@@ -29,7 +34,9 @@ public enum AWSResourceTypes {
                 "targetType": .init(.string, forceNew: true, description: "ip (default), instance or lambda"),
                 "healthCheckPath": .init(.string, description: "updated in place"),
                 "arn": computed(.string, "the target group ARN"),
-            ], uniqueKeys: ["name"]),
+            ], uniqueKeys: ["name"],
+            // A load balancer holds at most 100 target groups.
+            consumes: [PoolUsage(pool: listenerPool.name, capacity: "targetGroups", unit: "target group")]),
         ResourceSchema(
             type: listenerRule,
             attributes: [
@@ -41,7 +48,13 @@ public enum AWSResourceTypes {
                 "listenerDnsName": AttributeSchema(
                     .string, computed: true, optional: true, description: "DNS name of the load balancer the rule sits on"),
                 "arn": computed(.string, "the rule ARN"),
-            ]),
+            ],
+            allocation: [
+                AllocatedAttribute("listener", .placement(pool: listenerPool, fills: ["listenerDnsName": "dnsName"])),
+                AllocatedAttribute("priority", .numberFromPool(range: 1...50_000, scopedBy: "listener")),
+            ],
+            // A load balancer holds 100 rules by default (a quota AWS can raise).
+            consumes: [PoolUsage(pool: listenerPool.name, capacity: "rules", unit: "rule")]),
         ResourceSchema(
             type: route53Record,
             attributes: [

@@ -58,10 +58,24 @@ public struct PlatformSpec: Sendable {
     public var inputs: [String: Value]
     /// The listener pool, from `inputs.listeners`.
     public var listeners: [ListenerSpec]
+    /// Any other pool a schema places tenants on, from `inputs.NAME`.
+    public var otherPools: [String: [PoolMember]] = [:]
     /// `env:`: the environment variables spec files may read, and whether each is sensitive.
     public var env: [String: Bool] = [:]
     public var file: String
     public var digest: String
+
+    /// Every pool by name, as allocation sees it: `listeners` (id: the ARN, field `dnsName`,
+    /// limits `rules` and `targetGroups`) and the other pools.
+    public var pools: [String: [PoolMember]] {
+        var out = otherPools
+        if !listeners.isEmpty {
+            out["listeners"] = listeners.map {
+                PoolMember(id: $0.arn, fields: ["dnsName": $0.dnsName], limits: ["rules": $0.maxRules, "targetGroups": $0.maxTargetGroups])
+            }
+        }
+        return out
+    }
 
     /// The settings of one provider (`provider.aws`), or an empty map.
     public func providerSettings(_ name: String) -> [String: Value] {
