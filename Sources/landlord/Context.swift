@@ -30,8 +30,14 @@ struct Context {
         }
     }
 
-    /// Every resource type Landlord knows, for reading specs before a provider is chosen.
-    static let schemas: [String: ResourceSchema] = AWSResourceTypes.schema.resources
+    /// Every resource type the providers this CLI can register serve, each as its provider
+    /// declares it: specs are read against these before a provider is chosen (which needs
+    /// platform.yaml), and without making one (so `validate` and `state` need no credentials).
+    static let schemas: [String: ResourceSchema] = {
+        var out: [String: ResourceSchema] = [:]
+        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema] { out.merge(schema.resources) { a, _ in a } }
+        return out
+    }()
 
     /// Loads the fleet; prints diagnostics and exits 1 on any error. `unchanged` says what the
     /// verb then did not do (`nothing was applied`); nil for verbs that only read. `writes`:

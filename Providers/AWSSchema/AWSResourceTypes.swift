@@ -1,3 +1,5 @@
+import ProviderAPI
+
 /// The `aws.*` resource types, shared by the AWS provider and the mock provider so a blueprint
 /// written for AWS runs unchanged in dry-run. What updates in place and what forces replacement
 /// follows AWS's APIs (e.g. ModifyTargetGroup cannot change a target group's name, port,
