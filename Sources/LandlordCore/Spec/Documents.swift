@@ -58,7 +58,7 @@ public struct PlatformSpec: Sendable {
     public var inputs: [String: Value]
     /// The listener pool, from `inputs.listeners`.
     public var listeners: [ListenerSpec]
-    /// Any other pool a schema places tenants on, from `inputs.NAME`.
+    /// Any other pool a schema places tenants on, from `inputs.NAME` (PlatformReader.readPool).
     public var otherPools: [String: [PoolMember]] = [:]
     /// `env:`: the environment variables spec files may read, and whether each is sensitive.
     public var env: [String: Bool] = [:]
