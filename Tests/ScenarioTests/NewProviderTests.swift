@@ -32,7 +32,11 @@ import Testing
                         AllocatedAttribute("room", .placement(pool: Self.rooms, fills: ["roomTitle": "title"])),
                         AllocatedAttribute("slot", .numberFromPool(range: 1...20, scopedBy: "room")),
                     ],
-                    consumes: [PoolUsage(pool: "rooms", capacity: "seats", unit: "seat")])
+                    consumes: [PoolUsage(pool: "rooms", capacity: "seats", unit: "seat")]),
+                ResourceSchema(
+                    type: "acme.locker",
+                    attributes: ["bank": .init(.string, required: true, forceNew: true), "id": AttributeSchema(.string, computed: true)],
+                    allocation: [AllocatedAttribute("bank", .placement(pool: PoolDeclaration(name: "banks", member: "bank")))]),
             ])
         }
 
@@ -131,6 +135,23 @@ import Testing
             }
         }
         return out
+    }
+
+    @Test func aTenantIsPlacedOnOnePoolOnly() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try write(
+            "blueprints/desk.yaml",
+            """
+            apiVersion: landlord/v1
+            kind: Blueprint
+            name: desk
+            resources:
+              seat: {type: acme.seat, properties: {room: auto, slot: auto}}
+              locker: {type: acme.locker, properties: {bank: auto}}
+            """)
+        let (plan, diags) = try await workspace().plan(PlanOptions())
+        #expect(plan == nil)
+        #expect(diags.errors.contains { $0.summary.contains("more than one pool (banks, rooms)") })
     }
 
     @Test func seatsArePlacedAndNumberedUniquelyStablyAndReleased() async throws {

@@ -215,6 +215,15 @@ public enum Planner {
         }
         guard anyAuto else { return .success(nil) }
         var placed: (attribute: String, member: String)?
+        // A tenant sits on one member of one pool (TenantAllocation has one member).
+        let placedPools = Set(allocating.compactMap { r, tr in isAuto(r, tr.placement?.attribute) ? tr.placement?.pool.name : nil })
+        if placedPools.count > 1 {
+            return .failure(
+                .other(
+                    .error(
+                        "blueprint '\(bp.name)' places a tenant on more than one pool (\(placedPools.sorted().joined(separator: ", ")))",
+                        detail: "a tenant sits on one member of one pool; set the others' placement explicitly in \(bp.file)")))
+        }
         if let first = allocating.first(where: { isAuto($0.0, $0.1.placement?.attribute) }), let placement = first.1.placement {
             let pool = placement.pool
             let needs = rules.needs(bp, pool: pool.name)
