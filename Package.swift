@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "ProviderAPI", path: "Sources/ProviderAPI"),
 
         // MARK: Engine
-        /// Specs, graph, state, plan and apply. Never prints, never imports a provider.
+        /// Specs, graph, state, plan and apply. Never prints, never imports a provider, names no provider's types.
         .target(
             name: "LandlordCore",
             dependencies: ["CYAML", "ProviderAPI", .product(name: "Crypto", package: "swift-crypto")],
@@ -36,8 +36,10 @@ let package = Package(
         ),
 
         // MARK: Providers
+        /// The `aws.*` resource types' schemas (attributes, allocation, pool usage), shared by the AWS and mock providers.
+        .target(name: "AWSSchema", dependencies: ["ProviderAPI"], path: "Providers/AWSSchema"),
         /// The dry-run provider: a simulated cloud in a JSON file, enforcing AWS's constraints.
-        .target(name: "MockProvider", dependencies: ["ProviderAPI"], path: "Providers/Mock"),
+        .target(name: "MockProvider", dependencies: ["ProviderAPI", "AWSSchema"], path: "Providers/Mock"),
         /// A small AWS client: SigV4, an HTTP transport protocol over URLSession, the Query/XML,
         /// REST/XML and JSON protocols, error parsing, retries with backoff and jitter.
         .target(
@@ -46,7 +48,7 @@ let package = Package(
             path: "Providers/AWSClient"
         ),
         /// The AWS provider: ELBv2, Route53, ECS, Cognito, DynamoDB resource types over AWSClient.
-        .target(name: "AWSProvider", dependencies: ["ProviderAPI", "AWSClient"], path: "Providers/AWS"),
+        .target(name: "AWSProvider", dependencies: ["ProviderAPI", "AWSSchema", "AWSClient"], path: "Providers/AWS"),
 
         // MARK: State backends
         /// State in an S3 bucket: compare-and-swap writes (If-Match) and lock objects (If-None-Match).
@@ -72,7 +74,8 @@ let package = Package(
         /// Unit tests of the spec reader, graph, diff and state store.
         /// What several test targets share: moto access, the moto lock trait, running a process.
         .target(name: "LandlordTestSupport", dependencies: ["AWSClient"], path: "Tests/TestSupport"),
-        .testTarget(name: "LandlordCoreTests", dependencies: ["LandlordCore", "ProviderAPI", "MockProvider"], path: "Tests/LandlordCoreTests"),
+        .testTarget(
+            name: "LandlordCoreTests", dependencies: ["LandlordCore", "ProviderAPI", "AWSSchema", "MockProvider"], path: "Tests/LandlordCoreTests"),
         /// The JSON codec against RFC 8259: rejected inputs, and round trips of generated values.
         .testTarget(
             name: "ProviderAPITests",
@@ -82,11 +85,13 @@ let package = Package(
         /// End-to-end behaviour with the mock provider: plan, apply, change, destroy, crash, stale plan.
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["LandlordCore", "ProviderAPI", "MockProvider", "landlord", "LandlordTestSupport", "QuickstartFleet"],
+            dependencies: ["LandlordCore", "ProviderAPI", "AWSSchema", "MockProvider", "landlord", "LandlordTestSupport", "QuickstartFleet"],
             path: "Tests/ScenarioTests"
         ),
         /// The AWS provider against SigV4 test vectors and moto_server.
-        .testTarget(name: "AWSProviderTests", dependencies: ["AWSProvider", "AWSClient", "ProviderAPI", "LandlordCore", "LandlordTestSupport"], path: "Tests/AWSProviderTests"),
+        .testTarget(
+            name: "AWSProviderTests", dependencies: ["AWSProvider", "AWSSchema", "AWSClient", "ProviderAPI", "LandlordCore", "LandlordTestSupport"],
+            path: "Tests/AWSProviderTests"),
         /// The S3 state backend against moto_server, directly and through the `landlord` binary.
         .testTarget(
             name: "S3StateTests",

@@ -1,4 +1,5 @@
 import AWSClient
+import AWSSchema
 import Foundation
 import ProviderAPI
 
@@ -31,7 +32,9 @@ extension ResourceHandler {
 /// Endpoints, credentials and the region fall back to the environment as the AWS SDKs do.
 public struct AWSProvider: Provider {
     public let name = "aws"
-    public var schema: ProviderSchema { AWSResourceTypes.schema }
+    /// The types this provider serves, without making one (for reading specs, no credentials).
+    public static let resourceSchema = AWSResourceTypes.schema
+    public var schema: ProviderSchema { Self.resourceSchema }
 
     let client: AWSClient?
     let configurationProblem: ProviderDiagnostic?

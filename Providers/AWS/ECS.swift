@@ -1,4 +1,5 @@
 import AWSClient
+import AWSSchema
 import Foundation
 import ProviderAPI
 

@@ -1,3 +1,4 @@
+import AWSSchema
 import Foundation
 import ProviderAPI
 

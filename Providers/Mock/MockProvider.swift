@@ -1,3 +1,4 @@
+import AWSSchema
 import Foundation
 import ProviderAPI
 
@@ -46,7 +47,9 @@ public struct MockSettings: Sendable {
 // @unchecked: `rng` and `calls`, the only `var`s, are read and written only under `rngLock`.
 public final class MockProvider: Provider, @unchecked Sendable {
     public let name = "aws"
-    public let schema = AWSResourceTypes.schema
+    /// The types this provider serves, without making one (for reading specs).
+    public static let resourceSchema = AWSResourceTypes.schema
+    public let schema = MockProvider.resourceSchema
     public let cloud: MockCloud
     let settings: MockSettings
     private let rngLock = NSLock()

@@ -50,12 +50,20 @@ public struct ResourceSchema: Sendable, Hashable {
     /// name, a record's zone+name+type). A replacement that keeps them must delete the old
     /// resource first; one that changes them (or a type with none) creates the new one first.
     public var uniqueKeys: [String]
+    /// Attributes the engine allocates when the spec writes `auto` (SharedCapacity.swift):
+    /// a placement on a platform pool, a number unique per scope.
+    public var allocation: [AllocatedAttribute]
+    /// Capacity each resource of this type uses on the pool member its tenant is placed on.
+    public var consumes: [PoolUsage]
 
     public init(
         type: String, attributes: [String: AttributeSchema], waitConditions: Set<String> = [],
-        taggable: Bool = true, dataBearing: Bool = false, uniqueKeys: [String] = []
+        taggable: Bool = true, dataBearing: Bool = false, uniqueKeys: [String] = [],
+        allocation: [AllocatedAttribute] = [], consumes: [PoolUsage] = []
     ) {
         self.uniqueKeys = uniqueKeys
+        self.allocation = allocation
+        self.consumes = consumes
         self.type = type
         self.attributes = attributes
         self.waitConditions = waitConditions

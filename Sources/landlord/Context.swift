@@ -18,8 +18,26 @@ struct Context {
     /// Seals sensitive values in state (nil: no key configured).
     let cipher: StateCipher?
 
-    /// Every resource type Landlord knows, for reading specs before a provider is chosen.
-    static let schemas: [String: ResourceSchema] = AWSResourceTypes.schema.resources
+    /// The providers this CLI can register, by the prefix of the types they serve.
+    enum ProviderChoice {
+        /// The simulated cloud (`provider: {aws: {use: mock}}`, no provider section, or `--mock`).
+        case mock
+        /// AWS itself.
+        case aws
+
+        init(settings aws: [String: Value], platform: PlatformSpec, forceMock: Bool) {
+            self = forceMock || aws["use"]?.stringValue == "mock" || platform.providers.isEmpty ? .mock : .aws
+        }
+    }
+
+    /// Every resource type the providers this CLI can register serve, each as its provider
+    /// declares it: specs are read against these before a provider is chosen (which needs
+    /// platform.yaml), and without making one (so `validate` and `state` need no credentials).
+    static let schemas: [String: ResourceSchema] = {
+        var out: [String: ResourceSchema] = [:]
+        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema] { out.merge(schema.resources) { a, _ in a } }
+        return out
+    }()
 
     /// Loads the fleet; prints diagnostics and exits 1 on any error. `unchanged` says what the
     /// verb then did not do (`nothing was applied`); nil for verbs that only read. `writes`:
@@ -49,7 +67,7 @@ struct Context {
         }
         let store: any StateStore
         switch fleet.platform.state.backend {
-        case "s3":
+        case .s3:
             do {
                 store = try S3StateStore(
                     config: fleet.platform.state, fallbackRegion: aws["region"]?.stringValue, environment: ProcessInfo.processInfo.environment,
@@ -58,12 +76,13 @@ struct Context {
                 output.error("\(fleet.platform.file): \(error)")
                 throw ExitCode(1)
             }
-        default:
+        case .local:
             store = localStore(root, cipher: cipher)
         }
         var registry = ProviderRegistry()
         var mock: MockProvider?
-        if forceMock || aws["use"]?.stringValue == "mock" || fleet.platform.providers.isEmpty {
+        switch ProviderChoice(settings: aws, platform: fleet.platform, forceMock: forceMock) {
+        case .mock:
             let env = ProcessInfo.processInfo.environment
             let path = env["LANDLORD_MOCK_CLOUD"] ?? root.appendingPathComponent(".landlord/mock-cloud.json").path
             var settings = MockSettings.fromEnvironment()
@@ -74,7 +93,7 @@ struct Context {
             let m = MockProvider(cloudPath: path, settings: settings)
             registry.register(m)
             mock = m
-        } else {
+        case .aws:
             registry.register(AWSProvider(settings: aws))
         }
         return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output, cipher: cipher)

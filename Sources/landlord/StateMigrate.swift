@@ -34,12 +34,12 @@ extension StateCommand {
 
         func run() async throws {
             let ctx = try Context.load(root.global, unchanged: "nothing was migrated")
-            guard to == "s3" else {
+            guard StateBackendKind(rawValue: to) == .s3 else {
                 ctx.output.error("cannot migrate state to '\(to)': only `--to s3` is supported")
                 throw ExitCode(1)
             }
             var config = ctx.fleet.platform.state
-            if config.backend != "s3" { config = StateBackendConfig(backend: "s3", location: config.location) }
+            if config.backend != .s3 { config = StateBackendConfig(backend: .s3, location: config.location) }
             if let bucket { config.bucket = bucket }
             if let prefix { config.prefix = prefix }
             if let region { config.region = region }
@@ -71,7 +71,7 @@ extension StateCommand {
             out += "  platform document: \(report.platform)\n"
             out +=
                 "Verified: \(report.verified) document\(report.verified == 1 ? "" : "s") read back from the bucket match the local state.\n\nNext:\n"
-            if ctx.fleet.platform.state.backend != "s3" || ctx.fleet.platform.state.bucket != config.bucket
+            if ctx.fleet.platform.state.backend != .s3 || ctx.fleet.platform.state.bucket != config.bucket
                 || (ctx.fleet.platform.state.prefix ?? "") != (config.prefix ?? "")
             {
                 var setting = "backend: s3, bucket: \(config.bucket!)"

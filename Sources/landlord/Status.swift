@@ -19,9 +19,9 @@ struct Status: AsyncParsableCommand {
             var tgs: [String: Int] = [:]
             var tenants: [String: Int] = [:]
             for (_, a) in platform.allocations {
-                rules[a.listener, default: 0] += a.rules
-                tgs[a.listener, default: 0] += a.targetGroups
-                tenants[a.listener, default: 0] += 1
+                rules[a.member, default: 0] += a.usage["rules"] ?? 0
+                tgs[a.member, default: 0] += a.usage["targetGroups"] ?? 0
+                tenants[a.member, default: 0] += 1
             }
             var rows = [["LISTENER", "TENANTS", "RULES", "TARGET GROUPS"]]
             for l in ctx.fleet.platform.listeners {

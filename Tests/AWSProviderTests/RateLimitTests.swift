@@ -1,5 +1,6 @@
 import AWSClient
 import AWSProvider
+import AWSSchema
 import Foundation
 import ProviderAPI
 import Synchronization

@@ -1,5 +1,6 @@
 import AWSClient
 import AWSProvider
+import AWSSchema
 import Foundation
 import LandlordTestSupport
 import ProviderAPI

@@ -8,46 +8,47 @@ import Testing
 /// priorities, release and reuse, a full band.
 @Suite struct AllocatorTests {
     static let listener = "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-1/1/2"
-    static let pool = [ListenerSpec(arn: listener, dnsName: "alb-1.example")]
+    /// A rule priority's full range.
+    static let range = 1...50_000
 
     func allocator(_ state: PlatformState = PlatformState(), foreign: Set<Int> = []) -> Allocator {
-        Allocator(pool: Self.pool, state: state, foreign: foreign.isEmpty ? [:] : [Self.listener: foreign])
+        Allocator(state: state, foreign: foreign.isEmpty ? [:] : [Self.listener: foreign])
     }
 
     @Test func aBandedPriorityIsTheLowestFreeOneInsideTheBand() {
         var a = allocator()
-        #expect(a.priority(tenant: "acme", resource: "rule", listener: Self.listener, band: 1000...1999) == 1000)
-        #expect(a.priority(tenant: "globex", resource: "rule", listener: Self.listener, band: 1000...1999) == 1001)
+        #expect(a.number(tenant: "acme", resource: "rule", scope: Self.listener, band: 1000...1999, range: Self.range) == 1000)
+        #expect(a.number(tenant: "globex", resource: "rule", scope: Self.listener, band: 1000...1999, range: Self.range) == 1001)
         #expect(a.allocations["acme"]?.bands["rule"] == 1000...1999, "the band travels with the allocation")
     }
 
     @Test func foreignPrioritiesAreSkipped() {
         var a = allocator(foreign: [1, 2, 1000])
-        #expect(a.priority(tenant: "acme", resource: "rule", listener: Self.listener, band: nil) == 3)
-        #expect(a.priority(tenant: "globex", resource: "rule", listener: Self.listener, band: 1000...1001) == 1001)
+        #expect(a.number(tenant: "acme", resource: "rule", scope: Self.listener, band: nil, range: Self.range) == 3)
+        #expect(a.number(tenant: "globex", resource: "rule", scope: Self.listener, band: 1000...1001, range: Self.range) == 1001)
     }
 
     @Test func aReleasedPriorityIsReusedByTheNextTenant() {
         var state = PlatformState()
-        state.allocations["acme"] = TenantAllocation(listener: Self.listener, priorities: ["rule": 1000])
-        state.allocations["globex"] = TenantAllocation(listener: Self.listener, priorities: ["rule": 1001])
+        state.allocations["acme"] = TenantAllocation(member: Self.listener, numbers: ["rule": 1000])
+        state.allocations["globex"] = TenantAllocation(member: Self.listener, numbers: ["rule": 1001])
         var a = allocator(state)
-        #expect(a.priority(tenant: "initech", resource: "rule", listener: Self.listener, band: 1000...1999) == 1002)
+        #expect(a.number(tenant: "initech", resource: "rule", scope: Self.listener, band: 1000...1999, range: Self.range) == 1002)
         state.allocations["acme"] = nil  // acme destroyed: its priority is released
         var b = allocator(state)
-        #expect(b.priority(tenant: "initech", resource: "rule", listener: Self.listener, band: 1000...1999) == 1000)
+        #expect(b.number(tenant: "initech", resource: "rule", scope: Self.listener, band: 1000...1999, range: Self.range) == 1000)
     }
 
     @Test func aFullBandGivesNoPriority() {
         var state = PlatformState()
-        state.allocations["acme"] = TenantAllocation(listener: Self.listener, priorities: ["a": 10, "b": 11])
+        state.allocations["acme"] = TenantAllocation(member: Self.listener, numbers: ["a": 10, "b": 11])
         var a = allocator(state, foreign: [12])
-        #expect(a.priority(tenant: "globex", resource: "rule", listener: Self.listener, band: 10...12) == nil)
+        #expect(a.number(tenant: "globex", resource: "rule", scope: Self.listener, band: 10...12, range: Self.range) == nil)
     }
 
     @Test func commitKeepsAFreePlannedPriority() throws {
         var a = allocator()
-        let planned = TenantAllocation(listener: Self.listener, priorities: ["rule": 1500], bands: ["rule": 1000...1999])
+        let planned = TenantAllocation(member: Self.listener, numbers: ["rule": 1500], bands: ["rule": 1000...1999])
         #expect(try a.commit(tenant: "acme", planned: planned).get() == ["rule": 1500])
     }
 
@@ -55,26 +56,26 @@ import Testing
         // A concurrent apply committed globex on 1000 (the planned priority of acme too), and
         // rules Landlord does not own hold 1 and 1001.
         var state = PlatformState()
-        state.allocations["globex"] = TenantAllocation(listener: Self.listener, priorities: ["rule": 1000])
+        state.allocations["globex"] = TenantAllocation(member: Self.listener, numbers: ["rule": 1000])
         var a = allocator(state, foreign: [1, 1001])
-        let planned = TenantAllocation(listener: Self.listener, priorities: ["rule": 1000], bands: ["rule": 1000...1999])
+        let planned = TenantAllocation(member: Self.listener, numbers: ["rule": 1000], bands: ["rule": 1000...1999])
         #expect(try a.commit(tenant: "acme", planned: planned).get() == ["rule": 1002])
     }
 
     @Test func commitNeverMovesOneOfTheTenantsOwnPlannedPriorities() throws {
         var state = PlatformState()
-        state.allocations["globex"] = TenantAllocation(listener: Self.listener, priorities: ["rule": 1000])
+        state.allocations["globex"] = TenantAllocation(member: Self.listener, numbers: ["rule": 1000])
         var a = allocator(state)
         let planned = TenantAllocation(
-            listener: Self.listener, priorities: ["api": 1000, "web": 1001], bands: ["api": 1000...1999, "web": 1000...1999])
+            member: Self.listener, numbers: ["api": 1000, "web": 1001], bands: ["api": 1000...1999, "web": 1000...1999])
         #expect(try a.commit(tenant: "acme", planned: planned).get() == ["api": 1002, "web": 1001])
     }
 
     @Test func commitFailsWhenTheBandIsFull() {
         var state = PlatformState()
-        state.allocations["globex"] = TenantAllocation(listener: Self.listener, priorities: ["rule": 1000, "other": 1001])
+        state.allocations["globex"] = TenantAllocation(member: Self.listener, numbers: ["rule": 1000, "other": 1001])
         var a = allocator(state)
-        let planned = TenantAllocation(listener: Self.listener, priorities: ["rule": 1000], bands: ["rule": 1000...1001])
+        let planned = TenantAllocation(member: Self.listener, numbers: ["rule": 1000], bands: ["rule": 1000...1001])
         guard case .failure(let full) = a.commit(tenant: "acme", planned: planned) else {
             Issue.record("a full band must fail the commit")
             return
@@ -84,7 +85,7 @@ import Testing
 
     @Test func aPlanFileKeepsBandsAndForeignPriorities() throws {
         var tp = TenantPlan(tenant: "acme", blueprint: "web", operation: .provision)
-        tp.allocation = TenantAllocation(listener: Self.listener, priorities: ["rule": 1000], rules: 1, bands: ["rule": 1000...1999])
+        tp.allocation = TenantAllocation(member: Self.listener, numbers: ["rule": 1000], usage: ["rules": 1], bands: ["rule": 1000...1999])
         var plan = Plan(toolVersion: "test", platform: "p", tenants: [tp], unchangedTenants: 0)
         plan.foreignPriorities = [Self.listener: [1, 7]]
         let back = try PlanFile.decode(PlanFile.encode(plan))

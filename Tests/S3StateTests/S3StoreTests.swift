@@ -30,13 +30,13 @@ struct S3StoreTests {
         #expect(try await other.loadTenants(["acme", "globex", "initech"]) == ["acme": next, "globex": globex])
 
         let priority = try await store.updatePlatform { p -> Int in
-            p.allocations["acme"] = TenantAllocation(listener: "arn:listener/1", priorities: ["backend_rule": 1], rules: 2, targetGroups: 2)
+            p.allocations["acme"] = TenantAllocation(member: "arn:listener/1", numbers: ["backend_rule": 1], usage: ["rules": 2, "targetGroups": 2])
             return 1
         }
         #expect(priority == 1)
         let platform = try await other.loadPlatform()
         #expect(platform.serial == 1)
-        #expect(platform.allocations["acme"]?.priorities == ["backend_rule": 1])
+        #expect(platform.allocations["acme"]?.numbers == ["backend_rule": 1])
 
         // The keys are where the README says.
         let keys = try await Moto.client().s3ListObjectsV2(bucket: bucket).map(\.key).sorted()
@@ -91,10 +91,10 @@ struct S3StoreTests {
         let b = try Moto.store(bucket)
         func allocate(_ store: S3StateStore, _ tenant: String) async throws {
             try await store.updatePlatform { p in
-                let taken = Set(p.allocations.values.flatMap(\.priorities.values))
+                let taken = Set(p.allocations.values.flatMap(\.numbers.values))
                 var q = 1
                 while taken.contains(q) { q += 1 }
-                p.allocations[tenant] = TenantAllocation(listener: "arn:listener/1", priorities: ["rule": q], rules: 1, targetGroups: 1)
+                p.allocations[tenant] = TenantAllocation(member: "arn:listener/1", numbers: ["rule": q], usage: ["rules": 1, "targetGroups": 1])
             }
         }
         async let first: Void = { for i in 0..<6 { try await allocate(a, "a\(i)") } }()
@@ -104,7 +104,7 @@ struct S3StoreTests {
         let platform = try await Moto.store(bucket).loadPlatform()
         #expect(platform.allocations.count == 12)
         #expect(platform.serial == 12)
-        let priorities = platform.allocations.values.compactMap { $0.priorities["rule"] }
+        let priorities = platform.allocations.values.compactMap { $0.numbers["rule"] }
         #expect(Set(priorities).count == 12, "a priority was handed out twice: \(priorities.sorted())")
     }
 
@@ -115,22 +115,22 @@ struct S3StoreTests {
         // Between this run's read and its write, another run allocates priority 1.
         let store = try Moto.store(bucket) {
             guard await interfered.setOnce() else { return }
-            try? await other.updatePlatform { $0.allocations["globex"] = TenantAllocation(listener: "l", priorities: ["rule": 1]) }
+            try? await other.updatePlatform { $0.allocations["globex"] = TenantAllocation(member: "l", numbers: ["rule": 1]) }
         }
         let runs = Counter()
         let chosen = try await store.updatePlatform { p -> Int in
             runs.increment()
-            let taken = Set(p.allocations.values.flatMap(\.priorities.values))
+            let taken = Set(p.allocations.values.flatMap(\.numbers.values))
             var q = 1
             while taken.contains(q) { q += 1 }
-            p.allocations["acme"] = TenantAllocation(listener: "l", priorities: ["rule": q])
+            p.allocations["acme"] = TenantAllocation(member: "l", numbers: ["rule": q])
             return q
         }
         #expect(runs.value == 2, "the change was not re-applied to the re-read document")
         #expect(chosen == 2)
         let platform = try await Moto.store(bucket).loadPlatform()
-        #expect(platform.allocations["globex"]?.priorities["rule"] == 1)
-        #expect(platform.allocations["acme"]?.priorities["rule"] == 2)
+        #expect(platform.allocations["globex"]?.numbers["rule"] == 1)
+        #expect(platform.allocations["acme"]?.numbers["rule"] == 2)
     }
 
     @Test func aLiveLockRefusesASecondHolderNamingTheFirst() async throws {

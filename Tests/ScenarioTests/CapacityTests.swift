@@ -1,3 +1,4 @@
+import AWSSchema
 import Foundation
 import LandlordCore
 import MockProvider
@@ -63,13 +64,13 @@ import Testing
     @Test func placementFillsListenersInOrderAndTheFullPoolIsRefusedAtPlanTime() async throws {
         let h = try poolFleet(tenants: 120)
         let plan = try await h.plan()
-        let placed = plan.tenants.map { $0.allocation?.listener }
+        let placed = plan.tenants.map { $0.allocation?.member }
         #expect(placed.prefix(50).allSatisfy { $0 == Self.listeners[0] })
         #expect(placed.dropFirst(50).prefix(50).allSatisfy { $0 == Self.listeners[1] })
         #expect(placed.suffix(20).allSatisfy { $0 == Self.listeners[2] })
         // Priorities are unique per listener.
         for l in Self.listeners {
-            let ps = plan.tenants.filter { $0.allocation?.listener == l }.flatMap { $0.allocation!.priorities.values }
+            let ps = plan.tenants.filter { $0.allocation?.member == l }.flatMap { $0.allocation!.numbers.values }
             #expect(Set(ps).count == ps.count)
         }
         #expect(try await !h.apply().failed)
@@ -97,8 +98,8 @@ import Testing
         try await h.apply(PlanOptions(tenants: ["t007"], destroy: ["t007"]))
         let next = try await h.plan(PlanOptions(tenants: ["t151"]))
         let alloc = try #require(next.tenants.first?.allocation)
-        #expect(alloc.listener == before?.listener)
-        #expect(Set(alloc.priorities.values) == Set(before.map { Array($0.priorities.values) } ?? []))
+        #expect(alloc.member == before?.member)
+        #expect(Set(alloc.numbers.values) == Set(before.map { Array($0.numbers.values) } ?? []))
         #expect(try await !h.apply(PlanOptions(tenants: ["t151"])).failed)
     }
 
@@ -117,8 +118,8 @@ import Testing
             }
         }
         let plan = try await h.plan()
-        let a = plan.tenants.compactMap { $0.allocation?.priorities["rule_a"] }
-        let b = plan.tenants.compactMap { $0.allocation?.priorities["rule_b"] }
+        let a = plan.tenants.compactMap { $0.allocation?.numbers["rule_a"] }
+        let b = plan.tenants.compactMap { $0.allocation?.numbers["rule_b"] }
         #expect(a == [3, 4, 5])
         #expect(b == [1000, 1001, 1002])
         #expect(try await !h.apply().failed)

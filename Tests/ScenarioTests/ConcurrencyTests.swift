@@ -1,3 +1,4 @@
+import AWSSchema
 import Foundation
 import LandlordCore
 import LandlordTestSupport
@@ -150,8 +151,8 @@ import Testing
             try #require(parts.count == 2, "round \(round): \(address) is not TENANT/RESOURCE")
             let alloc = platform.allocations[parts[0]]
             #expect(
-                alloc?.listener == listener && alloc?.priorities[parts[1]] == priority,
-                "round \(round): \(address) has priority \(priority) in the cloud but \(alloc?.priorities[parts[1]].map(String.init) ?? "none") in .landlord/state/platform.json"
+                alloc?.member == listener && alloc?.numbers[parts[1]] == priority,
+                "round \(round): \(address) has priority \(priority) in the cloud but \(alloc?.numbers[parts[1]].map(String.init) ?? "none") in .landlord/state/platform.json"
             )
         }
         #expect(Set(platform.allocations.keys) == Set(ids), "round \(round): platform allocations are for \(platform.allocations.keys.sorted())")

@@ -1,3 +1,4 @@
+import AWSSchema
 import Foundation
 import LandlordCore
 import MockProvider
@@ -28,7 +29,7 @@ import Testing
         #expect(priorities.count == 4 && Set(priorities).count == 4, "priorities must be distinct: \(priorities)")
         #expect(priorities.allSatisfy { (2000...2999).contains($0) }, "every priority must stay in the band 2000-2999: \(priorities.sorted())")
         let platform = try await h.store.loadPlatform()
-        let recorded = platform.allocations.values.flatMap(\.priorities.values)
+        let recorded = platform.allocations.values.flatMap(\.numbers.values)
         #expect(Set(recorded) == Set(priorities), "the platform state must record the priorities the cloud holds")
         #expect(try await h.plan().isEmpty, "a converged fleet plans no changes")
     }

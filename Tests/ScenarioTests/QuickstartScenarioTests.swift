@@ -1,3 +1,4 @@
+import AWSSchema
 import Foundation
 import LandlordCore
 import ProviderAPI
@@ -130,7 +131,7 @@ import Testing
         try await h.apply()
         let before = try await h.store.loadPlatform()
         let acme = try #require(before.allocations["acme"])
-        #expect(acme.priorities.count == 2)
+        #expect(acme.numbers.count == 2)
         try await h.apply(PlanOptions(destroy: ["acme"]))
         #expect(try await h.store.loadPlatform().allocations["acme"] == nil)
         try h.write(
@@ -144,7 +145,7 @@ import Testing
             """)
         try await h.apply(PlanOptions(tenants: ["initech"]))
         let initech = try #require(try await h.store.loadPlatform().allocations["initech"])
-        #expect(Set(initech.priorities.values) == Set(acme.priorities.values))
+        #expect(Set(initech.numbers.values) == Set(acme.numbers.values))
     }
 }
 

@@ -104,8 +104,9 @@ public enum Applier {
         tenants = ready
 
         // 2. Shared allocations, committed for every tenant at once under the platform lock.
+        let rules = AllocationRules(providers.schemas)
         do {
-            let adjusted = try await commitAllocations(tenants, foreign: plan.foreignPriorities, store: store)
+            let adjusted = try await commitAllocations(tenants, foreign: plan.foreignPriorities, rules: rules, store: store)
             for (i, tp) in tenants.enumerated() {
                 guard let a = adjusted[tp.tenant] else { continue }
                 if let bad = a.failure {
@@ -113,12 +114,13 @@ public enum Applier {
                     sessions[tp.tenant] = nil
                     continue
                 }
-                if !a.numbers.isEmpty { await sessions[tp.tenant]?.setNumbers(a.numbers) }
-                for (ci, c) in tp.changes.enumerated() where c.type == AWSResourceTypes.listenerRule {
-                    if let p = a.priorities[c.name], c.after?["priority"] != .int(p) {
-                        tenants[i].changes[ci].after?["priority"] = .int(p)
+                if !a.sequenceNumbers.isEmpty { await sessions[tp.tenant]?.setNumbers(a.sequenceNumbers) }
+                for (ci, c) in tp.changes.enumerated() {
+                    guard let attr = rules.types[c.type]?.number?.attribute else { continue }
+                    if let p = a.numbers[c.name], c.after?[attr] != .int(p) {
+                        tenants[i].changes[ci].after?[attr] = .int(p)
                         let w = Diagnostic.warning(
-                            "rule priority of \(c.address) changed from \(c.after?["priority"]?.interpolationText ?? "?") to \(p): a concurrent apply took the planned one",
+                            "\(attr) of \(c.address) changed from \(c.after?[attr]?.interpolationText ?? "?") to \(p): a concurrent apply took the planned one",
                             address: c.address)
                         diags.append(w)
                         observer.handle(.diagnostic(w))
@@ -130,7 +132,7 @@ public enum Applier {
             journal?.remove()
             return await giveUp(
                 .error(
-                    "could not record rule priorities and sequence numbers in the platform state: \(error.text)",
+                    "could not record allocations and sequence numbers in the platform state: \(error.text)",
                     detail: "nothing was applied; check the state backend and run apply again"))
         }
 
@@ -165,8 +167,8 @@ public enum Applier {
         var outcomes = await runner.run()
         renewer.cancel()
 
-        // 5. Statuses, the journal checkpointed into the documents, allocations released,
-        //    locks released.
+        // 5. Statuses, allocations released, the journal checkpointed into the documents (and
+        //    removed tenants' documents deleted), locks released.
         var removed = Set<String>()
         for i in outcomes.indices {
             let tp = tenants[i]
@@ -177,10 +179,7 @@ public enum Applier {
             do {
                 try await session.setStatus(status)
                 try await session.flush()
-                let empty = await session.isEmpty
-                if tp.operation == .remove && !failed && empty {
-                    if journal != nil { removed.insert(tp.tenant) } else { try await store.deleteTenant(tp.tenant) }
-                }
+                if tp.operation == .remove && !failed, await session.isEmpty { removed.insert(tp.tenant) }
             } catch {
                 outcomes[i].errors.append(.error("could not record the status of tenant '\(tp.tenant)': \(error.text)"))
             }
@@ -188,6 +187,16 @@ public enum Applier {
         }
         var finalStates: [String: TenantState] = [:]
         for tp in tenants { if let s = sessions[tp.tenant] { finalStates[tp.tenant] = await s.state } }
+        // Allocations go before any removed tenant's document does: a run killed in between
+        // leaves a document that still accounts for the tenant, never an allocation held by a
+        // tenant with no state, which no later plan would visit to release (the crash test
+        // found that leak).
+        do { try await releaseAllocations(finalStates, rules: rules, store: store) } catch {
+            diags.append(
+                .warning(
+                    "could not release allocations in the platform state: \(error.text)",
+                    detail: "they are released by the next apply of these tenants"))
+        }
         if let journal, let journaling {
             let written = await early.written()
             let unwritten = finalStates.values.filter { written[$0.tenant] != $0.serial || removed.contains($0.tenant) }
@@ -197,12 +206,15 @@ public enum Applier {
                         "could not write the tenant state documents: \(error.text)",
                         detail: "every change is in the journal \(journal.path); the next landlord command replays it"))
             }
-        }
-        do { try await releaseAllocations(finalStates, store: store) } catch {
-            diags.append(
-                .warning(
-                    "could not release rule priorities in the platform state: \(error.text)",
-                    detail: "they are released by the next apply of these tenants"))
+        } else {
+            for tenant in removed.sorted() {
+                do { try await store.deleteTenant(tenant) } catch {
+                    diags.append(
+                        .error(
+                            "could not delete the state of removed tenant '\(tenant)': \(error.text)",
+                            detail: "its resources are gone; delete the document by hand or run apply again"))
+                }
+            }
         }
         await store.releaseLocks(tenants: locked, holder: options.holder)
         for o in refused + outcomes { diags.append(contentsOf: o.errors) }
@@ -225,19 +237,26 @@ public enum Applier {
     }
 
     struct Committed: Sendable {
-        var priorities: [String: Int] = [:]
-        /// The tenant's sequence numbers (allocated now or earlier).
+        /// Allocated numbers by resource name.
         var numbers: [String: Int] = [:]
+        /// The tenant's sequence numbers (allocated now or earlier).
+        var sequenceNumbers: [String: Int] = [:]
         var failure: String?
     }
 
-    /// Reserves each tenant's planned listener and priorities. A priority another tenant took
+    /// Reserves each tenant's planned pool member and numbers. A number another tenant took
     /// since planning is replaced by the lowest free one; a placement that no longer fits fails
     /// that tenant.
-    static func commitAllocations(_ tenants: [TenantPlan], foreign: [String: Set<Int>] = [:], store: any StateStore) async throws -> [String:
-        Committed]
+    static func commitAllocations(_ tenants: [TenantPlan], foreign: [String: Set<Int>] = [:], rules: AllocationRules, store: any StateStore)
+        async throws -> [String: Committed]
     {
         let wanted = tenants.compactMap { tp in tp.allocation.map { (tp.tenant, $0) } }
+        // The full range of each planned number's type, for one that must move.
+        var typeRanges: [String: [String: ClosedRange<Int>]] = [:]
+        for tp in tenants where tp.allocation != nil {
+            for c in tp.changes { if let r = rules.types[c.type]?.number?.range { typeRanges[tp.tenant, default: [:]][c.name] = r } }
+        }
+        let ranges = typeRanges
         let numbering = tenants.filter { !$0.sequences.isEmpty }.map { ($0.tenant, $0.sequences) }
         guard !wanted.isEmpty || !numbering.isEmpty else { return [:] }
         return try await store.updatePlatform { platform in
@@ -252,33 +271,30 @@ public enum Applier {
                     platform.sequences[name] = n + 1
                 }
                 platform.numbers[tenant] = mine
-                out[tenant, default: Committed()].numbers = mine
+                out[tenant, default: Committed()].sequenceNumbers = mine
             }
-            // The planner's allocator, over the platform state as it is now: a priority a
-            // concurrent apply took is re-allocated inside the rule's band, around foreign rules.
-            var allocator = Allocator(pool: [], state: platform, foreign: foreign)
+            // The planner's allocator, over the platform state as it is now: a number a
+            // concurrent apply took is re-allocated inside the band, around foreign numbers.
+            var allocator = Allocator(state: platform, foreign: foreign)
             for (tenant, planned) in wanted {
                 var c = out[tenant] ?? Committed()
-                if let existing = platform.allocations[tenant], existing.listener != planned.listener, !existing.priorities.isEmpty {
+                if let existing = platform.allocations[tenant], existing.member != planned.member, !existing.numbers.isEmpty {
                     c.failure =
-                        "tenant '\(tenant)' already sits on listener \(existing.listener), not the planned \(planned.listener); nothing was applied to it. Plan again."
+                        "tenant '\(tenant)' already sits on \(existing.member), not the planned \(planned.member); nothing was applied to it. Plan again."
                     out[tenant] = c
                     continue
                 }
-                var alloc =
-                    platform.allocations[tenant]
-                    ?? TenantAllocation(listener: planned.listener, rules: planned.rules, targetGroups: planned.targetGroups)
-                alloc.listener = planned.listener
-                alloc.rules = max(alloc.rules, planned.rules)
-                alloc.targetGroups = max(alloc.targetGroups, planned.targetGroups)
-                switch allocator.commit(tenant: tenant, planned: planned) {
-                case .success(let priorities):
-                    alloc.priorities.merge(priorities) { $1 }
-                    c.priorities = priorities
+                var alloc = platform.allocations[tenant] ?? TenantAllocation(member: planned.member, usage: planned.usage)
+                alloc.member = planned.member
+                alloc.usage.merge(planned.usage) { max($0, $1) }
+                switch allocator.commit(tenant: tenant, planned: planned, ranges: ranges[tenant] ?? [:]) {
+                case .success(let numbers):
+                    alloc.numbers.merge(numbers) { $1 }
+                    c.numbers = numbers
                 case .failure(let full):
                     allocator.allocations[tenant] = platform.allocations[tenant]
                     c.failure =
-                        "no free rule priority left in band \(full.band.lowerBound)-\(full.band.upperBound) on listener \(planned.listener) for \(tenant)/\(full.resource) (concurrent applies took the rest); nothing was applied to it. Widen the band in the blueprint, then plan again."
+                        "no free number left in band \(full.band.lowerBound)-\(full.band.upperBound) on \(planned.member) for \(tenant)/\(full.resource) (concurrent applies took the rest); nothing was applied to it. Widen the band in the blueprint, then plan again."
                     out[tenant] = c
                     continue
                 }
@@ -289,9 +305,9 @@ public enum Applier {
         }
     }
 
-    /// Makes each tenant's allocation match what its state holds: priorities of rules that
-    /// exist, nothing for a tenant with no rules left.
-    static func releaseAllocations(_ states: [String: TenantState], store: any StateStore) async throws {
+    /// Makes each tenant's allocation match what its state holds: numbers of resources that
+    /// exist, nothing for a tenant with no resources left.
+    static func releaseAllocations(_ states: [String: TenantState], rules: AllocationRules, store: any StateStore) async throws {
         try await store.updatePlatform { platform in
             for (tenant, state) in states where state.resources.isEmpty && state.pending.isEmpty {
                 platform.numbers[tenant] = nil  // the counter keeps going: numbers are never reused
@@ -299,13 +315,13 @@ public enum Applier {
             for (tenant, state) in states {
                 guard var a = platform.allocations[tenant] else { continue }
                 var held: [String: Int] = [:]
-                for (name, r) in state.resources where r.type == AWSResourceTypes.listenerRule {
-                    if let p = r.inputs["priority"]?.intValue { held[StateChange.baseName(name)] = p }
+                for (name, r) in state.resources {
+                    if let attr = rules.types[r.type]?.number?.attribute, let p = r.inputs[attr]?.intValue { held[StateChange.baseName(name)] = p }
                 }
                 if state.resources.isEmpty && state.pending.isEmpty {
                     platform.allocations[tenant] = nil
                 } else if state.status == .active {
-                    a.priorities = held
+                    a.numbers = held
                     platform.allocations[tenant] = a
                 }
             }

@@ -4,9 +4,15 @@ import ProviderAPI
 /// Steps sent to a provider together (`BatchingProvider`): plain creates, updates and deletes
 /// whose provider gives them a batch key. Replacements and creates left pending by an
 /// interrupted run go alone.
+/// The batch a step joins: the type and the key its provider gave (e.g. a Route53 zone).
+struct BatchKey: Hashable, Sendable {
+    var type: String
+    var key: String
+}
+
 extension StepRunner {
     /// The batch a ready step joins, or nil when it runs alone.
-    func batchKey(_ step: ApplyGraph.Step) -> String? {
+    func batchKey(_ step: ApplyGraph.Step) -> BatchKey? {
         let change = tenants[step.tenant].changes[step.change]
         guard change.action != .replace, !options.adopt, [.create, .update, .delete].contains(step.kind),
             let provider = providers.provider(for: change.type) as? any BatchingProvider
@@ -15,14 +21,12 @@ extension StepRunner {
         let probe = ApplyRequest(
             operation: operation(step.kind), type: change.type, identity: identity,
             prior: nil, inputs: (step.kind == .delete ? change.before : change.after) ?? [:], clientToken: "")
-        return provider.batchKey(for: probe).map { change.type + "|" + $0 }
+        return provider.batchKey(for: probe).map { BatchKey(type: change.type, key: $0) }
     }
 
-    func batchLimit(_ step: ApplyGraph.Step, _ key: String) -> Int {
-        let change = tenants[step.tenant].changes[step.change]
-        guard let provider = providers.provider(for: change.type) as? any BatchingProvider else { return 1 }
-        let providerKey = key.split(separator: "|", maxSplits: 1).last.map(String.init) ?? key
-        return max(1, provider.maxBatchSize(for: providerKey))
+    func batchLimit(_ key: BatchKey) -> Int {
+        guard let provider = providers.provider(for: key.type) as? any BatchingProvider else { return 1 }
+        return max(1, provider.maxBatchSize(for: key.key))
     }
 
     func operation(_ kind: ApplyGraph.Kind) -> ApplyOperation {

@@ -66,9 +66,9 @@ struct StepRunner {
         // Ready steps a provider can batch (Route53 record changes of one zone) wait in a pool:
         // a full pool goes out at once; the rest go when they have waited `batchWindow`, or
         // when nothing else is ready or running.
-        var pools: [String: [Int]] = [:]
-        var poolOrder: [String] = []
-        var poolSince: [String: Date] = [:]
+        var pools: [BatchKey: [Int]] = [:]
+        var poolOrder: [BatchKey] = []
+        var poolSince: [BatchKey: Date] = [:]
         var timerSet = false
 
         await withTaskGroup(of: [(Int, StepResult, Double)].self) { group in
@@ -82,7 +82,7 @@ struct StepRunner {
                 return (session, tenants[step.tenant].operation == .provision ? .provisioning : .destroying)
             }
 
-            func dispatchBatch(_ key: String) {
+            func dispatchBatch(_ key: BatchKey) {
                 guard let members = pools.removeValue(forKey: key), !members.isEmpty else { return }
                 poolOrder.removeAll { $0 == key }
                 poolSince[key] = nil
@@ -109,7 +109,7 @@ struct StepRunner {
                             poolSince[bk] = Date()
                         }
                         pools[bk, default: []].append(i)
-                        if pools[bk]!.count >= batchLimit(step, bk) { dispatchBatch(bk) }
+                        if pools[bk]!.count >= batchLimit(bk) { dispatchBatch(bk) }
                         continue
                     }
                     let starting = markStarted(step)

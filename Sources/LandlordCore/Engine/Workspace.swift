@@ -38,27 +38,33 @@ public struct Workspace: Sendable {
             if d.hasErrors { return (nil, diags) }
             refreshed = r
         }
-        // Rules on the pool's listeners that Landlord does not own keep their priorities (read
-        // only when some tenant needs new priorities).
+        // Numbers on the pools' members held by resources Landlord does not own (read only
+        // when some tenant needs new ones, from the provider of each type numbered per member).
         var foreign: [String: Set<Int>] = [:]
-        let listeners = fleet.platform.listeners.map(\.arn)
-        let allocating = fleet.tenants.contains { t in
-            (options.tenants?.contains(t.id) ?? true) && platform.allocations[t.id] == nil
-                && fleet.blueprints[t.blueprint]?.resources.contains { $0.type == AWSResourceTypes.listenerRule } == true
-        }
-        if allocating, !listeners.isEmpty, let reader = providers.provider(for: AWSResourceTypes.listenerRule) as? any CapacityReadingProvider {
-            let (held, d) = await reader.occupiedPriorities(listeners: listeners, platform: fleet.platform.name)
+        let schemas = providers.schemas
+        let rules = AllocationRules(schemas)
+        let pools = fleet.platform.pools
+        for (type, tr) in rules.types.sorted(by: { $0.key < $1.key }) {
+            guard let n = tr.number, let placement = tr.placement, placement.attribute == n.scopedBy,
+                let members = pools[placement.pool.name]?.map(\.id), !members.isEmpty
+            else { continue }
+            let allocating = fleet.tenants.contains { t in
+                (options.tenants?.contains(t.id) ?? true) && platform.allocations[t.id] == nil
+                    && fleet.blueprints[t.blueprint]?.resources.contains { $0.type == type } == true
+            }
+            guard allocating, let reader = providers.provider(for: type) as? any CapacityReadingProvider else { continue }
+            let (held, d) = await reader.occupiedPriorities(listeners: members, platform: fleet.platform.name)
             for p in d {
                 diags.append(
                     Diagnostic(
-                        p.severity, "could not read the listeners' rules: \(p.summary)",
-                        detail: p.detail.isEmpty ? "check access to the load balancers, then plan again" : p.detail))
+                        p.severity, "could not read the \(n.attribute) values in use on the \(placement.pool.name): \(p.summary)",
+                        detail: p.detail.isEmpty ? "check access to the \(placement.pool.name), then plan again" : p.detail))
             }
             if d.hasErrors { return (nil, diags) }
-            foreign = held
+            foreign.merge(held) { $0.union($1) }
         }
         let input = PlanInput(
-            fleet: fleet, states: states, platformState: platform, schemas: providers.schemas, refreshed: refreshed, foreignPriorities: foreign)
+            fleet: fleet, states: states, platformState: platform, schemas: schemas, refreshed: refreshed, foreignPriorities: foreign)
         let (plan, d) = Planner.plan(input, options: options)
         diags.append(contentsOf: d)
         return (diags.hasErrors ? nil : plan, diags)

@@ -1,18 +1,10 @@
 import ProviderAPI
 
-/// Shared-capacity allocation: which listener of the pool a tenant sits on, and which rule
-/// priorities it holds. Priorities are unique per listener (1 to 50,000); a load balancer holds
-/// a limited number of rules and target groups.
+/// Shared-capacity allocation as the schemas declare it (ProviderAPI/SharedCapacity.swift):
+/// which pool member a tenant is placed on, and which numbers from a per-scope pool its
+/// resources hold.
 public enum Allocation {
-    /// Attributes that accept `auto` for a type.
-    static func autoAttributes(type: String) -> [String] {
-        type == AWSResourceTypes.listenerRule ? ["listener", "priority"] : []
-    }
-
-    /// The full range AWS accepts for a rule priority.
-    public static let priorityRange = 1...50_000
-
-    /// Reads `priority: auto` or `priority: {auto: true, band: [lo, hi]}`; nil when it is a number.
+    /// Reads `auto` or `{auto: true, band: [lo, hi]}`; nil when it is a number.
     static func autoBand(_ v: Value?) -> ClosedRange<Int>?? {
         switch v {
         case .string("auto"): return .some(nil)
@@ -22,139 +14,223 @@ public enum Allocation {
         default: return .none
         }
     }
+}
 
-    /// What a blueprint's tenant takes from a load balancer.
-    struct Needs {
-        var rules = 0
-        var targetGroups = 0
+/// What the schemas of one fleet's types say the engine allocates, worked out once per plan
+/// or apply.
+struct AllocationRules: Sendable {
+    /// A placed attribute of a type.
+    struct Placement: Sendable {
+        var attribute: String
+        var pool: PoolDeclaration
+        var fills: [String: String]
     }
 
-    static func needs(_ bp: Blueprint) -> Needs {
-        var n = Needs()
+    /// A numbered attribute of a type.
+    struct Numbered: Sendable {
+        var attribute: String
+        var range: ClosedRange<Int>
+        var scopedBy: String
+    }
+
+    /// Everything allocated for one type.
+    struct TypeRules: Sendable {
+        var placement: Placement?
+        var number: Numbered?
+    }
+
+    /// Types with an allocated attribute.
+    var types: [String: TypeRules] = [:]
+    /// What each type consumes.
+    var consumes: [String: [PoolUsage]] = [:]
+    /// Each pool's capacities (sorted by name) with their unit: every allocation on the pool
+    /// records all of them.
+    var capacities: [String: [(name: String, unit: String)]] = [:]
+
+    init(_ schemas: [String: ResourceSchema]) {
+        var caps: [String: [String: String]] = [:]
+        for (type, s) in schemas {
+            var r = TypeRules()
+            for a in s.allocation {
+                switch a.kind {
+                case .placement(let pool, let fills): r.placement = Placement(attribute: a.attribute, pool: pool, fills: fills)
+                case .numberFromPool(let range, let scope): r.number = Numbered(attribute: a.attribute, range: range, scopedBy: scope)
+                }
+            }
+            if r.placement != nil || r.number != nil { types[type] = r }
+            if !s.consumes.isEmpty { consumes[type] = s.consumes }
+            for u in s.consumes { caps[u.pool, default: [:]][u.capacity] = u.unit }
+        }
+        capacities = caps.mapValues { $0.sorted { $0.key < $1.key }.map { (name: $0.key, unit: $0.value) } }
+    }
+
+    /// Attributes that accept `auto` for a type.
+    static func autoAttributes(_ schema: ResourceSchema) -> [String] { schema.allocation.map(\.attribute) }
+
+    /// What one tenant of a blueprint takes from a member of `pool`: every capacity of the
+    /// pool, zero when unused.
+    func needs(_ bp: Blueprint, pool: String) -> [String: Int] {
+        var n: [String: Int] = [:]
+        for c in capacities[pool] ?? [] { n[c.name] = 0 }
         for r in bp.resources {
-            if r.type == AWSResourceTypes.listenerRule { n.rules += 1 }
-            if r.type == AWSResourceTypes.targetGroup { n.targetGroups += 1 }
+            for u in consumes[r.type] ?? [] where u.pool == pool { n[u.capacity, default: 0] += u.amount }
         }
         return n
     }
+
+    /// "2 rule(s) and 1 target group(s)".
+    func describe(_ needs: [String: Int], pool: String) -> String {
+        let parts = (capacities[pool] ?? []).map { "\(needs[$0.name] ?? 0) \($0.unit)(s)" }
+        return parts.count <= 1 ? parts.joined() : parts.dropLast().joined(separator: ", ") + " and " + parts.last!
+    }
 }
 
-/// Plans placements and priorities against the platform state, remembering what earlier
-/// tenants of the same run took. Lookups are by dictionary; finding a free priority walks
-/// forward from a per-listener cursor, so allocating for N tenants is linear.
+/// One member of a platform pool: its id (what a placed attribute is set to), fields placed
+/// resources may copy, and its limit for each capacity (absent: no limit).
+public struct PoolMember: Sendable, Hashable {
+    public var id: String
+    public var fields: [String: String]
+    public var limits: [String: Int]
+
+    public init(id: String, fields: [String: String] = [:], limits: [String: Int] = [:]) {
+        self.id = id
+        self.fields = fields
+        self.limits = limits
+    }
+}
+
+/// Plans placements and numbers against the platform state, remembering what earlier
+/// tenants of the same run took. Lookups are by dictionary; finding a free number walks
+/// forward from a per-scope cursor, so allocating for N tenants is linear.
 struct Allocator {
-    let pool: [ListenerSpec]
-    let poolIndex: [String: Int]
+    let pools: [String: [PoolMember]]
+    /// Each pool's members by id.
+    let poolIndex: [String: [String: Int]]
+    /// Each pool's capacity names: an allocation on it records all of them.
+    let capacities: [String: [String]]
     var allocations: [String: TenantAllocation]
-    /// Priorities taken per listener (by any tenant, or by rules Landlord does not own).
+    /// Numbers taken per scope (by any tenant, or by resources Landlord does not own).
     var taken: [String: Set<Int>] = [:]
-    var rules: [String: Int] = [:]
-    var targetGroups: [String: Int] = [:]
+    /// Capacity used per member.
+    var used: [String: [String: Int]] = [:]
     var cursor: [String: Int] = [:]
 
-    init(pool: [ListenerSpec], state: PlatformState, foreign: [String: Set<Int>] = [:]) {
-        self.pool = pool
-        var idx: [String: Int] = [:]
-        for (i, l) in pool.enumerated() { idx[l.arn] = i }
-        poolIndex = idx
+    init(pools: [String: [PoolMember]] = [:], capacities: [String: [String]] = [:], state: PlatformState, foreign: [String: Set<Int>] = [:]) {
+        self.pools = pools
+        self.capacities = capacities
+        poolIndex = pools.mapValues { members in
+            var idx: [String: Int] = [:]
+            for (i, m) in members.enumerated() { idx[m.id] = i }
+            return idx
+        }
         allocations = state.allocations
         taken = foreign
         for (_, a) in state.allocations {
-            taken[a.listener, default: []].formUnion(a.priorities.values)
-            rules[a.listener, default: 0] += a.rules
-            targetGroups[a.listener, default: 0] += a.targetGroups
+            taken[a.member, default: []].formUnion(a.numbers.values)
+            for (c, n) in a.usage { used[a.member, default: [:]][c, default: 0] += n }
         }
     }
 
-    /// The listener for a tenant: the one it already sits on, else the first with room for all
-    /// its rules and target groups.
-    mutating func place(tenant: String, needs: Allocation.Needs) -> ListenerSpec? {
-        if let a = allocations[tenant], let i = poolIndex[a.listener] { return pool[i] }
-        for l in pool {
-            let r = rules[l.arn, default: 0]
-            let t = targetGroups[l.arn, default: 0]
-            if r + needs.rules <= l.maxRules && t + needs.targetGroups <= l.maxTargetGroups {
-                allocations[tenant] = TenantAllocation(listener: l.arn, rules: needs.rules, targetGroups: needs.targetGroups)
-                rules[l.arn] = r + needs.rules
-                targetGroups[l.arn] = t + needs.targetGroups
-                return l
+    /// The member of `pool` for a tenant: the one it already sits on, else the first with room
+    /// for everything it needs.
+    mutating func place(tenant: String, pool: String, needs: [String: Int]) -> PoolMember? {
+        let members = pools[pool] ?? []
+        if let a = allocations[tenant], let i = poolIndex[pool]?[a.member] { return members[i] }
+        for m in members {
+            let u = used[m.id] ?? [:]
+            if needs.allSatisfy({ c, n in u[c, default: 0] + n <= m.limits[c, default: Int.max] }) {
+                allocations[tenant] = TenantAllocation(member: m.id, usage: needs)
+                for (c, n) in needs { used[m.id, default: [:]][c, default: 0] += n }
+                return m
             }
         }
         return nil
     }
 
     /// How many more tenants needing `needs` the pool has room for.
-    func remainingCapacity(for needs: Allocation.Needs) -> Int {
-        pool.reduce(0) { sum, l in
-            let r = needs.rules > 0 ? (l.maxRules - rules[l.arn, default: 0]) / needs.rules : Int.max
-            let t = needs.targetGroups > 0 ? (l.maxTargetGroups - targetGroups[l.arn, default: 0]) / needs.targetGroups : Int.max
-            return sum + max(0, min(r, t))
+    func remainingCapacity(pool: String, for needs: [String: Int]) -> Int {
+        (pools[pool] ?? []).reduce(0) { sum, m in
+            let u = used[m.id] ?? [:]
+            let fits = needs.filter { $0.value > 0 }.map { c, n in (m.limits[c, default: Int.max] - u[c, default: 0]) / n }.min() ?? Int.max
+            let (s, overflow) = sum.addingReportingOverflow(max(0, fits))
+            return overflow ? Int.max : s
         }
     }
 
-    /// A priority for `resource` of `tenant` on `listener`: the one it holds, else `preferred`
-    /// when free, else the lowest free one in `band`.
-    mutating func priority(tenant: String, resource: String, listener: String, band: ClosedRange<Int>?, preferred: Int? = nil) -> Int? {
-        if let held = allocations[tenant]?.priorities[resource], allocations[tenant]?.listener == listener { return held }
-        let range = band ?? Allocation.priorityRange
+    /// A number for `resource` of `tenant` in `scope`: the one it holds, else `preferred`
+    /// when free, else the lowest free one in `band` (or `range`). A tenant not placed yet is
+    /// recorded in `scope`, with every capacity of `pool` at zero.
+    mutating func number(
+        tenant: String, resource: String, scope: String, band: ClosedRange<Int>?, range: ClosedRange<Int>, preferred: Int? = nil,
+        pool: String? = nil
+    ) -> Int? {
+        if let held = allocations[tenant]?.numbers[resource], allocations[tenant]?.member == scope { return held }
+        let range = band ?? range
         var chosen: Int?
-        if let p = preferred, range.contains(p), !taken[listener, default: []].contains(p) {
+        if let p = preferred, range.contains(p), !taken[scope, default: []].contains(p) {
             chosen = p
         } else {
-            let key = listener + "#\(range.lowerBound)"
+            let key = scope + "#\(range.lowerBound)"
             var p = max(cursor[key] ?? range.lowerBound, range.lowerBound)
-            let used = taken[listener, default: []]
+            let used = taken[scope, default: []]
             while p <= range.upperBound && used.contains(p) { p += 1 }
             guard p <= range.upperBound else { return nil }
             cursor[key] = p + 1
             chosen = p
         }
         guard let c = chosen else { return nil }
-        taken[listener, default: []].insert(c)
-        if allocations[tenant] == nil { allocations[tenant] = TenantAllocation(listener: listener) }
-        allocations[tenant]!.priorities[resource] = c
+        taken[scope, default: []].insert(c)
+        if allocations[tenant] == nil { allocations[tenant] = TenantAllocation(member: scope, usage: zeroUsage(pool)) }
+        allocations[tenant]!.numbers[resource] = c
         if let band { allocations[tenant]!.bands[resource] = band }
         return c
     }
 
+    /// Every capacity of `pool`, at zero.
+    func zeroUsage(_ pool: String?) -> [String: Int] {
+        Dictionary(uniqueKeysWithValues: (pool.flatMap { capacities[$0] } ?? []).map { ($0, 0) })
+    }
+
     /// Apply's half: commits a planned allocation against the platform state as it is now.
-    /// A planned priority still free is kept; one a concurrent apply (another tenant) took
-    /// since planning is replaced by the lowest free one in the rule's band, skipping foreign
-    /// priorities, exactly as planning would choose. Returns the priorities by resource, or
-    /// the name of a rule whose band has no free priority left.
-    mutating func commit(tenant: String, planned: TenantAllocation) -> Result<[String: Int], CommitFailure> {
-        let listener = planned.listener
+    /// A planned number still free is kept; one a concurrent apply (another tenant) took
+    /// since planning is replaced by the lowest free one in the resource's band (or its
+    /// type's range, from `ranges`), skipping foreign numbers, exactly as planning would
+    /// choose. Returns the numbers by resource, or the resource whose band has none left.
+    mutating func commit(tenant: String, planned: TenantAllocation, ranges: [String: ClosedRange<Int>] = [:]) -> Result<[String: Int], CommitFailure>
+    {
+        let scope = planned.member
         var holders: [Int: String] = [:]
-        for (t, a) in allocations where t != tenant && a.listener == listener {
-            for p in a.priorities.values { holders[p] = t }
+        for (t, a) in allocations where t != tenant && a.member == scope {
+            for p in a.numbers.values { holders[p] = t }
         }
-        var mine = allocations[tenant] ?? TenantAllocation(listener: listener)
-        mine.listener = listener
-        mine.priorities = mine.priorities.filter { planned.priorities[$0.key] == nil }
+        var mine = allocations[tenant] ?? TenantAllocation(member: scope)
+        mine.member = scope
+        mine.numbers = mine.numbers.filter { planned.numbers[$0.key] == nil }
         allocations[tenant] = mine
         var out: [String: Int] = [:]
         var conflicts: [String] = []
-        // Planned priorities that are still free are claimed first, so a re-allocation below
-        // never takes one another rule of this tenant planned.
-        for (name, p) in planned.priorities.sorted(by: { $0.key < $1.key }) {
+        // Planned numbers that are still free are claimed first, so a re-allocation below
+        // never takes one another resource of this tenant planned.
+        for (name, p) in planned.numbers.sorted(by: { $0.key < $1.key }) {
             if holders[p] == nil {
-                taken[listener, default: []].insert(p)
-                allocations[tenant]!.priorities[name] = p
+                taken[scope, default: []].insert(p)
+                allocations[tenant]!.numbers[name] = p
                 out[name] = p
             } else {
                 conflicts.append(name)
             }
         }
         for name in conflicts {
-            guard let p = priority(tenant: tenant, resource: name, listener: listener, band: planned.bands[name]) else {
-                return .failure(CommitFailure(resource: name, band: planned.bands[name] ?? Allocation.priorityRange))
+            let range = ranges[name] ?? 1...Int.max
+            guard let p = number(tenant: tenant, resource: name, scope: scope, band: planned.bands[name], range: range) else {
+                return .failure(CommitFailure(resource: name, band: planned.bands[name] ?? range))
             }
             out[name] = p
         }
         return .success(out)
     }
 
-    /// A rule whose band was full when apply had to re-allocate its priority.
+    /// A resource whose band was full when apply had to re-allocate its number.
     struct CommitFailure: Error {
         var resource: String
         var band: ClosedRange<Int>

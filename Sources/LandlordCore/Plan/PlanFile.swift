@@ -60,10 +60,7 @@ public enum PlanFile {
         ]
         if !t.sequences.isEmpty { m["sequences"] = .map(t.sequences.mapValues { .int($0) }) }
         if let a = t.allocation {
-            var am: [String: Value] = [
-                "listener": .string(a.listener), "priorities": .map(a.priorities.mapValues { .int($0) }),
-                "rules": .int(a.rules), "targetGroups": .int(a.targetGroups),
-            ]
+            var am = a.stored
             if !a.bands.isEmpty { am["bands"] = .map(a.bands.mapValues { .list([.int($0.lowerBound), .int($0.upperBound)]) }) }
             m["allocation"] = .map(am)
         }
@@ -153,10 +150,8 @@ public enum PlanFile {
         t.inputDigest = m["input_digest"]?.stringValue
         t.unchanged = m["unchanged"]?.intValue ?? 0
         t.sequences = (m["sequences"]?.mapValue ?? [:]).compactMapValues(\.intValue)
-        if let a = m["allocation"]?.mapValue, let l = a["listener"]?.stringValue {
-            t.allocation = TenantAllocation(
-                listener: l, priorities: (a["priorities"]?.mapValue ?? [:]).compactMapValues(\.intValue),
-                rules: a["rules"]?.intValue ?? 0, targetGroups: a["targetGroups"]?.intValue ?? 0)
+        if let a = m["allocation"]?.mapValue, let alloc = TenantAllocation(stored: a) {
+            t.allocation = alloc
             for (name, b) in a["bands"]?.mapValue ?? [:] {
                 guard let l = b.listValue, l.count == 2, let lo = l[0].intValue, let hi = l[1].intValue, lo <= hi else {
                     throw Rejection(description: "malformed plan: band of \(t.tenant)/\(name) is not [low, high]")

@@ -69,18 +69,21 @@ public enum Planner {
         let scope = scope(input, options, &diags)
 
         // Shared capacity, sequential and linear.
-        var allocator = Allocator(pool: fleet.platform.listeners, state: input.platformState, foreign: input.foreignPriorities)
+        let rules = AllocationRules(input.schemas)
+        let pools = fleet.platform.pools
+        var allocator = Allocator(
+            pools: pools, capacities: rules.capacities.mapValues { $0.map(\.name) }, state: input.platformState, foreign: input.foreignPriorities)
         var placements: [String: TenantAllocation] = [:]
-        var full: [String: (needs: Allocation.Needs, tenants: [String])] = [:]
+        var full: [String: (pool: PoolDeclaration, needs: [String: Int], tenants: [String])] = [:]
         // Tenants without an allocation are not planned further: every error their expansion
-        // would give (`priority` still `auto`) is caused by the one allocation error.
+        // would give (an attribute still `auto`) is caused by the one allocation error.
         var unallocated = Set<String>()
         for t in scope.provision {
             guard let bp = fleet.blueprints[t.blueprint] else { continue }
-            switch allocate(t, bp, input.states[t.id], fleet.platform, &allocator) {
+            switch allocate(t, bp, input.states[t.id], fleet.platform, rules, &allocator) {
             case .success(let a): if let a { placements[t.id] = a }
-            case .failure(.poolFull):
-                full[t.blueprint, default: (Allocation.needs(bp), [])].tenants.append(t.id)
+            case .failure(.poolFull(let pool)):
+                full[t.blueprint, default: (pool, rules.needs(bp, pool: pool.name), [])].tenants.append(t.id)
                 unallocated.insert(t.id)
             case .failure(.other(let d)):
                 diags.append(d)
@@ -88,13 +91,14 @@ public enum Planner {
             }
         }
         for (bpName, f) in full.sorted(by: { $0.key < $1.key }) {
-            let fits = allocator.remainingCapacity(for: f.needs)
+            let fits = allocator.remainingCapacity(pool: f.pool.name, for: f.needs)
             let listed = f.tenants.prefix(5).joined(separator: ", ") + (f.tenants.count > 5 ? ", ..." : "")
+            let member = f.pool.member
             diags.append(
                 .error(
-                    "listener pool is full: \(f.tenants.count) tenant(s) of blueprint '\(bpName)' do not fit (\(listed))",
+                    "\(member) pool is full: \(f.tenants.count) tenant(s) of blueprint '\(bpName)' do not fit (\(listed))",
                     detail:
-                        "each needs \(f.needs.rules) rule(s) and \(f.needs.targetGroups) target group(s) on one load balancer; the pool of \(fleet.platform.listeners.count) listener(s) has room for \(fits) more. Add a listener (another ALB) to inputs.listeners in \(fleet.platform.file), or raise maxRules where AWS has raised your quota.",
+                        "each needs \(rules.describe(f.needs, pool: f.pool.name)) on one \(member); the pool of \(pools[f.pool.name]?.count ?? 0) \(member)(s) has room for \(fits) more. Add a \(member) to inputs.\(f.pool.name) in \(fleet.platform.file)\(f.pool.whenFull.isEmpty ? "." : ", or " + f.pool.whenFull)",
                     at: f.tenants.first.flatMap { fleet.tenant($0)?.location }))
         }
 
@@ -109,13 +113,15 @@ public enum Planner {
         jobs += scope.destroy.map { Job(spec: nil, id: $0, op: .destroy) }
         let placed = placements
         let computedByType = input.schemas.mapValues(TenantPlanner.computedAttributes)
+        let allocationRules = rules
         let results = ParallelMap.map(jobs) { job -> (TenantPlan, Diagnostics) in
             let state = input.states[job.id]
             if let spec = job.spec, let bp = fleet.blueprints[spec.blueprint] {
-                return TenantPlanner(input: input, computedByType: computedByType, options: options).provision(
+                return TenantPlanner(input: input, computedByType: computedByType, rules: allocationRules, pools: pools, options: options).provision(
                     spec, bp, state: state, allocation: placed[spec.id])
             }
-            return TenantPlanner(input: input, computedByType: computedByType, options: options).teardown(job.id, state: state, operation: job.op)
+            return TenantPlanner(input: input, computedByType: computedByType, rules: allocationRules, pools: pools, options: options).teardown(
+                job.id, state: state, operation: job.op)
         }
         var tenants: [TenantPlan] = []
         var unchanged = 0
@@ -126,7 +132,7 @@ public enum Planner {
         tenants.sort { $0.tenant < $1.tenant }
         var plan = Plan(toolVersion: options.toolVersion, platform: fleet.platform.name, tenants: tenants, unchangedTenants: unchanged)
         // Foreign priorities of the listeners this plan allocates on, for apply's re-allocation.
-        for l in Set(tenants.compactMap { $0.allocation?.listener }) {
+        for l in Set(tenants.compactMap { $0.allocation?.member }) {
             if let f = input.foreignPriorities[l], !f.isEmpty { plan.foreignPriorities[l] = f }
         }
         return (plan, diags)
@@ -183,63 +189,83 @@ public enum Planner {
         return s
     }
 
-    /// Chooses the listener and priorities for one tenant's rules.
     /// Why a tenant got no allocation.
     enum AllocationFailure: Error {
-        /// No listener of the pool has room for it (reported once for all such tenants).
-        case poolFull
+        /// No member of the pool has room for it (reported once for all such tenants).
+        case poolFull(PoolDeclaration)
         /// Anything else, reported as it is.
         case other(Diagnostic)
     }
 
-    static func allocate(_ t: TenantSpec, _ bp: Blueprint, _ state: TenantState?, _ platform: PlatformSpec, _ allocator: inout Allocator) -> Result<
-        TenantAllocation?, AllocationFailure
-    > {
-        let rules = bp.resources.filter { $0.type == AWSResourceTypes.listenerRule }
-        guard !rules.isEmpty else { return .success(nil) }
-        var listenerArn: String?
+    /// Chooses the pool member and numbers for one tenant's resources, as their schemas
+    /// declare (AllocationRules).
+    static func allocate(
+        _ t: TenantSpec, _ bp: Blueprint, _ state: TenantState?, _ platform: PlatformSpec, _ rules: AllocationRules, _ allocator: inout Allocator
+    ) -> Result<TenantAllocation?, AllocationFailure> {
+        let allocating = bp.resources.compactMap { r in rules.types[r.type].map { (r, $0) } }
+        guard !allocating.isEmpty else { return .success(nil) }
+        func isAuto(_ r: ResourceTemplate, _ attr: String?) -> Bool {
+            guard let attr, case .literal(.string("auto")) = r.properties[attr] else { return false }
+            return true
+        }
         var anyAuto = false
-        for r in rules {
-            if case .literal(.string("auto")) = r.properties["listener"] { anyAuto = true }
-            if case .literal(let v) = r.properties["priority"], Allocation.autoBand(v) != nil { anyAuto = true }
+        for (r, tr) in allocating {
+            if isAuto(r, tr.placement?.attribute) { anyAuto = true }
+            if let n = tr.number, case .literal(let v) = r.properties[n.attribute], Allocation.autoBand(v) != nil { anyAuto = true }
         }
         guard anyAuto else { return .success(nil) }
-        if rules.contains(where: { if case .literal(.string("auto")) = $0.properties["listener"] { return true } else { return false } }) {
-            if let existing = rules.lazy.compactMap({ state?.resources[$0.name]?.inputs["listener"]?.stringValue }).first,
-                allocator.allocations[t.id] == nil
-            {
-                allocator.allocations[t.id] = TenantAllocation(
-                    listener: existing, rules: Allocation.needs(bp).rules, targetGroups: Allocation.needs(bp).targetGroups)
+        var placed: (attribute: String, member: String)?
+        // A tenant sits on one member of one pool (TenantAllocation has one member).
+        let placedPools = Set(allocating.compactMap { r, tr in isAuto(r, tr.placement?.attribute) ? tr.placement?.pool.name : nil })
+        if placedPools.count > 1 {
+            return .failure(
+                .other(
+                    .error(
+                        "blueprint '\(bp.name)' places a tenant on more than one pool (\(placedPools.sorted().joined(separator: ", ")))",
+                        detail: "a tenant sits on one member of one pool; set the others' placement explicitly in \(bp.file)")))
+        }
+        if let first = allocating.first(where: { isAuto($0.0, $0.1.placement?.attribute) }), let placement = first.1.placement {
+            let pool = placement.pool
+            let needs = rules.needs(bp, pool: pool.name)
+            if let existing = allocating.lazy.compactMap({ r, tr in
+                tr.placement.flatMap { state?.resources[r.name]?.inputs[$0.attribute]?.stringValue }
+            })
+            .first, allocator.allocations[t.id] == nil {
+                allocator.allocations[t.id] = TenantAllocation(member: existing, usage: needs)
             }
-            if platform.listeners.isEmpty {
+            if platform.pools[pool.name]?.isEmpty ?? true {
                 return .failure(
                     .other(
                         .error(
-                            "`listener: auto` needs a listener pool",
-                            detail: "add `listeners: [{arn: ..., dnsName: ...}]` under inputs in \(platform.file)", at: rules.first?.location)))
+                            "`\(placement.attribute): auto` needs a \(pool.member) pool",
+                            detail: "add `\(pool.name): [...]` under inputs in \(platform.file)", at: first.0.location)))
             }
-            guard let l = allocator.place(tenant: t.id, needs: Allocation.needs(bp)) else {
-                return .failure(.poolFull)
+            guard let m = allocator.place(tenant: t.id, pool: pool.name, needs: needs) else {
+                return .failure(.poolFull(pool))
             }
-            listenerArn = l.arn
+            placed = (placement.attribute, m.id)
         }
-        for r in rules {
-            guard case .literal(let pv) = r.properties["priority"], let band = Allocation.autoBand(pv) else { continue }
-            let listener: String
-            if let listenerArn {
-                listener = listenerArn
-            } else if case .literal(.string(let arn)) = r.properties["listener"] {
-                listener = arn
+        for (r, tr) in allocating {
+            guard let n = tr.number, case .literal(let v) = r.properties[n.attribute], let band = Allocation.autoBand(v) else { continue }
+            let scope: String
+            if let placed, placed.attribute == n.scopedBy {
+                scope = placed.member
+            } else if case .literal(.string(let s)) = r.properties[n.scopedBy] {
+                scope = s
             } else {
                 continue
             }
-            let preferred = state?.resources[r.name]?.inputs["priority"]?.intValue
-            guard allocator.priority(tenant: t.id, resource: r.name, listener: listener, band: band, preferred: preferred) != nil else {
+            let preferred = state?.resources[r.name]?.inputs[n.attribute]?.intValue
+            let pool = tr.placement.flatMap { $0.attribute == n.scopedBy ? $0.pool.name : nil }
+            guard
+                allocator.number(tenant: t.id, resource: r.name, scope: scope, band: band, range: n.range, preferred: preferred, pool: pool) != nil
+            else {
+                let within = band ?? n.range
                 return .failure(
                     .other(
                         .error(
-                            "no free rule priority on listener \(listener) in \(band.map { "band \($0.lowerBound)-\($0.upperBound)" } ?? "1-50000")",
-                            detail: "widen the band in \(bp.file) or move tenants to another listener", at: r.location)))
+                            "no free \(n.attribute) on \(n.scopedBy) \(scope) in \(band == nil ? "" : "band ")\(within.lowerBound)-\(within.upperBound)",
+                            detail: "widen the band in \(bp.file) or move tenants to another \(n.scopedBy)", at: r.location)))
             }
         }
         return .success(allocator.allocations[t.id])

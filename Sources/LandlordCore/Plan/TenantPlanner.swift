@@ -6,6 +6,9 @@ struct TenantPlanner {
     let input: PlanInput
     /// Each type's computed attributes, sorted: the same for every tenant, so worked out once.
     var computedByType: [String: [String]] = [:]
+    /// What the schemas say is allocated, and the platform's pools (worked out once per plan).
+    var rules = AllocationRules([:])
+    var pools: [String: [PoolMember]] = [:]
     let options: PlanOptions
 
     func provision(_ t: TenantSpec, _ bp: Blueprint, state: TenantState?, allocation: TenantAllocation?) -> (TenantPlan, Diagnostics) {
@@ -32,7 +35,7 @@ struct TenantPlanner {
                     failed = true
                 }
             }
-            applyAllocation(res, &raw, allocation, platform)
+            applyAllocation(res, &raw, allocation)
             var inputs: [String: Value] = [:]
             for (attr, v0) in raw {
                 let type = schema.attributes[attr]?.type ?? .any
@@ -211,19 +214,22 @@ struct TenantPlanner {
             detail: "it holds data that would be lost; if that is intended, plan again with --allow-protected-deletes", address: address)
     }
 
-    /// Puts the planned listener, its DNS name and priorities into a rule's inputs.
-    func applyAllocation(_ res: ResourceTemplate, _ inputs: inout [String: Value], _ allocation: TenantAllocation?, _ platform: PlatformSpec) {
-        guard res.type == AWSResourceTypes.listenerRule else { return }
-        if inputs["listener"] == .string("auto"), let a = allocation { inputs["listener"] = .string(a.listener) }
-        if let band = Allocation.autoBand(inputs["priority"]), band != nil || inputs["priority"] == .string("auto"),
-            let p = allocation?.priorities[res.name]
+    /// Puts the planned pool member, the member's fields and the allocated number into a
+    /// resource's inputs.
+    func applyAllocation(_ res: ResourceTemplate, _ inputs: inout [String: Value], _ allocation: TenantAllocation?) {
+        guard let tr = rules.types[res.type] else { return }
+        if let p = tr.placement, inputs[p.attribute] == .string("auto"), let a = allocation { inputs[p.attribute] = .string(a.member) }
+        if let n = tr.number, let band = Allocation.autoBand(inputs[n.attribute]), band != nil || inputs[n.attribute] == .string("auto"),
+            let number = allocation?.numbers[res.name]
         {
-            inputs["priority"] = .int(p)
+            inputs[n.attribute] = .int(number)
         }
-        if inputs["listenerDnsName"] == nil, let arn = inputs["listener"]?.stringValue,
-            let l = platform.listeners.first(where: { $0.arn == arn })
+        if let p = tr.placement, !p.fills.isEmpty, let id = inputs[p.attribute]?.stringValue,
+            let m = pools[p.pool.name]?.first(where: { $0.id == id })
         {
-            inputs["listenerDnsName"] = .string(l.dnsName)
+            for (attr, field) in p.fills where inputs[attr] == nil {
+                if let v = m.fields[field] { inputs[attr] = .string(v) }
+            }
         }
     }
 }

@@ -277,7 +277,7 @@ struct BlueprintReader {
                     continue
                 }
                 locations[attr] = v.location
-                if let t = template(v, type: a.type, allowAuto: Allocation.autoAttributes(type: type).contains(attr), &r) { properties[attr] = t }
+                if let t = template(v, type: a.type, allowAuto: AllocationRules.autoAttributes(schema).contains(attr), &r) { properties[attr] = t }
             }
         }
         for (attr, a) in schema.attributes where a.required && properties[attr] == nil {

@@ -274,7 +274,7 @@ public enum DocumentSchema {
 
     private static func resource(_ schema: ResourceSchema) -> Value {
         let settable = schema.attributes.filter { $0.value.settable }
-        let auto = Set(Allocation.autoAttributes(type: schema.type))
+        let auto = Set(AllocationRules.autoAttributes(schema))
         var properties: [String: Value] = [:]
         for (name, attr) in settable {
             var value = attributeValue(attr.type).mapValue ?? [:]

@@ -1,10 +1,17 @@
 import Foundation
 import ProviderAPI
 
+/// Which state backend `state: {backend: ...}` names.
+public enum StateBackendKind: String, Sendable, Hashable, CaseIterable {
+    /// Files under the fleet's `.landlord/` (LocalStateStore), the default.
+    case local
+    /// Documents in an S3 bucket (LandlordS3State).
+    case s3
+}
+
 /// Where state is kept, from `state:` in platform.yaml.
 public struct StateBackendConfig: Sendable, Hashable {
-    /// `local` or `s3`.
-    public var backend: String
+    public var backend: StateBackendKind
     public var bucket: String?
     public var prefix: String?
     public var region: String?
@@ -15,7 +22,9 @@ public struct StateBackendConfig: Sendable, Hashable {
     /// directory; `LANDLORD_STATE_KEY` takes precedence.
     public var keyFile: String?
     public var location: SourceLocation?
-    public init(backend: String = "local", bucket: String? = nil, prefix: String? = nil, region: String? = nil, location: SourceLocation? = nil) {
+    public init(
+        backend: StateBackendKind = .local, bucket: String? = nil, prefix: String? = nil, region: String? = nil, location: SourceLocation? = nil
+    ) {
         self.backend = backend
         self.bucket = bucket
         self.prefix = prefix
@@ -49,10 +58,24 @@ public struct PlatformSpec: Sendable {
     public var inputs: [String: Value]
     /// The listener pool, from `inputs.listeners`.
     public var listeners: [ListenerSpec]
+    /// Any other pool a schema places tenants on, from `inputs.NAME` (PlatformReader.readPool).
+    public var otherPools: [String: [PoolMember]] = [:]
     /// `env:`: the environment variables spec files may read, and whether each is sensitive.
     public var env: [String: Bool] = [:]
     public var file: String
     public var digest: String
+
+    /// Every pool by name, as allocation sees it: `listeners` (id: the ARN, field `dnsName`,
+    /// limits `rules` and `targetGroups`) and the other pools.
+    public var pools: [String: [PoolMember]] {
+        var out = otherPools
+        if !listeners.isEmpty {
+            out["listeners"] = listeners.map {
+                PoolMember(id: $0.arn, fields: ["dnsName": $0.dnsName], limits: ["rules": $0.maxRules, "targetGroups": $0.maxTargetGroups])
+            }
+        }
+        return out
+    }
 
     /// The settings of one provider (`provider.aws`), or an empty map.
     public func providerSettings(_ name: String) -> [String: Value] {

@@ -5,7 +5,9 @@ import ProviderAPI
 enum PlatformReader {
     static let fields = ["apiVersion", "kind", "name", "description", "provider", "state", "inputs", "env"]
 
-    static func read(_ root: YAMLNode, file: String, digest: String) -> (PlatformSpec?, Diagnostics) {
+    /// `pools`: names of pools schemas place tenants on, read from `inputs.NAME` besides
+    /// `inputs.listeners`.
+    static func read(_ root: YAMLNode, file: String, digest: String, pools: Set<String> = []) -> (PlatformSpec?, Diagnostics) {
         var r = DocumentReader(file: file, root: root)
         guard r.checkHeader(kind: "Platform", allowed: fields) else { return (nil, r.diagnostics) }
         let name = r.requiredString("name", what: "the platform's name, used in resource tags") ?? "platform"
@@ -20,12 +22,16 @@ enum PlatformReader {
             r.checkKeys(s, allowed: ["backend", "bucket", "prefix", "region", "lockLeaseSeconds", "keyFile"], what: "state setting")
             state.keyFile = s["keyFile"]?.scalar
             state.location = s.location
-            if let b = s["backend"]?.scalar { state.backend = b }
-            if !["local", "s3"].contains(state.backend) {
-                r.diagnostics.append(
-                    .error(
-                        "unknown state backend '\(state.backend)'\(Suggest.didYouMean(state.backend, in: ["local", "s3"]))",
-                        detail: "use `backend: local` or `backend: s3` with a bucket", at: s["backend"]?.location ?? s.location))
+            if let b = s["backend"]?.scalar {
+                if let kind = StateBackendKind(rawValue: b) {
+                    state.backend = kind
+                } else {
+                    let known = StateBackendKind.allCases.map(\.rawValue)
+                    r.diagnostics.append(
+                        .error(
+                            "unknown state backend '\(b)'\(Suggest.didYouMean(b, in: known))",
+                            detail: "use `backend: local` or `backend: s3` with a bucket", at: s["backend"]?.location ?? s.location))
+                }
             }
             state.bucket = s["bucket"]?.scalar
             state.prefix = s["prefix"]?.scalar
@@ -40,7 +46,7 @@ enum PlatformReader {
                             detail: "the lease is renewed every third of it while an apply runs; 120 is the default", at: l.location))
                 }
             }
-            if state.backend == "s3" && state.bucket == nil {
+            if state.backend == .s3 && state.bucket == nil {
                 r.diagnostics.append(.error("the s3 state backend needs a bucket", detail: "add `bucket: NAME` under state", at: s.location))
             }
         }
@@ -87,8 +93,49 @@ enum PlatformReader {
             }
         }
         var spec = PlatformSpec(name: name, providers: providers, state: state, inputs: inputs, listeners: listeners, file: file, digest: digest)
+        if let i = r.mapping("inputs") {
+            for pool in pools.sorted() where pool != "listeners" {
+                if let node = i[pool] { spec.otherPools[pool] = readPool(node, name: pool, &r) }
+            }
+        }
         spec.env = readEnv(root["env"], &r)
         return (spec, r.diagnostics)
+    }
+
+    /// A pool other than the listeners: `[{id: ID, maxCAPACITY: N, FIELD: VALUE}]`. `maxSeats: 4`
+    /// limits the capacity `seats`; other scalar keys are fields placed resources may copy.
+    static func readPool(_ node: YAMLNode, name: String, _ r: inout DocumentReader) -> [PoolMember] {
+        guard let items = node.sequence else {
+            r.diagnostics.append(.error("'\(name)' must be a list", detail: "write `\(name): [{id: ..., ...}]`", at: node.location))
+            return []
+        }
+        var out: [PoolMember] = []
+        for item in items {
+            guard let fields = item.mapping else {
+                r.diagnostics.append(.error("a member of '\(name)' must be a mapping with an id", at: item.location))
+                continue
+            }
+            guard let id = r.requiredString("id", in: item, what: "the member's id") else { continue }
+            var member = PoolMember(id: id)
+            for (k, v) in fields {
+                guard let key = k.scalar, key != "id" else { continue }
+                if key.hasPrefix("max"), key.count > 3 {
+                    guard let n = v.scalar.flatMap({ Int($0) }), n > 0 else {
+                        r.diagnostics.append(.error("'\(key)' must be a positive integer", at: v.location))
+                        continue
+                    }
+                    let capacity = key.dropFirst(3)
+                    member.limits[capacity.prefix(1).lowercased() + capacity.dropFirst()] = n
+                } else if let value = v.scalar {
+                    member.fields[key] = value
+                }
+            }
+            if out.contains(where: { $0.id == id }) {
+                r.diagnostics.append(.error("member '\(id)' of '\(name)' listed twice", detail: "remove the duplicate entry", at: item.location))
+            }
+            out.append(member)
+        }
+        return out
     }
 
     /// `env: [NAME, {name: NAME, sensitive: false}]`: the environment variables spec files may

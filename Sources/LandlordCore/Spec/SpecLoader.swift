@@ -41,7 +41,11 @@ public struct SpecLoader: Sendable {
         if let platformDiag { diags.append(platformDiag) }
         var platform: PlatformSpec?
         if let platformNode {
-            let (p, d) = PlatformReader.read(platformNode, file: rel(platformURL), digest: platformDigest)
+            let pools = Set(
+                schemas.values.flatMap(\.allocation).compactMap { a -> String? in
+                    if case .placement(let pool, _) = a.kind { return pool.name } else { return nil }
+                })
+            let (p, d) = PlatformReader.read(platformNode, file: rel(platformURL), digest: platformDigest, pools: pools)
             platform = p
             diags.append(contentsOf: d)
         }

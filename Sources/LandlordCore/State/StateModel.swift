@@ -74,26 +74,46 @@ public struct TenantState: Sendable, Hashable {
     }
 }
 
-/// Where one tenant sits in the shared capacity pool.
+/// Where one tenant sits in the shared capacity (AllocationRules): the pool member it is
+/// placed on, the numbers its resources hold there, the capacity it uses on that member.
+/// Stored as `listener`, `priorities` and one key per capacity (`rules`, `targetGroups`), the
+/// names the platform document and plan files have always used.
 public struct TenantAllocation: Sendable, Hashable {
-    /// The listener ARN its rules are on.
-    public var listener: String
-    /// Rule priorities by resource name.
-    public var priorities: [String: Int]
-    /// Rules and target groups it holds on that listener's load balancer.
-    public var rules: Int
-    public var targetGroups: Int
-    /// The band each `priority: {auto: true, band: [lo, hi]}` rule was allocated from, by
-    /// resource name (absent: the full range). Carried in plans so that apply, re-allocating
-    /// a priority a concurrent apply took, stays inside it.
+    /// The pool member its resources are placed on, and the scope of its numbers.
+    public var member: String
+    /// Allocated numbers (e.g. rule priorities) by resource name.
+    public var numbers: [String: Int]
+    /// Capacity it holds on that member, by capacity name (every capacity of the pool, zero
+    /// when unused).
+    public var usage: [String: Int]
+    /// The band each `{auto: true, band: [lo, hi]}` number was allocated from, by resource
+    /// name (absent: the type's full range). Carried in plans so that apply, re-allocating a
+    /// number a concurrent apply took, stays inside it.
     public var bands: [String: ClosedRange<Int>] = [:]
 
-    public init(listener: String, priorities: [String: Int] = [:], rules: Int = 0, targetGroups: Int = 0, bands: [String: ClosedRange<Int>] = [:]) {
-        self.listener = listener
-        self.priorities = priorities
+    public init(member: String, numbers: [String: Int] = [:], usage: [String: Int] = [:], bands: [String: ClosedRange<Int>] = [:]) {
+        self.member = member
+        self.numbers = numbers
+        self.usage = usage
         self.bands = bands
-        self.rules = rules
-        self.targetGroups = targetGroups
+    }
+
+    /// Keys of the stored form that are not capacities.
+    static let fixedKeys: Set<String> = ["listener", "priorities", "bands"]
+
+    /// The stored form's member, numbers and capacities (bands are the plan file's).
+    var stored: [String: Value] {
+        var m: [String: Value] = ["listener": .string(member), "priorities": .map(numbers.mapValues { .int($0) })]
+        for (c, n) in usage where !Self.fixedKeys.contains(c) { m[c] = .int(n) }
+        return m
+    }
+
+    /// Reads the stored form; nil without a member.
+    init?(stored m: [String: Value]) {
+        guard let member = m["listener"]?.stringValue else { return nil }
+        var usage: [String: Int] = [:]
+        for (k, v) in m where !Self.fixedKeys.contains(k) { if let n = v.intValue { usage[k] = n } }
+        self.init(member: member, numbers: (m["priorities"]?.mapValue ?? [:]).compactMapValues(\.intValue), usage: usage)
     }
 }
 
@@ -265,12 +285,7 @@ extension TenantState {
 extension PlatformState {
     /// The document as JSON bytes.
     public func encoded() -> [UInt8] {
-        let allocs: [String: Value] = allocations.mapValues { a in
-            .map([
-                "listener": .string(a.listener), "priorities": .map(a.priorities.mapValues { .int($0) }),
-                "rules": .int(a.rules), "targetGroups": .int(a.targetGroups),
-            ])
-        }
+        let allocs: [String: Value] = allocations.mapValues { .map($0.stored) }
         let doc: Value = .map([
             "format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial), "allocations": .map(allocs),
             "sequences": .map(sequences.mapValues { .int($0) }),
@@ -292,10 +307,8 @@ extension PlatformState {
         s.sequences = (m["sequences"]?.mapValue ?? [:]).compactMapValues(\.intValue)
         s.numbers = (m["numbers"]?.mapValue ?? [:]).compactMapValues { $0.mapValue?.compactMapValues(\.intValue) }
         for (tenant, a) in m["allocations"]?.mapValue ?? [:] {
-            guard let am = a.mapValue, let listener = am["listener"]?.stringValue else { continue }
-            s.allocations[tenant] = TenantAllocation(
-                listener: listener, priorities: (am["priorities"]?.mapValue ?? [:]).compactMapValues(\.intValue),
-                rules: am["rules"]?.intValue ?? 0, targetGroups: am["targetGroups"]?.intValue ?? 0)
+            guard let am = a.mapValue, let alloc = TenantAllocation(stored: am) else { continue }
+            s.allocations[tenant] = alloc
         }
         return s
     }

@@ -1,3 +1,5 @@
+import ProviderAPI
+
 /// The `aws.*` resource types, shared by the AWS provider and the mock provider so a blueprint
 /// written for AWS runs unchanged in dry-run. What updates in place and what forces replacement
 /// follows AWS's APIs (e.g. ModifyTargetGroup cannot change a target group's name, port,
@@ -12,6 +14,11 @@ public enum AWSResourceTypes {
     public static let userPoolClient = "aws.cognito_user_pool_client"
     public static let identityPool = "aws.cognito_identity_pool"
     public static let dynamoItem = "aws.dynamodb_item"
+
+    /// The listeners tenants are placed on: `inputs.listeners` in platform.yaml, each on a load
+    /// balancer whose rules and target groups its tenants share.
+    public static let listenerPool = PoolDeclaration(
+        name: "listeners", member: "listener", whenFull: "raise maxRules where AWS has raised your quota (each listener is an ALB of its own).")
 
     private static func computed(_ type: AttributeType = .string, _ description: String = "", sensitive: Bool = false) -> AttributeSchema {
         AttributeSchema(type, computed: true, sensitive: sensitive, description: description)
@@ -29,7 +36,9 @@ public enum AWSResourceTypes {
                 "targetType": .init(.string, forceNew: true, description: "ip (default), instance or lambda"),
                 "healthCheckPath": .init(.string, description: "updated in place"),
                 "arn": computed(.string, "the target group ARN"),
-            ], uniqueKeys: ["name"]),
+            ], uniqueKeys: ["name"],
+            // A load balancer holds at most 100 target groups.
+            consumes: [PoolUsage(pool: listenerPool.name, capacity: "targetGroups", unit: "target group")]),
         ResourceSchema(
             type: listenerRule,
             attributes: [
@@ -41,7 +50,13 @@ public enum AWSResourceTypes {
                 "listenerDnsName": AttributeSchema(
                     .string, computed: true, optional: true, description: "DNS name of the load balancer the rule sits on"),
                 "arn": computed(.string, "the rule ARN"),
-            ]),
+            ],
+            allocation: [
+                AllocatedAttribute("listener", .placement(pool: listenerPool, fills: ["listenerDnsName": "dnsName"])),
+                AllocatedAttribute("priority", .numberFromPool(range: 1...50_000, scopedBy: "listener")),
+            ],
+            // A load balancer holds 100 rules by default (a quota AWS can raise).
+            consumes: [PoolUsage(pool: listenerPool.name, capacity: "rules", unit: "rule")]),
         ResourceSchema(
             type: route53Record,
             attributes: [

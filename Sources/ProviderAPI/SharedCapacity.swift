@@ -1,0 +1,76 @@
+/// Shared capacity, declared by resource schemas so that the engine allocates it without
+/// knowing any provider's types.
+///
+/// Two things are allocated across tenants:
+/// - a **placement**: the tenant is put on one member of a pool the platform lists (for AWS,
+///   one listener of `inputs.listeners` in platform.yaml), chosen so that the capacity its
+///   resources consume (`ResourceSchema.consumes`) fits within that member's limits, and kept
+///   there from then on;
+/// - a **number from a pool**: an integer unique per scope (for AWS, a rule priority, unique
+///   per listener), the lowest free one in the attribute's range or in the band a spec asks for.
+///
+/// A spec asks for either by writing `auto` for the attribute (a number also accepts
+/// `{auto: true, band: [lo, hi]}`); a literal value is used as it is. Allocations are recorded
+/// in the platform state, stable across plans, and released when the resources are deleted.
+/// A tenant sits on one member (the scope of all its numbers), and a type has at most one
+/// numbered attribute.
+
+/// A pool of platform-listed members that tenants are placed on, as a placement declares it.
+public struct PoolDeclaration: Sendable, Hashable {
+    /// The pool's key under `inputs` in platform.yaml, e.g. `listeners`.
+    public var name: String
+    /// One member, for messages: `listener`.
+    public var member: String
+    /// How to make room when the pool is full, for the error that says so (e.g. where to
+    /// raise a limit). The engine adds that a member can be added to `inputs.NAME`.
+    public var whenFull: String
+
+    public init(name: String, member: String, whenFull: String = "") {
+        self.name = name
+        self.member = member
+        self.whenFull = whenFull
+    }
+}
+
+/// An attribute the engine fills in when the spec writes `auto`.
+public struct AllocatedAttribute: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// The id of the pool member the tenant is placed on. `fills` maps further attributes
+        /// of the resource to fields of that member (e.g. `listenerDnsName` <- `dnsName`); they
+        /// are set whenever the attribute names a member of the pool, `auto` or not.
+        case placement(pool: PoolDeclaration, fills: [String: String] = [:])
+        /// The lowest free integer in `range` (or in the spec's band), unique across tenants
+        /// per value of the attribute `scopedBy` (which may itself be a placement).
+        case numberFromPool(range: ClosedRange<Int>, scopedBy: String)
+    }
+
+    /// The attribute's name in the schema.
+    public var attribute: String
+    public var kind: Kind
+
+    public init(_ attribute: String, _ kind: Kind) {
+        self.attribute = attribute
+        self.kind = kind
+    }
+}
+
+/// Capacity one resource of a type uses on the member of `pool` its tenant is placed on, e.g.
+/// one `rules` slot of a listener's load balancer. A member's limit for it is `limits[capacity]`
+/// (for `inputs.listeners`, `maxRules` and `maxTargetGroups`; 100 when not given).
+public struct PoolUsage: Sendable, Hashable {
+    /// The pool's name (`PoolDeclaration.name`).
+    public var pool: String
+    /// What is counted, e.g. `rules`. Every tenant's allocation records it, by this name.
+    public var capacity: String
+    /// How much one resource uses.
+    public var amount: Int
+    /// One unit, for messages: `rule`, `target group`.
+    public var unit: String
+
+    public init(pool: String, capacity: String, amount: Int = 1, unit: String) {
+        self.pool = pool
+        self.capacity = capacity
+        self.amount = amount
+        self.unit = unit
+    }
+}
