@@ -44,13 +44,19 @@ public final class StateJournal: @unchecked Sendable {
         self.cipher = cipher
         try AtomicFile.makeDirectory(directory)
         path = directory + "/\(getpid())-\(UUID().uuidString.lowercased().prefix(8)).wal"
-        fd = AtomicFile.openPrivate(path, O_WRONLY | O_EXCL | O_APPEND)
+        // Created under another name, locked, then renamed: readers replay only `*.wal` files
+        // they can lock, so a journal is never seen between its creation and its lock (a
+        // concurrent run's recovery could take, replay and delete it in that window).
+        let creating = path + ".new"
+        fd = AtomicFile.openPrivate(creating, O_WRONLY | O_EXCL | O_APPEND)
         guard fd >= 0 else {
             throw StateError.io("cannot create the state journal \(path): \(String(cString: strerror(errno))). Check permissions and free space.")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0, rename(creating, path) == 0 else {
+            let why = String(cString: strerror(errno))
             close(fd)
-            throw StateError.io("cannot lock the state journal \(path): \(String(cString: strerror(errno)))")
+            unlink(creating)
+            throw StateError.io("cannot set up the state journal \(path): \(why)")
         }
         self.durable = durable
         // The journal's name must survive a crash, or its entries are never found.
