@@ -5,10 +5,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Every temporary directory the tests make (fleets, state, crash-test runs) goes under one
+# TMPDIR of this run, removed at the end, pass or fail.
+export MOTO_STATE_DIR="${MOTO_STATE_DIR:-${TMPDIR:-/tmp}/landlord-moto-${MOTO_PORT:-5123}}"   # outside it
+TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/landlord-tests.XXXXXX")"
+export TMPDIR
+cleanup() {
+    if [[ -n "${MOTO_STARTED:-}" ]]; then scripts/moto.sh stop; fi
+    rm -rf "$TMPDIR"
+}
+trap cleanup EXIT
+
 if command -v moto_server >/dev/null 2>&1 && [ -x scripts/moto.sh ]; then
   export MOTO_PORT="${MOTO_PORT:-5123}"
   scripts/moto.sh start
-  trap 'scripts/moto.sh stop' EXIT
+  MOTO_STARTED=1
   export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}"
   export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
   unset AWS_PROFILE AWS_SESSION_TOKEN

@@ -88,7 +88,7 @@ public struct AWSProvider: Provider {
             client = nil
             handlers = [:]
             let message = (error as? AWSError)?.message ?? "\(error)"
-            configurationProblem = .error("the AWS provider is not configured", detail: message, code: "ConfigurationError")
+            configurationProblem = .error("the AWS provider is not configured", detail: message, code: AWSError.LocalFault.configuration.rawValue)
         }
     }
 

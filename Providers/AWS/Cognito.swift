@@ -24,7 +24,7 @@ struct UserPools: ResourceHandler {
                 "PoolName": .string(try inputs.string("name")), "UserPoolTags": .map(request.identity.tags.mapValues(Value.string)),
             ])
         guard let pool = out["UserPool"]?.mapValue, let id = pool["Id"]?.stringValue else {
-            throw AWSError(code: "UnparseableResponse", message: "CreateUserPool returned no Id", service: "cognito-idp", operation: "CreateUserPool")
+            throw AWSError(.unparseableResponse, message: "CreateUserPool returned no Id", service: "cognito-idp", operation: "CreateUserPool")
         }
         if mfa != "OFF" { try await setMFA(id, mfa) }
         var attributes = request.inputs
@@ -114,7 +114,7 @@ struct UserPoolClients: ResourceHandler {
         let out = try await client.call(.cognitoIdentityProvider, "CreateUserPoolClient", body)
         guard let c = out["UserPoolClient"]?.mapValue, c["ClientId"]?.stringValue != nil else {
             throw AWSError(
-                code: "UnparseableResponse", message: "CreateUserPoolClient returned no ClientId", service: "cognito-idp",
+                .unparseableResponse, message: "CreateUserPoolClient returned no ClientId", service: "cognito-idp",
                 operation: "CreateUserPoolClient")
         }
         let made = object(c, poolId: pool)
@@ -209,7 +209,7 @@ struct IdentityPools: ResourceHandler {
         let out = try await client.call(.cognitoIdentity, "CreateIdentityPool", body)
         guard let id = out["IdentityPoolId"]?.stringValue else {
             throw AWSError(
-                code: "UnparseableResponse", message: "CreateIdentityPool returned no IdentityPoolId", service: "cognito-identity",
+                .unparseableResponse, message: "CreateIdentityPool returned no IdentityPoolId", service: "cognito-identity",
                 operation: "CreateIdentityPool")
         }
         var attributes = request.inputs

@@ -55,7 +55,7 @@ struct TaskDefinitions: ResourceHandler {
         let out = try await client.call(.ecs, "RegisterTaskDefinition", body)
         guard let td = out["taskDefinition"]?.mapValue, let arn = td["taskDefinitionArn"]?.stringValue else {
             throw AWSError(
-                code: "UnparseableResponse", message: "RegisterTaskDefinition returned no taskDefinitionArn", service: "ecs",
+                .unparseableResponse, message: "RegisterTaskDefinition returned no taskDefinitionArn", service: "ecs",
                 operation: "RegisterTaskDefinition")
         }
         var attributes = request.inputs
@@ -157,7 +157,7 @@ struct ECSServices: ResourceHandler {
         if let networkConfiguration = network.value { body["networkConfiguration"] = networkConfiguration }
         let out = try await client.call(.ecs, "CreateService", body)
         guard let arn = out["service"]?.mapValue?["serviceArn"]?.stringValue else {
-            throw AWSError(code: "UnparseableResponse", message: "CreateService returned no serviceArn", service: "ecs", operation: "CreateService")
+            throw AWSError(.unparseableResponse, message: "CreateService returned no serviceArn", service: "ecs", operation: "CreateService")
         }
         var attributes = request.inputs
         attributes["name"] = .string(name)

@@ -50,8 +50,7 @@ struct ListenerRules: ResourceHandler {
         p.tags(request.identity.tags)
         let root = try await client.query(.elbv2, action: "CreateRule", p.values)
         guard let arn = root.members("CreateRuleResult", "Rules").first?.string("RuleArn") else {
-            throw AWSError(
-                code: "UnparseableResponse", message: "CreateRule returned no RuleArn", service: "elasticloadbalancing", operation: "CreateRule")
+            throw AWSError(.unparseableResponse, message: "CreateRule returned no RuleArn", service: "elasticloadbalancing", operation: "CreateRule")
         }
         var attributes = request.inputs
         attributes["arn"] = .string(arn)

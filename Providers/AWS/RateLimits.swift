@@ -95,14 +95,15 @@ public final class AWSRateLimits: RequestPacer {
         guard let map = setting.mapValue else {
             throw .error(
                 "provider.aws.rateLimits must be a map of API to requests per second",
-                detail: "write it as rateLimits: {route53: 5, elbv2: 10} in platform.yaml", attribute: "rateLimits", code: "ConfigurationError")
+                detail: "write it as rateLimits: {route53: 5, elbv2: 10} in platform.yaml", attribute: "rateLimits",
+                code: AWSError.LocalFault.configuration.rawValue)
         }
         for (name, value) in map {
             guard signingNames[name] != nil else {
                 throw .error(
                     "provider.aws.rateLimits names an unknown API '\(name)'",
                     detail: "use one of: \(signingNames.keys.sorted().joined(separator: ", ")) in platform.yaml",
-                    attribute: "rateLimits", code: "ConfigurationError")
+                    attribute: "rateLimits", code: AWSError.LocalFault.configuration.rawValue)
             }
             let number: Double? =
                 switch value {
@@ -115,7 +116,7 @@ public final class AWSRateLimits: RequestPacer {
                 throw .error(
                     "provider.aws.rateLimits.\(name) must be a positive number of requests per second",
                     detail: "set it to e.g. \(defaults[name].map { String(Int($0)) } ?? "10") in platform.yaml (the default), or leave it out",
-                    attribute: "rateLimits", code: "ConfigurationError")
+                    attribute: "rateLimits", code: AWSError.LocalFault.configuration.rawValue)
             }
             rates[name] = number
         }

@@ -83,8 +83,7 @@ extension AWSClient {
         do {
             return try JSON.parse(Array(data)).mapValue ?? [:]
         } catch {
-            throw AWSError(
-                code: "UnparseableResponse", message: "the \(operation) response is not JSON", service: service.signingName, operation: operation)
+            throw AWSError(.unparseableResponse, message: "the \(operation) response is not JSON", service: service.signingName, operation: operation)
         }
     }
 }
@@ -137,9 +136,9 @@ func diagnostic(_ error: Error, action: String, type: String, address: String) -
     switch e.code {
     case _ where e.isThrottling:
         hint = "AWS kept throttling after retries with backoff; rerun apply later or lower --parallelism"
-    case "TransportError":
+    case AWSError.LocalFault.transport.rawValue:
         hint = "no answer from the \(e.service) endpoint; check the network, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_* and rerun"
-    case "ConfigurationError":
+    case AWSError.LocalFault.configuration.rawValue:
         hint = "fix the AWS configuration and rerun"
     case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorizedException", "UnrecognizedClientException",
         "InvalidClientTokenId", "SignatureDoesNotMatch", "ExpiredToken", "ExpiredTokenException":

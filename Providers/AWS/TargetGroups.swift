@@ -25,7 +25,7 @@ struct TargetGroups: ResourceHandler {
         let root = try await client.query(.elbv2, action: "CreateTargetGroup", p.values)
         guard let arn = root.members("CreateTargetGroupResult", "TargetGroups").first?.string("TargetGroupArn") else {
             throw AWSError(
-                code: "UnparseableResponse", message: "CreateTargetGroup returned no TargetGroupArn", service: "elasticloadbalancing",
+                .unparseableResponse, message: "CreateTargetGroup returned no TargetGroupArn", service: "elasticloadbalancing",
                 operation: "CreateTargetGroup")
         }
         var attributes = request.inputs

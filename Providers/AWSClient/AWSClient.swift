@@ -60,7 +60,7 @@ public struct AWSClient: Sendable {
             do {
                 response = try await transport.send(request)
             } catch {
-                throw AWSError(code: "TransportError", message: "\(error)", service: service.signingName, operation: operation)
+                throw AWSError(.transport, message: "\(error)", service: service.signingName, operation: operation)
             }
             guard (200..<300).contains(response.status) else {
                 let error = AWSError.parse(response, service: service.signingName, operation: operation)
@@ -96,7 +96,7 @@ public struct AWSClient: Sendable {
         }
         guard let root = XMLReader.parse(response.body) else {
             throw AWSError(
-                code: "UnparseableResponse", message: "the \(action) response is not XML", status: response.status, service: service.signingName,
+                .unparseableResponse, message: "the \(action) response is not XML", status: response.status, service: service.signingName,
                 operation: action)
         }
         return root

@@ -2,8 +2,19 @@ import Foundation
 
 /// An AWS call that failed: the service's error code and message, or a transport/config fault.
 public struct AWSError: Error, Sendable, CustomStringConvertible {
-    /// The service error code (`ValidationError`, `ResourceNotFoundException`), or
-    /// `TransportError` / `ConfigurationError` / `UnparseableResponse` for local faults.
+    /// A failure that happened on this side of the wire: no answer, no usable configuration,
+    /// an answer that does not parse. Its raw value is the error's `code`.
+    public enum LocalFault: String, Sendable, CaseIterable {
+        /// No HTTP response arrived (refused, reset, timed out).
+        case transport = "TransportError"
+        /// Credentials, region or endpoint settings are missing or invalid.
+        case configuration = "ConfigurationError"
+        /// A response arrived but is not the XML or JSON the operation returns.
+        case unparseableResponse = "UnparseableResponse"
+    }
+
+    /// The service error code (`ValidationError`, `ResourceNotFoundException`), or a
+    /// `LocalFault`'s raw value for local faults.
     public var code: String
     public var message: String
     /// HTTP status, nil when no response arrived.
@@ -22,6 +33,14 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         self.service = service
         self.operation = operation
     }
+
+    /// A local fault with this message.
+    public init(_ fault: LocalFault, message: String, status: Int? = nil, service: String = "", operation: String = "") {
+        self.init(code: fault.rawValue, message: message, status: status, service: service, operation: operation)
+    }
+
+    /// The local fault this is, nil for an error the service returned.
+    public var localFault: LocalFault? { LocalFault(rawValue: code) }
 
     public var description: String {
         var s = "\(service) \(operation) failed: \(code)"
@@ -43,7 +62,7 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     /// Throttling, 5xx and no-response failures may succeed when repeated; validation errors never.
     public var isRetryable: Bool {
         if isThrottling { return true }
-        if code == "TransportError" { return true }
+        if localFault == .transport { return true }
         if let status, status >= 500 { return true }
         return false
     }

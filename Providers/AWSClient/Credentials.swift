@@ -74,7 +74,7 @@ public struct AWSConfiguration: Sendable {
                 accessKeyId: key, secretAccessKey: secret, sessionToken: credentialSection["aws_session_token"] ?? configSection["aws_session_token"])
         } else {
             throw AWSError(
-                code: "ConfigurationError",
+                .configuration,
                 message:
                     "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile with aws_access_key_id in ~/.aws/credentials (profile '\(profile)' has none)"
             )
@@ -84,7 +84,7 @@ public struct AWSConfiguration: Sendable {
             .compactMap { $0 }.first { !$0.isEmpty }
         guard let region else {
             throw AWSError(
-                code: "ConfigurationError",
+                .configuration,
                 message: "no AWS region: set provider.aws.region in platform.yaml, AWS_REGION, or region in the '\(profile)' profile of ~/.aws/config"
             )
         }

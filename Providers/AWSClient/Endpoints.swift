@@ -64,7 +64,7 @@ extension AWSConfiguration {
         if let override = serviceEndpointURLs[service.endpointId] ?? endpointURL {
             guard let components = URLComponents(string: override), let host = components.host, let scheme = components.scheme else {
                 throw AWSError(
-                    code: "ConfigurationError",
+                    .configuration,
                     message:
                         "endpoint override '\(override)' for \(service.signingName) is not a URL like http://127.0.0.1:5123: fix AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_\(service.endpointId)"
                 )

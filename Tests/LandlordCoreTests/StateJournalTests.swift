@@ -27,6 +27,23 @@ import Testing
         return s
     }
 
+    /// Waits (up to 10 s) until no one holds the lock of the journal file.
+    func journalUnlocked() async -> Bool {
+        for _ in 0..<1000 {
+            guard let name = journalFiles.first else { return true }
+            let fd = open(dir + "/state/journal/" + name, O_RDONLY)
+            if fd >= 0 {
+                defer { close(fd) }
+                if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                    flock(fd, LOCK_UN)
+                    return true
+                }
+            }
+            try? await Task.sleep(nanoseconds: 10_000_000)
+        }
+        return false
+    }
+
     var journalFiles: [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir + "/state/journal")) ?? []).filter { $0.hasSuffix(".wal") }
     }
@@ -47,6 +64,8 @@ import Testing
             // The run dies here: no checkpoint. Closing the file drops its lock, as death does.
         }
         #expect(journalFiles.count == 1)
+        // The journal object is gone once its flush loop (on its own queue) lets go of it.
+        try #require(await journalUnlocked(), "the journal's lock was never released")
         #expect(try await store.loadTenant("acme")?.serial == 6, "a reader must replay the dead run's journal before it reads")
         let doc = try #require(try await LocalStateStore(directory: dir).loadTenant("acme"))
         #expect(doc.resources == expected.resources)
@@ -151,5 +170,23 @@ import Testing
         let back = try TenantState.decode(s.encoded(cipher: nil), cipher: nil, what: "test")
         #expect(back.pending["pool"]?.inputs["secret"] == .sensitive(.string("hunter2")))
         #expect(back.pending["pool"]?.inputs["secret"]?.revealed == .string("hunter2"))
+    }
+}
+
+/// Documents decode strictly: a version this landlord does not know, or a malformed entry, is
+/// an error (reported with the backup), never a document read half.
+@Suite struct StrictDocumentTests {
+    @Test func aPlatformDocumentOfAnotherVersionIsRefused() throws {
+        var doc = try #require(try JSON.parse(PlatformState().encoded()).mapValue)
+        doc["format_version"] = 2
+        #expect(throws: StateFormatError.self) { try PlatformState.decode(JSON.serialize(.map(doc))) }
+        doc["format_version"] = nil
+        #expect(throws: StateFormatError.self) { try PlatformState.decode(JSON.serialize(.map(doc))) }
+    }
+
+    @Test func aMalformedAllocationIsRefusedNotDropped() throws {
+        var doc = try #require(try JSON.parse(PlatformState().encoded()).mapValue)
+        doc["allocations"] = ["acme": "not an allocation"]
+        #expect(throws: StateFormatError.self) { try PlatformState.decode(JSON.serialize(.map(doc))) }
     }
 }

@@ -24,7 +24,11 @@ import Testing
         let script = repoRoot.appendingPathComponent("scripts/crash-test.sh").path
         let run = try await Spawned(
             URL(fileURLWithPath: "/bin/bash"), [script, "4"],
-            env: ["LANDLORD_BIN": CLI.binary.path, "CRASH_TENANTS": "20"]
+            // A fixed seed (printed by the script) so CI runs the same kills every time;
+            // CRASH_SEED in the environment picks another.
+            env: [
+                "LANDLORD_BIN": CLI.binary.path, "CRASH_TENANTS": "20", "CRASH_SEED": ProcessInfo.processInfo.environment["CRASH_SEED"] ?? "20261201",
+            ]
         ).finish()
         let why =
             "scripts/crash-test.sh 4 failed; rerun it with the seed it printed and CRASH_KEEP=1 to inspect the fleet.\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)"

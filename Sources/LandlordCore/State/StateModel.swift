@@ -301,13 +301,19 @@ extension PlatformState {
         guard let m = v.mapValue, let lineage = m["lineage"]?.stringValue, let serial = m["serial"]?.intValue else {
             throw StateFormatError(message: "not a Landlord platform state document (missing lineage or serial)")
         }
+        let version = m["format_version"]?.intValue ?? 0
+        guard version == formatVersion else {
+            throw StateFormatError(message: "platform state format version \(version) is not supported (this landlord reads \(formatVersion))")
+        }
         var s = PlatformState()
         s.lineage = lineage
         s.serial = serial
         s.sequences = (m["sequences"]?.mapValue ?? [:]).compactMapValues(\.intValue)
         s.numbers = (m["numbers"]?.mapValue ?? [:]).compactMapValues { $0.mapValue?.compactMapValues(\.intValue) }
         for (tenant, a) in m["allocations"]?.mapValue ?? [:] {
-            guard let am = a.mapValue, let alloc = TenantAllocation(stored: am) else { continue }
+            guard let am = a.mapValue, let alloc = TenantAllocation(stored: am) else {
+                throw StateFormatError(message: "the allocation of tenant '\(tenant)' is malformed")
+            }
             s.allocations[tenant] = alloc
         }
         return s
