@@ -23,6 +23,11 @@ let package = Package(
             providers: [.apt(["libyaml-dev"])]
         ),
 
+        // MARK: Infrastructure
+        /// Shared plumbing: atomic private files (0600/0700), file locks, blocking I/O off the
+        /// cooperative pool, token buckets and their clocks. Foundation and Synchronization only.
+        .target(name: "LandlordBasics", path: "Sources/Basics"),
+
         // MARK: Provider API (no I/O)
         /// The provider protocol, schemas and the Value type shared by the engine and every provider.
         .target(name: "ProviderAPI", path: "Sources/ProviderAPI"),
@@ -31,7 +36,7 @@ let package = Package(
         /// Specs, graph, state, plan and apply. Never prints, never imports a provider, names no provider's types.
         .target(
             name: "LandlordCore",
-            dependencies: ["CYAML", "ProviderAPI", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CYAML", "LandlordBasics", "ProviderAPI", .product(name: "Crypto", package: "swift-crypto")],
             path: "Sources/LandlordCore"
         ),
 
@@ -39,7 +44,7 @@ let package = Package(
         /// The `aws.*` resource types' schemas (attributes, allocation, pool usage), shared by the AWS and mock providers.
         .target(name: "AWSSchema", dependencies: ["ProviderAPI"], path: "Providers/AWSSchema"),
         /// The dry-run provider: a simulated cloud in a JSON file, enforcing AWS's constraints.
-        .target(name: "MockProvider", dependencies: ["ProviderAPI", "AWSSchema"], path: "Providers/Mock"),
+        .target(name: "MockProvider", dependencies: ["LandlordBasics", "ProviderAPI", "AWSSchema"], path: "Providers/Mock"),
         /// A small AWS client: SigV4, an HTTP transport protocol over URLSession, the Query/XML,
         /// REST/XML and JSON protocols, error parsing, retries with backoff and jitter.
         .target(
@@ -48,7 +53,7 @@ let package = Package(
             path: "Providers/AWSClient"
         ),
         /// The AWS provider: ELBv2, Route53, ECS, Cognito, DynamoDB resource types over AWSClient.
-        .target(name: "AWSProvider", dependencies: ["ProviderAPI", "AWSSchema", "AWSClient"], path: "Providers/AWS"),
+        .target(name: "AWSProvider", dependencies: ["LandlordBasics", "ProviderAPI", "AWSSchema", "AWSClient"], path: "Providers/AWS"),
 
         // MARK: State backends
         /// State in an S3 bucket: compare-and-swap writes (If-Match) and lock objects (If-None-Match).
@@ -64,7 +69,7 @@ let package = Package(
         .executableTarget(
             name: "landlord",
             dependencies: [
-                "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "LandlordS3State", "QuickstartFleet",
+                "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "LandlordS3State", "QuickstartFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/landlord"
@@ -75,7 +80,8 @@ let package = Package(
         /// What several test targets share: moto access, the moto lock trait, running a process.
         .target(name: "LandlordTestSupport", dependencies: ["AWSClient"], path: "Tests/TestSupport"),
         .testTarget(
-            name: "LandlordCoreTests", dependencies: ["LandlordCore", "ProviderAPI", "AWSSchema", "MockProvider"], path: "Tests/LandlordCoreTests"),
+            name: "LandlordCoreTests", dependencies: ["LandlordBasics", "LandlordCore", "ProviderAPI", "AWSSchema", "MockProvider"],
+            path: "Tests/LandlordCoreTests"),
         /// The JSON codec against RFC 8259: rejected inputs, and round trips of generated values.
         .testTarget(
             name: "ProviderAPITests",
@@ -85,12 +91,15 @@ let package = Package(
         /// End-to-end behaviour with the mock provider: plan, apply, change, destroy, crash, stale plan.
         .testTarget(
             name: "ScenarioTests",
-            dependencies: ["LandlordCore", "ProviderAPI", "AWSSchema", "MockProvider", "landlord", "LandlordTestSupport", "QuickstartFleet"],
+            dependencies: [
+                "LandlordBasics", "LandlordCore", "ProviderAPI", "AWSSchema", "MockProvider", "landlord", "LandlordTestSupport", "QuickstartFleet",
+            ],
             path: "Tests/ScenarioTests"
         ),
         /// The AWS provider against SigV4 test vectors and moto_server.
         .testTarget(
-            name: "AWSProviderTests", dependencies: ["AWSProvider", "AWSSchema", "AWSClient", "ProviderAPI", "LandlordCore", "LandlordTestSupport"],
+            name: "AWSProviderTests",
+            dependencies: ["AWSProvider", "AWSSchema", "AWSClient", "LandlordBasics", "ProviderAPI", "LandlordCore", "LandlordTestSupport"],
             path: "Tests/AWSProviderTests"),
         /// The S3 state backend against moto_server, directly and through the `landlord` binary.
         .testTarget(

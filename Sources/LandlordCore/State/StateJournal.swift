@@ -1,4 +1,5 @@
 import Foundation
+import LandlordBasics
 import ProviderAPI
 
 #if canImport(Glibc)
