@@ -1,5 +1,6 @@
 import AWSClient
 import Foundation
+import LandlordBasics
 import ProviderAPI
 import Synchronization
 

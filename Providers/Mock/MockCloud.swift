@@ -1,4 +1,5 @@
 import Foundation
+import LandlordBasics
 import ProviderAPI
 
 #if canImport(Glibc)
@@ -72,15 +73,12 @@ public final class MockCloud: @unchecked Sendable {
     /// made through `Transaction` are journaled before the lock is released.
     public func transact<T>(_ body: (inout Transaction) throws -> T) throws -> T {
         try mutex.withLock {
-            // The cloud file sits in .landlord beside the state: private, like it (0700 / 0600).
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true,
-                attributes: [.posixPermissions: NSNumber(value: 0o700)])
-            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { throw MockError("cannot open \(lockPath): \(String(cString: strerror(errno)))") }
-            defer { close(fd) }
-            while flock(fd, LOCK_EX) != 0 { if errno != EINTR { throw MockError("cannot lock \(lockPath)") } }
-            defer { flock(fd, LOCK_UN) }
+            // The cloud file sits in .landlord beside the state: private, like it (0700 / 0600,
+            // whatever the umask). A directory that exists already (LANDLORD_MOCK_CLOUD's) is
+            // left as it is.
+            try AtomicFile.makeDirectory((path as NSString).deletingLastPathComponent, tightenExisting: false)
+            let lock = try FileLock(path: lockPath)
+            defer { lock.unlock() }
             try sync()
             var tx = Transaction(cloud: self)
             let result = try body(&tx)
@@ -116,17 +114,15 @@ public final class MockCloud: @unchecked Sendable {
     public func compact() throws {
         try transact { _ in }
         try mutex.withLock {
-            let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            guard fd >= 0 else { return }
-            defer { close(fd) }
-            while flock(fd, LOCK_EX) != 0 { if errno != EINTR { return } }
-            defer { flock(fd, LOCK_UN) }
+            guard let lock = try? FileLock(path: lockPath) else { return }
+            defer { lock.unlock() }
             try sync()
             let doc: Value = .map([
                 "resources": .list(resources.values.sorted { $0.key < $1.key }.map(\.json)),
                 "counters": .map(counters.mapValues { .int($0) }),
             ])
-            try writeAtomically(JSON.serialize(doc, sortedKeys: true, pretty: true), to: path)
+            // Not fsync'd: a simulated cloud need not survive a power loss.
+            try AtomicFile.write(JSON.serialize(doc, sortedKeys: true, pretty: true), to: path, durable: false)
             truncate(journalPath, 0)
             snapshotID = identity(path) ?? (0, -1, 0)
             journalOffset = 0
@@ -197,22 +193,8 @@ public final class MockCloud: @unchecked Sendable {
             bytes += JSON.serialize(e, sortedKeys: false)
             bytes.append(0x0A)
         }
-        let fd = open(journalPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw MockError("cannot write \(journalPath): \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard !bytes.isEmpty else { return }
-        // Safe: non-empty, so baseAddress exists; used only inside the closure.
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress!, $0.count) }
-        guard n == bytes.count else { throw MockError("short write to \(journalPath)") }
+        try AtomicFile.append(bytes, to: journalPath)
         journalOffset += bytes.count
-    }
-
-    private func writeAtomically(_ bytes: [UInt8], to p: String) throws {
-        let tmp = p + ".tmp-\(getpid())"
-        guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes), attributes: [.posixPermissions: NSNumber(value: 0o600)]) else {
-            throw MockError("cannot write \(tmp)")
-        }
-        guard rename(tmp, p) == 0 else { throw MockError("cannot replace \(p)") }
     }
 
     func insert(_ r: MockResource) {

@@ -1,5 +1,6 @@
 import AWSSchema
 import Foundation
+import LandlordBasics
 import ProviderAPI
 
 /// Which AWS API a resource type's calls go to.

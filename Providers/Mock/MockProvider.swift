@@ -1,5 +1,6 @@
 import AWSSchema
 import Foundation
+import LandlordBasics
 import ProviderAPI
 
 /// Settings of the simulated cloud, usually from the environment:

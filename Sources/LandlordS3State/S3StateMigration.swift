@@ -1,6 +1,7 @@
 import AWSClient
 import Foundation
 import LandlordCore
+import LandlordLocalState
 
 /// What `landlord state migrate --to s3` did.
 public struct S3MigrationReport: Sendable {

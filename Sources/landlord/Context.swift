@@ -2,6 +2,7 @@ import AWSProvider
 import ArgumentParser
 import Foundation
 import LandlordCore
+import LandlordLocalState
 import LandlordS3State
 import MockProvider
 import ProviderAPI

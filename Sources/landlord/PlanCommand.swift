@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LandlordBasics
 import LandlordCore
 
 /// `landlord plan`: show what apply would change.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LandlordBasics
 import LandlordCore
 
 /// `landlord show PLANFILE`: render a saved plan.

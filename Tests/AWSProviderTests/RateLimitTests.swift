@@ -2,6 +2,7 @@ import AWSClient
 import AWSProvider
 import AWSSchema
 import Foundation
+import LandlordBasics
 import ProviderAPI
 import Synchronization
 import Testing

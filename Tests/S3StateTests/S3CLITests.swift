@@ -1,5 +1,6 @@
 import Foundation
 import LandlordCore
+import LandlordLocalState
 import LandlordS3State
 import LandlordTestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import LandlordCore
+import LandlordLocalState
 import ProviderAPI
 import Synchronization
 import Testing

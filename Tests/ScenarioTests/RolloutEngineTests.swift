@@ -1,4 +1,5 @@
 import Foundation
+import LandlordBasics
 import LandlordCore
 import MockProvider
 import Synchronization

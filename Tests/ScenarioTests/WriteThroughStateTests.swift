@@ -1,5 +1,6 @@
 import AWSSchema
 import Foundation
+import LandlordLocalState
 import MockProvider
 import ProviderAPI
 import Testing

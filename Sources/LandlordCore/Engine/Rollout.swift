@@ -1,4 +1,5 @@
 import Foundation
+import LandlordBasics
 
 /// One wave of a rollout: a number of tenants, or a percentage of the tenants the run applies.
 /// After the last size, that size repeats until every tenant is applied.

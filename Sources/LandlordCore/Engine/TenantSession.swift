@@ -9,10 +9,10 @@ import ProviderAPI
 /// Calls for one tenant are serialised by the actor; different tenants write in parallel.
 actor TenantSession {
     let store: any StateStore
-    let journal: StateJournal?
+    let journal: (any StateJournal)?
     private(set) var state: TenantState
 
-    init(store: any StateStore, state: TenantState, journal: StateJournal? = nil) {
+    init(store: any StateStore, state: TenantState, journal: (any StateJournal)? = nil) {
         self.store = store
         self.state = state
         self.journal = journal

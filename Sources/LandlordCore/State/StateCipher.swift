@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LandlordBasics
 import ProviderAPI
 
 /// Encrypts the sensitive values inside state documents and the journal (AES-256-GCM), as

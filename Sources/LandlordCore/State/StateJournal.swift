@@ -1,203 +1,94 @@
 import Foundation
 import ProviderAPI
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// One apply's write-ahead log of tenant state changes, shared by every tenant of the run.
+/// One apply's write-ahead log of tenant state changes, shared by every tenant of the run, as a
+/// `JournalingStateStore` opens it (the local disk's is `JournalFile` in LandlordLocalState).
 ///
 /// Writing a tenant's whole document durably after every step costs two fsyncs a step, and
-/// with a thousand tenants in flight those fsyncs queue behind each other. The journal turns
-/// them into one append each, group-committed: while one `fdatasync` runs, every change that
-/// arrives waits for the next, which covers them all. Only intents (a create about to be sent)
-/// wait for the disk; other changes ride along with the next durable write (see
+/// with a thousand tenants in flight those fsyncs queue behind each other. A journal turns
+/// them into one append each, group-committed: while one sync runs, every change that arrives
+/// waits for the next, which covers them all. Only intents (a create about to be sent) wait
+/// for the disk; other changes ride along with the next durable write (see
 /// `StateChange.mustBeDurable`). Each tenant's document is written when its last step lands
-/// (`LocalStateStore.writeDocuments`), the rest at the end (`checkpoint`), and the journal is
-/// then removed. A run that dies leaves its journal behind; the next reader of the state
-/// replays it first (`recoverJournals`).
-///
-/// File: `.landlord/state/journal/PID-ID.wal`, frames of `length (u32 LE) | crc32 (u32 LE) |
-/// JSON entry`; a torn last frame (a crash mid-write) fails its checksum and is ignored. The
-/// writer holds an exclusive `flock` on it for its life, which is how readers tell a live
-/// journal from a dead one.
-// @unchecked: every `var` below is read and written only under `lock`; `fd` is written by the
-// flush queue alone, one flush at a time (`flushing`).
-public final class StateJournal: @unchecked Sendable {
-    /// Where the journal is.
-    public let path: String
-    let durable: Bool
-    /// Seals sensitive values of each entry before it is written.
-    let cipher: StateCipher?
-    private let fd: Int32
-    private let lock = NSLock()
-    private let queue = DispatchQueue(label: "landlord.journal")
-    private var buffer: [UInt8] = []
-    private var appended = 0
-    private var onDisk = 0
-    private var flushing = false
-    private var waiters: [(ticket: Int, cont: CheckedContinuation<Void, Error>)] = []
-    private var broken: StateError?
-
-    /// Creates and locks a new journal file in `directory`.
-    init(directory: String, durable: Bool, cipher: StateCipher? = nil) throws {
-        self.cipher = cipher
-        try AtomicFile.makeDirectory(directory)
-        path = directory + "/\(getpid())-\(UUID().uuidString.lowercased().prefix(8)).wal"
-        // Created under another name, locked, then renamed: readers replay only `*.wal` files
-        // they can lock, so a journal is never seen between its creation and its lock (a
-        // concurrent run's recovery could take, replay and delete it in that window).
-        let creating = path + ".new"
-        fd = AtomicFile.openPrivate(creating, O_WRONLY | O_EXCL | O_APPEND)
-        guard fd >= 0 else {
-            throw StateError.io("cannot create the state journal \(path): \(String(cString: strerror(errno))). Check permissions and free space.")
-        }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0, rename(creating, path) == 0 else {
-            let why = String(cString: strerror(errno))
-            close(fd)
-            unlink(creating)
-            throw StateError.io("cannot set up the state journal \(path): \(why)")
-        }
-        self.durable = durable
-        // The journal's name must survive a crash, or its entries are never found.
-        if durable { AtomicFile.syncDirectory(directory) }
-    }
-
-    deinit { close(fd) }
-
+/// (`JournalingStateStore.writeDocuments`), the rest at the end (`checkpoint`), and the journal
+/// is then removed. A run that dies leaves its journal behind; the store's next reader replays
+/// it first, entry by entry (`JournalEntry`).
+public protocol StateJournal: AnyObject, Sendable {
+    /// Where the journal is, for messages.
+    var path: String { get }
     /// Appends a change of `state` (already made in it, serial already advanced) and returns
     /// its ticket for `waitUntilDurable`. Changes of one tenant must be appended in order.
-    func append(_ change: StateChange, of state: TenantState) -> Int {
-        let entry: Value = .map([
-            "tenant": .string(state.tenant), "lineage": .string(state.lineage), "blueprint": .string(state.blueprint),
-            "serial": .int(state.serial), "at": .string(StateDates.string(state.updatedAt)), "change": change.json,
-        ])
-        let payload = JSON.serialize(cipher?.seal(entry) ?? entry, sortedKeys: false)
-        return lock.withLock {
-            Self.frame(payload, into: &buffer)
-            appended += 1
-            return appended
-        }
-    }
-
-    /// Returns once every entry up to `ticket` is on disk (written and fdatasync'd).
-    func waitUntilDurable(_ ticket: Int) async throws {
-        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<Void, Error>) in
-            lock.lock()
-            if let broken {
-                lock.unlock()
-                cont.resume(throwing: broken)
-                return
-            }
-            if onDisk >= ticket {
-                lock.unlock()
-                cont.resume()
-                return
-            }
-            waiters.append((ticket, cont))
-            let start = !flushing
-            flushing = true
-            lock.unlock()
-            if start { queue.async { self.flushLoop() } }
-        }
-    }
-
-    /// Writes whatever is buffered, without syncing: the checkpoint that calls it writes every
-    /// document durably before the journal goes.
-    func drain() throws {
-        try queue.sync {
-            let bytes = lock.withLock { () -> [UInt8] in
-                defer { buffer = [] }
-                return buffer
-            }
-            if let e = writeAll(bytes) { throw e }
-        }
-    }
-
-    /// Removes the journal (after its entries are in the tenant documents).
-    func remove() {
-        unlink(path)
-        flock(fd, LOCK_UN)
-    }
-
-    private func flushLoop() {
-        while true {
-            lock.lock()
-            let bytes = buffer
-            buffer = []
-            let target = appended
-            lock.unlock()
-            var failure = writeAll(bytes)
-            if failure == nil, durable {
-                if fdatasync(fd) != 0 {
-                    failure = .io(
-                        "cannot sync the state journal \(path): \(String(cString: strerror(errno))). Check the disk; the next run replays what reached it."
-                    )
-                }
-            }
-            lock.lock()
-            if let failure, broken == nil { broken = failure }
-            if broken == nil { onDisk = target }
-            let ready = waiters.filter { broken != nil || $0.ticket <= target }
-            waiters.removeAll { broken != nil || $0.ticket <= target }
-            let more = !waiters.isEmpty
-            if !more { flushing = false }
-            let error = broken
-            lock.unlock()
-            for w in ready {
-                if let error { w.cont.resume(throwing: error) } else { w.cont.resume() }
-            }
-            if !more { return }
-        }
-    }
-
-    private func writeAll(_ bytes: [UInt8]) -> StateError? {
-        AtomicFile.writeAll(fd, bytes)
-            ? nil
-            : .io(
-                "cannot write the state journal \(path): \(String(cString: strerror(errno))). Check free space; the next run replays what reached it."
-            )
-    }
-
-    // MARK: Frames
-
-    static func frame(_ payload: [UInt8], into out: inout [UInt8]) {
-        let n = UInt32(payload.count)
-        let c = CRC32.checksum(payload)
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: n >> UInt32(shift))) }
-        for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: c >> UInt32(shift))) }
-        out.append(contentsOf: payload)
-    }
-
-    /// The payloads of the whole frames in `bytes`, up to the first torn or corrupt one.
-    static func frames(_ bytes: [UInt8]) -> [ArraySlice<UInt8>] {
-        var out: [ArraySlice<UInt8>] = []
-        var i = 0
-        func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << UInt32(8 * $1) } }
-        while i + 8 <= bytes.count {
-            let n = Int(u32(i))
-            let c = u32(i + 4)
-            guard i + 8 + n <= bytes.count else { break }
-            let payload = bytes[(i + 8)..<(i + 8 + n)]
-            guard CRC32.checksum(payload) == c else { break }
-            out.append(payload)
-            i += 8 + n
-        }
-        return out
-    }
+    func append(_ change: StateChange, of state: TenantState) -> Int
+    /// Returns once every entry up to `ticket` is durable.
+    func waitUntilDurable(_ ticket: Int) async throws
+    /// Removes the journal: after the checkpoint put its entries in the documents, or when the
+    /// run gives up before changing anything.
+    func remove()
 }
 
-/// CRC-32 (IEEE 802.3), to tell a whole journal frame from a torn one.
-enum CRC32 {
-    static let table: [UInt32] = (0..<256).map { i -> UInt32 in
-        var c = UInt32(i)
-        for _ in 0..<8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
-        return c
+/// One journaled change: the change, and the document it continues (the tenant, its lineage,
+/// and the serial the change brings it to). The same rules replay every store's journal.
+public struct JournalEntry: Sendable, Hashable {
+    public var tenant: String
+    public var lineage: String
+    public var blueprint: String
+    /// The document's serial once the change is made.
+    public var serial: Int
+    public var at: Date
+    public var change: StateChange
+
+    /// The entry for `change`, already made in `state` (serial already advanced).
+    public init(_ change: StateChange, of state: TenantState) {
+        tenant = state.tenant
+        lineage = state.lineage
+        blueprint = state.blueprint
+        serial = state.serial
+        at = state.updatedAt
+        self.change = change
     }
 
-    static func checksum(_ bytes: some Collection<UInt8>) -> UInt32 {
-        var c: UInt32 = 0xFFFF_FFFF
-        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
-        return c ^ 0xFFFF_FFFF
+    /// The entry as a journal stores it (JSON), sensitive values sealed by `cipher`.
+    public func encoded(cipher: StateCipher?) -> [UInt8] {
+        let entry: Value = .map([
+            "tenant": .string(tenant), "lineage": .string(lineage), "blueprint": .string(blueprint),
+            "serial": .int(serial), "at": .string(StateDates.string(at)), "change": change.json,
+        ])
+        return JSON.serialize(cipher?.seal(entry) ?? entry, sortedKeys: false)
+    }
+
+    /// Reads an entry written by `encoded`; nil when the bytes are not one (skipped on replay).
+    /// Throws when it holds sealed values `cipher` cannot open (`what` names the journal).
+    public static func decode(_ payload: some Collection<UInt8>, cipher: StateCipher?, what: String) throws(StateError) -> JournalEntry? {
+        guard var parsed = try? JSON.parse(Array(payload)) else { return nil }
+        if StateCipher.mightHoldSealed(payload) { parsed = try StateCipher.open(parsed, with: cipher, what: what) }
+        guard let entry = parsed.mapValue, let tenant = entry["tenant"]?.stringValue,
+            let lineage = entry["lineage"]?.stringValue, let serial = entry["serial"]?.intValue,
+            let changeJSON = entry["change"], let change = try? StateChange(json: changeJSON)
+        else { return nil }
+        var state = TenantState(tenant: tenant, blueprint: entry["blueprint"]?.stringValue ?? "")
+        state.lineage = lineage
+        state.serial = serial
+        state.updatedAt = StateDates.date(entry["at"]?.stringValue)
+        return JournalEntry(change, of: state)
+    }
+
+    /// The document the entry starts when its tenant has none: only a first change (serial 1)
+    /// does; a later one's document is gone (deleted after its run).
+    public var newDocument: TenantState? {
+        guard serial == 1 else { return nil }
+        var doc = TenantState(tenant: tenant, blueprint: blueprint)
+        doc.lineage = lineage
+        return doc
+    }
+
+    /// Makes the change in `doc` when the entry continues it (same lineage, the serial just
+    /// before); false, leaving it alone, for an entry a later write already covers or of a
+    /// document replaced since.
+    public func apply(to doc: inout TenantState) -> Bool {
+        guard doc.lineage == lineage, serial == doc.serial + 1 else { return false }
+        change.apply(to: &doc)
+        doc.serial = serial
+        doc.updatedAt = at
+        return true
     }
 }

@@ -145,8 +145,9 @@ public struct StateFormatError: Error, Sendable, CustomStringConvertible {
 
 /// Dates as ISO 8601 UTC text in state files (`2026-11-22T18:00:00.123Z`), written and read
 /// by hand: Foundation's formatter was a fifth of a 10,000-tenant plan.
-enum StateDates {
-    static func string(_ d: Date) -> String {
+public enum StateDates {
+    /// `2026-11-22T18:00:00.123Z`.
+    public static func string(_ d: Date) -> String {
         let t = d.timeIntervalSince1970
         var secs = Int(t.rounded(.down))
         let millis = min(999, Int(((t - Double(secs)) * 1000).rounded()))
@@ -160,7 +161,8 @@ enum StateDates {
         return "\(p(y, 4))-\(p(m, 2))-\(p(dd, 2))T\(p(secs / 3600, 2)):\(p(secs / 60 % 60, 2)):\(p(secs % 60, 2)).\(p(millis, 3))Z"
     }
 
-    static func date(_ s: String?) -> Date {
+    /// The date `string` wrote (the epoch for nil or text that is not one).
+    public static func date(_ s: String?) -> Date {
         guard let s else { return Date(timeIntervalSince1970: 0) }
         let b = Array(s.utf8)
         func num(_ from: Int, _ len: Int) -> Int? {

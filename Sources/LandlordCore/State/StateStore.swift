@@ -36,7 +36,8 @@ public struct LockInfo: Sendable, Hashable {
     public var holder: LockHolder
     public var expiresAt: Date
 
-    var json: Value {
+    /// The lock as a JSON document (`encoded()`'s bytes, parsed).
+    public var json: Value {
         .map([
             "holder": .map([
                 "id": .string(holder.id), "host": .string(holder.host), "pid": .int(Int(holder.pid)),
@@ -62,7 +63,7 @@ public struct LockInfo: Sendable, Hashable {
     }
 
     /// Reads a lock from an already parsed document (as a run's lock file holds it).
-    init?(value v: Value) {
+    public init?(value v: Value) {
         guard let m = v.mapValue, let h = m["holder"]?.mapValue, let id = h["id"]?.stringValue else { return nil }
         holder = LockHolder(
             id: id, host: h["host"]?.stringValue ?? "?", pid: Int32(h["pid"]?.intValue ?? 0),
@@ -141,18 +142,19 @@ public protocol StateStore: Sendable {
     func renewLocks(tenants: [String], holder: LockHolder, lease: TimeInterval) async
 }
 
-/// A store that keeps a write-ahead journal for applies (the local disk): each change is one
+/// A store that keeps a write-ahead journal for applies (the local disk's `LocalStateStore`,
+/// in LandlordLocalState): each change is one
 /// append to a log group-committed across tenants, and each tenant's document is written when
 /// the tenant is done. Readers replay the journal of a run that died before they read.
 public protocol JournalingStateStore: StateStore {
     /// A new journal for one apply.
-    func openJournal() throws -> StateJournal
+    func openJournal() throws -> any StateJournal
     /// Writes `states` as the tenants' documents (each durably, many at once) while the journal
     /// still holds their changes: for tenants done before the rest of the apply.
     func writeDocuments(_ states: [TenantState]) async throws
     /// Writes `states` as the tenants' documents, removes the documents of `deleted`, makes it
     /// all durable and removes the journal.
-    func checkpoint(_ journal: StateJournal, states: [TenantState], deleted: Set<String>) async throws
+    func checkpoint(_ journal: any StateJournal, states: [TenantState], deleted: Set<String>) async throws
 }
 
 extension StateStore {
@@ -204,4 +206,9 @@ extension StateStore {
         for id in ids { if let s = try await loadTenant(id) { out[id] = s } }
         return out
     }
+}
+
+extension Error {
+    /// The error's own words, for messages.
+    var text: String { String(describing: self) }
 }

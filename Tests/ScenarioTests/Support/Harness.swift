@@ -1,6 +1,7 @@
 import AWSSchema
 import Foundation
 import LandlordCore
+import LandlordLocalState
 import MockProvider
 import ProviderAPI
 import QuickstartFleet

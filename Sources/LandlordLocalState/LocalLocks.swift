@@ -1,4 +1,6 @@
 import Foundation
+import LandlordBasics
+import LandlordCore
 import ProviderAPI
 
 #if canImport(Glibc)
@@ -73,10 +75,12 @@ extension LocalStateStore {
         while true {
             let round: [String: Result<[Diagnostic], StateError>]
             do {
-                try AtomicFile.makeDirectory(locksDir)
-                round = try FileLock.withLock(guardPath) { try lockRound(remaining, holder: holder, lease: lease) }
+                round = try Self.io {
+                    try AtomicFile.makeDirectory(locksDir)
+                    return try FileLock.withLock(guardPath) { try lockRound(remaining, holder: holder, lease: lease) }
+                }
             } catch {
-                for t in remaining { out[t] = .failure(error as? StateError ?? .io(error.text)) }
+                for t in remaining { out[t] = .failure(error) }
                 return out
             }
             var busy: [String] = []
@@ -124,12 +128,14 @@ extension LocalStateStore {
     }
 
     public func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws {
-        try FileLock.withLock(guardPath) {
-            guard var mine = readRunLocks().first(where: { $0.path == runLockPath(holder) }), mine.tenants.contains(tenant) else {
-                throw StateError.conflict("the lock of tenant '\(tenant)' was taken by another run")
+        try Self.io {
+            try FileLock.withLock(guardPath) {
+                guard var mine = readRunLocks().first(where: { $0.path == runLockPath(holder) }), mine.tenants.contains(tenant) else {
+                    throw StateError.conflict("the lock of tenant '\(tenant)' was taken by another run")
+                }
+                mine.info.expiresAt = Date().addingTimeInterval(lease)
+                try write(mine)
             }
-            mine.info.expiresAt = Date().addingTimeInterval(lease)
-            try write(mine)
         }
     }
 
@@ -158,11 +164,13 @@ extension LocalStateStore {
     }
 
     public func breakLock(tenant: String) async throws {
-        try AtomicFile.makeDirectory(locksDir)
-        try FileLock.withLock(guardPath) {
-            for var run in readRunLocks() where run.tenants.contains(tenant) {
-                run.tenants.remove(tenant)
-                try write(run)
+        try Self.io {
+            try AtomicFile.makeDirectory(locksDir)
+            try FileLock.withLock(guardPath) {
+                for var run in readRunLocks() where run.tenants.contains(tenant) {
+                    run.tenants.remove(tenant)
+                    try write(run)
+                }
             }
         }
     }

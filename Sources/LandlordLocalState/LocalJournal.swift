@@ -1,17 +1,20 @@
 import Foundation
+import LandlordBasics
+import LandlordCore
 import ProviderAPI
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// The local store's write-ahead journal (see `StateJournal`): opened by an apply, checkpointed
-/// into the tenant documents at its end, and replayed by the next reader when the run died.
+/// The local store's write-ahead journal (a `JournalFile`, see `StateJournal`): opened by an
+/// apply, checkpointed into the tenant documents at its end, and replayed by the next reader
+/// when the run died.
 extension LocalStateStore: JournalingStateStore {
     var journalDir: String { root + "/state/journal" }
 
-    public func openJournal() throws -> StateJournal {
-        try StateJournal(directory: journalDir, durable: durable, cipher: cipher)
+    public func openJournal() throws -> any StateJournal {
+        try Self.io { try JournalFile(directory: journalDir, durable: durable, cipher: cipher) }
     }
 
     /// Stages every document (and the first backup of each this run) with its own fsync, many
@@ -20,7 +23,10 @@ extension LocalStateStore: JournalingStateStore {
     ///
     /// (One `syncfs` instead of an fsync per file was tried: it also flushes whatever else is
     /// dirty on the filesystem, which after a build took 0.4 s instead of 0.04 s.)
-    public func checkpoint(_ journal: StateJournal, states: [TenantState], deleted: Set<String>) async throws {
+    public func checkpoint(_ journal: any StateJournal, states: [TenantState], deleted: Set<String>) async throws {
+        guard let journal = journal as? JournalFile else {
+            throw StateError.io("the journal \(journal.path) was not opened by the local state store \(location)")
+        }
         try await BlockingIO.run { try journal.drain() }
         try await writeDocuments(states, deleted: deleted)
         for id in deleted { unlink(tenantPath(id)) }
@@ -32,8 +38,8 @@ extension LocalStateStore: JournalingStateStore {
         try await writeDocuments(states, deleted: [])
     }
 
-    private func writeDocuments(_ states: [TenantState], deleted: Set<String>) async throws {
-        try AtomicFile.makeDirectory(tenantsDir)
+    private func writeDocuments(_ states: [TenantState], deleted: Set<String>) async throws(StateError) {
+        try Self.io { try AtomicFile.makeDirectory(tenantsDir) }
         let staged = await withTaskGroup(of: Result<[(tmp: String, path: String)], StateError>.self) { group in
             for s in states {
                 group.addTask {
@@ -58,7 +64,7 @@ extension LocalStateStore: JournalingStateStore {
             for m in moves { unlink(m.tmp) }
             throw failure
         }
-        for m in moves { try AtomicFile.commit(m.tmp, to: m.path) }
+        for m in moves { try Self.io { try AtomicFile.commit(m.tmp, to: m.path) } }
     }
 
     /// Writes a tenant's document (unless it is being removed) and, on its first write this
@@ -109,26 +115,12 @@ extension LocalStateStore: JournalingStateStore {
         var docs: [String: TenantState] = [:]
         var loaded = Set<String>()
         var changed = Set<String>()
-        for payload in StateJournal.frames(bytes) {
-            guard var parsed = try? JSON.parse(payload) else { continue }
-            if StateCipher.mightHoldSealed(payload) { parsed = try StateCipher.open(parsed, with: cipher, what: "the journal of a dead run") }
-            guard let entry = parsed.mapValue, let tenant = entry["tenant"]?.stringValue,
-                let lineage = entry["lineage"]?.stringValue, let serial = entry["serial"]?.intValue,
-                let changeJSON = entry["change"], let change = try? StateChange(json: changeJSON)
-            else { continue }
+        for payload in JournalFile.frames(bytes) {
+            guard let entry = try JournalEntry.decode(payload, cipher: cipher, what: "the journal of a dead run") else { continue }
+            let tenant = entry.tenant
             if loaded.insert(tenant).inserted, let doc = try loadTenantSync(tenant) { docs[tenant] = doc }
-            var doc: TenantState
-            if let d = docs[tenant] {
-                doc = d
-            } else {
-                guard serial == 1 else { continue }  // the document is gone (deleted after its run)
-                doc = TenantState(tenant: tenant, blueprint: entry["blueprint"]?.stringValue ?? "")
-                doc.lineage = lineage
-            }
-            guard doc.lineage == lineage, serial == doc.serial + 1 else { continue }
-            change.apply(to: &doc)
-            doc.serial = serial
-            doc.updatedAt = StateDates.date(entry["at"]?.stringValue)
+            // No document: the entry starts one, or its document is gone (deleted after its run).
+            guard var doc = docs[tenant] ?? entry.newDocument, entry.apply(to: &doc) else { continue }
             docs[tenant] = doc
             changed.insert(tenant)
         }

@@ -4,6 +4,14 @@ import Foundation
     import Glibc
 #endif
 
+/// A file could not be read, written, created or locked; the message names the file, the
+/// system's reason and what to do.
+public struct FileError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+    public init(_ message: String) { self.message = message }
+}
+
 /// Crash-safe file writes: temp file, fsync, rename, directory fsync. A reader sees the old
 /// bytes or the new ones, never a torn mix.
 ///
@@ -36,20 +44,29 @@ public enum AtomicFile {
         let dir = (path as NSString).deletingLastPathComponent
         let tmp = dir + "/." + (path as NSString).lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = openPrivate(tmp, O_WRONLY | O_TRUNC)
-        guard fd >= 0 else { throw StateError.io("cannot write \(tmp): \(String(cString: strerror(errno))). Check permissions and free space.") }
+        guard fd >= 0 else { throw FileError("cannot write \(tmp): \(String(cString: strerror(errno))). Check permissions and free space.") }
         var ok = writeAll(fd, bytes)
         if ok && durable { ok = fsync(fd) == 0 }
         close(fd)
         guard ok else {
             unlink(tmp)
-            throw StateError.io("cannot write \(path): \(String(cString: strerror(errno))). Check free space; the previous version is intact.")
+            throw FileError("cannot write \(path): \(String(cString: strerror(errno))). Check free space; the previous version is intact.")
         }
         return tmp
     }
 
+    /// Appends `bytes` to `path` (created 0600) in one `O_APPEND` write sequence, without
+    /// syncing: for logs read back by their own writers under a lock (the mock cloud's journal).
+    public static func append(_ bytes: [UInt8], to path: String) throws {
+        let fd = openPrivate(path, O_WRONLY | O_APPEND)
+        guard fd >= 0 else { throw FileError("cannot write \(path): \(String(cString: strerror(errno))). Check permissions and free space.") }
+        defer { close(fd) }
+        guard writeAll(fd, bytes) else { throw FileError("cannot append to \(path): \(String(cString: strerror(errno))). Check free space.") }
+    }
+
     /// Writes every byte to `fd` (retrying short writes and interrupts); false on an error,
     /// with `errno` set.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
+    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) -> Bool {
         // Safe: the pointer is used only inside the closure and only while off < count.
         bytes.withUnsafeBytes { raw in
             var off = 0
@@ -67,7 +84,7 @@ public enum AtomicFile {
     public static func commit(_ tmp: String, to path: String) throws {
         guard rename(tmp, path) == 0 else {
             unlink(tmp)
-            throw StateError.io("cannot replace \(path): \(String(cString: strerror(errno)))")
+            throw FileError("cannot replace \(path): \(String(cString: strerror(errno)))")
         }
     }
 
@@ -100,8 +117,14 @@ public enum AtomicFile {
         return out
     }
 
-    /// Creates a directory and its parents (0700), and makes an existing one 0700.
-    public static func makeDirectory(_ path: String) throws {
+    /// Creates a directory and its parents (0700), and makes an existing one 0700 unless
+    /// `tightenExisting` is false (a directory Landlord does not own, such as the one a
+    /// `LANDLORD_MOCK_CLOUD` file is put in, keeps its mode).
+    public static func makeDirectory(_ path: String, tightenExisting: Bool = true) throws {
+        if !tightenExisting {
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue { return }
+        }
         defer {
             // A `.landlord` made by an older version (0755) is tightened too.
             var p = path
@@ -115,7 +138,7 @@ public enum AtomicFile {
             try FileManager.default.createDirectory(
                 atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: NSNumber(value: directoryMode)])
         } catch {
-            throw StateError.io("cannot create directory \(path): \(error.localizedDescription)")
+            throw FileError("cannot create directory \(path): \(error.localizedDescription)")
         }
         _ = chmod(path, directoryMode)
     }
@@ -128,11 +151,11 @@ public final class FileLock: Sendable {
     /// Blocks until the lock on `path` is held.
     public init(path: String) throws {
         fd = AtomicFile.openPrivate(path, O_RDWR)
-        guard fd >= 0 else { throw StateError.io("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw FileError("cannot open lock file \(path): \(String(cString: strerror(errno)))") }
         while flock(fd, LOCK_EX) != 0 {
             if errno != EINTR {
                 close(fd)
-                throw StateError.io("cannot lock \(path): \(String(cString: strerror(errno)))")
+                throw FileError("cannot lock \(path): \(String(cString: strerror(errno)))")
             }
         }
     }

@@ -1,4 +1,6 @@
 import Foundation
+import LandlordBasics
+import LandlordCore
 import ProviderAPI
 import Synchronization
 
@@ -10,7 +12,7 @@ import Synchronization
 ///
 ///     .landlord/state/platform.json          platform allocations
 ///     .landlord/state/tenants/ID.json        one document per tenant (+ ID.json.backup)
-///     .landlord/state/journal/PID-ID.wal     an apply's write-ahead journal (see StateJournal)
+///     .landlord/state/journal/PID-ID.wal     an apply's write-ahead journal (see JournalFile)
 ///     .landlord/locks/run-ID.json            the tenant locks one run holds (see LocalLocks)
 ///
 /// Writes are atomic (temp, fsync, rename, directory fsync). Before the first write of a run,
@@ -44,13 +46,13 @@ public final class LocalStateStore: StateStore, Sendable {
     func tenantPath(_ id: String) -> String { tenantsDir + "/" + id + ".json" }
 
     public func listTenants() async throws -> [String] {
-        try recoverJournals()
+        try Self.io { try recoverJournals() }
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: tenantsDir) else { return [] }
         return names.filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }.map { String($0.dropLast(5)) }.sorted()
     }
 
     public func loadTenant(_ id: String) async throws -> TenantState? {
-        try recoverJournals()
+        try Self.io { try recoverJournals() }
         return try loadTenantSync(id)
     }
 
@@ -68,7 +70,7 @@ public final class LocalStateStore: StateStore, Sendable {
     }
 
     public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
-        try recoverJournals()
+        try Self.io { try recoverJournals() }
         let results = ParallelMap.map(ids) { id -> Result<TenantState?, StateError> in
             do { return .success(try self.loadTenantSync(id)) } catch let e as StateError { return .failure(e) } catch {
                 return .failure(.io("\(error)"))
@@ -86,7 +88,7 @@ public final class LocalStateStore: StateStore, Sendable {
     }
 
     public func saveTenant(_ state: TenantState) async throws {
-        try await BlockingIO.run { try self.saveTenantSync(state) }
+        try await BlockingIO.run { try Self.io { try self.saveTenantSync(state) } }
     }
 
     func saveTenantSync(_ state: TenantState) throws {
@@ -104,7 +106,7 @@ public final class LocalStateStore: StateStore, Sendable {
 
     public func deleteTenant(_ id: String) async throws {
         let path = tenantPath(id)
-        if let previous = AtomicFile.read(path) { try AtomicFile.write(previous, to: path + ".backup", durable: durable) }
+        if let previous = AtomicFile.read(path) { try Self.io { try AtomicFile.write(previous, to: path + ".backup", durable: durable) } }
         unlink(path)
     }
 
@@ -119,19 +121,29 @@ public final class LocalStateStore: StateStore, Sendable {
     }
 
     public func updatePlatform<T: Sendable>(_ body: @Sendable (inout PlatformState) throws -> T) async throws -> T {
-        try AtomicFile.makeDirectory(locksDir)
-        try AtomicFile.makeDirectory(root + "/state")
-        return try FileLock.withLock(locksDir + "/platform.lock") {
-            var state = try loadPlatformSync()
-            let before = state
-            let result = try body(&state)
-            if state != before {
+        try Self.io {
+            try AtomicFile.makeDirectory(locksDir)
+            try AtomicFile.makeDirectory(root + "/state")
+        }
+        let lock = try Self.io { try FileLock(path: locksDir + "/platform.lock") }
+        defer { lock.unlock() }
+        var state = try loadPlatformSync()
+        let before = state
+        let result = try body(&state)
+        if state != before {
+            try Self.io {
                 if let previous = AtomicFile.read(platformPath) { try AtomicFile.write(previous, to: platformPath + ".backup", durable: durable) }
                 state.serial += 1
                 try AtomicFile.write(state.encoded(), to: platformPath, durable: durable)
             }
-            return result
         }
+        return result
+    }
+
+    /// Runs file work, reporting a file that cannot be read or written as `StateError.io`
+    /// (what every store throws), with the file's own message.
+    static func io<T>(_ body: () throws -> T) throws(StateError) -> T {
+        do { return try body() } catch let e as StateError { throw e } catch { throw .io(error.text) }
     }
 }
 
