@@ -122,8 +122,9 @@ extension StepRunner {
             provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type],
             adopt: options.adopt)
         do {
-            guard let (request, inputs) = try await ops.prepare(operation(step.kind)) else { return .finished(.done) }  // already gone
-            return .request(ops, request, inputs)
+            // nil: nothing to send (a delete of what is already gone)
+            guard let prepared = try await ops.prepare(operation(step.kind)) else { return .finished(.done) }
+            return .request(ops, prepared.request, prepared.inputs)
         } catch let d as Diagnostic {
             return .finished(.failed(d))
         } catch {
