@@ -35,190 +35,8 @@ public enum Applier {
     public static func apply(_ plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver)
         async -> ApplyResult
     {
-        var diags = Diagnostics()
-        var tenants = plan.tenants.filter { !$0.changes.isEmpty }
-
-        // 1. Locks, then state checks against state read under the lock (a run that waited for
-        //    another's lock must see what that run wrote, or it applies a stale plan over it).
-        var locked: [String] = []
-        var refused: [TenantOutcome] = []
-        var sessions: [String: TenantSession] = [:]
-        var ready: [TenantPlan] = []
-        var held: [TenantPlan] = []
-        // Before any step runs: report `d`, release the locks, apply nothing.
-        func giveUp(_ d: Diagnostic) async -> ApplyResult {
-            diags.append(d)
-            await store.releaseLocks(tenants: locked, holder: options.holder)
-            for o in refused { diags.append(contentsOf: o.errors) }
-            return ApplyResult(tenants: refused, diagnostics: diags)
-        }
-        let taken = await store.acquireLocks(
-            tenants: tenants.map(\.tenant), holder: options.holder, lease: options.lease, timeout: options.lockTimeout)
-        for tp in tenants {
-            switch taken[tp.tenant] ?? .failure(.io("no lock result for tenant '\(tp.tenant)'")) {
-            case .success(let warnings):
-                for w in warnings {
-                    diags.append(w)
-                    observer.handle(.diagnostic(w))
-                }
-                locked.append(tp.tenant)
-                held.append(tp)
-            case .failure(let error):
-                refused.append(refuse(tp, error.text, observer))
-            }
-        }
-        let current: [String: TenantState]
-        do { current = try await store.loadTenants(held.map(\.tenant)) } catch {
-            return await giveUp(.error(error.text))
-        }
-        // The run's write-ahead journal, where the store keeps one (the local disk).
-        let journaling = store as? any JournalingStateStore
-        var journal: StateJournal?
-        if let journaling, !held.isEmpty {
-            do { journal = try journaling.openJournal() } catch {
-                return await giveUp(.error(error.text))
-            }
-        }
-        for tp in held {
-            let state = current[tp.tenant]
-            if let s = state, tp.lineage != s.lineage || tp.serial != s.serial {
-                let planned = tp.lineage.map { "lineage \($0) serial \(tp.serial ?? 0)" } ?? "no state"
-                refused.append(
-                    refuse(
-                        tp,
-                        "state of tenant '\(tp.tenant)' changed since this plan was made (planned against \(planned), now serial \(s.serial)); nothing was applied to it. Plan again.",
-                        observer, stale: true))
-                continue
-            }
-            if state == nil && tp.lineage != nil {
-                refused.append(
-                    refuse(
-                        tp, "state of tenant '\(tp.tenant)' is gone since this plan was made; nothing was applied to it. Plan again.", observer,
-                        stale: true))
-                continue
-            }
-            let st = state ?? TenantState(tenant: tp.tenant, blueprint: tp.blueprint)
-            sessions[tp.tenant] = TenantSession(store: store, state: st, journal: journal)
-            ready.append(tp)
-        }
-        tenants = ready
-
-        // 2. Shared allocations, committed for every tenant at once under the platform lock.
-        let rules = AllocationRules(providers.schemas)
-        do {
-            let adjusted = try await commitAllocations(tenants, foreign: plan.foreignPriorities, rules: rules, store: store)
-            for (i, tp) in tenants.enumerated() {
-                guard let a = adjusted[tp.tenant] else { continue }
-                if let bad = a.failure {
-                    refused.append(refuse(tp, bad, observer))
-                    sessions[tp.tenant] = nil
-                    continue
-                }
-                if !a.sequenceNumbers.isEmpty { await sessions[tp.tenant]?.setNumbers(a.sequenceNumbers) }
-                for (ci, c) in tp.changes.enumerated() {
-                    guard let attr = rules.types[c.type]?.number?.attribute else { continue }
-                    if let p = a.numbers[c.name], c.after?[attr] != .int(p) {
-                        tenants[i].changes[ci].after?[attr] = .int(p)
-                        let w = Diagnostic.warning(
-                            "\(attr) of \(c.address) changed from \(c.after?[attr]?.interpolationText ?? "?") to \(p): a concurrent apply took the planned one",
-                            address: c.address)
-                        diags.append(w)
-                        observer.handle(.diagnostic(w))
-                    }
-                }
-            }
-            tenants.removeAll { sessions[$0.tenant] == nil }
-        } catch {
-            journal?.remove()
-            return await giveUp(
-                .error(
-                    "could not record allocations and sequence numbers in the platform state: \(error.text)",
-                    detail: "nothing was applied; check the state backend and run apply again"))
-        }
-
-        // 3. Lease renewal while the steps run.
-        let renewer = Task { [locked] in
-            while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: UInt64(options.lease / 3 * 1e9))
-                if Task.isCancelled { break }
-                await store.renewLocks(tenants: locked, holder: options.holder, lease: options.lease)
-            }
-        }
-
-        // 4. The steps.
-        var runner = StepRunner(tenants: tenants, sessions: sessions, providers: providers, options: options, observer: observer)
-        // With a journal, each tenant's document is written as soon as its last step lands,
-        // while the other tenants still run; the end writes only what changed after that.
-        let early = EarlyDocuments()
-        if journal != nil, let journaling {
-            runner.tenantDone = { [tenants, sessions] index, outcome in
-                let tp = tenants[index]
-                let status = finalStatus(tp, outcome)
-                guard let session = sessions[tp.tenant], !(tp.operation == .remove && status != .failed) else { return }
-                early.add(
-                    Task {
-                        try? await session.setStatus(status)
-                        let state = await session.state
-                        guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
-                        return Keyed(tp.tenant, state.serial)
-                    })
-            }
-        }
-        var outcomes = await runner.run()
-        renewer.cancel()
-
-        // 5. Statuses, allocations released, the journal checkpointed into the documents (and
-        //    removed tenants' documents deleted), locks released.
-        var removed = Set<String>()
-        for i in outcomes.indices {
-            let tp = tenants[i]
-            guard let session = sessions[tp.tenant] else { continue }
-            let status = finalStatus(tp, outcomes[i])
-            let failed = status == .failed
-            outcomes[i].status = status
-            do {
-                try await session.setStatus(status)
-                try await session.flush()
-                if tp.operation == .remove && !failed, await session.isEmpty { removed.insert(tp.tenant) }
-            } catch {
-                outcomes[i].errors.append(.error("could not record the status of tenant '\(tp.tenant)': \(error.text)"))
-            }
-            observer.handle(.tenantFinished(outcomes[i]))
-        }
-        var finalStates: [String: TenantState] = [:]
-        for tp in tenants { if let s = sessions[tp.tenant] { finalStates[tp.tenant] = await s.state } }
-        // Allocations go before any removed tenant's document does: a run killed in between
-        // leaves a document that still accounts for the tenant, never an allocation held by a
-        // tenant with no state, which no later plan would visit to release (the crash test
-        // found that leak).
-        do { try await releaseAllocations(finalStates, rules: rules, store: store) } catch {
-            diags.append(
-                .warning(
-                    "could not release allocations in the platform state: \(error.text)",
-                    detail: "they are released by the next apply of these tenants"))
-        }
-        if let journal, let journaling {
-            let written = await early.written()
-            let unwritten = finalStates.values.filter { written[$0.tenant] != $0.serial || removed.contains($0.tenant) }
-            do { try await journaling.checkpoint(journal, states: unwritten, deleted: removed) } catch {
-                diags.append(
-                    .error(
-                        "could not write the tenant state documents: \(error.text)",
-                        detail: "every change is in the journal \(journal.path); the next landlord command replays it"))
-            }
-        } else {
-            for tenant in removed.sorted() {
-                do { try await store.deleteTenant(tenant) } catch {
-                    diags.append(
-                        .error(
-                            "could not delete the state of removed tenant '\(tenant)': \(error.text)",
-                            detail: "its resources are gone; delete the document by hand or run apply again"))
-                }
-            }
-        }
-        await store.releaseLocks(tenants: locked, holder: options.holder)
-        for o in refused + outcomes { diags.append(contentsOf: o.errors) }
-        return ApplyResult(tenants: (refused + outcomes).sorted { $0.tenant < $1.tenant }, diagnostics: diags)
+        var run = ApplyRun(plan: plan, providers: providers, store: store, options: options, observer: observer)
+        return await run.apply()
     }
 
     /// How a tenant ends: failed when any step failed or was not attempted.
@@ -324,6 +142,266 @@ public enum Applier {
                     a.numbers = held
                     platform.allocations[tenant] = a
                 }
+            }
+        }
+    }
+}
+
+/// One apply, phase by phase: locks, state check, journal, allocations, steps, finishing.
+/// Each phase is a method; what they hand on (locks held, tenants refused, sessions) is kept
+/// here.
+struct ApplyRun {
+    let plan: Plan
+    let providers: ProviderRegistry
+    let store: any StateStore
+    let options: ApplyOptions
+    let observer: any ApplyObserver
+    let rules: AllocationRules
+    /// The store's write-ahead journal, where it keeps one (the local disk).
+    let journaling: (any JournalingStateStore)?
+    var diags = Diagnostics()
+    /// Tenants whose lock this run holds (released at the end, whatever happened).
+    var locked: [String] = []
+    var refused: [TenantOutcome] = []
+    var sessions: [String: TenantSession] = [:]
+    var journal: StateJournal?
+    /// The tenants still to apply, as the phases leave them.
+    var tenants: [TenantPlan] = []
+
+    init(plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver) {
+        self.plan = plan
+        self.providers = providers
+        self.store = store
+        self.options = options
+        self.observer = observer
+        rules = AllocationRules(providers.schemas)
+        journaling = store as? any JournalingStateStore
+    }
+
+    mutating func apply() async -> ApplyResult {
+        // 1. Locks, then state checks against state read under the lock (a run that waited for
+        //    another's lock must see what that run wrote, or it applies a stale plan over it).
+        let held = await lock(plan.tenants.filter { !$0.changes.isEmpty })
+        let current: [String: TenantState]
+        do { current = try await store.loadTenants(held.map(\.tenant)) } catch {
+            return await giveUp(.error(error.text))
+        }
+        // The run's write-ahead journal, where the store keeps one.
+        if let journaling, !held.isEmpty {
+            do { journal = try journaling.openJournal() } catch {
+                return await giveUp(.error(error.text))
+            }
+        }
+        tenants = checkState(held, current)
+        // 2. Shared allocations, committed for every tenant at once under the platform lock.
+        do { try await commitAllocations() } catch {
+            journal?.remove()
+            return await giveUp(
+                .error(
+                    "could not record allocations and sequence numbers in the platform state: \(error.text)",
+                    detail: "nothing was applied; check the state backend and run apply again"))
+        }
+        // 3. The steps, with the locks' leases renewed while they run.
+        let ran = await runSteps()
+        // 4. Statuses, allocations released, documents written (removed tenants' deleted), locks released.
+        return await finish(ran)
+    }
+
+    /// Before any step runs: reports `d`, releases the locks, applies nothing.
+    mutating func giveUp(_ d: Diagnostic) async -> ApplyResult {
+        diags.append(d)
+        await store.releaseLocks(tenants: locked, holder: options.holder)
+        for o in refused { diags.append(contentsOf: o.errors) }
+        return ApplyResult(tenants: refused, diagnostics: diags)
+    }
+
+    /// Takes the tenants' locks; returns the tenants whose lock is held, refusing the others.
+    mutating func lock(_ tenants: [TenantPlan]) async -> [TenantPlan] {
+        var held: [TenantPlan] = []
+        let taken = await store.acquireLocks(
+            tenants: tenants.map(\.tenant), holder: options.holder, lease: options.lease, timeout: options.lockTimeout)
+        for tp in tenants {
+            switch taken[tp.tenant] ?? .failure(.io("no lock result for tenant '\(tp.tenant)'")) {
+            case .success(let warnings):
+                for w in warnings {
+                    diags.append(w)
+                    observer.handle(.diagnostic(w))
+                }
+                locked.append(tp.tenant)
+                held.append(tp)
+            case .failure(let error):
+                refused.append(Applier.refuse(tp, error.text, observer))
+            }
+        }
+        return held
+    }
+
+    /// Refuses tenants whose state moved since the plan was made; opens a session for the rest.
+    mutating func checkState(_ held: [TenantPlan], _ current: [String: TenantState]) -> [TenantPlan] {
+        var ready: [TenantPlan] = []
+        for tp in held {
+            let state = current[tp.tenant]
+            if let s = state, tp.lineage != s.lineage || tp.serial != s.serial {
+                let planned = tp.lineage.map { "lineage \($0) serial \(tp.serial ?? 0)" } ?? "no state"
+                refused.append(
+                    Applier.refuse(
+                        tp,
+                        "state of tenant '\(tp.tenant)' changed since this plan was made (planned against \(planned), now serial \(s.serial)); nothing was applied to it. Plan again.",
+                        observer, stale: true))
+                continue
+            }
+            if state == nil && tp.lineage != nil {
+                refused.append(
+                    Applier.refuse(
+                        tp, "state of tenant '\(tp.tenant)' is gone since this plan was made; nothing was applied to it. Plan again.", observer,
+                        stale: true))
+                continue
+            }
+            let st = state ?? TenantState(tenant: tp.tenant, blueprint: tp.blueprint)
+            sessions[tp.tenant] = TenantSession(store: store, state: st, journal: journal)
+            ready.append(tp)
+        }
+        return ready
+    }
+
+    /// Commits the tenants' allocations and sequence numbers. A tenant whose placement no
+    /// longer fits is refused; a number a concurrent apply took moves (with a warning).
+    mutating func commitAllocations() async throws {
+        let adjusted = try await Applier.commitAllocations(tenants, foreign: plan.foreignPriorities, rules: rules, store: store)
+        for (i, tp) in tenants.enumerated() {
+            guard let a = adjusted[tp.tenant] else { continue }
+            if let bad = a.failure {
+                refused.append(Applier.refuse(tp, bad, observer))
+                sessions[tp.tenant] = nil
+                continue
+            }
+            if !a.sequenceNumbers.isEmpty { await sessions[tp.tenant]?.setNumbers(a.sequenceNumbers) }
+            for (ci, c) in tp.changes.enumerated() {
+                guard let attr = rules.types[c.type]?.number?.attribute else { continue }
+                if let p = a.numbers[c.name], c.after?[attr] != .int(p) {
+                    tenants[i].changes[ci].after?[attr] = .int(p)
+                    let w = Diagnostic.warning(
+                        "\(attr) of \(c.address) changed from \(c.after?[attr]?.interpolationText ?? "?") to \(p): a concurrent apply took the planned one",
+                        address: c.address)
+                    diags.append(w)
+                    observer.handle(.diagnostic(w))
+                }
+            }
+        }
+        tenants.removeAll { sessions[$0.tenant] == nil }
+    }
+
+    /// Runs every step, renewing the locks' leases meanwhile. With a journal, each tenant's
+    /// document is written as soon as its last step lands, while the other tenants still run;
+    /// the end writes only what changed after that.
+    func runSteps() async -> StepsRan {
+        let (store, options, locked) = (self.store, self.options, self.locked)
+        let renewer = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(nanoseconds: UInt64(options.lease / 3 * 1e9))
+                if Task.isCancelled { break }
+                await store.renewLocks(tenants: locked, holder: options.holder, lease: options.lease)
+            }
+        }
+        var runner = StepRunner(tenants: tenants, sessions: sessions, providers: providers, options: options, observer: observer)
+        let early = EarlyDocuments()
+        if journal != nil, let journaling {
+            runner.tenantDone = { [tenants, sessions] index, outcome in
+                let tp = tenants[index]
+                let status = Applier.finalStatus(tp, outcome)
+                guard let session = sessions[tp.tenant], !(tp.operation == .remove && status != .failed) else { return }
+                early.add(
+                    Task {
+                        try? await session.setStatus(status)
+                        let state = await session.state
+                        guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
+                        return Keyed(tp.tenant, state.serial)
+                    })
+            }
+        }
+        let outcomes = await runner.run()
+        renewer.cancel()
+        return StepsRan(outcomes: outcomes, early: early)
+    }
+
+    /// What the steps phase hands on (a struct, not a tuple: see `Keyed` for why an async
+    /// function's tuple result is avoided).
+    struct StepsRan {
+        var outcomes: [TenantOutcome]
+        var early: EarlyDocuments
+    }
+
+    /// Records each tenant's final status; releases allocations, then writes the documents
+    /// (deleting removed tenants'), then releases the locks.
+    mutating func finish(_ ran: StepsRan) async -> ApplyResult {
+        let statuses = await recordStatuses(ran.outcomes)
+        let (outcomes, removed) = (statuses.outcomes, statuses.removed)
+        var finalStates: [String: TenantState] = [:]
+        for tp in tenants { if let s = sessions[tp.tenant] { finalStates[tp.tenant] = await s.state } }
+        // Allocations go before any removed tenant's document does: a run killed in between
+        // leaves a document that still accounts for the tenant, never an allocation held by a
+        // tenant with no state, which no later plan would visit to release (the crash test
+        // found that leak).
+        do { try await Applier.releaseAllocations(finalStates, rules: rules, store: store) } catch {
+            diags.append(
+                .warning(
+                    "could not release allocations in the platform state: \(error.text)",
+                    detail: "they are released by the next apply of these tenants"))
+        }
+        await writeDocuments(finalStates, removed: removed, early: ran.early)
+        await store.releaseLocks(tenants: locked, holder: options.holder)
+        for o in refused + outcomes { diags.append(contentsOf: o.errors) }
+        return ApplyResult(tenants: (refused + outcomes).sorted { $0.tenant < $1.tenant }, diagnostics: diags)
+    }
+
+    /// Sets and records each tenant's final status; returns the outcomes and the removed
+    /// tenants that have nothing left (whose documents go).
+    func recordStatuses(_ ran: [TenantOutcome]) async -> Finished {
+        var outcomes = ran
+        var removed = Set<String>()
+        for i in outcomes.indices {
+            let tp = tenants[i]
+            guard let session = sessions[tp.tenant] else { continue }
+            let status = Applier.finalStatus(tp, outcomes[i])
+            outcomes[i].status = status
+            do {
+                try await session.setStatus(status)
+                try await session.flush()
+                if tp.operation == .remove && status != .failed, await session.isEmpty { removed.insert(tp.tenant) }
+            } catch {
+                outcomes[i].errors.append(.error("could not record the status of tenant '\(tp.tenant)': \(error.text)"))
+            }
+            observer.handle(.tenantFinished(outcomes[i]))
+        }
+        return Finished(outcomes: outcomes, removed: removed)
+    }
+
+    struct Finished {
+        var outcomes: [TenantOutcome]
+        /// Removed tenants with nothing left: their documents go.
+        var removed: Set<String>
+    }
+
+    /// The journal checkpointed into the documents not written early (removed tenants'
+    /// deleted); without a journal, removed tenants' documents deleted.
+    mutating func writeDocuments(_ finalStates: [String: TenantState], removed: Set<String>, early: EarlyDocuments) async {
+        if let journal, let journaling {
+            let written = await early.written()
+            let unwritten = finalStates.values.filter { written[$0.tenant] != $0.serial || removed.contains($0.tenant) }
+            do { try await journaling.checkpoint(journal, states: unwritten, deleted: removed) } catch {
+                diags.append(
+                    .error(
+                        "could not write the tenant state documents: \(error.text)",
+                        detail: "every change is in the journal \(journal.path); the next landlord command replays it"))
+            }
+            return
+        }
+        for tenant in removed.sorted() {
+            do { try await store.deleteTenant(tenant) } catch {
+                diags.append(
+                    .error(
+                        "could not delete the state of removed tenant '\(tenant)': \(error.text)",
+                        detail: "its resources are gone; delete the document by hand or run apply again"))
             }
         }
     }

@@ -53,7 +53,7 @@ extension StepRunner {
 
     /// Runs batched steps: intents recorded (all tenants at once), one provider call, each
     /// result recorded (again all at once; writes of one tenant share a group commit).
-    func executeBatch(_ members: [(Int, ApplyGraph.Step)]) async -> [(Int, StepResult, Double)] {
+    func executeBatch(_ members: [(Int, ApplyGraph.Step)]) async -> [StepDone] {
         let t0 = Date()
         let prepared: [Keyed<Int, Prepared>] = await withTaskGroup(of: Keyed<Int, Prepared>.self) { group in
             for (k, (_, step)) in members.enumerated() {
@@ -63,14 +63,14 @@ extension StepRunner {
             for await r in group { all.append(r) }
             return all.sorted { $0.key < $1.key }
         }
-        var out: [(Int, StepResult, Double)] = []
+        var out: [StepDone] = []
         var batch: [(index: Int, ops: ResourceOps, request: ApplyRequest, inputs: [String: Value])] = []
         var alone: [(Int, ApplyGraph.Step)] = []
         for answer in prepared {
             let (i, step) = members[answer.key]
             switch answer.value {
             case .request(let ops, let request, let inputs): batch.append((i, ops, request, inputs))
-            case .finished(let r): out.append((i, r, Date().timeIntervalSince(t0)))
+            case .finished(let r): out.append(StepDone(index: i, result: r, seconds: Date().timeIntervalSince(t0)))
             case .alone: alone.append((i, step))
             }
         }
@@ -98,11 +98,12 @@ extension StepRunner {
                 for await r in group { all.append(r) }
                 return all
             }
-            out += finished.map { ($0.key, $0.value.result, $0.value.seconds) }
+            out += finished.map { StepDone(index: $0.key, result: $0.value.result, seconds: $0.value.seconds) }
         }
         for (i, step) in alone {
             let s0 = Date()
-            out.append((i, await execute(step), Date().timeIntervalSince(s0)))
+            let r = await execute(step)
+            out.append(StepDone(index: i, result: r, seconds: Date().timeIntervalSince(s0)))
         }
         return out
     }
@@ -121,8 +122,9 @@ extension StepRunner {
             provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type],
             adopt: options.adopt)
         do {
-            guard let (request, inputs) = try await ops.prepare(operation(step.kind)) else { return .finished(.done) }  // already gone
-            return .request(ops, request, inputs)
+            // nil: nothing to send (a delete of what is already gone)
+            guard let prepared = try await ops.prepare(operation(step.kind)) else { return .finished(.done) }
+            return .request(ops, prepared.request, prepared.inputs)
         } catch let d as Diagnostic {
             return .finished(.failed(d))
         } catch {

@@ -50,31 +50,11 @@ struct ResourceOps {
             type: change.type, id: obj.id, inputs: inputs, outputs: outputs, dependencies: change.dependencies, protect: change.protect)
     }
 
+    /// Creates the resource: prepare (intent recorded), one provider call, finish. Batched
+    /// creates take the same path, with one call for the batch (`StepRunner.executeBatch`).
     func create(replacing: Bool) async throws {
-        let inputs = try await resolvedInputs()
-        let plain = inputs.mapValues(\.revealed)
-        if replacing { try await session.depose(change.name) }
-        // An interrupted create of an earlier run: adopt what it made instead of making another.
-        let interrupted = await session.pending(change.name) != nil
-        if adopt || interrupted,
-            try await adoptExisting(plain, inputs, why: interrupted ? "left by an interrupted apply" : "before creating it (--adopt)")
-        {
-            return
-        }
-        let token = UUID().uuidString.lowercased()
-        try await session.recordIntent(change.name, type: change.type, token: token, inputs: inputs)
-        let resp = await provider.apply(
-            ApplyRequest(operation: .create, type: change.type, identity: identity, prior: nil, inputs: plain, clientToken: token))
-        guard let obj = resp.resource, !resp.diagnostics.hasErrors else {
-            // A resource carrying this address's tags already exists (state lost or restored
-            // from an old backup): it is ours, so adopt it rather than fail on the duplicate.
-            if schema?.taggable == true, (try? await adoptExisting(plain, inputs, why: "already tagged with this address")) == true {
-                return
-            }
-            throw fail("could not create \(change.type)", resp.diagnostics)
-        }
-        try await session.record(change.name, record(obj, inputs: inputs))
-        try await waitIfAsked(obj)
+        guard let prepared = try await prepare(.create, replacing: replacing) else { return }
+        try await finish(.create, response: await provider.apply(prepared.request), inputs: prepared.inputs)
     }
 
     /// Looks the resource up by its tags (or natural key) and, when found, records it and
@@ -101,15 +81,8 @@ struct ResourceOps {
     }
 
     func update() async throws {
-        let inputs = try await resolvedInputs()
-        guard let prior = await session.resource(change.name) else { throw fail("\(change.address) is no longer in state", detail: "plan again") }
-        let resp = await provider.apply(
-            ApplyRequest(
-                operation: .update, type: change.type, identity: identity, prior: prior.object, inputs: inputs.mapValues(\.revealed),
-                clientToken: UUID().uuidString))
-        guard let obj = resp.resource, !resp.diagnostics.hasErrors else { throw fail("could not update \(change.type)", resp.diagnostics) }
-        try await session.record(change.name, record(obj, inputs: inputs))
-        try await waitIfAsked(obj)
+        guard let prepared = try await prepare(.update) else { return }
+        try await finish(.update, response: await provider.apply(prepared.request), inputs: prepared.inputs)
     }
 
     func delete(key: String) async throws {
@@ -135,36 +108,55 @@ struct ResourceOps {
         try await session.forget(key)
     }
 
-    // MARK: Batched steps: prepare every request, one provider call, finish each.
+    // MARK: Every create and update, alone or batched: prepare, one provider call, finish.
 
-    /// The request for a plain create, update or delete, with the create's intent recorded;
-    /// nil for a delete of a resource no longer recorded.
-    func prepare(_ op: ApplyOperation) async throws -> (ApplyRequest, [String: Value])? {
+    /// A request ready to send, with the inputs to record with its answer.
+    struct PreparedRequest: Sendable {
+        var request: ApplyRequest
+        var inputs: [String: Value]
+    }
+
+    /// The request for a create, update or delete; nil when there is nothing to send (a create
+    /// that adopted what exists, a delete of a resource no longer recorded).
+    func prepare(_ op: ApplyOperation, replacing: Bool = false) async throws -> PreparedRequest? {
         switch op {
         case .create:
-            let inputs = try await resolvedInputs()
-            let token = UUID().uuidString.lowercased()
-            try await session.recordIntent(change.name, type: change.type, token: token, inputs: inputs)
-            return (
-                ApplyRequest(
-                    operation: .create, type: change.type, identity: identity, prior: nil, inputs: inputs.mapValues(\.revealed), clientToken: token),
-                inputs
-            )
+            return try await prepareCreate(replacing: replacing)
         case .update:
             let inputs = try await resolvedInputs()
             guard let prior = await session.resource(change.name) else { throw fail("\(change.address) is no longer in state", detail: "plan again") }
-            return (
-                ApplyRequest(
-                    operation: .update, type: change.type, identity: identity, prior: prior.object, inputs: inputs.mapValues(\.revealed),
-                    clientToken: UUID().uuidString), inputs
-            )
+            let request = ApplyRequest(
+                operation: .update, type: change.type, identity: identity, prior: prior.object, inputs: inputs.mapValues(\.revealed),
+                clientToken: UUID().uuidString)
+            return PreparedRequest(request: request, inputs: inputs)
         case .delete:
             guard let prior = await session.resource(change.name) else { return nil }
-            return (
-                ApplyRequest(
-                    operation: .delete, type: prior.type, identity: identity, prior: prior.object, inputs: [:], clientToken: UUID().uuidString), [:]
-            )
+            let request = ApplyRequest(
+                operation: .delete, type: prior.type, identity: identity, prior: prior.object, inputs: [:], clientToken: UUID().uuidString)
+            return PreparedRequest(request: request, inputs: [:])
         }
+    }
+
+    /// Everything a create does before its request may be sent. The old object of a
+    /// create-before-destroy replacement is deposed; an object an interrupted run (or
+    /// `--adopt`) finds by its tags is adopted instead of created (nil). Otherwise the intent,
+    /// with the request's client token, is recorded durably first: a run killed after the
+    /// provider made the object finds the intent and adopts the object, never makes a second.
+    func prepareCreate(replacing: Bool) async throws -> PreparedRequest? {
+        let inputs = try await resolvedInputs()
+        let plain = inputs.mapValues(\.revealed)
+        if replacing { try await session.depose(change.name) }
+        // An interrupted create of an earlier run: adopt what it made instead of making another.
+        let interrupted = await session.pending(change.name) != nil
+        if adopt || interrupted,
+            try await adoptExisting(plain, inputs, why: interrupted ? "left by an interrupted apply" : "before creating it (--adopt)")
+        {
+            return nil
+        }
+        let token = UUID().uuidString.lowercased()
+        try await session.recordIntent(change.name, type: change.type, token: token, inputs: inputs)
+        let request = ApplyRequest(operation: .create, type: change.type, identity: identity, prior: nil, inputs: plain, clientToken: token)
+        return PreparedRequest(request: request, inputs: inputs)
     }
 
     /// Records the provider's answer to a prepared request.
@@ -172,6 +164,13 @@ struct ResourceOps {
         switch op {
         case .create, .update:
             guard let obj = response.resource, !response.diagnostics.hasErrors else {
+                // A resource carrying this address's tags already exists (state lost or restored
+                // from an old backup): it is ours, so adopt it rather than fail on the duplicate.
+                if op == .create, schema?.taggable == true,
+                    (try? await adoptExisting(inputs.mapValues(\.revealed), inputs, why: "already tagged with this address")) == true
+                {
+                    return
+                }
                 throw fail("could not \(op.rawValue) \(change.type)", response.diagnostics)
             }
             try await session.record(change.name, record(obj, inputs: inputs))

@@ -68,15 +68,16 @@ public struct DAG: Sendable {
     }
 }
 
-/// A small binary min-heap of Ints for stable topological ordering.
-struct MinHeap {
-    private var items: [Int]
-    init(_ initial: [Int]) {
+/// A small binary min-heap: node indexes for stable topological ordering, step priorities for
+/// the apply's scheduler.
+struct MinHeap<Element: Comparable> {
+    private var items: [Element]
+    init(_ initial: [Element]) {
         items = []
         for i in initial { push(i) }
     }
     var isEmpty: Bool { items.isEmpty }
-    mutating func push(_ v: Int) {
+    mutating func push(_ v: Element) {
         items.append(v)
         var i = items.count - 1
         while i > 0 {
@@ -86,7 +87,7 @@ struct MinHeap {
             i = p
         }
     }
-    mutating func pop() -> Int? {
+    mutating func pop() -> Element? {
         guard !items.isEmpty else { return nil }
         let top = items[0]
         let last = items.removeLast()

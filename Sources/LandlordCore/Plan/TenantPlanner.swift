@@ -18,136 +18,26 @@ struct TenantPlanner {
         plan.serial = state?.serial
         plan.inputDigest = input.fleet.inputDigest(for: t)
         plan.allocation = allocation
-        let platform = input.fleet.platform
-        var ev = Evaluator(platform: platform, tenant: t)
+        var ev = Evaluator(platform: input.fleet.platform, tenant: t)
         ev.numbers = input.platformState.numbers[t.id] ?? [:]
         for (name, start) in bp.sequences where ev.numbers[name] == nil { plan.sequences[name] = start }
         let isNewTenant = state == nil || state!.resources.isEmpty
 
+        // Each resource in dependency order: what later templates see of it is known by then.
         for res in bp.resources {
-            let address = t.id + "/" + res.name
             guard let schema = input.schemas[res.type] else { continue }
-            var raw: [String: Value] = [:]
-            var failed = false
-            for (attr, tmpl) in res.properties {
-                do { raw[attr] = try ev.evaluate(tmpl) } catch {
-                    diags.append(.error(error.message, detail: "tenant '\(t.id)' in \(t.file)", at: res.propertyLocations[attr], address: address))
-                    failed = true
-                }
-            }
-            applyAllocation(res, &raw, allocation)
-            var inputs: [String: Value] = [:]
-            for (attr, v0) in raw {
-                let type = schema.attributes[attr]?.type ?? .any
-                guard let v = NodeValues.coerce(v0, to: type) else {
-                    diags.append(
-                        .error(
-                            "attribute '\(attr)' of \(res.type) must be \(type.withArticle); tenant '\(t.id)' gives '\(v0.isSensitive ? "(sensitive)" : v0.interpolationText)'",
-                            detail: "fix the parameter in \(t.file) or the template in \(bp.file)", at: res.propertyLocations[attr], address: address)
-                    )
-                    failed = true
-                    continue
-                }
-                if v != .null { inputs[attr] = v }
-            }
-            if failed {
-                ev.known[res.name] = inputs
-                continue
-            }
-
-            let prior = state?.resources[res.name]
-            var change = ResourceChange(address: address, tenant: t.id, name: res.name, type: res.type, action: .noop)
+            guard let inputs = evaluateInputs(res, schema, t, bp, allocation, &ev, &diags) else { continue }
+            var change = ResourceChange(address: t.id + "/" + res.name, tenant: t.id, name: res.name, type: res.type, action: .noop)
             change.dependencies = res.dependencies
             change.wait = res.wait
             change.protect = res.protect
             change.dataBearing = schema.dataBearing
             change.after = inputs
-            let computed = (computedByType[res.type] ?? Self.computedAttributes(schema)).filter { inputs[$0] == nil }
-
-            if var prior, prior.type == res.type {
-                change.priorID = prior.id
-                change.priorDependencies = prior.dependencies
-                var drifted: [String] = []
-                if let refreshed = input.refreshed[address] {
-                    if let now = refreshed {
-                        for (k, old) in prior.inputs {
-                            if let cur = now.attributes[k], cur.revealed != old.revealed {
-                                prior.inputs[k] = cur
-                                drifted.append(k)
-                            }
-                        }
-                    } else {
-                        change.action = .create
-                        change.before = nil
-                        change.priorID = nil
-                        change.reasons = ["drift: deleted outside Landlord"]
-                        change.computed = computed
-                        plan.changes.append(change)
-                        ev.known[res.name] = inputs.merging(computed.map { ($0, .unknown) }) { a, _ in a }
-                        continue
-                    }
-                }
-                var changed: [String] = []
-                if inputs != prior.inputs {  // the common case, equal, costs one comparison
-                    for k in Set(inputs.keys).union(prior.inputs.keys) {
-                        let a = inputs[k] ?? .null
-                        let b = prior.inputs[k] ?? .null
-                        if !a.isKnown || a.revealed != b.revealed { changed.append(k) }
-                    }
-                }
-                changed.sort()
-                if changed.isEmpty {
-                    plan.unchanged += 1
-                    ev.known[res.name] = inputs.merging(prior.outputs) { a, _ in a }
-                    continue
-                }
-                if change.before == nil { change.before = prior.attributes }
-                let forced = changed.filter { schema.attributes[$0]?.forceNew == true }
-                change.changed = changed
-                change.forcedBy = forced
-                let driftedChanged = drifted.filter(changed.contains)
-                if !driftedChanged.isEmpty { change.reasons.append("drift: \(driftedChanged.joined(separator: ", ")) changed outside Landlord") }
-                if forced.isEmpty {
-                    change.action = .update
-                    change.computed = []
-                    ev.known[res.name] = inputs.merging(prior.outputs) { a, _ in a }
-                } else {
-                    change.action = .replace
-                    change.reasons.append("requires replacement: \(forced.joined(separator: ", "))")
-                    change.computed = computed
-                    // Keeping every unique key means the names collide: delete the old one first.
-                    let keys = schema.uniqueKeys
-                    change.createBeforeDestroy =
-                        keys.isEmpty
-                        || keys.contains { forced.contains($0) || (inputs[$0] ?? .null).revealed != (prior.inputs[$0] ?? .null).revealed }
-                    ev.known[res.name] = inputs.merging(computed.map { ($0, .unknown) }) { a, _ in a }
-                    if change.protect && !options.allowProtectedDeletes {
-                        diags.append(protectedError(address, "replace"))
-                    }
-                }
-                if change.reasons.isEmpty { change.reasons = ["\(changed.joined(separator: ", ")) changed"] }
-                plan.changes.append(change)
-            } else {
-                if let prior {
-                    // The type changed: delete the old resource, create the new one.
-                    var del = ResourceChange(address: address, tenant: t.id, name: res.name, type: prior.type, action: .delete)
-                    del.before = prior.attributes
-                    del.priorID = prior.id
-                    del.priorDependencies = prior.dependencies
-                    del.reasons = ["type changed to \(res.type)"]
-                    del.dataBearing = input.schemas[prior.type]?.dataBearing ?? false
-                    plan.changes.append(del)
-                }
-                change.action = .create
-                change.computed = computed
-                if state?.pending[res.name] != nil {
-                    change.reasons = ["interrupted create: adopted by its tags if it exists, created otherwise"]
-                } else {
-                    change.reasons = [isNewTenant ? "new tenant" : "new resource"]
-                }
-                ev.known[res.name] = inputs.merging(computed.map { ($0, .unknown) }) { a, _ in a }
-                plan.changes.append(change)
-            }
+            let d = diff(
+                change, schema, prior: state?.resources[res.name], pendingCreate: state?.pending[res.name] != nil, isNewTenant: isNewTenant, &diags)
+            if d.changes.isEmpty { plan.unchanged += 1 }
+            plan.changes.append(contentsOf: d.changes)
+            ev.known[res.name] = d.known
         }
 
         // Recorded resources the blueprint no longer has.
@@ -157,6 +47,161 @@ struct TenantPlanner {
             plan.changes.append(contentsOf: dels)
         }
         return (plan, diags)
+    }
+
+    /// A resource's inputs: its templates evaluated, the allocation filled in, each value
+    /// coerced to the schema's type. Nil, with diagnostics, when any of that failed; later
+    /// templates then see what did evaluate.
+    func evaluateInputs(
+        _ res: ResourceTemplate, _ schema: ResourceSchema, _ t: TenantSpec, _ bp: Blueprint, _ allocation: TenantAllocation?, _ ev: inout Evaluator,
+        _ diags: inout Diagnostics
+    ) -> [String: Value]? {
+        let address = t.id + "/" + res.name
+        var raw: [String: Value] = [:]
+        var failed = false
+        for (attr, tmpl) in res.properties {
+            do { raw[attr] = try ev.evaluate(tmpl) } catch {
+                diags.append(.error(error.message, detail: "tenant '\(t.id)' in \(t.file)", at: res.propertyLocations[attr], address: address))
+                failed = true
+            }
+        }
+        applyAllocation(res, &raw, allocation)
+        var inputs: [String: Value] = [:]
+        for (attr, v0) in raw {
+            let type = schema.attributes[attr]?.type ?? .any
+            guard let v = NodeValues.coerce(v0, to: type) else {
+                diags.append(
+                    .error(
+                        "attribute '\(attr)' of \(res.type) must be \(type.withArticle); tenant '\(t.id)' gives '\(v0.isSensitive ? "(sensitive)" : v0.interpolationText)'",
+                        detail: "fix the parameter in \(t.file) or the template in \(bp.file)", at: res.propertyLocations[attr], address: address)
+                )
+                failed = true
+                continue
+            }
+            if v != .null { inputs[attr] = v }
+        }
+        if failed {
+            ev.known[res.name] = inputs
+            return nil
+        }
+        return inputs
+    }
+
+    /// What one resource's diff gives: its changes (none when unchanged; a delete and a create
+    /// when its type changed) and what later templates see of it.
+    struct ResourceDiff {
+        var changes: [ResourceChange] = []
+        var known: [String: Value]
+    }
+
+    /// Diffs `change` (the resource as the blueprint wants it, `after` set) against what state
+    /// recorded under its name.
+    func diff(
+        _ change: ResourceChange, _ schema: ResourceSchema, prior: ResourceState?, pendingCreate: Bool, isNewTenant: Bool, _ diags: inout Diagnostics
+    ) -> ResourceDiff {
+        let inputs = change.after ?? [:]
+        let computed = (computedByType[change.type] ?? Self.computedAttributes(schema)).filter { inputs[$0] == nil }
+        if let prior, prior.type == change.type {
+            return diffRecorded(change, schema, prior: prior, computed: computed, &diags)
+        }
+        var out = ResourceDiff(known: inputs.merging(computed.map { ($0, .unknown) }) { a, _ in a })
+        if let prior {
+            // The type changed: delete the old resource, create the new one.
+            var del = ResourceChange(address: change.address, tenant: change.tenant, name: change.name, type: prior.type, action: .delete)
+            del.before = prior.attributes
+            del.priorID = prior.id
+            del.priorDependencies = prior.dependencies
+            del.reasons = ["type changed to \(change.type)"]
+            del.dataBearing = input.schemas[prior.type]?.dataBearing ?? false
+            out.changes.append(del)
+        }
+        var create = change
+        create.action = .create
+        create.computed = computed
+        if pendingCreate {
+            create.reasons = ["interrupted create: adopted by its tags if it exists, created otherwise"]
+        } else {
+            create.reasons = [isNewTenant ? "new tenant" : "new resource"]
+        }
+        out.changes.append(create)
+        return out
+    }
+
+    /// Diffs against a recorded resource of the same type, refreshed when the plan refreshed
+    /// it: unchanged, update, replace, or create again when it was deleted outside Landlord.
+    func diffRecorded(
+        _ change: ResourceChange, _ schema: ResourceSchema, prior recorded: ResourceState, computed: [String], _ diags: inout Diagnostics
+    ) -> ResourceDiff {
+        var change = change
+        var prior = recorded
+        let inputs = change.after ?? [:]
+        let unknownAfter = inputs.merging(computed.map { ($0, .unknown) }) { a, _ in a }
+        change.priorID = prior.id
+        change.priorDependencies = prior.dependencies
+        var drifted: [String] = []
+        if let refreshed = input.refreshed[change.address] {
+            guard let now = refreshed else {
+                change.action = .create
+                change.before = nil
+                change.priorID = nil
+                change.reasons = ["drift: deleted outside Landlord"]
+                change.computed = computed
+                return ResourceDiff(changes: [change], known: unknownAfter)
+            }
+            for (k, old) in prior.inputs {
+                if let cur = now.attributes[k], cur.revealed != old.revealed {
+                    prior.inputs[k] = cur
+                    drifted.append(k)
+                }
+            }
+        }
+        let changed = Self.changedAttributes(inputs, prior.inputs)
+        if changed.isEmpty { return ResourceDiff(known: inputs.merging(prior.outputs) { a, _ in a }) }
+        change.before = prior.attributes
+        let forced = changed.filter { schema.attributes[$0]?.forceNew == true }
+        change.changed = changed
+        change.forcedBy = forced
+        let driftedChanged = drifted.filter(changed.contains)
+        if !driftedChanged.isEmpty { change.reasons.append("drift: \(driftedChanged.joined(separator: ", ")) changed outside Landlord") }
+        var known = unknownAfter
+        if forced.isEmpty {
+            change.action = .update
+            change.computed = []
+            known = inputs.merging(prior.outputs) { a, _ in a }
+        } else {
+            change.action = .replace
+            change.reasons.append("requires replacement: \(forced.joined(separator: ", "))")
+            change.computed = computed
+            change.createBeforeDestroy = Self.createsBeforeDestroying(schema, forced: forced, inputs: inputs, prior: prior.inputs)
+            checkProtection(change, "replace", &diags)
+        }
+        if change.reasons.isEmpty { change.reasons = ["\(changed.joined(separator: ", ")) changed"] }
+        return ResourceDiff(changes: [change], known: known)
+    }
+
+    /// Attributes whose planned value differs from the recorded one (or is not known yet), sorted.
+    static func changedAttributes(_ inputs: [String: Value], _ recorded: [String: Value]) -> [String] {
+        guard inputs != recorded else { return [] }  // the common case, equal, costs one comparison
+        var changed: [String] = []
+        for k in Set(inputs.keys).union(recorded.keys) {
+            let a = inputs[k] ?? .null
+            let b = recorded[k] ?? .null
+            if !a.isKnown || a.revealed != b.revealed { changed.append(k) }
+        }
+        return changed.sorted()
+    }
+
+    /// A replacement's order: the new object is created before the old one is deleted, unless
+    /// both would hold the same unique names (every unique key keeps its value, none is what
+    /// forces the replacement): then the old one goes first.
+    static func createsBeforeDestroying(_ schema: ResourceSchema, forced: [String], inputs: [String: Value], prior: [String: Value]) -> Bool {
+        let keys = schema.uniqueKeys
+        return keys.isEmpty || keys.contains { forced.contains($0) || (inputs[$0] ?? .null).revealed != (prior[$0] ?? .null).revealed }
+    }
+
+    /// A protected resource is deleted or replaced only with --allow-protected-deletes.
+    func checkProtection(_ change: ResourceChange, _ what: String, _ diags: inout Diagnostics) {
+        if change.protect && !options.allowProtectedDeletes { diags.append(protectedError(change.address, what)) }
     }
 
     /// A type's computed attributes, sorted (the schema is the same for every tenant).
@@ -203,7 +248,7 @@ struct TenantPlanner {
             c.protect = r.protect
             c.dataBearing = input.schemas[r.type]?.dataBearing ?? false
             c.reasons = [reason]
-            if r.protect && !options.allowProtectedDeletes { diags.append(protectedError(c.address, "delete")) }
+            checkProtection(c, "delete", &diags)
             return c
         }
     }
