@@ -164,7 +164,7 @@ struct ApplyRun {
     var locked: [String] = []
     var refused: [TenantOutcome] = []
     var sessions: [String: TenantSession] = [:]
-    var journal: StateJournal?
+    var journal: (any StateJournal)?
     /// The tenants still to apply, as the phases leave them.
     var tenants: [TenantPlan] = []
 
