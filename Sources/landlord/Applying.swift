@@ -61,7 +61,7 @@ struct ApplyingOptions: ParsableArguments {
     }
 
     /// The engine's options for these flags; `planFile`: the saved plan being applied.
-    func rollout(_ ctx: Context, operation: String, planFile: String? = nil) -> RolloutOptions {
+    func rollout(_ ctx: Context, operation: RunOperation, planFile: String? = nil) -> RolloutOptions {
         var options = ApplyOptions(
             parallelism: parallelism, lockTimeout: lockTimeout, holder: LockHolder(operation: operation), platform: ctx.fleet.platform.name)
         options.adopt = adopt
@@ -74,7 +74,7 @@ struct ApplyingOptions: ParsableArguments {
 /// Shows a plan, asks for approval, hands it to the engine's rollout and reports.
 enum Applying {
     /// Renders `plan`, then applies it once approved (`--auto-approve`, or `yes` on the terminal).
-    static func confirmAndApply(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String, replan: Rollout.Replanner? = nil)
+    static func confirmAndApply(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: RunOperation, replan: Rollout.Replanner? = nil)
         async throws
     {
         show(ctx, plan, opts)
@@ -96,10 +96,10 @@ enum Applying {
     }
 
     /// Asks on the terminal; throws exit code 1 unless the answer is `yes`.
-    static func confirm(_ ctx: Context, operation: String) throws {
+    static func confirm(_ ctx: Context, operation: RunOperation) throws {
         guard isatty(0) == 1 else {
             ctx.output.error(
-                operation == "destroy"
+                operation == .destroy
                     ? "no terminal to ask for approval, so nothing was destroyed: pass --auto-approve to destroy without asking"
                     : "no terminal to ask for approval, so nothing was changed: pass --auto-approve, or save the plan with `landlord plan --out FILE` and apply that file"
             )
@@ -107,7 +107,7 @@ enum Applying {
         }
         ctx.output.print("\nDo you want to perform these actions? Only 'yes' will be accepted.\n  Enter a value: ")
         guard readLine()?.trimmingCharacters(in: .whitespaces) == "yes" else {
-            ctx.output.print("\n\(operation.capitalized) cancelled; nothing was changed.\n")
+            ctx.output.print("\n\(operation.rawValue.capitalized) cancelled; nothing was changed.\n")
             throw ExitCode(1)
         }
     }
@@ -116,7 +116,7 @@ enum Applying {
     /// `planFile`: a saved plan's file, where the engine records the tenants done; `replan`
     /// (not for saved plans) plans again the tenants a lock wait found moved.
     static func run(
-        _ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: String, replan: Rollout.Replanner? = nil, planFile: String? = nil
+        _ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, operation: RunOperation, replan: Rollout.Replanner? = nil, planFile: String? = nil
     )
         async throws
     {
@@ -148,7 +148,7 @@ enum Report {
     }
 
     /// `Apply complete! ...` or the errors and `Apply failed for ...` on stdout.
-    static func text(_ ctx: Context, _ r: RolloutResult, operation: String) throws {
+    static func text(_ ctx: Context, _ r: RolloutResult, operation: RunOperation) throws {
         let p = ctx.output.palette
         let secs = String(format: "%.1f", r.seconds)
         if r.failed {
@@ -156,7 +156,7 @@ enum Report {
             for d in r.diagnostics.items where d.severity == .error { ctx.output.diagnostic(d) }
             let bad = r.failedTenants
             var msg =
-                "\n" + p.red("\(operation.capitalized) failed")
+                "\n" + p.red("\(operation.rawValue.capitalized) failed")
                 + " for \(plural(bad.count, "tenant")) (\(list(bad))): \(plural(r.applied, "change")) applied, \(r.failedChanges) failed, \(r.skipped) not attempted, in \(secs)s.\n"
             if !r.untouched.isEmpty {
                 msg += "Stopped after the failed wave: \(plural(r.untouched.count, "tenant")) not touched (\(list(r.untouched))).\n"
@@ -166,7 +166,7 @@ enum Report {
             throw ExitCode(1)
         }
         var msg =
-            "\n" + p.green("\(operation.capitalized) complete!")
+            "\n" + p.green("\(operation.rawValue.capitalized) complete!")
             + " \(plural(r.applied, "change")) applied to \(plural(r.tenants.count, "tenant")) in \(secs)s.\n"
         if !r.later.isEmpty {
             msg += "\(plural(r.later.count, "tenant")) left for the next run (--max-tenants): run apply again to continue.\n"

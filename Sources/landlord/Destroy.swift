@@ -23,6 +23,6 @@ struct Destroy: AsyncParsableCommand {
         let ctx = try Context.load(root.global, mock: planning.mock, unchanged: "nothing was destroyed", writes: true)
         let plan = try await Planning.makePlan(
             ctx, tenants: [], refresh: planning.refresh, allowProtectedDeletes: planning.allowProtectedDeletes, destroy: Set(planning.tenants))
-        try await Applying.confirmAndApply(ctx, plan, applying, operation: "destroy")
+        try await Applying.confirmAndApply(ctx, plan, applying, operation: .destroy)
     }
 }

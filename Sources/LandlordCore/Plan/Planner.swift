@@ -71,6 +71,7 @@ public enum Planner {
         // Shared capacity, sequential and linear.
         let rules = AllocationRules(input.schemas)
         let pools = fleet.platform.pools
+        let members = TenantPlanner.index(pools)
         var allocator = Allocator(
             pools: pools, capacities: rules.capacities.mapValues { $0.map(\.name) }, state: input.platformState, foreign: input.foreignPriorities)
         var placements: [String: TenantAllocation] = [:]
@@ -117,10 +118,11 @@ public enum Planner {
         let results = ParallelMap.map(jobs) { job -> (TenantPlan, Diagnostics) in
             let state = input.states[job.id]
             if let spec = job.spec, let bp = fleet.blueprints[spec.blueprint] {
-                return TenantPlanner(input: input, computedByType: computedByType, rules: allocationRules, pools: pools, options: options).provision(
-                    spec, bp, state: state, allocation: placed[spec.id])
+                return TenantPlanner(input: input, computedByType: computedByType, rules: allocationRules, members: members, options: options)
+                    .provision(
+                        spec, bp, state: state, allocation: placed[spec.id])
             }
-            return TenantPlanner(input: input, computedByType: computedByType, rules: allocationRules, pools: pools, options: options).teardown(
+            return TenantPlanner(input: input, computedByType: computedByType, rules: allocationRules, members: members, options: options).teardown(
                 job.id, state: state, operation: job.op)
         }
         var tenants: [TenantPlan] = []
@@ -233,7 +235,7 @@ public enum Planner {
             .first, allocator.allocations[t.id] == nil {
                 allocator.allocations[t.id] = TenantAllocation(member: existing, usage: needs)
             }
-            if platform.pools[pool.name]?.isEmpty ?? true {
+            if allocator.pools[pool.name]?.isEmpty ?? true {  // built once per plan, not per tenant
                 return .failure(
                     .other(
                         .error(

@@ -15,6 +15,12 @@ public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertib
 
 /// A problem found while reading specs, planning or applying, as a value (severity, summary,
 /// detail, where). Every error summary says what is wrong; the detail says what to do.
+///
+/// Why two diagnostic types: providers depend only on ProviderAPI and speak
+/// `ProviderDiagnostic` (attribute, retryable, provider code), which knows nothing of spec files
+/// or tenants. The engine turns each into this type, adding what only it knows: the resource
+/// address and the file:line:col of the property the attribute came from. One type would make
+/// every provider, plugins included, depend on the spec reader's source positions.
 public struct Diagnostic: Sendable, Hashable, Error, CustomStringConvertible {
     public var severity: Severity
     public var summary: String

@@ -3,6 +3,10 @@ import Foundation
 import LandlordBasics
 import ProviderAPI
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Encrypts the sensitive values inside state documents and the journal (AES-256-GCM), as
 /// Pulumi's secrets providers do: a state file or bucket that leaks holds no secret in clear.
 ///
@@ -58,16 +62,18 @@ public struct StateCipher: Sendable {
     static func mightHoldSealed(_ bytes: some Collection<UInt8>) -> Bool {
         let needle = Array(marker.utf8)
         let scan: (UnsafeBufferPointer<UInt8>) -> Bool = { hay in
-            guard hay.count >= needle.count else { return false }
+            // memchr jumps from `$` to `$` (rare in state: only tagged values), so the scan
+            // costs about as much as reading the bytes once.
+            guard let base = hay.baseAddress, hay.count >= needle.count else { return false }
             var i = 0
             let last = hay.count - needle.count
             while i <= last {
-                if hay[i] == 0x24, hay[i + 1] == 0x61 {  // "$a"
-                    var j = 2
-                    while j < needle.count && hay[i + j] == needle[j] { j += 1 }
-                    if j == needle.count { return true }
-                }
-                i += 1
+                guard let hit = memchr(base + i, 0x24, last - i + 1) else { return false }
+                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                var j = 1
+                while j < needle.count && hay[at + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+                i = at + 1
             }
             return false
         }

@@ -1,6 +1,20 @@
 import Foundation
 import ProviderAPI
 
+/// What a run holding tenant locks is doing: `apply`, `destroy`, ... A named value rather
+/// than an enum because lock documents written by other (newer) versions may name others.
+public struct RunOperation: RawRepresentable, Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
+    public var description: String { rawValue }
+
+    /// `landlord apply`.
+    public static let apply: RunOperation = "apply"
+    /// `landlord destroy`.
+    public static let destroy: RunOperation = "destroy"
+}
+
 /// Who holds (or asks for) a tenant lock.
 public struct LockHolder: Sendable, Hashable {
     /// Unique per process run.
@@ -9,9 +23,9 @@ public struct LockHolder: Sendable, Hashable {
     public var pid: Int32
     public var startedAt: Date
     /// `apply`, `destroy`, ...
-    public var operation: String
+    public var operation: RunOperation
 
-    public init(operation: String) {
+    public init(operation: RunOperation) {
         id = UUID().uuidString.lowercased()
         host = ProcessInfo.processInfo.hostName
         pid = ProcessInfo.processInfo.processIdentifier
@@ -19,7 +33,7 @@ public struct LockHolder: Sendable, Hashable {
         self.operation = operation
     }
 
-    public init(id: String, host: String, pid: Int32, startedAt: Date, operation: String) {
+    public init(id: String, host: String, pid: Int32, startedAt: Date, operation: RunOperation) {
         self.id = id
         self.host = host
         self.pid = pid
@@ -41,7 +55,7 @@ public struct LockInfo: Sendable, Hashable {
         .map([
             "holder": .map([
                 "id": .string(holder.id), "host": .string(holder.host), "pid": .int(Int(holder.pid)),
-                "startedAt": .string(StateDates.string(holder.startedAt)), "operation": .string(holder.operation),
+                "startedAt": .string(StateDates.string(holder.startedAt)), "operation": .string(holder.operation.rawValue),
             ]),
             "expiresAt": .string(StateDates.string(expiresAt)),
         ])
@@ -67,7 +81,7 @@ public struct LockInfo: Sendable, Hashable {
         guard let m = v.mapValue, let h = m["holder"]?.mapValue, let id = h["id"]?.stringValue else { return nil }
         holder = LockHolder(
             id: id, host: h["host"]?.stringValue ?? "?", pid: Int32(h["pid"]?.intValue ?? 0),
-            startedAt: StateDates.date(h["startedAt"]?.stringValue), operation: h["operation"]?.stringValue ?? "?")
+            startedAt: StateDates.date(h["startedAt"]?.stringValue), operation: RunOperation(rawValue: h["operation"]?.stringValue ?? "?"))
         expiresAt = StateDates.date(m["expiresAt"]?.stringValue)
     }
 }
