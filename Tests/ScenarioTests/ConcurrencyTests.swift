@@ -63,17 +63,25 @@ import Testing
         try await expectConverged(h, tenants: 2, "after side-by-side applies")
     }
 
-    @Test func aSecondApplyOfTheSameTenantIsRefusedNamingTheHolder() async throws {
-        let h = try Harness()
+    /// An apply of acme alone (globex removed), held by a hold file once it holds acme's lock;
+    /// nil, with an issue recorded, when it ended before that.
+    func heldApplyOfAcme(_ h: Harness) async throws -> (Spawned, (env: [String: String], release: () -> Void))? {
         try h.remove("tenants/globex.yaml")
         let hold = try Self.hold(h)
-        defer { hold.release() }
         let first = try apply(h, ["acme"], env: hold.env)
         #expect(await eventually { Self.locked(h, "acme") || !first.isRunning }, "the first apply never took the lock of acme")
-        if !first.isRunning {
+        guard first.isRunning else {
+            hold.release()
             Issue.record("the first apply ended while held: \(await first.finish().all)")
-            return
+            return nil
         }
+        return (first, hold)
+    }
+
+    @Test func aSecondApplyOfTheSameTenantIsRefusedNamingTheHolder() async throws {
+        let h = try Harness()
+        guard let (first, hold) = try await heldApplyOfAcme(h) else { return }
+        defer { hold.release() }
         let second = try await apply(h, ["acme"]).finish()
         hold.release()
         let text = second.stdout + second.stderr
@@ -91,15 +99,8 @@ import Testing
 
     @Test func withALockTimeoutTheSecondApplyWaitsThenFindsNothingLeftToDo() async throws {
         let h = try Harness()
-        try h.remove("tenants/globex.yaml")
-        let hold = try Self.hold(h)
+        guard let (first, hold) = try await heldApplyOfAcme(h) else { return }
         defer { hold.release() }
-        let first = try apply(h, ["acme"], env: hold.env)
-        #expect(await eventually { Self.locked(h, "acme") || !first.isRunning }, "the first apply never took the lock of acme")
-        if !first.isRunning {
-            Issue.record("the first apply ended while held: \(await first.finish().all)")
-            return
-        }
         let waiting = try apply(h, ["acme"], ["--lock-timeout", "30"])
         // Give the second apply time to plan and start waiting for the lock, then let the first go.
         try await Task.sleep(nanoseconds: 3_000_000_000)
