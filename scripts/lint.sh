@@ -23,8 +23,8 @@ while IFS=: read -r file line _; do
     fi
 done < <(grep -rnE '@unchecked Sendable|nonisolated\(unsafe\)' Sources Providers || true)
 
-if ! swift format lint --strict -r Sources Providers Tests; then
-    echo "lint: formatting differs (above); run: swift format format -i -r Sources Providers Tests" >&2
+if ! swift format lint --strict -r Sources Providers Tests scripts Package.swift; then
+    echo "lint: formatting differs (above); run: swift format format -i -r Sources Providers Tests scripts Package.swift" >&2
     status=1
 fi
 

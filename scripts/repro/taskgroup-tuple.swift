@@ -1,6 +1,10 @@
 // Closer to ListenerCapacity.occupiedPriorities: a throwing call inside do/catch, the tuple's
 // second element a Result built after the suspension.
-struct Diag: Error, Sendable { var summary: String; var detail: String; var code: String? }
+struct Diag: Error, Sendable {
+    var summary: String
+    var detail: String
+    var code: String?
+}
 struct Reader: Sendable {
     let platform: String
     func priorities(_ listener: String) async throws -> Set<Int> {
