@@ -114,6 +114,9 @@ struct Allocator {
     /// Capacity used per member.
     var used: [String: [String: Int]] = [:]
     var cursor: [String: Int] = [:]
+    /// Which tenant holds each number, per scope: built by the first `commit` (apply only,
+    /// so planning pays nothing) and kept current by it, so committing N tenants is linear.
+    private var holders: [String: [Int: String]]?
 
     init(pools: [String: [PoolMember]] = [:], capacities: [String: [String]] = [:], state: PlatformState, foreign: [String: Set<Int>] = [:]) {
         self.pools = pools
@@ -199,11 +202,15 @@ struct Allocator {
     mutating func commit(tenant: String, planned: TenantAllocation, ranges: [String: ClosedRange<Int>] = [:]) -> Result<[String: Int], CommitFailure>
     {
         let scope = planned.member
-        var holders: [Int: String] = [:]
-        for (t, a) in allocations where t != tenant && a.member == scope {
-            for p in a.numbers.values { holders[p] = t }
+        if holders == nil {
+            var index: [String: [Int: String]] = [:]
+            for (t, a) in allocations { for p in a.numbers.values { index[a.member, default: [:]][p] = t } }
+            holders = index
         }
         var mine = allocations[tenant] ?? TenantAllocation(member: scope)
+        for (name, old) in mine.numbers where planned.numbers[name] != nil && holders?[mine.member]?[old] == tenant {
+            holders?[mine.member]?[old] = nil
+        }
         mine.member = scope
         mine.numbers = mine.numbers.filter { planned.numbers[$0.key] == nil }
         allocations[tenant] = mine
@@ -212,7 +219,7 @@ struct Allocator {
         // Planned numbers that are still free are claimed first, so a re-allocation below
         // never takes one another resource of this tenant planned.
         for (name, p) in planned.numbers.sorted(by: { $0.key < $1.key }) {
-            if holders[p] == nil {
+            if (holders?[scope]?[p]).map({ $0 == tenant }) ?? true {
                 taken[scope, default: []].insert(p)
                 allocations[tenant]!.numbers[name] = p
                 out[name] = p
@@ -227,6 +234,7 @@ struct Allocator {
             }
             out[name] = p
         }
+        for p in out.values { holders?[scope, default: [:]][p] = tenant }
         return .success(out)
     }
 
