@@ -128,16 +128,8 @@ import Testing
 
     @Test func route53ChangesAreBatchedPerZone() async throws {
         let h = try Harness()
-        for i in 1...198 {
-            try h.write(
-                "tenants/b\(i).yaml",
-                "apiVersion: landlord/v1\nkind: Tenant\nid: b\(i)\nblueprint: web\nparameters: {subdomain: bee\(i), backendImage: img}\n")
-        }
-        try h.edit("platform.yaml") {
-            $0.replacingOccurrences(
-                of: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com",
-                with: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com\n      maxRules: 1000\n      maxTargetGroups: 1000")
-        }
+        for i in 1...198 { try h.addWebTenant("b\(i)", subdomain: "bee\(i)") }
+        try h.raiseListenerLimits(to: 1000)
         var s = MockSettings()
         s.route53BatchSize = 100
         let mock = MockProvider(cloudPath: h.cloudPath, settings: s)
@@ -155,11 +147,7 @@ import Testing
     /// window they go in several calls as tenants get to them, not in one call at the end.
     @Test func recordsGoWhenTheyHaveWaitedTheBatchWindow() async throws {
         let h = try Harness()
-        for i in 1...28 {
-            try h.write(
-                "tenants/b\(i).yaml",
-                "apiVersion: landlord/v1\nkind: Tenant\nid: b\(i)\nblueprint: web\nparameters: {subdomain: bee\(i), backendImage: img}\n")
-        }
+        for i in 1...28 { try h.addWebTenant("b\(i)", subdomain: "bee\(i)") }
         var s = MockSettings()
         s.latencyMs = 20
         let mock = MockProvider(cloudPath: h.cloudPath, settings: s)
@@ -174,11 +162,7 @@ import Testing
 
     @Test func aBadRecordInABatchFailsAloneAndTheOthersLand() async throws {
         let h = try Harness()
-        for i in 1...30 {
-            try h.write(
-                "tenants/b\(i).yaml",
-                "apiVersion: landlord/v1\nkind: Tenant\nid: b\(i)\nblueprint: web\nparameters: {subdomain: bee\(i), backendImage: img}\n")
-        }
+        for i in 1...30 { try h.addWebTenant("b\(i)", subdomain: "bee\(i)") }
         var s = MockSettings()
         s.failMatch = "b17/dns"
         let mock = MockProvider(cloudPath: h.cloudPath, settings: s)

@@ -35,16 +35,9 @@ import Testing
         }
     }
 
-    /// The quickstart (acme, globex) plus t1...tN of the web blueprint.
-    func fleet(_ count: Int) throws -> Harness {
-        let h = try Harness()
-        for i in 1...count {
-            try h.write(
-                "tenants/t\(i).yaml",
-                "apiVersion: landlord/v1\nkind: Tenant\nid: t\(i)\nblueprint: web\nparameters: {subdomain: ten\(i), backendImage: img}\n")
-        }
-        return h
-    }
+    /// The quickstart plus t1...tN of the web blueprint.
+
+    func fleet(_ count: Int) throws -> Harness { try Harness.withWebTenants(count) }
 
     func options(_ ws: Workspace, waves: [WaveSize] = [], maxTenants: Int? = nil, lockTimeout: Double = 0, planFile: String? = nil)
         -> RolloutOptions

@@ -5,16 +5,8 @@ import Testing
 /// Fleet rollouts: waves stop at the first failing wave; --max-tenants leaves the rest of a
 /// saved plan for the next run.
 @Suite struct RolloutTests {
-    /// The quickstart plus `count` more tenants of the web blueprint, t1...tN.
-    func fleet(_ count: Int) throws -> Harness {
-        let h = try Harness()
-        for i in 1...count {
-            try h.write(
-                "tenants/t\(i).yaml",
-                "apiVersion: landlord/v1\nkind: Tenant\nid: t\(i)\nblueprint: web\nparameters: {subdomain: ten\(i), backendImage: img}\n")
-        }
-        return h
-    }
+    /// The quickstart plus t1...tN of the web blueprint.
+    func fleet(_ count: Int) throws -> Harness { try Harness.withWebTenants(count) }
 
     @Test func wavesStopAtTheFirstFailingWaveAndLeaveLaterTenantsUntouched() async throws {
         let h = try fleet(8)  // acme, globex, t1..t8 = 10 tenants

@@ -166,16 +166,8 @@ import Testing
 
     @Test func markdownStaysReadableAtAThousandTenants() async throws {
         let h = try Harness()
-        for i in 0..<1000 {
-            try h.write(
-                "tenants/t\(i).yaml",
-                "apiVersion: landlord/v1\nkind: Tenant\nid: t\(i)\nblueprint: web\nparameters: {subdomain: ten\(i), backendImage: img}\n")
-        }
-        try h.edit("platform.yaml") {
-            $0.replacingOccurrences(
-                of: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com",
-                with: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com\n      maxRules: 5000\n      maxTargetGroups: 5000")
-        }
+        for i in 0..<1000 { try h.addWebTenant("t\(i)", subdomain: "ten\(i)") }
+        try h.raiseListenerLimits(to: 5000)
         let md = MarkdownRenderer().render(try await h.plan())
         #expect(md.count < 65_536)
         #expect(md.contains("| **All 1002 changed tenants** | **14028** |"))

@@ -45,6 +45,29 @@ struct Harness {
         try text.write(to: url, atomically: true, encoding: .utf8)
     }
 
+    /// Writes `tenants/ID.yaml`: a tenant of the web blueprint with this subdomain.
+    func addWebTenant(_ id: String, subdomain: String, image: String = "img") throws {
+        try write(
+            "tenants/\(id).yaml",
+            "apiVersion: landlord/v1\nkind: Tenant\nid: \(id)\nblueprint: web\nparameters: {subdomain: \(subdomain), backendImage: \(image)}\n")
+    }
+
+    /// The quickstart (acme, globex) plus t1...tN of the web blueprint (subdomains ten1...tenN).
+    static func withWebTenants(_ count: Int) throws -> Harness {
+        let h = try Harness()
+        for i in 1...count { try h.addWebTenant("t\(i)", subdomain: "ten\(i)") }
+        return h
+    }
+
+    /// Lets the quickstart's one listener hold `limit` rules and `limit` target groups.
+    func raiseListenerLimits(to limit: Int) throws {
+        try edit("platform.yaml") {
+            $0.replacingOccurrences(
+                of: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com",
+                with: "dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com\n      maxRules: \(limit)\n      maxTargetGroups: \(limit)")
+        }
+    }
+
     func remove(_ relative: String) throws { try FileManager.default.removeItem(at: dir.appendingPathComponent(relative)) }
 
     func edit(_ relative: String, _ transform: (String) -> String) throws {
