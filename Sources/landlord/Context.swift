@@ -93,6 +93,8 @@ struct Context {
             if let r = aws["region"]?.stringValue { settings.region = r }
             let m = MockProvider(cloudPath: path, settings: settings)
             registry.register(m)
+            // The simulated cloud serves every built-in type, whatever its prefix.
+            for prefix in ProviderRegistry.prefixes(of: m.schema) { registry.register(m, prefix: prefix) }
             mock = m
         case .aws:
             registry.register(AWSProvider(settings: aws))

@@ -12,6 +12,15 @@ public struct ProviderRegistry: Sendable {
     /// Adds (or replaces) the provider for its prefix.
     public mutating func register(_ p: any Provider) { providers[p.name] = p }
 
+    /// Adds (or replaces) `p` as the provider of every type under `prefix` as well: the mock
+    /// provider serves `aws.*`, `stripe.*` and `postgres.*` from one simulated cloud.
+    public mutating func register(_ p: any Provider, prefix: String) { providers[prefix] = p }
+
+    /// The prefixes of the types a schema declares (`aws.lb_rule` -> `aws`).
+    public static func prefixes(of schema: ProviderSchema) -> Set<String> {
+        Set(schema.resources.keys.compactMap { t in t.firstIndex(of: ".").map { String(t[..<$0]) } })
+    }
+
     /// The provider serving a resource type, e.g. `aws.lb_target_group` -> `aws`.
     public func provider(for type: String) -> (any Provider)? {
         guard let dot = type.firstIndex(of: ".") else { return nil }
