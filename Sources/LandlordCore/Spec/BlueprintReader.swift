@@ -3,9 +3,9 @@ import ProviderAPI
 /// Reads and compiles a blueprint: parameters, resource templates, references checked against
 /// the provider schemas and platform inputs, dependency order computed once for all tenants.
 struct BlueprintReader {
-    static let fields = ["apiVersion", "kind", "name", "description", "parameters", "sequences", "resources"]
+    static let fields = ["apiVersion", "kind", "name", "description", "parameters", "sequences", "resources", "outputs"]
     static let parameterFields = ["type", "default", "enum", "pattern", "sensitive", "description"]
-    static let resourceFields = ["type", "properties", "dependsOn", "wait", "protect", "description"]
+    static let resourceFields = ["type", "properties", "dependsOn", "wait", "protect", "when", "description"]
 
     let schemas: [String: ResourceSchema]
     let platform: PlatformSpec?
@@ -73,6 +73,14 @@ struct BlueprintReader {
         // References and dependencies.
         let names = Set(resources.map(\.name))
         let byName = Dictionary(resources.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        // Conditions first: a resource whose `when:` is wrong gets that one error, not also
+        // one for every guarded reference it makes.
+        var badWhen = Set<String>()
+        for (k, v) in rs.mapping ?? [] where v["when"] != nil {
+            guard let n = k.scalar, let res = byName[n] else { continue }
+            if let w = res.when, checkWhen(w, parameters: parameters, resources: names, &r) { continue }
+            badWhen.insert(n)
+        }
         for i in resources.indices {
             var deps = Set<String>()
             for (_, t) in resources[i].properties {
@@ -115,6 +123,9 @@ struct BlueprintReader {
                                     .error("resource '\(target)' refers to itself", detail: "a resource cannot use its own attributes", at: loc))
                             } else {
                                 deps.insert(target)
+                                if !badWhen.contains(resources[i].name) && !badWhen.contains(target) {
+                                    checkGuard(referrer: "resource '\(resources[i].name)'", guarded: resources[i].when, target: other, at: loc, &r)
+                                }
                             }
                         } else {
                             let candidates = names.map { $0 } + Array(parameters.keys)
@@ -138,6 +149,8 @@ struct BlueprintReader {
             }
             resources[i].dependencies = deps.sorted()
         }
+        var outputs: [OutputTemplate] = []
+        if let o = root["outputs"] { outputs = readOutputs(o, parameters: parameters, resources: byName, sequences: sequences, &r) }
 
         // Dependency order, computed once for every tenant of this blueprint.
         var index: [String: Int] = [:]
@@ -162,6 +175,7 @@ struct BlueprintReader {
         var bp = Blueprint(
             name: name, parameters: parameters, parameterOrder: order, resources: ordered, resourceIndex: orderedIndex, file: file, digest: digest)
         bp.sequences = sequences
+        bp.outputs = outputs
         return (bp, r.diagnostics)
     }
 
@@ -325,9 +339,11 @@ struct BlueprintReader {
                 r.diagnostics.append(.error("'protect' must be true or false", at: p.location))
             }
         }
-        return ResourceTemplate(
+        var res = ResourceTemplate(
             name: name, type: type, properties: properties, propertyLocations: locations, dependencies: deps, wait: wait, protect: protect,
             location: keyLocation)
+        if let w = node["when"] { res.when = parseWhen(w, &r) }
+        return res
     }
 
     /// Compiles a property node: scalars are typed by the attribute, `${...}` become pieces.

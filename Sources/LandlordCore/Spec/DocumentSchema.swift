@@ -237,6 +237,25 @@ public enum DocumentSchema {
                     "propertyNames": ["not": ["enum": ["platform", "tenant"]], "pattern": "^[^/]*$"],
                     "additionalProperties": ["$ref": "#/$defs/resource"],
                 ],
+                "outputs": [
+                    "type": "object",
+                    "description":
+                        "values computed at apply and recorded in the tenant's state (`landlord output`): NAME: \"${users.id}\" or NAME: {value, when, sensitive}",
+                    "additionalProperties": [
+                        "anyOf": [
+                            ["type": ["string", "number", "boolean", "array"]],
+                            [
+                                "type": "object", "required": ["value"], "additionalProperties": false,
+                                "properties": [
+                                    "value": ["description": "the value, with ${...} references"],
+                                    "when": ["$ref": "#/$defs/when"],
+                                    "sensitive": ["type": "boolean", "description": "shown as (sensitive) unless asked for"],
+                                    "description": ["type": "string"],
+                                ],
+                            ],
+                        ]
+                    ],
+                ],
             ])
     }
 
@@ -258,6 +277,7 @@ public enum DocumentSchema {
                 ],
                 "wait": ["type": "object", "description": "wait until the resource is ready: {until: stable, timeout: 10m}"],
                 "protect": ["type": "boolean", "description": "refuse to delete or replace it without --allow-protected-deletes"],
+                "when": ["$ref": "#/$defs/when"],
                 "description": ["type": "string"],
             ],
             "allOf": .list(
@@ -365,7 +385,13 @@ public enum DocumentSchema {
             "reference": [
                 "type": "string", "pattern": .string(referencePattern),
                 "description": "${parameter}, ${platform.input}, ${tenant.id}, ${seq.name}, ${env.NAME} or ${resource.attribute}",
-            ]
+            ],
+            "when": [
+                "type": "string", "minLength": 1,
+                "description":
+                    "include only for tenants where this holds: ==, !=, in [...] of ${parameter} and ${platform.input} with literals, &&, ||, !, ( ), e.g. \"${tier} == 'premium'\"",
+                "examples": ["${tier} == 'premium'"],
+            ],
         ]
     }
 }

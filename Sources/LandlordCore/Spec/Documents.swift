@@ -133,6 +133,20 @@ public struct ResourceTemplate: Sendable {
     /// Deleting it needs an explicit flag.
     public var protect: Bool
     public var location: SourceLocation
+    /// `when:`: the resource is part of a tenant only when this holds for it (tiers).
+    public var when: WhenClause? = nil
+}
+
+/// One of a blueprint's `outputs:`: a value computed at apply from the tenant's resources,
+/// parameters and platform inputs, recorded in its state for callers (`landlord output`).
+public struct OutputTemplate: Sendable {
+    public var name: String
+    public var value: ValueTemplate
+    /// Only tenants for which this holds have the output.
+    public var when: WhenClause?
+    /// Declared `sensitive: true`, or refers to a sensitive parameter or attribute.
+    public var sensitive: Bool
+    public var location: SourceLocation
 }
 
 /// A blueprint: parameters and resources in dependency order.
@@ -146,8 +160,13 @@ public struct Blueprint: Sendable {
     /// Sequences the blueprint numbers its tenants from (`sequences: {NAME: {start: N}}`), by
     /// name: each tenant gets the next number, once, never reused.
     public var sequences: [String: Int] = [:]
+    /// `outputs:`, by name order.
+    public var outputs: [OutputTemplate] = []
     public var file: String
     public var digest: String
+
+    /// True when some resource carries `when:` (tenants may differ in what they are made of).
+    public var hasConditions: Bool { resources.contains { $0.when != nil } }
 }
 
 /// One tenant file, validated against its blueprint.
