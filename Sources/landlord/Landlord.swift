@@ -16,7 +16,8 @@ struct Landlord: AsyncParsableCommand {
             """,
         version: "landlord \(LandlordVersion.current) (commit \(BuildInfo.commit))",
         subcommands: [
-            Init.self, Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, Status.self, StateCommand.self, Unlock.self,
+            Init.self, Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, Status.self, OutputCommand.self, StateCommand.self,
+            Unlock.self,
             SchemaCommand.self,
         ]
     )

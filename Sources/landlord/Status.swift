@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LandlordCore
+import ProviderAPI
 
 /// `landlord status`: each tenant with its status and resource count.
 struct Status: AsyncParsableCommand {
@@ -10,6 +11,9 @@ struct Status: AsyncParsableCommand {
 
     @Flag(help: "Show each listener of the pool with the rules and target groups it holds.")
     var capacity = false
+
+    @Flag(help: "Print JSON: every tenant with its status, resource count, blueprint and outputs (sensitive ones as (sensitive)).")
+    var json = false
 
     func run() async throws {
         let ctx = try Context.load(root.global)
@@ -32,6 +36,19 @@ struct Status: AsyncParsableCommand {
         }
         var rows = [["TENANT", "STATUS", "RESOURCES", "BLUEPRINT"]]
         let ids = Set(states.keys).union(ctx.fleet.tenants.map(\.id)).sorted()
+        if json {
+            let tenants: [Value] = ids.map { id in
+                let st = states[id]
+                return .map([
+                    "tenant": .string(id), "status": .string(st?.status.rawValue ?? "planned"),
+                    "file_removed": .bool(ctx.fleet.tenant(id) == nil), "resources": .int(st?.resources.count ?? 0),
+                    "blueprint": .string(ctx.fleet.tenant(id)?.blueprint ?? st?.blueprint ?? ""),
+                    "outputs": .map(TenantOutputs.displayed(st?.outputs ?? [:])),
+                ])
+            }
+            ctx.output.print(JSON.string(.map(["tenants": .list(tenants)]), sortedKeys: true, pretty: true) + "\n")
+            return
+        }
         for id in ids {
             let st = states[id]
             let status = st?.status.rawValue ?? "planned"

@@ -181,7 +181,7 @@ struct ApplyRun {
     mutating func apply() async -> ApplyResult {
         // 1. Locks, then state checks against state read under the lock (a run that waited for
         //    another's lock must see what that run wrote, or it applies a stale plan over it).
-        let held = await lock(plan.tenants.filter { !$0.changes.isEmpty })
+        let held = await lock(plan.tenants.filter(\.hasChanges))
         let current: [String: TenantState]
         do { current = try await store.loadTenants(held.map(\.tenant)) } catch {
             return await giveUp(.error(error.text))
@@ -312,6 +312,7 @@ struct ApplyRun {
                 guard let session = sessions[tp.tenant], !(tp.operation == .remove && status != .failed) else { return }
                 early.add(
                     Task {
+                        try? await session.settleOutputs(tp.outputs)
                         try? await session.setStatus(status)
                         let state = await session.state
                         guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
@@ -365,6 +366,8 @@ struct ApplyRun {
             let status = Applier.finalStatus(tp, outcomes[i])
             outcomes[i].status = status
             do {
+                // Outputs once their inputs are known: what the resources recorded.
+                try await session.settleOutputs(tenants[i].outputs)
                 try await session.setStatus(status)
                 try await session.flush()
                 if tp.operation == .remove && status != .failed, await session.isEmpty { removed.insert(tp.tenant) }

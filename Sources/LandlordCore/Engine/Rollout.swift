@@ -131,7 +131,7 @@ public enum Rollout {
     ) async -> RolloutResult {
         let started = Date()
         var result = RolloutResult(progress: plan)
-        let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) && !$0.changes.isEmpty }
+        let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) && $0.hasChanges }
         let (waves, later) = options.split(pending.map(\.tenant))
         result.waves = waves.count
         result.later = later

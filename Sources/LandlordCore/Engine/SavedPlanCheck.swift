@@ -46,7 +46,9 @@ extension Rollout {
         let planner = TenantPlanner(input: input, options: PlanOptions(tenants: Set(plan.tenants.map(\.tenant)), allowProtectedDeletes: true))
         var fresh = Plan(toolVersion: plan.toolVersion, platform: plan.platform, tenants: [], unchangedTenants: 0)
         for tp in plan.tenants where !plan.appliedTenants.contains(tp.tenant) && tp.operation == .provision {
-            guard tp.changes.contains(where: { $0.after?.values.contains(where: PlanFile.containsHash) == true }),
+            guard
+                tp.changes.contains(where: { $0.after?.values.contains(where: PlanFile.containsHash) == true })
+                    || tp.outputs.values.contains(where: PlanFile.containsHash),
                 let spec = fleet.tenant(tp.tenant), let blueprint = fleet.blueprints[spec.blueprint]
             else { continue }
             fresh.tenants.append(planner.provision(spec, blueprint, state: states[tp.tenant], allocation: tp.allocation).0)

@@ -70,6 +70,9 @@ actor TenantSession {
     /// The key this run's replacement of `name` deposed the old object under.
     func deposedKey(ofReplacement name: String) -> String { deposedThisRun[name] ?? Self.deposedKey(name) }
 
+    /// Records the tenant's outputs (all of them: the map replaces the recorded one).
+    func recordOutputs(_ outputs: [String: Value]) async throws { try await commit(.outputs(outputs)) }
+
     /// Forgets a resource (after its delete) and any intent for it.
     func forget(_ name: String) async throws { try await commit(.forget(name)) }
 

@@ -59,6 +59,16 @@ public enum PlanFile {
             "changes": .list(t.changes.map(changeJSON)),
         ]
         if !t.sequences.isEmpty { m["sequences"] = .map(t.sequences.mapValues { .int($0) }) }
+        if !t.outputs.isEmpty { m["outputs"] = hashSecrets(.map(t.outputs)) }
+        if !t.outputChanges.isEmpty {
+            m["output_changes"] = .list(
+                t.outputChanges.map { o in
+                    .map([
+                        "name": .string(o.name), "action": .string(o.action.rawValue), "before": o.before.map(hashSecrets) ?? .null,
+                        "after": o.after.map(hashSecrets) ?? .null,
+                    ])
+                })
+        }
         if let a = t.allocation {
             var am = a.stored
             if !a.bands.isEmpty { am["bands"] = .map(a.bands.mapValues { .list([.int($0.lowerBound), .int($0.upperBound)]) }) }
@@ -150,6 +160,13 @@ public enum PlanFile {
         t.inputDigest = m["input_digest"]?.stringValue
         t.unchanged = m["unchanged"]?.intValue ?? 0
         t.sequences = (m["sequences"]?.mapValue ?? [:]).compactMapValues(\.intValue)
+        t.outputs = m["outputs"].flatMap { JSON.untag(untagSecrets($0)).mapValue } ?? [:]
+        for ov in m["output_changes"]?.listValue ?? [] {
+            guard let o = ov.mapValue, let name = o["name"]?.stringValue, let action = o["action"]?.stringValue.flatMap(Action.init(rawValue:))
+            else { throw Rejection(description: "malformed plan: bad output change of tenant \(t.tenant)") }
+            func value(_ k: String) -> Value? { o[k].flatMap { $0 == .null ? nil : JSON.untag(untagSecrets($0)) } }
+            t.outputChanges.append(OutputChange(name: name, action: action, before: value("before"), after: value("after")))
+        }
         if let a = m["allocation"]?.mapValue, let alloc = TenantAllocation(stored: a) {
             t.allocation = alloc
             for (name, b) in a["bands"]?.mapValue ?? [:] {
@@ -207,6 +224,18 @@ public enum PlanFile {
                     restored[k] = r
                 }
                 plan.tenants[ti].changes[ci].after = restored
+            }
+            // Sensitive outputs, the same way.
+            let outputs = plan.tenants[ti].outputs
+            guard outputs.values.contains(where: containsHash) else { continue }
+            let tenant = plan.tenants[ti].tenant
+            let source = fresh.tenants.first { $0.tenant == tenant }?.outputs ?? [:]
+            for (k, v) in outputs where containsHash(v) {
+                guard let value = source[k], let r = restore(v, value) else {
+                    throw Rejection(
+                        description: "the sensitive value of output '\(k)' of tenant \(tenant) differs from the one planned (or is gone); plan again")
+                }
+                plan.tenants[ti].outputs[k] = r
             }
         }
     }

@@ -97,6 +97,14 @@ public struct TenantPlan: Sendable, Hashable {
     public var allocation: TenantAllocation?
     /// Sequences the tenant needs a number from (name -> start), allocated at apply.
     public var sequences: [String: Int] = [:]
+    /// The tenant's outputs as they will be after apply (deferred parts resolved then); empty
+    /// for a tenant whose resources are all deleted.
+    public var outputs: [String: Value] = [:]
+    /// How the outputs differ from the recorded ones.
+    public var outputChanges: [OutputChange] = []
+
+    /// True when applying the tenant changes something: a resource or an output.
+    public var hasChanges: Bool { !changes.isEmpty || !outputChanges.isEmpty }
 
     public init(tenant: String, blueprint: String, operation: TenantOperation) {
         self.tenant = tenant
@@ -158,5 +166,5 @@ public struct Plan: Sendable, Hashable {
     }
 
     /// True when there is nothing to apply.
-    public var isEmpty: Bool { tenants.allSatisfy { $0.changes.isEmpty } }
+    public var isEmpty: Bool { tenants.allSatisfy { !$0.hasChanges } }
 }

@@ -80,7 +80,10 @@ public enum Planner {
         // would give (an attribute still `auto`) is caused by the one allocation error.
         var unallocated = Set<String>()
         for t in scope.provision {
-            guard let bp = fleet.blueprints[t.blueprint] else { continue }
+            guard let whole = fleet.blueprints[t.blueprint] else { continue }
+            // Tiers: a tenant needs capacity for the resources it has (diagnostics come from
+            // its expansion).
+            let bp = TierSelection(whole, for: t, platform: fleet.platform).blueprint
             switch allocate(t, bp, input.states[t.id], fleet.platform, rules, &allocator) {
             case .success(let a): if let a { placements[t.id] = a }
             case .failure(.poolFull(let pool)):
@@ -129,7 +132,7 @@ public enum Planner {
         var unchanged = 0
         for (tp, d) in results {
             diags.append(contentsOf: d)
-            if tp.changes.isEmpty { unchanged += 1 } else { tenants.append(tp) }
+            if tp.hasChanges { tenants.append(tp) } else { unchanged += 1 }
         }
         tenants.sort { $0.tenant < $1.tenant }
         var plan = Plan(toolVersion: options.toolVersion, platform: fleet.platform.name, tenants: tenants, unchangedTenants: unchanged)

@@ -13,8 +13,11 @@ struct TenantPlanner {
     var members: [String: [String: PoolMember]] = [:]
     let options: PlanOptions
 
-    func provision(_ t: TenantSpec, _ bp: Blueprint, state: TenantState?, allocation: TenantAllocation?) -> (TenantPlan, Diagnostics) {
-        var diags = Diagnostics()
+    func provision(_ t: TenantSpec, _ whole: Blueprint, state: TenantState?, allocation: TenantAllocation?) -> (TenantPlan, Diagnostics) {
+        // Tiers: only the resources whose `when:` holds for this tenant.
+        let selection = TierSelection(whole, for: t, platform: input.fleet.platform)
+        let bp = selection.blueprint
+        var diags = selection.diagnostics
         var plan = TenantPlan(tenant: t.id, blueprint: bp.name, operation: .provision)
         plan.lineage = state?.lineage
         plan.serial = state?.serial
@@ -42,12 +45,18 @@ struct TenantPlanner {
             ev.known[res.name] = d.known
         }
 
-        // Recorded resources the blueprint no longer has.
+        // Recorded resources the blueprint no longer has, or this tenant's tier leaves out.
         if let state {
             let gone = state.resources.filter { bp.resourceIndex[$0.key] == nil }
-            let dels = orderedDeletes(t.id, gone, reason: "no longer in blueprint '\(bp.name)'", &diags)
+            var dels = orderedDeletes(t.id, gone, reason: "no longer in blueprint '\(bp.name)'", &diags)
+            for i in dels.indices {
+                if let w = selection.excluded[StateChange.baseName(dels[i].name)] {
+                    dels[i].reasons = ["not part of this tenant: when \"\(w.text)\" does not hold"]
+                }
+            }
             plan.changes.append(contentsOf: dels)
         }
+        planOutputs(t, bp, ev, state: state, &plan, &diags)
         return (plan, diags)
     }
 
@@ -218,6 +227,7 @@ struct TenantPlanner {
         plan.lineage = state?.lineage
         plan.serial = state?.serial
         guard let state else { return (plan, diags) }
+        plan.outputChanges = Self.outputChanges(from: state.outputs, to: [:])
         let reason = operation == .destroy ? "tenant destroyed" : "tenant removed: tenants/\(id).yaml is gone"
         plan.changes = orderedDeletes(id, state.resources, reason: reason, &diags)
         // Pending creates of an interrupted apply: look them up and delete them too.

@@ -15,6 +15,8 @@ public enum StateChange: Sendable, Hashable {
     case depose(String)
     /// The resource is gone (after its delete), with any intent for it.
     case forget(String)
+    /// The tenant's outputs, all of them (computed at the end of its apply).
+    case outputs([String: Value])
 
     /// The key a replaced resource's old object is kept under until it is deleted.
     public static func deposedKey(_ name: String) -> String { name + "#deposed" }
@@ -50,6 +52,7 @@ public enum StateChange: Sendable, Hashable {
         case .forget(let name):
             state.resources[name] = nil
             state.pending[name] = nil
+        case .outputs(let o): state.outputs = o
         }
     }
 
@@ -70,6 +73,7 @@ public enum StateChange: Sendable, Hashable {
         case .record(let n, let r): return .map(["op": "record", "name": .string(n), "resource": r.json])
         case .depose(let n): return .map(["op": "depose", "name": .string(n)])
         case .forget(let n): return .map(["op": "forget", "name": .string(n)])
+        case .outputs(let o): return .map(["op": "outputs", "outputs": .map(o)])
         }
     }
 
@@ -90,6 +94,7 @@ public enum StateChange: Sendable, Hashable {
             self = .record(n, try ResourceState(json: r))
         case ("depose", let n?): self = .depose(n)
         case ("forget", let n?): self = .forget(n)
+        case ("outputs", _): self = .outputs((m["outputs"].map(JSON.untag)?.mapValue) ?? [:])
         default: throw StateFormatError(message: "unknown journal change '\(op)'")
         }
     }

@@ -60,6 +60,9 @@ public struct TenantState: Sendable, Hashable {
     public var status: TenantStatus
     public var resources: [String: ResourceState]
     public var pending: [String: PendingIntent]
+    /// The blueprint's `outputs:` as computed at the tenant's last apply, by name; sensitive
+    /// ones wrapped in `.sensitive` (sealed in the document when state has a key).
+    public var outputs: [String: Value] = [:]
     public var updatedAt: Date
 
     public init(tenant: String, blueprint: String) {
@@ -246,12 +249,14 @@ extension TenantState {
     /// sensitive values sealed with `cipher` when one is given.
     public func encoded(cipher: StateCipher?) -> [UInt8] {
         let pend = pending.mapValues(\.json)
-        let doc: Value = .map([
+        var fields: [String: Value] = [
             "format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial),
             "tenant": .string(tenant), "blueprint": .string(blueprint), "status": .string(status.rawValue),
             "updated_at": .string(StateDates.string(updatedAt)),
             "resources": .map(resources.mapValues(\.json)), "pending": .map(pend),
-        ])
+        ]
+        if !outputs.isEmpty { fields["outputs"] = .map(outputs) }
+        let doc: Value = .map(fields)
         return JSON.serialize(cipher?.seal(doc) ?? doc, sortedKeys: true, pretty: true)
     }
 
@@ -280,6 +285,7 @@ extension TenantState {
         s.updatedAt = StateDates.date(m["updated_at"]?.stringValue)
         for (k, r) in m["resources"]?.mapValue ?? [:] { s.resources[k] = try ResourceState(json: r) }
         for (k, p) in m["pending"]?.mapValue ?? [:] where p.mapValue != nil { s.pending[k] = PendingIntent(json: p) }
+        s.outputs = (m["outputs"].map(JSON.untag)?.mapValue) ?? [:]
         return s
     }
 }

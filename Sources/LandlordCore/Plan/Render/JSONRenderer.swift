@@ -25,13 +25,27 @@ public struct JSONRenderer: Sendable {
                 changes.append(.map(m))
             }
         }
+        // Output changes, only when there are any (so plans of blueprints without outputs keep
+        // their shape).
+        var outputChanges: [Value] = []
+        for t in plan.tenants {
+            for o in t.outputChanges {
+                outputChanges.append(
+                    .map([
+                        "tenant": .string(t.tenant), "name": .string(o.name), "action": .string(o.action.rawValue),
+                        "before": o.before.map(DisplayValue.redacted) ?? .null, "after": o.after.map(DisplayValue.redacted) ?? .null,
+                    ]))
+            }
+        }
         let s = plan.summary
-        return .map([
+        var doc: [String: Value] = [
             "format_version": .string(Plan.formatVersion),
             "changes": .list(changes),
             "summary": .map(["create": .int(s.create), "update": .int(s.update), "replace": .int(s.replace), "delete": .int(s.delete)]),
             "unchanged_tenants": .int(plan.unchangedTenants),
-        ])
+        ]
+        if !outputChanges.isEmpty { doc["output_changes"] = .list(outputChanges) }
+        return .map(doc)
     }
 
     public func render(_ plan: Plan) -> String { JSON.string(value(plan), sortedKeys: true, pretty: true) }

@@ -76,6 +76,7 @@ public struct MarkdownRenderer: Sendable {
     func details(_ t: TenantPlan) -> String {
         var parts: [String] = []
         for a in [Action.create, .update, .replace, .delete] where t.count(a) > 0 { parts.append("\(t.count(a)) to \(a.rawValue)") }
+        if !t.outputChanges.isEmpty { parts.append("\(t.outputChanges.count) output change\(t.outputChanges.count == 1 ? "" : "s")") }
         var out = "<details><summary><b>\(t.tenant)</b>\(note(t)): \(parts.joined(separator: ", "))</summary>\n\n```diff\n"
         let text = TextRenderer(palette: Palette(enabled: false))
         for c in t.changes {
@@ -84,6 +85,13 @@ public struct MarkdownRenderer: Sendable {
                 let trimmed = line.drop { $0 == " " }
                 let marker: Character =
                     trimmed.hasPrefix("-/+") ? "!" : trimmed.hasPrefix("+") ? "+" : trimmed.hasPrefix("-") ? "-" : trimmed.hasPrefix("~") ? "!" : " "
+                out += String(marker) + String(line.dropFirst()) + "\n"
+            }
+        }
+        if !t.outputChanges.isEmpty {
+            for line in text.outputs(t.outputChanges).split(separator: "\n") {
+                let trimmed = line.drop { $0 == " " }
+                let marker: Character = trimmed.hasPrefix("+") ? "+" : trimmed.hasPrefix("-") ? "-" : trimmed.hasPrefix("~") ? "!" : " "
                 out += String(marker) + String(line.dropFirst()) + "\n"
             }
         }

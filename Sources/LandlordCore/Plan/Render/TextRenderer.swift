@@ -26,6 +26,7 @@ public struct TextRenderer: Sendable {
         for t in plan.tenants {
             out += "\n" + palette.bold("Tenant \(t.tenant)") + " (" + tenantLine(t) + ")\n"
             for c in t.changes { out += "\n" + change(c) }
+            if !t.outputChanges.isEmpty { out += "\n" + outputs(t.outputChanges) }
         }
         let s = plan.summary
         out += "\n" + palette.bold("Plan:") + " \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete."
@@ -39,6 +40,25 @@ public struct TextRenderer: Sendable {
         case .remove: return "tenant file removed: every resource is deleted"
         case .destroy: return "destroy: every resource is deleted"
         }
+    }
+
+    /// `Changes to outputs:` then one line per output: `+ output url = "..."`,
+    /// `~ output url = "old" -> "new"`, `- output url = "old"`.
+    public func outputs(_ changes: [OutputChange]) -> String {
+        var out = "  Changes to outputs:\n"
+        let width = changes.map(\.name.count).max() ?? 0
+        for o in changes {
+            let name = o.name + String(repeating: " ", count: width - o.name.count)
+            let sym = o.action == .delete ? "-" : o.action == .create ? "+" : "~"
+            var line = "output \(name) = "
+            switch o.action {
+            case .create: line += DisplayValue.text(o.after ?? .null)
+            case .delete: line += DisplayValue.text(o.before ?? .null)
+            default: line += DisplayValue.text(o.before ?? .null) + " -> " + DisplayValue.text(o.after ?? .null)
+            }
+            out += "    " + palette.action(o.action, sym) + " " + line + "\n"
+        }
+        return out
     }
 
     public func change(_ c: ResourceChange) -> String {
