@@ -61,6 +61,25 @@ import Testing
         try check(try await h.plan(), "remove")
     }
 
+    /// examples/tiers: globex goes from basic to premium (the silo is created, the tenant
+    /// record updated, nothing deleted; the silo's output appears).
+    @Test func tierUpgrade() async throws {
+        var h = try Harness(example: "tiers")
+        h.settings.seed = 1
+        try await h.apply(parallelism: 1)
+        try h.edit("tenants/globex.yaml") { $0.replacingOccurrences(of: "tier: basic", with: "tier: premium") }
+        try check(try await h.plan(), "tier-upgrade")
+    }
+
+    /// examples/tiers: acme goes from premium to basic (exactly the silo is deleted).
+    @Test func tierDowngrade() async throws {
+        var h = try Harness(example: "tiers")
+        h.settings.seed = 1
+        try await h.apply(parallelism: 1)
+        try h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "tier: premium", with: "tier: basic") }
+        try check(try await h.plan(), "tier-downgrade")
+    }
+
     @Test func jsonRenderingIsDeterministic() async throws {
         let h = try harness()
         let a = JSONRenderer().render(try await h.plan())

@@ -4,7 +4,7 @@ import Testing
 /// The README's command table lists every option each verb's `--help` shows.
 @Suite struct ReadmeTests {
     static let verbs = [
-        "init", "validate", "plan", "show", "apply", "destroy", "status", "state list", "state show", "state migrate", "unlock", "schema",
+        "init", "validate", "plan", "show", "apply", "destroy", "status", "output", "state list", "state show", "state migrate", "unlock", "schema",
     ]
 
     @Test(arguments: verbs) func theCommandTableListsEveryFlagOfTheHelp(_ verb: String) async throws {
