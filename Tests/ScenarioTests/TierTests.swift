@@ -84,6 +84,25 @@ import Testing
         #expect(Set(try #require(again.tenants.first).changes.filter { $0.action == .create }.map(\.name)) == Self.silo)
     }
 
+    /// A create of a silo resource interrupted before the tenant went back to basic: the next
+    /// plan looks it up and deletes it, rather than leaving what it made behind.
+    @Test func anInterruptedCreateOfAResourceTheTierLeavesOutIsDeleted() async throws {
+        let h = try harness()
+        try await h.apply()
+        var st = try #require(try await h.store.loadTenant("globex"))
+        st.pending["silo_task"] = PendingIntent(
+            type: "aws.ecs_task_definition", clientToken: "t", startedAt: Date(), inputs: ["family": "silo-globex"])
+        try await h.store.saveTenant(st)
+        let changes = try #require(try await h.plan().tenants.first { $0.tenant == "globex" }).changes
+        #expect(changes.map { "\($0.action.rawValue) \($0.name)" } == ["delete silo_task"])
+        #expect(
+            changes.first?.reasons == [
+                "not part of this tenant: when \"${tier} == 'premium'\" does not hold; interrupted create, deleted if it exists"
+            ])
+        try await h.apply()
+        #expect(try await h.store.loadTenant("globex")?.pending.isEmpty == true)
+    }
+
     // MARK: Diagnostics
 
     func errors(_ blueprintEdit: (String) -> String) throws -> [String] {

@@ -55,6 +55,16 @@ struct TenantPlanner {
                 }
             }
             plan.changes.append(contentsOf: dels)
+            // Interrupted creates of resources it no longer has: looked up and deleted.
+            for (name, p) in state.pending.sorted(by: { $0.key < $1.key }) where state.resources[name] == nil && bp.resourceIndex[name] == nil {
+                var c = ResourceChange(address: t.id + "/" + name, tenant: t.id, name: name, type: p.type, action: .delete)
+                let why =
+                    selection.excluded[name].map { "not part of this tenant: when \"\($0.text)\" does not hold" }
+                    ?? "no longer in blueprint '\(bp.name)'"
+                c.reasons = [why + "; interrupted create, deleted if it exists"]
+                c.before = p.inputs
+                plan.changes.append(c)
+            }
         }
         planOutputs(t, bp, ev, state: state, &plan, &diags)
         return (plan, diags)

@@ -30,6 +30,8 @@ public struct TextRenderer: Sendable {
         }
         let s = plan.summary
         out += "\n" + palette.bold("Plan:") + " \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete."
+        let outputs = plan.tenants.reduce(0) { $0 + $1.outputChanges.count }
+        if outputs > 0 { out += " \(outputs) output change\(outputs == 1 ? "" : "s")." }
         if plan.unchangedTenants > 0 { out += " \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") unchanged." }
         return out + "\n"
     }
