@@ -40,6 +40,25 @@ import Testing
         #expect(try await h.plan().isEmpty, "recorded outputs match the plan: no changes")
     }
 
+    /// A failed resource leaves the outputs that need it unrecorded (and the others recorded);
+    /// the next plan shows them again and the retry records them.
+    @Test func outputsOfAFailedResourceWaitForTheRetry() async throws {
+        var h = try harness()
+        h.settings.failMatch = "acme/users_client"
+        let failed = try await h.apply()
+        #expect(failed.tenants.first { $0.tenant == "acme" }?.status == .failed)
+        let partial = try #require(try await TenantOutputs.load("acme", from: h.store))
+        #expect(partial["url"] == "https://acme.tiers.example.com")
+        #expect(partial["userPoolId"]?.stringValue?.isEmpty == false)
+        #expect(partial["clientId"] == nil && partial["clientSecret"] == nil)
+        h.settings.failMatch = nil
+        let retry = try #require(try await h.plan().tenants.first { $0.tenant == "acme" })
+        #expect(retry.outputChanges.map(\.name) == ["clientId", "clientSecret"])
+        try await h.apply()
+        #expect(try await TenantOutputs.load("acme", from: h.store)?["clientId"] != nil)
+        #expect(try await h.plan().isEmpty)
+    }
+
     @Test func aNewOutputIsAPlanOfItsOwnAndADowngradeDropsTheSiloOutput() async throws {
         let h = try harness()
         try await h.apply()

@@ -95,6 +95,7 @@ extension TenantPlanner {
 
     /// Creates, updates and deletes from `before` to `after`, by name.
     static func outputChanges(from before: [String: Value], to after: [String: Value]) -> [OutputChange] {
+        if before.isEmpty && after.isEmpty { return [] }  // blueprints without outputs: every tenant, every plan
         var out: [OutputChange] = []
         for name in Set(before.keys).union(after.keys).sorted() {
             switch (before[name], after[name]) {
