@@ -76,7 +76,10 @@ import Testing
         #expect(Set(after.keys.filter { $0.hasPrefix("acme/") }) == Set(acmeBefore).subtracting(Self.silo.map { "acme/\($0)" }))
         // Nothing of the silo is left in the cloud, and the rule's priority is released.
         #expect(!(try h.cloud()).contains { $0.tags["landlord:address"]?.hasPrefix("acme/silo_") == true })
-        #expect(try await h.store.loadPlatform().allocations["acme"]?.numbers.isEmpty ?? true)
+        let allocation = try await h.store.loadPlatform().allocations["acme"]
+        #expect(allocation?.numbers.isEmpty ?? true)
+        #expect(
+            (allocation?.usage ?? [:]).values.allSatisfy { $0 == 0 }, "the silo's rule and target group no longer count: \(allocation?.usage ?? [:])")
         #expect(try await h.plan().isEmpty)
         // Back to premium: the silo comes back.
         try setTier(h, "acme", "premium")

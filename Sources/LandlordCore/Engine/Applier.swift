@@ -140,6 +140,13 @@ public enum Applier {
                     platform.allocations[tenant] = nil
                 } else if state.status == .active {
                     a.numbers = held
+                    // Capacity shrinks to what its resources use now (a tier downgrade deletes
+                    // the rules and target groups of the silo); it grows only at commit.
+                    var used = a.usage.mapValues { _ in 0 }
+                    for r in state.resources.values {
+                        for u in rules.consumes[r.type] ?? [] where used[u.capacity] != nil { used[u.capacity]! += u.amount }
+                    }
+                    a.usage.merge(used) { Swift.min($0, $1) }
                     platform.allocations[tenant] = a
                 }
             }
