@@ -22,6 +22,19 @@ import Testing
         #expect(a.allocations["acme"]?.bands["rule"] == 1000...1999, "the band travels with the allocation")
     }
 
+    /// A placed tenant that needs more (a tier upgrade) must fit on its own listener.
+    @Test func aPlacedTenantGrowsOnlyWithinItsListenersLimits() {
+        var state = PlatformState()
+        state.allocations["acme"] = TenantAllocation(member: Self.listener, usage: ["rules": 1, "targetGroups": 1])
+        state.allocations["globex"] = TenantAllocation(member: Self.listener, usage: ["rules": 2, "targetGroups": 1])
+        let pools = ["listeners": [PoolMember(id: Self.listener, limits: ["rules": 4, "targetGroups": 100])]]
+        var a = Allocator(pools: pools, state: state)
+        #expect(a.grow(tenant: "acme", pool: "listeners", needs: ["rules": 2, "targetGroups": 2]) == nil, "4 of 4 rules: fits")
+        #expect(a.allocations["acme"]?.usage == ["rules": 2, "targetGroups": 2])
+        #expect(a.grow(tenant: "globex", pool: "listeners", needs: ["rules": 3, "targetGroups": 1]) == ["rules"], "5 of 4 rules")
+        #expect(a.grow(tenant: "initech", pool: "listeners", needs: ["rules": 1]) == nil, "not placed: place() decides")
+    }
+
     @Test func foreignPrioritiesAreSkipped() {
         var a = allocator(foreign: [1, 2, 1000])
         #expect(a.number(tenant: "acme", resource: "rule", scope: Self.listener, band: nil, range: Self.range) == 3)

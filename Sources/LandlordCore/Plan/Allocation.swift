@@ -134,6 +134,23 @@ struct Allocator {
         }
     }
 
+    /// For a tenant already placed on a member of `pool` that now needs more there than it
+    /// holds (a tier upgrade adds the silo's rule and target group): the capacities its member
+    /// has no room for, or nil when there is room (the growth is then recorded) or the tenant
+    /// is not placed yet. A placed tenant is not moved: its rules would all be re-created.
+    mutating func grow(tenant: String, pool: String, needs: [String: Int]) -> [String]? {
+        guard let a = allocations[tenant], let i = poolIndex[pool]?[a.member] else { return nil }
+        let m = (pools[pool] ?? [])[i]
+        let more = needs.filter { c, n in n > a.usage[c, default: 0] }
+        guard !more.isEmpty else { return nil }
+        let u = used[m.id] ?? [:]
+        let short = more.filter { c, n in u[c, default: 0] - a.usage[c, default: 0] + n > m.limits[c, default: Int.max] }.keys.sorted()
+        if !short.isEmpty { return short }
+        for (c, n) in more { used[m.id, default: [:]][c, default: 0] += n - a.usage[c, default: 0] }
+        allocations[tenant]?.usage.merge(more) { Swift.max($0, $1) }
+        return nil
+    }
+
     /// The member of `pool` for a tenant: the one it already sits on, else the first with room
     /// for everything it needs.
     mutating func place(tenant: String, pool: String, needs: [String: Int]) -> PoolMember? {

@@ -245,6 +245,17 @@ public enum Planner {
                             "`\(placement.attribute): auto` needs a \(pool.member) pool",
                             detail: "add `\(pool.name): [...]` under inputs in \(platform.file)", at: first.0.location)))
             }
+            if let short = allocator.grow(tenant: t.id, pool: pool.name, needs: needs), let member = allocator.allocations[t.id]?.member {
+                let limits = allocator.pools[pool.name]?.first { $0.id == member }?.limits ?? [:]
+                let what = short.map { "\(needs[$0] ?? 0) \($0) (limit \(limits[$0].map(String.init) ?? "none"))" }.joined(separator: ", ")
+                return .failure(
+                    .other(
+                        .error(
+                            "tenant '\(t.id)' now needs \(what) on \(pool.member) \(member), which has no room for the increase",
+                            detail:
+                                "a placed tenant stays on its \(pool.member); raise its limits in \(platform.file) or make room on it (e.g. move other tenants), then plan again",
+                            at: t.location)))
+            }
             guard let m = allocator.place(tenant: t.id, pool: pool.name, needs: needs) else {
                 return .failure(.poolFull(pool))
             }
