@@ -58,6 +58,7 @@ struct TierSelection {
 
 /// One output's planned change.
 public struct OutputChange: Sendable, Hashable {
+    /// The output's name in the blueprint's `outputs:`.
     public var name: String
     /// `create`, `update` or `delete`.
     public var action: Action
@@ -66,6 +67,7 @@ public struct OutputChange: Sendable, Hashable {
     /// As planned (nil for delete); deferred parts are known after apply.
     public var after: Value?
 
+    /// A change of output `name` from `before` to `after`.
     public init(name: String, action: Action, before: Value?, after: Value?) {
         self.name = name
         self.action = action

@@ -13,8 +13,11 @@ public indirect enum Condition: Sendable, Hashable {
     case compare(ConditionOperand, ConditionOperand, equal: Bool)
     /// `a in [x, y]` (`negated: false`) or `a not in [x, y]`.
     case member(ConditionOperand, [ConditionOperand], negated: Bool)
+    /// `!c`.
     case not(Condition)
+    /// `a && b`.
     case and(Condition, Condition)
+    /// `a || b`.
     case or(Condition, Condition)
 
     /// The condition written in one canonical way (spacing, quotes and redundant parentheses
@@ -103,10 +106,14 @@ public indirect enum Condition: Sendable, Hashable {
 /// One side of a comparison: a literal or a `${...}` reference, with its offset (in
 /// characters) in the condition's text for diagnostics.
 public struct ConditionOperand: Sendable, Hashable {
+    /// What the operand is.
     public enum Kind: Sendable, Hashable {
+        /// `'premium'`, `3`, `true`.
         case literal(Value)
+        /// `${tier}` or `${platform.region}`, with the text between the braces.
         case reference(Reference, source: String)
     }
+    /// What the operand is.
     public var kind: Kind
     /// Offset of the operand's first character in the condition text.
     public var offset: Int
@@ -133,13 +140,17 @@ public struct ConditionOperand: Sendable, Hashable {
         }
     }
 
+    /// Operands are equal when they say the same thing, wherever they are written.
     public static func == (a: ConditionOperand, b: ConditionOperand) -> Bool { a.kind == b.kind }
+    /// Hashes what the operand says, not where.
     public func hash(into h: inout Hasher) { h.combine(kind) }
 }
 
 /// A `when:` as written: the parsed condition, its text and where it is.
 public struct WhenClause: Sendable, Hashable {
+    /// The parsed condition.
     public var condition: Condition
+    /// The condition as written (quoted in diagnostics and plan reasons).
     public var text: String
     /// Where the text's first character is (inside the quotes of a quoted scalar).
     public var location: SourceLocation

@@ -140,12 +140,15 @@ public struct ResourceTemplate: Sendable {
 /// One of a blueprint's `outputs:`: a value computed at apply from the tenant's resources,
 /// parameters and platform inputs, recorded in its state for callers (`landlord output`).
 public struct OutputTemplate: Sendable {
+    /// The output's name (`landlord output --tenant ID NAME`).
     public var name: String
+    /// The value, with references still to fill in.
     public var value: ValueTemplate
     /// Only tenants for which this holds have the output.
     public var when: WhenClause?
     /// Declared `sensitive: true`, or refers to a sensitive parameter or attribute.
     public var sensitive: Bool
+    /// Where its name is in the blueprint.
     public var location: SourceLocation
 }
 
