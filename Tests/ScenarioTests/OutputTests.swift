@@ -146,7 +146,9 @@ import Testing
         #expect(file.contains("$sensitive_sha256"))
         let apply = try await CLI.run(["-C", d, "apply", "\(d)/t.plan"])
         #expect(apply.code == 0, "\(apply.all)")
-        let key = try #require(try await TenantOutputs.load("globex", from: h.store)?["apiKey"])
-        #expect(key == .sensitive("s3cr3t-key"))
+        let globex = try #require(try await TenantOutputs.load("globex", from: h.store))
+        #expect(globex["apiKey"] == .sensitive("s3cr3t-key"))
+        // Outputs deferred in the file (known after apply) are resolved too.
+        #expect(globex["userPoolId"] == .string(try #require(try await h.recorded()["globex/users"]).id))
     }
 }
