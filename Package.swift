@@ -45,11 +45,14 @@ let package = Package(
         .target(name: "AWSSchema", dependencies: ["ProviderAPI"], path: "Providers/AWSSchema"),
         /// The dry-run provider: a simulated cloud in a JSON file, enforcing AWS's constraints.
         .target(name: "MockProvider", dependencies: ["LandlordBasics", "ProviderAPI", "AWSSchema"], path: "Providers/Mock"),
-        /// A small AWS client: SigV4, an HTTP transport protocol over URLSession, the Query/XML,
-        /// REST/XML and JSON protocols, error parsing, retries with backoff and jitter.
+        /// The HTTP transport protocol and its URLSession implementation, RFC 3986 percent-encoding;
+        /// shared by the HTTP clients of every provider (AWSClient, the Stripe provider).
+        .target(name: "LandlordHTTP", path: "Providers/HTTP"),
+        /// A small AWS client: SigV4, the Query/XML, REST/XML and JSON protocols over LandlordHTTP
+        /// (re-exported), error parsing, retries with backoff and jitter.
         .target(
             name: "AWSClient",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["LandlordHTTP", .product(name: "Crypto", package: "swift-crypto")],
             path: "Providers/AWSClient"
         ),
         /// The AWS provider: ELBv2, Route53, ECS, Cognito, DynamoDB resource types over AWSClient.

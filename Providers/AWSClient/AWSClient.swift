@@ -1,4 +1,5 @@
 import Foundation
+import LandlordHTTP
 
 /// Paces requests per AWS API. The client asks it before every attempt it sends (retries
 /// included) and tells it how each answered attempt went, so one pacer shared by every client

@@ -1,4 +1,5 @@
 import Foundation
+import LandlordHTTP
 
 /// An AWS call that failed: the service's error code and message, or a transport/config fault.
 public struct AWSError: Error, Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import LandlordHTTP
 
 /// An S3 object as read back.
 public struct S3Object: Sendable {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LandlordHTTP
 
 /// Access key, secret and optional session token. The secret never appears in a description.
 public struct AWSCredentials: Sendable, CustomStringConvertible {
@@ -48,20 +49,7 @@ public struct SigV4: Sendable {
 
     /// RFC 3986 encoding: everything but `A-Z a-z 0-9 - . _ ~` is `%XX` (and `/` too unless kept).
     public static func uriEncode(_ text: String, keepSlash: Bool = false) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for b in text.utf8 {
-            switch b {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-                out.unicodeScalars.append(Unicode.Scalar(b))
-            case UInt8(ascii: "/") where keepSlash:
-                out.append("/")
-            default:
-                out += String(format: "%%%02X", b)
-            }
-        }
-        return out
+        PercentEncoding.encode(text, keepSlash: keepSlash)
     }
 
     /// `YYYYMMDD'T'HHMMSS'Z'` in UTC.

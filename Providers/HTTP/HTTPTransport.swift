@@ -4,7 +4,8 @@ import Foundation
     import FoundationNetworking
 #endif
 
-/// One HTTP request as the AWS client builds and signs it.
+/// One HTTP request, as a client builds it (the AWS client signs it, the Stripe provider
+/// authorises it with a bearer key) before a transport sends it.
 public struct HTTPRequest: Sendable {
     /// `GET`, `POST`, `PUT`, `DELETE`, `HEAD`.
     public var method: String
@@ -16,7 +17,7 @@ public struct HTTPRequest: Sendable {
     public var port: Int?
     /// The path exactly as it goes on the wire (already percent-encoded), starting with `/`.
     public var path: String
-    /// Query parameters, not encoded; the signer and `url` encode them.
+    /// Query parameters, not encoded; `url` (and the AWS signer) encode them.
     public var query: [(String, String)]
     /// Header names as given; the signer lowercases them.
     public var headers: [(String, String)]
@@ -39,11 +40,12 @@ public struct HTTPRequest: Sendable {
     /// `host` or `host:port`, as the Host header carries it.
     public var hostHeader: String { port.map { "\(host):\($0)" } ?? host }
 
-    /// The request URL (query encoded the way SigV4 canonicalises it).
+    /// The request URL (query encoded as RFC 3986 unreserved characters, the way SigV4
+    /// canonicalises it).
     public var url: URL? {
         var text = "\(scheme)://\(hostHeader)\(path)"
         if !query.isEmpty {
-            text += "?" + query.map { "\(SigV4.uriEncode($0.0))=\(SigV4.uriEncode($0.1))" }.joined(separator: "&")
+            text += "?" + query.map { "\(PercentEncoding.encode($0.0))=\(PercentEncoding.encode($0.1))" }.joined(separator: "&")
         }
         return URL(string: text)
     }
@@ -72,8 +74,8 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// Sends one HTTP request. The client signs before calling it and retries around it, so a
-/// transport does neither; tests inject a fake one.
+/// Sends one HTTP request. The client signs (or authorises) before calling it and retries
+/// around it, so a transport does neither; tests inject a fake one.
 public protocol HTTPTransport: Sendable {
     /// Sends the request; throws only when no response arrived (connection refused, timeout).
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
