@@ -43,8 +43,10 @@ let package = Package(
         // MARK: Providers
         /// The `aws.*` resource types' schemas (attributes, allocation, pool usage), shared by the AWS and mock providers.
         .target(name: "AWSSchema", dependencies: ["ProviderAPI"], path: "Providers/AWSSchema"),
-        /// The dry-run provider: a simulated cloud in a JSON file, enforcing AWS's constraints.
-        .target(name: "MockProvider", dependencies: ["LandlordBasics", "ProviderAPI", "AWSSchema"], path: "Providers/Mock"),
+        /// The `stripe.*` resource types' schemas and Stripe's limits on them, shared by the Stripe and mock providers.
+        .target(name: "StripeSchema", dependencies: ["ProviderAPI"], path: "Providers/StripeSchema"),
+        /// The dry-run provider: a simulated cloud in a JSON file serving every built-in type, enforcing each service's constraints.
+        .target(name: "MockProvider", dependencies: ["LandlordBasics", "ProviderAPI", "AWSSchema", "StripeSchema"], path: "Providers/Mock"),
         /// The HTTP transport protocol and its URLSession implementation, RFC 3986 percent-encoding;
         /// shared by the HTTP clients of every provider (AWSClient, the Stripe provider).
         .target(name: "LandlordHTTP", path: "Providers/HTTP"),
@@ -57,6 +59,8 @@ let package = Package(
         ),
         /// The AWS provider: ELBv2, Route53, ECS, Cognito, DynamoDB resource types over AWSClient.
         .target(name: "AWSProvider", dependencies: ["LandlordBasics", "ProviderAPI", "AWSSchema", "AWSClient"], path: "Providers/AWS"),
+        /// The Stripe provider: `stripe.customer` over Stripe's form-encoded REST API (LandlordHTTP, not AWSClient).
+        .target(name: "StripeProvider", dependencies: ["ProviderAPI", "StripeSchema", "LandlordHTTP"], path: "Providers/Stripe"),
 
         // MARK: State backends
         /// State on the local disk under `.landlord/`: atomic 0600 documents with backups, the
@@ -78,8 +82,8 @@ let package = Package(
         .executableTarget(
             name: "landlord",
             dependencies: [
-                "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "LandlordLocalState", "LandlordS3State",
-                "QuickstartFleet",
+                "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "LandlordLocalState",
+                "LandlordS3State", "QuickstartFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/landlord"
@@ -115,6 +119,12 @@ let package = Package(
             name: "AWSProviderTests",
             dependencies: ["AWSProvider", "AWSSchema", "AWSClient", "LandlordBasics", "ProviderAPI", "LandlordCore", "LandlordTestSupport"],
             path: "Tests/AWSProviderTests"),
+        /// The Stripe provider against localstripe (LANDLORD_STRIPE_URL), directly and through the
+        /// `landlord` binary; a fake transport for retries and idempotency keys; `stripe.customer` in the mock.
+        .testTarget(
+            name: "StripeProviderTests",
+            dependencies: ["StripeProvider", "StripeSchema", "MockProvider", "LandlordHTTP", "ProviderAPI", "landlord", "LandlordTestSupport"],
+            path: "Tests/StripeProviderTests"),
         /// The S3 state backend against moto_server, directly and through the `landlord` binary.
         .testTarget(
             name: "S3StateTests",

@@ -2,6 +2,7 @@ import AWSSchema
 import Foundation
 import LandlordBasics
 import ProviderAPI
+import StripeSchema
 
 /// Which AWS API a resource type's calls go to.
 enum MockAPI {
@@ -13,6 +14,7 @@ enum MockAPI {
         case AWSResourceTypes.userPool, AWSResourceTypes.userPoolClient: return "cognito-idp"
         case AWSResourceTypes.identityPool: return "cognito-identity"
         case AWSResourceTypes.dynamoItem: return "dynamodb"
+        case StripeResourceTypes.customer: return "stripe"
         default: return "other"
         }
     }

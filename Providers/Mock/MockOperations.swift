@@ -1,6 +1,7 @@
 import AWSSchema
 import Foundation
 import ProviderAPI
+import StripeSchema
 
 /// Create, update and delete against the simulated cloud, with AWS's checks and AWS-shaped ids.
 extension MockProvider {
@@ -66,6 +67,8 @@ extension MockProvider {
             if tx.get(type: T.userPool, id: pool) == nil {
                 return err("ResourceNotFoundException", "user pool \(pool) does not exist", "create the user pool first", attribute: "userPoolId")
             }
+        case StripeResourceTypes.customer:
+            return stripeProblem(r)
         default: break
         }
         return nil
@@ -118,6 +121,9 @@ extension MockProvider {
             attrs["id"] = .string(id)
         case T.dynamoItem:
             id = naturalID(req.type, attrs) ?? randomHex(8)
+        case StripeResourceTypes.customer:
+            id = stripeCustomerID()
+            attrs["id"] = .string(id)
         default:
             return err(
                 "UnknownType", "the mock provider does not serve \(req.type)", "use one of: \(schema.resources.keys.sorted().joined(separator: ", "))"

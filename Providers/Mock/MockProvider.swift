@@ -2,6 +2,7 @@ import AWSSchema
 import Foundation
 import LandlordBasics
 import ProviderAPI
+import StripeSchema
 
 /// Settings of the simulated cloud, usually from the environment:
 /// `LANDLORD_MOCK_LATENCY_MS` (per call), `LANDLORD_MOCK_FAIL_RATE` (0 to 1) with
@@ -43,13 +44,16 @@ public struct MockSettings: Sendable {
     }
 }
 
-/// The dry-run provider: serves the `aws.*` types against a simulated cloud that enforces what
-/// AWS enforces. For tests, dry runs and benchmarks; not a stand-in for the AWS provider.
+/// The dry-run provider: serves every built-in type (`aws.*`, `stripe.*`) against a simulated
+/// cloud that enforces what each service enforces. For tests, dry runs and benchmarks; not a
+/// stand-in for the real providers.
 // @unchecked: `rng` and `calls`, the only `var`s, are read and written only under `rngLock`.
 public final class MockProvider: Provider, @unchecked Sendable {
     public let name = "aws"
-    /// The types this provider serves, without making one (for reading specs).
-    public static let resourceSchema = AWSResourceTypes.schema
+    /// The types this provider serves, without making one (for reading specs): the union of
+    /// every built-in provider's schema.
+    public static let resourceSchema = ProviderSchema(
+        resources: Array(AWSResourceTypes.schema.resources.values) + Array(StripeResourceTypes.schema.resources.values))
     public let schema = MockProvider.resourceSchema
     public let cloud: MockCloud
     let settings: MockSettings

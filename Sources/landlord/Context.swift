@@ -6,6 +6,7 @@ import LandlordLocalState
 import LandlordS3State
 import MockProvider
 import ProviderAPI
+import StripeProvider
 
 /// A run's fleet, state store and providers, built from the global options.
 struct Context {
@@ -36,7 +37,9 @@ struct Context {
     /// platform.yaml), and without making one (so `validate` and `state` need no credentials).
     static let schemas: [String: ResourceSchema] = {
         var out: [String: ResourceSchema] = [:]
-        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema] { out.merge(schema.resources) { a, _ in a } }
+        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema, StripeProvider.resourceSchema] {
+            out.merge(schema.resources) { a, _ in a }
+        }
         return out
     }()
 
@@ -98,6 +101,11 @@ struct Context {
             mock = m
         case .aws:
             registry.register(AWSProvider(settings: aws))
+            // `provider: {stripe: {apiKeyEnv, apiBase}}`: Stripe itself (a missing key is a
+            // diagnostic naming the variable at the first call, so `validate` needs none).
+            if fleet.platform.providers["stripe"] != nil {
+                registry.register(StripeProvider(settings: fleet.platform.providerSettings("stripe")))
+            }
         }
         return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output, cipher: cipher)
     }

@@ -135,7 +135,21 @@ public enum DocumentSchema {
                                     "description": "calls per second per API (route53, elbv2, ecs, cognito-idp, cognito-identity, dynamodb)",
                                 ],
                             ],
-                        ]
+                        ],
+                        "stripe": [
+                            "type": "object",
+                            "description": "settings of the stripe provider (`stripe.*` types; the mock serves them in mock mode)",
+                            "properties": [
+                                "apiKeyEnv": [
+                                    "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                                    "description": "environment variable holding the secret key (default STRIPE_API_KEY)",
+                                ],
+                                "apiBase": [
+                                    "type": "string", "description": "the API's base URL (default https://api.stripe.com)",
+                                    "examples": ["https://api.stripe.com"],
+                                ],
+                            ],
+                        ],
                     ],
                 ],
                 "state": [

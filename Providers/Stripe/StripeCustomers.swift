@@ -1,0 +1,134 @@
+import Foundation
+import LandlordHTTP
+import ProviderAPI
+import StripeSchema
+
+/// `stripe.customer` over `/v1/customers`.
+struct StripeCustomers: Sendable {
+    let client: StripeClient
+    /// The environment variable the key came from, for messages about the key.
+    let keyVariable: String
+    /// Customers per page when listing (Stripe's largest page).
+    static let pageSize = 100
+    /// The scalar attributes sent as form fields as they are.
+    static let fields = ["email", "name", "description"]
+
+    /// The `Idempotency-Key` of a create: derived from the client token the engine recorded
+    /// with the intent, so every retry of this create (and real Stripe's 24-hour replay) makes
+    /// one customer.
+    static func idempotencyKey(_ request: ApplyRequest) -> String { "landlord-\(request.operation.rawValue)-\(request.clientToken)" }
+
+    func create(_ request: ApplyRequest) async throws -> ResourceObject {
+        try check(request)
+        var form: [(String, String)] = []
+        for f in Self.fields {
+            if let text = request.inputs[f]?.revealed.interpolationText, !text.isEmpty { form.append((f, text)) }
+        }
+        let metadata = StripeCustomerRules.metadata(request.inputs, identity: request.identity)
+        for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { form.append(("metadata[\(k)]", v)) }
+        let doc = try await client.call("POST", "/v1/customers", form: form, idempotencyKey: Self.idempotencyKey(request))
+        return object(doc ?? [:], like: request.inputs)
+    }
+
+    func update(_ request: ApplyRequest, prior: ResourceObject) async throws -> ResourceObject {
+        try check(request)
+        var form: [(String, String)] = []
+        // Every field the spec sets is sent, changed or not: `prior` is the recorded object,
+        // and a value changed outside Landlord (drift) must be put back although the record
+        // still shows the spec's value. A field the spec dropped is sent empty, which unsets it.
+        for f in Self.fields {
+            let new = request.inputs[f]?.revealed.interpolationText ?? ""
+            let old = prior.attributes[f]?.revealed.interpolationText ?? ""
+            if !new.isEmpty || !old.isEmpty { form.append((f, new)) }
+        }
+        let metadata = StripeCustomerRules.metadata(request.inputs, identity: request.identity)
+        var removed: [String] = []
+        if let old = prior.attributes["metadata"]?.revealed.mapValue {
+            removed = old.keys.filter { metadata[$0] == nil && !$0.hasPrefix(StripeCustomerRules.reservedPrefix) }
+        }
+        // The landlord:* keys go with every update, so an adopted customer carries them too.
+        for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { form.append(("metadata[\(k)]", v)) }
+        for k in removed.sorted() { form.append(("metadata[\(k)]", "")) }  // an empty value deletes the key
+        let doc = try await client.call(
+            "POST", "/v1/customers/\(PercentEncoding.encode(prior.id))", form: form, idempotencyKey: Self.idempotencyKey(request))
+        return object(doc ?? [:], like: request.inputs)
+    }
+
+    func delete(_ prior: ResourceObject) async throws {
+        // A customer already gone (404) is deleted.
+        _ = try await client.call("DELETE", "/v1/customers/\(PercentEncoding.encode(prior.id))", missingIsNil: true)
+    }
+
+    /// The customer as Stripe has it; nil when it is gone (404, or `{"deleted": true}`).
+    func read(_ resource: ResourceObject) async throws -> ResourceObject? {
+        guard let doc = try await client.call("GET", "/v1/customers/\(PercentEncoding.encode(resource.id))", missingIsNil: true),
+            doc["deleted"]?.boolValue != true
+        else { return nil }
+        return object(doc, like: resource.attributes, reportCleared: true)
+    }
+
+    /// By id when given; else every customer whose `landlord:*` metadata names this address
+    /// and platform, found by listing every page (no search endpoint is needed, and search is
+    /// eventually consistent where listing is not).
+    func find(_ request: ImportRequest) async throws -> [ResourceObject] {
+        if let id = request.id {
+            return try await read(ResourceObject(type: request.type, id: id, attributes: request.inputs)).map { [$0] } ?? []
+        }
+        var found: [ResourceObject] = []
+        var after: String?
+        while true {
+            var query = [("limit", String(Self.pageSize))]
+            if let after { query.append(("starting_after", after)) }
+            let page = try await client.call("GET", "/v1/customers", query: query) ?? [:]
+            let data = page["data"]?.listValue ?? []
+            for item in data {
+                guard let c = item.mapValue, c["deleted"]?.boolValue != true, let meta = c["metadata"]?.mapValue else { continue }
+                if meta[LandlordTag.address]?.stringValue == request.identity.address
+                    && meta[LandlordTag.platform]?.stringValue == request.identity.platform
+                {
+                    found.append(object(c, like: request.inputs))
+                }
+            }
+            guard page["has_more"]?.boolValue == true, let last = data.last?.mapValue?["id"]?.stringValue else { break }
+            after = last
+        }
+        return found.sorted { $0.id < $1.id }
+    }
+
+    func check(_ request: ApplyRequest) throws {
+        if let first = StripeCustomerRules.problems(request.inputs, identity: request.identity).first { throw first }
+    }
+
+    /// A customer's JSON as a resource: `id`, the scalar fields Stripe holds, and the spec's
+    /// metadata (Landlord's keys left out), each value kept as the spec wrote it when Stripe
+    /// holds the same text (a spec's `3` is Stripe's `"3"`). `reportCleared`: a field the spec
+    /// set that Stripe no longer holds reads as null, so drift shows.
+    func object(_ doc: [String: Value], like spec: [String: Value], reportCleared: Bool = false) -> ResourceObject {
+        let id = doc["id"]?.stringValue ?? ""
+        var attrs: [String: Value] = ["id": .string(id)]
+        for f in Self.fields {
+            if let text = doc[f]?.stringValue, !text.isEmpty {
+                attrs[f] = spec[f].flatMap { $0.revealed.interpolationText == text ? $0 : nil } ?? .string(text)
+            } else if let wrote = spec[f] {
+                // Stripe holds no empty text: a spec's "" is as written; a value it lost was cleared.
+                if wrote.revealed.interpolationText.isEmpty {
+                    attrs[f] = wrote
+                } else if reportCleared {
+                    attrs[f] = .null
+                }
+            }
+        }
+        let held = (doc["metadata"]?.mapValue ?? [:]).compactMapValues { $0.stringValue }.filter {
+            !$0.key.hasPrefix(StripeCustomerRules.reservedPrefix) && !$0.value.isEmpty  // localstripe keeps removed keys as ""
+        }
+        let wrote = spec["metadata"]?.revealed.mapValue
+        if !held.isEmpty || wrote != nil {
+            var meta: [String: Value] = [:]
+            for (k, text) in held { meta[k] = wrote?[k].flatMap { $0.revealed.interpolationText == text ? $0 : nil } ?? .string(text) }
+            // A key the spec set to "" is no key on Stripe: it is as written.
+            for (k, v) in wrote ?? [:] where v.revealed.interpolationText.isEmpty && held[k] == nil { meta[k] = v }
+            attrs["metadata"] = .map(meta)
+        }
+        return ResourceObject(type: StripeResourceTypes.customer, id: id, attributes: attrs)
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import LandlordHTTP
+import ProviderAPI
+import StripeSchema
+
+/// The Stripe provider: serves `stripe.customer` over Stripe's REST API.
+///
+/// Settings (platform.yaml `provider.stripe`): `apiKeyEnv`, the environment variable holding
+/// the secret key (default `STRIPE_API_KEY`), and `apiBase` (default `https://api.stripe.com`;
+/// a local server such as localstripe for tests). The key is read once, sent only in the
+/// `Authorization` header and never shown in a message.
+public struct StripeProvider: Provider {
+    public let name = "stripe"
+    /// The types this provider serves, without making one (for reading specs, no key needed).
+    public static let resourceSchema = StripeResourceTypes.schema
+    public var schema: ProviderSchema { Self.resourceSchema }
+
+    /// The default environment variable of the secret key.
+    public static let defaultKeyVariable = "STRIPE_API_KEY"
+    /// The default API endpoint.
+    public static let defaultAPIBase = "https://api.stripe.com"
+
+    let customers: StripeCustomers?
+    /// Why the provider cannot make calls (no key, a bad apiBase): every call answers with it.
+    let configurationProblem: ProviderDiagnostic?
+
+    /// A provider for platform.yaml's `provider.stripe` settings. A missing key or a bad
+    /// `apiBase` does not throw: every call then answers with a diagnostic saying what to set.
+    /// `transport`: URLSession when nil (tests inject a fake); `retry`: how throttled, failed
+    /// and unanswered calls are retried.
+    public init(
+        settings: [String: Value], environment: [String: String] = ProcessInfo.processInfo.environment, transport: HTTPTransport? = nil,
+        retry: StripeRetry = StripeRetry()
+    ) {
+        let settings = settings.mapValues(\.revealed)
+        let variable = settings["apiKeyEnv"]?.stringValue ?? Self.defaultKeyVariable
+        let base = settings["apiBase"]?.stringValue ?? Self.defaultAPIBase
+        do throws(ProviderDiagnostic) {
+            guard let key = environment[variable], !key.isEmpty else {
+                throw .error(
+                    "the Stripe provider has no API key: \(variable) is not set",
+                    detail:
+                        "export \(variable) with a Stripe secret key (sk_...), or name another variable in platform.yaml's provider.stripe.apiKeyEnv",
+                    code: "configuration")
+            }
+            let client = try StripeClient(apiBase: base, apiKey: key, transport: transport ?? URLSessionTransport(), retry: retry)
+            customers = StripeCustomers(client: client, keyVariable: variable)
+            configurationProblem = nil
+        } catch {
+            customers = nil
+            configurationProblem = error
+        }
+    }
+
+    func handler(_ type: String) -> Result<StripeCustomers, ProviderDiagnostic> {
+        if let configurationProblem { return .failure(configurationProblem) }
+        guard type == StripeResourceTypes.customer, let customers else {
+            return .failure(
+                .error(
+                    "the Stripe provider has no resource type '\(type)'",
+                    detail: "use one of: \(schema.resources.keys.sorted().joined(separator: ", "))", code: "UnknownType"))
+        }
+        return .success(customers)
+    }
+
+    public func read(_ request: ReadRequest) async -> ReadResponse {
+        var out: [ResourceObject?] = []
+        var diagnostics: [ProviderDiagnostic] = []
+        for resource in request.resources {
+            switch handler(resource.type) {
+            case .failure(let d):
+                diagnostics.append(d)
+                out.append(resource)
+            case .success(let h):
+                do {
+                    out.append(try await h.read(resource))
+                } catch {
+                    diagnostics.append(diagnostic(error, action: "read", subject: "\(resource.type) \(resource.id)"))
+                    out.append(resource)
+                }
+            }
+        }
+        return ReadResponse(resources: out, diagnostics: diagnostics)
+    }
+
+    public func apply(_ request: ApplyRequest) async -> ApplyResponse {
+        let h: StripeCustomers
+        switch handler(request.type) {
+        case .failure(let d): return ApplyResponse(resource: request.prior, diagnostics: [d])
+        case .success(let found): h = found
+        }
+        do {
+            switch request.operation {
+            case .create:
+                return ApplyResponse(resource: try await h.create(request))
+            case .update:
+                guard let prior = request.prior else {
+                    return ApplyResponse(
+                        resource: nil,
+                        diagnostics: [
+                            .error(
+                                "update \(request.type) \(request.identity.address): no prior state",
+                                detail: "the engine must pass the recorded resource; run plan again")
+                        ])
+                }
+                return ApplyResponse(resource: try await h.update(request, prior: prior))
+            case .delete:
+                guard let prior = request.prior else { return ApplyResponse(resource: nil) }
+                try await h.delete(prior)
+                return ApplyResponse(resource: nil)
+            }
+        } catch {
+            return ApplyResponse(
+                resource: request.prior,
+                diagnostics: [diagnostic(error, action: request.operation.rawValue, subject: "\(request.type) \(request.identity.address)")])
+        }
+    }
+
+    public func importResources(_ request: ImportRequest) async -> ImportResponse {
+        switch handler(request.type) {
+        case .failure(let d): return ImportResponse(resources: [], diagnostics: [d])
+        case .success(let h):
+            do {
+                return ImportResponse(resources: try await h.find(request))
+            } catch {
+                return ImportResponse(
+                    resources: [], diagnostics: [diagnostic(error, action: "look up", subject: "\(request.type) \(request.identity.address)")])
+            }
+        }
+    }
+
+    /// A thrown error as a diagnostic that says what to do next.
+    func diagnostic(_ error: Error, action: String, subject: String) -> ProviderDiagnostic {
+        if let d = error as? ProviderDiagnostic { return d }
+        guard let e = error as? StripeError else {
+            return .error("could not \(action) \(subject)", detail: customers?.client.redacted("\(error)") ?? "\(error)")
+        }
+        return StripeDiagnostics.diagnostic(e, action: action, subject: subject, keyVariable: customers?.keyVariable ?? Self.defaultKeyVariable)
+    }
+}
