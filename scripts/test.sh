@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test of the project. When moto_server is installed, starts it on 127.0.0.1 for the
-# AWS provider's integration tests (and stops it afterwards); without it those tests are
-# reported as skipped, never as passed.
+# AWS provider's integration tests, and when localstripe is, starts it on 127.0.0.1 for the
+# Stripe provider's (and stops both afterwards); without them those tests are reported as
+# skipped, never as passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Every temporary directory the tests make (fleets, state, crash-test runs) goes under one
 # TMPDIR of this run, removed at the end, pass or fail.
 export MOTO_STATE_DIR="${MOTO_STATE_DIR:-${TMPDIR:-/tmp}/landlord-moto-${MOTO_PORT:-5123}}"   # outside it
+export LANDLORD_STRIPE_STATE_DIR="${LANDLORD_STRIPE_STATE_DIR:-${TMPDIR:-/tmp}/landlord-localstripe-${LANDLORD_STRIPE_PORT:-8420}}"
 TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/landlord-tests.XXXXXX")"
 export TMPDIR
 cleanup() {
     if [[ -n "${MOTO_STARTED:-}" ]]; then scripts/moto.sh stop; fi
+    if [[ -n "${STRIPE_STARTED:-}" ]]; then scripts/localstripe.sh stop; fi
     rm -rf "$TMPDIR"
 }
 trap cleanup EXIT
@@ -25,6 +28,15 @@ if command -v moto_server >/dev/null 2>&1 && [ -x scripts/moto.sh ]; then
   unset AWS_PROFILE AWS_SESSION_TOKEN
 else
   echo "note: moto_server not found: the AWS provider's moto tests will be skipped (pip install 'moto[server]==5.2.1')" >&2
+fi
+
+if python3 -c 'import localstripe' >/dev/null 2>&1 && [ -x scripts/localstripe.sh ]; then
+  export LANDLORD_STRIPE_PORT="${LANDLORD_STRIPE_PORT:-8420}"
+  scripts/localstripe.sh start
+  STRIPE_STARTED=1
+  export LANDLORD_STRIPE_URL="http://127.0.0.1:${LANDLORD_STRIPE_PORT}"
+else
+  echo "note: localstripe not found: the Stripe provider's localstripe tests will be skipped (pip install localstripe==1.15.10)" >&2
 fi
 
 swift build --build-tests
