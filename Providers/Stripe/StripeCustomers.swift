@@ -8,6 +8,8 @@ struct StripeCustomers: Sendable {
     let client: StripeClient
     /// The environment variable the key came from, for messages about the key.
     let keyVariable: String
+    /// Customers by their landlord tags, listed once and shared by a run's adoption lookups.
+    let index = CustomerIndex()
     /// Customers per page when listing (Stripe's largest page).
     static let pageSize = 100
     /// The scalar attributes sent as form fields as they are.
@@ -57,42 +59,67 @@ struct StripeCustomers: Sendable {
     func delete(_ prior: ResourceObject) async throws {
         // A customer already gone (404) is deleted.
         _ = try await client.call("DELETE", "/v1/customers/\(PercentEncoding.encode(prior.id))", missingIsNil: true)
+        await index.forget(prior.id)
     }
 
-    /// The customer as Stripe has it; nil when it is gone (404, or `{"deleted": true}`).
-    func read(_ resource: ResourceObject) async throws -> ResourceObject? {
-        guard let doc = try await client.call("GET", "/v1/customers/\(PercentEncoding.encode(resource.id))", missingIsNil: true),
+    /// The customer's JSON; nil when it is gone (404, or `{"deleted": true}`).
+    func fetch(_ id: String) async throws -> [String: Value]? {
+        guard let doc = try await client.call("GET", "/v1/customers/\(PercentEncoding.encode(id))", missingIsNil: true),
             doc["deleted"]?.boolValue != true
         else { return nil }
-        return object(doc, like: resource.attributes, reportCleared: true)
+        return doc
+    }
+
+    /// The customer as Stripe has it; nil when it is gone.
+    func read(_ resource: ResourceObject) async throws -> ResourceObject? {
+        try await fetch(resource.id).map { object($0, like: resource.attributes, reportCleared: true) }
     }
 
     /// By id when given; else every customer whose `landlord:*` metadata names this address
-    /// and platform, found by listing every page (no search endpoint is needed, and search is
-    /// eventually consistent where listing is not).
+    /// and platform, found by listing every page (localstripe has no search endpoint, and
+    /// Stripe's lags writes by up to a minute where listing does not). The listing is shared
+    /// by the lookups of a run (`CustomerIndex`); each candidate is read back, so a customer
+    /// deleted or re-tagged since is never adopted.
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
         if let id = request.id {
             return try await read(ResourceObject(type: request.type, id: id, attributes: request.inputs)).map { [$0] } ?? []
         }
+        let identity = request.identity
+        let client = self.client
+        let candidates = try await index.lookup(CustomerIndex.key(platform: identity.platform, address: identity.address)) {
+            try await Self.listAll(client)
+        }
         var found: [ResourceObject] = []
+        for id in candidates {
+            guard let doc = try await fetch(id), let meta = doc["metadata"]?.mapValue,
+                meta[LandlordTag.address]?.stringValue == identity.address, meta[LandlordTag.platform]?.stringValue == identity.platform
+            else { continue }
+            found.append(object(doc, like: request.inputs))
+        }
+        return found.sorted { $0.id < $1.id }
+    }
+
+    /// Every customer with `landlord:*` metadata, by `CustomerIndex.key`, listed page by page
+    /// (`GET /v1/customers?limit=100&starting_after=LAST`).
+    static func listAll(_ client: StripeClient) async throws -> [String: [String]] {
+        var out: [String: [String]] = [:]
         var after: String?
         while true {
-            var query = [("limit", String(Self.pageSize))]
+            var query = [("limit", String(pageSize))]
             if let after { query.append(("starting_after", after)) }
             let page = try await client.call("GET", "/v1/customers", query: query) ?? [:]
             let data = page["data"]?.listValue ?? []
             for item in data {
-                guard let c = item.mapValue, c["deleted"]?.boolValue != true, let meta = c["metadata"]?.mapValue else { continue }
-                if meta[LandlordTag.address]?.stringValue == request.identity.address
-                    && meta[LandlordTag.platform]?.stringValue == request.identity.platform
-                {
-                    found.append(object(c, like: request.inputs))
-                }
+                guard let c = item.mapValue, c["deleted"]?.boolValue != true, let id = c["id"]?.stringValue,
+                    let meta = c["metadata"]?.mapValue, let address = meta[LandlordTag.address]?.stringValue,
+                    let platform = meta[LandlordTag.platform]?.stringValue
+                else { continue }
+                out[CustomerIndex.key(platform: platform, address: address), default: []].append(id)
             }
             guard page["has_more"]?.boolValue == true, let last = data.last?.mapValue?["id"]?.stringValue else { break }
             after = last
         }
-        return found.sorted { $0.id < $1.id }
+        return out
     }
 
     func check(_ request: ApplyRequest) throws {

@@ -83,17 +83,36 @@ import Testing
         let other = ["landlord:address": "acme/billing", "landlord:tenant": "acme", "landlord:platform": "other-platform"]
         let page1 =
             #"{"object": "list", "has_more": true, "data": [\#(FakeStripe.customer("cus_1", metadata: other)), \#(FakeStripe.customer("cus_2"))]}"#
-        let page2 = #"{"object": "list", "has_more": false, "data": [\#(FakeStripe.customer("cus_3", metadata: mine))]}"#
+        let page2 =
+            #"{"object": "list", "has_more": false, "data": [\#(FakeStripe.customer("cus_3", metadata: mine)), \#(FakeStripe.customer("cus_4", metadata: mine))]}"#
+        // Each candidate is read back: cus_3 as listed, cus_4 re-tagged since the listing, cus_1 deleted since.
         let transport = ScriptedStripe(
-            [.success(FakeStripe.json(200, page1)), .success(FakeStripe.json(200, page2))], fallback: { _ in FakeStripe.json(500, "") })
-        let found = await FakeStripe.provider(transport).importResources(ImportRequest(type: "stripe.customer", identity: FakeStripe.identity))
+            [.success(FakeStripe.json(200, page1)), .success(FakeStripe.json(200, page2))],
+            fallback: { r in
+                switch r.path {
+                case "/v1/customers/cus_3": return FakeStripe.json(200, FakeStripe.customer("cus_3", metadata: mine))
+                case "/v1/customers/cus_4": return FakeStripe.json(200, FakeStripe.customer("cus_4", metadata: other))
+                default:
+                    return FakeStripe.json(
+                        404, #"{"error": {"type": "invalid_request_error", "code": "resource_missing", "message": "No such customer"}}"#)
+                }
+            })
+        let provider = FakeStripe.provider(transport)
+        let found = await provider.importResources(ImportRequest(type: "stripe.customer", identity: FakeStripe.identity))
         #expect(found.diagnostics.isEmpty)
         #expect(found.resources.map(\.id) == ["cus_3"])
-        let queries = transport.requests.map { Dictionary($0.query, uniquingKeysWith: { a, _ in a }) }
-        #expect(queries.count == 2)
-        #expect(queries[0]["limit"] == "100" && queries[0]["starting_after"] == nil)
-        #expect(queries[1]["starting_after"] == "cus_2")
+        let lists = transport.requests.filter { $0.path == "/v1/customers" }.map { Dictionary($0.query, uniquingKeysWith: { a, _ in a }) }
+        #expect(lists.count == 2)
+        #expect(lists[0]["limit"] == "100" && lists[0]["starting_after"] == nil)
+        #expect(lists[1]["starting_after"] == "cus_2")
         #expect(found.resources[0].attributes["metadata"] == nil || found.resources[0].attributes["metadata"] == .map([:]))
+
+        // A second lookup (another tenant of the run) reuses the listing: no more list calls.
+        let again = await provider.importResources(
+            ImportRequest(type: "stripe.customer", identity: ResourceIdentity(address: "acme/billing", tenant: "acme", platform: "other-platform")))
+        #expect(again.diagnostics.isEmpty)
+        #expect(again.resources.isEmpty, "cus_1, listed for that platform, was deleted since: it is not adopted")
+        #expect(transport.requests.filter { $0.path == "/v1/customers" }.count == 2)
     }
 
     @Test func stripeErrorsBecomeDiagnosticsThatSayWhatToDo() async throws {
