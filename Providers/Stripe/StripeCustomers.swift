@@ -126,6 +126,14 @@ struct StripeCustomers: Sendable {
         if let first = StripeCustomerRules.problems(request.inputs, identity: request.identity).first { throw first }
     }
 
+    /// What Stripe holds, as the spec wrote it when the text is the same (an int stays an int),
+    /// and sensitive whenever the spec's value was.
+    static func held(_ text: String, wrote: Value?) -> Value {
+        guard let wrote else { return .string(text) }
+        if wrote.revealed.interpolationText == text { return wrote }
+        return wrote.isSensitive ? .sensitive(.string(text)) : .string(text)
+    }
+
     /// A customer's JSON as a resource: `id`, the scalar fields Stripe holds, and the spec's
     /// metadata (Landlord's keys left out), each value kept as the spec wrote it when Stripe
     /// holds the same text (a spec's `3` is Stripe's `"3"`). `reportCleared`: a field the spec
@@ -135,7 +143,7 @@ struct StripeCustomers: Sendable {
         var attrs: [String: Value] = ["id": .string(id)]
         for f in Self.fields {
             if let text = doc[f]?.stringValue, !text.isEmpty {
-                attrs[f] = spec[f].flatMap { $0.revealed.interpolationText == text ? $0 : nil } ?? .string(text)
+                attrs[f] = Self.held(text, wrote: spec[f])
             } else if let wrote = spec[f] {
                 // Stripe holds no empty text: a spec's "" is as written; a value it lost was cleared.
                 if wrote.revealed.interpolationText.isEmpty {
@@ -148,10 +156,12 @@ struct StripeCustomers: Sendable {
         let held = (doc["metadata"]?.mapValue ?? [:]).compactMapValues { $0.stringValue }.filter {
             !$0.key.hasPrefix(StripeCustomerRules.reservedPrefix) && !$0.value.isEmpty  // localstripe keeps removed keys as ""
         }
-        let wrote = spec["metadata"]?.revealed.mapValue
+        var wrote = spec["metadata"]?.mapValue
+        // A sensitive map: every value in it is.
+        if case .sensitive = spec["metadata"] { wrote = wrote?.mapValues { $0.isSensitive ? $0 : .sensitive($0) } }
         if !held.isEmpty || wrote != nil {
             var meta: [String: Value] = [:]
-            for (k, text) in held { meta[k] = wrote?[k].flatMap { $0.revealed.interpolationText == text ? $0 : nil } ?? .string(text) }
+            for (k, text) in held { meta[k] = Self.held(text, wrote: wrote?[k]) }
             // A key the spec set to "" is no key on Stripe: it is as written.
             for (k, v) in wrote ?? [:] where v.revealed.interpolationText.isEmpty && held[k] == nil { meta[k] = v }
             attrs["metadata"] = .map(meta)

@@ -183,3 +183,23 @@ struct ThrowingTransport: HTTPTransport {
     init(_ message: String) { self.message = message }
     func send(_ request: HTTPRequest) async throws -> HTTPResponse { throw TransportError(message) }
 }
+
+/// What reads back keeps the spec's types and sensitivity.
+@Suite struct StripeReadShapeTests {
+    @Test func readKeepsSpecTypesAndSensitivityAndReportsClearedFields() async throws {
+        let doc =
+            #"{"id": "cus_R", "object": "customer", "name": "changed", "email": null, "description": "d", "metadata": {"seats": "5", "token": "new", "landlord:address": "acme/billing", "gone": ""}}"#
+        let transport = ScriptedStripe([], fallback: { _ in FakeStripe.json(200, doc) })
+        let recorded = ResourceObject(
+            type: "stripe.customer", id: "cus_R",
+            attributes: [
+                "name": .sensitive("secret name"), "email": "a@b.c", "description": "d",
+                "metadata": .map(["seats": .int(5), "token": .sensitive("old")]),
+            ])
+        let read = try #require(await FakeStripe.provider(transport).read(ReadRequest(resources: [recorded])).resources.first ?? nil)
+        #expect(read.attributes["name"] == .sensitive("changed"), "a drifted sensitive value stays sensitive")
+        #expect(read.attributes["email"] == .null, "a field cleared outside Landlord reads as null, so drift shows")
+        #expect(read.attributes["description"] == "d")
+        #expect(read.attributes["metadata"] == .map(["seats": .int(5), "token": .sensitive("new")]))
+    }
+}
