@@ -15,6 +15,10 @@ import Testing
         let name = "acme"
         let seats = Mutex<[String: ResourceObject]>([:])
         let counter = Atomic<Int>(0)
+        /// The client token of every create, by address.
+        let tokens = Mutex<[String: [String]]>([:])
+        /// Fails the create of this address once (then clears itself).
+        let failOnce = Mutex<String?>(nil)
 
         static let rooms = PoolDeclaration(name: "rooms", member: "room", whenFull: "raise maxSeats.")
 
@@ -48,6 +52,15 @@ import Testing
         func apply(_ request: ApplyRequest) async -> ApplyResponse {
             switch request.operation {
             case .create, .update:
+                if request.operation == .create {
+                    tokens.withLock { $0[request.identity.address, default: []].append(request.clientToken) }
+                    let fail = failOnce.withLock { f -> Bool in
+                        guard f == request.identity.address else { return false }
+                        f = nil
+                        return true
+                    }
+                    if fail { return ApplyResponse(resource: nil, diagnostics: [.error("seat service unavailable", detail: "try again")]) }
+                }
                 let id = request.prior?.id ?? "seat-\(counter.add(1, ordering: .relaxed).newValue)"
                 var attributes = request.inputs
                 attributes["id"] = .string(id)
@@ -200,5 +213,18 @@ import Testing
         #expect(!last.failed, "\(last.diagnostics.errors.map(\.description))")
         let now = try await seats()
         #expect(now["delta/left"]?.room == "room-a" && now["delta/left"]?.slot == alpha.slot)
+    }
+
+    @Test func aCreateSentAgainKeepsItsIntentsClientToken() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        provider.failOnce.withLock { $0 = "alpha/left" }
+        let first = try await apply()
+        #expect(first.failed, "the seat service refused alpha/left once")
+        let second = try await apply()
+        #expect(!second.failed, "\(second.diagnostics.errors.map(\.description))")
+        let sent = provider.tokens.withLock { $0["alpha/left"] ?? [] }
+        #expect(sent.count == 2)
+        #expect(Set(sent).count == 1, "the retried create reuses the recorded intent's token: \(sent)")
+        #expect(provider.tokens.withLock { $0["alpha/right"]?.count } == 1)
     }
 }

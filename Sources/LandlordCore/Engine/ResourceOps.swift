@@ -147,13 +147,19 @@ struct ResourceOps {
         let plain = inputs.mapValues(\.revealed)
         if replacing { try await session.depose(change.name) }
         // An interrupted create of an earlier run: adopt what it made instead of making another.
-        let interrupted = await session.pending(change.name) != nil
+        let earlier = await session.pending(change.name)
+        let interrupted = earlier != nil
         if adopt || interrupted,
             try await adoptExisting(plain, inputs, why: interrupted ? "left by an interrupted apply" : "before creating it (--adopt)")
         {
             return nil
         }
-        let token = UUID().uuidString.lowercased()
+        // The same create sent again (a failed or crashed run, same inputs) keeps the token of
+        // its intent: a provider that deduplicates by it (Stripe's Idempotency-Key, clientToken
+        // APIs) then makes one object however many times the create was sent. New inputs get
+        // a new token, since such APIs refuse a reused token with other parameters.
+        let token =
+            earlier.flatMap { $0.type == change.type && $0.inputs == inputs ? $0.clientToken : nil } ?? UUID().uuidString.lowercased()
         try await session.recordIntent(change.name, type: change.type, token: token, inputs: inputs)
         let request = ApplyRequest(operation: .create, type: change.type, identity: identity, prior: nil, inputs: plain, clientToken: token)
         return PreparedRequest(request: request, inputs: inputs)
