@@ -79,6 +79,11 @@ public struct AWSProvider: Provider {
                 AWSResourceTypes.userPoolClient: UserPoolClients(client: client),
                 AWSResourceTypes.identityPool: IdentityPools(client: client),
                 AWSResourceTypes.dynamoItem: DynamoItems(client: client),
+                AWSResourceTypes.userGroup: UserGroups(client: client),
+                AWSResourceTypes.user: Users(client: client),
+                AWSResourceTypes.iamRole: IAMRoles(client: client),
+                AWSResourceTypes.contactList: ContactLists(client: client),
+                AWSResourceTypes.contact: Contacts(client: client),
             ]
         } catch let problem as ProviderDiagnostic {
             client = nil

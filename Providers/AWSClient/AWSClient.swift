@@ -118,6 +118,20 @@ public struct AWSClient: Sendable {
         return (XMLReader.parse(response.body), response)
     }
 
+    // MARK: REST/JSON (SESv2)
+
+    /// Calls a REST/JSON operation: `path` is already percent-encoded (each segment with
+    /// `SigV4.uriEncode`), `body` is JSON or empty. Returns the response body (JSON or empty).
+    public func restJSON(
+        _ service: AWSService, operation: String, method: String, path: String, query: [(String, String)] = [], body: Data? = nil
+    ) async throws -> Data {
+        let headers: [(String, String)] = body == nil ? [] : [("Content-Type", "application/json")]
+        let response = try await send(service, operation: operation) { endpoint in
+            request(endpoint, method: method, path: path, query: query, headers: headers, body: body ?? Data())
+        }
+        return response.body
+    }
+
     // MARK: JSON 1.0 / 1.1 (DynamoDB, ECS, Cognito)
 
     /// Calls a JSON-protocol operation (`X-Amz-Target: Prefix.Operation`) with a JSON body and

@@ -40,6 +40,12 @@ public struct AWSService: Sendable, Hashable {
     public static let cognitoIdentity = AWSService(
         signingName: "cognito-identity", endpointId: "COGNITO_IDENTITY", hostPrefix: "cognito-identity",
         apiVersion: "AWSCognitoIdentityService", jsonVersion: "1.1")
+    /// IAM is global: signed for us-east-1 at iam.amazonaws.com.
+    public static let iam = AWSService(signingName: "iam", endpointId: "IAM", hostPrefix: "iam", isGlobal: true, apiVersion: "2010-05-08")
+    /// SES API v2 (REST-JSON at email.REGION.amazonaws.com).
+    public static let sesv2 = AWSService(signingName: "ses", endpointId: "SESV2", hostPrefix: "email")
+    /// STS, for the caller's account id (GetCallerIdentity) where an ARN must be built.
+    public static let sts = AWSService(signingName: "sts", endpointId: "STS", hostPrefix: "sts", apiVersion: "2011-06-15")
     public static let dynamodb = AWSService(
         signingName: "dynamodb", endpointId: "DYNAMODB", hostPrefix: "dynamodb", apiVersion: "DynamoDB_20120810", jsonVersion: "1.0")
 }

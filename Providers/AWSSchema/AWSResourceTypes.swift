@@ -14,6 +14,19 @@ public enum AWSResourceTypes {
     public static let userPoolClient = "aws.cognito_user_pool_client"
     public static let identityPool = "aws.cognito_identity_pool"
     public static let dynamoItem = "aws.dynamodb_item"
+    public static let userGroup = "aws.cognito_user_group"
+    public static let user = "aws.cognito_user"
+    public static let iamRole = "aws.iam_role"
+    public static let contactList = "aws.sesv2_contact_list"
+    public static let contact = "aws.sesv2_contact"
+
+    /// SES list management allows one contact list per account (AWS's SES developer guide,
+    /// "Using list management"): a tenant gets a contact in the platform's list, not a list.
+    public static let contactListQuota = AccountQuota(
+        name: "SES contact lists", limit: 1, scope: .account,
+        remedy:
+            "SES allows one contact list per account: keep one platform list (create it once outside the tenants' blueprints and pass its name as a platform input, e.g. `inputs.contactList` in platform.yaml) and give each tenant an aws.sesv2_contact in it (contactListName: \"${platform.contactList}\")."
+    )
 
     /// The listeners tenants are placed on: `inputs.listeners` in platform.yaml, each on a load
     /// balancer whose rules and target groups its tenants share.
@@ -127,5 +140,48 @@ public enum AWSResourceTypes {
                 "key": .init(.map, required: true, forceNew: true, description: "the primary key, e.g. {pk: tenant#acme}"),
                 "item": .init(.map, required: true, description: "the other attributes; written with a condition, never blindly"),
             ], taggable: false, dataBearing: true, uniqueKeys: ["table", "key"]),
+        ResourceSchema(
+            type: userGroup,
+            attributes: [
+                "userPoolId": .init(.string, required: true, forceNew: true),
+                "name": .init(.string, required: true, forceNew: true, description: "the group name, unique in its pool"),
+                "description": .init(.string, description: "updated in place"),
+                "precedence": .init(.int, description: "0 or more; lower wins when a user is in several groups; updated in place"),
+            ], taggable: false, uniqueKeys: ["userPoolId", "name"]),
+        ResourceSchema(
+            type: user,
+            attributes: [
+                "userPoolId": .init(.string, required: true, forceNew: true),
+                "username": .init(.string, required: true, forceNew: true, description: "unique in its pool"),
+                "attributes": .init(.map, description: "user attributes, e.g. {email: admin@acme.example}; updated in place"),
+                "groups": .init(.list, description: "names of the pool's groups the user is in; membership is converged"),
+                "sendInvite": .init(.bool, description: "send Cognito's invitation at creation (default false: MessageAction SUPPRESS)"),
+                "sub": computed(.string, "the user's immutable id"),
+                "status": computed(.string, "FORCE_CHANGE_PASSWORD, CONFIRMED, ..."),
+            ], taggable: false, dataBearing: true, uniqueKeys: ["userPoolId", "username"]),
+        ResourceSchema(
+            type: iamRole,
+            attributes: [
+                "name": .init(.string, required: true, forceNew: true, description: "the role name, unique in the account"),
+                "assumeRolePolicy": .init(.map, required: true, description: "the trust policy document; updated in place"),
+                "inlinePolicies": .init(.map, description: "policy name -> policy document; each is put or deleted in place"),
+                "maxSessionDuration": .init(.int, description: "3600 (default) to 43200 seconds; updated in place"),
+                "arn": computed(.string, "the role ARN"),
+            ], uniqueKeys: ["name"]),
+        ResourceSchema(
+            type: contactList,
+            attributes: [
+                "name": .init(.string, required: true, forceNew: true),
+                "description": .init(.string, description: "updated in place"),
+                "topics": .init(.list, description: "[{name, displayName, description, defaultSubscriptionStatus: OPT_IN|OPT_OUT}]"),
+            ], uniqueKeys: ["name"], quotas: [contactListQuota]),
+        ResourceSchema(
+            type: contact,
+            attributes: [
+                "contactListName": .init(.string, required: true, forceNew: true, description: "the platform's list"),
+                "email": .init(.string, required: true, forceNew: true),
+                "topicPreferences": .init(.map, description: "topic name -> OPT_IN or OPT_OUT; updated in place"),
+                "attributes": .init(.map, description: "sent as the contact's AttributesData (JSON); updated in place"),
+            ], taggable: false, dataBearing: true, uniqueKeys: ["contactListName", "email"]),
     ])
 }

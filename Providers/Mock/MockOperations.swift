@@ -35,6 +35,27 @@ extension MockProvider {
                     return err(
                         "InvalidParameterException", "service \(MockRules.str(r, "name")) already exists in cluster \(MockRules.str(r, "cluster"))",
                         "choose another service name", attribute: "name")
+                case T.userGroup:
+                    return err(
+                        "GroupExistsException", "group \(MockRules.str(r, "name")) already exists in pool \(MockRules.str(r, "userPoolId"))",
+                        "import it (`landlord import`) or choose another group name", attribute: "name")
+                case T.user:
+                    return err(
+                        "UsernameExistsException", "user \(MockRules.str(r, "username")) already exists in pool \(MockRules.str(r, "userPoolId"))",
+                        "import it (`landlord import`) or choose another username", attribute: "username")
+                case T.iamRole:
+                    return err(
+                        "EntityAlreadyExists", "a role named '\(MockRules.str(r, "name"))' already exists",
+                        "role names are unique per account; import it or choose another name", attribute: "name")
+                case T.contactList:
+                    return err(
+                        "AlreadyExistsException", "contact list \(MockRules.str(r, "name")) already exists",
+                        "import it or use it as a platform input",
+                        attribute: "name")
+                case T.contact:
+                    return err(
+                        "AlreadyExistsException", "\(MockRules.str(r, "email")) is already in list \(MockRules.str(r, "contactListName"))",
+                        "import it (`landlord import`) or use another address", attribute: "email")
                 default:
                     return err(
                         "ConditionalCheckFailedException", "the item already exists",
@@ -62,14 +83,51 @@ extension MockProvider {
                     "TargetGroupNotFound", "target group \(tg) does not exist", "create the target group first (reference it as ${tg.arn})",
                     attribute: "targetGroupArn")
             }
-        case T.userPoolClient:
+        case T.userPoolClient, T.userGroup, T.user:
             let pool = MockRules.str(r, "userPoolId")
             if tx.get(type: T.userPool, id: pool) == nil {
                 return err("ResourceNotFoundException", "user pool \(pool) does not exist", "create the user pool first", attribute: "userPoolId")
             }
+            if r.type == T.user {
+                for g in r.attributes["groups"]?.revealed.listValue ?? [] where tx.get(type: T.userGroup, id: "\(pool)/\(g.interpolationText)") == nil
+                {
+                    return err(
+                        "ResourceNotFoundException", "the pool has no group '\(g.interpolationText)'",
+                        "create it first (an aws.cognito_user_group the user depends on) or fix the name in 'groups'", attribute: "groups")
+                }
+            }
+        case T.iamRole:
+            if let d = r.attributes["maxSessionDuration"]?.intValue, !(3600...43200).contains(d) {
+                return err(
+                    "ValidationError", "maxSessionDuration must be 3600 to 43200 seconds", "fix it in the blueprint", attribute: "maxSessionDuration")
+            }
+            if r.attributes["assumeRolePolicy"]?.revealed.mapValue?.isEmpty ?? true {
+                return err(
+                    "MalformedPolicyDocument", "assumeRolePolicy must be a policy document", "give a map with Version and Statement",
+                    attribute: "assumeRolePolicy")
+            }
+        case T.contact:
+            let list = MockRules.str(r, "contactListName")
+            if tx.get(type: T.contactList, id: list) == nil {
+                return err(
+                    "NotFoundException", "contact list \(list) does not exist", "name the platform's list (a platform input)",
+                    attribute: "contactListName")
+            }
         case StripeResourceTypes.customer:
             return stripeProblem(r)
         default: break
+        }
+        if let problem = quotaExceeded(r, &tx) { return problem }
+        return nil
+    }
+
+    /// The account-wide quotas the type's schema declares (SES: one contact list), enforced
+    /// as AWS enforces them whoever creates the resource.
+    func quotaExceeded(_ r: MockResource, _ tx: inout MockCloud.Transaction) -> ApplyResponse? {
+        guard let quotas = schema.resources[r.type]?.quotas, !quotas.isEmpty else { return nil }
+        let others = tx.resources.values.filter { $0.type == r.type && $0.key != r.key }.count
+        for q in quotas where others >= q.limit {
+            return err("LimitExceededException", "the account already holds \(others) of at most \(q.limit) \(q.name)", q.remedy)
         }
         return nil
     }
@@ -121,6 +179,21 @@ extension MockProvider {
             attrs["id"] = .string(id)
         case T.dynamoItem:
             id = naturalID(req.type, attrs) ?? randomHex(8)
+        case T.userGroup:
+            id = "\(attrs["userPoolId"]?.interpolationText ?? "")/\(attrs["name"]?.interpolationText ?? "")"
+        case T.user:
+            id = "\(attrs["userPoolId"]?.interpolationText ?? "")/\(attrs["username"]?.interpolationText ?? "")"
+            let h = randomHex(32)
+            attrs["sub"] = .string(
+                [h.prefix(8), h.dropFirst(8).prefix(4), h.dropFirst(12).prefix(4), h.dropFirst(16).prefix(4), h.dropFirst(20)].joined(separator: "-"))
+            attrs["status"] = "FORCE_CHANGE_PASSWORD"
+        case T.iamRole:
+            id = attrs["name"]?.interpolationText ?? ""
+            attrs["arn"] = .string("arn:aws:iam::\(acct):role/\(id)")
+        case T.contactList:
+            id = attrs["name"]?.interpolationText ?? ""
+        case T.contact:
+            id = "\(attrs["contactListName"]?.interpolationText ?? "")/\(attrs["email"]?.interpolationText ?? "")"
         case StripeResourceTypes.customer:
             id = stripeCustomerID()
             attrs["id"] = .string(id)
@@ -162,15 +235,16 @@ extension MockProvider {
         guard let prior = req.prior, let r = tx.get(type: req.type, id: prior.id) else {
             return ApplyResponse(resource: nil)  // already gone
         }
-        let users = tx.referrers(of: r.id).filter { $0.type != T.userPoolClient }
+        let users = tx.referrers(of: r.id).filter { !MockRules.deletedWithParent($0.type) }
         if let user = users.first {
             let what = r.type == T.targetGroup ? "target group" : r.type
             return err(
                 "ResourceInUse", "\(what) \(r.id) is in use by \(user.type) \(user.id)",
                 "delete or repoint \(user.tags["landlord:address"] ?? user.id) first")
         }
-        // Deleting a user pool deletes its clients, as Cognito does.
-        if r.type == T.userPool { for c in tx.referrers(of: r.id) { tx.delete(type: c.type, id: c.id) } }
+        // Deleting a user pool deletes its clients, groups and users, as Cognito does; a
+        // contact list its contacts, as SES does.
+        if r.type == T.userPool || r.type == T.contactList { for c in tx.referrers(of: r.id) { tx.delete(type: c.type, id: c.id) } }
         tx.delete(type: r.type, id: r.id)
         return ApplyResponse(resource: nil)
     }

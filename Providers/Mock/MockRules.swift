@@ -4,7 +4,8 @@ import ProviderAPI
 
 /// What the simulated cloud enforces, per type, as AWS does: unique target-group names,
 /// unique rule priorities per listener, unique record name+type per zone, unique service names
-/// per cluster, one item per table key; and which resources refer to which (a target group in
+/// per cluster, one item per table key, group and user names per pool, role names per account,
+/// contact list names and one address per list; and which resources refer to which (a target group in
 /// use by a rule or service cannot be deleted).
 enum MockRules {
     typealias T = AWSResourceTypes
@@ -19,9 +20,20 @@ enum MockRules {
         case T.route53Record: return ["record|" + recordKey(zone: str(r, "zoneId"), name: str(r, "name"), type: str(r, "type"))]
         case T.ecsService: return ["service|" + str(r, "cluster") + "|" + str(r, "name")]
         case T.dynamoItem: return ["item|" + r.id]
+        case T.userGroup: return ["group|" + str(r, "userPoolId") + "|" + str(r, "name")]
+        case T.user: return ["user|" + str(r, "userPoolId") + "|" + str(r, "username")]
+        case T.iamRole: return ["role|" + str(r, "name").lowercased()]
+        case T.contactList: return ["contact-list|" + str(r, "name")]
+        case T.contact: return ["contact|" + str(r, "contactListName") + "|" + str(r, "email").lowercased()]
         case T.userPoolClient: return []
         default: return []
         }
+    }
+
+    /// Types deleted with the resource they belong to, as AWS does: a user pool's clients,
+    /// groups and users; a contact list's contacts.
+    static func deletedWithParent(_ type: String) -> Bool {
+        [T.userPoolClient, T.userGroup, T.user, T.contact].contains(type)
     }
 
     /// Ids and ARNs a resource refers to (and so keeps from being deleted).
@@ -29,7 +41,8 @@ enum MockRules {
         switch r.type {
         case T.listenerRule: return [str(r, "targetGroupArn")]
         case T.ecsService: return [str(r, "targetGroupArn"), str(r, "taskDefinition")].filter { !$0.isEmpty }
-        case T.userPoolClient: return [str(r, "userPoolId")]
+        case T.userPoolClient, T.userGroup, T.user: return [str(r, "userPoolId")]
+        case T.contact: return [str(r, "contactListName")]
         default: return []
         }
     }
@@ -37,7 +50,7 @@ enum MockRules {
     /// Types whose id is derived from what they are (a record's zone+name+type, an item's
     /// key, a service's cluster+name, a task definition's family+revision), not drawn at random.
     static func idIsNatural(_ type: String) -> Bool {
-        [T.route53Record, T.dynamoItem, T.ecsService, T.taskDefinition].contains(type)
+        [T.route53Record, T.dynamoItem, T.ecsService, T.taskDefinition, T.userGroup, T.user, T.iamRole, T.contactList, T.contact].contains(type)
     }
 
     static func recordKey(zone: String, name: String, type: String) -> String {

@@ -55,12 +55,16 @@ public struct ResourceSchema: Sendable, Hashable {
     public var allocation: [AllocatedAttribute]
     /// Capacity each resource of this type uses on the pool member its tenant is placed on.
     public var consumes: [PoolUsage]
+    /// Account-wide limits on how many resources of this type may exist (SharedCapacity.swift),
+    /// checked by the engine at plan time across the whole fleet.
+    public var quotas: [AccountQuota]
 
     public init(
         type: String, attributes: [String: AttributeSchema], waitConditions: Set<String> = [],
         taggable: Bool = true, dataBearing: Bool = false, uniqueKeys: [String] = [],
-        allocation: [AllocatedAttribute] = [], consumes: [PoolUsage] = []
+        allocation: [AllocatedAttribute] = [], consumes: [PoolUsage] = [], quotas: [AccountQuota] = []
     ) {
+        self.quotas = quotas
         self.uniqueKeys = uniqueKeys
         self.allocation = allocation
         self.consumes = consumes

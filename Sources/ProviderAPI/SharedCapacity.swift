@@ -74,3 +74,44 @@ public struct PoolUsage: Sendable, Hashable {
         self.unit = unit
     }
 }
+
+/// A limit on how many resources of one type an account holds, whoever's tenant they belong
+/// to, declared by the type's schema (`ResourceSchema.quotas`) so that the engine checks it
+/// at plan time without knowing the type: SES, for one, allows a single contact list per
+/// account, so a blueprint that gives every tenant its own list works for the first tenant
+/// and fails for the second.
+///
+/// The engine counts the type's resources across every tenant's recorded state, minus what
+/// the plan deletes, plus what it creates; when that exceeds `limit` and the plan creates
+/// some of them, the plan fails with an error at the blueprint resource of each one beyond
+/// the limit, and the error's detail is `remedy`. A fleet is one platform and one provider
+/// configuration, so one account and region: `scope` says which of the two the limit applies
+/// to, for the message. Resources made outside Landlord are not counted.
+public struct AccountQuota: Sendable, Hashable {
+    /// What the limit is per.
+    public enum Scope: String, Sendable, Hashable {
+        /// Per account, across regions.
+        case account
+        /// Per account and region.
+        case region
+
+        /// `account` or `account and region`, for messages.
+        public var phrase: String { self == .account ? "account" : "account and region" }
+    }
+
+    /// What is limited, plural, for messages: `contact lists`.
+    public var name: String
+    /// How many resources of the type one scope may hold.
+    public var limit: Int
+    public var scope: Scope
+    /// What to do instead, a sentence or two for the error's detail (e.g. keep one shared
+    /// resource as a platform input and give each tenant a smaller resource inside it).
+    public var remedy: String
+
+    public init(name: String, limit: Int, scope: Scope = .account, remedy: String) {
+        self.name = name
+        self.limit = limit
+        self.scope = scope
+        self.remedy = remedy
+    }
+}

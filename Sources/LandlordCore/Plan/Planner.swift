@@ -136,6 +136,7 @@ public enum Planner {
         }
         tenants.sort { $0.tenant < $1.tenant }
         var plan = Plan(toolVersion: options.toolVersion, platform: fleet.platform.name, tenants: tenants, unchangedTenants: unchanged)
+        diags.append(contentsOf: QuotaCheck.check(plan, states: input.states, fleet: fleet, schemas: input.schemas))
         // Foreign priorities of the listeners this plan allocates on, for apply's re-allocation.
         for l in Set(tenants.compactMap { $0.allocation?.member }) {
             if let f = input.foreignPriorities[l], !f.isEmpty { plan.foreignPriorities[l] = f }
