@@ -86,6 +86,10 @@ ci = boto3.client("cognito-identity")
 for p in ci.list_identity_pools(MaxResults=60)["IdentityPools"]:
     note(ci.describe_identity_pool(IdentityPoolId=p["IdentityPoolId"]).get("IdentityPoolTags", {}), p["IdentityPoolId"])
 
+iam = boto3.client("iam")
+for r in iam.list_roles()["Roles"]:
+    note({t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=r["RoleName"])["Tags"]}, r["RoleName"])
+
 # Not taggable: found by natural key.
 r53 = boto3.client("route53")
 for r in r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]:
@@ -95,10 +99,21 @@ ddb = boto3.client("dynamodb")
 for tenant in left:
     if "Item" in ddb.get_item(TableName=table, Key={"pk": {"S": f"tenant#{tenant}"}}): left[tenant].append(f"{table} tenant#{tenant}")
 
+ses = boto3.client("sesv2")
+contacts = [c["EmailAddress"] for c in ses.list_contacts(ContactListName=inp("contactList"))["Contacts"]]
+for tenant in left:
+    if f"admin@{tenant}.moamalat-pro.com" in contacts: left[tenant].append(f"contact admin@{tenant}.moamalat-pro.com")
+pools = {idp.describe_user_pool(UserPoolId=p["Id"])["UserPool"]["Name"]: p["Id"] for p in idp.list_user_pools(MaxResults=60)["UserPools"]}
+for tenant in left:
+    if f"{tenant}-users" in pools:
+        pool = pools[f"{tenant}-users"]
+        left[tenant] += [f"group {g['GroupName']}" for g in idp.list_groups(UserPoolId=pool)["Groups"]]
+        left[tenant] += [f"user {u['Username']}" for u in idp.list_users(UserPoolId=pool)["Users"]]
+
 print(f"acme: {len(left['acme'])} resources left; globex: {len(left['globex'])} resources")
 if left["acme"]:
     sys.exit("e2e FAILED: acme resources still in the cloud: " + ", ".join(left["acme"]))
-if len(left["globex"]) < 10:
+if len(left["globex"]) < 15:
     sys.exit(f"e2e FAILED: globex should be untouched, found only {left['globex']}")
 PY
 echo "e2e passed"

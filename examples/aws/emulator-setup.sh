@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Creates the platform's shared resources in the AWS endpoint named by AWS_ENDPOINT_URL (a local
 # moto_server: scripts/moto.sh start) and writes their ids into platform.yaml beside this script:
-# a VPC with two subnets and a security group for tasks, an ALB with an HTTP listener, a hosted zone, an ECS cluster and the
-# DynamoDB table for tenant records. Safe to rerun: existing resources are found and reused.
+# a VPC with two subnets and a security group for tasks, an ALB with an HTTP listener, a hosted zone, an ECS cluster, the
+# DynamoDB table for tenant records and the account's one SES contact list. Safe to rerun: existing resources are found and reused.
 #
 #   scripts/moto.sh start
 #   export AWS_ENDPOINT_URL=http://127.0.0.1:5123 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
@@ -69,6 +69,13 @@ if table not in ddb.list_tables()["TableNames"]:
     ddb.create_table(TableName=table, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST")
 
+table_arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+contact_list = "moamalat-contacts"
+ses = boto3.client("sesv2", region_name=region)
+if contact_list not in [c["ContactListName"] for c in ses.list_contact_lists()["ContactLists"]]:
+    ses.create_contact_list(ContactListName=contact_list, Description="Every tenant's contacts",
+                            Topics=[{"TopicName": "product-news", "DisplayName": "Product news", "DefaultSubscriptionStatus": "OPT_OUT"}])
+
 subnet_list = ", ".join(subnets[:2])
 with open(sys.argv[1], "w") as f:
     f.write(f"""# Written by emulator-setup.sh against {os.environ['AWS_ENDPOINT_URL']}: the shared resources
@@ -84,10 +91,12 @@ inputs:
   vpcId: {vpc}
   cluster: {cluster}
   tenantTable: {table}
+  tenantTableArn: {table_arn}
+  contactList: {contact_list}
   listeners:
     - arn: {listener}
       dnsName: {lb['DNSName']}
 """)
-print(f"platform ready: vpc {vpc}, subnets {subnet_list}, security group {security_group}, listener {listener}, zone {zone}, cluster {cluster}, table {table}")
+print(f"platform ready: vpc {vpc}, subnets {subnet_list}, security group {security_group}, listener {listener}, zone {zone}, cluster {cluster}, table {table}, contact list {contact_list}")
 print(f"wrote {sys.argv[1]}")
 PY
