@@ -211,3 +211,29 @@ struct Contacts: ResourceHandler {
         return try await fetch(list: list, email: email).map { [$0] } ?? []
     }
 }
+
+/// Lists the account's contact lists (ListContactLists), so the one-list quota counts a list
+/// made outside Landlord, such as the platform's.
+extension AWSProvider: QuotaReadingProvider {
+    public func existingResources(type: String) async -> ExistingResources {
+        guard type == AWSResourceTypes.contactList else { return ExistingResources(ids: []) }
+        if let problem = configurationProblem { return ExistingResources(ids: [], diagnostics: [problem]) }
+        guard let client else { return ExistingResources(ids: []) }
+        var ids = Set<String>()
+        var token: String?
+        do {
+            repeat {
+                var query = [("PageSize", "100")]
+                if let token { query.append(("NextToken", token)) }
+                let out = try await client.sesv2("ListContactLists", "GET", ["contact-lists"], query: query)
+                for item in out["ContactLists"]?.listValue ?? [] {
+                    if let name = item.mapValue?["ContactListName"]?.stringValue { ids.insert(name) }
+                }
+                token = out["NextToken"]?.stringValue
+            } while token != nil
+        } catch {
+            return ExistingResources(ids: [], diagnostics: [diagnostic(error, action: "list", type: type, address: "the account's contact lists")])
+        }
+        return ExistingResources(ids: ids)
+    }
+}

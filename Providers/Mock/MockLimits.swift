@@ -180,3 +180,16 @@ extension MockProvider: CapacityReadingProvider {
         }
     }
 }
+
+/// Lists the simulated account's resources of a type, so account-wide quotas count those made
+/// outside Landlord (a platform's SES contact list).
+extension MockProvider: QuotaReadingProvider {
+    public func existingResources(type: String) async -> ExistingResources {
+        do {
+            let ids = try cloud.transact { tx in Set(tx.resources.values.filter { $0.type == type }.map(\.id)) }
+            return ExistingResources(ids: ids)
+        } catch {
+            return ExistingResources(ids: [], diagnostics: [.error("simulated cloud unreadable", detail: "\(error)")])
+        }
+    }
+}

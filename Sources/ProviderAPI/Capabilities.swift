@@ -17,3 +17,22 @@ public protocol CapacityReadingProvider: Provider {
     /// Priorities in use on each listener by rules not tagged as this platform's.
     func occupiedPriorities(listeners: [String], platform: String) async -> (priorities: [String: Set<Int>], diagnostics: [ProviderDiagnostic])
 }
+
+/// The resources of one type an account holds, as a `QuotaReadingProvider` lists them.
+public struct ExistingResources: Sendable {
+    /// Their ids, as `ResourceObject.id` gives them.
+    public var ids: Set<String>
+    public var diagnostics: [ProviderDiagnostic]
+    public init(ids: Set<String>, diagnostics: [ProviderDiagnostic] = []) {
+        self.ids = ids
+        self.diagnostics = diagnostics
+    }
+}
+
+/// A provider that can list every resource of a type with an account-wide quota
+/// (`ResourceSchema.quotas`), so the engine counts those made outside Landlord too (the SES
+/// contact list a platform made by hand is the account's one).
+public protocol QuotaReadingProvider: Provider {
+    /// Every resource of `type` in the account (and region) the provider is configured for.
+    func existingResources(type: String) async -> ExistingResources
+}

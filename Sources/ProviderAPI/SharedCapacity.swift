@@ -86,7 +86,8 @@ public struct PoolUsage: Sendable, Hashable {
 /// some of them, the plan fails with an error at the blueprint resource of each one beyond
 /// the limit, and the error's detail is `remedy`. A fleet is one platform and one provider
 /// configuration, so one account and region: `scope` says which of the two the limit applies
-/// to, for the message. Resources made outside Landlord are not counted.
+/// to, for the message. Where the provider is a `QuotaReadingProvider`, resources of the type
+/// that no state records (made outside Landlord) count as well.
 public struct AccountQuota: Sendable, Hashable {
     /// What the limit is per.
     public enum Scope: String, Sendable, Hashable {

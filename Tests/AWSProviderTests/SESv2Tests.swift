@@ -50,6 +50,11 @@ extension MotoTests {
             let created = try await provider.applyOK(t.create(AWSResourceTypes.contactList, "list", props))
             #expect(created.id == "platform")
             #expect(try await provider.planned(created, props, tenant: t) == "noop")
+            // The account's lists, for the one-list quota (a list made outside Landlord counts).
+            try await ses("CreateContactList", "POST", "/v2/email/contact-lists", ["ContactListName": "made-by-hand"])
+            let listed = await provider.existingResources(type: AWSResourceTypes.contactList)
+            #expect(listed.ids == ["platform", "made-by-hand"] && listed.diagnostics.isEmpty)
+            try await ses("DeleteContactList", "DELETE", "/v2/email/contact-lists/made-by-hand")
 
             // Update in place, as sent on the wire (moto 5.2.1 has no UpdateContactList).
             var changed = props

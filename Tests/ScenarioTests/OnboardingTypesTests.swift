@@ -163,15 +163,27 @@ import Testing
         #expect(try await !h.apply(PlanOptions(tenants: ["globex"])).failed)
     }
 
-    @Test func theMockHoldsOneContactListPerAccountWhoeverMakesIt() async throws {
+    @Test func aListMadeOutsideLandlordCountsAndTheMockRefusesASecondList() async throws {
         let h = try fleet(blueprint: Self.listPerTenant, name: "lists")
         try tenant(h, "acme", blueprint: "lists")
         try await platformList(h)
-        // The engine sees no recorded list, so the plan passes; the simulated SES refuses.
-        let result = try await h.apply()
-        #expect(result.failed)
-        let messages = result.diagnostics.items.map { "\($0.summary) \($0.detail)" }.joined(separator: "\n")
-        #expect(messages.contains("LimitExceededException") || messages.contains("at most 1 SES contact lists"), "\(messages)")
-        #expect(messages.contains("keep one platform list"), "\(messages)")
+        // No state records the platform's list, but the provider lists it: one tenant list is
+        // already one too many.
+        let (plan, diags) = try await h.workspace().plan(PlanOptions())
+        #expect(plan == nil)
+        let d = try #require(diags.errors.first)
+        #expect(diags.errors.count == 1, "\(diags.errors.map(\.summary))")
+        #expect(d.summary.contains("1 existing, 1 of them made outside Landlord, 1 created") && d.summary.contains("(acme)"), "\(d.summary)")
+        #expect(d.detail.contains("keep one platform list"))
+
+        // The simulated SES holds one list whoever asks (here, past the planner).
+        let second = await h.provider.apply(
+            ApplyRequest(
+                operation: .create, type: AWSResourceTypes.contactList,
+                identity: ResourceIdentity(address: "acme/contacts", tenant: "acme", platform: "onboarding"), prior: nil,
+                inputs: ["name": "acme-contacts"], clientToken: UUID().uuidString))
+        #expect(second.resource == nil)
+        #expect(second.diagnostics.first?.code == "LimitExceededException")
+        #expect(second.diagnostics.first?.detail.contains("keep one platform list") == true)
     }
 }

@@ -63,8 +63,29 @@ public struct Workspace: Sendable {
             if d.hasErrors { return (nil, diags) }
             foreign.merge(held) { $0.union($1) }
         }
+        // Resources of types with an account-wide quota, listed where a blueprint makes them
+        // and the provider can list them (those not in state were made outside Landlord).
+        var existing: [String: Set<String>] = [:]
+        for (type, schema) in schemas.sorted(by: { $0.key < $1.key }) where !schema.quotas.isEmpty {
+            guard fleet.blueprints.values.contains(where: { bp in bp.resources.contains { $0.type == type } }),
+                let reader = providers.provider(for: type) as? any QuotaReadingProvider
+            else { continue }
+            let found = await reader.existingResources(type: type)
+            if found.diagnostics.contains(where: { $0.severity == .error }) {
+                // The count is a courtesy: Landlord's own resources are still counted, and the
+                // provider refuses what the account cannot hold at apply.
+                let why = found.diagnostics.first { $0.severity == .error }
+                diags.append(
+                    .warning(
+                        "could not list the \(type) resources the account holds: \(why?.summary ?? "")",
+                        detail: "the quota check counts only those in Landlord's state; \(why?.detail ?? "check the credentials' access")"))
+                continue
+            }
+            existing[type] = found.ids
+        }
         let input = PlanInput(
-            fleet: fleet, states: states, platformState: platform, schemas: schemas, refreshed: refreshed, foreignPriorities: foreign)
+            fleet: fleet, states: states, platformState: platform, schemas: schemas, refreshed: refreshed, foreignPriorities: foreign,
+            existing: existing)
         let (plan, d) = Planner.plan(input, options: options)
         diags.append(contentsOf: d)
         return (diags.hasErrors ? nil : plan, diags)

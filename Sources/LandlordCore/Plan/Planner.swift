@@ -39,11 +39,15 @@ public struct PlanInput: Sendable {
     public var refreshed: [String: ResourceObject?]
     /// Rule priorities on pool listeners held by rules Landlord does not own.
     public var foreignPriorities: [String: Set<Int>]
+    /// Per type with an account-wide quota, the ids of every resource of it the account holds,
+    /// where the provider could list them; those not in state were made outside Landlord.
+    public var existing: [String: Set<String>]
 
     public init(
         fleet: Fleet, states: [String: TenantState], platformState: PlatformState, schemas: [String: ResourceSchema],
-        refreshed: [String: ResourceObject?] = [:], foreignPriorities: [String: Set<Int>] = [:]
+        refreshed: [String: ResourceObject?] = [:], foreignPriorities: [String: Set<Int>] = [:], existing: [String: Set<String>] = [:]
     ) {
+        self.existing = existing
         self.fleet = fleet
         self.states = states
         self.platformState = platformState
@@ -136,7 +140,7 @@ public enum Planner {
         }
         tenants.sort { $0.tenant < $1.tenant }
         var plan = Plan(toolVersion: options.toolVersion, platform: fleet.platform.name, tenants: tenants, unchangedTenants: unchanged)
-        diags.append(contentsOf: QuotaCheck.check(plan, states: input.states, fleet: fleet, schemas: input.schemas))
+        diags.append(contentsOf: QuotaCheck.check(plan, states: input.states, fleet: fleet, schemas: input.schemas, existing: input.existing))
         // Foreign priorities of the listeners this plan allocates on, for apply's re-allocation.
         for l in Set(tenants.compactMap { $0.allocation?.member }) {
             if let f = input.foreignPriorities[l], !f.isEmpty { plan.foreignPriorities[l] = f }
