@@ -106,7 +106,14 @@ struct Users: ResourceHandler {
             "UserAttributes": .list(
                 (inputs.map("attributes") ?? [:]).sorted { $0.key < $1.key }.map { ["Name": .string($0.key), "Value": .string(Self.text($0.value))] }),
         ]
-        if inputs.optionalBool("sendInvite") != true { body["MessageAction"] = "SUPPRESS" }
+        if inputs.optionalBool("sendInvite") == true {
+            // Cognito's default medium is SMS; an invitation goes where the user can be reached.
+            let attributes = inputs.map("attributes") ?? [:]
+            let mediums = (attributes["email"] != nil ? ["EMAIL"] : []) + (attributes["phone_number"] != nil ? ["SMS"] : [])
+            if !mediums.isEmpty { body["DesiredDeliveryMediums"] = .list(mediums.map(Value.string)) }
+        } else {
+            body["MessageAction"] = "SUPPRESS"
+        }
         do {
             _ = try await client.call(.cognitoIdentityProvider, "AdminCreateUser", body)
         } catch let e as AWSError where e.code == "UsernameExistsException" {

@@ -152,6 +152,9 @@ func diagnostic(_ error: Error, action: String, type: String, address: String) -
     case "ResourceInUse", "ResourceInUseException":
         hint =
             "something still uses this resource; delete its dependents first (the engine orders deletes by dependency, so rerun once they are gone)"
+    case "DeleteConflict":
+        hint =
+            "the role still has managed policies attached or sits in an instance profile, made outside Landlord; detach or remove them, then rerun"
     case "ConditionalCheckFailedException":
         hint = "the item's existence differs from what state says: run `landlord plan --refresh` (or import the existing item) before applying"
     default:

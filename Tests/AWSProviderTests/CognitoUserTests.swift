@@ -66,7 +66,8 @@ extension MotoTests {
 
         @Test func userLifecycleWithGroupMembership() async throws {
             try await Moto.reset()
-            let provider = Moto.provider()
+            let transport = MotoRecordingTransport()
+            let provider = AWSProvider(settings: ["region": "us-east-1"], environment: Moto.environment, transport: transport)
             let t = Tenant()
             let pool = try await Fixtures(client: try Moto.client()).userPool("\(t.id)-users")
             for g in ["tenant", "billing"] {
@@ -80,6 +81,8 @@ extension MotoTests {
             #expect(created.id == "\(pool)/admin")
             #expect(created.attributes["sub"]?.stringValue?.isEmpty == false)
             #expect(created.attributes["status"] == "FORCE_CHANGE_PASSWORD")
+            // No invitation mail unless sendInvite: true.
+            #expect(transport.bodies(of: "AdminCreateUser").map { $0["MessageAction"] } == ["SUPPRESS"])
             let membership = { () async throws -> [String] in
                 (try await call("AdminListGroupsForUser", ["UserPoolId": .string(pool), "Username": "admin"])["Groups"]?.listValue ?? [])
                     .compactMap { $0.mapValue?["GroupName"]?.stringValue }.sorted()
@@ -124,6 +127,15 @@ extension MotoTests {
             #expect(found.resources.first?.attributes["groups"] == ["billing"])
             let again = await provider.apply(t.create(AWSResourceTypes.user, "admin", changed))
             #expect(again.diagnostics.first?.code == "UsernameExistsException")
+
+            // sendInvite: true lets Cognito send its invitation, by email when there is an address.
+            var invited = props
+            invited["username"] = "second"
+            invited["sendInvite"] = true
+            let second = try await provider.applyOK(t.create(AWSResourceTypes.user, "second", invited))
+            let invite = try #require(transport.bodies(of: "AdminCreateUser").last)
+            #expect(invite["MessageAction"] == nil && invite["DesiredDeliveryMediums"] == ["EMAIL"])
+            #expect(try await provider.planned(second, invited, tenant: t) == "noop")
 
             // A group that does not exist is a diagnostic naming it.
             var bad = changed

@@ -7,20 +7,33 @@ import LandlordTestSupport
 import ProviderAPI
 import Testing
 
-/// Sends to moto, except SESv2 update calls (UpdateContactList, UpdateContact), which moto
-/// 5.2.1 answers with HTTP 500: those are recorded and answered `{}`, so a test checks what
-/// the provider sends for an in-place update.
-final class UpdateRecordingTransport: HTTPTransport, @unchecked Sendable {
+/// Sends to moto and records every request, except SESv2 update calls (UpdateContactList,
+/// UpdateContact), which moto 5.2.1 answers with HTTP 500: those are answered `{}` without
+/// reaching moto, so a test checks what the provider sends for an in-place update.
+final class MotoRecordingTransport: HTTPTransport, @unchecked Sendable {
     // @unchecked: `recorded`, the only `var`, is read and written only under `lock`.
     private let lock = NSLock()
     private var recorded: [HTTPRequest] = []
     let inner = URLSessionTransport()
 
-    var updates: [HTTPRequest] { lock.withLock { recorded } }
+    /// Every request sent, in order.
+    var sent: [HTTPRequest] { lock.withLock { recorded } }
+    /// The SESv2 updates, answered here.
+    var updates: [HTTPRequest] { sent.filter(Self.isSESv2Update) }
+
+    static func isSESv2Update(_ request: HTTPRequest) -> Bool {
+        request.method == "PUT" && request.path.hasPrefix("/v2/email/contact-lists/")
+    }
+
+    /// The JSON bodies of the JSON-protocol calls of one operation (`X-Amz-Target: ...Op`).
+    func bodies(of operation: String) -> [[String: Value]] {
+        sent.filter { r in r.headers.contains { $0.0.lowercased() == "x-amz-target" && $0.1.hasSuffix(".\(operation)") } }
+            .compactMap { (try? JSON.parse(Array($0.body)))?.mapValue }
+    }
 
     func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        if request.method == "PUT" && request.path.hasPrefix("/v2/email/contact-lists/") {
-            lock.withLock { recorded.append(request) }
+        lock.withLock { recorded.append(request) }
+        if Self.isSESv2Update(request) {
             return HTTPResponse(status: 200, headers: ["Content-Type": "application/json"], body: Data("{}".utf8))
         }
         return try await inner.send(request)
@@ -43,7 +56,7 @@ extension MotoTests {
 
         @Test func contactListLifecycle() async throws {
             try await Moto.reset()
-            let transport = UpdateRecordingTransport()
+            let transport = MotoRecordingTransport()
             let provider = AWSProvider(settings: ["region": "us-east-1"], environment: Moto.environment, transport: transport)
             let t = Tenant()
             let props: [String: Value] = ["name": "platform", "description": "Every tenant's contacts", "topics": Self.topics]
@@ -94,7 +107,7 @@ extension MotoTests {
 
         @Test func contactLifecycle() async throws {
             try await Moto.reset()
-            let transport = UpdateRecordingTransport()
+            let transport = MotoRecordingTransport()
             let provider = AWSProvider(settings: ["region": "us-east-1"], environment: Moto.environment, transport: transport)
             let t = Tenant()
             try await ses(
