@@ -43,6 +43,8 @@ public final class AWSRateLimits: RequestPacer {
     public static let signingNames: [String: String] = [
         "route53": "route53", "elbv2": "elasticloadbalancing", "ecs": "ecs",
         "cognito-idp": "cognito-idp", "cognito-identity": "cognito-identity", "dynamodb": "dynamodb",
+        // Unpaced unless platform.yaml sets a rate: few calls per tenant, and throttling is retried.
+        "iam": "iam", "ses": "ses",
     ]
 
     /// The configured rates by setting name (defaults with the overrides applied).

@@ -23,7 +23,8 @@ public struct MockSettings: Sendable {
     /// (`LANDLORD_MOCK_THROTTLE_RPS`); nil: never.
     public var throttleRPS: Double?
     /// Client-side pacing per API (`elbv2`, `route53`, `ecs`, `cognito-idp`, `cognito-identity`,
-    /// `dynamodb`), as `provider.aws.rateLimits` in platform.yaml sets for the AWS provider.
+    /// `dynamodb`, `iam`, `ses`), as `provider.aws.rateLimits` in platform.yaml sets for the AWS
+    /// provider.
     public var rateLimits: [String: Double] = [:]
     /// Most record changes one simulated ChangeResourceRecordSets call takes (`LANDLORD_MOCK_BATCH_SIZE`).
     public var route53BatchSize = 1000

@@ -107,6 +107,10 @@ final class TimedTransport: HTTPTransport, Sendable {
         #expect(rates["dynamodb"] == AWSRateLimits.defaults["dynamodb"])
         let provider = AWSProvider(settings: ["region": "us-east-1", "rateLimits": ["route53": 2]], environment: env)
         #expect(provider.rateLimits?.rates["route53"] == 2)
+        // IAM and SES are unpaced unless set; set, they get a bucket under their signing names.
+        #expect(AWSRateLimits().bucket("iam") == nil)
+        let set = AWSRateLimits(rates: try AWSRateLimits.rates(from: ["iam": 4, "ses": 1]))
+        #expect(set.bucket("iam") != nil && set.bucket("ses") != nil)
     }
 
     @Test func badRateLimitsAreAConfigurationDiagnostic() async throws {
