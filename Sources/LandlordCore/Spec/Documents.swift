@@ -52,7 +52,8 @@ public struct ListenerSpec: Sendable, Hashable, Codable {
 /// platform.yaml: shared inputs, provider settings and the state backend.
 public struct PlatformSpec: Sendable {
     public var name: String
-    /// `provider:` as written, e.g. `{aws: {region: us-east-1, use: mock}}`.
+    /// `provider:` (or `providers:`) as written, e.g. `{aws: {region: us-east-1, use: mock}}`;
+    /// plugin entries are also in `plugins`.
     public var providers: [String: Value]
     public var state: StateBackendConfig
     public var inputs: [String: Value]
@@ -62,6 +63,8 @@ public struct PlatformSpec: Sendable {
     public var otherPools: [String: [PoolMember]] = [:]
     /// `env:`: the environment variables spec files may read, and whether each is sensitive.
     public var env: [String: Bool] = [:]
+    /// The providers served by plugin processes (entries of `provider:` with a `command`).
+    public var plugins: [String: PluginSpec] = [:]
     public var file: String
     public var digest: String
 

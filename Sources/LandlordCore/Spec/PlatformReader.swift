@@ -3,7 +3,7 @@ import ProviderAPI
 
 /// Reads platform.yaml.
 enum PlatformReader {
-    static let fields = ["apiVersion", "kind", "name", "description", "provider", "state", "inputs", "env"]
+    static let fields = ["apiVersion", "kind", "name", "description", "provider", "providers", "state", "inputs", "env"]
 
     /// `pools`: names of pools schemas place tenants on, read from `inputs.NAME` besides
     /// `inputs.listeners`.
@@ -12,9 +12,19 @@ enum PlatformReader {
         guard r.checkHeader(kind: "Platform", allowed: fields) else { return (nil, r.diagnostics) }
         let name = r.requiredString("name", what: "the platform's name, used in resource tags") ?? "platform"
 
+        // `provider:` and `providers:` are two spellings of one map (the settings of each
+        // provider, by name); an entry with a `command` is a plugin.
         var providers: [String: Value] = [:]
-        if let p = r.mapping("provider") {
+        var plugins: [String: PluginSpec] = [:]
+        if root["provider"] != nil, let both = root["providers"] {
+            r.diagnostics.append(
+                .error(
+                    "both 'provider' and 'providers' are set", detail: "they are two spellings of one setting: merge them under one key",
+                    at: both.location))
+        }
+        if let p = r.mapping("provider") ?? r.mapping("providers") {
             providers = NodeValues.untyped(p).mapValue ?? [:]
+            plugins = readPlugins(p, &r)
         }
 
         var state = StateBackendConfig()
@@ -99,6 +109,7 @@ enum PlatformReader {
             }
         }
         spec.env = readEnv(root["env"], &r)
+        spec.plugins = plugins
         return (spec, r.diagnostics)
     }
 

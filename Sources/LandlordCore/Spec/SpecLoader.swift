@@ -110,6 +110,17 @@ public struct SpecLoader: Sendable {
         return (Fleet(root: directory, platform: platform, blueprints: blueprints, tenants: tenants, tenantIndex: index), diags)
     }
 
+    /// Reads platform.yaml alone (its provider settings and plugins), before the resource
+    /// types are known: the CLI starts the plugins it names to learn their types, then loads the
+    /// fleet against those too. Nil when the file is missing or unreadable (`load` says why).
+    public func readPlatform(directory: URL) -> (PlatformSpec?, Diagnostics) {
+        let url = directory.appendingPathComponent("platform.yaml")
+        guard FileManager.default.fileExists(atPath: url.path) else { return (nil, Diagnostics()) }
+        let (node, digest, d) = parse(url, name: Self.relativePath(url, to: directory))
+        guard let node else { return (nil, Diagnostics(d.map { [$0] } ?? [])) }
+        return PlatformReader.read(node, file: Self.relativePath(url, to: directory), digest: digest)
+    }
+
     private func parse(_ url: URL, name: String) -> (YAMLNode?, String, Diagnostic?) {
         guard let data = FileManager.default.contents(atPath: url.path) else {
             return (
