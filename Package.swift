@@ -62,6 +62,10 @@ let package = Package(
         /// The Stripe provider: `stripe.customer` over Stripe's form-encoded REST API (LandlordHTTP, not AWSClient).
         .target(name: "StripeProvider", dependencies: ["ProviderAPI", "StripeSchema", "LandlordHTTP"], path: "Providers/Stripe"),
 
+        /// Providers served by plugin processes over JSON-RPC 2.0 on stdin/stdout (Providers/PROTOCOL.md).
+        .target(
+            name: "PluginProvider", dependencies: ["ProviderAPI"], path: "Providers/Plugin", exclude: ["protocol.schema.json"]),
+
         // MARK: State backends
         /// State on the local disk under `.landlord/`: atomic 0600 documents with backups, the
         /// apply's write-ahead journal and its replay, tenant locks (one file per run under `flock`).
@@ -82,7 +86,8 @@ let package = Package(
         .executableTarget(
             name: "landlord",
             dependencies: [
-                "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "LandlordLocalState",
+                "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PluginProvider",
+                "LandlordLocalState",
                 "LandlordS3State", "QuickstartFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -114,6 +119,12 @@ let package = Package(
             ],
             path: "Tests/ScenarioTests"
         ),
+        /// Plugins over the provider protocol: misbehaving test plugins (Fixtures/), the reference
+        /// plugin through the CLI, the protocol's JSON Schema against captured messages.
+        .testTarget(
+            name: "PluginProviderTests",
+            dependencies: ["PluginProvider", "ProviderAPI", "LandlordCore", "landlord", "LandlordTestSupport"],
+            path: "Tests/PluginProviderTests", exclude: ["Fixtures"]),
         /// The AWS provider against SigV4 test vectors and moto_server.
         .testTarget(
             name: "AWSProviderTests",

@@ -28,7 +28,7 @@ struct Apply: AsyncParsableCommand {
             try await applySaved(planFile)
             return
         }
-        let ctx = try Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
+        let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
         let plan = try await Planning.makePlan(ctx, planning)
         try await Applying.confirmAndApply(ctx, plan, applying, operation: .apply) { tenants in
             try? await Planning.makePlan(
@@ -41,7 +41,7 @@ struct Apply: AsyncParsableCommand {
     func applySaved(_ path: String) async throws {
         let output = Output(root.global)
         let saved = try SavedPlan.read(path, output)
-        let ctx = try Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
+        let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
         if !saved.appliedTenants.isEmpty {
             let n = saved.appliedTenants.count
             output.printErr("\(n) tenant\(n == 1 ? " was" : "s were") applied from this plan by an earlier run; applying the rest.")

@@ -5,6 +5,7 @@ import LandlordCore
 import LandlordLocalState
 import LandlordS3State
 import MockProvider
+import PluginProvider
 import ProviderAPI
 import StripeProvider
 
@@ -28,7 +29,9 @@ struct Context {
         case aws
 
         init(settings aws: [String: Value], platform: PlatformSpec, forceMock: Bool) {
-            self = forceMock || aws["use"]?.stringValue == "mock" || platform.providers.isEmpty ? .mock : .aws
+            // Plugins are not a choice of cloud: a platform that names only plugins gets the mock.
+            let builtIn = platform.providers.keys.filter { platform.plugins[$0] == nil }
+            self = forceMock || aws["use"]?.stringValue == "mock" || builtIn.isEmpty ? .mock : .aws
         }
     }
 
@@ -46,10 +49,25 @@ struct Context {
     /// Loads the fleet; prints diagnostics and exits 1 on any error. `unchanged` says what the
     /// verb then did not do (`nothing was applied`); nil for verbs that only read. `writes`:
     /// the command writes state, so it warns once when sensitive values will be stored in clear.
-    static func load(_ global: GlobalOptions, mock forceMock: Bool = false, unchanged: String? = nil, writes: Bool = false) throws -> Context {
+    ///
+    /// Plugins platform.yaml names are started first (handshake and schema), so specs are read
+    /// against their types too; a plugin that cannot start is an error at its entry.
+    static func load(_ global: GlobalOptions, mock forceMock: Bool = false, unchanged: String? = nil, writes: Bool = false) async throws -> Context {
         let output = Output(global)
         let root = URL(fileURLWithPath: global.chdir).standardizedFileURL
-        let (fleet, diags) = SpecLoader(schemas: schemas).load(directory: root)
+        var known = schemas
+        var plugins: [PluginProvider] = []
+        if let platform = SpecLoader(schemas: schemas).readPlatform(directory: root).0, !platform.plugins.isEmpty {
+            let (started, pluginDiags) = await PluginHost.start(platform.plugins, root: root, global: global)
+            plugins = started
+            for p in started { known.merge(p.schema.resources) { a, _ in a } }
+            if pluginDiags.hasErrors {
+                output.diagnostics(pluginDiags)
+                output.error((unchanged.map { "\($0): " } ?? "") + "fix the plugin settings or the plugin above and run again")
+                throw ExitCode(1)
+            }
+        }
+        let (fleet, diags) = SpecLoader(schemas: known).load(directory: root)
         output.diagnostics(diags)
         guard let fleet, !diags.hasErrors else {
             output.error(
@@ -107,6 +125,7 @@ struct Context {
                 registry.register(StripeProvider(settings: fleet.platform.providerSettings("stripe")))
             }
         }
+        for p in plugins { registry.register(p) }
         return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output, cipher: cipher)
     }
 

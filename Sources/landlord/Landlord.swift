@@ -18,7 +18,7 @@ struct Landlord: AsyncParsableCommand {
         subcommands: [
             Init.self, Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, Status.self, OutputCommand.self, StateCommand.self,
             Unlock.self,
-            SchemaCommand.self,
+            SchemaCommand.self, ProvidersCommand.self, ProviderCommand.self,
         ]
     )
 
@@ -32,4 +32,7 @@ struct GlobalOptions: ParsableArguments {
 
     @Flag(name: .customLong("no-color"), help: "Plain output (also NO_COLOR, and whenever output is not a terminal).")
     var noColor = false
+
+    @Flag(name: .customLong("verbose"), help: "Show what provider plugins write to stderr, as they write it.")
+    var verbose = false
 }

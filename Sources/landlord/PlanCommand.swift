@@ -23,7 +23,7 @@ struct PlanCommand: AsyncParsableCommand {
     var out: String?
 
     func run() async throws {
-        let ctx = try Context.load(root.global, mock: planning.mock, unchanged: "nothing was planned")
+        let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was planned")
         let plan = try await Planning.makePlan(ctx, planning)
         ctx.output.print(format.render(plan, ctx.output.palette))
         if let out {

@@ -30,18 +30,29 @@ struct SchemaCommand: AsyncParsableCommand {
 
     func run() async throws {
         let output = Output(root.global)
+        let base = URL(fileURLWithPath: root.global.chdir)
+        // The types of the plugins the fleet's platform.yaml names (if any) are included too.
+        var resources = Context.schemas
+        if let platform = SpecLoader(schemas: Context.schemas).readPlatform(directory: base.standardizedFileURL).0, !platform.plugins.isEmpty {
+            let (started, diags) = await PluginHost.start(platform.plugins, root: base.standardizedFileURL, global: root.global)
+            output.diagnostics(diags)
+            if diags.hasErrors {
+                output.error("a plugin above could not be started; fix it and run again")
+                throw ExitCode(1)
+            }
+            for p in started { resources.merge(p.schema.resources) { a, _ in a } }
+        }
         guard let out else {
-            output.print(Self.text(kind.schemaKind))
+            output.print(Self.text(kind.schemaKind, resources: resources))
             return
         }
-        let base = URL(fileURLWithPath: root.global.chdir)
         let dir = out.hasPrefix("/") ? URL(fileURLWithPath: out) : base.appendingPathComponent(out)
         let kinds: [DocumentSchema.Kind] = kind == .all ? DocumentSchema.Kind.allCases : [kind.schemaKind]
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             for k in kinds {
                 let file = dir.appendingPathComponent(k.fileName)
-                try Data(Self.text(k).utf8).write(to: file, options: .atomic)
+                try Data(Self.text(k, resources: resources).utf8).write(to: file, options: .atomic)
                 output.print("wrote \(out.hasSuffix("/") ? out : out + "/")\(k.fileName)\n")
             }
         } catch {
@@ -51,7 +62,7 @@ struct SchemaCommand: AsyncParsableCommand {
     }
 
     /// The schema as written: pretty JSON with sorted keys, so the files diff well.
-    static func text(_ kind: DocumentSchema.Kind) -> String {
-        JSON.string(DocumentSchema.schema(kind, resources: Context.schemas), sortedKeys: true, pretty: true)
+    static func text(_ kind: DocumentSchema.Kind, resources: [String: ResourceSchema] = Context.schemas) -> String {
+        JSON.string(DocumentSchema.schema(kind, resources: resources), sortedKeys: true, pretty: true)
     }
 }

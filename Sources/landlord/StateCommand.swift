@@ -16,7 +16,7 @@ struct StateCommand: AsyncParsableCommand {
         var tenants: [String] = []
 
         func run() async throws {
-            let ctx = try Context.load(root.global)
+            let ctx = try await Context.load(root.global)
             let (states, _) = try await ctx.loadStates()
             var out = ""
             for id in states.keys.sorted() where tenants.isEmpty || tenants.contains(id) {
@@ -33,7 +33,7 @@ struct StateCommand: AsyncParsableCommand {
         var address: String
 
         func run() async throws {
-            let ctx = try Context.load(root.global)
+            let ctx = try await Context.load(root.global)
             let parts = address.split(separator: "/", maxSplits: 1).map(String.init)
             guard parts.count == 2 else {
                 ctx.output.error("'\(address)' is not an address: write TENANT/NAME (see `landlord state list`)")

@@ -33,7 +33,7 @@ extension StateCommand {
         var force = false
 
         func run() async throws {
-            let ctx = try Context.load(root.global, unchanged: "nothing was migrated")
+            let ctx = try await Context.load(root.global, unchanged: "nothing was migrated")
             guard StateBackendKind(rawValue: to) == .s3 else {
                 ctx.output.error("cannot migrate state to '\(to)': only `--to s3` is supported")
                 throw ExitCode(1)

@@ -16,7 +16,7 @@ struct Status: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let ctx = try Context.load(root.global)
+        let ctx = try await Context.load(root.global)
         let (states, platform) = try await ctx.loadStates()
         if capacity {
             var rules: [String: Int] = [:]

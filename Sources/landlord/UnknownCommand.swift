@@ -47,6 +47,22 @@ extension Landlord {
             }
             Foundation.exit(ExitCode.validationFailure.rawValue)
         }
-        await main(nil)
+        await runThenShutDownPlugins()
+    }
+
+    /// Runs the command, then shuts down the plugins it started (also when it fails).
+    static func runThenShutDownPlugins() async {
+        do {
+            var command = try parseAsRoot(nil)
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            await PluginHost.shutdownAll()
+            exit(withError: error)
+        }
+        await PluginHost.shutdownAll()
     }
 }

@@ -17,7 +17,7 @@ struct Unlock: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
-        let ctx = try Context.load(root.global, unchanged: "nothing was unlocked")
+        let ctx = try await Context.load(root.global, unchanged: "nothing was unlocked")
         guard let info = try await ctx.store.lockInfo(tenant: tenant) else {
             ctx.output.print("Tenant '\(tenant)' is not locked.\n")
             return

@@ -1,0 +1,173 @@
+import Foundation
+import LandlordTestSupport
+import Testing
+
+/// The reference plugin (examples/plugins) through the `landlord` binary: plan, apply, destroy,
+/// adoption after lost state, `providers`, `provider check`, and the protocol's JSON Schema
+/// against the messages of a real run.
+@Suite struct PluginCLITests {
+    static let binary = Spawned.landlordBinary(repoRoot: Fixtures.repoRoot)
+
+    static func landlord(_ args: [String], env: [String: String] = [:]) async throws -> ProcessRun {
+        try await Spawned.run(binary, args, env: env)
+    }
+
+    /// A copy of examples/plugins in a scratch directory (without its `out/` or state).
+    static func exampleFleet() throws -> URL {
+        let dir = try Fixtures.scratch()
+        let source = Fixtures.repoRoot.appendingPathComponent("examples/plugins")
+        for item in ["platform.yaml", "blueprints", "tenants", "plugins"] {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(item), to: dir.appendingPathComponent(item))
+        }
+        return dir
+    }
+
+    static func text(_ dir: URL, _ path: String) -> String? {
+        try? String(contentsOf: dir.appendingPathComponent(path), encoding: .utf8)
+    }
+
+    @Test func planApplyDestroyThroughTheReferencePlugin() async throws {
+        let dir = try Self.exampleFleet()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plan = try await Self.landlord(["-C", dir.path, "plan"])
+        #expect(plan.code == 0, "\(plan.all)")
+        #expect(plan.stdout.contains("+ resource \"localfs.file\" \"acme/welcome\""), "\(plan.stdout)")
+        #expect(plan.stdout.contains("Plan: 4 to create"), "\(plan.stdout)")
+        let apply = try await Self.landlord(["-C", dir.path, "apply", "--auto-approve"])
+        #expect(apply.code == 0, "\(apply.all)")
+        #expect(Self.text(dir, "out/acme/WELCOME.txt") == "Welcome aboard, Acme Corp! Your key is in acme/api.key.")
+        let key = try #require(Self.text(dir, "out/globex/api.key")?.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(key.count >= 20)
+        // The key is sensitive in the plugin's schema: never shown in clear.
+        let shown = try await Self.landlord(["-C", dir.path, "state", "show", "globex/api_key"])
+        #expect(shown.code == 0, "\(shown.all)")
+        #expect(shown.stdout.contains("(sensitive)"))
+        #expect(!shown.all.contains(key))
+        #expect(!apply.all.contains(key))
+        let again = try await Self.landlord(["-C", dir.path, "plan"])
+        #expect(again.stdout.contains("No changes."), "\(again.all)")
+        // Drift: the plugin reads the file back, so an edit by hand is planned away.
+        try Data("edited".utf8).write(to: dir.appendingPathComponent("out/acme/WELCOME.txt"))
+        let drift = try await Self.landlord(["-C", dir.path, "plan"])
+        #expect(drift.stdout.contains("~ resource \"localfs.file\" \"acme/welcome\""), "\(drift.all)")
+        let destroy = try await Self.landlord(["-C", dir.path, "destroy", "--tenant", "acme", "--auto-approve"])
+        #expect(destroy.code == 0, "\(destroy.all)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/acme/WELCOME.txt").path))
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/globex/WELCOME.txt").path))
+    }
+
+    @Test func lostStateIsAdoptedThroughImport() async throws {
+        let dir = try Self.exampleFleet()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(try await Self.landlord(["-C", dir.path, "apply", "--auto-approve"]).code == 0)
+        let key = Self.text(dir, "out/acme/api.key")
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(".landlord"))
+        // Without adoption the creates are refused (the files exist and belong to the address);
+        // with --adopt they are found by their tags and recorded, not made again.
+        let adopt = try await Self.landlord(["-C", dir.path, "apply", "--auto-approve", "--adopt"])
+        #expect(adopt.code == 0, "\(adopt.all)")
+        #expect(Self.text(dir, "out/acme/api.key") == key)
+        let plan = try await Self.landlord(["-C", dir.path, "plan"])
+        #expect(plan.stdout.contains("No changes."), "\(plan.all)")
+    }
+
+    @Test func providersListsBuiltInAndPluginProviders() async throws {
+        let dir = try Self.exampleFleet()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let run = try await Self.landlord(["-C", dir.path, "providers"])
+        #expect(run.code == 0, "\(run.all)")
+        #expect(run.stdout.contains("aws"))
+        let row = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("localfs ") }, "\(run.stdout)")
+        let cells = row.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        #expect(cells == ["localfs", "plugin", "(localfs)", "1.0.0", "1.0", "localfs.api_key,", "localfs.file"], "\(row)")
+    }
+
+    @Test func providerCheckPassesOnTheReferencePlugin() async throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plugin = Fixtures.repoRoot.appendingPathComponent("examples/plugins/plugins/localfs.py").path
+        let run = try await Self.landlord(["-C", dir.path, "provider", "check", "--", "python3", plugin])
+        #expect(run.code == 0, "\(run.all)")
+        #expect(run.stdout.contains("ok   localfs.file: update"))
+        #expect(run.stdout.contains("ok   malformed: a line that is not JSON"))
+        #expect(!run.stdout.contains("FAIL"))
+    }
+
+    @Test func providerCheckReportsWhatFails() async throws {
+        let run = try await Self.landlord(["provider", "check", "--", "python3", Fixtures.path("misbehaving.py"), "well"])
+        #expect(run.code == 1)
+        #expect(run.stdout.contains("ok   handshake"))
+        #expect(run.stdout.contains("FAIL bad.thing: lifecycle"))
+        #expect(run.stdout.contains("FAIL malformed: a line that is not JSON"))
+        #expect(run.stderr.contains("checks failed"))
+    }
+
+    @Test func aPluginThatCannotStartIsAnErrorAtItsEntry() async throws {
+        let dir = try Self.exampleFleet()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let platform = try #require(Self.text(dir, "platform.yaml"))
+        try Data(platform.replacingOccurrences(of: "plugins/localfs.py", with: "plugins/nope.py").utf8).write(
+            to: dir.appendingPathComponent("platform.yaml"))
+        let run = try await Self.landlord(["-C", dir.path, "plan"])
+        #expect(run.code == 1)
+        #expect(run.stderr.contains("platform.yaml:8:3: error: the localfs plugin failed at start"), "\(run.stderr)")
+        #expect(run.stderr.contains("No such file or directory"), "\(run.stderr)")
+    }
+
+    @Test func aTimeoutFailsOneTenantAndTheOthersGoOn() async throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = [
+            "platform.yaml": """
+            apiVersion: landlord/v1
+            kind: Platform
+            name: p
+            providers:
+              bad: {command: ["python3", "\(Fixtures.path("misbehaving.py"))", "never_answers"], timeout: 1}
+            """,
+            "blueprints/b.yaml":
+                "apiVersion: landlord/v1\nkind: Blueprint\nname: b\nresources:\n  thing: {type: bad.thing, properties: {name: \"${tenant.id}\"}}\n",
+            "tenants/boom.yaml": "apiVersion: landlord/v1\nkind: Tenant\nid: boom\nblueprint: b\n",
+            "tenants/fine.yaml": "apiVersion: landlord/v1\nkind: Tenant\nid: fine\nblueprint: b\n",
+        ]
+        for (path, text) in files {
+            let url = dir.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        let run = try await Self.landlord(["-C", dir.path, "apply", "--auto-approve"])
+        #expect(run.code == 1, "\(run.all)")
+        #expect(run.all.contains("did not answer `apply` within 1 s"), "\(run.all)")
+        #expect(run.all.contains("misbehaving plugin starting in mode never_answers"), "\(run.all)")
+        let status = try await Self.landlord(["-C", dir.path, "status"])
+        #expect(status.stdout.contains("fine"), "\(status.all)")
+        let fine = status.stdout.split(separator: "\n").first { $0.contains("fine") } ?? ""
+        let boom = status.stdout.split(separator: "\n").first { $0.contains("boom") } ?? ""
+        #expect(fine.contains("active"), "\(status.stdout)")
+        #expect(boom.contains("failed"), "\(status.stdout)")
+    }
+
+    @Test func capturedMessagesMatchTheProtocolSchema() async throws {
+        let dir = try Self.exampleFleet()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let log = dir.appendingPathComponent("messages.log").path
+        let platform = try #require(Self.text(dir, "platform.yaml"))
+        try Data(
+            platform.replacingOccurrences(
+                of: #"command: ["python3", "plugins/localfs.py"]"#,
+                with: #"command: ["python3", "\#(Fixtures.path("capture.py"))", "\#(log)", "python3", "plugins/localfs.py"]"#
+            ).utf8
+        ).write(to: dir.appendingPathComponent("platform.yaml"))
+        #expect(try await Self.landlord(["-C", dir.path, "apply", "--auto-approve"]).code == 0)
+        #expect(try await Self.landlord(["-C", dir.path, "destroy", "--tenant", "acme", "--auto-approve"]).code == 0)
+        try FileManager.default.removeItem(at: dir.appendingPathComponent(".landlord"))
+        #expect(try await Self.landlord(["-C", dir.path, "apply", "--auto-approve", "--adopt"]).code == 0)
+        let schema = Fixtures.repoRoot.appendingPathComponent("Providers/Plugin/protocol.schema.json").path
+        let check = try await Spawned.run(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", Fixtures.path("validate_messages.py"), schema, log])
+        #expect(check.code == 0, "\(check.all)")
+        for method in ["initialize", "schema", "read", "apply", "import", "wait", "shutdown"] {
+            #expect(check.stdout.contains("\"\(method)\""), "\(check.stdout)")
+        }
+    }
+}
