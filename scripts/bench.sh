@@ -8,6 +8,9 @@
 #               LANDLORD_MOCK_LATENCY_MS=BENCH_LATENCY_MS and --parallelism BENCH_PARALLELISM,
 #               against the critical-path bound
 #   destroy     every tenant file removed, applied
+#   plugin      BENCH_PLUGIN_CALLS (default 10000) creates (one resource per tenant) through
+#               the in-process mock and through a plugin that answers at once; prints the
+#               difference (the protocol's overhead; target: under 2 s more)
 # Where terraform is on the PATH (and N <= TERRAFORM_MAX), the same fleet shape as
 # terraform_data resources is applied and planned, and the ratio printed. Figures only: no
 # step fails on time.
@@ -100,3 +103,15 @@ print(f"          {calls} provider calls x {lat*1000:.0f} ms / P={par}: bound {b
 PY
   rm -rf "$F"
 done
+
+# Plugin overhead: the same number of create calls through the mock and through a plugin.
+PC="${BENCH_PLUGIN_CALLS:-10000}"
+for KIND in mock plugin; do
+  F="$WORK/plugin-$KIND"
+  python3 scripts/bench_plugin.py "$F" "$PC" "$KIND"
+  run "creates via $KIND" "$PC" "$BIN" -C "$F" apply --auto-approve --parallelism "$PAR" --refresh=false
+  [ "$LAST_CODE" = 0 ] || { echo "apply through $KIND failed:"; tail -5 "$WORK/err.txt"; exit 1; }
+  if [ "$KIND" = mock ]; then MOCK_S=$SECS; else PLUGIN_S=$SECS; fi
+  rm -rf "$F"
+done
+python3 -c 'import sys; m,p=map(float,sys.argv[1:3]); print(f"          {sys.argv[3]} creates: plugin {p:.2f} s vs in-process mock {m:.2f} s: {p-m:+.2f} s (target: under +2 s)")' "$MOCK_S" "$PLUGIN_S" "$PC"

@@ -9,7 +9,9 @@ import Synchronization
 public enum PluginConformance {
     /// One check and how it went.
     public struct Check: Sendable {
+        /// What was checked, e.g. `localfs.file: update`.
         public var name: String
+        /// The plugin did what the protocol asks.
         public var passed: Bool
         /// What failed and what to do, or a short note on success.
         public var detail: String

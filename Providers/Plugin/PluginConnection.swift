@@ -4,6 +4,7 @@ import Synchronization
 
 /// Why a call to a plugin failed.
 public struct PluginFailure: Error, Sendable, CustomStringConvertible {
+    /// How the call failed, which decides what the diagnostic advises.
     public enum Kind: Sendable, Equatable {
         /// The plugin broke the protocol or died: it is stopped and no later call is sent.
         case fault
@@ -13,9 +14,11 @@ public struct PluginFailure: Error, Sendable, CustomStringConvertible {
         case rpcError(Int)
     }
 
+    /// How it failed.
     public var kind: Kind
     /// One line saying what happened, naming the plugin.
     public var summary: String
+    /// The summary.
     public var description: String { summary }
 }
 

@@ -5,6 +5,7 @@ import ProviderAPI
 public struct PluginInfo: Sendable {
     /// The plugin's own name and version (`provider` in the answer).
     public var providerName: String
+    /// The plugin's version (shown by `landlord providers`).
     public var providerVersion: String
     /// The protocol version it speaks.
     public var protocolVersion: String
@@ -17,8 +18,11 @@ public struct PluginInfo: Sendable {
 /// A plugin that could not be started: it exited, did not answer, spoke another major version
 /// or declared a schema Landlord cannot read. `detail` quotes its last stderr lines.
 public struct PluginStartError: Error, Sendable, CustomStringConvertible {
+    /// One line naming the plugin and what went wrong.
     public var summary: String
+    /// The plugin's last stderr lines and what to do next.
     public var detail: String
+    /// Summary and detail.
     public var description: String { summary + (detail.isEmpty ? "" : "\n" + detail) }
 }
 
@@ -28,8 +32,11 @@ public struct PluginStartError: Error, Sendable, CustomStringConvertible {
 /// `maxConcurrency` in flight. A plugin that misbehaves fails the calls it was asked with a
 /// diagnostic quoting its stderr; it never throws into the engine or writes state.
 public final class PluginProvider: Provider {
+    /// The configured name: the prefix of the types it serves.
     public let name: String
+    /// The types the plugin declared in `schema`.
     public let schema: ProviderSchema
+    /// What the plugin said in `initialize`.
     public let info: PluginInfo
     /// The settings it was started with.
     public let settings: PluginSettings

@@ -21,6 +21,7 @@ public struct PluginSettings: Sendable {
     /// Called with each line the plugin writes to stderr (`--verbose`); nil: kept only.
     public var stderrEcho: (@Sendable (String) -> Void)?
 
+    /// Settings for one plugin; only `name`, `command` and `directory` are needed.
     public init(
         name: String, command: [String], directory: URL, passedEnvironment: [String] = [],
         environment: [String: String] = ProcessInfo.processInfo.environment, config: [String: Value] = [:], timeout: Double = 300,

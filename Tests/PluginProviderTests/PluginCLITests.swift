@@ -80,6 +80,15 @@ import Testing
         let row = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("localfs ") }, "\(run.stdout)")
         let cells = row.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         #expect(cells == ["localfs", "plugin", "(localfs)", "1.0.0", "1.0", "localfs.api_key,", "localfs.file"], "\(row)")
+        // `landlord schema` in the fleet knows the plugin's types; --verbose shows its stderr.
+        let schema = try await Self.landlord(["-C", dir.path, "schema", "--kind", "blueprint"])
+        #expect(schema.code == 0, "\(schema.all)")
+        #expect(schema.stdout.contains("\"localfs.file\""))
+        let quiet = try await Self.landlord(["-C", dir.path, "validate"])
+        #expect(!quiet.stderr.contains("[localfs]"))
+        let verbose = try await Self.landlord(["--verbose", "-C", dir.path, "validate"])
+        #expect(verbose.code == 0, "\(verbose.all)")
+        #expect(verbose.stderr.contains("[localfs] localfs 1.0.0 serving files under"), "\(verbose.stderr)")
     }
 
     @Test func providerCheckPassesOnTheReferencePlugin() async throws {
@@ -169,5 +178,35 @@ import Testing
         for method in ["initialize", "schema", "read", "apply", "import", "wait", "shutdown"] {
             #expect(check.stdout.contains("\"\(method)\""), "\(check.stdout)")
         }
+    }
+}
+
+/// Crash safety through a plugin: the plugin makes the thing and dies before answering; the
+/// intent recorded before `apply` lets the next run adopt it through `import`, not make a second.
+@Suite struct PluginCrashSafetyTests {
+    @Test func aCreateWhoseAnswerWasLostIsAdoptedByTheNextRun() async throws {
+        let dir = try PluginCLITests.exampleFleet()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.removeItem(at: dir.appendingPathComponent("tenants/globex.yaml"))
+        let platformURL = dir.appendingPathComponent("platform.yaml")
+        let original = try String(contentsOf: platformURL, encoding: .utf8)
+        try Data(
+            original.replacingOccurrences(
+                of: #"command: ["python3", "plugins/localfs.py"]"#,
+                with: #"command: ["python3", "\#(Fixtures.path("crash_after_apply.py"))", "python3", "plugins/localfs.py"]"#
+            ).utf8
+        ).write(to: platformURL)
+        let crashed = try await PluginCLITests.landlord(["-C", dir.path, "apply", "--auto-approve"])
+        #expect(crashed.code == 1, "\(crashed.all)")
+        #expect(crashed.all.contains("swallowed the answer"), "\(crashed.all)")
+        // The key file exists, and Landlord holds only the intent.
+        let key = try #require(PluginCLITests.text(dir, "out/acme/api.key"))
+        try Data(original.utf8).write(to: platformURL)
+        let next = try await PluginCLITests.landlord(["-C", dir.path, "apply", "--auto-approve"])
+        #expect(next.code == 0, "\(next.all)")
+        #expect(PluginCLITests.text(dir, "out/acme/api.key") == key, "the key was made again instead of adopted")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("out/acme/WELCOME.txt").path))
+        let plan = try await PluginCLITests.landlord(["-C", dir.path, "plan"])
+        #expect(plan.stdout.contains("No changes."), "\(plan.all)")
     }
 }

@@ -2,8 +2,8 @@
 """localfs: a reference Landlord provider plugin (protocol 1.0, Providers/PROTOCOL.md).
 
 Manages files in a directory on this machine (`config.root`, relative to the fleet):
-  localfs.file     a text file: path, content -> id, sha256
-  localfs.api_key  a file holding a generated key: path, label -> id, key (sensitive)
+  localfs.file     a text file: path, content -> sha256 (its id is its path)
+  localfs.api_key  a file holding a generated key: path, label -> key (sensitive)
 Ownership tags live in ROOT/.landlord-index.json, so a create whose answer was lost is found
 again by `import`. Standard library only; one request at a time, in order.
 """
@@ -24,7 +24,6 @@ TYPES = [
         "attributes": {
             "path": {"type": "string", "required": True, "forceNew": True, "description": "relative to the root"},
             "content": {"type": "string", "required": True},
-            "id": {"type": "string", "computed": True},
             "sha256": {"type": "string", "computed": True},
         },
         "uniqueKeys": ["path"],
@@ -38,7 +37,6 @@ TYPES = [
         "attributes": {
             "path": {"type": "string", "required": True, "forceNew": True},
             "label": {"type": "string"},
-            "id": {"type": "string", "computed": True},
             "key": {"type": "string", "computed": True, "sensitive": True},
         },
         "uniqueKeys": ["path"],
@@ -108,7 +106,6 @@ def current(rtype, rid):
         attrs = {"path": rid, "content": text, "sha256": hashlib.sha256(text.encode()).hexdigest()}
     else:
         attrs = {"path": rid, "label": entry.get("label", ""), "key": text.strip()}
-    attrs["id"] = rid
     return {"type": rtype, "id": rid, "attributes": attrs}
 
 
