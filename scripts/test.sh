@@ -41,3 +41,7 @@ fi
 
 swift build --build-tests
 swift test --skip-build --disable-xctest
+
+# The reference plugin (examples/plugins) passes the provider protocol's conformance suite.
+plugin_check_dir="$(mktemp -d)"
+.build/debug/landlord -C "$plugin_check_dir" provider check -- python3 "$PWD/examples/plugins/plugins/localfs.py"
