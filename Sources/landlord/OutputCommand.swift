@@ -28,7 +28,7 @@ struct OutputCommand: AsyncParsableCommand {
     var showSensitive = false
 
     func run() async throws {
-        let ctx = try Context.load(root.global)
+        let ctx = try await Context.load(root.global)
         let outputs: [String: Value]?
         do { outputs = try await TenantOutputs.load(tenant, from: ctx.store) } catch {
             ctx.output.error("could not read the state of tenant '\(tenant)': \(error)")

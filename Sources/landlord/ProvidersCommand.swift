@@ -5,6 +5,7 @@ import LandlordCore
 import MockProvider
 import PluginProvider
 import ProviderAPI
+import StripeProvider
 
 /// `landlord providers`: every provider this run can use, built-in and plugin.
 struct ProvidersCommand: AsyncParsableCommand {
@@ -23,7 +24,8 @@ struct ProvidersCommand: AsyncParsableCommand {
         let dir = URL(fileURLWithPath: root.global.chdir).standardizedFileURL
         var rows: [[String]] = [["PROVIDER", "KIND", "VERSION", "PROTOCOL", "RESOURCE TYPES"]]
         let builtIn: [(String, String, ProviderSchema)] = [
-            ("aws", "built-in (AWS)", AWSProvider.resourceSchema), ("aws", "built-in (mock)", MockProvider.resourceSchema),
+            ("aws", "built-in (AWS)", AWSProvider.resourceSchema), ("stripe", "built-in (Stripe)", StripeProvider.resourceSchema),
+            ("mock", "built-in (simulated cloud, in mock mode)", MockProvider.resourceSchema),
         ]
         for (name, kind, schema) in builtIn {
             rows.append([name, kind, LandlordVersion.current, "-", schema.resources.keys.sorted().joined(separator: ", ")])
