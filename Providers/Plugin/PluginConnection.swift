@@ -40,7 +40,8 @@ final class PluginConnection: Sendable {
         var broken: PluginFailure?
         var shuttingDown = false
         /// Waiting for an answer with `"id": null` (a parse error reply, `provider check`).
-        var nullIDWaiters: [CheckedContinuation<Value?, Never>] = []
+        var nullIDWaiters: [Keyed<Int, CheckedContinuation<Value?, Never>>] = []
+        var nextWaiter = 0
     }
 
     let name: String
@@ -97,15 +98,19 @@ final class PluginConnection: Sendable {
     /// Waits up to `timeout` seconds for the next answer with `"id": null` (what JSON-RPC
     /// answers to a request it could not parse); nil when none came.
     func nextNullIDAnswer(timeout: Double) async -> Value? {
-        // One waiter at a time (the conformance check asks one question at a time), so on
-        // timeout the waiter still queued is this one.
         await withCheckedContinuation { (cont: CheckedContinuation<Value?, Never>) in
-            state.withLock { $0.nullIDWaiters.append(cont) }
+            let token = state.withLock { s in
+                s.nextWaiter += 1
+                s.nullIDWaiters.append(Keyed(s.nextWaiter, cont))
+                return s.nextWaiter
+            }
             Task { [weak self] in
                 try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
-                self?.state.withLock { s in
-                    if !s.nullIDWaiters.isEmpty { s.nullIDWaiters.removeFirst().resume(returning: nil) }
+                // Still waiting (not answered, not failed): give up on this waiter only.
+                let expired = self?.state.withLock { s in
+                    s.nullIDWaiters.firstIndex { $0.key == token }.map { s.nullIDWaiters.remove(at: $0).value }
                 }
+                expired?.resume(returning: nil)
             }
         }
     }
@@ -166,7 +171,7 @@ final class PluginConnection: Sendable {
             return
         }
         if idValue == .null {
-            let waiter = state.withLock { s in s.nullIDWaiters.isEmpty ? nil : s.nullIDWaiters.removeFirst() }
+            let waiter = state.withLock { s in s.nullIDWaiters.isEmpty ? nil : s.nullIDWaiters.removeFirst().value }
             if let waiter {
                 waiter.resume(returning: message)
             } else {
@@ -229,7 +234,7 @@ final class PluginConnection: Sendable {
             if s.broken == nil { s.broken = failure }
             let p = Array(s.pending.values)
             s.pending.removeAll()
-            let w = s.nullIDWaiters
+            let w = s.nullIDWaiters.map(\.value)
             s.nullIDWaiters.removeAll()
             return (p, w)
         }
