@@ -30,6 +30,13 @@ import Testing
         #expect(error?.summary.contains("speaks 1.0") == true)
     }
 
+    @Test func typesOutsideTheConfiguredNameAreRefused() async throws {
+        var settings = Fixtures.misbehaving("well")
+        settings.name = "acme"
+        let error = await #expect(throws: PluginStartError.self) { try await PluginProvider.start(settings, hostVersion: "test") }
+        #expect(error?.summary.contains("type `bad.thing` does not start with `acme.`") == true)
+    }
+
     @Test func exitAtStartQuotesStderr() async throws {
         let error = await #expect(throws: PluginStartError.self) {
             try await PluginProvider.start(Fixtures.misbehaving("exit_at_start"), hostVersion: "test")
