@@ -22,6 +22,13 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        /// Debian's libpq (libpq-dev), the PostgreSQL client library of Providers/Postgres.
+        .systemLibrary(
+            name: "CLibPQ",
+            path: "Sources/CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
 
         // MARK: Infrastructure
         /// Shared plumbing: atomic private files (0600/0700), file locks, blocking I/O off the
@@ -46,10 +53,16 @@ let package = Package(
         /// The `stripe.*` resource types' schemas and Stripe's limits on them, shared by the Stripe and mock providers.
         .target(name: "StripeSchema", dependencies: ["ProviderAPI"], path: "Providers/StripeSchema"),
         /// The dry-run provider: a simulated cloud in a JSON file serving every built-in type, enforcing each service's constraints.
-        .target(name: "MockProvider", dependencies: ["LandlordBasics", "ProviderAPI", "AWSSchema", "StripeSchema"], path: "Providers/Mock"),
+        .target(
+            name: "MockProvider", dependencies: ["LandlordBasics", "ProviderAPI", "AWSSchema", "StripeSchema", "PostgresSchema"],
+            path: "Providers/Mock"),
         /// The HTTP transport protocol and its URLSession implementation, RFC 3986 percent-encoding;
         /// shared by the HTTP clients of every provider (AWSClient, the Stripe provider).
         .target(name: "LandlordHTTP", path: "Providers/HTTP"),
+        /// The `postgres.*` resource types' schemas and input checks, shared by the PostgreSQL and mock providers.
+        .target(name: "PostgresSchema", dependencies: ["ProviderAPI"], path: "Providers/PostgresSchema"),
+        /// The PostgreSQL provider: schemas, roles and grants over libpq, one serialised connection per server.
+        .target(name: "PostgresProvider", dependencies: ["CLibPQ", "ProviderAPI", "PostgresSchema"], path: "Providers/Postgres"),
         /// A small AWS client: SigV4, the Query/XML, REST/XML and JSON protocols over LandlordHTTP
         /// (re-exported), error parsing, retries with backoff and jitter.
         .target(
@@ -87,6 +100,7 @@ let package = Package(
             name: "landlord",
             dependencies: [
                 "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PluginProvider",
+                "PostgresProvider",
                 "LandlordLocalState",
                 "LandlordS3State", "QuickstartFleet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -136,6 +150,13 @@ let package = Package(
             name: "StripeProviderTests",
             dependencies: ["StripeProvider", "StripeSchema", "MockProvider", "LandlordHTTP", "ProviderAPI", "landlord", "LandlordTestSupport"],
             path: "Tests/StripeProviderTests"),
+        /// The PostgreSQL provider against a real PostgreSQL 15 (scripts/postgres.sh), and the mock's `postgres.*` types.
+        .testTarget(
+            name: "PostgresProviderTests",
+            dependencies: [
+                "PostgresProvider", "PostgresSchema", "MockProvider", "LandlordCore", "LandlordLocalState", "ProviderAPI", "LandlordTestSupport",
+            ],
+            path: "Tests/PostgresProviderTests"),
         /// The S3 state backend against moto_server, directly and through the `landlord` binary.
         .testTarget(
             name: "S3StateTests",

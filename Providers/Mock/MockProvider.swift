@@ -1,6 +1,7 @@
 import AWSSchema
 import Foundation
 import LandlordBasics
+import PostgresSchema
 import ProviderAPI
 import StripeSchema
 
@@ -45,7 +46,7 @@ public struct MockSettings: Sendable {
     }
 }
 
-/// The dry-run provider: serves every built-in type (`aws.*`, `stripe.*`) against a simulated
+/// The dry-run provider: serves every built-in type (`aws.*`, `stripe.*`, `postgres.*`) against a simulated
 /// cloud that enforces what each service enforces. For tests, dry runs and benchmarks; not a
 /// stand-in for the real providers.
 // @unchecked: `rng` and `calls`, the only `var`s, are read and written only under `rngLock`.
@@ -54,8 +55,12 @@ public final class MockProvider: Provider, @unchecked Sendable {
     /// The types this provider serves, without making one (for reading specs): the union of
     /// every built-in provider's schema.
     public static let resourceSchema = ProviderSchema(
-        resources: Array(AWSResourceTypes.schema.resources.values) + Array(StripeResourceTypes.schema.resources.values))
+        resources: Array(AWSResourceTypes.schema.resources.values) + Array(StripeResourceTypes.schema.resources.values)
+            + Array(PostgresResourceTypes.schema.resources.values))
     public let schema = MockProvider.resourceSchema
+    /// The tag counting the tables a simulated `postgres.schema` holds (a schema holding any
+    /// refuses a delete unless its `deletion` is `cascade`); tests set it as an application would.
+    public static let postgresTablesTag = MockPostgres.tablesTag
     public let cloud: MockCloud
     let settings: MockSettings
     private let rngLock = NSLock()
@@ -161,6 +166,7 @@ public final class MockProvider: Provider, @unchecked Sendable {
         do {
             return try await BlockingIO.run {
                 try self.cloud.transact { tx -> ApplyResponse in
+                    if request.type.hasPrefix("postgres.") { return MockPostgres.apply(request, &tx) }
                     switch request.operation {
                     case .create: return self.create(request, &tx)
                     case .update: return self.update(request, &tx)
@@ -182,7 +188,7 @@ public final class MockProvider: Provider, @unchecked Sendable {
             return "\(zone)_\(name)_\(t)"
         case AWSResourceTypes.dynamoItem:
             return (inputs["table"]?.interpolationText ?? "") + "/" + JSON.string(inputs["key"] ?? .null)
-        default: return nil
+        default: return MockPostgres.naturalID(type, inputs)
         }
     }
 }

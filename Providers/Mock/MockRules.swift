@@ -26,7 +26,7 @@ enum MockRules {
         case T.contactList: return ["contact-list|" + str(r, "name")]
         case T.contact: return ["contact|" + str(r, "contactListName") + "|" + str(r, "email").lowercased()]
         case T.userPoolClient: return []
-        default: return []
+        default: return MockPostgres.uniqueKeys(r)
         }
     }
 

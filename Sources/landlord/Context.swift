@@ -6,6 +6,7 @@ import LandlordLocalState
 import LandlordS3State
 import MockProvider
 import PluginProvider
+import PostgresProvider
 import ProviderAPI
 import StripeProvider
 
@@ -40,7 +41,7 @@ struct Context {
     /// platform.yaml), and without making one (so `validate` and `state` need no credentials).
     static let schemas: [String: ResourceSchema] = {
         var out: [String: ResourceSchema] = [:]
-        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema, StripeProvider.resourceSchema] {
+        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema, StripeProvider.resourceSchema, PostgresProvider.resourceSchema] {
             out.merge(schema.resources) { a, _ in a }
         }
         return out
@@ -124,6 +125,9 @@ struct Context {
             if fleet.platform.providers["stripe"] != nil {
                 registry.register(StripeProvider(settings: fleet.platform.providerSettings("stripe")))
             }
+            // `provider: {postgres: {url: ..., passwordEnv: PGPASSWORD}}`: the server of the `postgres.*` types.
+            let postgres = fleet.platform.providerSettings("postgres")
+            if !postgres.isEmpty { registry.register(PostgresProvider(settings: postgres)) }
         }
         for p in plugins { registry.register(p) }
         return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output, cipher: cipher)

@@ -150,6 +150,17 @@ public enum DocumentSchema {
                                 ],
                             ],
                         ],
+                        "postgres": [
+                            "type": "object",
+                            "description": "the PostgreSQL server of the postgres.* types (libpq's PG* variables fill in what the url leaves out)",
+                            "properties": [
+                                "url": ["type": "string", "examples": ["postgres://admin@127.0.0.1:5432/app"]],
+                                "passwordEnv": [
+                                    "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                                    "description": "the environment variable holding the password (default PGPASSWORD)",
+                                ],
+                            ],
+                        ],
                     ],
                 ],
                 "state": [
