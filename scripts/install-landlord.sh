@@ -4,8 +4,8 @@
 #   scripts/install-landlord.sh                          # /usr/local/bin/landlord (needs write access)
 #   PREFIX="$HOME/.local" scripts/install-landlord.sh    # ~/.local/bin/landlord
 #
-# Works from any directory. Needs Swift 6.3 on PATH, libyaml's headers (apt-get install
-# libyaml-dev) and, for the static build, libcurl's (apt-get install libcurl4-openssl-dev). The
+# Works from any directory. Needs Swift 6.3 on PATH, libyaml's and libpq's headers (apt-get install
+# libyaml-dev libpq-dev) and, for the static build, libcurl's (apt-get install libcurl4-openssl-dev). The
 # build is `swift build -c release --product landlord --static-swift-stdlib` (the static flag on
 # Linux only) into the package's normal .build directory, so a CI cache of .build speeds it up;
 # the installed file is a copy, not a link into .build (99 MB, with symbols for backtraces).
@@ -16,6 +16,7 @@
 # loads these shared libraries from the system (Debian 12 packages in brackets):
 #   libyaml-0.so.2   the YAML parser                          [libyaml-0-2]
 #   libcurl.so.4     FoundationNetworking's HTTP (AWS calls)  [libcurl4]
+#   libpq.so.5       PostgreSQL's client (postgres provider)  [libpq5]
 #   libxml2.so.2     FoundationXML, linked in with Foundation [libxml2]
 #   libstdc++.so.6, libgcc_s.so.1, libm.so.6, libc.so.6      [always present]
 # RUNPATH is $ORIGIN only: nothing is looked up in the toolchain's directory.
@@ -41,6 +42,8 @@ command -v swift >/dev/null 2>&1 \
 if command -v pkg-config >/dev/null 2>&1; then
   pkg-config --exists yaml-0.1 \
     || die "libyaml's development files are missing (pkg-config yaml-0.1). Install them: apt-get install libyaml-dev (Fedora: dnf install libyaml-devel; macOS: brew install libyaml), then run this again."
+  pkg-config --exists libpq \
+    || die "libpq's development files are missing (pkg-config libpq), needed by the postgres provider. Install them: apt-get install libpq-dev (Fedora: dnf install libpq-devel; macOS: brew install libpq), then run this again."
 elif [ ! -f /usr/include/yaml.h ] && [ ! -f /usr/local/include/yaml.h ] && [ ! -f /opt/homebrew/include/yaml.h ]; then
   die "libyaml's header yaml.h is missing. Install it: apt-get install libyaml-dev pkg-config (Fedora: dnf install libyaml-devel; macOS: brew install libyaml), then run this again."
 fi

@@ -2,6 +2,7 @@
 # Starts or stops a throwaway PostgreSQL 15 for the postgres provider's tests and examples.
 #   scripts/postgres.sh start   # initdb in a temp directory, server on 127.0.0.1:${LANDLORD_PG_PORT:-5433}
 #   scripts/postgres.sh stop    # stops that server and removes its directory
+# The directory is ${LANDLORD_PG_DIR:-${TMPDIR:-/tmp}/landlord-pg-PORT}; start removes what it held.
 # Install the server with: apt-get install postgresql-15 libpq-dev
 # The superuser is `landlord` with password `landlord` (scram-sha-256 over TCP); then:
 #   export LANDLORD_PG_PORT=5433 PGPASSWORD=landlord
@@ -31,6 +32,10 @@ start() {
     if [[ "$(id -u)" == 0 ]]; then
         id postgres >/dev/null 2>&1 || useradd --system --no-create-home postgres
         chown postgres "$DIR"
+        if ! runuser -u postgres -- test -w "$DIR"; then
+            echo "error: the postgres user cannot reach $DIR (a parent directory is private); set LANDLORD_PG_DIR to a directory under /tmp" >&2
+            exit 1
+        fi
     fi
     echo landlord >"$DIR/pwfile"
     [[ "$(id -u)" == 0 ]] && chown postgres "$DIR/pwfile"

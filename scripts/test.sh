@@ -2,7 +2,8 @@
 # Runs every test of the project. When moto_server is installed, starts it on 127.0.0.1 for the
 # AWS provider's integration tests, and when localstripe is, starts it on 127.0.0.1 for the
 # Stripe provider's (and stops both afterwards); without them those tests are reported as
-# skipped, never as passed.
+# skipped, never as passed. Likewise PostgreSQL 15 (Debian's postgresql-15) for the postgres
+# provider's tests: a throwaway server on 127.0.0.1:${LANDLORD_PG_PORT:-5433}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,11 +11,14 @@ cd "$(dirname "$0")/.."
 # TMPDIR of this run, removed at the end, pass or fail.
 export MOTO_STATE_DIR="${MOTO_STATE_DIR:-${TMPDIR:-/tmp}/landlord-moto-${MOTO_PORT:-5123}}"   # outside it
 export LANDLORD_STRIPE_STATE_DIR="${LANDLORD_STRIPE_STATE_DIR:-${TMPDIR:-/tmp}/landlord-localstripe-${LANDLORD_STRIPE_PORT:-8420}}"
+# Outside it too: as root the server runs as the postgres user, who cannot enter a 0700 mktemp dir.
+export LANDLORD_PG_DIR="${LANDLORD_PG_DIR:-${TMPDIR:-/tmp}/landlord-pg-${LANDLORD_PG_PORT:-5433}}"
 TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/landlord-tests.XXXXXX")"
 export TMPDIR
 cleanup() {
     if [[ -n "${MOTO_STARTED:-}" ]]; then scripts/moto.sh stop; fi
     if [[ -n "${STRIPE_STARTED:-}" ]]; then scripts/localstripe.sh stop; fi
+    if [[ -n "${PG_STARTED:-}" ]]; then scripts/postgres.sh stop; fi
     rm -rf "$TMPDIR"
 }
 trap cleanup EXIT
@@ -37,6 +41,15 @@ if python3 -c 'import localstripe' >/dev/null 2>&1 && [ -x scripts/localstripe.s
   export LANDLORD_STRIPE_URL="http://127.0.0.1:${LANDLORD_STRIPE_PORT}"
 else
   echo "note: localstripe not found: the Stripe provider's localstripe tests will be skipped (pip install localstripe==1.15.10)" >&2
+fi
+
+if [ -x "${PG_BINDIR:-/usr/lib/postgresql/15/bin}/initdb" ] && [ -x scripts/postgres.sh ]; then
+  export LANDLORD_PG_PORT="${LANDLORD_PG_PORT:-5433}"
+  scripts/postgres.sh start
+  PG_STARTED=1
+else
+  unset LANDLORD_PG_PORT
+  echo "note: PostgreSQL 15 not found: the postgres provider's server tests will be skipped (apt-get install postgresql-15 libpq-dev)" >&2
 fi
 
 swift build --build-tests
