@@ -150,11 +150,13 @@ let package = Package(
             name: "StripeProviderTests",
             dependencies: ["StripeProvider", "StripeSchema", "MockProvider", "LandlordHTTP", "ProviderAPI", "landlord", "LandlordTestSupport"],
             path: "Tests/StripeProviderTests"),
-        /// The PostgreSQL provider against a real PostgreSQL 15 (scripts/postgres.sh), and the mock's `postgres.*` types.
+        /// The PostgreSQL provider against a real PostgreSQL 15 (scripts/postgres.sh), directly and through the
+        /// `landlord` binary, and the mock's `postgres.*` types.
         .testTarget(
             name: "PostgresProviderTests",
             dependencies: [
                 "PostgresProvider", "PostgresSchema", "MockProvider", "LandlordCore", "LandlordLocalState", "ProviderAPI", "LandlordTestSupport",
+                "landlord",
             ],
             path: "Tests/PostgresProviderTests"),
         /// The S3 state backend against moto_server, directly and through the `landlord` binary.

@@ -14,15 +14,18 @@ import Foundation
 final class PGServer: @unchecked Sendable {
     let url: String
     let password: String?
+    /// Where the password comes from, for messages (`$PGPASSWORD`).
+    let passwordSource: String
     private let queue = DispatchQueue(label: "landlord.postgres")
     private var connection: PGConnection?
 
     /// The advisory lock key every Landlord change takes ("Landlord" in ASCII).
     static let lockKey = "5503801597218484836"
 
-    init(url: String, password: String?) {
+    init(url: String, password: String?, passwordSource: String) {
         self.url = url
         self.password = password
+        self.passwordSource = passwordSource
     }
 
     /// Runs `body` with the connection, on the server's queue.
@@ -56,7 +59,13 @@ final class PGServer: @unchecked Sendable {
 
     private func onQueue<T>(_ body: (PGConnection) throws -> T) -> Result<T, PGError> {
         do {
-            if connection?.isHealthy != true { connection = try PGConnection(url: url, password: password) }
+            if connection?.isHealthy != true {
+                do { connection = try PGConnection(url: url, password: password) } catch {
+                    var e = error
+                    e.detail = "the password comes from \(passwordSource)" + (password == nil ? ", which is not set" : "")
+                    throw e
+                }
+            }
             return .success(try body(connection!))
         } catch {
             if connection?.isHealthy != true { connection = nil }

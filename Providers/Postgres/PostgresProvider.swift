@@ -20,15 +20,17 @@ public final class PostgresProvider: Provider {
 
     /// A provider for the server at `url`, logging in with `password` (nil: libpq's own
     /// sources, PGPASSWORD or ~/.pgpass).
-    public init(url: String, password: String?) {
-        server = PGServer(url: url, password: password)
+    public init(url: String, password: String?, passwordSource: String = "the caller") {
+        server = PGServer(url: url, password: password, passwordSource: passwordSource)
     }
 
     /// A provider from platform.yaml's `provider.postgres` settings: `url` (default: libpq's
     /// PG* variables alone) and `passwordEnv` (the variable holding the password, default PGPASSWORD).
     public convenience init(settings: [String: Value], environment: [String: String] = ProcessInfo.processInfo.environment) {
         let variable = settings["passwordEnv"]?.stringValue ?? "PGPASSWORD"
-        self.init(url: settings["url"]?.stringValue ?? "", password: environment[variable].flatMap { $0.isEmpty ? nil : $0 })
+        self.init(
+            url: settings["url"]?.stringValue ?? "", password: environment[variable].flatMap { $0.isEmpty ? nil : $0 },
+            passwordSource: "$\(variable) (provider.postgres.passwordEnv)")
     }
 
     // MARK: Provider
