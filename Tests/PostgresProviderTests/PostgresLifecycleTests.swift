@@ -131,6 +131,27 @@ import Testing
         try await fleet.applyOK(PlanOptions(destroy: [tenant]))
     }
 
+    @Test func aRenamedRoleIsReplacedWithItsGrant() async throws {
+        defer { fleet.remove() }
+        try await fleet.applyOK()
+        let oldPassword = try #require(try await fleet.recorded(tenant, "app", "password")?.stringValue)
+        let renamed = tenant + "_app2"
+        try fleet.tenant(tenant, "schemaName: '\(schema)', ownerName: \(owner), appName: \(renamed)")
+        #expect(try await fleet.changes() == ["app replace", "grant replace"])
+        try await fleet.applyOK()
+        #expect(try await PG.psql("SELECT count(*) FROM pg_roles WHERE rolname = \(lit(app))") == "0", "the old role is dropped")
+        #expect(
+            try await PG.psql(
+                "SELECT pg_has_role(\(lit(renamed)), \(lit(reader)), 'MEMBER'), has_schema_privilege(\(lit(renamed)), \(lit(schema)), 'USAGE')")
+                == "t|t")
+        let password = try #require(try await fleet.recorded(tenant, "app", "password")?.stringValue)
+        #expect(password != oldPassword && password.count == 32, "a new role gets a password of its own")
+        #expect(try await PG.psql("SELECT current_user", user: renamed, password: password) == renamed)
+        #expect(try await fleet.changes() == [])
+        try await fleet.applyOK(PlanOptions(destroy: [tenant]))
+        #expect(try await PG.psql("SELECT count(*) FROM pg_roles WHERE rolname LIKE \(lit(tenant + "%"))") == "0")
+    }
+
     @Test func lostStateIsAdoptedNotDuplicated() async throws {
         defer { fleet.remove() }
         try await fleet.applyOK()
