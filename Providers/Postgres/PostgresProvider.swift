@@ -11,9 +11,11 @@ import ProviderAPI
 /// created by a run that died before recording it is found and adopted, not made twice. Grants
 /// have no comment; they are found by their role and schema.
 public final class PostgresProvider: Provider {
+    /// Serves `postgres.*`.
     public let name = "postgres"
     /// The types this provider serves, without making one (for reading specs).
     public static let resourceSchema = PostgresResourceTypes.schema
+    /// The `postgres.*` types (`PostgresResourceTypes.schema`).
     public let schema = PostgresProvider.resourceSchema
     let server: PGServer
     typealias T = PostgresResourceTypes
@@ -35,6 +37,7 @@ public final class PostgresProvider: Provider {
 
     // MARK: Provider
 
+    /// Reads every requested resource from the catalogs in one turn on the server's connection.
     public func read(_ request: ReadRequest) async -> ReadResponse {
         let resources = request.resources
         let result = await server.run { c in try resources.map { r in try Self.read(r, c) } }
@@ -44,6 +47,7 @@ public final class PostgresProvider: Provider {
         }
     }
 
+    /// One create, update or delete, as one transaction under Landlord's advisory lock.
     public func apply(_ request: ApplyRequest) async -> ApplyResponse {
         do {
             switch request.type {
@@ -64,6 +68,8 @@ public final class PostgresProvider: Provider {
         }
     }
 
+    /// Finds a schema or role by the address in its comment (or by name when `id` is given), a
+    /// grant by its role and schema.
     public func importResources(_ request: ImportRequest) async -> ImportResponse {
         let result = await server.run { c -> [ResourceObject] in
             if let id = request.id {

@@ -5,8 +5,11 @@ import ProviderAPI
 /// (Landlord never renames); owner, privileges, login and connection limit change in place
 /// (`ALTER`).
 public enum PostgresResourceTypes {
+    /// A schema, with its owner and what deleting it may take along.
     public static let schemaType = "postgres.schema"
+    /// A role (a user when it may log in), with its password and memberships.
     public static let role = "postgres.role"
+    /// A role's privileges on a schema and its tables.
     public static let grant = "postgres.grant"
 
     /// Privileges `postgres.grant` takes on the schema itself.

@@ -2,28 +2,39 @@ import ProviderAPI
 
 /// The inputs of a `postgres.schema`, checked.
 public struct SchemaSpec: Sendable, Hashable {
+    /// The schema's name.
     public var name: String
     /// nil: the connecting user.
     public var owner: String?
+    /// `deletion: cascade`: a delete drops what the schema holds.
     public var cascade: Bool
 }
 
 /// The inputs of a `postgres.role`, checked.
 public struct RoleSpec: Sendable, Hashable {
+    /// The role's name.
     public var name: String
+    /// The role may log in.
     public var login: Bool
     /// nil: keep the current one, or generate one when there is none.
     public var password: String?
+    /// Most concurrent connections, -1 for no limit.
     public var connectionLimit: Int
+    /// Roles this one is a member of, without repeats.
     public var memberOf: [String]
 }
 
 /// The inputs of a `postgres.grant`, checked.
 public struct GrantSpec: Sendable, Hashable {
+    /// The role given the privileges.
     public var role: String
+    /// The schema they are on.
     public var schema: String
+    /// On the schema: USAGE, CREATE (upper case, without repeats).
     public var privileges: [String]
+    /// On every table of the schema: SELECT, INSERT, UPDATE, DELETE.
     public var tablePrivileges: [String]
+    /// Tables the schema's owner creates later get `tablePrivileges` too.
     public var defaultPrivileges: Bool
 }
 
