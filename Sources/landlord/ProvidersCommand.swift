@@ -4,6 +4,7 @@ import Foundation
 import LandlordCore
 import MockProvider
 import PluginProvider
+import PostgresProvider
 import ProviderAPI
 import StripeProvider
 
@@ -25,6 +26,7 @@ struct ProvidersCommand: AsyncParsableCommand {
         var rows: [[String]] = [["PROVIDER", "KIND", "VERSION", "PROTOCOL", "RESOURCE TYPES"]]
         let builtIn: [(String, String, ProviderSchema)] = [
             ("aws", "built-in (AWS)", AWSProvider.resourceSchema), ("stripe", "built-in (Stripe)", StripeProvider.resourceSchema),
+            ("postgres", "built-in (PostgreSQL, libpq)", PostgresProvider.resourceSchema),
             ("mock", "built-in (simulated cloud, in mock mode)", MockProvider.resourceSchema),
         ]
         for (name, kind, schema) in builtIn {

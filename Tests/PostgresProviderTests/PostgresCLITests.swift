@@ -22,6 +22,12 @@ import Testing
             return try await Spawned.run(binary, ["-C", fleet.dir.path] + args, env: env)
         }
 
+        // `landlord providers` lists the built-in PostgreSQL provider and its types.
+        let providers = try await landlord(["providers"], password: nil)
+        #expect(providers.code == 0, "\(providers.all)")
+        let row = try #require(providers.stdout.split(separator: "\n").first { $0.hasPrefix("postgres ") }, "\(providers.stdout)")
+        #expect(row.hasSuffix("postgres.grant, postgres.role, postgres.schema"), "\(row)")
+
         // The mock first: nothing reaches the server.
         let dry = try await landlord(["plan", "--mock"], password: nil)
         #expect(dry.code == 0, "\(dry.all)")
