@@ -164,7 +164,7 @@ let package = Package(
             name: "S3StateTests",
             dependencies: [
                 "LandlordS3State", "LandlordLocalState", "LandlordCore", "AWSClient", "ProviderAPI", "landlord", "LandlordTestSupport",
-                "QuickstartFleet",
+                "QuickstartFleet", "MockProvider",
             ],
             path: "Tests/S3StateTests"
         ),

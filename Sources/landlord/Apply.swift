@@ -32,7 +32,8 @@ struct Apply: AsyncParsableCommand {
         let plan = try await Planning.makePlan(ctx, planning)
         try await Applying.confirmAndApply(ctx, plan, applying, operation: .apply) { tenants in
             try? await Planning.makePlan(
-                ctx, tenants: tenants.sorted(), refresh: planning.refresh, allowProtectedDeletes: planning.allowProtectedDeletes)
+                ctx, tenants: tenants.sorted(), refresh: planning.refresh, allowProtectedDeletes: planning.allowProtectedDeletes,
+                shard: planning.shard)
         }
     }
 
@@ -56,7 +57,7 @@ struct Apply: AsyncParsableCommand {
 
     /// The saved plan with its sensitive values, or the reasons it is refused and exit code 1.
     func prepared(_ saved: Plan, _ path: String, _ ctx: Context) async throws -> Plan {
-        switch await Rollout.prepare(saved: saved, workspace: ctx.workspace) {
+        switch await Rollout.prepare(saved: saved, workspace: ctx.workspace, shard: planning.shard) {
         case .success(let plan):
             return plan
         case .failure(.unreadableState(let message)):
@@ -66,6 +67,8 @@ struct Apply: AsyncParsableCommand {
             ctx.output.error(
                 "the saved plan \(path) is stale, so nothing was applied: plan again with `landlord plan --out \(path)`, review it, and apply that")
         case .failure(.secretChanged(let message)):
+            ctx.output.error("\(message); nothing was applied")
+        case .failure(.otherShard(let message)):
             ctx.output.error("\(message); nothing was applied")
         }
         throw ExitCode(1)

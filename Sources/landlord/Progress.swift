@@ -82,9 +82,17 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     /// events, and for the end of the only wave.
     static func rolloutLine(_ event: ApplyEvent) -> String? {
         switch event {
-        case .replanning(let tenants):
+        case .replanning(let tenants, let displaced):
             let n = tenants.count
-            return "\(n) tenant\(n == 1 ? "" : "s") changed while waiting for the lock: planning \(n == 1 ? "it" : "them") again"
+            let moved = n - displaced.count
+            var why: [String] = []
+            if moved > 0 { why.append("\(moved) tenant\(moved == 1 ? "" : "s") changed while waiting for the lock") }
+            if !displaced.isEmpty {
+                why.append(
+                    "\(displaced.count) tenant\(displaced.count == 1 ? "'s" : "s'") listener filled up meanwhile (concurrent applies placed tenants there)"
+                )
+            }
+            return why.joined(separator: "; ") + ": planning \(n == 1 ? "it" : "them") again"
         case .waveFinished(let wave, let waves, let tenants, let failed) where waves > 1:
             return "wave \(wave)/\(waves): \(tenants) tenant\(tenants == 1 ? "" : "s"), \(failed) failed"
         default:

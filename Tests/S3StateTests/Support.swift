@@ -46,6 +46,32 @@ struct Fleet {
         try QuickstartFleet.write(to: dir)
     }
 
+    /// The quickstart blueprint with `count` tenants (t000, t001, ... or t0000, ... from 1,000
+    /// on) instead of acme and globex, on a pool of `listeners` listeners holding `limit` rules
+    /// and target groups each (100: 50 tenants a listener). State stays local.
+    init(tenants count: Int, listeners: Int, limit: Int = 100) throws {
+        try self.init()
+        for id in ["acme", "globex"] { try FileManager.default.removeItem(at: dir.appendingPathComponent("tenants/\(id).yaml")) }
+        for id in Self.tenantIDs(count) {
+            try
+                "apiVersion: landlord/v1\nkind: Tenant\nid: \(id)\nblueprint: web\nparameters: {subdomain: s\(id), backendImage: \"registry.example.com/backend:1.4.2\"}\n"
+                .write(to: dir.appendingPathComponent("tenants/\(id).yaml"), atomically: true, encoding: .utf8)
+        }
+        let limits = "\n      maxRules: \(limit)\n      maxTargetGroups: \(limit)"
+        let more = (1..<max(1, listeners)).map { i in
+            "\n    - arn: arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-\(i + 1)/50dc6c495c0c91\(i + 10)/f2f7dc8efc522a\(i + 10)\n"
+                + "      dnsName: alb-\(i + 1)-123456789.us-east-1.elb.amazonaws.com" + limits
+        }
+        try edit("platform.yaml") { text in
+            let first = "      dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com"
+            #expect(text.contains(first))
+            return text.replacingOccurrences(of: first, with: first + limits + more.joined())
+        }
+    }
+
+    /// The ids `init(tenants:listeners:limit:)` writes.
+    static func tenantIDs(_ count: Int) -> [String] { (0..<count).map { String(format: count > 1000 ? "t%05d" : "t%03d", $0) } }
+
     var path: String { dir.path }
 
     func edit(_ relative: String, _ transform: (String) -> String) throws {

@@ -28,7 +28,7 @@ import Testing
         var replanned: [[String]] {
             events.withLock { all in
                 all.compactMap { e in
-                    if case .replanning(let t) = e { return t }
+                    if case .replanning(let t, _) = e { return t }
                     return nil
                 }
             }

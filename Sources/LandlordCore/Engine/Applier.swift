@@ -32,10 +32,13 @@ public struct ApplyOptions: Sendable {
 /// commits shared allocations, then runs every step in dependency order with bounded
 /// parallelism, recording each result as it lands.
 public enum Applier {
-    public static func apply(_ plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver)
-        async -> ApplyResult
-    {
-        var run = ApplyRun(plan: plan, providers: providers, store: store, options: options, observer: observer)
+    /// `pools`: the platform's pools (``PlatformSpec/pools``), whose members' limits a
+    /// placement is checked against when it is committed; without them it is not checked.
+    public static func apply(
+        _ plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver,
+        pools: [String: [PoolMember]] = [:]
+    ) async -> ApplyResult {
+        var run = ApplyRun(plan: plan, providers: providers, store: store, options: options, observer: observer, pools: pools)
         return await run.apply()
     }
 
@@ -45,11 +48,14 @@ public enum Applier {
         return tp.operation == .provision ? .active : .destroyed
     }
 
-    static func refuse(_ tp: TenantPlan, _ message: String, _ observer: any ApplyObserver, stale: Bool = false) -> TenantOutcome {
+    static func refuse(_ tp: TenantPlan, _ message: String, _ observer: any ApplyObserver, stale: Bool = false, displaced: Bool = false)
+        -> TenantOutcome
+    {
         var o = TenantOutcome(
             tenant: tp.tenant, status: .failed, applied: 0, failed: 0, skipped: tp.changes.count,
             errors: [.error(message, address: tp.tenant)], seconds: 0)
         o.stale = stale
+        o.displaced = displaced
         observer.handle(.tenantFinished(o))
         return o
     }
@@ -60,14 +66,21 @@ public enum Applier {
         /// The tenant's sequence numbers (allocated now or earlier).
         var sequenceNumbers: [String: Int] = [:]
         var failure: String?
+        /// The planned pool member has no room left: concurrent applies placed tenants there
+        /// since planning. Planning again places the tenant elsewhere.
+        var displaced = false
     }
 
     /// Reserves each tenant's planned pool member and numbers. A number another tenant took
-    /// since planning is replaced by the lowest free one; a placement that no longer fits fails
-    /// that tenant.
-    static func commitAllocations(_ tenants: [TenantPlan], foreign: [String: Set<Int>] = [:], rules: AllocationRules, store: any StateStore)
-        async throws -> [String: Committed]
-    {
+    /// since planning is replaced by the lowest free one; a placement that no longer fits
+    /// (`limits`: each member's limit per capacity, by member id) fails that tenant as
+    /// displaced. Placements are checked against the platform state read inside the
+    /// compare-and-swap (or lock), so two runs that planned the last room of a member for
+    /// different tenants cannot both commit it: the second re-reads and finds it full.
+    static func commitAllocations(
+        _ tenants: [TenantPlan], foreign: [String: Set<Int>] = [:], rules: AllocationRules, store: any StateStore,
+        limits: [String: [String: Int]] = [:]
+    ) async throws -> [String: Committed] {
         let wanted = tenants.compactMap { tp in tp.allocation.map { (tp.tenant, $0) } }
         // The full range of each planned number's type, for one that must move.
         var typeRanges: [String: [String: ClosedRange<Int>]] = [:]
@@ -102,9 +115,25 @@ public enum Applier {
                     out[tenant] = c
                     continue
                 }
-                var alloc = platform.allocations[tenant] ?? TenantAllocation(member: planned.member, usage: planned.usage)
+                let held = platform.allocations[tenant]
+                var alloc = held ?? TenantAllocation(member: planned.member, usage: planned.usage)
                 alloc.member = planned.member
                 alloc.usage.merge(planned.usage) { max($0, $1) }
+                // Room on the member for what the tenant takes beyond what it already holds there.
+                let before = held?.member == planned.member ? held?.usage ?? [:] : [:]
+                if let limit = limits[planned.member] {
+                    let used = allocator.used[planned.member] ?? [:]
+                    let short = alloc.usage.filter { cap, n in
+                        n > before[cap, default: 0] && used[cap, default: 0] - before[cap, default: 0] + n > limit[cap, default: Int.max]
+                    }.keys.sorted()
+                    if !short.isEmpty {
+                        c.failure =
+                            "\(planned.member) has no room left for tenant '\(tenant)' (\(short.joined(separator: ", ")) full: concurrent applies placed tenants there since this plan was made); nothing was applied to it. Plan again."
+                        c.displaced = true
+                        out[tenant] = c
+                        continue
+                    }
+                }
                 switch allocator.commit(tenant: tenant, planned: planned, ranges: ranges[tenant] ?? [:]) {
                 case .success(let numbers):
                     alloc.numbers.merge(numbers) { $1 }
@@ -117,6 +146,10 @@ public enum Applier {
                     continue
                 }
                 platform.allocations[tenant] = alloc
+                for (cap, n) in alloc.usage { allocator.used[planned.member, default: [:]][cap, default: 0] += n - before[cap, default: 0] }
+                if let held, held.member != planned.member {
+                    for (cap, n) in held.usage { allocator.used[held.member, default: [:]][cap, default: 0] -= n }
+                }
                 out[tenant] = c
             }
             return out
@@ -164,6 +197,8 @@ struct ApplyRun {
     let options: ApplyOptions
     let observer: any ApplyObserver
     let rules: AllocationRules
+    /// Each pool member's limit per capacity, by member id.
+    let limits: [String: [String: Int]]
     /// The store's write-ahead journal, where it keeps one (the local disk).
     let journaling: (any JournalingStateStore)?
     var diags = Diagnostics()
@@ -175,7 +210,13 @@ struct ApplyRun {
     /// The tenants still to apply, as the phases leave them.
     var tenants: [TenantPlan] = []
 
-    init(plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver) {
+    init(
+        plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver,
+        pools: [String: [PoolMember]] = [:]
+    ) {
+        var limits: [String: [String: Int]] = [:]
+        for m in pools.values.joined() where !m.limits.isEmpty { limits[m.id] = m.limits }
+        self.limits = limits
         self.plan = plan
         self.providers = providers
         self.store = store
@@ -274,11 +315,11 @@ struct ApplyRun {
     /// Commits the tenants' allocations and sequence numbers. A tenant whose placement no
     /// longer fits is refused; a number a concurrent apply took moves (with a warning).
     mutating func commitAllocations() async throws {
-        let adjusted = try await Applier.commitAllocations(tenants, foreign: plan.foreignPriorities, rules: rules, store: store)
+        let adjusted = try await Applier.commitAllocations(tenants, foreign: plan.foreignPriorities, rules: rules, store: store, limits: limits)
         for (i, tp) in tenants.enumerated() {
             guard let a = adjusted[tp.tenant] else { continue }
             if let bad = a.failure {
-                refused.append(Applier.refuse(tp, bad, observer))
+                refused.append(Applier.refuse(tp, bad, observer, displaced: a.displaced))
                 sessions[tp.tenant] = nil
                 continue
             }

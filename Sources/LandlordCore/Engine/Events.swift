@@ -12,8 +12,9 @@ public enum ApplyEvent: Sendable {
     /// A warning or error not tied to one resource's outcome.
     case diagnostic(Diagnostic)
     /// These tenants were refused because their state moved while the run waited for their
-    /// locks; they are planned again and applied (``Rollout``).
-    case replanning(tenants: [String])
+    /// locks, or (`displaced`, a subset) because concurrent applies filled the pool member
+    /// they were planned on; they are planned again and applied (``Rollout``).
+    case replanning(tenants: [String], displaced: [String] = [])
     /// Wave `wave` (from 1) of `waves` ended: `tenants` applied, `failed` of them failed
     /// (``Rollout``; sent after every wave, also when there is only one).
     case waveFinished(wave: Int, waves: Int, tenants: Int, failed: Int)
@@ -43,6 +44,9 @@ public struct TenantOutcome: Sendable, Hashable {
     public var seconds: Double
     /// Refused because its state moved since planning (another run applied it meanwhile).
     public var stale: Bool = false
+    /// Refused because the pool member it was planned on filled up since planning (concurrent
+    /// applies, such as other shards, placed tenants there): planning again places it elsewhere.
+    public var displaced: Bool = false
 
     public init(tenant: String, status: TenantStatus, applied: Int, failed: Int, skipped: Int, errors: [Diagnostic], seconds: Double) {
         self.tenant = tenant

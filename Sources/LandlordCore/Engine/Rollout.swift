@@ -155,21 +155,34 @@ public enum Rollout {
         return result
     }
 
+    /// Rounds of planning again after the first apply of a wave: each round's concurrent runs
+    /// can take the room of the next, but every round commits some tenants, so a few suffice.
+    public static let maxReplanRounds = 6
+
     /// Applies one wave's tenants of `plan`, then plans again and applies those a lock wait
-    /// found stale. Nil when the replanner could not plan them.
+    /// found stale and those displaced from a pool member that concurrent runs filled (other
+    /// shards placing tenants on the same listeners), up to ``maxReplanRounds`` times. Nil when
+    /// the replanner could not plan them.
     static func applyWave(
         _ wave: [String], of plan: Plan, _ workspace: Workspace, _ options: RolloutOptions, _ observer: any ApplyObserver, _ replan: Replanner?
     ) async -> ApplyResult? {
         let names = Set(wave)
         var sub = plan
         sub.tenants = plan.tenants.filter { names.contains($0.tenant) }
-        let first = await workspace.apply(sub, options: options.apply, observer: observer)
-        let stale = Set(first.tenants.filter(\.stale).map(\.tenant))
-        guard let replan, options.apply.lockTimeout > 0, !stale.isEmpty else { return first }
-        observer.handle(.replanning(tenants: stale.sorted()))
-        guard let again = await replan(stale) else { return nil }
-        let second = await workspace.apply(again, options: options.apply, observer: observer)
-        return merge(first, second, replacing: stale)
+        var result = await workspace.apply(sub, options: options.apply, observer: observer)
+        guard let replan else { return result }
+        for _ in 0..<maxReplanRounds {
+            // Without a lock wait, state cannot move under a run; a displaced tenant's state did
+            // not move at all (nothing was applied to it), only the pool filled.
+            let again = Set(result.tenants.filter { $0.displaced || ($0.stale && options.apply.lockTimeout > 0) }.map(\.tenant))
+            if again.isEmpty { break }
+            let displaced = result.tenants.filter(\.displaced).map(\.tenant).sorted()
+            observer.handle(.replanning(tenants: again.sorted(), displaced: displaced))
+            guard let plan = await replan(again) else { return nil }
+            let next = await workspace.apply(plan, options: options.apply, observer: observer)
+            result = merge(result, next, replacing: again)
+        }
+        return result
     }
 
     /// `first` with the outcomes and diagnostics of the `stale` tenants replaced by `second`'s

@@ -9,6 +9,8 @@ public enum SavedPlanRejection: Error, Sendable {
     case stale([String])
     /// A sensitive value taken again from the specs differs from the one planned.
     case secretChanged(String)
+    /// The plan covers another part of the fleet than the one asked for (``Shard/mismatch(_:requested:)``).
+    case otherShard(String)
 }
 
 extension Rollout {
@@ -18,7 +20,12 @@ extension Rollout {
     ///
     /// Only the tenants of the plan not yet applied are read and re-expanded, each with the
     /// allocation the plan recorded: the rest of the fleet is neither loaded nor planned.
-    public static func prepare(saved plan: Plan, workspace: Workspace) async -> Result<Plan, SavedPlanRejection> {
+    ///
+    /// A plan of one part of the fleet (`plan --shard K/N --out FILE`) is applied only as that
+    /// part: `shard`, the part asked for at apply (nil: whatever part the plan covers), must be
+    /// the plan's, and every tenant in the plan must belong to it.
+    public static func prepare(saved plan: Plan, workspace: Workspace, shard: Shard? = nil) async -> Result<Plan, SavedPlanRejection> {
+        if let wrong = Shard.mismatch(plan, requested: shard) { return .failure(.otherShard(wrong)) }
         let pending = plan.tenants.map(\.tenant).filter { !plan.appliedTenants.contains($0) }
         let states: [String: TenantState]
         let platform: PlatformState

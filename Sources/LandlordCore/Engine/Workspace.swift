@@ -16,9 +16,21 @@ public struct Workspace: Sendable {
 
     /// Reads recorded state for every tenant of the fleet and every tenant with state.
     public func loadStates() async throws -> (tenants: [String: TenantState], platform: PlatformState) {
-        let ids = Set(try await store.listTenants()).union(fleet.tenants.map(\.id))
-        let states = try await store.loadTenants(ids.sorted())
-        return (states, try await store.loadPlatform())
+        let (states, platform, _) = try await loadStates(shard: nil)
+        return (states, platform)
+    }
+
+    /// Reads recorded state for the tenants of `shard` (nil: all): tenant files and tenants with
+    /// state whose id falls in it. Only those documents are read, unless `readAll`. Also
+    /// returns how many tenants of the part and of the whole fleet there are.
+    public func loadStates(shard: Shard?, readAll: Bool = false) async throws -> (
+        tenants: [String: TenantState], platform: PlatformState, coverage: ShardCoverage?
+    ) {
+        let all = Set(try await store.listTenants()).union(fleet.tenants.map(\.id))
+        let ids = shard.map { s in all.filter { s.contains($0) } } ?? all
+        let states = try await store.loadTenants((readAll ? all : ids).sorted())
+        let coverage = shard.map { ShardCoverage(shard: $0, tenants: ids.count, fleetTenants: all.count) }
+        return (states, try await store.loadPlatform(), coverage)
     }
 
     /// Refreshes (when asked) and plans. Returns no plan when any error was found.
@@ -26,14 +38,20 @@ public struct Workspace: Sendable {
         var diags = Diagnostics()
         let states: [String: TenantState]
         let platform: PlatformState
-        do { (states, platform) = try await loadStates() } catch {
+        let coverage: ShardCoverage?
+        // A quota is account-wide: a part's plan counts every tenant's recorded resources of a
+        // type with one, so it reads every document when a blueprint makes such a type.
+        let quotaTypes = Set(providers.schemas.filter { !$0.value.quotas.isEmpty }.keys)
+        let readAll = fleet.blueprints.values.contains { bp in bp.resources.contains { quotaTypes.contains($0.type) } }
+        do { (states, platform, coverage) = try await loadStates(shard: options.shard, readAll: readAll) } catch {
             diags.append(.error(error.text))
             return (nil, diags)
         }
         var refreshed: [String: ResourceObject?] = [:]
         if refresh {
             let scope = options.tenants.map { $0.union(options.destroy) } ?? (options.destroy.isEmpty ? nil : options.destroy)
-            let (r, d) = await Refresher.refresh(states, tenants: scope, providers: providers)
+            let mine = options.shard.map { s in states.filter { s.contains($0.key) } } ?? states
+            let (r, d) = await Refresher.refresh(mine, tenants: scope, providers: providers)
             diags.append(contentsOf: d)
             if d.hasErrors { return (nil, diags) }
             refreshed = r
@@ -49,7 +67,7 @@ public struct Workspace: Sendable {
                 let members = pools[placement.pool.name]?.map(\.id), !members.isEmpty
             else { continue }
             let allocating = fleet.tenants.contains { t in
-                (options.tenants?.contains(t.id) ?? true) && platform.allocations[t.id] == nil
+                (options.tenants?.contains(t.id) ?? true) && options.inShard(t.id) && platform.allocations[t.id] == nil
                     && fleet.blueprints[t.blueprint]?.resources.contains { $0.type == type } == true
             }
             guard allocating, let reader = providers.provider(for: type) as? any CapacityReadingProvider else { continue }
@@ -86,13 +104,14 @@ public struct Workspace: Sendable {
         let input = PlanInput(
             fleet: fleet, states: states, platformState: platform, schemas: schemas, refreshed: refreshed, foreignPriorities: foreign,
             existing: existing)
-        let (plan, d) = Planner.plan(input, options: options)
+        var (plan, d) = Planner.plan(input, options: options)
+        plan.shard = coverage
         diags.append(contentsOf: d)
         return (diags.hasErrors ? nil : plan, diags)
     }
 
     /// Applies a plan.
     public func apply(_ plan: Plan, options: ApplyOptions, observer: any ApplyObserver = SilentObserver()) async -> ApplyResult {
-        await Applier.apply(plan, providers: providers, store: store, options: options, observer: observer)
+        await Applier.apply(plan, providers: providers, store: store, options: options, observer: observer, pools: fleet.platform.pools)
     }
 }

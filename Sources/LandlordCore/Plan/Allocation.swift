@@ -114,6 +114,10 @@ struct Allocator {
     /// Capacity used per member.
     var used: [String: [String: Int]] = [:]
     var cursor: [String: Int] = [:]
+    /// The part of the fleet being planned (`--shard K/N`): placement searches from member
+    /// ⌊(K-1)·M/N⌋ of a pool of M and wraps around, so N shards planning at once mostly place
+    /// their new tenants on different members instead of all racing for the first one's room.
+    var shard: Shard?
     /// Which tenant holds each number, per scope: built by the first `commit` (apply only,
     /// so planning pays nothing) and kept current by it, so committing N tenants is linear.
     private var holders: [String: [Int: String]]?
@@ -152,11 +156,12 @@ struct Allocator {
     }
 
     /// The member of `pool` for a tenant: the one it already sits on, else the first with room
-    /// for everything it needs.
+    /// for everything it needs (searching from the shard's starting member, see `shard`).
     mutating func place(tenant: String, pool: String, needs: [String: Int]) -> PoolMember? {
         let members = pools[pool] ?? []
         if let a = allocations[tenant], let i = poolIndex[pool]?[a.member] { return members[i] }
-        for m in members {
+        let start = shard.map { ($0.index - 1) * members.count / $0.count } ?? 0
+        for m in members[start...] + members[..<start] {
             let u = used[m.id] ?? [:]
             if needs.allSatisfy({ c, n in u[c, default: 0] + n <= m.limits[c, default: Int.max] }) {
                 allocations[tenant] = TenantAllocation(member: m.id, usage: needs)

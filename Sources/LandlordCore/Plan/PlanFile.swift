@@ -30,8 +30,26 @@ public enum PlanFile {
         if !plan.foreignPriorities.isEmpty {
             doc["foreign_priorities"] = .map(plan.foreignPriorities.mapValues { .list($0.sorted().map { .int($0) }) })
         }
+        if let shard = plan.shard { doc["shard"] = shardJSON(shard) }
         doc["checksum"] = .string(checksum(.map(doc)))
         return JSON.serialize(.map(doc), sortedKeys: true, pretty: true)
+    }
+
+    /// `{"index": K, "count": N, "tenants": T, "fleet_tenants": F}`: part K of N, holding T of
+    /// the fleet's F tenants.
+    static func shardJSON(_ c: ShardCoverage) -> Value {
+        .map([
+            "index": .int(c.shard.index), "count": .int(c.shard.count), "tenants": .int(c.tenants), "fleet_tenants": .int(c.fleetTenants),
+        ])
+    }
+
+    /// Reads `shardJSON`'s object.
+    static func shardCoverage(_ v: Value?) throws(Rejection) -> ShardCoverage? {
+        guard let v, v != .null else { return nil }
+        guard let m = v.mapValue, let k = m["index"]?.intValue, let n = m["count"]?.intValue, let shard = Shard(index: k, count: n) else {
+            throw Rejection(description: "malformed plan: 'shard' is not {index: K, count: N} with 1 <= K <= N")
+        }
+        return ShardCoverage(shard: shard, tenants: m["tenants"]?.intValue ?? 0, fleetTenants: m["fleet_tenants"]?.intValue ?? 0)
     }
 
     static func checksum(_ body: Value) -> String {
@@ -122,6 +140,7 @@ public enum PlanFile {
                 createdAt: StateDates.date(doc["created_at"]?.stringValue))
             plan.appliedTenants = Set(doc["applied_tenants"]?.listValue?.compactMap(\.stringValue) ?? [])
             plan.foreignPriorities = (doc["foreign_priorities"]?.mapValue ?? [:]).mapValues { Set($0.listValue?.compactMap(\.intValue) ?? []) }
+            plan.shard = try shardCoverage(doc["shard"])
             return plan
         } catch let e as Rejection { throw e } catch { throw Rejection(description: "\(error)") }
     }

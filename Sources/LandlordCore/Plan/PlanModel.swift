@@ -140,6 +140,8 @@ public struct Plan: Sendable, Hashable {
     /// Per listener the plan allocates on, the priorities held by rules Landlord does not own,
     /// as read at plan time: apply's re-allocation skips them as planning did.
     public var foreignPriorities: [String: Set<Int>] = [:]
+    /// The part of the fleet this plan covers (`--shard K/N`); nil: the whole fleet.
+    public var shard: ShardCoverage?
 
     public init(toolVersion: String, platform: String, tenants: [TenantPlan], unchangedTenants: Int, createdAt: Date = Date()) {
         self.toolVersion = toolVersion

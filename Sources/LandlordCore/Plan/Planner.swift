@@ -10,15 +10,23 @@ public struct PlanOptions: Sendable {
     /// Let deletes and replacements of `protect: true` resources through.
     public var allowProtectedDeletes: Bool
     public var toolVersion: String
+    /// Only the tenants of this part of the fleet (`--shard K/N`), within `tenants` and
+    /// `destroy`; nil: every part.
+    public var shard: Shard?
 
     public init(
-        tenants: Set<String>? = nil, destroy: Set<String> = [], allowProtectedDeletes: Bool = false, toolVersion: String = LandlordVersion.current
+        tenants: Set<String>? = nil, destroy: Set<String> = [], allowProtectedDeletes: Bool = false, toolVersion: String = LandlordVersion.current,
+        shard: Shard? = nil
     ) {
         self.tenants = tenants
         self.destroy = destroy
         self.allowProtectedDeletes = allowProtectedDeletes
         self.toolVersion = toolVersion
+        self.shard = shard
     }
+
+    /// True when `tenant` is in this plan's part of the fleet (always, unsharded).
+    func inShard(_ tenant: String) -> Bool { shard?.contains(tenant) ?? true }
 }
 
 /// The version of this build, the one place it is set: written into plan files (`tool_version`)
@@ -78,6 +86,7 @@ public enum Planner {
         let members = TenantPlanner.index(pools)
         var allocator = Allocator(
             pools: pools, capacities: rules.capacities.mapValues { $0.map(\.name) }, state: input.platformState, foreign: input.foreignPriorities)
+        allocator.shard = options.shard
         var placements: [String: TenantAllocation] = [:]
         var full: [String: (pool: PoolDeclaration, needs: [String: Int], tenants: [String])] = [:]
         // Tenants without an allocation are not planned further: every error their expansion
@@ -151,8 +160,11 @@ public enum Planner {
     static func scope(_ input: PlanInput, _ options: PlanOptions, _ diags: inout Diagnostics) -> Scope {
         var s = Scope()
         let wanted = options.tenants
+        // A tenant of another part is that part's job, including telling that it is unknown
+        // (each id falls in exactly one part, so a typo is still reported once).
         if let wanted {
-            for id in wanted.sorted() where input.fleet.tenant(id) == nil && input.states[id] == nil && !options.destroy.contains(id) {
+            for id in wanted.sorted()
+            where options.inShard(id) && input.fleet.tenant(id) == nil && input.states[id] == nil && !options.destroy.contains(id) {
                 diags.append(
                     .error(
                         "unknown tenant '\(id)'\(Suggest.didYouMean(id, in: input.fleet.tenants.map(\.id)))",
@@ -160,7 +172,7 @@ public enum Planner {
             }
         }
         for t in input.fleet.tenants {
-            if options.destroy.contains(t.id) { continue }
+            if options.destroy.contains(t.id) || !options.inShard(t.id) { continue }
             if let wanted, !wanted.contains(t.id) { continue }
             if input.states[t.id]?.status == .destroyed && wanted?.contains(t.id) != true {
                 diags.append(
@@ -171,12 +183,12 @@ public enum Planner {
             }
             s.provision.append(t)
         }
-        for (id, st) in input.states where input.fleet.tenant(id) == nil && !options.destroy.contains(id) {
+        for (id, st) in input.states where input.fleet.tenant(id) == nil && !options.destroy.contains(id) && options.inShard(id) {
             if let wanted, !wanted.contains(id) { continue }
             if st.resources.isEmpty && st.pending.isEmpty { continue }
             s.remove.append(id)
         }
-        for id in options.destroy.sorted() {
+        for id in options.destroy.sorted() where options.inShard(id) {
             if input.states[id] == nil && input.fleet.tenant(id) == nil {
                 // Most likely a typo: a destroy that silently does nothing would pass in CI.
                 let known = Set(input.fleet.tenants.map(\.id)).union(input.states.keys)

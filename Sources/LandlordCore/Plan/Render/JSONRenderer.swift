@@ -45,6 +45,7 @@ public struct JSONRenderer: Sendable {
             "unchanged_tenants": .int(plan.unchangedTenants),
         ]
         if !outputChanges.isEmpty { doc["output_changes"] = .list(outputChanges) }
+        if let shard = plan.shard { doc["shard"] = PlanFile.shardJSON(shard) }
         return .map(doc)
     }
 

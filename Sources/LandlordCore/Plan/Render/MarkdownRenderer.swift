@@ -21,6 +21,7 @@ public struct MarkdownRenderer: Sendable {
     public func render(_ plan: Plan) -> String {
         let s = plan.summary
         var out = "### Landlord plan: \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete\n\n"
+        if let shard = plan.shard { out += shard.summary + "\n\n" }
         if plan.isEmpty {
             return out + "No changes. \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") checked.\n"
         }

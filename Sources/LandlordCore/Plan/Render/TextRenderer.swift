@@ -7,7 +7,7 @@ public struct TextRenderer: Sendable {
     public init(palette: Palette = Palette(enabled: false)) { self.palette = palette }
 
     public func render(_ plan: Plan) -> String {
-        var out = ""
+        var out = plan.shard.map { $0.summary + "\n" } ?? ""
         if plan.isEmpty {
             out += palette.green("No changes.") + " The specs and the recorded state match"
             out += plan.unchangedTenants > 0 ? " (\(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") checked).\n" : ".\n"
