@@ -171,6 +171,16 @@ public enum Planner {
                         detail: "no tenants/\(id).yaml and no state for it; check the id with `landlord status`"))
             }
         }
+        if let shard = options.shard {
+            let others = (wanted ?? []).union(options.destroy).filter { !shard.contains($0) }.sorted()
+            if !others.isEmpty {
+                let listed = others.prefix(5).map { "'\($0)' (\(Shard.part(of: $0, count: shard.count))/\(shard.count))" }.joined(separator: ", ")
+                diags.append(
+                    .warning(
+                        "\(others.count) named tenant\(others.count == 1 ? " is" : "s are") in other parts than \(shard): \(listed)\(others.count > 5 ? ", ..." : "")",
+                        detail: "left to the jobs of those parts; drop --shard to act on them here"))
+            }
+        }
         for t in input.fleet.tenants {
             if options.destroy.contains(t.id) || !options.inShard(t.id) { continue }
             if let wanted, !wanted.contains(t.id) { continue }
