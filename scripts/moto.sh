@@ -20,6 +20,8 @@ start() {
         echo "error: moto_server not found; install it with: pip install 'moto[server]==5.2.1'" >&2
         exit 1
     fi
+    # The recorder (off until a test starts it: S3SnapshotTests counts requests) writes here.
+    MOTO_RECORDER_FILEPATH="${MOTO_RECORDER_FILEPATH:-$DIR/recording.jsonl}" \
     MOTO_ECS_SERVICE_RUNNING="${MOTO_ECS_SERVICE_RUNNING:-1}" nohup moto_server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
     for _ in $(seq 1 100); do

@@ -95,7 +95,10 @@ public enum S3StateMigration {
                 )
             }
             report.verified += 1
+            if !d.name.isEmpty { target.wrote(d.name, back.etag, back.body) }
         }
+        // Readers of the bucket get the whole fleet in one GET (see S3Snapshot).
+        await target.publish()
         return report
     }
 }

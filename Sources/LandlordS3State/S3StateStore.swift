@@ -8,6 +8,12 @@ import ProviderAPI
 ///     PREFIX/tenants/ID.json        one document per tenant
 ///     PREFIX/platform.json          platform allocations (listener placement, rule priorities)
 ///     PREFIX/locks/ID.lock          tenant lock: holder and lease expiry
+///     PREFIX/snapshot.bin           a copy of the tenant documents by ETag (``S3Snapshot``)
+///
+/// Reading many tenants lists the tenant objects (one request per 1,000) and takes each
+/// document whose ETag the listing confirms from the snapshot, one GET for the whole fleet;
+/// the rest are read one by one (see ``S3Snapshot`` for why this cannot serve a stale tenant).
+/// A run that wrote documents publishes a new snapshot when it is done (``publish()``).
 ///
 /// Every write is a compare-and-swap: a document is replaced only with `If-Match` on the ETag
 /// this store last read or wrote for it, and created only with `If-None-Match: *`. A write that
@@ -22,7 +28,8 @@ import ProviderAPI
 /// A lease is judged by the holder's clock (`expiresAt`), so hosts sharing a bucket need
 /// roughly synchronised clocks; a remote holder's process cannot be checked, so only an
 /// expired lease is taken over.
-// @unchecked: the one mutable property, `etags`, is read and written only under `etagLock`.
+// @unchecked: the mutable properties, `etags`, `written`, `dirty` and `generation`, are read and
+// written only under `etagLock`.
 public final class S3StateStore: StateStore, @unchecked Sendable {
     /// The bucket holding the state.
     public let bucket: String
@@ -39,6 +46,28 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     private let etagLock = NSLock()
     /// The ETag last read or written, by key; the condition of the next write of that key.
     private var etags: [String: String] = [:]
+    /// The tenant documents this store wrote, as written (for the next snapshot).
+    private var written: [String: S3Snapshot.Entry] = [:]
+    /// Counts `wrote` calls, so a publish knows whether writes came in while it ran.
+    private var generation = 0
+    /// What `wrote` recorded since the last published snapshot, whether anything changed since
+    /// then, and the count of writes so far.
+    var writtenSinceSnapshot: (entries: [String: S3Snapshot.Entry], dirty: Bool, generation: Int) {
+        etagLock.withLock { (written, dirty, generation) }
+    }
+    /// A snapshot holding `published` is out: those documents are no longer kept here, and the
+    /// store is clean unless something was written after write number `generation`.
+    func snapshotPublished(_ published: [String: S3Snapshot.Entry], generation seen: Int) {
+        etagLock.withLock {
+            for (id, e) in published where written[id]?.etag == e.etag { written[id] = nil }
+            if generation == seen { dirty = false }
+        }
+    }
+    /// A tenant document was written or deleted since the last snapshot this store published.
+    private var dirty = false
+    /// Fewest tenants `loadTenants` reads through the listing and the snapshot; fewer are read
+    /// one GET each, which is cheaper than a listing of the whole fleet.
+    let snapshotThreshold: Int
     /// Runs between reading and writing the platform document (tests provoke lost races here).
     let beforePlatformWrite: (@Sendable () async -> Void)?
 
@@ -48,17 +77,18 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     /// A store in `bucket` under `prefix`, talking to S3 through `client`.
     public convenience init(
         client: AWSClient, bucket: String, prefix: String = "", readConcurrency: Int = 16, cipher: StateCipher? = nil,
-        beforePlatformWrite: (@Sendable () async -> Void)? = nil
+        beforePlatformWrite: (@Sendable () async -> Void)? = nil, snapshotThreshold: Int = 32
     ) {
         self.init(
             clientResult: .success(client), bucket: bucket, prefix: prefix, readConcurrency: readConcurrency, cipher: cipher,
-            beforePlatformWrite: beforePlatformWrite)
+            beforePlatformWrite: beforePlatformWrite, snapshotThreshold: snapshotThreshold)
     }
 
     init(
         clientResult: Result<AWSClient, StateError>, bucket: String, prefix: String, readConcurrency: Int = 16, cipher: StateCipher? = nil,
-        beforePlatformWrite: (@Sendable () async -> Void)? = nil
+        beforePlatformWrite: (@Sendable () async -> Void)? = nil, snapshotThreshold: Int = 32
     ) {
+        self.snapshotThreshold = max(1, snapshotThreshold)
         self.cipher = cipher
         self.clientResult = clientResult
         self.bucket = bucket
@@ -100,20 +130,37 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     func tenantKey(_ id: String) -> String { tenantsPrefix + id + ".json" }
     var platformKey: String { base + "platform.json" }
     func lockKey(_ tenant: String) -> String { base + "locks/" + tenant + ".lock" }
+    var snapshotKey: String { base + "snapshot.bin" }
     func uri(_ key: String) -> String { "s3://\(bucket)/\(key)" }
 
     func etag(_ key: String) -> String? { etagLock.withLock { etags[key] } }
     func remember(_ key: String, _ etag: String?) { etagLock.withLock { etags[key] = etag } }
 
+    /// Records a tenant document this store wrote (nil: deleted), for the next snapshot.
+    func wrote(_ tenant: String, _ etag: String?, _ body: Data?) {
+        etagLock.withLock {
+            written[tenant] = etag.flatMap { e in body.map { S3Snapshot.Entry(etag: e, body: $0) } }
+            dirty = true
+            generation += 1
+        }
+    }
+
     // MARK: Tenants
 
     public func listTenants() async throws -> [String] {
+        try await listTenantETags().keys.sorted()
+    }
+
+    /// Every tenant with a document, with the document's ETag ("" when the listing gave none).
+    func listTenantETags() async throws -> [String: String] {
         let objects = try await call("list", tenantsPrefix) { try await client.s3ListObjectsV2(bucket: bucket, prefix: tenantsPrefix) }
-        return objects.compactMap { o -> String? in
+        var out: [String: String] = [:]
+        for o in objects {
             let name = o.key.dropFirst(tenantsPrefix.count)
-            guard name.hasSuffix(".json"), !name.contains("/") else { return nil }
-            return String(name.dropLast(5))
-        }.sorted()
+            guard name.hasSuffix(".json"), !name.contains("/") else { continue }
+            out[String(name.dropLast(5))] = o.etag ?? ""
+        }
+        return out
     }
 
     public func loadTenant(_ id: String) async throws -> TenantState? {
@@ -127,7 +174,46 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
         return state
     }
 
+    /// Reads many tenants. From `snapshotThreshold` tenants on, the tenant objects are listed
+    /// first: a tenant the listing does not hold has no document (no GET), and one whose ETag
+    /// the snapshot holds too is taken from the snapshot (one GET for them all) when the
+    /// tenants asked for are at least a quarter of those listed (fewer are cheaper to GET than
+    /// the whole snapshot). The others are read one GET each, `readConcurrency` at a time.
     public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
+        guard ids.count >= snapshotThreshold else { return try await getTenants(ids) }
+        let listed = try await listTenantETags()
+        var out: [String: TenantState] = [:]
+        var rest: [String] = []
+        for id in ids where listed[id] == nil { remember(tenantKey(id), nil) }
+        let present = ids.filter { listed[$0] != nil }
+        if present.count >= snapshotThreshold && present.count * 4 >= listed.count, let snapshot = await readSnapshot() {
+            for id in present {
+                let key = tenantKey(id)
+                // Only bytes the listing confirms are the object's current ones; a document that
+                // does not decode from the snapshot is read (and reported) from its object.
+                if let e = snapshot.entries[id], S3Snapshot.sameETag(e.etag, listed[id]), let state = try? decodeTenant(e.body, key: key) {
+                    out[id] = state
+                    remember(key, e.etag)
+                } else {
+                    rest.append(id)
+                }
+            }
+        } else {
+            rest = present
+        }
+        out.merge(try await getTenants(rest)) { a, _ in a }
+        return out
+    }
+
+    /// The snapshot, or nil when there is none or it cannot be read or decoded (the tenants
+    /// are then read one by one: it is only a cache).
+    func readSnapshot() async -> S3Snapshot? {
+        guard let object = try? await get(snapshotKey) else { return nil }
+        return S3Snapshot.decode(object.body)
+    }
+
+    /// Reads tenants one GET each, `readConcurrency` at a time.
+    func getTenants(_ ids: [String]) async throws -> [String: TenantState] {
         var out: [String: TenantState] = [:]
         out.reserveCapacity(ids.count)
         try await withThrowingTaskGroup(of: Keyed<String, TenantState?>.self) { group in
@@ -152,6 +238,7 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
             switch try await put(key, body, condition) {
             case .written(let etag):
                 remember(key, etag)
+                wrote(state.tenant, etag, body)
                 return
             case .lostRace:
                 // Someone else wrote (or deleted) this document since we last saw it.
@@ -165,6 +252,7 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
                 }
                 if current.body == body {  // our own write landed (a retried request)
                     remember(key, current.etag)
+                    wrote(state.tenant, current.etag, body)
                     return
                 }
                 let stored = try decodeTenant(current.body, key: key)
@@ -187,6 +275,7 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
         let key = tenantKey(id)
         try await delete(key, ifMatch: etag(key), what: "the state of tenant '\(id)'")
         remember(key, nil)
+        wrote(id, nil, nil)
     }
 
     func decodeTenant(_ body: Data, key: String) throws -> TenantState {

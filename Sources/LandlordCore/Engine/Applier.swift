@@ -399,6 +399,7 @@ struct ApplyRun {
         }
         await writeDocuments(finalStates, removed: removed, early: ran.early)
         await store.releaseLocks(tenants: locked, holder: options.holder)
+        await store.publish()
         for o in refused + outcomes { diags.append(contentsOf: o.errors) }
         return ApplyResult(tenants: (refused + outcomes).sorted { $0.tenant < $1.tenant }, diagnostics: diags)
     }

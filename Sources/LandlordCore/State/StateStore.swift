@@ -154,6 +154,9 @@ public protocol StateStore: Sendable {
     func releaseLocks(tenants: [String], holder: LockHolder) async
     /// Extends the leases of many tenants' locks.
     func renewLocks(tenants: [String], holder: LockHolder, lease: TimeInterval) async
+    /// Called when a run's documents are written and its locks released: a backend may publish
+    /// what makes later reads cheaper (the S3 backend's snapshot). Never fails the run.
+    func publish() async
 }
 
 /// A store that keeps a write-ahead journal for applies (the local disk's `LocalStateStore`,
@@ -172,6 +175,9 @@ public protocol JournalingStateStore: StateStore {
 }
 
 extension StateStore {
+    /// Nothing to publish.
+    public func publish() async {}
+
     /// Takes the locks of many tenants, up to 16 at a time: per tenant, the warnings of
     /// `acquireLock` or the error that refused it. Stores that can do better override it.
     public func acquireLocks(tenants: [String], holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async -> [String: Result<
