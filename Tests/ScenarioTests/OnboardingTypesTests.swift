@@ -143,7 +143,8 @@ import Testing
 
         try tenant(h, "globex", blueprint: "lists")
         try tenant(h, "initech", blueprint: "lists")
-        for options in [PlanOptions(), PlanOptions(tenants: ["globex"])] {
+        // Part 2 of 2 (globex, initech) counts acme's list, recorded in part 1's state.
+        for options in [PlanOptions(), PlanOptions(tenants: ["globex"]), PlanOptions(shard: Shard(index: 2, count: 2))] {
             let (plan, diags) = try await h.workspace().plan(options)
             #expect(plan == nil)
             #expect(diags.errors.count == 1, "\(diags.errors.map(\.summary))")
@@ -152,6 +153,7 @@ import Testing
             #expect(d.location?.line == 7, "at the resource in the blueprint")
             #expect(d.summary.contains("quota of 1 SES contact lists per account"))
             #expect(d.summary.contains(options.tenants == nil ? "(globex, initech)" : "(globex)"))
+            #expect(!d.summary.contains("outside Landlord"), "acme's list is counted as recorded: \(d.summary)")
             #expect(d.detail.contains("keep one platform list") && d.detail.contains("aws.sesv2_contact"))
         }
         // Nothing was made for the refused plan.
