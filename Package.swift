@@ -113,7 +113,8 @@ let package = Package(
         .target(name: "LandlordTestSupport", dependencies: ["AWSClient"], path: "Tests/TestSupport"),
         /// Unit tests of the spec reader, graph, diff and state model.
         .testTarget(
-            name: "LandlordCoreTests", dependencies: ["LandlordCore", "ProviderAPI", "AWSSchema", "MockProvider"], path: "Tests/LandlordCoreTests"),
+            name: "LandlordCoreTests", dependencies: ["LandlordCore", "ProviderAPI", "AWSSchema", "MockProvider"], path: "Tests/LandlordCoreTests",
+            exclude: ["Fixtures"]),
         /// The local state backend: damaged documents and backups, the journal's replay and frames.
         .testTarget(
             name: "LandlordLocalStateTests", dependencies: ["LandlordLocalState", "LandlordCore", "LandlordBasics", "ProviderAPI"],

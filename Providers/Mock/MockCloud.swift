@@ -30,7 +30,7 @@ public struct MockResource: Sendable, Hashable {
         guard let m = json.mapValue, let type = m["type"]?.stringValue, let id = m["id"]?.stringValue else { return nil }
         self.type = type
         self.id = id
-        attributes = (m["attributes"].map(JSON.untag)?.mapValue) ?? [:]
+        attributes = m["attributes"]?.mapValue ?? [:]
         tags = (m["tags"]?.mapValue ?? [:]).compactMapValues(\.stringValue)
     }
 }

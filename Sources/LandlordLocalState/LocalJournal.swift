@@ -102,7 +102,7 @@ extension LocalStateStore: JournalingStateStore {
             var st = stat()
             guard fstat(fd, &st) == 0, st.st_nlink > 0 else { continue }  // replayed meanwhile
             guard let bytes = AtomicFile.read(path) else { continue }
-            try replay(bytes)
+            try replay(bytes, from: path)
             unlink(path)
             if durable { AtomicFile.syncDirectory(journalDir) }
         }
@@ -111,12 +111,12 @@ extension LocalStateStore: JournalingStateStore {
     /// Applies a journal's entries to the documents they continue. An entry applies when its
     /// tenant's document has the same lineage and the serial just before it; entries a later
     /// write already covers, or of a document replaced since, are skipped.
-    func replay(_ bytes: [UInt8]) throws {
+    func replay(_ bytes: [UInt8], from path: String) throws {
         var docs: [String: TenantState] = [:]
         var loaded = Set<String>()
         var changed = Set<String>()
         for payload in JournalFile.frames(bytes) {
-            guard let entry = try JournalEntry.decode(payload, cipher: cipher, what: "the journal of a dead run") else { continue }
+            let entry = try JournalEntry.decode(payload, cipher: cipher, what: "the journal of a dead run \(path)")
             let tenant = entry.tenant
             if loaded.insert(tenant).inserted, let doc = try loadTenantSync(tenant) { docs[tenant] = doc }
             // No document: the entry starts one, or its document is gone (deleted after its run).

@@ -27,16 +27,19 @@ extension LocalStateStore {
 
     func runLockPath(_ holder: LockHolder) -> String { locksDir + "/run-" + holder.id + ".json" }
 
-    /// Every run's locks (an unreadable file, torn by a crash while written, holds nothing).
-    func readRunLocks() -> [RunLock] {
+    /// Every run's locks (an unreadable file, torn by a crash while written, holds nothing;
+    /// one of a newer landlord is an error).
+    func readRunLocks() throws(StateError) -> [RunLock] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: locksDir) else { return [] }
-        return names.filter { $0.hasPrefix("run-") && $0.hasSuffix(".json") }.sorted().compactMap { name in
+        var out: [RunLock] = []
+        for name in names.sorted() where name.hasPrefix("run-") && name.hasSuffix(".json") {
             let path = locksDir + "/" + name
-            guard let bytes = AtomicFile.read(path), let doc = try? JSON.parse(bytes), let info = LockInfo(value: doc),
+            guard let bytes = AtomicFile.read(path), let doc = try? JSON.parse(bytes), let info = try LockInfo.decode(value: doc, what: path),
                 let tenants = doc.mapValue?["tenants"]?.listValue?.compactMap(\.stringValue)
-            else { return nil }
-            return RunLock(path: path, info: info, tenants: Set(tenants))
+            else { continue }
+            out.append(RunLock(path: path, info: info, tenants: Set(tenants)))
         }
+        return out
     }
 
     /// Writes a run's locks, or removes its file when it holds none.
@@ -96,7 +99,7 @@ extension LocalStateStore {
 
     /// One pass of `acquireLocks` (the caller holds the guard lock).
     private func lockRound(_ tenants: [String], holder: LockHolder, lease: TimeInterval) throws -> [String: Result<[Diagnostic], StateError>] {
-        var runs = readRunLocks()
+        var runs = try readRunLocks()
         let myPath = runLockPath(holder)
         var mine = runs.first { $0.path == myPath } ?? RunLock(path: myPath, info: LockInfo(holder: holder, expiresAt: Date()), tenants: [])
         mine.info.expiresAt = Date().addingTimeInterval(lease)
@@ -130,7 +133,7 @@ extension LocalStateStore {
     public func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws {
         try Self.io {
             try FileLock.withLock(guardPath) {
-                guard var mine = readRunLocks().first(where: { $0.path == runLockPath(holder) }), mine.tenants.contains(tenant) else {
+                guard var mine = try readRunLocks().first(where: { $0.path == runLockPath(holder) }), mine.tenants.contains(tenant) else {
                     throw StateError.conflict("the lock of tenant '\(tenant)' was taken by another run")
                 }
                 mine.info.expiresAt = Date().addingTimeInterval(lease)
@@ -141,7 +144,7 @@ extension LocalStateStore {
 
     public func renewLocks(tenants: [String], holder: LockHolder, lease: TimeInterval) async {
         _ = try? FileLock.withLock(guardPath) {
-            guard var mine = readRunLocks().first(where: { $0.path == runLockPath(holder) }) else { return }
+            guard var mine = try readRunLocks().first(where: { $0.path == runLockPath(holder) }) else { return }
             mine.info.expiresAt = Date().addingTimeInterval(lease)
             try write(mine)
         }
@@ -153,21 +156,21 @@ extension LocalStateStore {
 
     public func releaseLocks(tenants: [String], holder: LockHolder) async {
         _ = try? FileLock.withLock(guardPath) {
-            guard var mine = readRunLocks().first(where: { $0.path == runLockPath(holder) }) else { return }
+            guard var mine = try readRunLocks().first(where: { $0.path == runLockPath(holder) }) else { return }
             mine.tenants.subtract(tenants)
             try write(mine)
         }
     }
 
     public func lockInfo(tenant: String) async throws -> LockInfo? {
-        readRunLocks().first { $0.tenants.contains(tenant) }?.info
+        try readRunLocks().first { $0.tenants.contains(tenant) }?.info
     }
 
     public func breakLock(tenant: String) async throws {
         try Self.io {
             try AtomicFile.makeDirectory(locksDir)
             try FileLock.withLock(guardPath) {
-                for var run in readRunLocks() where run.tenants.contains(tenant) {
+                for var run in try readRunLocks() where run.tenants.contains(tenant) {
                     run.tenants.remove(tenant)
                     try write(run)
                 }

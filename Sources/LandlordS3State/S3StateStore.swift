@@ -329,7 +329,7 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
             let refusal: StateError
             if case .written = try await put(key, mine, .ifNoneMatch) { return [] }
             if let object = try await get(key), let etag = object.etag {
-                let info = LockInfo(json: Array(object.body))
+                let info = try LockInfo.decode(Array(object.body), what: "s3://\(bucket)/\(key)")
                 if info?.holder.id == holder.id { return [] }
                 if let info, info.expiresAt >= Date() {
                     refusal = .locked(tenant: tenant, info)
@@ -356,21 +356,27 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     public func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws {
         let key = lockKey(tenant)
         let lost = StateError.conflict("the lock of tenant '\(tenant)' was taken by another run")
-        guard let object = try await get(key), let etag = object.etag, LockInfo(json: Array(object.body))?.holder.id == holder.id else { throw lost }
+        guard let object = try await get(key), let etag = object.etag,
+            try LockInfo.decode(Array(object.body), what: "s3://\(bucket)/\(key)")?.holder.id == holder.id
+        else { throw lost }
         let mine = Data(LockInfo(holder: holder, expiresAt: Date().addingTimeInterval(lease)).encoded())
         guard case .written = try await put(key, mine, .ifMatch(etag)) else { throw lost }
     }
 
     public func releaseLock(tenant: String, holder: LockHolder) async throws {
         let key = lockKey(tenant)
-        guard let object = try await get(key), LockInfo(json: Array(object.body))?.holder.id == holder.id else { return }
+        guard let object = try await get(key), try LockInfo.decode(Array(object.body), what: "s3://\(bucket)/\(key)")?.holder.id == holder.id else {
+            return
+        }
         do { try await delete(key, ifMatch: object.etag, what: "the lock of tenant '\(tenant)'") } catch StateError.conflict {
             return  // taken over meanwhile: it is no longer ours to release
         }
     }
 
     public func lockInfo(tenant: String) async throws -> LockInfo? {
-        try await get(lockKey(tenant)).flatMap { LockInfo(json: Array($0.body)) }
+        let key = lockKey(tenant)
+        guard let object = try await get(key) else { return nil }
+        return try LockInfo.decode(Array(object.body), what: "s3://\(bucket)/\(key)")
     }
 
     public func breakLock(tenant: String) async throws {

@@ -30,8 +30,10 @@ public enum JSON {
     /// Parses a JSON document from a string.
     public static func parse(_ text: String) throws(ParseError) -> Value { try parse(Array(text.utf8)) }
 
-    /// Serialises a value. `unknown`, `deferred` and `sensitive` are written with their tagged
-    /// forms (`{"$unknown":true}`, `{"$deferred":[...]}`, `{"$sensitive":...}`).
+    /// Serialises a value. JSON holds plain data: a document whose values carry marks splits
+    /// them off first (LandlordCore's `DocumentMarks`). A marked value that reaches the writer
+    /// anyway is written as the label a person would see, never its secret: `sensitive` as
+    /// `"(sensitive)"`, `unknown` and `deferred` as `"(known after apply)"`.
     public static func serialize(_ value: Value, sortedKeys: Bool = true, pretty: Bool = false) -> [UInt8] {
         var w = Writer(sorted: sortedKeys, pretty: pretty)
         w.reserve(256)
@@ -43,40 +45,6 @@ public enum JSON {
     /// Serialises to a String.
     public static func string(_ value: Value, sortedKeys: Bool = true, pretty: Bool = false) -> String {
         String(decoding: serialize(value, sortedKeys: sortedKeys, pretty: pretty), as: UTF8.self)
-    }
-
-    /// Turns parsed JSON back into planning values (the inverse of the tagged forms).
-    public static func untag(_ v: Value) -> Value {
-        guard hasTag(v) else { return v }  // most values have none: no copy
-        switch v {
-        case .map(let m):
-            if m.count == 1 {
-                if m["$unknown"] != nil { return .unknown }
-                if let s = m["$sensitive"] { return .sensitive(untag(s)) }
-                if let d = m["$deferred"]?.listValue {
-                    return .deferred(
-                        d.map { part in
-                            if case .string(let s) = part { return .literal(s) }
-                            let r = part.mapValue ?? [:]
-                            return .reference(resource: r["resource"]?.stringValue ?? "", path: r["path"]?.listValue?.compactMap(\.stringValue) ?? [])
-                        })
-                }
-            }
-            return .map(m.mapValues(untag))
-        case .list(let l): return .list(l.map(untag))
-        default: return v
-        }
-    }
-
-    /// True when a tagged form (`{"$unknown": ...}` and the like) is anywhere inside.
-    static func hasTag(_ v: Value) -> Bool {
-        switch v {
-        case .map(let m):
-            if m.count == 1, let k = m.keys.first, k.hasPrefix("$") { return true }
-            return m.values.contains(where: hasTag)
-        case .list(let l): return l.contains(where: hasTag)
-        default: return false
-        }
     }
 
     struct Parser {
@@ -387,16 +355,8 @@ public enum JSON {
                 }
                 newline(indent)
                 out.append(UInt8(ascii: "}"))
-            case .unknown: write(.map(["$unknown": .bool(true)]), indent: indent)
-            case .sensitive(let inner): write(.map(["$sensitive": inner]), indent: indent)
-            case .deferred(let parts):
-                let encoded: [Value] = parts.map {
-                    switch $0 {
-                    case .literal(let s): return .string(s)
-                    case .reference(let r, let p): return .map(["resource": .string(r), "path": .list(p.map { .string($0) })])
-                    }
-                }
-                write(.map(["$deferred": .list(encoded)]), indent: indent)
+            case .unknown, .deferred: writeString("(known after apply)")
+            case .sensitive: writeString("(sensitive)")
             }
         }
 

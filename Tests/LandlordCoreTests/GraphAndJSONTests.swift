@@ -26,16 +26,11 @@ import Testing
 }
 
 @Suite struct JSONTests {
-    @Test func roundTripsEveryKindOfValue() throws {
-        let v: Value = .map([
-            "s": "a \"quoted\" \\ line\nnext \u{1}", "i": 42, "neg": -7, "d": .double(1.5), "b": true, "n": .null,
-            "l": [1, "two", [3]], "u": .unknown, "sec": .sensitive("pw"),
-            "def": .deferred([.literal("x-"), .reference(resource: "tg", path: ["arn"])]),
-        ])
-        let text = JSON.string(v)
-        let back = JSON.untag(try JSON.parse(text))
-        #expect(back == v)
-        #expect(JSON.string(v) == JSON.string(back))
+    /// JSON holds plain data: a marked value that reaches the writer is written as its label,
+    /// never its secret (documents split marks off first: `DocumentMarks`).
+    @Test func markedValuesAreWrittenAsLabels() {
+        let v: Value = .map(["u": .unknown, "sec": .sensitive("pw"), "def": .deferred([.literal("x-")])])
+        #expect(JSON.string(v) == #"{"def":"(known after apply)","sec":"(sensitive)","u":"(known after apply)"}"#)
     }
 
     @Test func rejectsMalformedInputWithAnOffset() {

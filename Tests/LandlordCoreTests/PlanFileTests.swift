@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct PlanFileTests {
     @Test func aSecretWhoseHashDiffersIsNotRestored() {
-        let planned = PlanFile.untagSecrets(PlanFile.hashSecrets(.map(["API_KEY": .sensitive("first"), "TIER": "x"])))
+        let planned = PlanFile.v2Secrets(PlanFile.hashSecrets(.map(["API_KEY": .sensitive("first"), "TIER": "x"])))
         #expect(PlanFile.containsHash(planned))
         #expect(PlanFile.restore(planned, .map(["API_KEY": .sensitive("second"), "TIER": "x"])) == nil)
         #expect(

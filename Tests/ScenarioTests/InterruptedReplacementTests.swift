@@ -23,7 +23,7 @@ import Testing
         let made = await h.provider.apply(
             ApplyRequest(
                 operation: .create, type: old.type, identity: ResourceIdentity(address: Self.address, tenant: "acme", platform: "moamalat"),
-                prior: nil, inputs: inputs, clientToken: "crash"))
+                prior: nil, inputs: inputs.mapValues(\.revealed), clientToken: "crash"))  // as the engine sends them
         return (old, try #require(made.resource, "the mock refused the replacement: \(made.diagnostics)"), inputs)
     }
 

@@ -85,7 +85,10 @@ import Testing
         let cases: [(String, String)] = [
             (String(good.prefix(good.count / 2)), "truncated or corrupted"),
             (good.replacingOccurrences(of: "t-acme-be", with: "t-evil-be"), "checksum does not match"),
-            (good.replacingOccurrences(of: "\"format_version\": \"1\"", with: "\"format_version\": \"9\""), "format version 9 is not supported"),
+            (
+                good.replacingOccurrences(of: "\"format_version\": \"2\"", with: "\"format_version\": \"9\""),
+                "format version 9 was written by a newer landlord"
+            ),
             ("{\"hello\": \"world\"}", "not a Landlord plan"),
         ]
         for (text, expected) in cases {

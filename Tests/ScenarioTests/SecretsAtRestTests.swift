@@ -54,7 +54,7 @@ import Testing
         #expect(!apply.stderr.contains("stored in clear"), "with a key there is no warning")
         // The Cognito client secret and the task's API key are sensitive: not in clear on disk.
         let doc = try String(contentsOf: h.dir.appendingPathComponent(".landlord/state/tenants/acme.json"), encoding: .utf8)
-        #expect(doc.contains("$aes256gcm"), "sensitive values must be sealed")
+        #expect(doc.contains("\"sealed\": ["), "sensitive values must be sealed")
         #expect(!doc.contains("dev-only-api-key"), "the API key must not be in the state file in clear")
         // With the key: no changes, and `state show` still says (sensitive).
         let plan = try await CLI.run(["-C", h.dir.path, "plan", "--detailed-exitcode"], env: env)
@@ -100,7 +100,7 @@ import Testing
         let apply = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"], env: ["LANDLORD_STATE_KEY": ""])
         try #require(apply.code == 0, "\(apply.stderr)")
         let doc = try String(contentsOf: h.dir.appendingPathComponent(".landlord/state/tenants/acme.json"), encoding: .utf8)
-        #expect(doc.contains("$aes256gcm"))
+        #expect(doc.contains("\"sealed\": ["))
         #expect(try await CLI.run(["-C", h.dir.path, "plan", "--detailed-exitcode"], env: ["LANDLORD_STATE_KEY": ""]).code == 0)
     }
 

@@ -3,11 +3,19 @@ import ProviderAPI
 
 /// The saved-plan format: JSON with a format marker and version, the tool version, creation
 /// time, per tenant the lineage, serial and input digest it was planned against, the changes,
-/// and a SHA-256 checksum over the rest. Sensitive values are stored only as hashes
-/// (`{"$sensitive_sha256": HEX}`); `apply` takes them again from the spec inputs.
-/// Documented in Plans/plan.schema.json.
+/// and a SHA-256 checksum over the rest. Documented in Plans/plan.schema.json.
+///
+/// Version 2 (written) keeps marks beside values, as state does (`DocumentMarks`): a sensitive
+/// value is stored only as its hash, the hex SHA-256 of its JSON, at its place, its path listed
+/// in `marks.sensitive`; unknown and deferred values are `null` there, listed in
+/// `marks.unknown` and `marks.deferred`. `apply` takes the secrets again from the spec inputs.
+/// Version 1 (still read) wrote them in-band (`{"$sensitive_sha256": HEX}`, `FormatV1`).
+/// Once decoded, a hashed secret is `.sensitive(.map(["$sensitive_sha256": HEX]))` until
+/// `restoreSecrets` puts the value back.
 public enum PlanFile {
     public static let marker = "landlord-plan"
+    /// The version written.
+    public static let formatVersion = 2
 
     /// Why a plan file cannot be used.
     public struct Rejection: Error, Sendable, CustomStringConvertible {
@@ -19,7 +27,6 @@ public enum PlanFile {
     public static func encode(_ plan: Plan) -> [UInt8] {
         var doc: [String: Value] = [
             "format": .string(marker),
-            "format_version": .string(Plan.formatVersion),
             "tool_version": .string(plan.toolVersion),
             "created_at": .string(StateDates.string(plan.createdAt)),
             "platform": .string(plan.platform),
@@ -31,8 +38,10 @@ public enum PlanFile {
             doc["foreign_priorities"] = .map(plan.foreignPriorities.mapValues { .list($0.sorted().map { .int($0) }) })
         }
         if let shard = plan.shard { doc["shard"] = shardJSON(shard) }
-        doc["checksum"] = .string(checksum(.map(doc)))
-        return JSON.serialize(.map(doc), sortedKeys: true, pretty: true)
+        guard case .map(var written) = MarkedDocument.written(doc, version: formatVersion, cipher: nil) else { return [] }
+        written["format_version"] = .string(String(formatVersion))  // a string, as version 1 wrote it
+        written["checksum"] = .string(checksum(.map(written)))
+        return JSON.serialize(.map(written), sortedKeys: true, pretty: true)
     }
 
     /// `{"index": K, "count": N, "tenants": T, "fleet_tenants": F}`: part K of N, holding T of
@@ -56,10 +65,10 @@ public enum PlanFile {
         "sha256:" + Digest.sha256Hex(Data(JSON.serialize(body, sortedKeys: true, pretty: false)))
     }
 
-    /// Replaces every sensitive value by its hash.
+    /// Replaces every sensitive value by its hash (still marked sensitive).
     public static func hashSecrets(_ v: Value) -> Value {
         switch v {
-        case .sensitive(let inner): return .map(["$sensitive_sha256": .string(secretHash(inner))])
+        case .sensitive(let inner): return .sensitive(.string(secretHash(inner)))
         case .list(let l): return .list(l.map(hashSecrets))
         case .map(let m): return .map(m.mapValues(hashSecrets))
         default: return v
@@ -122,105 +131,104 @@ public enum PlanFile {
         guard var doc = v.mapValue, doc["format"]?.stringValue == marker else {
             throw Rejection(description: "the file is not a Landlord plan (no \"format\": \"\(marker)\")")
         }
-        let version = doc["format_version"]?.stringValue ?? "?"
-        guard version == Plan.formatVersion else {
-            throw Rejection(
-                description:
-                    "plan format version \(version) is not supported by landlord \(LandlordVersion.current) (it reads version \(Plan.formatVersion))")
-        }
-        guard let sum = doc.removeValue(forKey: "checksum")?.stringValue, sum == checksum(.map(doc)) else {
-            throw Rejection(description: "the plan's checksum does not match its contents (corrupted or edited by hand)")
-        }
         do {
+            let version = try DocumentVersion.check(try DocumentFields(v), reads: 1...formatVersion, document: "saved plan")
+            guard let sum = doc.removeValue(forKey: "checksum")?.stringValue, sum == checksum(.map(doc)) else {
+                throw Rejection(description: "the plan's checksum does not match its contents (corrupted or edited by hand)")
+            }
+            let f = try DocumentFields(
+                version == 1
+                    ? FormatV1.untag(v1Secrets(.map(doc)))
+                    : v2Secrets(try MarkedDocument.read(.map(doc), version: version, bytes: bytes, cipher: nil, what: "the plan")))
             var tenants: [TenantPlan] = []
-            for t in try list(doc["tenants"], "tenants") { tenants.append(try tenant(t)) }
+            for (i, t) in try f.list("tenants").enumerated() { tenants.append(try tenant(try DocumentFields(t, at: "tenants.\(i)"))) }
             var plan = Plan(
-                toolVersion: doc["tool_version"]?.stringValue ?? "?", platform: doc["platform"]?.stringValue ?? "",
-                tenants: tenants, unchangedTenants: doc["unchanged_tenants"]?.intValue ?? 0,
-                createdAt: StateDates.date(doc["created_at"]?.stringValue))
-            plan.appliedTenants = Set(doc["applied_tenants"]?.listValue?.compactMap(\.stringValue) ?? [])
-            plan.foreignPriorities = (doc["foreign_priorities"]?.mapValue ?? [:]).mapValues { Set($0.listValue?.compactMap(\.intValue) ?? []) }
+                toolVersion: try f.string("tool_version"), platform: try f.string("platform"), tenants: tenants,
+                unchangedTenants: try f.int("unchanged_tenants"), createdAt: try f.date("created_at"))
+            plan.appliedTenants = Set(try f.strings("applied_tenants"))
+            for (listener, _) in try f.map("foreign_priorities") {
+                plan.foreignPriorities[listener] = Set(try f.object("foreign_priorities").intList(listener))
+            }
             plan.shard = try shardCoverage(doc["shard"])
             return plan
-        } catch let e as Rejection { throw e } catch { throw Rejection(description: "\(error)") }
+        } catch let e as Rejection { throw e } catch let e as StateFormatError {
+            throw Rejection(description: "malformed plan: \(e.message)")
+        } catch { throw Rejection(description: "\(error)") }
     }
 
-    static func list(_ v: Value?, _ what: String) throws -> [Value] {
-        guard let l = v?.listValue else { throw Rejection(description: "malformed plan: '\(what)' is not a list") }
-        return l
-    }
-
-    static func str(_ m: [String: Value], _ k: String) throws -> String {
-        guard let s = m[k]?.stringValue else { throw Rejection(description: "malformed plan: '\(k)' missing") }
-        return s
-    }
-
-    static func strs(_ m: [String: Value], _ k: String) -> [String] { m[k]?.listValue?.compactMap(\.stringValue) ?? [] }
-
-    /// Sensitive hashes read back as `.sensitive(.map(["$sensitive_sha256": hex]))`.
-    static func untagSecrets(_ v: Value) -> Value {
+    /// Version 1's sensitive hashes (`{"$sensitive_sha256": HEX}`) as decoded plans hold them.
+    static func v1Secrets(_ v: Value) -> Value {
         switch v {
         case .map(let m):
             if m.count == 1, m["$sensitive_sha256"] != nil { return .sensitive(.map(m)) }
-            return .map(m.mapValues(untagSecrets))
-        case .list(let l): return .list(l.map(untagSecrets))
+            return .map(m.mapValues(v1Secrets))
+        case .list(let l): return .list(l.map(v1Secrets))
         default: return v
         }
     }
 
-    static func tenant(_ v: Value) throws -> TenantPlan {
-        guard let m = v.mapValue else { throw Rejection(description: "malformed plan: a tenant entry is not an object") }
-        guard let op = TenantOperation(rawValue: try str(m, "operation")) else {
-            throw Rejection(description: "malformed plan: unknown tenant operation")
+    /// Version 2's sensitive hashes (a sensitive hex string) as decoded plans hold them.
+    static func v2Secrets(_ v: Value) -> Value {
+        switch v {
+        case .sensitive(.string(let hex)): return .sensitive(.map(["$sensitive_sha256": .string(hex)]))
+        case .sensitive(let inner): return .sensitive(v2Secrets(inner))
+        case .map(let m): return .map(m.mapValues(v2Secrets))
+        case .list(let l): return .list(l.map(v2Secrets))
+        default: return v
         }
-        var t = TenantPlan(tenant: try str(m, "tenant"), blueprint: m["blueprint"]?.stringValue ?? "", operation: op)
-        t.lineage = m["lineage"]?.stringValue
-        t.serial = m["serial"]?.intValue
-        t.inputDigest = m["input_digest"]?.stringValue
-        t.unchanged = m["unchanged"]?.intValue ?? 0
-        t.sequences = (m["sequences"]?.mapValue ?? [:]).compactMapValues(\.intValue)
-        t.outputs = m["outputs"].flatMap { JSON.untag(untagSecrets($0)).mapValue } ?? [:]
-        for ov in m["output_changes"]?.listValue ?? [] {
-            guard let o = ov.mapValue, let name = o["name"]?.stringValue, let action = o["action"]?.stringValue.flatMap(Action.init(rawValue:))
-            else { throw Rejection(description: "malformed plan: bad output change of tenant \(t.tenant)") }
-            func value(_ k: String) -> Value? { o[k].flatMap { $0 == .null ? nil : JSON.untag(untagSecrets($0)) } }
-            t.outputChanges.append(OutputChange(name: name, action: action, before: value("before"), after: value("after")))
+    }
+
+    static func tenant(_ f: DocumentFields) throws(StateFormatError) -> TenantPlan {
+        var t = TenantPlan(
+            tenant: try f.string("tenant"), blueprint: try f.optionalString("blueprint") ?? "",
+            operation: try f.enumeration("operation", TenantOperation.self))
+        t.lineage = try f.optionalString("lineage")
+        t.serial = try f.optionalInt("serial")
+        t.inputDigest = try f.optionalString("input_digest")
+        t.unchanged = try f.optionalInt("unchanged") ?? 0
+        t.sequences = try f.ints("sequences")
+        t.outputs = try f.map("outputs")
+        for (i, ov) in try f.list("output_changes").enumerated() {
+            let o = try DocumentFields(ov, at: f.at("output_changes.\(i)"))
+            func value(_ k: String) -> Value? { o.fields[k].flatMap { $0 == .null ? nil : $0 } }
+            t.outputChanges.append(
+                OutputChange(name: try o.string("name"), action: try o.enumeration("action", Action.self), before: value("before"), after: value("after")))
         }
-        if let a = m["allocation"]?.mapValue, let alloc = TenantAllocation(stored: a) {
+        if f.fields["allocation"] != nil {
+            let a = try f.object("allocation")
+            var alloc = try TenantAllocation(a)
+            for (name, _) in try a.map("bands") {
+                let b = try a.object("bands").intList(name)
+                guard b.count == 2, b[0] <= b[1] else { throw StateFormatError(message: "\(a.at("bands." + name)): expected [low, high]") }
+                alloc.bands[name] = b[0]...b[1]
+            }
             t.allocation = alloc
-            for (name, b) in a["bands"]?.mapValue ?? [:] {
-                guard let l = b.listValue, l.count == 2, let lo = l[0].intValue, let hi = l[1].intValue, lo <= hi else {
-                    throw Rejection(description: "malformed plan: band of \(t.tenant)/\(name) is not [low, high]")
-                }
-                t.allocation?.bands[name] = lo...hi
-            }
         }
-        for cv in try list(m["changes"], "changes") {
-            guard let c = cv.mapValue, let action = Action(rawValue: try str(c, "action")) else {
-                throw Rejection(description: "malformed plan: bad change entry")
-            }
-            var ch = ResourceChange(
-                address: try str(c, "address"), tenant: try str(c, "tenant"), name: try str(c, "name"), type: try str(c, "type"), action: action)
-            ch.reasons = strs(c, "reasons")
-            ch.before = c["before"].flatMap { JSON.untag(untagSecrets($0)).mapValue }
-            ch.after = c["after"].flatMap { JSON.untag(untagSecrets($0)).mapValue }
-            ch.changed = strs(c, "changed")
-            ch.forcedBy = strs(c, "forced_by")
-            ch.computed = strs(c, "computed")
-            ch.dependencies = strs(c, "dependencies")
-            ch.priorDependencies = strs(c, "prior_dependencies")
-            ch.protect = c["protect"]?.boolValue ?? false
-            ch.dataBearing = c["data_bearing"]?.boolValue ?? false
-            ch.createBeforeDestroy = c["create_before_destroy"]?.boolValue ?? false
-            ch.priorID = c["prior_id"]?.stringValue
-            if let w = c["wait"]?.mapValue, let u = w["until"]?.stringValue {
-                ch.wait = WaitSpec(
-                    until: u,
-                    timeout: w["timeout"].flatMap { if case .double(let d) = $0 { return d } else { return $0.intValue.map(Double.init) } } ?? 600)
-            }
-            t.changes.append(ch)
-        }
+        for (i, cv) in try f.list("changes").enumerated() { t.changes.append(try change(try DocumentFields(cv, at: f.at("changes.\(i)")))) }
         return t
+    }
+
+    static func change(_ c: DocumentFields) throws(StateFormatError) -> ResourceChange {
+        var ch = ResourceChange(
+            address: try c.string("address"), tenant: try c.string("tenant"), name: try c.string("name"), type: try c.string("type"),
+            action: try c.enumeration("action", Action.self))
+        ch.reasons = try c.strings("reasons")
+        if c.fields["before"] != nil && c.fields["before"] != .null { ch.before = try c.map("before") }
+        if c.fields["after"] != nil && c.fields["after"] != .null { ch.after = try c.map("after") }
+        ch.changed = try c.strings("changed")
+        ch.forcedBy = try c.strings("forced_by")
+        ch.computed = try c.strings("computed")
+        ch.dependencies = try c.strings("dependencies")
+        ch.priorDependencies = try c.strings("prior_dependencies")
+        ch.protect = try c.bool("protect")
+        ch.dataBearing = try c.bool("data_bearing")
+        ch.createBeforeDestroy = try c.bool("create_before_destroy")
+        ch.priorID = try c.optionalString("prior_id")
+        if c.fields["wait"] != nil {
+            let w = try c.object("wait")
+            ch.wait = WaitSpec(until: try w.string("until"), timeout: try w.optionalNumber("timeout") ?? 600)
+        }
+        return ch
     }
 
     // MARK: Secrets at apply
@@ -228,13 +236,18 @@ public enum PlanFile {
     /// Puts the sensitive values back into a decoded plan's `after` values, taking them from a
     /// fresh plan of the same specs. Fails when a value is missing or its hash differs.
     public static func restoreSecrets(_ plan: inout Plan, from fresh: Plan) throws(Rejection) {
-        var freshChanges: [String: ResourceChange] = [:]
-        for t in fresh.tenants { for c in t.changes { freshChanges[c.address + "|" + c.action.rawValue] = c } }
+        /// A change of the fresh plan is the saved one's when its address and action are.
+        struct Key: Hashable {
+            var address: String
+            var action: Action
+        }
+        var freshChanges: [Key: ResourceChange] = [:]
+        for t in fresh.tenants { for c in t.changes { freshChanges[Key(address: c.address, action: c.action)] = c } }
         for ti in plan.tenants.indices where !plan.appliedTenants.contains(plan.tenants[ti].tenant) {
             for ci in plan.tenants[ti].changes.indices {
                 let c = plan.tenants[ti].changes[ci]
                 guard let after = c.after, after.values.contains(where: containsHash) else { continue }
-                let source = freshChanges[c.address + "|" + c.action.rawValue]?.after ?? [:]
+                let source = freshChanges[Key(address: c.address, action: c.action)]?.after ?? [:]
                 var restored = after
                 for (k, v) in after where containsHash(v) {
                     guard let value = source[k], let r = restore(v, value) else {

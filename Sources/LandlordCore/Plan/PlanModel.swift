@@ -126,6 +126,8 @@ public struct PlanSummary: Sendable, Hashable {
 
 /// A reviewable plan: every tenant's changes and the state each was planned against.
 public struct Plan: Sendable, Hashable {
+    /// The version of `plan --json` output (`JSONRenderer`); saved plans have their own
+    /// (`PlanFile.formatVersion`).
     public static let formatVersion = "1"
     public var toolVersion: String
     public var createdAt: Date

@@ -77,38 +77,15 @@ public enum StateChange: Sendable, Hashable {
         }
     }
 
-    init(json v: Value) throws(StateFormatError) {
-        guard let m = v.mapValue, let op = m["op"]?.stringValue else { throw StateFormatError(message: "a journal change lacks its op") }
-        let name = m["name"]?.stringValue
-        switch (op, name) {
-        case ("status", _):
-            guard let s = m["status"]?.stringValue.flatMap(TenantStatus.init(rawValue:)) else {
-                throw StateFormatError(message: "a status change lacks its status")
-            }
-            self = .status(s)
-        case ("intent", let n?):
-            guard let p = m["pending"] else { throw StateFormatError(message: "an intent lacks its details") }
-            self = .intent(n, PendingIntent(json: p))
-        case ("record", let n?):
-            guard let r = m["resource"] else { throw StateFormatError(message: "a record lacks its resource") }
-            self = .record(n, try ResourceState(json: r))
-        case ("depose", let n?): self = .depose(n)
-        case ("forget", let n?): self = .forget(n)
-        case ("outputs", _): self = .outputs((m["outputs"].map(JSON.untag)?.mapValue) ?? [:])
-        default: throw StateFormatError(message: "unknown journal change '\(op)'")
+    init(_ f: DocumentFields) throws(StateFormatError) {
+        switch try f.string("op") {
+        case "status": self = .status(try f.enumeration("status", TenantStatus.self))
+        case "intent": self = .intent(try f.string("name"), try PendingIntent(try f.object("pending")))
+        case "record": self = .record(try f.string("name"), try ResourceState(try f.object("resource")))
+        case "depose": self = .depose(try f.string("name"))
+        case "forget": self = .forget(try f.string("name"))
+        case "outputs": self = .outputs(try f.map("outputs"))
+        case let op: throw StateFormatError(message: "\(f.at("op")): unknown journal change '\(op)'")
         }
-    }
-}
-
-extension PendingIntent {
-    var json: Value {
-        .map(["type": .string(type), "clientToken": .string(clientToken), "startedAt": .string(StateDates.string(startedAt)), "inputs": .map(inputs)])
-    }
-
-    init(json p: Value) {
-        let pm = p.mapValue ?? [:]
-        self.init(
-            type: pm["type"]?.stringValue ?? "", clientToken: pm["clientToken"]?.stringValue ?? "",
-            startedAt: StateDates.date(pm["startedAt"]?.stringValue), inputs: (pm["inputs"].map(JSON.untag)?.mapValue) ?? [:])
     }
 }

@@ -3,22 +3,18 @@ import Foundation
 import LandlordBasics
 import ProviderAPI
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Encrypts the sensitive values inside state documents and the journal (AES-256-GCM), as
 /// Pulumi's secrets providers do: a state file or bucket that leaks holds no secret in clear.
 ///
 /// Only values already marked sensitive are sealed; everything else stays readable. A sealed
-/// value is written `{"$sensitive": {"$aes256gcm": BASE64(nonce | ciphertext | tag)}}`. The key
+/// value is written in place of the value as BASE64(nonce | ciphertext | tag) of its JSON, its
+/// path listed under `marks.sealed` (`DocumentMarks`; format version 1 wrote
+/// `{"$sensitive": {"$aes256gcm": BASE64}}` in place, still read by `FormatV1`). The key
 /// is 32 bytes, given base64-encoded in `LANDLORD_STATE_KEY` or in the file platform.yaml's
 /// `state: {keyFile: PATH}` names. Reading a sealed value without a key, or with another key,
 /// is an error that names the setting: never a silent re-create. The S3 backend and
 /// `state migrate` carry sealed values as they are.
 public struct StateCipher: Sendable {
-    /// The marker key of a sealed value.
-    static let marker = "$aes256gcm"
     let key: SymmetricKey
 
     /// A cipher over a 32-byte key.
@@ -37,73 +33,26 @@ public struct StateCipher: Sendable {
 
     // MARK: Sealing (before writing)
 
-    /// Replaces every sensitive value inside `v` by its sealed form.
-    func seal(_ v: Value) -> Value {
-        switch v {
-        case .sensitive(let inner):
-            let plain = JSON.serialize(inner)
-            // A synthetic nonce (HMAC of the plaintext): the same value seals to the same bytes,
-            // so rewriting a document does not churn it and `state migrate` can compare; a
-            // nonce repeats only with its plaintext, which is what GCM requires.
-            let mac = Array(HMAC<SHA256>.authenticationCode(for: plain, using: key))
-            // Both only fail for a nonce or key of the wrong size, which these sizes rule out.
-            let nonce = try! AES.GCM.Nonce(data: mac[0..<12])
-            let box = try! AES.GCM.seal(plain, using: key, nonce: nonce)
-            return .sensitive(.map([Self.marker: .string(box.combined!.base64EncodedString())]))
-        case .map(let m): return .map(m.mapValues(seal))
-        case .list(let l): return .list(l.map(seal))
-        default: return v
-        }
+    /// The sealed text of a plain value: base64 of nonce | ciphertext | tag of its JSON.
+    func sealText(_ plain: Value) -> String {
+        let bytes = JSON.serialize(plain)
+        // A synthetic nonce (HMAC of the plaintext): the same value seals to the same bytes,
+        // so rewriting a document does not churn it and `state migrate` can compare; a
+        // nonce repeats only with its plaintext, which is what GCM requires.
+        let mac = Array(HMAC<SHA256>.authenticationCode(for: bytes, using: key))
+        // Both only fail for a nonce or key of the wrong size, which these sizes rule out.
+        let nonce = try! AES.GCM.Nonce(data: mac[0..<12])
+        let box = try! AES.GCM.seal(bytes, using: key, nonce: nonce)
+        return box.combined!.base64EncodedString()
     }
 
     // MARK: Opening (after parsing)
 
-    /// True when the document bytes hold a sealed value (a fast scan before any parsing work).
-    static func mightHoldSealed(_ bytes: some Collection<UInt8>) -> Bool {
-        let needle = Array(marker.utf8)
-        let scan: (UnsafeBufferPointer<UInt8>) -> Bool = { hay in
-            // memchr jumps from `$` to `$` (rare in state: only tagged values), so the scan
-            // costs about as much as reading the bytes once.
-            guard let base = hay.baseAddress, hay.count >= needle.count else { return false }
-            var i = 0
-            let last = hay.count - needle.count
-            while i <= last {
-                guard let hit = memchr(base + i, 0x24, last - i + 1) else { return false }
-                let at = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                var j = 1
-                while j < needle.count && hay[at + j] == needle[j] { j += 1 }
-                if j == needle.count { return true }
-                i = at + 1
-            }
-            return false
-        }
-        return bytes.withContiguousStorageIfAvailable(scan) ?? Array(bytes).withUnsafeBufferPointer(scan)
-    }
-
-    /// Turns sealed values of a parsed (still tagged) document back into `{"$sensitive": X}`.
-    /// `cipher` nil: a sealed value is an error saying to set the key.
-    static func open(_ v: Value, with cipher: StateCipher?, what: String) throws(StateError) -> Value {
-        switch v {
-        case .map(let m):
-            if m.count == 1, let sealed = m["$sensitive"]?.mapValue?[marker]?.stringValue {
-                guard let cipher else {
-                    throw .io(
-                        "\(what) holds encrypted sensitive values, and no state key is set; set LANDLORD_STATE_KEY (or `state: {keyFile: ...}` in platform.yaml) to the key it was written with"
-                    )
-                }
-                return .map(["$sensitive": try cipher.openSealed(sealed, what: what)])
-            }
-            var out: [String: Value] = [:]
-            out.reserveCapacity(m.count)
-            for (k, x) in m { out[k] = try open(x, with: cipher, what: what) }
-            return .map(out)
-        case .list(let l):
-            var out: [Value] = []
-            out.reserveCapacity(l.count)
-            for x in l { out.append(try open(x, with: cipher, what: what)) }
-            return .list(out)
-        default: return v
-        }
+    /// The error for a sealed value read without a key.
+    static func missingKey(_ what: String) -> StateError {
+        .io(
+            "\(what) holds encrypted sensitive values, and no state key is set; set LANDLORD_STATE_KEY (or `state: {keyFile: ...}` in platform.yaml) to the key it was written with"
+        )
     }
 
     func openSealed(_ text: String, what: String) throws(StateError) -> Value {

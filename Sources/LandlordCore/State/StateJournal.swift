@@ -47,29 +47,40 @@ public struct JournalEntry: Sendable, Hashable {
         self.change = change
     }
 
+    /// The version written: 2 (marks beside values, `DocumentMarks`); entries of version 1
+    /// (which carried no `format_version`) are still read.
+    public static let formatVersion = 2
+
     /// The entry as a journal stores it (JSON), sensitive values sealed by `cipher`.
     public func encoded(cipher: StateCipher?) -> [UInt8] {
-        let entry: Value = .map([
+        let entry: [String: Value] = [
             "tenant": .string(tenant), "lineage": .string(lineage), "blueprint": .string(blueprint),
             "serial": .int(serial), "at": .string(StateDates.string(at)), "change": change.json,
-        ])
-        return JSON.serialize(cipher?.seal(entry) ?? entry, sortedKeys: false)
+        ]
+        return JSON.serialize(MarkedDocument.written(entry, version: Self.formatVersion, cipher: cipher), sortedKeys: false)
     }
 
-    /// Reads an entry written by `encoded`; nil when the bytes are not one (skipped on replay).
-    /// Throws when it holds sealed values `cipher` cannot open (`what` names the journal).
-    public static func decode(_ payload: some Collection<UInt8>, cipher: StateCipher?, what: String) throws(StateError) -> JournalEntry? {
-        guard var parsed = try? JSON.parse(Array(payload)) else { return nil }
-        if StateCipher.mightHoldSealed(payload) { parsed = try StateCipher.open(parsed, with: cipher, what: what) }
-        guard let entry = parsed.mapValue, let tenant = entry["tenant"]?.stringValue,
-            let lineage = entry["lineage"]?.stringValue, let serial = entry["serial"]?.intValue,
-            let changeJSON = entry["change"], let change = try? StateChange(json: changeJSON)
-        else { return nil }
-        var state = TenantState(tenant: tenant, blueprint: entry["blueprint"]?.stringValue ?? "")
-        state.lineage = lineage
-        state.serial = serial
-        state.updatedAt = StateDates.date(entry["at"]?.stringValue)
-        return JournalEntry(change, of: state)
+    /// Reads an entry written by `encoded` (any version this landlord reads). An entry that is
+    /// not one, of a newer version, or with sealed values `cipher` cannot open is an error
+    /// naming `what` (the journal): its frame's checksum matched, so it is what a landlord
+    /// wrote, and skipping it could lose the record of a resource.
+    public static func decode(_ payload: some Collection<UInt8>, cipher: StateCipher?, what: String) throws(StateError) -> JournalEntry {
+        do {
+            let parsed = try JSON.parse(Array(payload))
+            let version = try DocumentVersion.check(try DocumentFields(parsed), reads: 1...formatVersion, absent: 1, document: "journal entry")
+            let f = try DocumentFields(try MarkedDocument.read(parsed, version: version, bytes: payload, cipher: cipher, what: what))
+            var state = TenantState(tenant: try f.string("tenant"), blueprint: try f.optionalString("blueprint") ?? "")
+            state.lineage = try f.string("lineage")
+            state.serial = try f.int("serial")
+            state.updatedAt = try f.date("at")
+            return JournalEntry(try StateChange(try f.object("change")), of: state)
+        } catch let e as StateError {
+            throw e
+        } catch {
+            throw .io(
+                "\(what) holds an entry landlord cannot read (\(error)). Nothing was changed; move the journal aside only after checking the state it records"
+            )
+        }
     }
 
     /// The document the entry starts when its tenant has none: only a first change (serial 1)

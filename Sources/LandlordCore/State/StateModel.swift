@@ -52,7 +52,8 @@ public struct PendingIntent: Sendable, Hashable {
 /// One tenant's state document: versioned, with lineage (which history this is) and serial
 /// (how many writes it has had).
 public struct TenantState: Sendable, Hashable {
-    public static let formatVersion = 1
+    /// The version written: 2 (marks beside values, `DocumentMarks`); 1 is still read.
+    public static let formatVersion = 2
     public var lineage: String
     public var serial: Int
     public var tenant: String
@@ -104,25 +105,19 @@ public struct TenantAllocation: Sendable, Hashable {
     /// Keys of the stored form that are not capacities.
     static let fixedKeys: Set<String> = ["listener", "priorities", "bands"]
 
-    /// The stored form's member, numbers and capacities (bands are the plan file's).
+    /// The stored form's member, numbers and capacities (bands are the plan file's); read by
+    /// `init(_: DocumentFields)`.
     var stored: [String: Value] {
         var m: [String: Value] = ["listener": .string(member), "priorities": .map(numbers.mapValues { .int($0) })]
         for (c, n) in usage where !Self.fixedKeys.contains(c) { m[c] = .int(n) }
         return m
     }
-
-    /// Reads the stored form; nil without a member.
-    init?(stored m: [String: Value]) {
-        guard let member = m["listener"]?.stringValue else { return nil }
-        var usage: [String: Int] = [:]
-        for (k, v) in m where !Self.fixedKeys.contains(k) { if let n = v.intValue { usage[k] = n } }
-        self.init(member: member, numbers: (m["priorities"]?.mapValue ?? [:]).compactMapValues(\.intValue), usage: usage)
-    }
 }
 
 /// The platform document: shared allocations (listener placement, rule priorities).
 public struct PlatformState: Sendable, Hashable {
-    public static let formatVersion = 1
+    /// The version written (2, as the tenant documents'; 1 is still read).
+    public static let formatVersion = 2
     public var lineage: String
     public var serial: Int
     public var allocations: [String: TenantAllocation]
@@ -136,14 +131,6 @@ public struct PlatformState: Sendable, Hashable {
         serial = 0
         allocations = [:]
     }
-}
-
-// MARK: - JSON form
-
-/// A state document that does not parse or has the wrong shape.
-public struct StateFormatError: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var description: String { message }
 }
 
 /// Dates as ISO 8601 UTC text in state files (`2026-11-22T18:00:00.123Z`), written and read
@@ -167,6 +154,11 @@ public enum StateDates {
     /// The date `string` wrote (the epoch for nil or text that is not one).
     public static func date(_ s: String?) -> Date {
         guard let s else { return Date(timeIntervalSince1970: 0) }
+        return parse(s) ?? Date(timeIntervalSince1970: 0)
+    }
+
+    /// The date `string` wrote (fraction optional), or nil for text that is not one.
+    public static func parse(_ s: String) -> Date? {
         let b = Array(s.utf8)
         func num(_ from: Int, _ len: Int) -> Int? {
             guard from + len <= b.count else { return nil }
@@ -178,9 +170,10 @@ public enum StateDates {
             }
             return v
         }
-        guard b.count >= 20, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let sec = num(17, 2)
+        guard b.count >= 20, let y = num(0, 4), let mo = num(5, 2), let d = num(8, 2), let h = num(11, 2), let mi = num(14, 2), let sec = num(17, 2),
+            (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60, sec < 61
         else {
-            return Date(timeIntervalSince1970: 0)
+            return nil
         }
         var frac = 0.0
         var i = 19
@@ -193,6 +186,7 @@ public enum StateDates {
                 i += 1
             }
         }
+        guard i == b.count - 1, b[i] == UInt8(ascii: "Z") else { return nil }
         let days = daysFromCivil(y, mo, d)
         return Date(timeIntervalSince1970: Double(days * 86400 + h * 3600 + mi * 60 + sec) + frac)
     }
@@ -218,112 +212,5 @@ public enum StateDates {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         return (m <= 2 ? y + 1 : y, m, d)
-    }
-}
-
-extension ResourceState {
-    var json: Value {
-        var m: [String: Value] = [
-            "type": .string(type), "id": .string(id), "inputs": .map(inputs), "outputs": .map(outputs),
-            "dependencies": .list(dependencies.map { .string($0) }),
-        ]
-        if protect { m["protect"] = .bool(true) }
-        return .map(m)
-    }
-
-    init(json v: Value) throws(StateFormatError) {
-        guard let m = v.mapValue, let type = m["type"]?.stringValue, let id = m["id"]?.stringValue else {
-            throw StateFormatError(message: "a resource entry lacks type or id")
-        }
-        self.init(
-            type: type, id: id,
-            inputs: (m["inputs"].map(JSON.untag)?.mapValue) ?? [:],
-            outputs: (m["outputs"].map(JSON.untag)?.mapValue) ?? [:],
-            dependencies: m["dependencies"]?.listValue?.compactMap(\.stringValue) ?? [],
-            protect: m["protect"]?.boolValue ?? false)
-    }
-}
-
-extension TenantState {
-    /// The document as JSON bytes (sorted keys, indented for people who read state), its
-    /// sensitive values sealed with `cipher` when one is given.
-    public func encoded(cipher: StateCipher?) -> [UInt8] {
-        let pend = pending.mapValues(\.json)
-        var fields: [String: Value] = [
-            "format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial),
-            "tenant": .string(tenant), "blueprint": .string(blueprint), "status": .string(status.rawValue),
-            "updated_at": .string(StateDates.string(updatedAt)),
-            "resources": .map(resources.mapValues(\.json)), "pending": .map(pend),
-        ]
-        if !outputs.isEmpty { fields["outputs"] = .map(outputs) }
-        let doc: Value = .map(fields)
-        return JSON.serialize(cipher?.seal(doc) ?? doc, sortedKeys: true, pretty: true)
-    }
-
-    /// Reads a document written by `encoded(cipher:)`. A key problem (a sealed value and no
-    /// key, or another key) is a `StateError`; a malformed document a `StateFormatError`.
-    public static func decode(_ bytes: [UInt8], cipher: StateCipher?, what: @autoclosure () -> String) throws -> TenantState {
-        var v: Value
-        do { v = try JSON.parse(bytes) } catch { throw StateFormatError(message: "not valid JSON (\(error))") }
-        if StateCipher.mightHoldSealed(bytes) { v = try StateCipher.open(v, with: cipher, what: what()) }
-        return try decode(v)
-    }
-
-    /// Reads a parsed document whose sealed values are already opened.
-    static func decode(_ v: Value) throws(StateFormatError) -> TenantState {
-        guard let m = v.mapValue, let tenant = m["tenant"]?.stringValue, let lineage = m["lineage"]?.stringValue,
-            let serial = m["serial"]?.intValue
-        else { throw StateFormatError(message: "not a Landlord tenant state document (missing tenant, lineage or serial)") }
-        let version = m["format_version"]?.intValue ?? 0
-        guard version == formatVersion else {
-            throw StateFormatError(message: "state format version \(version) is not supported (this landlord reads \(formatVersion))")
-        }
-        var s = TenantState(tenant: tenant, blueprint: m["blueprint"]?.stringValue ?? "")
-        s.lineage = lineage
-        s.serial = serial
-        s.status = m["status"]?.stringValue.flatMap(TenantStatus.init(rawValue:)) ?? .active
-        s.updatedAt = StateDates.date(m["updated_at"]?.stringValue)
-        for (k, r) in m["resources"]?.mapValue ?? [:] { s.resources[k] = try ResourceState(json: r) }
-        for (k, p) in m["pending"]?.mapValue ?? [:] where p.mapValue != nil { s.pending[k] = PendingIntent(json: p) }
-        s.outputs = (m["outputs"].map(JSON.untag)?.mapValue) ?? [:]
-        return s
-    }
-}
-
-extension PlatformState {
-    /// The document as JSON bytes.
-    public func encoded() -> [UInt8] {
-        let allocs: [String: Value] = allocations.mapValues { .map($0.stored) }
-        let doc: Value = .map([
-            "format_version": .int(Self.formatVersion), "lineage": .string(lineage), "serial": .int(serial), "allocations": .map(allocs),
-            "sequences": .map(sequences.mapValues { .int($0) }),
-            "numbers": .map(numbers.mapValues { .map($0.mapValues { .int($0) }) }),
-        ])
-        return JSON.serialize(doc, sortedKeys: true, pretty: true)
-    }
-
-    /// Reads a document written by `encoded()`.
-    public static func decode(_ bytes: [UInt8]) throws(StateFormatError) -> PlatformState {
-        let v: Value
-        do { v = try JSON.parse(bytes) } catch { throw StateFormatError(message: "not valid JSON (\(error))") }
-        guard let m = v.mapValue, let lineage = m["lineage"]?.stringValue, let serial = m["serial"]?.intValue else {
-            throw StateFormatError(message: "not a Landlord platform state document (missing lineage or serial)")
-        }
-        let version = m["format_version"]?.intValue ?? 0
-        guard version == formatVersion else {
-            throw StateFormatError(message: "platform state format version \(version) is not supported (this landlord reads \(formatVersion))")
-        }
-        var s = PlatformState()
-        s.lineage = lineage
-        s.serial = serial
-        s.sequences = (m["sequences"]?.mapValue ?? [:]).compactMapValues(\.intValue)
-        s.numbers = (m["numbers"]?.mapValue ?? [:]).compactMapValues { $0.mapValue?.compactMapValues(\.intValue) }
-        for (tenant, a) in m["allocations"]?.mapValue ?? [:] {
-            guard let am = a.mapValue, let alloc = TenantAllocation(stored: am) else {
-                throw StateFormatError(message: "the allocation of tenant '\(tenant)' is malformed")
-            }
-            s.allocations[tenant] = alloc
-        }
-        return s
     }
 }

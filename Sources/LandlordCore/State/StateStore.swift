@@ -50,9 +50,13 @@ public struct LockInfo: Sendable, Hashable {
     public var holder: LockHolder
     public var expiresAt: Date
 
+    /// The version written; locks written before versions carried none are version 1.
+    public static let formatVersion = 1
+
     /// The lock as a JSON document (`encoded()`'s bytes, parsed).
     public var json: Value {
         .map([
+            "format_version": .int(Self.formatVersion),
             "holder": .map([
                 "id": .string(holder.id), "host": .string(holder.host), "pid": .int(Int(holder.pid)),
                 "startedAt": .string(StateDates.string(holder.startedAt)), "operation": .string(holder.operation.rawValue),
@@ -70,19 +74,32 @@ public struct LockInfo: Sendable, Hashable {
     /// The lock as stored (JSON), for backends that keep locks as documents.
     public func encoded() -> [UInt8] { JSON.serialize(json) }
 
-    /// Reads a lock written by `encoded()`; nil when the bytes are not a lock.
-    public init?(json bytes: [UInt8]) {
+    /// Reads a lock written by `encoded()`. Nil when the bytes are not a lock document (torn
+    /// by a crash while written, or damaged): such a lock holds nothing. A lock of a newer
+    /// landlord is an error naming `what` (it may be live, and is not this landlord's to
+    /// judge).
+    public static func decode(_ bytes: [UInt8], what: String) throws(StateError) -> LockInfo? {
         guard let v = try? JSON.parse(bytes) else { return nil }
-        self.init(value: v)
+        return try decode(value: v, what: what)
     }
 
     /// Reads a lock from an already parsed document (as a run's lock file holds it).
-    public init?(value v: Value) {
-        guard let m = v.mapValue, let h = m["holder"]?.mapValue, let id = h["id"]?.stringValue else { return nil }
-        holder = LockHolder(
-            id: id, host: h["host"]?.stringValue ?? "?", pid: Int32(h["pid"]?.intValue ?? 0),
-            startedAt: StateDates.date(h["startedAt"]?.stringValue), operation: RunOperation(rawValue: h["operation"]?.stringValue ?? "?"))
-        expiresAt = StateDates.date(m["expiresAt"]?.stringValue)
+    public static func decode(value v: Value, what: String) throws(StateError) -> LockInfo? {
+        guard let f = try? DocumentFields(v) else { return nil }
+        do {
+            _ = try DocumentVersion.check(f, reads: 1...formatVersion, absent: 1, document: "lock")
+        } catch {
+            throw .io("\(what): \(error.message)")
+        }
+        guard let h = try? f.object("holder"), let id = try? h.string("id"), let expires = try? f.date("expiresAt") else { return nil }
+        let pid = (try? h.optionalInt("pid")) ?? nil
+        let started = (try? h.date("startedAt")) ?? Date(timeIntervalSince1970: 0)
+        let operation = (try? h.optionalString("operation")) ?? nil
+        let host = (try? h.optionalString("host")) ?? nil
+        return LockInfo(
+            holder: LockHolder(
+                id: id, host: host ?? "?", pid: Int32(clamping: pid ?? 0), startedAt: started, operation: RunOperation(rawValue: operation ?? "?")),
+            expiresAt: expires)
     }
 }
 
