@@ -7,18 +7,12 @@ import ProviderAPI
 /// call per batch instead of one per record, which is what keeps a fleet under Route53's
 /// per-account request rate.
 extension AWSProvider: BatchingProvider {
-    /// `route53:ZONEID` for `aws.route53_record` creates, updates and deletes; nil otherwise.
-    public func batchKey(for request: ApplyRequest) -> String? {
-        guard request.type == AWSResourceTypes.route53Record, configurationProblem == nil else { return nil }
+    /// The hosted zone a Route53 record request changes (`Z1` of `/hostedzone/Z1` too); nil
+    /// for other requests, which `applyBatch` applies one by one.
+    func zone(of request: ApplyRequest) -> String? {
+        guard request.type == AWSResourceTypes.route53Record else { return nil }
         let source = request.operation == .delete ? request.prior?.attributes ?? [:] : request.inputs
-        guard let zone = Inputs(source).optionalString("zoneId") else { return nil }
-        return "route53:" + Route53Records.zone(zone)
-    }
-
-    /// 1,000 for a Route53 zone (the API's limit on changes and ResourceRecord elements per
-    /// call; batches are split further so each call also stays under 32,000 value characters).
-    public func maxBatchSize(for key: String) -> Int {
-        key.hasPrefix("route53:") ? Route53Records.maxChanges : 1
+        return Inputs(source).optionalString("zoneId").map(Route53Records.zone)
     }
 
     /// One response per request, in order. Route53 records share calls per zone (zones one
@@ -28,9 +22,10 @@ extension AWSProvider: BatchingProvider {
         var responses = [ApplyResponse?](repeating: nil, count: requests.count)
         var zones: [String: [Int]] = [:]
         var others: [Int] = []
-        let records = handlers[AWSResourceTypes.route53Record] as? Route53Records
+        // Unconfigured: every request goes through `apply`, which reports why.
+        let records = configurationProblem == nil ? handlers[AWSResourceTypes.route53Record] as? Route53Records : nil
         for (i, request) in requests.enumerated() {
-            if records != nil, let key = batchKey(for: request) { zones[key, default: []].append(i) } else { others.append(i) }
+            if records != nil, let zone = zone(of: request) { zones[zone, default: []].append(i) } else { others.append(i) }
         }
         let byZone = zones.sorted { $0.key < $1.key }.map(\.value)
         await withTaskGroup(of: [Keyed<Int, ApplyResponse>].self) { group in
@@ -56,7 +51,8 @@ extension AWSProvider: BatchingProvider {
 }
 
 extension Route53Records {
-    /// Changes per ChangeResourceRecordSets call.
+    /// Changes per ChangeResourceRecordSets call (the API's limit; the schema's batching rule
+    /// for `aws.route53_record` says the same).
     static let maxChanges = 1000
     /// ResourceRecord elements per call (an UPSERT's count twice).
     static let maxRecordElements = 1000

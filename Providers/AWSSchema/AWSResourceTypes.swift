@@ -80,7 +80,9 @@ public enum AWSResourceTypes {
                 "records": .init(.list),
                 "aliasTarget": .init(.map, description: "{dnsName, zoneId, evaluateTargetHealth} for alias A records"),
                 "fqdn": computed(),
-            ], taggable: false, uniqueKeys: ["zoneId", "name", "type"]),
+            ], taggable: false, uniqueKeys: ["zoneId", "name", "type"],
+            // ChangeResourceRecordSets takes up to 1,000 changes of one hosted zone.
+            batching: BatchRule(keyAttributes: ["zoneId"], maxSize: 1000)),
         ResourceSchema(
             type: taskDefinition,
             attributes: [

@@ -89,15 +89,8 @@ extension MockProvider {
 /// Route53 record changes go in batches per hosted zone, as ChangeResourceRecordSets takes
 /// them: a batch is all-or-nothing, so one bad record fails it, and the batch is split to find
 /// the bad record while the others land.
+/// (The batching rule is the schema's, its size `LANDLORD_MOCK_BATCH_SIZE`: `MockProvider.schema`.)
 extension MockProvider: BatchingProvider {
-    public func batchKey(for request: ApplyRequest) -> String? {
-        guard request.type == AWSResourceTypes.route53Record else { return nil }
-        let zone = (request.inputs["zoneId"] ?? request.prior?.attributes["zoneId"])?.interpolationText ?? ""
-        return "route53:" + zone
-    }
-
-    public func maxBatchSize(for key: String) -> Int { settings.route53BatchSize }
-
     public func applyBatch(_ requests: [ApplyRequest]) async -> [ApplyResponse] {
         guard requests.allSatisfy({ $0.type == AWSResourceTypes.route53Record }) else {
             var out: [ApplyResponse] = []

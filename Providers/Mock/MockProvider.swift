@@ -57,7 +57,8 @@ public final class MockProvider: Provider, @unchecked Sendable {
     public static let resourceSchema = ProviderSchema(
         resources: Array(AWSResourceTypes.schema.resources.values) + Array(StripeResourceTypes.schema.resources.values)
             + Array(PostgresResourceTypes.schema.resources.values))
-    public let schema = MockProvider.resourceSchema
+    /// The types it serves, Route53 batches as large as `MockSettings.route53BatchSize`.
+    public let schema: ProviderSchema
     /// The tag counting the tables a simulated `postgres.schema` holds (a schema holding any
     /// refuses a delete unless its `deletion` is `cascade`); tests set it as an application would.
     public static let postgresTablesTag = MockPostgres.tablesTag
@@ -71,6 +72,9 @@ public final class MockProvider: Provider, @unchecked Sendable {
     public init(cloudPath: String, settings: MockSettings = MockSettings()) {
         cloud = MockCloud(path: cloudPath)
         self.settings = settings
+        var schema = MockProvider.resourceSchema
+        schema.resources[AWSResourceTypes.route53Record]?.batching?.maxSize = settings.route53BatchSize
+        self.schema = schema
         rng = SplitMix64(seed: settings.seed ?? (UInt64.random(in: 0...UInt64.max)))
     }
 

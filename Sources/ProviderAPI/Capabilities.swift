@@ -1,11 +1,9 @@
 /// A provider that can apply many changes of a kind in one API call (Route53 takes up to 1,000
-/// record changes per ChangeResourceRecordSets). The engine holds ready batchable changes back
-/// and sends them together: when a batch is full, or when nothing else is left to run.
+/// record changes per ChangeResourceRecordSets). Which types batch, by which attributes and how
+/// many a call, its schema declares (`ResourceSchema.batching`); the engine holds ready
+/// batchable changes back and sends them together: when a batch is full, or when nothing else
+/// is left to run.
 public protocol BatchingProvider: Provider {
-    /// Requests that can share a call share a key (e.g. `route53:ZONEID`); nil: applied alone.
-    func batchKey(for request: ApplyRequest) -> String?
-    /// The most requests one call takes for that key.
-    func maxBatchSize(for key: String) -> Int
     /// Applies the requests, one response per request in order. A batch the API refuses as a
     /// whole is split to find the bad request; the others still land.
     func applyBatch(_ requests: [ApplyRequest]) async -> [ApplyResponse]

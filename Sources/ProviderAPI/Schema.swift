@@ -58,13 +58,17 @@ public struct ResourceSchema: Sendable, Hashable {
     /// Account-wide limits on how many resources of this type may exist (SharedCapacity.swift),
     /// checked by the engine at plan time across the whole fleet.
     public var quotas: [AccountQuota]
+    /// Which changes of this type share one provider call (`BatchingProvider.applyBatch`);
+    /// nil: each change is its own call.
+    public var batching: BatchRule?
 
     public init(
         type: String, attributes: [String: AttributeSchema], waitConditions: Set<String> = [],
         taggable: Bool = true, dataBearing: Bool = false, uniqueKeys: [String] = [],
-        allocation: [AllocatedAttribute] = [], consumes: [PoolUsage] = [], quotas: [AccountQuota] = []
+        allocation: [AllocatedAttribute] = [], consumes: [PoolUsage] = [], quotas: [AccountQuota] = [], batching: BatchRule? = nil
     ) {
         self.quotas = quotas
+        self.batching = batching
         self.uniqueKeys = uniqueKeys
         self.allocation = allocation
         self.consumes = consumes
@@ -73,6 +77,23 @@ public struct ResourceSchema: Sendable, Hashable {
         self.waitConditions = waitConditions
         self.taggable = taggable
         self.dataBearing = dataBearing
+    }
+}
+
+/// How changes of a type go to their provider together, as one `BatchingProvider.applyBatch`
+/// call: creates, updates and deletes whose `keyAttributes` have equal values (Route53 records
+/// of one hosted zone: `BatchRule(keyAttributes: ["zoneId"], maxSize: 1000)`), at most `maxSize`
+/// a call. The engine holds ready changes back until a batch is full or nothing else can run.
+public struct BatchRule: Sendable, Hashable {
+    /// Attributes whose values (the inputs of a create or update, the recorded attributes of a
+    /// delete) say which changes share a call. A change whose values are not all known runs alone.
+    public var keyAttributes: [String]
+    /// The most changes one call takes.
+    public var maxSize: Int
+
+    public init(keyAttributes: [String], maxSize: Int) {
+        self.keyAttributes = keyAttributes
+        self.maxSize = maxSize
     }
 }
 

@@ -52,16 +52,11 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
         AWSProvider(settings: ["region": "us-east-1"], environment: env, transport: transport, rateLimits: AWSRateLimits(rates: ["route53": 10_000]))
     }
 
-    @Test func batchKeysAndSizes() {
+    /// Which changes batch is the schema's: Route53 records by hosted zone, 1,000 a call.
+    @Test func theSchemaDeclaresRoute53Batching() {
         let p = provider(ScriptedTransport([], then: changeAccepted))
-        let t = Tenant()
-        #expect(p.batchKey(for: recordRequest(t, "a", zone: "/hostedzone/Z1", domain: "example.com")) == "route53:Z1")
-        let prior = ResourceObject(
-            type: AWSResourceTypes.route53Record, id: "Z2_a.example.com_CNAME",
-            attributes: ["zoneId": "Z2", "name": "a.example.com", "type": "CNAME"])
-        #expect(p.batchKey(for: t.delete(prior, "a")) == "route53:Z2")
-        #expect(p.batchKey(for: t.create(AWSResourceTypes.targetGroup, "tg", ["name": "tg"])) == nil)
-        #expect(p.maxBatchSize(for: "route53:Z1") == 1000)
+        #expect(p.schema.resources[AWSResourceTypes.route53Record]?.batching == BatchRule(keyAttributes: ["zoneId"], maxSize: 1000))
+        #expect(p.schema.resources.values.filter { $0.batching != nil }.map(\.type) == [AWSResourceTypes.route53Record])
     }
 
     /// 1,000 UPSERTs count 2,000 ResourceRecord elements: two calls of 500 (their values,
@@ -182,7 +177,6 @@ extension MotoTests {
             let provider = provider(transport)
             let t = Tenant()
             let requests = (0..<200).map { recordRequest(t, "t\($0)", zone: zone, domain: "example.com") }
-            #expect(Set(requests.map { provider.batchKey(for: $0) }) == ["route53:\(zone)"])
 
             let created = await provider.applyBatch(requests)
             #expect(transport.changeBatches == 1)  // ceil(200 / 1000)

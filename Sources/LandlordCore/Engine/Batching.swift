@@ -2,12 +2,13 @@ import Foundation
 import ProviderAPI
 
 /// Steps sent to a provider together (`BatchingProvider`): plain creates, updates and deletes
-/// whose provider gives them a batch key. Replacements and creates left pending by an
+/// of a type whose schema declares a `BatchRule`. Replacements and creates left pending by an
 /// interrupted run go alone.
-/// The batch a step joins: the type and the key its provider gave (e.g. a Route53 zone).
+/// The batch a step joins: its type and the values of the rule's key attributes (e.g. the
+/// Route53 hosted zone), compared as values, never joined into text.
 struct BatchKey: Hashable, Sendable {
     var type: String
-    var key: String
+    var values: [Value]
 }
 
 extension StepRunner {
@@ -15,18 +16,22 @@ extension StepRunner {
     func batchKey(_ step: ApplyGraph.Step) -> BatchKey? {
         let change = tenants[step.tenant].changes[step.change]
         guard change.action != .replace, !options.adopt, [.create, .update, .delete].contains(step.kind),
-            let provider = providers.provider(for: change.type) as? any BatchingProvider
+            let provider = providers.provider(for: change.type), provider is any BatchingProvider,
+            let rule = provider.schema.resources[change.type]?.batching
         else { return nil }
-        let identity = ResourceIdentity(address: change.address, tenant: change.tenant, platform: options.platform)
-        let probe = ApplyRequest(
-            operation: operation(step.kind), type: change.type, identity: identity,
-            prior: nil, inputs: (step.kind == .delete ? change.before : change.after) ?? [:], clientToken: "")
-        return provider.batchKey(for: probe).map { BatchKey(type: change.type, key: $0) }
+        let source = (step.kind == .delete ? change.before : change.after) ?? [:]
+        var values: [Value] = []
+        for attribute in rule.keyAttributes {
+            // Not known until apply (or absent): the step cannot tell its batch, so it runs alone.
+            guard let v = source[attribute]?.revealed, v.isKnown, v != .null else { return nil }
+            values.append(v)
+        }
+        return BatchKey(type: change.type, values: values)
     }
 
+    /// The most steps of one batch (the rule's `maxSize`).
     func batchLimit(_ key: BatchKey) -> Int {
-        guard let provider = providers.provider(for: key.type) as? any BatchingProvider else { return 1 }
-        return max(1, provider.maxBatchSize(for: key.key))
+        max(1, providers.provider(for: key.type)?.schema.resources[key.type]?.batching?.maxSize ?? 1)
     }
 
     func operation(_ kind: ApplyGraph.Kind) -> ApplyOperation {
