@@ -11,6 +11,9 @@
 #   plugin      BENCH_PLUGIN_CALLS (default 10000) creates (one resource per tenant) through
 #               the in-process mock and through a plugin that answers at once; prints the
 #               difference (the protocol's overhead; target: under 2 s more)
+#   json codec  decoding and encoding BENCH_JSON_TENANTS (default 1000) tenant state documents
+#               with the hand-written codec vs JSONSerialization and JSONDecoder/JSONEncoder
+#               (scripts/bench-json.sh; BENCH_JSON=0 skips it)
 # Where terraform is on the PATH (and N <= TERRAFORM_MAX), the same fleet shape as
 # terraform_data resources is applied and planned, and the ratio printed. Figures only: no
 # step fails on time.
@@ -115,3 +118,8 @@ for KIND in mock plugin; do
   rm -rf "$F"
 done
 python3 -c 'import sys; m,p=map(float,sys.argv[1:3]); print(f"          {sys.argv[3]} creates: plugin {p:.2f} s vs in-process mock {m:.2f} s: {p-m:+.2f} s (target: under +2 s)")' "$MOCK_S" "$PLUGIN_S" "$PC"
+# The JSON codec against Foundation's, on a realistic fleet state (why the hand codec stays).
+if [ "${BENCH_JSON:-1}" = 1 ]; then
+  echo "json codec (scripts/bench-json.sh '' ${BENCH_JSON_TENANTS:-1000} 1):"
+  scripts/bench-json.sh "" "${BENCH_JSON_TENANTS:-1000}" 1 | sed 's/^/          /'
+fi
