@@ -28,6 +28,7 @@ import Testing
             ],
             outputs: ["arn": "arn:x", "later": .unknown, "url": .deferred([.literal("https://"), .reference(resource: "lb", path: ["dns"])])],
             dependencies: ["lb"])
+        s.outputs = ["dsn": .sensitive("postgres://u:pw@db/acme"), "raw": Self.lookalike]
         s.pending["db"] = PendingIntent(
             type: "mock.db", clientToken: "t", startedAt: Date(timeIntervalSince1970: 1_700_000_000), inputs: ["m": Self.lookalike])
         return s
@@ -42,6 +43,7 @@ import Testing
         #expect(back.resources["cfg"]?.inputs["settings"]?.isSensitive == false)
         #expect(back.resources["cfg"]?.inputs["settings"]?.isKnown == true)
         #expect(back.pending["db"]?.inputs["m"] == Self.lookalike)
+        #expect(back.outputs == s.outputs)
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.contains("\"format_version\": 2"))
         #expect(text.contains("hunter2") != sealed, "a sealed secret is never in clear")
@@ -56,6 +58,7 @@ import Testing
         #expect(sensitive.contains(["resources", "cfg", "inputs", "env", 1, "value"]))
         #expect(sensitive.contains(["resources", "cfg", "inputs", "env", 1, "value", "inner"]))
         #expect(marks["unknown"] == [["resources", "cfg", "outputs", "later"]])
+        #expect(sensitive.contains(["outputs", "dsn"]), "a top-level field added later gets its marks with no extra work")
         #expect(doc.at(["resources", "cfg", "inputs", "password"]) == "hunter2")
         #expect(doc.at(["resources", "cfg", "outputs", "later"]) == .null)
     }
@@ -64,7 +67,8 @@ import Testing
         let bytes = state().encoded(cipher: Self.key)
         let doc = try JSON.parse(bytes)
         let sealed = try #require(doc.mapValue?["marks"]?.mapValue?["sealed"]?.listValue)
-        #expect(Set(sealed) == [["resources", "cfg", "inputs", "password"], ["resources", "cfg", "inputs", "env", 1, "value"]])
+        #expect(
+            Set(sealed) == [["outputs", "dsn"], ["resources", "cfg", "inputs", "password"], ["resources", "cfg", "inputs", "env", 1, "value"]])
         #expect(throws: StateError.self) { try TenantState.decode(bytes, cipher: nil, what: "test") }
         let other = try StateCipher(base64: Data(repeating: 8, count: 32).base64EncodedString(), source: "test")
         #expect(throws: StateError.self) { try TenantState.decode(bytes, cipher: other, what: "test") }

@@ -85,6 +85,9 @@ import Testing
             path = j.path
             _ = try await journal([.record("a", resource("r-a")), .record("b", resource("r-b"))], from: fresh, into: j)
         }
+        // The journal object is gone once its flush loop lets go of it (until then its lock says
+        // "a live run", and a reader leaves the journal alone: this failed under a loaded machine).
+        try #require(await journalUnlocked(), "the journal's lock was never released")
         // Cut the file in the middle of its last frame, as a crash during the write would.
         let bytes = try #require(AtomicFile.read(path))
         try Data(bytes.dropLast(7)).write(to: URL(fileURLWithPath: path))

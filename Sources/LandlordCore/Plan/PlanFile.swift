@@ -191,8 +191,8 @@ public enum PlanFile {
         for (i, ov) in try f.list("output_changes").enumerated() {
             let o = try DocumentFields(ov, at: f.at("output_changes.\(i)"))
             func value(_ k: String) -> Value? { o.fields[k].flatMap { $0 == .null ? nil : $0 } }
-            t.outputChanges.append(
-                OutputChange(name: try o.string("name"), action: try o.enumeration("action", Action.self), before: value("before"), after: value("after")))
+            let action = try o.enumeration("action", Action.self)
+            t.outputChanges.append(OutputChange(name: try o.string("name"), action: action, before: value("before"), after: value("after")))
         }
         if f.fields["allocation"] != nil {
             let a = try f.object("allocation")
