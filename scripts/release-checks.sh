@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The release build is what users run: this runs the AWS path and the crash test with it.
 #   scripts/release-checks.sh [path/to/release/landlord]   (default .build/release/landlord)
-# 1. examples/aws/e2e.sh against moto_server with the release binary;
+# 1. examples/aws/e2e.sh against moto_server with the release binary, then
+#    examples/onboarding/e2e.sh (its own moto, localstripe and PostgreSQL 15 on
+#    ONBOARDING_MOTO_PORT 5125, ONBOARDING_STRIPE_PORT 8425, ONBOARDING_PG_PORT 5435);
 # 2. the crash test (scripts/crash-test.sh, fixed seed, printed) with the release binary;
 # 3. the AWS provider and S3 state suites compiled -O (a build of their own under
 #    .build-release-tests, with -enable-testing), against moto_server.
@@ -22,6 +24,10 @@ step() { echo "== release check: $1 ($(date +%s))"; }
 t0=$SECONDS
 step "examples/aws/e2e.sh with $bin"
 examples/aws/e2e.sh "$bin"
+ta=$SECONDS
+step "examples/onboarding/e2e.sh with $bin"
+MOTO_PORT="${ONBOARDING_MOTO_PORT:-5125}" LANDLORD_STRIPE_PORT="${ONBOARDING_STRIPE_PORT:-8425}" LANDLORD_PG_PORT="${ONBOARDING_PG_PORT:-5435}" \
+    examples/onboarding/e2e.sh "$bin"
 t1=$SECONDS
 step "crash test with $bin"
 LANDLORD_BIN="$bin" CRASH_SEED="${CRASH_SEED:-20261201}" scripts/crash-test.sh "${CRASH_ROUNDS:-6}"
@@ -30,4 +36,4 @@ step "AWS provider and S3 state suites built -O"
 swift build -c release -Xswiftc -enable-testing --build-tests --scratch-path .build-release-tests
 swift test -c release --skip-build --scratch-path .build-release-tests --disable-xctest --filter 'AWSProviderTests|S3StateTests'
 t3=$SECONDS
-echo "release checks: e2e $((t1 - t0)) s, crash test $((t2 - t1)) s, -O suites $((t3 - t2)) s"
+echo "release checks: aws e2e $((ta - t0)) s, onboarding e2e $((t1 - ta)) s, crash test $((t2 - t1)) s, -O suites $((t3 - t2)) s"
