@@ -169,7 +169,8 @@ else:
         tg = f["target group"][0]
         rule = f["listener rule"][0]
         expect(rule["Actions"][0]["TargetGroupArn"] == tg["TargetGroupArn"], f"{t}: the listener rule does not forward to t-{t}")
-        expect(rule["Conditions"][0]["Values"] == [f"{t}.{domain}"] or rule["Conditions"][0].get("HostHeaderConfig", {}).get("Values") == [f"{t}.{domain}"], f"{t}: rule {rule['Conditions']}")
+        hosts = [v for c in rule["Conditions"] if c["Field"] == "host-header" for v in c.get("Values", []) + c.get("HostHeaderConfig", {}).get("Values", [])]
+        expect(f"{t}.{domain}" in hosts, f"{t}: the listener rule matches hosts {hosts}")
         svc = f["ecs service"][0]
         expect(svc["runningCount"] == svc["desiredCount"] == 1, f"{t}: service running {svc['runningCount']} of {svc['desiredCount']}")
         expect(svc["loadBalancers"][0]["targetGroupArn"] == tg["TargetGroupArn"], f"{t}: service not in its target group")
