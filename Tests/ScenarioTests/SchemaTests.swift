@@ -54,7 +54,7 @@ import Testing
         return ([dir.appendingPathComponent("platform.yaml")], yamls("blueprints"), yamls("tenants"))
     }
 
-    @Test(arguments: ["quickstart", "aws", "tiers"]) func theExamplesValidate(_ example: String) async throws {
+    @Test(arguments: ["quickstart", "aws", "tiers", "onboarding"]) func theExamplesValidate(_ example: String) async throws {
         let dir = try await Self.written()
         defer { try? FileManager.default.removeItem(at: dir) }
         let files = Self.exampleFiles(example)
@@ -68,6 +68,33 @@ import Testing
         let results = try Self.validate(all, against: dir.appendingPathComponent("landlord.schema.json"))
         #expect(results.count == all.count)
         for (file, error) in results { #expect(error == nil, "\(file) against landlord.schema.json: \(error ?? "")") }
+    }
+
+    /// examples/onboarding (AWS, Stripe and PostgreSQL resources) validates and dry-runs with
+    /// `--mock` with no server anywhere: every endpoint it names is a dead port, and no key is set.
+    @Test func theOnboardingExamplePlansWithTheMockAndNoServer() async throws {
+        let h = try Harness(example: "onboarding")
+        defer { try? FileManager.default.removeItem(at: h.dir) }
+        let dead = "http://127.0.0.1:9"
+        try h.edit("platform.yaml") {
+            $0.replacingOccurrences(of: "http://127.0.0.1:8420", with: dead)
+                .replacingOccurrences(of: "postgres://landlord@127.0.0.1:5433/app", with: "postgres://landlord@127.0.0.1:9/app")
+        }
+        let env = ["AWS_ENDPOINT_URL": dead, "STRIPE_API_KEY": "", "PGPASSWORD": "", "LANDLORD_STRIPE_URL": dead]
+        let validate = try await CLI.run(["-C", h.dir.path, "validate"], env: env)
+        #expect(validate.code == 0, "\(validate.stdout)\(validate.stderr)")
+        let plan = try await CLI.run(["-C", h.dir.path, "plan", "--mock", "--detailed-exitcode"], env: env)
+        #expect(plan.code == 2, "\(plan.stdout)\(plan.stderr)")
+        #expect(plan.stdout.contains("Plan: 36 to create, 0 to update, 0 to replace, 0 to delete. 12 output changes."), "\(plan.stdout)")
+        for tenant in ["acme", "globex"] {
+            for (type, name) in [
+                ("stripe.customer", "billing"), ("postgres.role", "db_app"), ("postgres.schema", "db"), ("postgres.grant", "db_grant"),
+                ("aws.cognito_user", "admin"), ("aws.sesv2_contact", "contact"), ("aws.ecs_service", "service"), ("aws.dynamodb_item", "record"),
+            ] {
+                #expect(plan.stdout.contains("+ resource \"\(type)\" \"\(tenant)/\(name)\""), "the plan does not create \(tenant)/\(name)")
+            }
+            #expect(plan.stdout.contains("\"https://\(tenant).moamalat-pro.com\""), "no url output for \(tenant)")
+        }
     }
 
     /// A blueprint from the quickstart's with one change, and what must happen to it.
