@@ -76,6 +76,8 @@ echo "== destroy acme"
 echo "== nothing of acme left on any server; globex intact"
 python3 "$here/check.py" "$fleet" absent acme
 python3 "$here/check.py" "$fleet" present globex
+# The same probes must see globex's things, or "absent" above proved nothing.
+if python3 "$here/check.py" "$fleet" absent globex 2>/dev/null; then fail "check.py finds nothing of globex: its probes cannot see a tenant's resources"; fi
 set +e; "$landlord" -C "$fleet" plan --detailed-exitcode --tenant globex >"$work/plan2.log" 2>&1; rc=$?; set -e
 [[ $rc == 0 ]] || { cat "$work/plan2.log"; fail "globex should plan no changes after acme's destroy, got $rc"; }
 echo "e2e passed in $SECONDS s (stopping the servers not counted)"
