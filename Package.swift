@@ -5,13 +5,18 @@ let package = Package(
     name: "Landlord",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "landlord", targets: ["landlord"])
+        .executable(name: "landlord", targets: ["landlord"]),
+        /// The tenant lifecycle service, `landlord serve` (which execs this sibling binary): its own
+        /// product so that building the CLI never compiles SwiftNIO and Hummingbird.
+        .executable(name: "landlord-server", targets: ["landlord-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
         // Tests only: property-based tests of the JSON codec (ProviderAPITests).
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
+        // landlord-server only (the HTTP service); the `landlord` product does not depend on it.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
     ],
     targets: [
         // MARK: System libraries
@@ -108,6 +113,21 @@ let package = Package(
             path: "Sources/landlord"
         ),
 
+        // MARK: Service
+        /// The tenant lifecycle service: records, approvals, timeouts, the queue of applies
+        /// through the engine's rollout, events, and the HTTP API over Hummingbird.
+        .target(
+            name: "LandlordService",
+            dependencies: [
+                "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "AWSClient", "LandlordLocalState", "LandlordS3State",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Sources/LandlordService"
+        ),
+        /// `landlord-server`: the service's executable, started by `landlord serve`.
+        .executableTarget(name: "landlord-server", dependencies: ["LandlordService"], path: "Sources/landlord-server"),
+
         // MARK: Tests
         /// What several test targets share: moto access, the moto lock trait, running a process.
         .target(name: "LandlordTestSupport", dependencies: ["AWSClient"], path: "Tests/TestSupport"),
@@ -168,6 +188,17 @@ let package = Package(
                 "QuickstartFleet", "MockProvider",
             ],
             path: "Tests/S3StateTests"
+        ),
+        /// The service through HTTP on an ephemeral loopback port: lifecycle, approval, timeouts,
+        /// errors, auth, paging, restarts, metrics, the OpenAPI document, signed webhooks.
+        .testTarget(
+            name: "LandlordServiceTests",
+            dependencies: [
+                "LandlordService", "LandlordCore", "LandlordBasics", "ProviderAPI", "AWSClient", "QuickstartFleet",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Tests/LandlordServiceTests"
         ),
     ]
 )

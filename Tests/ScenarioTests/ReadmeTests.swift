@@ -5,7 +5,7 @@ import Testing
 @Suite struct ReadmeTests {
     static let verbs = [
         "init", "validate", "plan", "show", "apply", "destroy", "status", "output", "state list", "state show", "state migrate", "unlock", "schema",
-        "providers", "provider check",
+        "providers", "provider check", "serve",
     ]
 
     @Test(arguments: verbs) func theCommandTableListsEveryFlagOfTheHelp(_ verb: String) async throws {

@@ -3,7 +3,7 @@ import ProviderAPI
 /// Reads and compiles a blueprint: parameters, resource templates, references checked against
 /// the provider schemas and platform inputs, dependency order computed once for all tenants.
 struct BlueprintReader {
-    static let fields = ["apiVersion", "kind", "name", "description", "parameters", "sequences", "resources", "outputs"]
+    static let fields = ["apiVersion", "kind", "name", "description", "parameters", "sequences", "resources", "outputs", "onboarding"]
     static let parameterFields = ["type", "default", "enum", "pattern", "sensitive", "description"]
     static let resourceFields = ["type", "properties", "dependsOn", "wait", "protect", "when", "description"]
 
@@ -171,11 +171,13 @@ struct BlueprintReader {
         let ordered = topo.map { resources[$0] }
         var orderedIndex: [String: Int] = [:]
         for (i, res) in ordered.enumerated() { orderedIndex[res.name] = i }
+        let onboarding = ServiceSettingsReader.readOnboarding(root["onboarding"], &r)
         if r.diagnostics.hasErrors { return (nil, r.diagnostics) }
         var bp = Blueprint(
             name: name, parameters: parameters, parameterOrder: order, resources: ordered, resourceIndex: orderedIndex, file: file, digest: digest)
         bp.sequences = sequences
         bp.outputs = outputs
+        bp.onboarding = onboarding
         return (bp, r.diagnostics)
     }
 

@@ -201,6 +201,31 @@ public enum DocumentSchema {
                         ]
                     ],
                 ],
+                "api": [
+                    "type": "object", "additionalProperties": false,
+                    "description": "`landlord serve`: `tokensEnv` names the environment variable holding its bearer tokens, comma-separated",
+                    "properties": ["tokensEnv": envName],
+                ],
+                "events": [
+                    "type": "object", "additionalProperties": false,
+                    "description": "where `landlord serve` delivers tenant lifecycle events (CloudEvents 1.0)",
+                    "properties": [
+                        "webhooks": [
+                            "type": "array",
+                            "items": [
+                                "type": "object", "required": ["url"], "additionalProperties": false,
+                                "properties": [
+                                    "url": ["type": "string", "pattern": "^https?://"],
+                                    "secretEnv": envName,
+                                ],
+                            ],
+                        ],
+                        "eventbridge": [
+                            "type": "object", "required": ["bus"], "additionalProperties": false,
+                            "properties": ["bus": ["type": "string"]],
+                        ],
+                    ],
+                ],
             ])
     }
 
@@ -254,6 +279,14 @@ public enum DocumentSchema {
                     "additionalProperties": [
                         "type": "object", "additionalProperties": false,
                         "properties": ["start": ["type": "integer", "minimum": 0], "description": ["type": "string"]],
+                    ],
+                ],
+                "onboarding": [
+                    "type": "object", "additionalProperties": false,
+                    "description": "tenants created through `landlord serve`: wait for approval (`approval: required`) for at most `timeout`",
+                    "properties": [
+                        "approval": ["enum": ["required", "none"]],
+                        "timeout": ["type": "string", "description": "a duration such as 90s, 10m or 24h (default 24h)"],
                     ],
                 ],
                 "resources": [

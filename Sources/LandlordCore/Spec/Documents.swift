@@ -65,6 +65,10 @@ public struct PlatformSpec: Sendable {
     public var env: [String: Bool] = [:]
     /// The providers served by plugin processes (entries of `provider:` with a `command`).
     public var plugins: [String: PluginSpec] = [:]
+    /// `api:`: how `landlord serve` authenticates callers.
+    public var api = APISettings()
+    /// `events:`: where tenant lifecycle events are delivered.
+    public var events = EventSinks()
     public var file: String
     public var digest: String
 
@@ -168,6 +172,8 @@ public struct Blueprint: Sendable {
     public var sequences: [String: Int] = [:]
     /// `outputs:`, by name order.
     public var outputs: [OutputTemplate] = []
+    /// `onboarding:`: whether tenants created through the service wait for approval.
+    public var onboarding = OnboardingSpec()
     public var file: String
     public var digest: String
 

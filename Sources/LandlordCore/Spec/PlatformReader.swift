@@ -3,7 +3,7 @@ import ProviderAPI
 
 /// Reads platform.yaml.
 enum PlatformReader {
-    static let fields = ["apiVersion", "kind", "name", "description", "provider", "providers", "state", "inputs", "env"]
+    static let fields = ["apiVersion", "kind", "name", "description", "provider", "providers", "state", "inputs", "env", "api", "events"]
 
     /// `pools`: names of pools schemas place tenants on, read from `inputs.NAME` besides
     /// `inputs.listeners`.
@@ -110,6 +110,8 @@ enum PlatformReader {
         }
         spec.env = readEnv(root["env"], &r)
         spec.plugins = plugins
+        spec.api = ServiceSettingsReader.readAPI(root["api"], &r)
+        spec.events = ServiceSettingsReader.readEvents(root["events"], &r)
         return (spec, r.diagnostics)
     }
 

@@ -1,0 +1,82 @@
+import AWSProvider
+import Foundation
+import LandlordCore
+import LandlordLocalState
+import LandlordS3State
+import MockProvider
+import ProviderAPI
+
+/// A service's fleet, state store and providers, built from a fleet directory the way the CLI
+/// builds them (Sources/landlord/Context.swift): the same providers, the same state backends,
+/// the same locks, so a CLI apply and the service never apply one tenant at once.
+public struct ServiceRuntime: Sendable {
+    public let root: URL
+    public let fleet: Fleet
+    public let store: any StateStore
+    public let registry: ProviderRegistry
+    /// The simulated cloud, when the fleet uses it (its journal is compacted now and then).
+    public let mock: MockProvider?
+
+    /// What went wrong loading the fleet: the diagnostics and one line saying what to do.
+    public struct LoadError: Error, CustomStringConvertible {
+        public var diagnostics: Diagnostics
+        public var message: String
+        public var description: String {
+            (diagnostics.items.map(\.description) + [message]).joined(separator: "\n")
+        }
+    }
+
+    /// Every resource type the providers the service can register serve.
+    public static let schemas: [String: ResourceSchema] = {
+        var out: [String: ResourceSchema] = [:]
+        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema] { out.merge(schema.resources) { a, _ in a } }
+        return out
+    }()
+
+    /// Loads the fleet under `root` and wires its state store and providers; `environment`
+    /// is where `${env.NAME}`, the state key and the mock's settings are read.
+    public static func load(root: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws(LoadError) -> ServiceRuntime {
+        let (loaded, diags) = SpecLoader(schemas: schemas, environment: environment).load(directory: root)
+        guard let fleet = loaded, !diags.hasErrors else {
+            throw LoadError(
+                diagnostics: diags, message: "fix the \(diags.errors.count) error(s) above (`landlord validate`) and start the service again")
+        }
+        let aws = fleet.platform.providerSettings("aws")
+        let cipher: StateCipher?
+        do {
+            cipher = try StateCipher.configured(fleet.platform.state, directory: root, environment: environment)
+        } catch {
+            throw LoadError(diagnostics: Diagnostics(), message: "\(error)")
+        }
+        let store: any StateStore
+        switch fleet.platform.state.backend {
+        case .s3:
+            do {
+                store = try S3StateStore(
+                    config: fleet.platform.state, fallbackRegion: aws["region"]?.stringValue, environment: environment, cipher: cipher)
+            } catch {
+                throw LoadError(diagnostics: Diagnostics(), message: "\(fleet.platform.file): \(error)")
+            }
+        case .local:
+            store = LocalStateStore(
+                directory: root.appendingPathComponent(".landlord").path, durable: environment["LANDLORD_STATE_FSYNC"] != "0", cipher: cipher)
+        }
+        var registry = ProviderRegistry()
+        var mock: MockProvider?
+        if aws["use"]?.stringValue == "mock" || fleet.platform.providers.isEmpty {
+            let path = environment["LANDLORD_MOCK_CLOUD"] ?? root.appendingPathComponent(".landlord/mock-cloud.json").path
+            var settings = MockSettings.fromEnvironment(environment)
+            settings.rateLimits = (aws["rateLimits"]?.mapValue ?? [:]).compactMapValues { v in
+                v.intValue.map(Double.init) ?? { if case .double(let d) = v { return d } else { return nil } }()
+            }
+            if let r = aws["region"]?.stringValue { settings.region = r }
+            let m = MockProvider(cloudPath: path, settings: settings)
+            registry.register(m)
+            for prefix in ProviderRegistry.prefixes(of: m.schema) { registry.register(m, prefix: prefix) }
+            mock = m
+        } else {
+            registry.register(AWSProvider(settings: aws))
+        }
+        return ServiceRuntime(root: root, fleet: fleet, store: store, registry: registry, mock: mock)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import LandlordCore
+import ProviderAPI
+
+/// A `POST /v1/tenants` body turned into a tenant document: the YAML text of
+/// `tenants/ID.yaml`, read back through the engine's spec reader so the answer carries the
+/// diagnostics `landlord validate` would give that file.
+enum TenantDocument {
+    /// The largest request body accepted (413 beyond).
+    static let maxBody = 1_048_576
+    static let fields = ["id", "blueprint", "parameters"]
+
+    /// The request, read: id (nil: generate one), blueprint, parameters.
+    struct Request {
+        var id: String?
+        var blueprint: String
+        var parameters: [String: Value]
+    }
+
+    /// Reads the JSON body; 400 with a message naming the problem.
+    static func parse(_ bytes: [UInt8]) -> Result<Request, ErrorBody> {
+        let value: Value
+        do { value = try JSON.parse(bytes) } catch {
+            return .failure(
+                ErrorBody(code: "invalid_json", message: "the body is not JSON: \(error); send {\"blueprint\": NAME, \"parameters\": {...}}"))
+        }
+        guard case .map(let m) = value else {
+            return .failure(ErrorBody(code: "invalid_body", message: "the body must be a JSON object: {\"id\"?, \"blueprint\", \"parameters\"}"))
+        }
+        for key in m.keys.sorted() where !fields.contains(key) {
+            return .failure(
+                ErrorBody(
+                    code: "unknown_field",
+                    message: "unknown field '\(key)'\(Suggest.didYouMean(key, in: fields)); the body takes: \(fields.joined(separator: ", "))"))
+        }
+        var id: String?
+        if let v = m["id"] {
+            guard case .string(let s) = v else { return .failure(ErrorBody(code: "invalid_body", message: "'id' must be a string")) }
+            id = s
+        }
+        guard case .string(let bp)? = m["blueprint"] else {
+            return .failure(ErrorBody(code: "invalid_body", message: "'blueprint' is required and must be a string (the name of a blueprint)"))
+        }
+        var params: [String: Value] = [:]
+        switch m["parameters"] {
+        case nil, .null?: break
+        case .map(let p)?: params = p
+        default: return .failure(ErrorBody(code: "invalid_body", message: "'parameters' must be a JSON object of name: value"))
+        }
+        if let bad = params.keys.sorted().first(where: { params[$0].map(readsEnvironment) ?? false }) {
+            return .failure(
+                ErrorBody(
+                    code: "invalid_parameters",
+                    message: "parameter '\(bad)' reads the environment (${env...}); the API takes values only, so give the value itself"))
+        }
+        return .success(Request(id: id, blueprint: bp, parameters: params))
+    }
+
+    /// A DNS-safe id (`t-` and 12 lowercase letters and digits).
+    static func generateID() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return "t-" + String((0..<12).map { _ in alphabet.randomElement()! })
+    }
+
+    /// The tenant file's text.
+    static func yaml(id: String, blueprint: String, parameters: [String: Value]) -> String {
+        var s = "apiVersion: landlord/v1\nkind: Tenant\nid: \(quoted(id))\nblueprint: \(quoted(blueprint))\n"
+        if parameters.isEmpty {
+            s += "parameters: {}\n"
+        } else {
+            s += "parameters:\n"
+            for k in parameters.keys.sorted() { s += "  \(quoted(k)): \(flow(parameters[k]!))\n" }
+        }
+        return s
+    }
+
+    /// A value in YAML flow style: strings always double-quoted (so they stay strings),
+    /// numbers and booleans plain (so they are read as the parameter's type declares).
+    static func flow(_ v: Value) -> String {
+        switch v {
+        case .null, .unknown, .deferred: return "null"
+        case .bool(let b): return b ? "true" : "false"
+        case .int(let i): return String(i)
+        case .double(let d): return d.isFinite ? "\(d)" : "null"
+        case .string(let s): return quoted(s)
+        case .list(let items): return "[" + items.map(flow).joined(separator: ", ") + "]"
+        case .map(let m): return "{" + m.keys.sorted().map { "\(quoted($0)): \(flow(m[$0]!))" }.joined(separator: ", ") + "}"
+        case .sensitive(let inner): return flow(inner)
+        }
+    }
+
+    /// A YAML double-quoted scalar.
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default:
+                let v = u.value
+                if v < 0x20 || v == 0x7F || (0x80...0x9F).contains(v) || v == 0x2028 || v == 0x2029 || v == 0xFEFF {
+                    out += String(format: "\\u%04X", v)
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    static func readsEnvironment(_ v: Value) -> Bool {
+        switch v {
+        case .string(let s): return s.contains("${env.")
+        case .list(let l): return l.contains(where: readsEnvironment)
+        case .map(let m): return m.values.contains(where: readsEnvironment)
+        default: return false
+        }
+    }
+
+    /// A value as the API shows it: sensitive parts as `(sensitive)`, unknown ones as null.
+    static func shown(_ v: Value) -> Value {
+        switch v {
+        case .sensitive: return .string("(sensitive)")
+        case .unknown, .deferred: return .null
+        case .list(let l): return .list(l.map(shown))
+        case .map(let m): return .map(m.mapValues(shown))
+        default: return v
+        }
+    }
+
+    /// A value with its sensitive parts left out (for events).
+    static func withoutSensitive(_ m: [String: Value]) -> [String: Value] {
+        m.filter { !$0.value.isSensitive }.mapValues(shown)
+    }
+}

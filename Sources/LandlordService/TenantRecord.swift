@@ -1,0 +1,142 @@
+import Foundation
+import LandlordBasics
+import LandlordCore
+
+/// Where a tenant created through the service is in its life.
+public enum LifecycleStatus: String, Codable, Sendable, CaseIterable {
+    case pendingApproval = "pending_approval"
+    case provisioning
+    case active
+    case rejected
+    case failed
+    case timedOut = "timed_out"
+    case deprovisioning
+    case deleted
+
+    /// The CloudEvents type announcing this status, for the statuses that have one.
+    public var eventType: String? {
+        switch self {
+        case .pendingApproval: return "landlord.tenant.pending_approval"
+        case .active: return "landlord.tenant.provisioned"
+        case .rejected: return "landlord.tenant.rejected"
+        case .failed: return "landlord.tenant.failed"
+        case .timedOut: return "landlord.tenant.timed_out"
+        case .deleted: return "landlord.tenant.deleted"
+        case .provisioning, .deprovisioning: return nil
+        }
+    }
+}
+
+/// One diagnostic as the API returns it.
+public struct DiagnosticBody: Codable, Sendable, Hashable {
+    public var severity: String
+    public var message: String
+    public var detail: String?
+    public var file: String?
+    public var line: Int?
+    public var column: Int?
+    public var address: String?
+
+    public init(_ d: Diagnostic) {
+        severity = d.severity.rawValue
+        message = d.summary
+        detail = d.detail.isEmpty ? nil : d.detail
+        file = d.location?.file
+        line = d.location?.line
+        column = d.location?.column
+        address = d.address
+    }
+}
+
+/// `{"code", "message", "diagnostics"}`: the body of every error answer, and a failed
+/// tenant's `error`.
+public struct ErrorBody: Codable, Sendable, Hashable, Error {
+    public var code: String
+    public var message: String
+    public var diagnostics: [DiagnosticBody]
+    public init(code: String, message: String, diagnostics: [DiagnosticBody] = []) {
+        self.code = code
+        self.message = message
+        self.diagnostics = diagnostics
+    }
+}
+
+/// One status a tenant went through.
+public struct HistoryEntry: Codable, Sendable, Hashable {
+    public var status: LifecycleStatus
+    public var at: Date
+    public var reason: String?
+}
+
+/// What the service owes a tenant it created: its document, its status and history, the
+/// approval deadline. Kept in `.landlord/service/tenants/ID.json` beside the local state,
+/// written atomically (and fsynced) before any request that changed it is answered.
+public struct TenantRecord: Codable, Sendable, Hashable {
+    public var id: String
+    public var blueprint: String
+    public var status: LifecycleStatus
+    /// The tenant file's text (written to `tenants/ID.yaml` when the tenant is provisioned;
+    /// kept here alone while it awaits approval, so no CLI apply provisions it before then).
+    public var document: String
+    /// The parameters as the API shows them (sensitive ones as `(sensitive)`), as JSON text.
+    public var parametersJSON: String
+    /// When a tenant awaiting approval times out.
+    public var deadline: Date?
+    /// Why the last apply or destroy failed.
+    public var error: ErrorBody?
+    /// `DELETE ...?force=true`: the destroy may delete protected resources.
+    public var force: Bool = false
+    public var history: [HistoryEntry]
+    public var createdAt: Date
+
+    /// Moves to `status` at `now`, recording it in the history.
+    public mutating func move(to status: LifecycleStatus, at now: Date, reason: String? = nil) {
+        self.status = status
+        history.append(HistoryEntry(status: status, at: now, reason: reason))
+    }
+}
+
+/// The records on disk: one JSON file per tenant, replaced atomically.
+struct RecordStore: Sendable {
+    let directory: String
+
+    init(root: URL) {
+        directory = root.appendingPathComponent(".landlord/service/tenants").path
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+    static let decoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .iso8601
+        return d
+    }()
+
+    /// Every record; a file that cannot be read is reported, never replaced.
+    func loadAll() throws -> [String: TenantRecord] {
+        try AtomicFile.makeDirectory(directory)
+        var out: [String: TenantRecord] = [:]
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
+            let path = directory + "/" + name
+            guard let bytes = AtomicFile.read(path) else { continue }
+            do {
+                let r = try Self.decoder.decode(TenantRecord.self, from: Data(bytes))
+                out[r.id] = r
+            } catch {
+                throw FileError("cannot read the service record \(path): \(error); restore it from a backup or move it aside, then start again")
+            }
+        }
+        return out
+    }
+
+    /// Writes one record atomically and durably.
+    func save(_ r: TenantRecord) throws {
+        let data = try Self.encoder.encode(r)
+        try AtomicFile.write(Array(data), to: directory + "/" + r.id + ".json", durable: true)
+    }
+}

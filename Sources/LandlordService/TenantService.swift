@@ -1,0 +1,464 @@
+import AWSClient
+import Foundation
+import LandlordBasics
+import LandlordCore
+import ProviderAPI
+
+/// An answer of the service: an HTTP status and a JSON body.
+public struct Answer: Sendable, Error {
+    public var status: Int
+    public var body: Value
+    init(_ status: Int, _ body: Value) {
+        self.status = status
+        self.body = body
+    }
+    static func error(_ status: Int, _ e: ErrorBody) -> Answer { Answer(status, errorValue(e)) }
+
+    /// `{"error": {"code", "message", "diagnostics"}}`.
+    static func errorValue(_ e: ErrorBody) -> Value {
+        .map(["error": ErrorBody.value(e)])
+    }
+}
+
+extension ErrorBody {
+    static func value(_ e: ErrorBody) -> Value {
+        .map([
+            "code": .string(e.code), "message": .string(e.message),
+            "diagnostics": .list(
+                e.diagnostics.map { d in
+                    var m: [String: Value] = ["severity": .string(d.severity), "message": .string(d.message)]
+                    if let v = d.detail { m["detail"] = .string(v) }
+                    if let v = d.file { m["file"] = .string(v) }
+                    if let v = d.line { m["line"] = .int(v) }
+                    if let v = d.column { m["column"] = .int(v) }
+                    if let v = d.address { m["address"] = .string(v) }
+                    return .map(m)
+                }),
+        ])
+    }
+}
+
+/// A tenant's outputs as the service shows and announces them.
+// TODO(outputs): return `state.outputs` once `TenantState.outputs` (computed at apply,
+// sensitive marked) is on main; until then every tenant's outputs are empty.
+func tenantOutputs(_ state: TenantState) -> [String: Value] {
+    [:]
+}
+
+/// The tenant lifecycle: creation (validated like `landlord validate`), approval, rejection,
+/// timeouts, provisioning and destruction through the engine's rollout, records that survive
+/// restarts, and events. The HTTP layer (``HTTPAPI``) only translates requests to these calls.
+///
+/// One worker applies: every tenant queued meanwhile goes into one plan and one rollout (the
+/// engine applies them in parallel), under the same tenant locks as the CLI.
+public actor TenantService {
+    public nonisolated let root: URL
+    public nonisolated let metrics = ServiceMetrics()
+    private let runtime: ServiceRuntime
+    private var fleet: Fleet
+    private let loader: SpecLoader
+    private let records: RecordStore
+    private var byID: [String: TenantRecord]
+    let outbox: EventOutbox
+    private var inFlight: Set<String> = []
+    private let wakes: AsyncStream<Void>
+    private let wake: AsyncStream<Void>.Continuation
+    /// Seconds an apply waits for a tenant lock another run holds (a CI apply, say).
+    private let lockTimeout: Double
+    private let log: @Sendable (String) -> Void
+
+    /// A service over a loaded fleet; reads the records kept by an earlier run (which the
+    /// workers then finish). Throws when records or the outbox cannot be read.
+    public init(
+        runtime: ServiceRuntime, environment: [String: String] = ProcessInfo.processInfo.environment, lockTimeout: Double = 60,
+        eventRetry: TimeInterval = 86_400, log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    ) throws {
+        root = runtime.root
+        self.runtime = runtime
+        fleet = runtime.fleet
+        loader = SpecLoader(schemas: ServiceRuntime.schemas, environment: environment)
+        records = RecordStore(root: runtime.root)
+        byID = try records.loadAll()
+        outbox = try EventOutbox(root: runtime.root, platform: runtime.fleet.platform, environment: environment, retryFor: eventRetry)
+        (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        self.lockTimeout = lockTimeout
+        self.log = log
+    }
+
+    // MARK: Requests
+
+    /// `POST /v1/tenants`.
+    public func create(_ body: [UInt8]) -> Answer {
+        let req: TenantDocument.Request
+        switch TenantDocument.parse(body) {
+        case .failure(let e): return .error(400, e)
+        case .success(let r): req = r
+        }
+        var id = req.id ?? TenantDocument.generateID()
+        while req.id == nil && (byID[id] != nil || fleet.tenant(id) != nil) { id = TenantDocument.generateID() }
+        if let r = byID[id], r.status != .deleted {
+            return .error(409, ErrorBody(code: "conflict", message: "tenant '\(id)' exists (\(r.status.rawValue)); choose another id"))
+        }
+        if fleet.tenant(id) != nil {
+            return .error(409, ErrorBody(code: "conflict", message: "tenant '\(id)' exists in the fleet (tenants/\(id).yaml); choose another id"))
+        }
+        let text = TenantDocument.yaml(id: id, blueprint: req.blueprint, parameters: req.parameters)
+        let (spec, diags) = loader.readTenant(text, file: "tenants/\(id).yaml", fleet: fleet)
+        guard let spec, !diags.hasErrors else {
+            let n = diags.errors.count
+            return .error(
+                400,
+                ErrorBody(
+                    code: "invalid_tenant", message: "the tenant has \(n) error\(n == 1 ? "" : "s"); fix the parameters and send it again",
+                    diagnostics: diags.items.map(DiagnosticBody.init)))
+        }
+        let now = Date()
+        let onboarding = fleet.blueprints[spec.blueprint]?.onboarding ?? OnboardingSpec()
+        var record = TenantRecord(
+            id: id, blueprint: spec.blueprint, status: .provisioning, document: text,
+            parametersJSON: JSON.string(.map(spec.parameters.mapValues(TenantDocument.shown))), history: [], createdAt: now)
+        do {
+            if onboarding.approvalRequired {
+                record.deadline = now.addingTimeInterval(onboarding.timeout)
+                record.move(to: .pendingApproval, at: now)
+                try commit(record, reason: nil, outputs: [:])
+            } else {
+                record.move(to: .provisioning, at: now)
+                try commit(record)
+                try place(spec, text: text)
+                wake.yield()
+            }
+        } catch {
+            byID[id] = nil
+            return .error(500, ErrorBody(code: "storage", message: "could not record the tenant: \(error); nothing was created, try again"))
+        }
+        return Answer(202, ["id": .string(id), "status": .string(record.status.rawValue)])
+    }
+
+    /// `GET /v1/tenants/{id}`.
+    public func get(_ id: String) async -> Answer {
+        guard let r = byID[id] else { return .error(404, notFound(id)) }
+        let states = (try? await runtime.store.loadTenants([id])) ?? [:]
+        return Answer(200, view(r, states[id]))
+    }
+
+    /// `GET /v1/tenants?status=S&limit=N&cursor=C`: tenants by id, after the cursor.
+    public func list(status: String?, limit: String?, cursor: String?) async -> Answer {
+        var wanted: LifecycleStatus?
+        if let status {
+            guard let s = LifecycleStatus(rawValue: status) else {
+                let all = LifecycleStatus.allCases.map(\.rawValue)
+                return .error(
+                    400,
+                    ErrorBody(
+                        code: "invalid_query",
+                        message: "unknown status '\(status)'\(Suggest.didYouMean(status, in: all)); use one of \(all.joined(separator: ", "))"))
+            }
+            wanted = s
+        }
+        var n = 50
+        if let limit {
+            guard let v = Int(limit), (1...500).contains(v) else {
+                return .error(400, ErrorBody(code: "invalid_query", message: "limit must be a whole number from 1 to 500"))
+            }
+            n = v
+        }
+        let ids = byID.values.filter { r in wanted.map { r.status == $0 } ?? true }.map(\.id).filter { id in cursor.map { id > $0 } ?? true }.sorted()
+        let page = Array(ids.prefix(n))
+        let states = (try? await runtime.store.loadTenants(page)) ?? [:]
+        var body: [String: Value] = ["tenants": .list(page.compactMap { id in byID[id].map { view($0, states[id]) } })]
+        body["nextCursor"] = ids.count > n ? .string(page.last!) : .null
+        return Answer(200, .map(body))
+    }
+
+    /// `POST /v1/tenants/{id}/approve`.
+    public func approve(_ id: String) -> Answer {
+        guard var r = byID[id], r.status != .deleted else { return .error(404, notFound(id)) }
+        guard r.status == .pendingApproval, (r.deadline ?? .distantFuture) > Date() else {
+            return .error(409, ErrorBody(code: "not_awaiting_approval", message: "tenant '\(id)' is \(r.status.rawValue), not awaiting approval"))
+        }
+        let (spec, diags) = loader.readTenant(r.document, file: "tenants/\(id).yaml", fleet: fleet)
+        do {
+            guard let spec, !diags.hasErrors else {
+                // The blueprint changed under the waiting tenant.
+                r.error = ErrorBody(
+                    code: "invalid_tenant", message: "the tenant no longer matches its blueprint", diagnostics: diags.items.map(DiagnosticBody.init))
+                r.move(to: .failed, at: Date(), reason: "approved, but invalid against the current blueprint")
+                try commit(r, reason: "invalid against the current blueprint", outputs: [:])
+                return Answer(202, ["id": .string(id), "status": .string(r.status.rawValue)])
+            }
+            r.deadline = nil
+            r.move(to: .provisioning, at: Date(), reason: "approved")
+            try commit(r)
+            try place(spec, text: r.document)
+        } catch {
+            return .error(500, ErrorBody(code: "storage", message: "could not record the approval: \(error); try again"))
+        }
+        wake.yield()
+        return Answer(202, ["id": .string(id), "status": .string(r.status.rawValue)])
+    }
+
+    /// `POST /v1/tenants/{id}/reject` with `{"reason"}`.
+    public func reject(_ id: String, body: [UInt8]) -> Answer {
+        var reason: String?
+        if !body.isEmpty {
+            guard let v = try? JSON.parse(body), case .map(let m) = v, m.keys.allSatisfy({ $0 == "reason" }) else {
+                return .error(400, ErrorBody(code: "invalid_body", message: "the body must be {\"reason\": TEXT} (or empty)"))
+            }
+            reason = m["reason"]?.stringValue
+        }
+        guard var r = byID[id], r.status != .deleted else { return .error(404, notFound(id)) }
+        guard r.status == .pendingApproval else {
+            return .error(409, ErrorBody(code: "not_awaiting_approval", message: "tenant '\(id)' is \(r.status.rawValue), not awaiting approval"))
+        }
+        r.deadline = nil
+        r.move(to: .rejected, at: Date(), reason: reason)
+        do { try commit(r, reason: reason, outputs: [:]) } catch {
+            return .error(500, ErrorBody(code: "storage", message: "could not record the rejection: \(error); try again"))
+        }
+        return Answer(202, ["id": .string(id), "status": .string(r.status.rawValue)])
+    }
+
+    /// `DELETE /v1/tenants/{id}[?force=true]`.
+    public func delete(_ id: String, force: Bool) -> Answer {
+        guard var r = byID[id], r.status != .deleted else { return .error(404, notFound(id)) }
+        do {
+            switch r.status {
+            case .pendingApproval, .rejected, .timedOut:
+                // Nothing was provisioned.
+                r.deadline = nil
+                r.move(to: .deleted, at: Date(), reason: "deleted before provisioning")
+                try commit(r, reason: "deleted before provisioning", outputs: [:])
+            case .active, .failed:
+                r.force = force
+                r.move(to: .deprovisioning, at: Date())
+                try commit(r)
+                wake.yield()
+            case .provisioning, .deprovisioning, .deleted:
+                return .error(
+                    409, ErrorBody(code: "busy", message: "tenant '\(id)' is \(r.status.rawValue); delete it once that has finished"))
+            }
+        } catch {
+            return .error(500, ErrorBody(code: "storage", message: "could not record the deletion: \(error); try again"))
+        }
+        return Answer(202, ["id": .string(id), "status": .string(r.status.rawValue)])
+    }
+
+    /// Tenants queued for or in an apply or destroy.
+    public var queueDepth: Int { byID.values.filter { $0.status == .provisioning || $0.status == .deprovisioning }.count }
+
+    /// `GET /metrics`.
+    public func metricsText() -> String {
+        metrics.render(
+            queueDepth: queueDepth, pendingApproval: byID.values.filter { $0.status == .pendingApproval }.count, eventBacklog: outbox.backlog)
+    }
+
+    // MARK: Workers
+
+    /// Runs the apply worker and the approval timer until cancelled; records left queued by an
+    /// earlier run are finished first.
+    public func run() async {
+        repair()
+        wake.yield()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.applyLoop() }
+            group.addTask { await self.timeoutLoop() }
+            group.addTask {
+                await self.outbox.deliver(transport: URLSessionTransport(timeout: 30), log: self.log)
+            }
+        }
+    }
+
+    /// A queued tenant whose file a crash kept from being written gets it now.
+    private func repair() {
+        for r in byID.values where r.status == .provisioning && fleet.tenant(r.id) == nil {
+            let (spec, diags) = loader.readTenant(r.document, file: "tenants/\(r.id).yaml", fleet: fleet)
+            if let spec, !diags.hasErrors { try? place(spec, text: r.document) }
+        }
+    }
+
+    private func applyLoop() async {
+        for await _ in wakes {
+            while true {
+                let provision = byID.values.filter { $0.status == .provisioning && !inFlight.contains($0.id) }.map(\.id).sorted()
+                let destroy = byID.values.filter { $0.status == .deprovisioning && !inFlight.contains($0.id) }
+                if provision.isEmpty && destroy.isEmpty { break }
+                if !provision.isEmpty { await provisionBatch(provision) }
+                let forced = destroy.filter(\.force).map(\.id).sorted()
+                let plain = destroy.filter { !$0.force }.map(\.id).sorted()
+                if !forced.isEmpty { await destroyBatch(forced, force: true) }
+                if !plain.isEmpty { await destroyBatch(plain, force: false) }
+                try? runtime.mock?.cloud.compactIfWorthIt()
+            }
+        }
+    }
+
+    private func timeoutLoop() async {
+        while !Task.isCancelled {
+            let now = Date()
+            for var r in byID.values where r.status == .pendingApproval && (r.deadline ?? .distantFuture) <= now {
+                let reason = "not approved within \(Self.duration((r.deadline ?? now).timeIntervalSince(r.createdAt)))"
+                r.deadline = nil
+                r.move(to: .timedOut, at: now, reason: reason)
+                do { try commit(r, reason: reason, outputs: [:]) } catch { log("could not record that \(r.id) timed out: \(error); retrying") }
+            }
+            let next = byID.values.compactMap { $0.status == .pendingApproval ? $0.deadline : nil }.min()
+            let wait = min(1, max(0.05, (next ?? now.addingTimeInterval(1)).timeIntervalSince(Date())))
+            try? await Task.sleep(for: .seconds(wait))
+        }
+    }
+
+    private var workspace: Workspace { Workspace(fleet: fleet, store: runtime.store, providers: runtime.registry) }
+
+    private func applyOptions(_ operation: RunOperation) -> RolloutOptions {
+        var o = ApplyOptions(
+            parallelism: 10, lockTimeout: lockTimeout, lease: fleet.platform.state.lockLeaseSeconds, holder: LockHolder(operation: operation),
+            platform: fleet.platform.name)
+        o.batchWindow = 0.2
+        return RolloutOptions(apply: o)
+    }
+
+    /// Plans and applies `ids` together (each alone when the plan of all fails, so one bad
+    /// tenant fails only itself).
+    private func provisionBatch(_ ids: [String]) async {
+        inFlight.formUnion(ids)
+        defer { inFlight.subtract(ids) }
+        let started = Date()
+        let ws = workspace
+        let (plan, diags) = await ws.plan(PlanOptions(tenants: Set(ids)))
+        guard let plan else {
+            if ids.count > 1 {
+                for id in ids { await provisionBatch([id]) }
+                return
+            }
+            finish(ids[0], .failed, started, error: Self.failure("plan_failed", "planning the tenant failed", diags))
+            return
+        }
+        let result = await Rollout.run(plan: plan, workspace: ws, options: applyOptions("serve")) { stale in
+            await ws.plan(PlanOptions(tenants: stale)).0
+        }
+        await settle(ids, result, started, success: .active)
+    }
+
+    /// Destroys `ids` like `landlord destroy`, then removes their files.
+    private func destroyBatch(_ ids: [String], force: Bool) async {
+        inFlight.formUnion(ids)
+        defer { inFlight.subtract(ids) }
+        let started = Date()
+        let ws = workspace
+        let (plan, diags) = await ws.plan(PlanOptions(tenants: Set(ids), destroy: Set(ids), allowProtectedDeletes: force))
+        guard let plan else {
+            if ids.count > 1 {
+                for id in ids { await destroyBatch([id], force: force) }
+                return
+            }
+            finish(
+                ids[0], .failed, started,
+                error: Self.failure("destroy_failed", "planning the destroy failed (protected resources need DELETE ...?force=true)", diags))
+            return
+        }
+        let result = await Rollout.run(plan: plan, workspace: ws, options: applyOptions("serve-destroy"))
+        await settle(ids, result, started, success: .deleted)
+    }
+
+    private func settle(_ ids: [String], _ result: RolloutResult, _ started: Date, success: LifecycleStatus) async {
+        let outcomes = Dictionary(result.tenants.map { ($0.tenant, $0) }, uniquingKeysWith: { a, _ in a })
+        var outputs: [String: [String: Value]] = [:]
+        if success == .active, let states = try? await runtime.store.loadTenants(ids) {
+            outputs = states.mapValues(tenantOutputs)
+        }
+        for id in ids {
+            if let o = outcomes[id], o.status == .failed {
+                let d = Diagnostics(o.errors)
+                finish(
+                    id, .failed, started,
+                    error: Self.failure("apply_failed", "\(d.errors.count) change(s) failed; fix the cause and delete or re-create the tenant", d))
+            } else if result.replanFailed || result.untouched.contains(id) {
+                finish(id, .failed, started, error: Self.failure("apply_failed", "the tenant was not applied", result.diagnostics))
+            } else {
+                if success == .deleted { unplace(id) }
+                finish(id, success, started, outputs: outputs[id] ?? [:])
+            }
+        }
+    }
+
+    private func finish(_ id: String, _ status: LifecycleStatus, _ started: Date, error: ErrorBody? = nil, outputs: [String: Value] = [:]) {
+        guard var r = byID[id] else { return }
+        r.error = error
+        r.move(to: status, at: Date(), reason: error?.message)
+        metrics.apply(outcome: status.rawValue, seconds: Date().timeIntervalSince(started))
+        do { try commit(r, reason: error?.message, outputs: outputs) } catch {
+            log("could not record that \(id) is \(status.rawValue): \(error)")
+        }
+    }
+
+    // MARK: Records, files, events
+
+    /// Records the event of `r`'s new status (when it has one) in the outbox, then `r`:
+    /// both durable before the caller answers.
+    private func commit(_ r: TenantRecord, reason: String?, outputs: [String: Value]) throws {
+        if let e = outbox.event(r, reason: reason, outputs: outputs, at: Date()) { try outbox.enqueue(e) }
+        try commit(r)
+    }
+
+    private func commit(_ r: TenantRecord) throws {
+        byID[r.id] = r
+        try records.save(r)
+    }
+
+    /// Writes `tenants/ID.yaml` (atomically) and adds the tenant to the fleet the engine plans.
+    private func place(_ spec: TenantSpec, text: String) throws {
+        let dir = root.appendingPathComponent("tenants")
+        if !FileManager.default.fileExists(atPath: dir.path) { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        try AtomicFile.write(Array(text.utf8), to: dir.appendingPathComponent(spec.id + ".yaml").path, durable: true)
+        var tenants = fleet.tenants.filter { $0.id != spec.id }
+        let at = tenants.firstIndex { $0.id > spec.id } ?? tenants.count
+        tenants.insert(spec, at: at)
+        setTenants(tenants)
+    }
+
+    /// Removes a destroyed tenant's file and takes it out of the fleet.
+    private func unplace(_ id: String) {
+        try? FileManager.default.removeItem(at: root.appendingPathComponent("tenants/\(id).yaml"))
+        setTenants(fleet.tenants.filter { $0.id != id })
+    }
+
+    private func setTenants(_ tenants: [TenantSpec]) {
+        fleet.tenants = tenants
+        fleet.tenantIndex = Dictionary(tenants.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    private func view(_ r: TenantRecord, _ state: TenantState?) -> Value {
+        var m: [String: Value] = [
+            "id": .string(r.id), "blueprint": .string(r.blueprint), "status": .string(r.status.rawValue),
+            "parameters": (try? JSON.parse(r.parametersJSON)) ?? .map([:]),
+            "outputs": .map((state.map(tenantOutputs) ?? [:]).mapValues(TenantDocument.shown)),
+            "resources": .int(state?.resources.count ?? 0),
+            "createdAt": .string(ISO8601DateFormatter().string(from: r.createdAt)),
+            "history": .list(
+                r.history.map { h in
+                    var e: [String: Value] = ["status": .string(h.status.rawValue), "at": .string(ISO8601DateFormatter().string(from: h.at))]
+                    if let reason = h.reason { e["reason"] = .string(reason) }
+                    return .map(e)
+                }),
+        ]
+        if let e = r.error { m["error"] = ErrorBody.value(e) }
+        if let d = r.deadline { m["approvalDeadline"] = .string(ISO8601DateFormatter().string(from: d)) }
+        return .map(m)
+    }
+
+    private func notFound(_ id: String) -> ErrorBody {
+        ErrorBody(code: "not_found", message: "no tenant '\(id)' was created through this service; list them with GET /v1/tenants")
+    }
+
+    private static func failure(_ code: String, _ message: String, _ d: Diagnostics) -> ErrorBody {
+        let first = d.errors.first.map { ": " + $0.summary } ?? ""
+        return ErrorBody(code: code, message: message + first, diagnostics: d.items.filter { $0.severity == .error }.map(DiagnosticBody.init))
+    }
+
+    static func duration(_ s: Double) -> String {
+        if s >= 3600, s.truncatingRemainder(dividingBy: 3600) == 0 { return "\(Int(s / 3600))h" }
+        if s >= 60, s.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(s / 60))m" }
+        return "\(Int(s.rounded()))s"
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import LandlordService
+
+// `landlord-server [-C DIR] [--listen HOST:PORT]`: the tenant lifecycle service, usually started
+// as `landlord -C DIR serve --listen HOST:PORT` (which execs this binary).
+
+let usage = """
+    usage: landlord-server [-C DIR] [--listen HOST:PORT] [--openapi]
+      -C, --chdir DIR     the fleet directory (holding platform.yaml); default .
+      --listen HOST:PORT  where to listen; default 127.0.0.1:8080 (anything but loopback needs api.tokensEnv)
+      --openapi           print the OpenAPI 3.1 document of the API and exit
+    """
+
+func fail(_ message: String, code: Int32 = 1) -> Never {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    exit(code)
+}
+
+var dir = "."
+var listen = "127.0.0.1:8080"
+var args = Array(CommandLine.arguments.dropFirst())
+while !args.isEmpty {
+    let a = args.removeFirst()
+    switch a {
+    case "-C", "--chdir":
+        guard !args.isEmpty else { fail("\(a) needs a directory\n\(usage)", code: 64) }
+        dir = args.removeFirst()
+    case "--listen":
+        guard !args.isEmpty else { fail("--listen needs HOST:PORT\n\(usage)", code: 64) }
+        listen = args.removeFirst()
+    case "--openapi":
+        print(OpenAPIDocument.json)
+        exit(0)
+    case "-h", "--help":
+        print(usage)
+        exit(0)
+    default:
+        fail("unknown argument '\(a)'\n\(usage)", code: 64)
+    }
+}
+guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
+    fail("--listen takes HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080; got '\(listen)'", code: 64)
+}
+let host = String(listen[..<colon])
+let env = ProcessInfo.processInfo.environment
+let runtime: ServiceRuntime
+do {
+    runtime = try ServiceRuntime.load(root: URL(fileURLWithPath: dir).standardizedFileURL, environment: env)
+} catch {
+    fail(error.description)
+}
+let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
+do {
+    let service = try TenantService(runtime: runtime, environment: env)
+    try await HTTPAPI.serve(service, options: .init(host: host, port: port, tokens: tokens), signals: true) { bound in
+        FileHandle.standardError.write(
+            Data(
+                "landlord serve: listening on http://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(bound) for fleet \(runtime.root.path)\(tokens.isEmpty ? " (no API tokens: loopback only)" : "")\n"
+                    .utf8))
+    }
+} catch {
+    fail("\(error)")
+}

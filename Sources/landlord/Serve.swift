@@ -1,0 +1,44 @@
+import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `landlord serve --listen HOST:PORT`: the tenant lifecycle service. It lives in its own
+/// binary, `landlord-server`, beside this one (so building the CLI never compiles SwiftNIO);
+/// this verb replaces itself with it.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the tenant lifecycle service (HTTP API: create, approve, reject, delete tenants; events).",
+        discussion: """
+            Runs the landlord-server binary found beside landlord. Build it with `swift build --product landlord-server`. \
+            API tokens come from the variable platform.yaml's `api: {tokensEnv: NAME}` names; \
+            without tokens the service listens on loopback only. GET /openapi.json describes the API.
+            """)
+
+    @ParentCommand var root: Landlord
+
+    @Option(help: "Where to listen, HOST:PORT.")
+    var listen = "127.0.0.1:8080"
+
+    func run() throws {
+        // The running binary (/proc/self/exe on Linux: argv[0] may be a bare name found on PATH).
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let me = URL(fileURLWithPath: exe).resolvingSymlinksInPath()
+        let sibling = me.deletingLastPathComponent().appendingPathComponent("landlord-server").path
+        guard FileManager.default.isExecutableFile(atPath: sibling) else {
+            let out = Output(root.global)
+            out.error(
+                "the service is a separate binary and \(sibling) does not exist: build it with `swift build --product landlord-server` (it lands beside .build/debug/landlord; for an installed landlord, copy it next to that binary), then run `landlord serve` again"
+            )
+            throw ExitCode(1)
+        }
+        let args = [sibling, "-C", root.global.chdir, "--listen", listen]
+        var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
+        cargs.append(nil)
+        execv(sibling, &cargs)
+        Output(root.global).error("could not start \(sibling): \(String(cString: strerror(errno))); check that it is executable")
+        throw ExitCode(1)
+    }
+}

@@ -1,0 +1,132 @@
+import Foundation
+import LandlordCore
+import LandlordService
+import ProviderAPI
+import Testing
+
+/// The tenant lifecycle through HTTP: create, approve, reject, time out, fail, delete.
+@Suite(.serialized) struct LifecycleTests {
+    @Test func aTenantWithoutApprovalIsProvisionedAndTheCLISeesIt() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        let created = try await f.create("acme2")
+        #expect(created.status == 202, "\(created.text)")
+        #expect(created.body["id"]?.stringValue == "acme2")
+        #expect(created.body["status"]?.stringValue == "provisioning")
+        let t = try await f.wait("acme2", for: "active")
+        #expect(t["resources"]?.intValue == 14)
+        #expect(t["outputs"]?.mapValue != nil)
+        #expect(t["parameters"]?["apiKey"]?.stringValue == "(sensitive)")
+        #expect(t["parameters"]?["tier"]?.stringValue == "basic")
+        #expect(t["history"]?.list.map { $0["status"]?.stringValue ?? "" } == ["provisioning", "active"])
+        await f.stop()
+        // The tenant file is in the fleet, and a plan from the files alone (as `landlord plan`
+        // makes it) has nothing to do for it.
+        #expect(f.fileExists("tenants/acme2.yaml"))
+        let runtime = try ServiceRuntime.load(root: f.dir, environment: f.env)
+        #expect(runtime.fleet.tenant("acme2") != nil)
+        let ws = Workspace(fleet: runtime.fleet, store: runtime.store, providers: runtime.registry)
+        let (plan, diags) = await ws.plan(PlanOptions(tenants: ["acme2"]))
+        #expect(!diags.hasErrors)
+        #expect(plan?.tenants.allSatisfy { $0.changes.isEmpty } == true)
+    }
+
+    @Test func approvalThenActive() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        let created = try await f.create("gated1", blueprint: "gated")
+        #expect(created.status == 202)
+        #expect(created.body["status"]?.stringValue == "pending_approval")
+        let pending = try await f.call("GET", "/v1/tenants/gated1")
+        #expect(pending.body["status"]?.stringValue == "pending_approval")
+        #expect(pending.body["approvalDeadline"]?.stringValue != nil)
+        // Not in the fleet yet: a CI apply cannot provision it before it is approved.
+        #expect(!f.fileExists("tenants/gated1.yaml"))
+        let approved = try await f.call("POST", "/v1/tenants/gated1/approve")
+        #expect(approved.status == 202, "\(approved.text)")
+        let t = try await f.wait("gated1", for: "active")
+        #expect(t["history"]?.list.map { $0["status"]?.stringValue ?? "" } == ["pending_approval", "provisioning", "active"])
+        #expect(f.fileExists("tenants/gated1.yaml"))
+        let again = try await f.call("POST", "/v1/tenants/gated1/approve")
+        #expect(again.status == 409)
+        #expect(again.body["error"]?["code"]?.stringValue == "not_awaiting_approval")
+        await f.stop()
+    }
+
+    @Test func rejectProvisionsNothing() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        _ = try await f.create("spam", blueprint: "gated")
+        let r = try await f.call("POST", "/v1/tenants/spam/reject", json: #"{"reason": "looks like spam"}"#)
+        #expect(r.status == 202)
+        let t = try await f.call("GET", "/v1/tenants/spam")
+        #expect(t.body["status"]?.stringValue == "rejected")
+        #expect(t.body["resources"]?.intValue == 0)
+        #expect(t.body["history"]?.list.last?["reason"]?.stringValue == "looks like spam")
+        #expect(try await f.call("POST", "/v1/tenants/spam/approve").status == 409)
+        #expect(try await f.call("POST", "/v1/tenants/spam/reject").status == 409)
+        #expect(!f.fileExists("tenants/spam.yaml"))
+        await f.stop()
+    }
+
+    @Test func anUnapprovedTenantTimesOut() async throws {
+        let f = try ServiceFixture(approvalTimeout: "2s")
+        try await f.start()
+        _ = try await f.create("slow", blueprint: "gated")
+        let t = try await f.wait("slow", for: "timed_out", seconds: 10)
+        #expect(t["history"]?.list.last?["reason"]?.stringValue == "not approved within 2s")
+        #expect(t["resources"]?.intValue == 0)
+        #expect(!f.fileExists("tenants/slow.yaml"))
+        #expect(try await f.call("POST", "/v1/tenants/slow/approve").status == 409)
+        await f.stop()
+    }
+
+    @Test func aFailedApplyIsReportedWithItsError() async throws {
+        let f = try ServiceFixture(env: ["LANDLORD_MOCK_FAIL_MATCH": "doomed/"])
+        try await f.start()
+        #expect(try await f.create("doomed").status == 202)
+        let t = try await f.wait("doomed", for: "failed")
+        #expect(t["error"]?["code"]?.stringValue == "apply_failed")
+        #expect(!(t["error"]?["diagnostics"]?.list.isEmpty ?? true))
+        await f.stop()
+    }
+
+    @Test func deleteDestroysEverything() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        _ = try await f.create("gone")
+        try await f.wait("gone", for: "active")
+        let d = try await f.call("DELETE", "/v1/tenants/gone")
+        #expect(d.status == 202)
+        #expect(d.body["status"]?.stringValue == "deprovisioning")
+        let t = try await f.wait("gone", for: "deleted")
+        #expect(t["resources"]?.intValue == 0)
+        #expect(!f.fileExists("tenants/gone.yaml"))
+        #expect(try await f.call("DELETE", "/v1/tenants/gone").status == 404)
+        await f.stop()
+        // The simulated cloud holds nothing of it (its journal folded in first).
+        let runtime = try ServiceRuntime.load(root: f.dir, environment: f.env)
+        try runtime.mock?.cloud.compact()
+        let cloud = try JSON.parse(Array(try Data(contentsOf: f.dir.appendingPathComponent(".landlord/mock-cloud.json"))))
+        #expect(cloud.mapValue?["resources"]?.listValue?.isEmpty == true, "\(JSON.string(cloud))")
+    }
+
+    @Test func recordsSurviveARestart() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        _ = try await f.create("kept")
+        _ = try await f.create("waiting", blueprint: "gated")
+        try await f.wait("kept", for: "active")
+        await f.stop()
+        try await f.start()
+        let kept = try await f.call("GET", "/v1/tenants/kept")
+        #expect(kept.body["status"]?.stringValue == "active")
+        #expect(kept.body["resources"]?.intValue == 14)
+        let waiting = try await f.call("GET", "/v1/tenants/waiting")
+        #expect(waiting.body["status"]?.stringValue == "pending_approval")
+        #expect(try await f.call("POST", "/v1/tenants/waiting/approve").status == 202)
+        try await f.wait("waiting", for: "active")
+        #expect(try await f.create("kept").status == 409)
+        await f.stop()
+    }
+}

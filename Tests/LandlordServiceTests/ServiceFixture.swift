@@ -1,0 +1,124 @@
+import AWSClient
+import Foundation
+import LandlordCore
+import LandlordService
+import ProviderAPI
+import QuickstartFleet
+import Testing
+
+/// The repository root, found from this file.
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The API tokens every fixture accepts.
+let token = "test-token-1"
+
+/// A quickstart fleet (without its tenants) plus a `gated` blueprint that needs approval
+/// within `approvalTimeout`, served on an ephemeral loopback port with the mock provider and
+/// local state.
+// @unchecked: `task`, `port` and `service` are set by start() and stop() and read by the same
+// test between them, never concurrently.
+final class ServiceFixture: @unchecked Sendable {
+    let dir: URL
+    var env: [String: String]
+    var task: Task<Void, any Error>?
+    var port = 0
+    var service: TenantService?
+    let client = URLSessionTransport(timeout: 30)
+
+    init(approvalTimeout: String = "1h", events: String = "", env extra: [String: String] = [:]) throws {
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-serve-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try QuickstartFleet.write(to: dir)
+        try? FileManager.default.removeItem(at: dir.appendingPathComponent("tenants"))
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("tenants"), withIntermediateDirectories: true)
+        let platform = dir.appendingPathComponent("platform.yaml")
+        try (String(contentsOf: platform, encoding: .utf8) + "api: {tokensEnv: SERVE_TEST_TOKENS}\n" + events).write(
+            to: platform, atomically: true, encoding: .utf8)
+        let web = try String(contentsOf: dir.appendingPathComponent("blueprints/web.yaml"), encoding: .utf8)
+        let gated = web.replacingOccurrences(
+            of: "\nname: web\n", with: "\nname: gated\nonboarding: {approval: required, timeout: \(approvalTimeout)}\n")
+        try gated.write(to: dir.appendingPathComponent("blueprints/gated.yaml"), atomically: true, encoding: .utf8)
+        env = ["SERVE_TEST_TOKENS": "other-token, \(token)", "LANDLORD_STATE_FSYNC": "0"].merging(extra) { _, b in b }
+    }
+
+    deinit { try? FileManager.default.removeItem(at: dir) }
+
+    /// Loads the fleet and serves it; returns once the port is bound.
+    func start() async throws {
+        let runtime = try ServiceRuntime.load(root: dir, environment: env)
+        let service = try TenantService(runtime: runtime, environment: env, lockTimeout: 5, eventRetry: 30, log: { _ in })
+        self.service = service
+        let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
+        let (ports, bound) = AsyncStream<Int>.makeStream()
+        task = Task { try await HTTPAPI.serve(service, options: .init(host: "127.0.0.1", port: 0, tokens: tokens)) { bound.yield($0) } }
+        for await p in ports {
+            port = p
+            break
+        }
+    }
+
+    /// Stops the server and its workers.
+    func stop() async {
+        task?.cancel()
+        _ = try? await task?.value
+        task = nil
+    }
+
+    /// A request with the fixture's token (or `auth`: nil for none).
+    func call(_ method: String, _ path: String, json body: String? = nil, auth: String? = token) async throws -> (
+        status: Int, body: Value, text: String
+    ) {
+        var headers: [(String, String)] = []
+        if let auth { headers.append(("Authorization", "Bearer \(auth)")) }
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        let parts = path.split(separator: "?", maxSplits: 1).map(String.init)
+        let query: [(String, String)] =
+            parts.count > 1
+            ? parts[1].split(separator: "&").map { kv in
+                let p = kv.split(separator: "=", maxSplits: 1).map(String.init)
+                return (p[0], p.count > 1 ? p[1] : "")
+            } : []
+        let r = try await client.send(
+            HTTPRequest(
+                method: method, scheme: "http", host: "127.0.0.1", port: port, path: parts[0], query: query, headers: headers,
+                body: Data((body ?? "").utf8)))
+        let text = String(decoding: r.body, as: UTF8.self)
+        return (r.status, (try? JSON.parse(Array(r.body))) ?? .null, text)
+    }
+
+    /// `POST /v1/tenants` of a tenant of `blueprint` with a unique subdomain.
+    func create(_ id: String, blueprint: String = "web", extra: String = "") async throws -> (status: Int, body: Value, text: String) {
+        try await call(
+            "POST", "/v1/tenants",
+            json: #"{"id": "\#(id)", "blueprint": "\#(blueprint)", "parameters": {"subdomain": "sub-\#(id)", "backendImage": "img:1"\#(extra)}}"#)
+    }
+
+    /// Polls the tenant until it has `status` (or fails after `seconds`).
+    @discardableResult
+    func wait(_ id: String, for status: String, seconds: Double = 60) async throws -> Value {
+        let end = Date().addingTimeInterval(seconds)
+        var last: Value = .null
+        while Date() < end {
+            let r = try await call("GET", "/v1/tenants/\(id)")
+            last = r.body
+            if r.body["status"]?.stringValue == status { return r.body }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("tenant \(id) did not become \(status) within \(seconds)s; last: \(JSON.string(last))")
+        return last
+    }
+
+    func fileExists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: dir.appendingPathComponent(relative).path) }
+}
+
+extension Value {
+    /// A member of a map.
+    subscript(key: String) -> Value? {
+        if case .map(let m) = self { return m[key] }
+        return nil
+    }
+    var list: [Value] {
+        if case .list(let l) = self { return l }
+        return []
+    }
+}

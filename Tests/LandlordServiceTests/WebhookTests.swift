@@ -1,0 +1,91 @@
+import Crypto
+import Foundation
+import Hummingbird
+import ProviderAPI
+import Synchronization
+import Testing
+
+/// Events reach a local webhook receiver, signed as Standard Webhooks says, in order, retried
+/// after a failure.
+@Suite(.serialized) struct WebhookTests {
+    /// A local receiver that refuses its first delivery (500) and keeps the rest.
+    final class Receiver: Sendable {
+        struct Delivery: Sendable {
+            var id: String
+            var timestamp: String
+            var signature: String
+            var body: [UInt8]
+        }
+        let deliveries = Mutex<[Delivery]>([])
+        let requests = Mutex(0)
+
+        func serve(onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+            let responder = CallbackResponder<BasicRequestContext> { request, _ in
+                let body = try await request.body.collect(upTo: 1 << 20)
+                if self.requests.withLock({ n in
+                    n += 1
+                    return n == 1
+                }) {
+                    return Response(status: .internalServerError)
+                }
+                let h = request.headers
+                func header(_ name: String) -> String { h.first { $0.name.canonicalName == name }?.value ?? "" }
+                let d = Delivery(
+                    id: header("webhook-id"), timestamp: header("webhook-timestamp"), signature: header("webhook-signature"),
+                    body: Array(body.readableBytesView))
+                self.deliveries.withLock { $0.append(d) }
+                return Response(status: .noContent)
+            }
+            let app = Application(
+                responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
+            try await app.run()
+        }
+    }
+
+    @Test func statusChangesAreSignedCloudEventsDeliveredInOrder() async throws {
+        let receiver = Receiver()
+        let (ports, bound) = AsyncStream<Int>.makeStream()
+        let server = Task { try await receiver.serve { bound.yield($0) } }
+        var port = 0
+        for await p in ports {
+            port = p
+            break
+        }
+        let secret = Data("a-signing-key-of-the-test".utf8)
+        let f = try ServiceFixture(
+            events: "events: {webhooks: [{url: \"http://127.0.0.1:\(port)/hooks\", secretEnv: HOOK_SECRET}]}\n",
+            env: ["HOOK_SECRET": "whsec_" + secret.base64EncodedString()])
+        try await f.start()
+        _ = try await f.create("ev1", blueprint: "gated")
+        _ = try await f.call("POST", "/v1/tenants/ev1/approve")
+        try await f.wait("ev1", for: "active")
+        _ = try await f.call("DELETE", "/v1/tenants/ev1")
+        try await f.wait("ev1", for: "deleted")
+        // Three events; the first delivery was refused and retried (after 1 s).
+        let end = Date().addingTimeInterval(20)
+        while receiver.deliveries.withLock({ $0.count }) < 3 && Date() < end { try await Task.sleep(for: .milliseconds(100)) }
+        await f.stop()
+        server.cancel()
+        let got = receiver.deliveries.withLock { $0 }
+        #expect(receiver.requests.withLock { $0 } >= 4)
+        let events = got.compactMap { try? JSON.parse($0.body) }
+        #expect(
+            events.map { $0.mapValue?["type"]?.stringValue ?? "" } == [
+                "landlord.tenant.pending_approval", "landlord.tenant.provisioned", "landlord.tenant.deleted",
+            ])
+        for (d, e) in zip(got, events) {
+            let m = e.mapValue ?? [:]
+            #expect(m["specversion"]?.stringValue == "1.0")
+            #expect(m["source"]?.stringValue == "/landlord/moamalat")
+            #expect(m["subject"]?.stringValue == "ev1")
+            #expect(m["id"]?.stringValue == d.id)
+            #expect(m["data"]?.mapValue?["tenantId"]?.stringValue == "ev1")
+            // Standard Webhooks: v1,base64(HMAC-SHA256(key, id.timestamp.body)).
+            let signed = Array("\(d.id).\(d.timestamp).".utf8) + d.body
+            let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: secret))
+            #expect(d.signature == "v1," + Data(mac).base64EncodedString())
+        }
+        #expect(Set(got.map(\.id)).count == got.count)
+    }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Load test of `landlord serve`: N concurrent POST /v1/tenants on a fresh quickstart fleet
+(mock provider, local state), then waits until every tenant is active.
+
+Prints the POST latency percentiles (taken while the applies run), the seconds until all are
+active, and checks: every POST answered 202, every tenant active with its 14 resources (the
+simulated cloud refuses a duplicate name, so a tenant provisioned twice would fail), and the same id posted 20 times at once gives one 202 and nineteen 409.
+Figures are printed, never asserted as timings.
+
+    swift build --product landlord --product landlord-server
+    scripts/serve-load.py [N=200] [--bin .build/debug]
+"""
+import concurrent.futures as cf
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+args = [a for a in sys.argv[1:] if not a.startswith("--bin")]
+n = int(args[0]) if args else 200
+bindir = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--bin=")), None) or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", ".build", "debug")
+landlord = os.path.join(bindir, "landlord")
+server = os.path.join(bindir, "landlord-server")
+for b in (landlord, server):
+    if not os.access(b, os.X_OK):
+        sys.exit(f"serve-load: {b} is missing: run `swift build --product landlord --product landlord-server` first")
+
+tmp = tempfile.mkdtemp(prefix="landlord-serve-load-")
+fleet = os.path.join(tmp, "fleet")
+subprocess.run([landlord, "init", fleet], check=True, stdout=subprocess.DEVNULL)
+for f in os.listdir(os.path.join(fleet, "tenants")):
+    os.remove(os.path.join(fleet, "tenants", f))
+with open(os.path.join(fleet, "platform.yaml")) as f:
+    platform = f.read()
+# Room for N tenants: more listeners in the pool (each takes 100 rules, 2 per tenant).
+extra = "".join(
+    f"    - arn: arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-{i}/50dc6c495c0c9188/f2f7dc8efc522a{i:02d}\n"
+    f"      dnsName: alb-{i}.us-east-1.elb.amazonaws.com\n" for i in range(2, 2 + n // 45 + 1))
+platform = platform.rstrip("\n") + "\n" + extra + "api: {tokensEnv: LOAD_TOKENS}\n"
+with open(os.path.join(fleet, "platform.yaml"), "w") as f:
+    f.write(platform)
+
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+port = s.getsockname()[1]
+s.close()
+env = dict(os.environ, LOAD_TOKENS="load-token", LANDLORD_STATE_FSYNC=os.environ.get("LANDLORD_STATE_FSYNC", "1"))
+proc = subprocess.Popen([server, "-C", fleet, "--listen", f"127.0.0.1:{port}"], env=env, stderr=subprocess.PIPE, text=True)
+base = f"http://127.0.0.1:{port}"
+
+
+def call(method, path, body=None):
+    req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode())
+    req.add_header("Authorization", "Bearer load-token")
+    req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+try:
+    for _ in range(100):
+        try:
+            if call("GET", "/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.1)
+    def post(i):
+        t = time.perf_counter()
+        status, _ = call("POST", "/v1/tenants", {"id": f"load{i}", "blueprint": "web",
+                                                 "parameters": {"subdomain": f"load{i}", "backendImage": "img:1"}})
+        return status, time.perf_counter() - t
+    started = time.perf_counter()
+    with cf.ThreadPoolExecutor(max_workers=50) as pool:
+        results = list(pool.map(post, range(n)))
+    lat = sorted(r[1] for r in results)
+    codes = [r[0] for r in results]
+    pct = lambda p: lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000
+    print(f"N={n}  POST /v1/tenants: {codes.count(202)}/{n} answered 202; "
+          f"p50 {pct(50):.1f} ms, p99 {pct(99):.1f} ms, max {lat[-1] * 1000:.1f} ms (50 clients, applies running)")
+    with cf.ThreadPoolExecutor(max_workers=20) as pool:
+        race = list(pool.map(lambda _: call("POST", "/v1/tenants", {"id": "same", "blueprint": "web",
+                                                                     "parameters": {"subdomain": "same", "backendImage": "i"}})[0], range(20)))
+    print(f"same id x20 at once: {race.count(202)} x 202, {race.count(409)} x 409")
+    deadline = time.time() + 900
+    while time.time() < deadline:
+        counts = {}
+        sizes = set()
+        cursor = None
+        while True:
+            status, page = call("GET", "/v1/tenants?limit=500" + (f"&cursor={cursor}" if cursor else ""))
+            for t in page["tenants"]:
+                counts[t["status"]] = counts.get(t["status"], 0) + 1
+                sizes.add(t["resources"])
+            cursor = page["nextCursor"]
+            if not cursor:
+                break
+        if counts.get("provisioning", 0) == 0:
+            break
+        time.sleep(0.5)
+    print(f"all settled after {time.perf_counter() - started:.1f} s: {counts}")
+    print(f"resources per tenant: {sorted(sizes)} (14 each expected; the simulated cloud refuses a second target group, rule or record of one name)")
+    ok = (codes.count(202) == n and counts.get("active", 0) == n + 1 and race.count(202) == 1 and race.count(409) == 19
+          and sizes == {14})
+    print("checks:", "ok" if ok else "FAILED")
+    sys.exit(0 if ok else 1)
+finally:
+    proc.terminate()
+    proc.wait(timeout=30)
+    shutil.rmtree(tmp, ignore_errors=True)
