@@ -194,7 +194,8 @@ let package = Package(
         .testTarget(
             name: "LandlordServiceTests",
             dependencies: [
-                "LandlordService", "LandlordCore", "LandlordBasics", "ProviderAPI", "AWSClient", "QuickstartFleet",
+                "LandlordService", "landlord-server", "LandlordCore", "LandlordBasics", "ProviderAPI", "AWSClient", "QuickstartFleet",
+                "LandlordTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

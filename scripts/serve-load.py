@@ -8,7 +8,7 @@ simulated cloud refuses a duplicate name, so a tenant provisioned twice would fa
 Figures are printed, never asserted as timings.
 
     swift build --product landlord --product landlord-server
-    scripts/serve-load.py [N=200] [--bin .build/debug]
+    scripts/serve-load.py [N=200] [--bin=.build/debug] [--clients=50]
 """
 import concurrent.futures as cf
 import json
@@ -22,7 +22,8 @@ import time
 import urllib.error
 import urllib.request
 
-args = [a for a in sys.argv[1:] if not a.startswith("--bin")]
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+clients = int(next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--clients=")), "50"))
 n = int(args[0]) if args else 200
 bindir = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--bin=")), None) or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", ".build", "debug")
@@ -80,13 +81,13 @@ try:
                                                  "parameters": {"subdomain": f"load{i}", "backendImage": "img:1"}})
         return status, time.perf_counter() - t
     started = time.perf_counter()
-    with cf.ThreadPoolExecutor(max_workers=50) as pool:
+    with cf.ThreadPoolExecutor(max_workers=clients) as pool:
         results = list(pool.map(post, range(n)))
     lat = sorted(r[1] for r in results)
     codes = [r[0] for r in results]
     pct = lambda p: lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000
     print(f"N={n}  POST /v1/tenants: {codes.count(202)}/{n} answered 202; "
-          f"p50 {pct(50):.1f} ms, p99 {pct(99):.1f} ms, max {lat[-1] * 1000:.1f} ms (50 clients, applies running)")
+          f"p50 {pct(50):.1f} ms, p99 {pct(99):.1f} ms, max {lat[-1] * 1000:.1f} ms ({clients} clients, applies running)")
     with cf.ThreadPoolExecutor(max_workers=20) as pool:
         race = list(pool.map(lambda _: call("POST", "/v1/tenants", {"id": "same", "blueprint": "web",
                                                                      "parameters": {"subdomain": "same", "backendImage": "i"}})[0], range(20)))

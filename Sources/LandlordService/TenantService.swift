@@ -60,7 +60,10 @@ public actor TenantService {
     private let records: RecordStore
     private var byID: [String: TenantRecord]
     let outbox: EventOutbox
+    /// Tenants being applied or destroyed, their outcome being recorded included.
     private var inFlight: Set<String> = []
+    /// Tenants whose creation is being written.
+    private var reserved: Set<String> = []
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     /// Seconds an apply waits for a tenant lock another run holds (a CI apply, say).
@@ -87,8 +90,10 @@ public actor TenantService {
 
     // MARK: Requests
 
-    /// `POST /v1/tenants`.
-    public func create(_ body: [UInt8]) -> Answer {
+    /// `POST /v1/tenants`. The record (and the tenant file, or the pending-approval event) is
+    /// written off the actor, so concurrent requests' fsyncs overlap; the id is reserved
+    /// meanwhile, so a second request for it gets its 409 at once.
+    public func create(_ body: [UInt8]) async -> Answer {
         let req: TenantDocument.Request
         switch TenantDocument.parse(body) {
         case .failure(let e): return .error(400, e)
@@ -96,6 +101,9 @@ public actor TenantService {
         }
         var id = req.id ?? TenantDocument.generateID()
         while req.id == nil && (byID[id] != nil || fleet.tenant(id) != nil) { id = TenantDocument.generateID() }
+        if busy(id) {
+            return .error(409, ErrorBody(code: "conflict", message: "tenant '\(id)' is being changed by another request; choose another id"))
+        }
         if let r = byID[id], r.status != .deleted {
             return .error(409, ErrorBody(code: "conflict", message: "tenant '\(id)' exists (\(r.status.rawValue)); choose another id"))
         }
@@ -117,20 +125,33 @@ public actor TenantService {
         var record = TenantRecord(
             id: id, blueprint: spec.blueprint, status: .provisioning, document: text,
             parametersJSON: JSON.string(.map(spec.parameters.mapValues(TenantDocument.shown))), history: [], createdAt: now)
+        if onboarding.approvalRequired {
+            record.deadline = now.addingTimeInterval(onboarding.timeout)
+            record.move(to: .pendingApproval, at: now)
+        } else {
+            record.move(to: .provisioning, at: now)
+        }
+        let previous = byID[id]
+        byID[id] = record
+        reserved.insert(id)
+        defer { reserved.remove(id) }
+        let event = outbox.event(record, reason: nil, outputs: [:], at: now)
+        let (records, outbox, root) = (self.records, self.outbox, self.root)
+        let approval = onboarding.approvalRequired
+        let (saved, tenant) = (record, id)
         do {
-            if onboarding.approvalRequired {
-                record.deadline = now.addingTimeInterval(onboarding.timeout)
-                record.move(to: .pendingApproval, at: now)
-                try commit(record, reason: nil, outputs: [:])
-            } else {
-                record.move(to: .provisioning, at: now)
-                try commit(record)
-                try place(spec, text: text)
-                wake.yield()
+            try await BlockingIO.run {
+                if let event { try outbox.enqueue(event) }
+                try records.save(saved)
+                if !approval { try Self.writeTenantFile(root, id: tenant, text: text) }
             }
         } catch {
-            byID[id] = nil
+            byID[id] = previous
             return .error(500, ErrorBody(code: "storage", message: "could not record the tenant: \(error); nothing was created, try again"))
+        }
+        if !approval {
+            addToFleet(spec)
+            wake.yield()
         }
         return Answer(202, ["id": .string(id), "status": .string(record.status.rawValue)])
     }
@@ -174,6 +195,7 @@ public actor TenantService {
     /// `POST /v1/tenants/{id}/approve`.
     public func approve(_ id: String) -> Answer {
         guard var r = byID[id], r.status != .deleted else { return .error(404, notFound(id)) }
+        if busy(id) { return .error(409, busyError(id)) }
         guard r.status == .pendingApproval, (r.deadline ?? .distantFuture) > Date() else {
             return .error(409, ErrorBody(code: "not_awaiting_approval", message: "tenant '\(id)' is \(r.status.rawValue), not awaiting approval"))
         }
@@ -190,7 +212,8 @@ public actor TenantService {
             r.deadline = nil
             r.move(to: .provisioning, at: Date(), reason: "approved")
             try commit(r)
-            try place(spec, text: r.document)
+            try Self.writeTenantFile(root, id: id, text: r.document)
+            addToFleet(spec)
         } catch {
             return .error(500, ErrorBody(code: "storage", message: "could not record the approval: \(error); try again"))
         }
@@ -208,6 +231,7 @@ public actor TenantService {
             reason = m["reason"]?.stringValue
         }
         guard var r = byID[id], r.status != .deleted else { return .error(404, notFound(id)) }
+        if busy(id) { return .error(409, busyError(id)) }
         guard r.status == .pendingApproval else {
             return .error(409, ErrorBody(code: "not_awaiting_approval", message: "tenant '\(id)' is \(r.status.rawValue), not awaiting approval"))
         }
@@ -222,6 +246,7 @@ public actor TenantService {
     /// `DELETE /v1/tenants/{id}[?force=true]`.
     public func delete(_ id: String, force: Bool) -> Answer {
         guard var r = byID[id], r.status != .deleted else { return .error(404, notFound(id)) }
+        if busy(id) { return .error(409, busyError(id)) }
         do {
             switch r.status {
             case .pendingApproval, .rejected, .timedOut:
@@ -273,15 +298,15 @@ public actor TenantService {
     private func repair() {
         for r in byID.values where r.status == .provisioning && fleet.tenant(r.id) == nil {
             let (spec, diags) = loader.readTenant(r.document, file: "tenants/\(r.id).yaml", fleet: fleet)
-            if let spec, !diags.hasErrors { try? place(spec, text: r.document) }
+            if let spec, !diags.hasErrors, (try? Self.writeTenantFile(root, id: r.id, text: r.document)) != nil { addToFleet(spec) }
         }
     }
 
     private func applyLoop() async {
         for await _ in wakes {
             while true {
-                let provision = byID.values.filter { $0.status == .provisioning && !inFlight.contains($0.id) }.map(\.id).sorted()
-                let destroy = byID.values.filter { $0.status == .deprovisioning && !inFlight.contains($0.id) }
+                let provision = byID.values.filter { $0.status == .provisioning && !busy($0.id) }.map(\.id).sorted()
+                let destroy = byID.values.filter { $0.status == .deprovisioning && !busy($0.id) }
                 if provision.isEmpty && destroy.isEmpty { break }
                 if !provision.isEmpty { await provisionBatch(provision) }
                 let forced = destroy.filter(\.force).map(\.id).sorted()
@@ -296,7 +321,7 @@ public actor TenantService {
     private func timeoutLoop() async {
         while !Task.isCancelled {
             let now = Date()
-            for var r in byID.values where r.status == .pendingApproval && (r.deadline ?? .distantFuture) <= now {
+            for var r in byID.values where r.status == .pendingApproval && (r.deadline ?? .distantFuture) <= now && !busy(r.id) {
                 let reason = "not approved within \(Self.duration((r.deadline ?? now).timeIntervalSince(r.createdAt)))"
                 r.deadline = nil
                 r.move(to: .timedOut, at: now, reason: reason)
@@ -331,7 +356,7 @@ public actor TenantService {
                 for id in ids { await provisionBatch([id]) }
                 return
             }
-            finish(ids[0], .failed, started, error: Self.failure("plan_failed", "planning the tenant failed", diags))
+            await finish(ids[0], .failed, started, error: Self.failure("plan_failed", "planning the tenant failed", diags))
             return
         }
         let result = await Rollout.run(plan: plan, workspace: ws, options: applyOptions("serve")) { stale in
@@ -352,7 +377,7 @@ public actor TenantService {
                 for id in ids { await destroyBatch([id], force: force) }
                 return
             }
-            finish(
+            await finish(
                 ids[0], .failed, started,
                 error: Self.failure("destroy_failed", "planning the destroy failed (protected resources need DELETE ...?force=true)", diags))
             return
@@ -367,28 +392,60 @@ public actor TenantService {
         if success == .active, let states = try? await runtime.store.loadTenants(ids) {
             outputs = states.mapValues(tenantOutputs)
         }
+        var changed: [Change] = []
         for id in ids {
             if let o = outcomes[id], o.status == .failed {
                 let d = Diagnostics(o.errors)
-                finish(
+                changed += finished(
                     id, .failed, started,
                     error: Self.failure("apply_failed", "\(d.errors.count) change(s) failed; fix the cause and delete or re-create the tenant", d))
             } else if result.replanFailed || result.untouched.contains(id) {
-                finish(id, .failed, started, error: Self.failure("apply_failed", "the tenant was not applied", result.diagnostics))
+                changed += finished(id, .failed, started, error: Self.failure("apply_failed", "the tenant was not applied", result.diagnostics))
             } else {
                 if success == .deleted { unplace(id) }
-                finish(id, success, started, outputs: outputs[id] ?? [:])
+                changed += finished(id, success, started, outputs: outputs[id] ?? [:])
             }
         }
+        await persist(changed)
     }
 
-    private func finish(_ id: String, _ status: LifecycleStatus, _ started: Date, error: ErrorBody? = nil, outputs: [String: Value] = [:]) {
-        guard var r = byID[id] else { return }
+    /// A record to write and the event of its new status.
+    struct Change: Sendable {
+        var record: TenantRecord
+        var event: Value?
+    }
+
+    /// The record of `id` moved to its outcome and its event; ``persist(_:)`` writes them and
+    /// then shows them (the tenant stays in `inFlight`, so nothing else changes it until then).
+    private func finished(
+        _ id: String, _ status: LifecycleStatus, _ started: Date, error: ErrorBody? = nil, outputs: [String: Value] = [:]
+    ) -> [Change] {
+        guard var r = byID[id] else { return [] }
         r.error = error
         r.move(to: status, at: Date(), reason: error?.message)
         metrics.apply(outcome: status.rawValue, seconds: Date().timeIntervalSince(started))
-        do { try commit(r, reason: error?.message, outputs: outputs) } catch {
-            log("could not record that \(id) is \(status.rawValue): \(error)")
+        return [Change(record: r, event: outbox.event(r, reason: error?.message, outputs: outputs, at: Date()))]
+    }
+
+    private func finish(_ id: String, _ status: LifecycleStatus, _ started: Date, error: ErrorBody? = nil) async {
+        await persist(finished(id, status, started, error: error))
+    }
+
+    /// Writes events and records off the actor (requests go on meanwhile), in order, then
+    /// makes the new statuses visible: what a GET shows is on disk.
+    private func persist(_ changes: [Change]) async {
+        guard !changes.isEmpty else { return }
+        defer { for c in changes { byID[c.record.id] = c.record } }
+        let (records, outbox) = (self.records, self.outbox)
+        do {
+            try await BlockingIO.run {
+                for c in changes {
+                    if let e = c.event { try outbox.enqueue(e) }
+                    try records.save(c.record)
+                }
+            }
+        } catch {
+            log("could not record the outcome of \(changes.map(\.record.id).joined(separator: ", ")): \(error); a restart applies them again")
         }
     }
 
@@ -406,11 +463,15 @@ public actor TenantService {
         try records.save(r)
     }
 
-    /// Writes `tenants/ID.yaml` (atomically) and adds the tenant to the fleet the engine plans.
-    private func place(_ spec: TenantSpec, text: String) throws {
+    /// Writes `tenants/ID.yaml` atomically and durably.
+    private static func writeTenantFile(_ root: URL, id: String, text: String) throws {
         let dir = root.appendingPathComponent("tenants")
         if !FileManager.default.fileExists(atPath: dir.path) { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
-        try AtomicFile.write(Array(text.utf8), to: dir.appendingPathComponent(spec.id + ".yaml").path, durable: true)
+        try AtomicFile.write(Array(text.utf8), to: dir.appendingPathComponent(id + ".yaml").path, durable: true)
+    }
+
+    /// Adds a tenant (whose file is written) to the fleet the engine plans.
+    private func addToFleet(_ spec: TenantSpec) {
         var tenants = fleet.tenants.filter { $0.id != spec.id }
         let at = tenants.firstIndex { $0.id > spec.id } ?? tenants.count
         tenants.insert(spec, at: at)
@@ -445,6 +506,13 @@ public actor TenantService {
         if let e = r.error { m["error"] = ErrorBody.value(e) }
         if let d = r.deadline { m["approvalDeadline"] = .string(ISO8601DateFormatter().string(from: d)) }
         return .map(m)
+    }
+
+    /// True while a request or the worker is writing the tenant's record: other changes wait.
+    private func busy(_ id: String) -> Bool { inFlight.contains(id) || reserved.contains(id) }
+
+    private func busyError(_ id: String) -> ErrorBody {
+        ErrorBody(code: "busy", message: "tenant '\(id)' is being changed (\(byID[id]?.status.rawValue ?? "")); try again when that has finished")
     }
 
     private func notFound(_ id: String) -> ErrorBody {
