@@ -119,7 +119,9 @@ let package = Package(
         .target(
             name: "LandlordService",
             dependencies: [
-                "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "AWSClient", "LandlordLocalState", "LandlordS3State",
+                "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "LandlordHTTP",
+                "LandlordLocalState",
+                "LandlordS3State",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -194,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "LandlordServiceTests",
             dependencies: [
-                "LandlordService", "landlord-server", "LandlordCore", "LandlordBasics", "ProviderAPI", "AWSClient", "QuickstartFleet",
+                "LandlordService", "landlord-server", "LandlordCore", "LandlordBasics", "ProviderAPI", "LandlordHTTP", "QuickstartFleet",
                 "LandlordTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

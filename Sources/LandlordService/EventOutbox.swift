@@ -1,8 +1,8 @@
-import AWSClient
 import Crypto
 import Foundation
 import LandlordBasics
 import LandlordCore
+import LandlordHTTP
 import ProviderAPI
 import Synchronization
 

@@ -5,6 +5,7 @@ import LandlordLocalState
 import LandlordS3State
 import MockProvider
 import ProviderAPI
+import StripeProvider
 
 /// A service's fleet, state store and providers, built from a fleet directory the way the CLI
 /// builds them (Sources/landlord/Context.swift): the same providers, the same state backends,
@@ -29,7 +30,9 @@ public struct ServiceRuntime: Sendable {
     /// Every resource type the providers the service can register serve.
     public static let schemas: [String: ResourceSchema] = {
         var out: [String: ResourceSchema] = [:]
-        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema] { out.merge(schema.resources) { a, _ in a } }
+        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema, StripeProvider.resourceSchema] {
+            out.merge(schema.resources) { a, _ in a }
+        }
         return out
     }()
 
@@ -40,6 +43,13 @@ public struct ServiceRuntime: Sendable {
         guard let fleet = loaded, !diags.hasErrors else {
             throw LoadError(
                 diagnostics: diags, message: "fix the \(diags.errors.count) error(s) above (`landlord validate`) and start the service again")
+        }
+        if let plugin = fleet.platform.plugins.values.sorted(by: { $0.name < $1.name }).first {
+            throw LoadError(
+                diagnostics: Diagnostics(),
+                message:
+                    "\(fleet.platform.file): the service does not start provider plugins yet ('\(plugin.name)'); apply tenants of this fleet with the CLI"
+            )
         }
         let aws = fleet.platform.providerSettings("aws")
         let cipher: StateCipher?
@@ -64,6 +74,7 @@ public struct ServiceRuntime: Sendable {
         var registry = ProviderRegistry()
         var mock: MockProvider?
         if aws["use"]?.stringValue == "mock" || fleet.platform.providers.isEmpty {
+            // As the CLI chooses (Sources/landlord/Context.swift): the mock serves every built-in type.
             let path = environment["LANDLORD_MOCK_CLOUD"] ?? root.appendingPathComponent(".landlord/mock-cloud.json").path
             var settings = MockSettings.fromEnvironment(environment)
             settings.rateLimits = (aws["rateLimits"]?.mapValue ?? [:]).compactMapValues { v in
@@ -76,6 +87,9 @@ public struct ServiceRuntime: Sendable {
             mock = m
         } else {
             registry.register(AWSProvider(settings: aws))
+            if fleet.platform.providers["stripe"] != nil {
+                registry.register(StripeProvider(settings: fleet.platform.providerSettings("stripe")))
+            }
         }
         return ServiceRuntime(root: root, fleet: fleet, store: store, registry: registry, mock: mock)
     }

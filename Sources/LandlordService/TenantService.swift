@@ -1,7 +1,7 @@
-import AWSClient
 import Foundation
 import LandlordBasics
 import LandlordCore
+import LandlordHTTP
 import ProviderAPI
 
 /// An answer of the service: an HTTP status and a JSON body.
@@ -38,11 +38,11 @@ extension ErrorBody {
     }
 }
 
-/// A tenant's outputs as the service shows and announces them.
-// TODO(outputs): return `state.outputs` once `TenantState.outputs` (computed at apply,
-// sensitive marked) is on main; until then every tenant's outputs are empty.
+/// A tenant's outputs as the service shows and announces them: the blueprint's `outputs:` as
+/// computed at the tenant's last apply (sensitive ones marked, so shown as `(sensitive)` and
+/// left out of events).
 func tenantOutputs(_ state: TenantState) -> [String: Value] {
-    [:]
+    state.outputs
 }
 
 /// The tenant lifecycle: creation (validated like `landlord validate`), approval, rejection,

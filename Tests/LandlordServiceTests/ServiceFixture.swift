@@ -1,6 +1,6 @@
-import AWSClient
 import Foundation
 import LandlordCore
+import LandlordHTTP
 import LandlordService
 import ProviderAPI
 import QuickstartFleet
@@ -34,7 +34,11 @@ final class ServiceFixture: @unchecked Sendable {
         let platform = dir.appendingPathComponent("platform.yaml")
         try (String(contentsOf: platform, encoding: .utf8) + "api: {tokensEnv: SERVE_TEST_TOKENS}\n" + events).write(
             to: platform, atomically: true, encoding: .utf8)
-        let web = try String(contentsOf: dir.appendingPathComponent("blueprints/web.yaml"), encoding: .utf8)
+        // The web blueprint with outputs (one of them sensitive).
+        var web = try String(contentsOf: dir.appendingPathComponent("blueprints/web.yaml"), encoding: .utf8)
+        web +=
+            "\noutputs:\n  url: \"https://${subdomain}.${platform.domain}\"\n  userPoolId: \"${users.id}\"\n  clientSecret: \"${users_client.clientSecret}\"\n"
+        try web.write(to: dir.appendingPathComponent("blueprints/web.yaml"), atomically: true, encoding: .utf8)
         let gated = web.replacingOccurrences(
             of: "\nname: web\n", with: "\nname: gated\nonboarding: {approval: required, timeout: \(approvalTimeout)}\n")
         try gated.write(to: dir.appendingPathComponent("blueprints/gated.yaml"), atomically: true, encoding: .utf8)

@@ -81,6 +81,12 @@ import Testing
             #expect(m["subject"]?.stringValue == "ev1")
             #expect(m["id"]?.stringValue == d.id)
             #expect(m["data"]?.mapValue?["tenantId"]?.stringValue == "ev1")
+            // Outputs, never the sensitive ones.
+            let outputs = m["data"]?.mapValue?["outputs"]?.mapValue ?? [:]
+            if m["type"]?.stringValue == "landlord.tenant.provisioned" {
+                #expect(outputs["url"]?.stringValue == "https://sub-ev1.moamalat-pro.com")
+                #expect(outputs["clientSecret"] == nil)
+            }
             // Standard Webhooks: v1,base64(HMAC-SHA256(key, id.timestamp.body)).
             let signed = Array("\(d.id).\(d.timestamp).".utf8) + d.body
             let mac = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: secret))
