@@ -196,7 +196,7 @@ let package = Package(
         .testTarget(
             name: "LandlordServiceTests",
             dependencies: [
-                "LandlordService", "landlord-server", "LandlordCore", "LandlordBasics", "ProviderAPI", "LandlordHTTP", "QuickstartFleet",
+                "LandlordService", "landlord-server", "landlord", "LandlordCore", "LandlordBasics", "ProviderAPI", "LandlordHTTP", "QuickstartFleet",
                 "LandlordTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
