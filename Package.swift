@@ -119,7 +119,7 @@ let package = Package(
         .target(
             name: "LandlordService",
             dependencies: [
-                "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "LandlordHTTP",
+                "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PostgresProvider", "LandlordHTTP",
                 "LandlordLocalState",
                 "LandlordS3State",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -4,6 +4,7 @@ import LandlordCore
 import LandlordLocalState
 import LandlordS3State
 import MockProvider
+import PostgresProvider
 import ProviderAPI
 import StripeProvider
 
@@ -30,7 +31,7 @@ public struct ServiceRuntime: Sendable {
     /// Every resource type the providers the service can register serve.
     public static let schemas: [String: ResourceSchema] = {
         var out: [String: ResourceSchema] = [:]
-        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema, StripeProvider.resourceSchema] {
+        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema, StripeProvider.resourceSchema, PostgresProvider.resourceSchema] {
             out.merge(schema.resources) { a, _ in a }
         }
         return out
@@ -90,6 +91,8 @@ public struct ServiceRuntime: Sendable {
             if fleet.platform.providers["stripe"] != nil {
                 registry.register(StripeProvider(settings: fleet.platform.providerSettings("stripe")))
             }
+            let postgres = fleet.platform.providerSettings("postgres")
+            if !postgres.isEmpty { registry.register(PostgresProvider(settings: postgres)) }
         }
         return ServiceRuntime(root: root, fleet: fleet, store: store, registry: registry, mock: mock)
     }
