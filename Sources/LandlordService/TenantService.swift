@@ -107,7 +107,9 @@ public actor TenantService {
         if let r = byID[id], r.status != .deleted {
             return .error(409, ErrorBody(code: "conflict", message: "tenant '\(id)' exists (\(r.status.rawValue)); choose another id"))
         }
-        if fleet.tenant(id) != nil {
+        // A file the CLI (or git) added since the service started counts too.
+        let onDisk = ["yaml", "yml"].contains { FileManager.default.fileExists(atPath: self.root.appendingPathComponent("tenants/\(id).\($0)").path) }
+        if fleet.tenant(id) != nil || (onDisk && byID[id] == nil) {
             return .error(409, ErrorBody(code: "conflict", message: "tenant '\(id)' exists in the fleet (tenants/\(id).yaml); choose another id"))
         }
         let text = TenantDocument.yaml(id: id, blueprint: req.blueprint, parameters: req.parameters)

@@ -72,6 +72,11 @@ import Testing
         let again = try await f.create("dup", blueprint: "gated")
         #expect(again.status == 409)
         #expect(again.body["error"]?["code"]?.stringValue == "conflict")
+        // A tenant file written after the service started (by hand, the CLI, git) is not overwritten.
+        let handWritten = "apiVersion: landlord/v1\nkind: Tenant\nid: byhand\nblueprint: web\nparameters: {subdomain: byhand, backendImage: i}\n"
+        try handWritten.write(to: f.dir.appendingPathComponent("tenants/byhand.yaml"), atomically: true, encoding: .utf8)
+        #expect(try await f.create("byhand").status == 409)
+        #expect(try String(contentsOf: f.dir.appendingPathComponent("tenants/byhand.yaml"), encoding: .utf8) == handWritten)
         // The same new id posted 20 times at once: one 202, nineteen 409.
         let codes = await withTaskGroup(of: Int.self) { group in
             for _ in 0..<20 { group.addTask { (try? await f.create("race", blueprint: "gated").status) ?? 0 } }
