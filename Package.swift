@@ -205,3 +205,17 @@ let package = Package(
         ),
     ]
 )
+
+// Builds that check the engine and providers only (scripts/sanitize.sh's AddressSanitizer build,
+// scripts/release-checks.sh's -O test build) set LANDLORD_WITHOUT_SERVICE=1: the service and
+// SwiftNIO/Hummingbird under it are left out, which saves those builds many minutes of compiling
+// code they never test. The service's own tests run in scripts/test.sh's debug build.
+if Context.environment["LANDLORD_WITHOUT_SERVICE"] == "1" {
+    let service: Set<String> = ["LandlordService", "landlord-server", "LandlordServiceTests"]
+    package.targets.removeAll { service.contains($0.name) }
+    package.products.removeAll { service.contains($0.name) }
+    package.dependencies.removeAll { dependency in
+        if case .sourceControl(_, let location, _) = dependency.kind { return location.contains("hummingbird") }
+        return false
+    }
+}

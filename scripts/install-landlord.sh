@@ -24,6 +24,8 @@
 # The binary reports the commit it was built from (`landlord --version`): this script writes
 # it into Sources/landlord/BuildInfo.swift for the build and restores the file afterwards
 # (also on failure or Ctrl-C). LANDLORD_COMMIT=... overrides it (e.g. building from a tarball).
+# LANDLORD_INSTALL_SERVER=1 also builds and installs landlord-server beside it, the binary that
+# `landlord serve` runs (SwiftNIO and Hummingbird: several more minutes of release build).
 # LANDLORD_STATIC_STDLIB=0 builds without --static-swift-stdlib (the binary then needs the
 # toolchain's usr/lib/swift/linux on the machine that runs it).
 set -euo pipefail
@@ -95,12 +97,27 @@ swift build "${flags[@]}"
 bin="$(swift build "${flags[@]}" --show-bin-path)/landlord"
 [ -x "$bin" ] || die "the build finished but $bin is missing"
 
+server=""
+if [ "${LANDLORD_INSTALL_SERVER:-0}" = 1 ]; then
+  sflags=(-c release --product landlord-server)
+  if $static; then sflags+=(--static-swift-stdlib); fi
+  echo "install-landlord: swift build ${sflags[*]}" >&2
+  swift build "${sflags[@]}"
+  server="$(swift build "${sflags[@]}" --show-bin-path)/landlord-server"
+  [ -x "$server" ] || die "the build finished but $server is missing"
+fi
+
 restore
 trap - EXIT
 
 # --- Install: a copy through a temporary name, so a running landlord is never overwritten in place ---
 install -m 0755 "$bin" "$PREFIX/bin/.landlord.new"
 mv -f "$PREFIX/bin/.landlord.new" "$PREFIX/bin/landlord"
+if [ -n "$server" ]; then
+  install -m 0755 "$server" "$PREFIX/bin/.landlord-server.new"
+  mv -f "$PREFIX/bin/.landlord-server.new" "$PREFIX/bin/landlord-server"
+  echo "install-landlord: installed $PREFIX/bin/landlord-server (landlord serve)" >&2
+fi
 echo "install-landlord: installed $PREFIX/bin/landlord: $("$PREFIX/bin/landlord" --version)" >&2
 case ":$PATH:" in
   *":$PREFIX/bin:"*) ;;

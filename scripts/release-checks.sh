@@ -33,7 +33,7 @@ step "crash test with $bin"
 LANDLORD_BIN="$bin" CRASH_SEED="${CRASH_SEED:-20261201}" scripts/crash-test.sh "${CRASH_ROUNDS:-6}"
 t2=$SECONDS
 step "AWS provider and S3 state suites built -O"
-swift build -c release -Xswiftc -enable-testing --build-tests --scratch-path .build-release-tests
-swift test -c release --skip-build --scratch-path .build-release-tests --disable-xctest --filter 'AWSProviderTests|S3StateTests'
+LANDLORD_WITHOUT_SERVICE=1 swift build -c release -Xswiftc -enable-testing --build-tests --scratch-path .build-release-tests
+LANDLORD_WITHOUT_SERVICE=1 swift test -c release --skip-build --scratch-path .build-release-tests --disable-xctest --filter 'AWSProviderTests|S3StateTests'
 t3=$SECONDS
 echo "release checks: aws e2e $((ta - t0)) s, onboarding e2e $((t1 - ta)) s, crash test $((t2 - t1)) s, -O suites $((t3 - t2)) s"

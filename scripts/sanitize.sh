@@ -10,9 +10,9 @@ cd "$(dirname "$0")/.."
 kind="${1:-address}"
 scratch=".build-${kind}-tests"
 start=$SECONDS
-swift build --build-tests -Xswiftc "-sanitize=$kind" --scratch-path "$scratch"
+LANDLORD_WITHOUT_SERVICE=1 swift build --build-tests -Xswiftc "-sanitize=$kind" --scratch-path "$scratch"
 built=$SECONDS
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1}"
-swift test --skip-build --scratch-path "$scratch" --disable-xctest --filter ScenarioTests
+LANDLORD_WITHOUT_SERVICE=1 swift test --skip-build --scratch-path "$scratch" --disable-xctest --filter ScenarioTests
 echo "sanitizer ($kind): build $((built - start)) s, scenario tests $((SECONDS - built)) s"

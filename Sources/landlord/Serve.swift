@@ -30,7 +30,7 @@ struct Serve: ParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: sibling) else {
             let out = Output(root.global)
             out.error(
-                "the service is a separate binary and \(sibling) does not exist: build it with `swift build --product landlord-server` (it lands beside .build/debug/landlord; for an installed landlord, copy it next to that binary), then run `landlord serve` again"
+                "the service is a separate binary and \(sibling) does not exist: build it with `swift build --product landlord-server` (it lands beside .build/debug/landlord; for an installed landlord, run scripts/install-landlord.sh with LANDLORD_INSTALL_SERVER=1), then run `landlord serve` again"
             )
             throw ExitCode(1)
         }
