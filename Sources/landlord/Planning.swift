@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LandlordCore
 import ProviderAPI
+import Synchronization
 
 /// Options shared by the verbs that plan: plan, apply, destroy.
 struct PlanningOptions: ParsableArguments {
@@ -40,12 +41,40 @@ enum Planning {
     ) async throws -> Plan {
         let scope: Set<String>? = tenants.isEmpty ? (destroy.isEmpty ? nil : destroy) : Set(tenants)
         let options = PlanOptions(tenants: scope, destroy: destroy, allowProtectedDeletes: allowProtectedDeletes, shard: shard)
-        let (plan, diags) = await ctx.workspace.plan(options, refresh: refresh)
+        let heard = RefreshHeard()
+        let (plan, diags) = await ctx.workspace.plan(options, refresh: refresh, observer: heard)
+        if let report = heard.report { ctx.output.printErr(refreshSummary(report)) }
         ctx.output.diagnostics(diags)
         guard let plan else {
             ctx.output.error("no plan: fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above; nothing was changed")
             throw ExitCode(1)
         }
         return plan
+    }
+}
+
+extension Planning {
+    /// `Refreshed N resources with C API calls in S s:` then one line per API operation.
+    static func refreshSummary(_ r: RefreshReport) -> String {
+        let total = r.totalCalls
+        var s = "Refreshed \(r.resources) resource\(r.resources == 1 ? "" : "s") with \(total) API call\(total == 1 ? "" : "s")"
+        s += " in \(String(format: "%.1f", r.seconds)) s (\(r.groups) list read\(r.groups == 1 ? "" : "s"), \(r.single) single)"
+        guard !r.calls.isEmpty else { return s }
+        let width = r.calls.keys.map { $0.api.count + $0.operation.count + 1 }.max() ?? 0
+        for (op, n) in r.calls.sorted(by: { $0.key < $1.key }) {
+            let name = op.api + " " + op.operation
+            s += "\n  " + name + String(repeating: " ", count: max(1, width - name.count + 2)) + String(n)
+        }
+        return s
+    }
+}
+
+/// Keeps the refresh report until the plan is done, to print it with the plan's diagnostics.
+final class RefreshHeard: RefreshObserver {
+    private let heard = Mutex<RefreshReport?>(nil)
+    var report: RefreshReport? { heard.withLock { $0 } }
+    func refreshed(_ report: RefreshReport) {
+        guard report.resources > 0 else { return }
+        heard.withLock { $0 = report }
     }
 }
