@@ -49,6 +49,7 @@ read -r SECS KB < <(tail -1 "$WORK/time.txt")
 resources=$(python3 -c 'import json,glob; print(sum(len(json.load(open(p)).get("resources", {})) for p in glob.glob("'"$WORK"'/.landlord/state/tenants/*.json")))' 2>/dev/null || echo "?")
 printf "N=%-6s %-22s %8.2f s %8.0f MB  (exit %s)  %s requests to moto for %s recorded resources\n" \
     "$N" "plan (refresh, moto)" "$SECS" "$((KB / 1024))" "$code" "$((after - before))" "$resources"
+python3 -c 'import sys; r, c, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]); print(f"          {r/max(c,1):.1f} resources per request; {2*n} listener rules on 1 listener; {2*n+2} records in 1 hosted zone")' "$resources" "$((after - before))" "$N" 2>/dev/null || true
 # What the plan printed about its refresh (calls per API), when it prints it.
 grep -A20 '^Refreshed' "$WORK/plan.err" | sed 's/^/          /' || true
 [[ $code == 0 ]] || { tail -30 "$WORK/plan.log" "$WORK/plan.err"; echo "error: expected no changes after apply (exit $code)" >&2; exit 1; }

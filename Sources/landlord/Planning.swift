@@ -9,8 +9,15 @@ struct PlanningOptions: ParsableArguments {
     @Option(name: .customLong("tenant"), help: "Only this tenant (repeat for several).")
     var tenants: [String] = []
 
-    @Option(name: .customLong("refresh"), help: "Read recorded resources from the providers first to detect drift (true/false).")
-    var refresh: Bool = true
+    @Option(
+        name: .customLong("refresh"),
+        help:
+            "Read recorded resources from the providers first to detect drift: true (list and batch reads, a few calls per API), full (every resource on its own, seeing what lists do not show), false."
+    )
+    var refreshMode: RefreshMode = .true
+
+    /// Whether the plan reads the providers at all.
+    var refresh: Bool { refreshMode != .false }
 
     @Flag(help: "Use the simulated cloud (mock provider) whatever platform.yaml says.")
     var mock = false
@@ -29,20 +36,27 @@ struct PlanningOptions: ParsableArguments {
     var shard: Shard?
 }
 
+/// `--refresh`: `true` reads by listing, `full` reads every resource on its own, `false` not at all.
+enum RefreshMode: String, ExpressibleByArgument, CaseIterable {
+    case `true`, `false`, full
+}
+
 /// Builds a plan from the specs and state, printing diagnostics.
 enum Planning {
     static func makePlan(_ ctx: Context, _ opts: PlanningOptions, destroy: Set<String> = []) async throws -> Plan {
         try await makePlan(
-            ctx, tenants: opts.tenants, refresh: opts.refresh, allowProtectedDeletes: opts.allowProtectedDeletes, destroy: destroy, shard: opts.shard)
+            ctx, tenants: opts.tenants, refresh: opts.refresh, listing: opts.refreshMode != .full, allowProtectedDeletes: opts.allowProtectedDeletes,
+            destroy: destroy, shard: opts.shard)
     }
 
     static func makePlan(
-        _ ctx: Context, tenants: [String], refresh: Bool, allowProtectedDeletes: Bool, destroy: Set<String> = [], shard: Shard? = nil
+        _ ctx: Context, tenants: [String], refresh: Bool, listing: Bool = true, allowProtectedDeletes: Bool, destroy: Set<String> = [],
+        shard: Shard? = nil
     ) async throws -> Plan {
         let scope: Set<String>? = tenants.isEmpty ? (destroy.isEmpty ? nil : destroy) : Set(tenants)
         let options = PlanOptions(tenants: scope, destroy: destroy, allowProtectedDeletes: allowProtectedDeletes, shard: shard)
         let heard = RefreshHeard()
-        let (plan, diags) = await ctx.workspace.plan(options, refresh: refresh, observer: heard)
+        let (plan, diags) = await ctx.workspace.plan(options, refresh: refresh, listing: listing, observer: heard)
         if let report = heard.report { ctx.output.printErr(refreshSummary(report)) }
         ctx.output.diagnostics(diags)
         guard let plan else {

@@ -54,6 +54,15 @@ import Testing
         #expect(one.calls[op("route53", "ListResourceRecordSets")] == 2)
         #expect(one.calls[op("ecs", "DescribeTaskDefinition")] == 2)
         #expect(one.calls[op("ecs", "DescribeServices")] == 1)
+
+        // `--refresh=full`: every resource on its own, a call each.
+        let fullHeard = Heard()
+        _ = try await h.workspace(provider: provider).plan(PlanOptions(), refresh: true, listing: false, observer: fullHeard)
+        let full = try #require(fullHeard.report.withLock { $0 })
+        #expect(full.groups == 0)
+        #expect(full.single == 140)
+        #expect(full.totalCalls == 140)
+        #expect(full.calls[op("cognito-idp", "DescribeUserPool")] == 10)
     }
 
     @Test func driftOfEveryTypeIsPlannedAfterAListingRefresh() async throws {

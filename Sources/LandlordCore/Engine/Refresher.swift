@@ -32,8 +32,11 @@ public enum Refresher {
         var resources: [ResourceObject]
     }
 
-    /// Reads every recorded resource of `tenants` (nil: all).
-    public static func refresh(_ states: [String: TenantState], tenants: Set<String>?, providers: ProviderRegistry) async -> Result {
+    /// Reads every recorded resource of `tenants` (nil: all); with `listing` false, every
+    /// resource on its own (what a list cannot show is then read too, at a call per resource).
+    public static func refresh(_ states: [String: TenantState], tenants: Set<String>?, providers: ProviderRegistry, listing: Bool = true) async
+        -> Result
+    {
         let started = Date()
         var byProvider: [String: (provider: any Provider, items: [(address: String, object: ResourceObject)])] = [:]
         for (id, st) in states.sorted(by: { $0.key < $1.key }) where tenants?.contains(id) ?? true {
@@ -47,7 +50,7 @@ public enum Refresher {
         for (_, entry) in byProvider.sorted(by: { $0.key < $1.key }) {
             var groups: [String: Job] = [:]
             var single: [(address: String, object: ResourceObject)] = []
-            let lister = entry.provider as? any ListReadingProvider
+            let lister = listing ? entry.provider as? any ListReadingProvider : nil
             for item in entry.items {
                 if let lister, let group = lister.readGroup(for: item.object) {
                     groups[group, default: Job(provider: entry.provider, group: group, addresses: [], resources: [])].addresses.append(item.address)

@@ -39,9 +39,12 @@ public struct Workspace: Sendable {
         return (states, try await store.loadPlatform(), coverage)
     }
 
-    /// Refreshes (when asked) and plans. Returns no plan when any error was found. `observer`
-    /// hears what the refresh read and how many provider calls it took.
-    public func plan(_ options: PlanOptions, refresh: Bool = true, observer: (any RefreshObserver)? = nil) async -> (Plan?, Diagnostics) {
+    /// Refreshes (when asked) and plans. Returns no plan when any error was found. The refresh
+    /// reads by listing where providers can (`listing`; false: every resource on its own);
+    /// `observer` hears what it read and how many provider calls it took.
+    public func plan(_ options: PlanOptions, refresh: Bool = true, listing: Bool = true, observer: (any RefreshObserver)? = nil) async -> (
+        Plan?, Diagnostics
+    ) {
         var diags = Diagnostics()
         let states: [String: TenantState]
         let platform: PlatformState
@@ -58,7 +61,7 @@ public struct Workspace: Sendable {
         if refresh {
             let scope = options.tenants.map { $0.union(options.destroy) } ?? (options.destroy.isEmpty ? nil : options.destroy)
             let mine = options.shard.map { s in states.filter { s.contains($0.key) } } ?? states
-            let result = await Refresher.refresh(mine, tenants: scope, providers: providers)
+            let result = await Refresher.refresh(mine, tenants: scope, providers: providers, listing: listing)
             observer?.refreshed(result.report)
             diags.append(contentsOf: result.diagnostics)
             if result.diagnostics.hasErrors { return (nil, diags) }
