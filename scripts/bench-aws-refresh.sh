@@ -29,7 +29,8 @@ export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-$AWS_REGION}"
 curl -fsS -X POST -H 'Content-Type: text/plain' "$AWS_ENDPOINT_URL/moto-api/reset" >/dev/null
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-cp -r examples/aws/platform.yaml examples/aws/blueprints examples/aws/emulator-setup.sh "$WORK/"
+EXAMPLE="${BENCH_AWS_EXAMPLE:-examples/aws}"   # another copy of the example (e.g. an older revision's)
+cp -r "$EXAMPLE/platform.yaml" "$EXAMPLE/blueprints" "$EXAMPLE/emulator-setup.sh" "$WORK/"
 mkdir "$WORK/tenants"
 "$WORK/emulator-setup.sh" >/dev/null
 for i in $(seq 1 "$N"); do
@@ -49,7 +50,7 @@ read -r SECS KB < <(tail -1 "$WORK/time.txt")
 resources=$(python3 -c 'import json,glob; print(sum(len(json.load(open(p)).get("resources", {})) for p in glob.glob("'"$WORK"'/.landlord/state/tenants/*.json")))' 2>/dev/null || echo "?")
 printf "N=%-6s %-22s %8.2f s %8.0f MB  (exit %s)  %s requests to moto for %s recorded resources\n" \
     "$N" "plan (refresh, moto)" "$SECS" "$((KB / 1024))" "$code" "$((after - before))" "$resources"
-python3 -c 'import sys; r, c, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]); print(f"          {r/max(c,1):.1f} resources per request; {2*n} listener rules on 1 listener; {2*n+2} records in 1 hosted zone")' "$resources" "$((after - before))" "$N" 2>/dev/null || true
+python3 -c 'import sys; r, c, n = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]); print(f"          {r/max(c,1):.1f} resources per request; {r/n:.0f} resources a tenant; {2*n} listener rules on 1 listener; {2*n+2} records in 1 hosted zone")' "$resources" "$((after - before))" "$N" 2>/dev/null || true
 # What the plan printed about its refresh (calls per API), when it prints it.
 grep -A20 '^Refreshed' "$WORK/plan.err" | sed 's/^/          /' || true
 [[ $code == 0 ]] || { tail -30 "$WORK/plan.log" "$WORK/plan.err"; echo "error: expected no changes after apply (exit $code)" >&2; exit 1; }

@@ -70,10 +70,10 @@ extension Route53Records: ListingHandler {
     func readMany(group zone: String, _ resources: [ResourceObject]) async throws -> [ResourceObject?] {
         if Listing.readsSingly(Self.type, resources.count) { return try await Listing.single(self, resources) }
         var sets: [String: XMLNode] = [:]  // "fqdn TYPE" -> first set
-        var next: (name: String, type: String)?
+        var next: [(String, String)]?  // the next page's name, type (and identifier)
         repeat {
             var query = [("maxitems", "300")]
-            if let next { query += [("name", next.name), ("type", next.type)] }
+            if let next { query += next }
             guard
                 let (root, _) = try await unlessMissing(
                     ["NoSuchHostedZone"],
@@ -88,7 +88,7 @@ extension Route53Records: ListingHandler {
                 if sets[k] == nil { sets[k] = set }
             }
             if root?.string("IsTruncated") == "true", let name = root?.string("NextRecordName"), let type = root?.string("NextRecordType") {
-                next = (name, type)
+                next = [("name", name), ("type", type)] + (root?.string("NextRecordIdentifier").map { [("identifier", $0)] } ?? [])
             } else {
                 next = nil
             }

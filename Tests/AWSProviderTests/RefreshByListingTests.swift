@@ -210,6 +210,22 @@ extension MotoTests {
             let one = await listRead(provider, [record])
             #expect(one.found.first??.attributes["records"] == ["x.example.net"])
             #expect(one.calls == [APIOperation(api: "route53", operation: "ListResourceRecordSets"): 1])
+            // A zone of more than 300 records is listed page by page (Next* markers followed).
+            let changes = (0..<320).map { i in
+                "<Change><Action>CREATE</Action><ResourceRecordSet><Name>r\(i).example.org.</Name><Type>TXT</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>\"v\(i)\"</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change>"
+            }
+            let batch =
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><ChangeBatch><Changes>"
+                + changes.joined() + "</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
+            _ = try await Moto.client().restXML(
+                .route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: batch)
+            var late = record
+            late.attributes["name"] = "r319.example.org"
+            late.attributes["type"] = "TXT"
+            let paged = await listRead(provider, [record, record, late])
+            #expect(paged.found[0]?.attributes["records"] == ["x.example.net"])
+            #expect(paged.found[2]?.attributes["records"] == ["\"v319\""], "a record on the second page is found")
+            #expect(paged.calls == [APIOperation(api: "route53", operation: "ListResourceRecordSets"): 2])
             // Records of a zone that no longer exists are gone, not an error.
             var elsewhere = record
             elsewhere.attributes["zoneId"] = "ZNOSUCHZONE123"
