@@ -43,7 +43,8 @@ public enum AWSListReads {
         AWSResourceTypes.dynamoItem: Listing(api: "dynamodb", operation: "BatchGetItem", perCall: 100, groupedBy: "region", listsAll: false),
     ]
 
-    /// The operation that reads one resource of a type on its own.
+    /// The operation that reads one resource of a type on its own (its first, for types read
+    /// with several: see `singleReadCalls`).
     public static let singleReads: [String: (api: String, operation: String)] = [
         AWSResourceTypes.route53Record: ("route53", "ListResourceRecordSets"),
         AWSResourceTypes.listenerRule: ("elasticloadbalancing", "DescribeRules"),
@@ -54,7 +55,28 @@ public enum AWSListReads {
         AWSResourceTypes.userPoolClient: ("cognito-idp", "DescribeUserPoolClient"),
         AWSResourceTypes.identityPool: ("cognito-identity", "DescribeIdentityPool"),
         AWSResourceTypes.dynamoItem: ("dynamodb", "GetItem"),
+        AWSResourceTypes.userGroup: ("cognito-idp", "GetGroup"),
+        AWSResourceTypes.user: ("cognito-idp", "AdminGetUser"),
+        AWSResourceTypes.iamRole: ("iam", "GetRole"),
+        AWSResourceTypes.contactList: ("ses", "GetContactList"),
+        AWSResourceTypes.contact: ("ses", "GetContact"),
     ]
+
+    /// Every request reading `resource` on its own takes, per operation: a user also lists its
+    /// groups, a role also lists its inline policies and gets each one.
+    public static func singleReadCalls(_ resource: ResourceObject) -> [(api: String, operation: String, count: Int)] {
+        guard let first = singleReads[resource.type] else { return [] }
+        var out = [(first.api, first.operation, 1)]
+        switch resource.type {
+        case AWSResourceTypes.user: out.append(("cognito-idp", "AdminListGroupsForUser", 1))
+        case AWSResourceTypes.iamRole:
+            out.append(("iam", "ListRolePolicies", 1))
+            let policies = resource.attributes["inlinePolicies"]?.mapValue?.count ?? 0
+            if policies > 0 { out.append(("iam", "GetRolePolicy", policies)) }
+        default: break
+        }
+        return out
+    }
 
     /// Attributes a listing cannot see (they keep their recorded values in a listing refresh):
     /// ListUserPools returns no MFA setting, ListIdentityPools only ids and names.

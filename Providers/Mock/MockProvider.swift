@@ -129,7 +129,7 @@ public final class MockProvider: Provider, @unchecked Sendable {
         await latency()
         count("read")
         for r in request.resources {
-            if let op = AWSListReads.singleReads[r.type] { count(api: op.api, operation: op.operation) }
+            for call in AWSListReads.singleReadCalls(r) { count(api: call.api, operation: call.operation, call.count) }
         }
         do {
             let found = try cloud.transact { tx in request.resources.map { tx.get(type: $0.type, id: $0.id) } }
