@@ -20,6 +20,9 @@
 #
 #   scripts/bench.sh 1000 5000 10000 20000     the curve
 #   BENCH_SMOKE=1 scripts/bench.sh 50           what CI runs
+# With BENCH_AWS_TENANTS=N and AWS_ENDPOINT_URL naming a local moto_server, it first runs
+# scripts/bench-aws-refresh.sh N: a refreshing plan of N tenants of examples/aws against moto,
+# its time and the requests moto answered (per API as the plan reports them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -50,6 +53,10 @@ run() {
   printf "N=%-6s %-22s %8.2f s %8.0f MB  (exit %s)\n" "$n" "$label" "$SECS" "$((KB / 1024))" "$code"
   LAST_CODE=$code
 }
+
+if [ -n "${BENCH_AWS_TENANTS:-}" ]; then
+  scripts/bench-aws-refresh.sh "$BENCH_AWS_TENANTS" "$BIN"
+fi
 
 for N in "${SIZES[@]}"; do
   F="$WORK/fleet-$N"

@@ -213,8 +213,13 @@ struct ECSServices: ResourceHandler {
                         .ecs, "DescribeServices", ["cluster": .string(cluster), "services": [.string(service)], "include": ["TAGS"]])
                 })
         else { return nil }
-        guard let s = out["services"]?.listValue?.first?.mapValue, s["status"]?.stringValue != "INACTIVE", let arn = s["serviceArn"]?.stringValue
-        else { return nil }
+        guard let s = out["services"]?.listValue?.first?.mapValue else { return nil }
+        return described(s, cluster: cluster)
+    }
+
+    /// A service as DescribeServices returns it; nil when it is INACTIVE (deleted).
+    func described(_ s: [String: Value], cluster: String) -> Described? {
+        guard s["status"]?.stringValue != "INACTIVE", let arn = s["serviceArn"]?.stringValue else { return nil }
         var a: [String: Value] = ["arn": .string(arn), "cluster": .string(cluster), "name": s["serviceName"] ?? .null]
         a["taskDefinition"] = s["taskDefinition"] ?? .null
         a["desiredCount"] = s["desiredCount"] ?? .null

@@ -112,6 +112,11 @@ struct Route53Records: ResourceHandler {
         guard let set = root?.members("ResourceRecordSets", item: "ResourceRecordSet").first,
             Self.fqdn(Self.unescape(set.string("Name") ?? "")) == key.name, set.string("Type") == key.type
         else { return nil }
+        return object(key, set: set)
+    }
+
+    /// The resource for a listed `<ResourceRecordSet>` of `key`.
+    func object(_ key: Key, set: XMLNode) -> ResourceObject {
         var a: [String: Value] = ["zoneId": .string(key.zone), "name": .string(String(key.name.dropLast())), "type": .string(key.type)]
         if let alias = set["AliasTarget"] {
             a["aliasTarget"] = .map([

@@ -1,5 +1,6 @@
 import Foundation
 import LandlordHTTP
+import Synchronization
 
 /// Paces requests per AWS API. The client asks it before every attempt it sends (retries
 /// included) and tells it how each answered attempt went, so one pacer shared by every client
@@ -11,6 +12,21 @@ public protocol RequestPacer: Sendable {
     func didAnswer(service: String, throttled: Bool) async
 }
 
+/// Requests sent by one client, per API (signing name) and operation; shared by its copies.
+public final class RequestCounter: Sendable {
+    private let counts = Mutex<[String: [String: Int]]>([:])
+
+    public init() {}
+
+    /// One more request to `operation` of `service`.
+    public func count(service: String, operation: String) {
+        counts.withLock { $0[service, default: [:]][operation, default: 0] += 1 }
+    }
+
+    /// Requests so far: service -> operation -> count.
+    public var snapshot: [String: [String: Int]] { counts.withLock { $0 } }
+}
+
 /// A small AWS client: signs with SigV4, sends through an `HTTPTransport`, retries throttling,
 /// 5xx and connection failures with backoff, and turns error responses into `AWSError`s.
 public struct AWSClient: Sendable {
@@ -19,6 +35,8 @@ public struct AWSClient: Sendable {
     public let retry: RetryPolicy
     /// Paces every attempt (nil: requests go out unpaced).
     public let pacer: RequestPacer?
+    /// Counts every attempt sent, per API and operation (retries included).
+    public let requests: RequestCounter
 
     /// A client over `transport` (URLSession when nil), paced by `pacer` when given.
     public init(configuration: AWSConfiguration, transport: HTTPTransport? = nil, retry: RetryPolicy = .standard, pacer: RequestPacer? = nil) {
@@ -26,6 +44,7 @@ public struct AWSClient: Sendable {
         self.transport = transport ?? URLSessionTransport()
         self.retry = retry
         self.pacer = pacer
+        requests = RequestCounter()
     }
 
     /// The region requests are signed for.
@@ -50,6 +69,7 @@ public struct AWSClient: Sendable {
             doubleEncodePath: service.signingName != "s3")
         let transport = self.transport
         let pacer = self.pacer
+        let requests = self.requests
         return try await retry.run {
             // Paced before signing, so a long wait never outlives the signature's clock skew.
             await pacer?.willSend(service: service.signingName)
@@ -58,6 +78,7 @@ public struct AWSClient: Sendable {
             if contentSHA256Header { request.setHeader("x-amz-content-sha256", hash) }
             signer.sign(&request, payloadHash: hash)
             let response: HTTPResponse
+            requests.count(service: service.signingName, operation: operation)
             do {
                 response = try await transport.send(request)
             } catch {

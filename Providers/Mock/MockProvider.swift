@@ -49,7 +49,7 @@ public struct MockSettings: Sendable {
 /// The dry-run provider: serves every built-in type (`aws.*`, `stripe.*`, `postgres.*`) against a simulated
 /// cloud that enforces what each service enforces. For tests, dry runs and benchmarks; not a
 /// stand-in for the real providers.
-// @unchecked: `rng` and `calls`, the only `var`s, are read and written only under `rngLock`.
+// @unchecked: `rng`, `calls` and `apiCalls`, the only `var`s, are read and written only under `rngLock`.
 public final class MockProvider: Provider, @unchecked Sendable {
     public let name = "aws"
     /// The types this provider serves, without making one (for reading specs): the union of
@@ -67,6 +67,7 @@ public final class MockProvider: Provider, @unchecked Sendable {
     private let rngLock = NSLock()
     private var rng: SplitMix64
     private var calls: [String: Int] = [:]
+    private var apiCalls: [APIOperation: Int] = [:]
 
     /// A provider over the cloud file at `cloudPath`.
     public init(cloudPath: String, settings: MockSettings = MockSettings()) {
@@ -82,6 +83,15 @@ public final class MockProvider: Provider, @unchecked Sendable {
     public var callCounts: [String: Int] { rngLock.withLock { calls } }
 
     func count(_ k: String) { rngLock.withLock { calls[k, default: 0] += 1 } }
+
+    /// Counts `n` simulated requests to an AWS operation (what the AWS provider would send).
+    func count(api: String, operation: String, _ n: Int = 1) {
+        guard n > 0 else { return }
+        rngLock.withLock { apiCalls[APIOperation(api: api, operation: operation), default: 0] += n }
+    }
+
+    /// The simulated AWS requests this process made, per API and operation (reads so far).
+    public func apiCallCounts() -> [APIOperation: Int] { rngLock.withLock { apiCalls } }
 
     let limiter = MockLimiter()
 
@@ -118,6 +128,9 @@ public final class MockProvider: Provider, @unchecked Sendable {
         }
         await latency()
         count("read")
+        for r in request.resources {
+            for call in AWSListReads.singleReadCalls(r) { count(api: call.api, operation: call.operation, call.count) }
+        }
         do {
             let found = try cloud.transact { tx in request.resources.map { tx.get(type: $0.type, id: $0.id) } }
             return ReadResponse(resources: found.map { $0.map { ResourceObject(type: $0.type, id: $0.id, attributes: $0.attributes) } })

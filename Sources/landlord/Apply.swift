@@ -32,8 +32,8 @@ struct Apply: AsyncParsableCommand {
         let plan = try await Planning.makePlan(ctx, planning)
         try await Applying.confirmAndApply(ctx, plan, applying, operation: .apply) { tenants in
             try? await Planning.makePlan(
-                ctx, tenants: tenants.sorted(), refresh: planning.refresh, allowProtectedDeletes: planning.allowProtectedDeletes,
-                shard: planning.shard)
+                ctx, tenants: tenants.sorted(), refresh: planning.refresh, listing: planning.refreshMode != .full,
+                allowProtectedDeletes: planning.allowProtectedDeletes, shard: planning.shard)
         }
     }
 

@@ -22,8 +22,8 @@ struct Destroy: AsyncParsableCommand {
     func run() async throws {
         let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was destroyed", writes: true)
         let plan = try await Planning.makePlan(
-            ctx, tenants: [], refresh: planning.refresh, allowProtectedDeletes: planning.allowProtectedDeletes, destroy: Set(planning.tenants),
-            shard: planning.shard)
+            ctx, tenants: [], refresh: planning.refresh, listing: planning.refreshMode != .full,
+            allowProtectedDeletes: planning.allowProtectedDeletes, destroy: Set(planning.tenants), shard: planning.shard)
         try await Applying.confirmAndApply(ctx, plan, applying, operation: .destroy)
     }
 }

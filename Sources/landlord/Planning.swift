@@ -2,14 +2,22 @@ import ArgumentParser
 import Foundation
 import LandlordCore
 import ProviderAPI
+import Synchronization
 
 /// Options shared by the verbs that plan: plan, apply, destroy.
 struct PlanningOptions: ParsableArguments {
     @Option(name: .customLong("tenant"), help: "Only this tenant (repeat for several).")
     var tenants: [String] = []
 
-    @Option(name: .customLong("refresh"), help: "Read recorded resources from the providers first to detect drift (true/false).")
-    var refresh: Bool = true
+    @Option(
+        name: .customLong("refresh"),
+        help:
+            "Read recorded resources from the providers first to detect drift: true (list and batch reads, a few calls per API), full (every resource on its own, seeing what lists do not show), false."
+    )
+    var refreshMode: RefreshMode = .true
+
+    /// Whether the plan reads the providers at all.
+    var refresh: Bool { refreshMode != .false }
 
     @Flag(help: "Use the simulated cloud (mock provider) whatever platform.yaml says.")
     var mock = false
@@ -28,24 +36,59 @@ struct PlanningOptions: ParsableArguments {
     var shard: Shard?
 }
 
+/// `--refresh`: `true` reads by listing, `full` reads every resource on its own, `false` not at all.
+enum RefreshMode: String, ExpressibleByArgument, CaseIterable {
+    case `true`, `false`, full
+}
+
 /// Builds a plan from the specs and state, printing diagnostics.
 enum Planning {
     static func makePlan(_ ctx: Context, _ opts: PlanningOptions, destroy: Set<String> = []) async throws -> Plan {
         try await makePlan(
-            ctx, tenants: opts.tenants, refresh: opts.refresh, allowProtectedDeletes: opts.allowProtectedDeletes, destroy: destroy, shard: opts.shard)
+            ctx, tenants: opts.tenants, refresh: opts.refresh, listing: opts.refreshMode != .full, allowProtectedDeletes: opts.allowProtectedDeletes,
+            destroy: destroy, shard: opts.shard)
     }
 
     static func makePlan(
-        _ ctx: Context, tenants: [String], refresh: Bool, allowProtectedDeletes: Bool, destroy: Set<String> = [], shard: Shard? = nil
+        _ ctx: Context, tenants: [String], refresh: Bool, listing: Bool = true, allowProtectedDeletes: Bool, destroy: Set<String> = [],
+        shard: Shard? = nil
     ) async throws -> Plan {
         let scope: Set<String>? = tenants.isEmpty ? (destroy.isEmpty ? nil : destroy) : Set(tenants)
         let options = PlanOptions(tenants: scope, destroy: destroy, allowProtectedDeletes: allowProtectedDeletes, shard: shard)
-        let (plan, diags) = await ctx.workspace.plan(options, refresh: refresh)
+        let heard = RefreshHeard()
+        let (plan, diags) = await ctx.workspace.plan(options, refresh: refresh, listing: listing, observer: heard)
+        if let report = heard.report { ctx.output.printErr(refreshSummary(report)) }
         ctx.output.diagnostics(diags)
         guard let plan else {
             ctx.output.error("no plan: fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above; nothing was changed")
             throw ExitCode(1)
         }
         return plan
+    }
+}
+
+extension Planning {
+    /// `Refreshed N resources with C API calls in S s:` then one line per API operation.
+    static func refreshSummary(_ r: RefreshReport) -> String {
+        let total = r.totalCalls
+        var s = "Refreshed \(r.resources) resource\(r.resources == 1 ? "" : "s") with \(total) API call\(total == 1 ? "" : "s")"
+        s += " in \(String(format: "%.1f", r.seconds)) s (\(r.groups) list read\(r.groups == 1 ? "" : "s"), \(r.single) single)"
+        guard !r.calls.isEmpty else { return s }
+        let width = r.calls.keys.map { $0.api.count + $0.operation.count + 1 }.max() ?? 0
+        for (op, n) in r.calls.sorted(by: { $0.key < $1.key }) {
+            let name = op.api + " " + op.operation
+            s += "\n  " + name + String(repeating: " ", count: max(1, width - name.count + 2)) + String(n)
+        }
+        return s
+    }
+}
+
+/// Keeps the refresh report until the plan is done, to print it with the plan's diagnostics.
+final class RefreshHeard: RefreshObserver {
+    private let heard = Mutex<RefreshReport?>(nil)
+    var report: RefreshReport? { heard.withLock { $0 } }
+    func refreshed(_ report: RefreshReport) {
+        guard report.resources > 0 else { return }
+        heard.withLock { $0 = report }
     }
 }

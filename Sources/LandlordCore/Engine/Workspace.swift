@@ -1,6 +1,12 @@
 import Foundation
 import ProviderAPI
 
+/// Hears what a plan's refresh read and what it cost (the CLI prints calls per API).
+public protocol RefreshObserver: Sendable {
+    /// The refresh finished (also when it failed).
+    func refreshed(_ report: RefreshReport)
+}
+
 /// A fleet with its state store and providers: the engine's two verbs, `plan` and `apply`,
 /// in one place for the CLI and for tests.
 public struct Workspace: Sendable {
@@ -33,8 +39,12 @@ public struct Workspace: Sendable {
         return (states, try await store.loadPlatform(), coverage)
     }
 
-    /// Refreshes (when asked) and plans. Returns no plan when any error was found.
-    public func plan(_ options: PlanOptions, refresh: Bool = true) async -> (Plan?, Diagnostics) {
+    /// Refreshes (when asked) and plans. Returns no plan when any error was found. The refresh
+    /// reads by listing where providers can (`listing`; false: every resource on its own);
+    /// `observer` hears what it read and how many provider calls it took.
+    public func plan(_ options: PlanOptions, refresh: Bool = true, listing: Bool = true, observer: (any RefreshObserver)? = nil) async -> (
+        Plan?, Diagnostics
+    ) {
         var diags = Diagnostics()
         let states: [String: TenantState]
         let platform: PlatformState
@@ -51,10 +61,11 @@ public struct Workspace: Sendable {
         if refresh {
             let scope = options.tenants.map { $0.union(options.destroy) } ?? (options.destroy.isEmpty ? nil : options.destroy)
             let mine = options.shard.map { s in states.filter { s.contains($0.key) } } ?? states
-            let (r, d) = await Refresher.refresh(mine, tenants: scope, providers: providers)
-            diags.append(contentsOf: d)
-            if d.hasErrors { return (nil, diags) }
-            refreshed = r
+            let result = await Refresher.refresh(mine, tenants: scope, providers: providers, listing: listing)
+            observer?.refreshed(result.report)
+            diags.append(contentsOf: result.diagnostics)
+            if result.diagnostics.hasErrors { return (nil, diags) }
+            refreshed = result.refreshed
         }
         // Numbers on the pools' members held by resources Landlord does not own (read only
         // when some tenant needs new ones, from the provider of each type numbered per member).
