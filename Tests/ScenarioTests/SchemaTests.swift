@@ -95,6 +95,12 @@ import Testing
             }
             #expect(plan.stdout.contains("\"https://\(tenant).moamalat-pro.com\""), "no url output for \(tenant)")
         }
+        // A dry run applies too: the simulated SES takes the platform's list (set up outside
+        // Landlord) as existing, and the next plan has nothing to do.
+        let apply = try await CLI.run(["-C", h.dir.path, "apply", "--mock", "--auto-approve"], env: env)
+        #expect(apply.code == 0, "\(apply.stdout)\(apply.stderr)")
+        let again = try await CLI.run(["-C", h.dir.path, "plan", "--mock", "--detailed-exitcode"], env: env)
+        #expect(again.code == 0, "\(again.stdout)\(again.stderr)")
     }
 
     /// A blueprint from the quickstart's with one change, and what must happen to it.
