@@ -7,7 +7,7 @@ import Testing
 /// plan that creates or deletes exactly the silo, and references to conditional resources are
 /// refused unless guarded.
 @Suite struct TierTests {
-    static let silo: Set<String> = ["silo_tg", "silo_rule", "silo_task", "silo_service", "silo_record"]
+    static let silo: Set<String> = ["silo_tg", "silo_rule", "silo_task", "silo_service", "silo_record", "silo_db_owner", "silo_db"]
 
     func harness() throws -> Harness {
         var h = try Harness(example: "tiers")
@@ -57,7 +57,7 @@ import Testing
         try await h.apply()
         let before = try await h.recorded()
         let acmeBefore = before.keys.filter { $0.hasPrefix("acme/") }
-        #expect(acmeBefore.count == 9)
+        #expect(acmeBefore.count == 11)
         try setTier(h, "acme", "basic")
         let plan = try await h.plan()
         let changes = try #require(plan.tenants.first { $0.tenant == "acme" }).changes
@@ -152,7 +152,7 @@ import Testing
                 of: "    when: \"${tier} == 'premium'\"\n    properties:\n      table:",
                 with: "    when: \"${tier} != 'basic'\"\n    properties:\n      table:")
         }
-        #expect(other.count == 2, "\(other)")
+        #expect(other.count == 3, "\(other)")  // silo_service, silo_tg and silo_db
         #expect(other.allSatisfy { $0.contains("resource 'silo_record' refers to conditional resource") && $0.contains("does not imply it") })
     }
 

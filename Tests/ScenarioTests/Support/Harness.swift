@@ -77,13 +77,17 @@ struct Harness {
 
     /// Loads the fleet; fails the test on spec errors.
     func workspace(provider p: MockProvider? = nil) throws -> Workspace {
-        let (fleet, diags) = SpecLoader(schemas: AWSResourceTypes.schema.resources).load(directory: dir)
+        let (fleet, diags) = SpecLoader(schemas: MockProvider.resourceSchema.resources).load(directory: dir)
         guard let fleet else { throw HarnessError("spec errors: \(diags.errors.map(\.description))") }
-        return Workspace(fleet: fleet, store: store, providers: ProviderRegistry([p ?? provider]))
+        // The simulated cloud serves every built-in prefix (aws, stripe, postgres), as in the CLI.
+        let mock = p ?? provider
+        var registry = ProviderRegistry([mock])
+        for prefix in ProviderRegistry.prefixes(of: mock.schema) { registry.register(mock, prefix: prefix) }
+        return Workspace(fleet: fleet, store: store, providers: registry)
     }
 
     /// Diagnostics of loading the fleet.
-    func loadDiagnostics() -> Diagnostics { SpecLoader(schemas: AWSResourceTypes.schema.resources).load(directory: dir).1 }
+    func loadDiagnostics() -> Diagnostics { SpecLoader(schemas: MockProvider.resourceSchema.resources).load(directory: dir).1 }
 
     func plan(_ options: PlanOptions = PlanOptions(), refresh: Bool = true) async throws -> Plan {
         let (plan, diags) = try await workspace().plan(options, refresh: refresh)
