@@ -5,13 +5,7 @@ import ProviderAPI
 
 /// What the provider does for one `aws.*` type. Methods throw `AWSError`, `InputError` or
 /// `ProviderDiagnostic`; `AWSProvider` turns them into diagnostics.
-protocol ResourceHandler: Sendable {
-    /// Creates the resource and returns its id and every attribute.
-    func create(_ request: ApplyRequest) async throws -> ResourceObject
-    /// Changes the resource in place (only attributes the schema does not force-replace).
-    func update(_ request: ApplyRequest, prior: ResourceObject) async throws -> ResourceObject
-    /// Deletes it; a resource that is already gone is a success.
-    func delete(_ prior: ResourceObject) async throws
+protocol ResourceHandler: ResourceLifecycle {
     /// Current attributes, nil when the resource no longer exists.
     func read(_ resource: ResourceObject) async throws -> ResourceObject?
     /// Finds resources for an address: by id when given, else by tags or natural key.
@@ -149,30 +143,8 @@ public struct AWSProvider: Provider {
         case .failure(let d): return ApplyResponse(resource: request.prior, diagnostics: [d])
         case .success(let found): h = found
         }
-        do {
-            switch request.operation {
-            case .create:
-                return ApplyResponse(resource: try await h.create(request))
-            case .update:
-                guard let prior = request.prior else {
-                    return ApplyResponse(
-                        resource: nil,
-                        diagnostics: [
-                            .error(
-                                "update \(request.type) \(request.identity.address): no prior state",
-                                detail: "the engine must pass the recorded resource; run plan again")
-                        ])
-                }
-                return ApplyResponse(resource: try await h.update(request, prior: prior))
-            case .delete:
-                guard let prior = request.prior else { return ApplyResponse(resource: nil) }
-                try await h.delete(prior)
-                return ApplyResponse(resource: nil)
-            }
-        } catch {
-            return ApplyResponse(
-                resource: request.prior,
-                diagnostics: [diagnostic(error, action: request.operation.rawValue, type: request.type, address: request.identity.address)])
+        return await request.send(to: h) { error in
+            diagnostic(error, action: request.operation.rawValue, type: request.type, address: request.identity.address)
         }
     }
 

@@ -4,7 +4,7 @@ import ProviderAPI
 import StripeSchema
 
 /// `stripe.customer` over `/v1/customers`.
-struct StripeCustomers: Sendable {
+struct StripeCustomers: ResourceLifecycle {
     let client: StripeClient
     /// The environment variable the key came from, for messages about the key.
     let keyVariable: String

@@ -89,30 +89,8 @@ public struct StripeProvider: Provider {
         case .failure(let d): return ApplyResponse(resource: request.prior, diagnostics: [d])
         case .success(let found): h = found
         }
-        do {
-            switch request.operation {
-            case .create:
-                return ApplyResponse(resource: try await h.create(request))
-            case .update:
-                guard let prior = request.prior else {
-                    return ApplyResponse(
-                        resource: nil,
-                        diagnostics: [
-                            .error(
-                                "update \(request.type) \(request.identity.address): no prior state",
-                                detail: "the engine must pass the recorded resource; run plan again")
-                        ])
-                }
-                return ApplyResponse(resource: try await h.update(request, prior: prior))
-            case .delete:
-                guard let prior = request.prior else { return ApplyResponse(resource: nil) }
-                try await h.delete(prior)
-                return ApplyResponse(resource: nil)
-            }
-        } catch {
-            return ApplyResponse(
-                resource: request.prior,
-                diagnostics: [diagnostic(error, action: request.operation.rawValue, subject: "\(request.type) \(request.identity.address)")])
+        return await request.send(to: h) { error in
+            diagnostic(error, action: request.operation.rawValue, subject: "\(request.type) \(request.identity.address)")
         }
     }
 
