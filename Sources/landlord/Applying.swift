@@ -92,7 +92,7 @@ enum Applying {
         if plan.isEmpty {
             ctx.finish()
             // Events left by an earlier run still go out.
-            await LifecycleEvents.deliver(ctx, try? LifecycleEvents.outbox(ctx, opts, unchanged: "nothing was changed"), opts)
+            await LifecycleEvents.deliverLeftovers(ctx, opts)
             return
         }
         if !opts.autoApprove { try confirm(ctx, operation: operation) }

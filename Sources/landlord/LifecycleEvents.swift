@@ -14,14 +14,24 @@ enum LifecycleEvents {
     /// The outbox of the platform's sinks (nil: no `events:` in platform.yaml, or `--no-events`);
     /// exits 1 with what to do when a sink cannot be set up (nothing was changed yet).
     static func outbox(_ ctx: Context, _ opts: ApplyingOptions, unchanged: String) throws -> EventOutbox? {
-        let sinks = ctx.fleet.platform.events
-        guard !opts.noEvents, !sinks.webhooks.isEmpty || sinks.eventBridgeBus != nil else { return nil }
-        do {
-            return try EventOutbox(root: ctx.root, platform: ctx.fleet.platform, environment: ProcessInfo.processInfo.environment)
-        } catch {
+        do { return try configured(ctx, opts) } catch {
             ctx.output.error("\(ctx.fleet.platform.file) events: \(error); \(unchanged) (or pass --no-events to run without recording events)")
             throw ExitCode(1)
         }
+    }
+
+    /// After a plan with no changes: delivers what earlier runs left, warning (not failing)
+    /// when a sink cannot be set up.
+    static func deliverLeftovers(_ ctx: Context, _ opts: ApplyingOptions) async {
+        do { await deliver(ctx, try configured(ctx, opts), opts) } catch {
+            ctx.output.warning("\(ctx.fleet.platform.file) events: \(error); events waiting in .landlord/service/outbox were not delivered")
+        }
+    }
+
+    private static func configured(_ ctx: Context, _ opts: ApplyingOptions) throws -> EventOutbox? {
+        let sinks = ctx.fleet.platform.events
+        guard !opts.noEvents, !sinks.webhooks.isEmpty || sinks.eventBridgeBus != nil else { return nil }
+        return try EventOutbox(root: ctx.root, platform: ctx.fleet.platform, environment: ProcessInfo.processInfo.environment)
     }
 
     /// Delivers what the outbox holds for at most `--event-wait` seconds; warns about what

@@ -1,6 +1,8 @@
 import Foundation
 import Hummingbird
+import LandlordTestSupport
 import ProviderAPI
+import QuickstartFleet
 import Synchronization
 import Testing
 
@@ -12,6 +14,8 @@ import Testing
         let failing = Mutex(true)
         let accepted = Mutex<[(tenant: String, type: String)]>([])
         let refused = Mutex(0)
+        /// Every event accepted, whole.
+        let events = Mutex<[[String: Value]]>([])
 
         func serve(onRunning: @escaping @Sendable (Int) async -> Void) async throws {
             let responder = CallbackResponder<BasicRequestContext> { request, _ in
@@ -23,6 +27,7 @@ import Testing
                     return Response(status: .serviceUnavailable)
                 }
                 self.accepted.withLock { $0.append((tenant, event["type"]?.stringValue ?? "")) }
+                self.events.withLock { $0.append(event) }
                 return Response(status: .noContent)
             }
             let app = Application(
@@ -68,5 +73,39 @@ import Testing
         await f.stop()
         server.cancel()
         #expect(receiver.types(of: "stuck") == ["landlord.tenant.provisioned", "landlord.tenant.deleted"])
+    }
+
+    @Test func theCLIsApplySendsProvisionedAndFailedEvents() async throws {
+        let receiver = Receiver()
+        receiver.failing.withLock { $0 = false }
+        let (ports, bound) = AsyncStream<Int>.makeStream()
+        let server = Task { try await receiver.serve { bound.yield($0) } }
+        var port = 0
+        for await p in ports {
+            port = p
+            break
+        }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-cli-events-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try QuickstartFleet.write(to: dir)
+        let platform = dir.appendingPathComponent("platform.yaml")
+        try (String(contentsOf: platform, encoding: .utf8) + "events: {webhooks: [{url: \"http://127.0.0.1:\(port)/hooks\"}]}\n").write(
+            to: platform, atomically: true, encoding: .utf8)
+        let landlord = Spawned.landlordBinary(repoRoot: repoRoot)
+        let run = try await Spawned.run(
+            landlord, ["-C", dir.path, "apply", "--auto-approve"],
+            env: ["LANDLORD_MOCK_FAIL_MATCH": "globex/backend_task", "LANDLORD_STATE_FSYNC": "0"])
+        server.cancel()
+        #expect(run.code == 1, "\(run.all)")
+        #expect(receiver.types(of: "acme") == ["landlord.tenant.provisioned"])
+        #expect(receiver.types(of: "globex") == ["landlord.tenant.failed"])
+        #expect(receiver.accepted.withLock { $0.count } == 2)
+        let failed = receiver.events.withLock { $0.first { $0["subject"]?.stringValue == "globex" } }?["data"]?.mapValue ?? [:]
+        #expect(failed["status"]?.stringValue == "failed")
+        #expect(failed["reason"]?.stringValue?.contains("injected fault for globex/backend_task") == true, "\(failed)")
+        // Nothing left in the outbox: delivered before the run ended.
+        let base = dir.appendingPathComponent(".landlord/service/outbox").path
+        let left = ((try? FileManager.default.subpathsOfDirectory(atPath: base)) ?? []).filter { $0.hasSuffix(".json") }
+        #expect(left.isEmpty, "\(left)")
     }
 }
