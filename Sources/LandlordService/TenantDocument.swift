@@ -130,9 +130,4 @@ enum TenantDocument {
         default: return v
         }
     }
-
-    /// A value with its sensitive parts left out (for events).
-    static func withoutSensitive(_ m: [String: Value]) -> [String: Value] {
-        m.filter { !$0.value.isSensitive }.mapValues(shown)
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LandlordBasics
 import LandlordCore
+import LandlordEvents
 
 /// Where a tenant created through the service is in its life.
 public enum LifecycleStatus: String, Codable, Sendable, CaseIterable {
@@ -14,17 +15,7 @@ public enum LifecycleStatus: String, Codable, Sendable, CaseIterable {
     case deleted
 
     /// The CloudEvents type announcing this status, for the statuses that have one.
-    public var eventType: String? {
-        switch self {
-        case .pendingApproval: return "landlord.tenant.pending_approval"
-        case .active: return "landlord.tenant.provisioned"
-        case .rejected: return "landlord.tenant.rejected"
-        case .failed: return "landlord.tenant.failed"
-        case .timedOut: return "landlord.tenant.timed_out"
-        case .deleted: return "landlord.tenant.deleted"
-        case .provisioning, .deprovisioning: return nil
-        }
-    }
+    public var eventType: String? { CloudEvent.type(ofStatus: rawValue) }
 }
 
 /// One diagnostic as the API returns it.

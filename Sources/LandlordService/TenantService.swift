@@ -1,6 +1,7 @@
 import Foundation
 import LandlordBasics
 import LandlordCore
+import LandlordEvents
 import LandlordHTTP
 import ProviderAPI
 
@@ -291,7 +292,7 @@ public actor TenantService {
             group.addTask { await self.applyLoop() }
             group.addTask { await self.timeoutLoop() }
             group.addTask {
-                await self.outbox.deliver(transport: URLSessionTransport(timeout: 30), log: self.log)
+                await self.outbox.deliver(log: self.log)
             }
         }
     }
@@ -530,5 +531,12 @@ public actor TenantService {
         if s >= 3600, s.truncatingRemainder(dividingBy: 3600) == 0 { return "\(Int(s / 3600))h" }
         if s >= 60, s.truncatingRemainder(dividingBy: 60) == 0 { return "\(Int(s / 60))m" }
         return "\(Int(s.rounded()))s"
+    }
+}
+
+extension EventOutbox {
+    /// The CloudEvent of a record's new status (nil for statuses without one).
+    func event(_ record: TenantRecord, reason: String?, outputs: [String: Value], at now: Date) -> Value? {
+        event(tenant: record.id, blueprint: record.blueprint, status: record.status.rawValue, reason: reason, outputs: outputs, at: now)
     }
 }

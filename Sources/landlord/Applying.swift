@@ -41,6 +41,16 @@ struct ApplyingOptions: ParsableArguments {
     )
     var batchWindow: Double = 1
 
+    @Option(
+        name: .customLong("event-wait"),
+        help:
+            "Seconds the run waits at its end for lifecycle events (platform.yaml `events:`) to be delivered; what is left goes out with the next run or from `landlord serve`."
+    )
+    var eventWait: Double = 10
+
+    @Flag(name: .customLong("no-events"), help: "Record and deliver no lifecycle events in this run (platform.yaml `events:` is ignored).")
+    var noEvents = false
+
     @Flag(help: "Write progress as JSON lines on stdout (tenant_started, resource_changed, tenant_finished, wave_finished, summary) instead of text.")
     var json = false
 
@@ -48,6 +58,7 @@ struct ApplyingOptions: ParsableArguments {
         guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
         guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout cannot be negative") }
         guard batchWindow >= 0 else { throw ValidationError("--batch-window cannot be negative") }
+        guard eventWait >= 0 else { throw ValidationError("--event-wait cannot be negative") }
         if let maxTenants, maxTenants < 1 { throw ValidationError("--max-tenants must be at least 1") }
         _ = try waveSizes()
     }
@@ -80,6 +91,8 @@ enum Applying {
         show(ctx, plan, opts)
         if plan.isEmpty {
             ctx.finish()
+            // Events left by an earlier run still go out.
+            await LifecycleEvents.deliverLeftovers(ctx, opts)
             return
         }
         if !opts.autoApprove { try confirm(ctx, operation: operation) }
@@ -120,10 +133,14 @@ enum Applying {
     )
         async throws
     {
-        let observer: any ApplyObserver = opts.json ? JSONEventPrinter(output: ctx.output) : ProgressPrinter(output: ctx.output, plan: plan)
+        let printer: any ApplyObserver = opts.json ? JSONEventPrinter(output: ctx.output) : ProgressPrinter(output: ctx.output, plan: plan)
+        let outbox = try LifecycleEvents.outbox(ctx, opts, unchanged: operation == .destroy ? "nothing was destroyed" : "nothing was applied")
+        let observer: any ApplyObserver =
+            outbox.map { EventRecorder(inner: printer, outbox: $0, plan: plan, fleet: ctx.fleet, output: ctx.output) } ?? printer
         let result = await Rollout.run(
             plan: plan, workspace: ctx.workspace, options: opts.rollout(ctx, operation: operation, planFile: planFile), observer: observer,
             replan: replan)
+        await LifecycleEvents.deliver(ctx, outbox, opts)
         if result.replanFailed { throw ExitCode(1) }
         ctx.finish()
         if opts.json {

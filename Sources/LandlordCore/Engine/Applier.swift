@@ -419,6 +419,8 @@ struct ApplyRun {
                 try await session.settleOutputs(tenants[i].outputs)
                 try await session.setStatus(status)
                 try await session.flush()
+                outcomes[i].outputs = await session.state.outputs
+                outcomes[i].recorded = true
                 if tp.operation == .remove && status != .failed, await session.isEmpty { removed.insert(tp.tenant) }
             } catch {
                 outcomes[i].errors.append(.error("could not record the status of tenant '\(tp.tenant)': \(error.text)"))

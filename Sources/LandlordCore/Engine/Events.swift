@@ -1,4 +1,5 @@
 import Foundation
+import ProviderAPI
 
 /// What happens during an apply, as it happens. The engine never prints; observers render.
 /// Each change of the plan is heard once: a replacement, two provider steps, starts with the
@@ -47,6 +48,12 @@ public struct TenantOutcome: Sendable, Hashable {
     /// Refused because the pool member it was planned on filled up since planning (concurrent
     /// applies, such as other shards, placed tenants there): planning again places it elsewhere.
     public var displaced: Bool = false
+    /// The tenant's outputs as recorded when its apply ended (sensitive ones sealed as
+    /// `.sensitive`): what its lifecycle event announces.
+    public var outputs: [String: Value] = [:]
+    /// The status was recorded in the tenant's state (false for tenants refused before any
+    /// change: lock held, state moved, capacity gone), so the tenant changed status.
+    public var recorded: Bool = false
 
     public init(tenant: String, status: TenantStatus, applied: Int, failed: Int, skipped: Int, errors: [Diagnostic], seconds: Double) {
         self.tenant = tenant

@@ -208,7 +208,7 @@ public enum DocumentSchema {
                 ],
                 "events": [
                     "type": "object", "additionalProperties": false,
-                    "description": "where `landlord serve` delivers tenant lifecycle events (CloudEvents 1.0)",
+                    "description": "where `landlord serve` and the CLI's apply and destroy deliver tenant lifecycle events (CloudEvents 1.0)",
                     "properties": [
                         "webhooks": [
                             "type": "array",

@@ -1,0 +1,54 @@
+import Foundation
+import ProviderAPI
+
+/// Tenant lifecycle events as CloudEvents 1.0 structured JSON, the same from `landlord serve`
+/// and from the CLI's apply and destroy.
+public enum CloudEvent {
+    /// `landlord.tenant.provisioned` and the others: the event type of a lifecycle status
+    /// (`active`, `failed`, ...), nil for statuses without one (`provisioning`).
+    public static func type(ofStatus status: String) -> String? {
+        switch status {
+        case "pending_approval": return "landlord.tenant.pending_approval"
+        case "active": return "landlord.tenant.provisioned"
+        case "rejected": return "landlord.tenant.rejected"
+        case "failed": return "landlord.tenant.failed"
+        case "timed_out": return "landlord.tenant.timed_out"
+        case "deleted": return "landlord.tenant.deleted"
+        default: return nil
+        }
+    }
+
+    /// The event announcing that `tenant` (of `blueprint`, on platform `platform`) reached
+    /// `status`: `source` `/landlord/PLATFORM`, `subject` the tenant, a fresh `id`, `data`
+    /// {tenantId, blueprint, status, reason?, outputs (the non-sensitive ones)}. Nil when the
+    /// status has no event.
+    public static func make(
+        platform: String, tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value], at now: Date
+    ) -> Value? {
+        guard let type = type(ofStatus: status) else { return nil }
+        var data: [String: Value] = [
+            "tenantId": .string(tenant), "blueprint": .string(blueprint), "status": .string(status),
+            "outputs": .map(withoutSensitive(outputs)),
+        ]
+        if let reason { data["reason"] = .string(reason) }
+        return .map([
+            "specversion": "1.0", "type": .string(type), "source": .string("/landlord/\(platform)"), "subject": .string(tenant),
+            "id": .string(UUID().uuidString.lowercased()), "time": .string(ISO8601DateFormatter().string(from: now)),
+            "datacontenttype": "application/json", "data": .map(data),
+        ])
+    }
+
+    /// Outputs with their sensitive ones left out, unknown values as null.
+    public static func withoutSensitive(_ m: [String: Value]) -> [String: Value] {
+        m.filter { !$0.value.isSensitive }.mapValues(plain)
+    }
+
+    private static func plain(_ v: Value) -> Value {
+        switch v {
+        case .unknown, .deferred: return .null
+        case .list(let l): return .list(l.map(plain))
+        case .map(let m): return .map(m.mapValues(plain))
+        default: return v
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import LandlordCore
+import LandlordEvents
+import ProviderAPI
+import Synchronization
+
+/// The lifecycle events of apply and destroy, as `landlord serve` sends them: each tenant whose
+/// status the run recorded gets `landlord.tenant.provisioned`, `.failed` or `.deleted`, written
+/// to the platform's durable outbox as the engine records the status; what is waiting is
+/// delivered at the end of the run for at most `--event-wait` seconds, and whatever is left
+/// goes out with the next apply or destroy, or from `landlord serve`.
+enum LifecycleEvents {
+    /// The outbox of the platform's sinks (nil: no `events:` in platform.yaml, or `--no-events`);
+    /// exits 1 with what to do when a sink cannot be set up (nothing was changed yet).
+    static func outbox(_ ctx: Context, _ opts: ApplyingOptions, unchanged: String) throws -> EventOutbox? {
+        do { return try configured(ctx, opts) } catch {
+            ctx.output.error("\(ctx.fleet.platform.file) events: \(error); \(unchanged) (or pass --no-events to run without recording events)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// After a plan with no changes: delivers what earlier runs left, warning (not failing)
+    /// when a sink cannot be set up.
+    static func deliverLeftovers(_ ctx: Context, _ opts: ApplyingOptions) async {
+        do { await deliver(ctx, try configured(ctx, opts), opts) } catch {
+            ctx.output.warning("\(ctx.fleet.platform.file) events: \(error); events waiting in .landlord/service/outbox were not delivered")
+        }
+    }
+
+    private static func configured(_ ctx: Context, _ opts: ApplyingOptions) throws -> EventOutbox? {
+        let sinks = ctx.fleet.platform.events
+        guard !opts.noEvents, !sinks.webhooks.isEmpty || sinks.eventBridgeBus != nil else { return nil }
+        return try EventOutbox(root: ctx.root, platform: ctx.fleet.platform, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// Delivers what the outbox holds for at most `--event-wait` seconds; warns about what
+    /// is left (which stays in the outbox for the next run or the service).
+    static func deliver(_ ctx: Context, _ outbox: EventOutbox?, _ opts: ApplyingOptions) async {
+        guard let outbox, outbox.backlog > 0 else { return }
+        let output = ctx.output
+        let left = await outbox.deliverPending(until: Date().addingTimeInterval(opts.eventWait)) { output.warning($0) }
+        for (sink, n) in left.sorted(by: { $0.key < $1.key }) {
+            output.warning(
+                "\(n) lifecycle event\(n == 1 ? "" : "s") not yet delivered to \(sink) after waiting \(Int(opts.eventWait))s; they stay in .landlord/service/outbox and go out with the next apply or destroy, or from `landlord serve`"
+            )
+        }
+    }
+
+    /// The lifecycle status and event reason of a tenant's outcome, nil when it has no event.
+    static func status(of o: TenantOutcome) -> (status: String, reason: String?)? {
+        guard o.recorded else { return nil }
+        switch o.status {
+        case .active: return ("active", nil)
+        case .destroyed: return ("deleted", nil)
+        case .failed:
+            let first = o.errors.first { $0.severity == .error }?.summary
+            let n = o.failed + o.skipped
+            return ("failed", "\(n) change\(n == 1 ? "" : "s") failed or not attempted" + (first.map { ": " + $0 } ?? ""))
+        case .provisioning, .destroying: return nil
+        }
+    }
+}
+
+/// Passes every apply event on to `inner`, and records the lifecycle event of each tenant
+/// whose status the engine recorded (synchronously, fsynced, before the next tenant's).
+final class EventRecorder: ApplyObserver, Sendable {
+    let inner: any ApplyObserver
+    let outbox: EventOutbox
+    /// Tenant -> blueprint, from the plan (a removed tenant is in no tenant file any more).
+    let blueprints: [String: String]
+    let fleet: Fleet
+    let output: Output
+
+    init(inner: any ApplyObserver, outbox: EventOutbox, plan: Plan, fleet: Fleet, output: Output) {
+        self.inner = inner
+        self.outbox = outbox
+        blueprints = Dictionary(plan.tenants.map { ($0.tenant, $0.blueprint) }, uniquingKeysWith: { a, _ in a })
+        self.fleet = fleet
+        self.output = output
+    }
+
+    func handle(_ event: ApplyEvent) {
+        if case .tenantFinished(let o) = event, let s = LifecycleEvents.status(of: o) {
+            let (status, reason) = (s.status, s.reason)
+            let blueprint = blueprints[o.tenant] ?? fleet.tenant(o.tenant)?.blueprint ?? ""
+            let outputs = status == "active" ? o.outputs : [:]
+            if let e = outbox.event(tenant: o.tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: Date()) {
+                do { try outbox.enqueue(e) } catch {
+                    output.warning("could not record the \(status) event of tenant '\(o.tenant)' in .landlord/service/outbox: \(error)")
+                }
+            }
+        }
+        inner.handle(event)
+    }
+}
