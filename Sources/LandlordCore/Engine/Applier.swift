@@ -156,32 +156,22 @@ public enum Applier {
         }
     }
 
-    /// Makes each tenant's allocation match what its state holds: numbers of resources that
-    /// exist, nothing for a tenant with no resources left.
-    static func releaseAllocations(_ states: [String: TenantState], rules: AllocationRules, store: any StateStore) async throws {
+    /// Makes each tenant's allocation match what its state holds (`holds`, see ``TenantHold``):
+    /// numbers of resources that exist, nothing for a tenant with no resources left.
+    static func releaseAllocations(_ holds: [String: TenantHold], store: any StateStore) async throws {
         try await store.updatePlatform { platform in
-            for (tenant, state) in states where state.resources.isEmpty && state.pending.isEmpty {
-                platform.numbers[tenant] = nil  // the counter keeps going: numbers are never reused
-            }
-            for (tenant, state) in states {
-                guard var a = platform.allocations[tenant] else { continue }
-                var held: [String: Int] = [:]
-                for (name, r) in state.resources {
-                    if let attr = rules.types[r.type]?.number?.attribute, let p = r.inputs[attr]?.intValue { held[StateChange.baseName(name)] = p }
-                }
-                if state.resources.isEmpty && state.pending.isEmpty {
+            for (tenant, hold) in holds {
+                if hold.empty {
+                    platform.numbers[tenant] = nil  // the counter keeps going: numbers are never reused
                     platform.allocations[tenant] = nil
-                } else if state.status == .active {
-                    a.numbers = held
-                    // Capacity shrinks to what its resources use now (a tier downgrade deletes
-                    // the rules and target groups of the silo); it grows only at commit.
-                    var used = a.usage.mapValues { _ in 0 }
-                    for r in state.resources.values {
-                        for u in rules.consumes[r.type] ?? [] where used[u.capacity] != nil { used[u.capacity]! += u.amount }
-                    }
-                    a.usage.merge(used) { Swift.min($0, $1) }
-                    platform.allocations[tenant] = a
+                    continue
                 }
+                guard var a = platform.allocations[tenant], hold.status == .active else { continue }
+                a.numbers = hold.numbers
+                // Capacity shrinks to what its resources use now (a tier downgrade deletes
+                // the rules and target groups of the silo); it grows only at commit.
+                for (cap, n) in a.usage { a.usage[cap] = Swift.min(n, hold.used[cap, default: 0]) }
+                platform.allocations[tenant] = a
             }
         }
     }
@@ -205,6 +195,8 @@ struct ApplyRun {
     /// Tenants whose lock this run holds (released at the end, whatever happened).
     var locked: [String] = []
     var refused: [TenantOutcome] = []
+    /// Sessions of the tenants to apply, until the steps start (they then move to a
+    /// ``SessionTable``, which lets each go when its tenant is done).
     var sessions: [String: TenantSession] = [:]
     var journal: (any StateJournal)?
     /// The tenants still to apply, as the phases leave them.
@@ -340,9 +332,10 @@ struct ApplyRun {
     }
 
     /// Runs every step, renewing the locks' leases meanwhile. With a journal, each tenant's
-    /// document is written as soon as its last step lands, while the other tenants still run;
-    /// the end writes only what changed after that.
-    func runSteps() async -> StepsRan {
+    /// document is written as soon as its last step lands, while the other tenants still run,
+    /// and its session (its whole state) is then released; the end writes only what changed
+    /// after that.
+    mutating func runSteps() async -> StepsRan {
         let (store, options, locked) = (self.store, self.options, self.locked)
         let renewer = Task {
             while !Task.isCancelled {
@@ -351,10 +344,12 @@ struct ApplyRun {
                 await store.renewLocks(tenants: locked, holder: options.holder, lease: options.lease)
             }
         }
+        let sessions = SessionTable(self.sessions)
+        self.sessions = [:]
         var runner = StepRunner(tenants: tenants, sessions: sessions, providers: providers, options: options, observer: observer)
         let early = EarlyDocuments()
         if journal != nil, let journaling {
-            runner.tenantDone = { [tenants, sessions] index, outcome in
+            runner.tenantDone = { [tenants, rules] index, outcome in
                 let tp = tenants[index]
                 let status = Applier.finalStatus(tp, outcome)
                 guard let session = sessions[tp.tenant], !(tp.operation == .remove && status != .failed) else { return }
@@ -364,13 +359,15 @@ struct ApplyRun {
                         try? await session.setStatus(status)
                         let state = await session.state
                         guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
+                        // Nothing changes its state after this: keep only what the end needs.
+                        sessions.release(tp.tenant, keeping: TenantHold(state, rules: rules))
                         return Keyed(tp.tenant, state.serial)
                     })
             }
         }
         let outcomes = await runner.run()
         renewer.cancel()
-        return StepsRan(outcomes: outcomes, early: early)
+        return StepsRan(outcomes: outcomes, early: early, sessions: sessions)
     }
 
     /// What the steps phase hands on (a struct, not a tuple: see `Keyed` for why an async
@@ -378,26 +375,31 @@ struct ApplyRun {
     struct StepsRan {
         var outcomes: [TenantOutcome]
         var early: EarlyDocuments
+        var sessions: SessionTable
     }
 
     /// Records each tenant's final status; releases allocations, then writes the documents
     /// (deleting removed tenants'), then releases the locks.
     mutating func finish(_ ran: StepsRan) async -> ApplyResult {
-        let statuses = await recordStatuses(ran.outcomes)
+        // The documents written early first: their tenants' sessions are then released.
+        let written = await ran.early.written()
+        let statuses = await recordStatuses(ran.outcomes, ran.sessions)
         let (outcomes, removed) = (statuses.outcomes, statuses.removed)
         var finalStates: [String: TenantState] = [:]
-        for tp in tenants { if let s = sessions[tp.tenant] { finalStates[tp.tenant] = await s.state } }
+        for (tenant, s) in ran.sessions.remaining { finalStates[tenant] = await s.state }
+        var holds = ran.sessions.released
+        for (tenant, s) in finalStates { holds[tenant] = TenantHold(s, rules: rules) }
         // Allocations go before any removed tenant's document does: a run killed in between
         // leaves a document that still accounts for the tenant, never an allocation held by a
         // tenant with no state, which no later plan would visit to release (the crash test
         // found that leak).
-        do { try await Applier.releaseAllocations(finalStates, rules: rules, store: store) } catch {
+        do { try await Applier.releaseAllocations(holds, store: store) } catch {
             diags.append(
                 .warning(
                     "could not release allocations in the platform state: \(error.text)",
                     detail: "they are released by the next apply of these tenants"))
         }
-        await writeDocuments(finalStates, removed: removed, early: ran.early)
+        await writeDocuments(finalStates, removed: removed, written: written)
         await store.releaseLocks(tenants: locked, holder: options.holder)
         await store.publish()
         for o in refused + outcomes { diags.append(contentsOf: o.errors) }
@@ -406,13 +408,19 @@ struct ApplyRun {
 
     /// Sets and records each tenant's final status; returns the outcomes and the removed
     /// tenants that have nothing left (whose documents go).
-    func recordStatuses(_ ran: [TenantOutcome]) async -> Finished {
+    /// A tenant whose session was released had its outputs and status recorded, and its
+    /// document written, when its last step landed.
+    func recordStatuses(_ ran: [TenantOutcome], _ sessions: SessionTable) async -> Finished {
         var outcomes = ran
         var removed = Set<String>()
         for i in outcomes.indices {
             let tp = tenants[i]
-            guard let session = sessions[tp.tenant] else { continue }
             let status = Applier.finalStatus(tp, outcomes[i])
+            guard let session = sessions[tp.tenant] else {
+                outcomes[i].status = status
+                observer.handle(.tenantFinished(outcomes[i]))
+                continue
+            }
             outcomes[i].status = status
             do {
                 // Outputs once their inputs are known: what the resources recorded.
@@ -438,9 +446,10 @@ struct ApplyRun {
 
     /// The journal checkpointed into the documents not written early (removed tenants'
     /// deleted); without a journal, removed tenants' documents deleted.
-    mutating func writeDocuments(_ finalStates: [String: TenantState], removed: Set<String>, early: EarlyDocuments) async {
+    /// `written`: the serial each document written early was written at (their tenants'
+    /// states are not in `finalStates`: their sessions were released).
+    mutating func writeDocuments(_ finalStates: [String: TenantState], removed: Set<String>, written: [String: Int]) async {
         if let journal, let journaling {
-            let written = await early.written()
             let unwritten = finalStates.values.filter { written[$0.tenant] != $0.serial || removed.contains($0.tenant) }
             do { try await journaling.checkpoint(journal, states: unwritten, deleted: removed) } catch {
                 diags.append(

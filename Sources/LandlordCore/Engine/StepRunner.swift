@@ -6,7 +6,8 @@ import ProviderAPI
 /// steps that depend on it; independent work goes on.
 struct StepRunner {
     let tenants: [TenantPlan]
-    let sessions: [String: TenantSession]
+    /// Each tenant's session, until the tenant is done (see `tenantDone`).
+    let sessions: SessionTable
     let providers: ProviderRegistry
     let options: ApplyOptions
     let observer: any ApplyObserver
