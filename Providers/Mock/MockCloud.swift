@@ -117,12 +117,18 @@ public final class MockCloud: @unchecked Sendable {
             guard let lock = try? FileLock(path: lockPath) else { return }
             defer { lock.unlock() }
             try sync()
-            let doc: Value = .map([
-                "resources": .list(resources.values.sorted { $0.key < $1.key }.map(\.json)),
-                "counters": .map(counters.mapValues { .int($0) }),
-            ])
+            // Written a resource at a time, one per line: building the whole cloud as one Value
+            // first held ~430 MB more at the end of a 20,000-tenant apply (280,000 resources).
+            var bytes = Array("{\"counters\": ".utf8)
+            bytes += JSON.serialize(.map(counters.mapValues { .int($0) }))
+            bytes += Array(",\n\"resources\": [".utf8)
+            for (i, r) in resources.values.sorted(by: { $0.key < $1.key }).enumerated() {
+                bytes += Array((i == 0 ? "\n" : ",\n").utf8)
+                bytes += JSON.serialize(r.json)
+            }
+            bytes += Array("\n]}\n".utf8)
             // Not fsync'd: a simulated cloud need not survive a power loss.
-            try AtomicFile.write(JSON.serialize(doc, sortedKeys: true, pretty: true), to: path, durable: false)
+            try AtomicFile.write(bytes, to: path, durable: false)
             truncate(journalPath, 0)
             snapshotID = identity(path) ?? (0, -1, 0)
             journalOffset = 0
