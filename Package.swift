@@ -119,21 +119,31 @@ let package = Package(
                 "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PluginProvider",
                 "PostgresProvider",
                 "LandlordLocalState",
-                "LandlordS3State", "QuickstartFleet", "LandlordEvents",
+                "LandlordS3State", "QuickstartFleet", "LandlordEvents", "LandlordLifecycle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/landlord"
         ),
 
         // MARK: Service
-        /// The tenant lifecycle service: records, approvals, timeouts, the queue of applies
-        /// through the engine's rollout, events, and the HTTP API over Hummingbird.
+        /// The tenant lifecycle without HTTP: records, approvals, timeouts, the queue of applies
+        /// through the engine's rollout, events. Used by `landlord tenant ...` and the service;
+        /// no SwiftNIO or Hummingbird, so the CLI's build never compiles them.
         .target(
-            name: "LandlordService",
+            name: "LandlordLifecycle",
             dependencies: [
                 "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PostgresProvider", "LandlordHTTP",
                 "LandlordLocalState",
                 "LandlordS3State", "LandlordEvents",
+            ],
+            path: "Sources/Lifecycle"
+        ),
+        /// The tenant lifecycle service's HTTP API over Hummingbird (and its OpenAPI document),
+        /// every request a ``TenantService`` call of LandlordLifecycle.
+        .target(
+            name: "LandlordService",
+            dependencies: [
+                "LandlordLifecycle", "LandlordCore", "ProviderAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -208,7 +218,8 @@ let package = Package(
         .testTarget(
             name: "LandlordServiceTests",
             dependencies: [
-                "LandlordService", "landlord-server", "landlord", "LandlordCore", "LandlordBasics", "ProviderAPI", "LandlordHTTP", "QuickstartFleet",
+                "LandlordService", "LandlordLifecycle", "landlord-server", "landlord", "LandlordCore", "LandlordBasics", "ProviderAPI",
+                "LandlordHTTP", "QuickstartFleet",
                 "LandlordTestSupport", "LandlordEvents", "AWSClient",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import LandlordCore
+@_exported import LandlordLifecycle
 import ProviderAPI
 
 /// The service's HTTP API over Hummingbird: routing, bearer-token authentication, body limits

@@ -49,6 +49,19 @@ do {
 } catch {
     fail(error.description)
 }
+// One process changes the tenant records at a time: held for the service's whole life.
+let serviceLock: ServiceLock
+do {
+    switch try ServiceLock.acquire(root: runtime.root, holder: "landlord serve") {
+    case .success(let l): serviceLock = l
+    case .failure(let held):
+        fail(
+            "\(held.description.isEmpty ? "another process" : held.description) is changing this fleet's tenant records (\(ServiceLock.path(root: runtime.root))); start the service when it has finished"
+        )
+    }
+} catch {
+    fail("\(error)")
+}
 let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
 do {
     let service = try TenantService(runtime: runtime, environment: env)

@@ -5,9 +5,9 @@ import ProviderAPI
 /// A `POST /v1/tenants` body turned into a tenant document: the YAML text of
 /// `tenants/ID.yaml`, read back through the engine's spec reader so the answer carries the
 /// diagnostics `landlord validate` would give that file.
-enum TenantDocument {
+public enum TenantDocument {
     /// The largest request body accepted (413 beyond).
-    static let maxBody = 1_048_576
+    public static let maxBody = 1_048_576
     static let fields = ["id", "blueprint", "parameters"]
 
     /// The request, read: id (nil: generate one), blueprint, parameters.

@@ -18,7 +18,7 @@ public final class ServiceMetrics: Sendable {
     public init() {}
 
     /// One answered request.
-    func request(method: String, route: String, status: Int) {
+    public func request(method: String, route: String, status: Int) {
         counts.withLock { $0.requests["method=\"\(method)\",route=\"\(route)\",code=\"\(status)\"", default: 0] += 1 }
     }
 

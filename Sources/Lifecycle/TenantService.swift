@@ -9,20 +9,23 @@ import ProviderAPI
 public struct Answer: Sendable, Error {
     public var status: Int
     public var body: Value
-    init(_ status: Int, _ body: Value) {
+    /// An answer of `status` with `body`.
+    public init(_ status: Int, _ body: Value) {
         self.status = status
         self.body = body
     }
-    static func error(_ status: Int, _ e: ErrorBody) -> Answer { Answer(status, errorValue(e)) }
+    /// An error answer: `status` with the body ``errorValue(_:)``.
+    public static func error(_ status: Int, _ e: ErrorBody) -> Answer { Answer(status, errorValue(e)) }
 
     /// `{"error": {"code", "message", "diagnostics"}}`.
-    static func errorValue(_ e: ErrorBody) -> Value {
+    public static func errorValue(_ e: ErrorBody) -> Value {
         .map(["error": ErrorBody.value(e)])
     }
 }
 
 extension ErrorBody {
-    static func value(_ e: ErrorBody) -> Value {
+    /// The error as the API shows it: `{"code", "message", "diagnostics"}`.
+    public static func value(_ e: ErrorBody) -> Value {
         .map([
             "code": .string(e.code), "message": .string(e.message),
             "diagnostics": .list(
@@ -60,7 +63,8 @@ public actor TenantService {
     private let loader: SpecLoader
     private let records: RecordStore
     private var byID: [String: TenantRecord]
-    let outbox: EventOutbox
+    /// The durable outbox of the fleet's event sinks, delivered by ``run()`` (the CLI delivers it itself).
+    public nonisolated let outbox: EventOutbox
     /// Tenants being applied or destroyed, their outcome being recorded included.
     private var inFlight: Set<String> = []
     /// Tenants whose creation is being written.
@@ -70,13 +74,17 @@ public actor TenantService {
     /// Seconds an apply waits for a tenant lock another run holds (a CI apply, say).
     private let lockTimeout: Double
     private let log: @Sendable (String) -> Void
+    /// What watches each apply and destroy (the CLI's progress printer); nil: nothing.
+    private let observe: (@Sendable (Plan) -> any ApplyObserver)?
 
     /// A service over a loaded fleet; reads the records kept by an earlier run (which the
     /// workers then finish). Throws when records or the outbox cannot be read.
     public init(
         runtime: ServiceRuntime, environment: [String: String] = ProcessInfo.processInfo.environment, lockTimeout: Double = 60,
-        eventRetry: TimeInterval = 86_400, log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        eventRetry: TimeInterval = 86_400, log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+        observe: (@Sendable (Plan) -> any ApplyObserver)? = nil
     ) throws {
+        self.observe = observe
         root = runtime.root
         self.runtime = runtime
         fleet = runtime.fleet
@@ -306,30 +314,63 @@ public actor TenantService {
     }
 
     private func applyLoop() async {
-        for await _ in wakes {
-            while true {
-                let provision = byID.values.filter { $0.status == .provisioning && !busy($0.id) }.map(\.id).sorted()
-                let destroy = byID.values.filter { $0.status == .deprovisioning && !busy($0.id) }
-                if provision.isEmpty && destroy.isEmpty { break }
-                if !provision.isEmpty { await provisionBatch(provision) }
-                let forced = destroy.filter(\.force).map(\.id).sorted()
-                let plain = destroy.filter { !$0.force }.map(\.id).sorted()
-                if !forced.isEmpty { await destroyBatch(forced, force: true) }
-                if !plain.isEmpty { await destroyBatch(plain, force: false) }
-                try? runtime.mock?.cloud.compactIfWorthIt()
-            }
+        for await _ in wakes { await drainQueue() }
+    }
+
+    /// Applies and destroys every queued tenant until none is left.
+    private func drainQueue() async {
+        while true {
+            let provision = byID.values.filter { $0.status == .provisioning && !busy($0.id) }.map(\.id).sorted()
+            let destroy = byID.values.filter { $0.status == .deprovisioning && !busy($0.id) }
+            if provision.isEmpty && destroy.isEmpty { break }
+            if !provision.isEmpty { await provisionBatch(provision) }
+            let forced = destroy.filter(\.force).map(\.id).sorted()
+            let plain = destroy.filter { !$0.force }.map(\.id).sorted()
+            if !forced.isEmpty { await destroyBatch(forced, force: true) }
+            if !plain.isEmpty { await destroyBatch(plain, force: false) }
+            try? runtime.mock?.cloud.compactIfWorthIt()
         }
     }
 
+    /// Work the CLI (`landlord tenant ...`) does in one go instead of ``run()``: the approval
+    /// timeouts that passed, then every queued apply and destroy (a crashed run's included),
+    /// returning when nothing is queued. Events are only recorded in the outbox.
+    public func settle() async {
+        expireOverdue()
+        repair()
+        await drainQueue()
+    }
+
+    /// Tenants awaiting approval past their deadline become `timed_out`.
+    private func expireOverdue() {
+        let now = Date()
+        for var r in byID.values where r.status == .pendingApproval && (r.deadline ?? .distantFuture) <= now && !busy(r.id) {
+            let reason = "not approved within \(Self.duration((r.deadline ?? now).timeIntervalSince(r.createdAt)))"
+            r.deadline = nil
+            r.move(to: .timedOut, at: now, reason: reason)
+            do { try commit(r, reason: reason, outputs: [:]) } catch { log("could not record that \(r.id) timed out: \(error); retrying") }
+        }
+    }
+
+    /// A `--param NAME=VALUE` text as the value the blueprint's parameter declares: an int,
+    /// number or bool when it reads as one, a list or map when it is JSON, else the text.
+    public func typedParameter(blueprint: String, name: String, text: String) -> Value {
+        switch fleet.blueprints[blueprint]?.parameters[name]?.kind {
+        case .int?: return Int(text).map(Value.int) ?? .string(text)
+        case .number?: return Double(text).map(Value.double) ?? .string(text)
+        case .bool?: return text == "true" ? .bool(true) : text == "false" ? .bool(false) : .string(text)
+        case .list?, .map?: return (try? JSON.parse(Array(text.utf8))) ?? .string(text)
+        default: return .string(text)
+        }
+    }
+
+    /// The record of `id`, if the service or the CLI created it.
+    public func record(_ id: String) -> TenantRecord? { byID[id] }
+
     private func timeoutLoop() async {
         while !Task.isCancelled {
+            expireOverdue()
             let now = Date()
-            for var r in byID.values where r.status == .pendingApproval && (r.deadline ?? .distantFuture) <= now && !busy(r.id) {
-                let reason = "not approved within \(Self.duration((r.deadline ?? now).timeIntervalSince(r.createdAt)))"
-                r.deadline = nil
-                r.move(to: .timedOut, at: now, reason: reason)
-                do { try commit(r, reason: reason, outputs: [:]) } catch { log("could not record that \(r.id) timed out: \(error); retrying") }
-            }
             let next = byID.values.compactMap { $0.status == .pendingApproval ? $0.deadline : nil }.min()
             let wait = min(1, max(0.05, (next ?? now.addingTimeInterval(1)).timeIntervalSince(Date())))
             try? await Task.sleep(for: .seconds(wait))
@@ -362,7 +403,8 @@ public actor TenantService {
             await finish(ids[0], .failed, started, error: Self.failure("plan_failed", "planning the tenant failed", diags))
             return
         }
-        let result = await Rollout.run(plan: plan, workspace: ws, options: applyOptions("serve")) { stale in
+        let result = await Rollout.run(plan: plan, workspace: ws, options: applyOptions("serve"), observer: observe?(plan) ?? SilentObserver()) {
+            stale in
             await ws.plan(PlanOptions(tenants: stale)).0
         }
         await settle(ids, result, started, success: .active)
@@ -385,7 +427,8 @@ public actor TenantService {
                 error: Self.failure("destroy_failed", "planning the destroy failed (protected resources need DELETE ...?force=true)", diags))
             return
         }
-        let result = await Rollout.run(plan: plan, workspace: ws, options: applyOptions("serve-destroy"))
+        let result = await Rollout.run(
+            plan: plan, workspace: ws, options: applyOptions("serve-destroy"), observer: observe?(plan) ?? SilentObserver())
         await settle(ids, result, started, success: .deleted)
     }
 
