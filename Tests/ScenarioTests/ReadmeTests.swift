@@ -5,7 +5,8 @@ import Testing
 @Suite struct ReadmeTests {
     static let verbs = [
         "init", "validate", "plan", "show", "apply", "destroy", "status", "output", "state list", "state show", "state migrate", "unlock", "schema",
-        "providers", "provider check", "serve",
+        "providers", "provider check", "serve", "tenant create", "tenant approve", "tenant reject", "tenant delete", "tenant show",
+        "tenant list",
     ]
 
     @Test(arguments: verbs) func theCommandTableListsEveryFlagOfTheHelp(_ verb: String) async throws {

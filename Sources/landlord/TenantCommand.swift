@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import LandlordCore
+import LandlordEvents
+import LandlordLifecycle
+import ProviderAPI
+
+/// `landlord tenant create|approve|reject|delete|show|list`: the lifecycle service's requests,
+/// run in this process without the service. They read and write the same records
+/// (`.landlord/service/tenants/ID.json`) and apply through the same engine, locks and events;
+/// while a `landlord serve` holds the fleet's service lock they refuse (use its API instead).
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tenant",
+        abstract: "Create, approve, reject, delete, show or list tenants as `landlord serve` does, without the service.",
+        subcommands: [TenantCreate.self, TenantApprove.self, TenantReject.self, TenantDelete.self, TenantShow.self, TenantList.self])
+
+    @ParentCommand var root: Landlord
+}
+
+/// What every `landlord tenant` verb does: load the fleet as the service does, take the service
+/// lock, run one request, then the work it queued, then deliver its events.
+enum TenantRun {
+    static func run(_ global: GlobalOptions, json: Bool, _ request: (TenantService) async -> Answer) async throws {
+        let output = Output(global)
+        let root = URL(fileURLWithPath: global.chdir).standardizedFileURL
+        let env = ProcessInfo.processInfo.environment
+        let runtime: ServiceRuntime
+        do { runtime = try ServiceRuntime.load(root: root, environment: env) } catch {
+            for d in error.diagnostics.sorted { output.diagnostic(d) }
+            output.error(error.message.replacingOccurrences(of: "start the service again", with: "run the command again"))
+            throw ExitCode(1)
+        }
+        let lock: ServiceLock
+        do {
+            switch try ServiceLock.acquire(root: root, holder: "landlord tenant") {
+            case .success(let l): lock = l
+            case .failure(let held):
+                output.error(
+                    "\(held.description.isEmpty ? "a `landlord serve`" : held.description) holds this fleet's service lock (\(ServiceLock.path(root: root))); send the request to its API (see README, `landlord serve`) or run this command when it has stopped"
+                )
+                throw ExitCode(1)
+            }
+        } catch let e as ExitCode { throw e } catch {
+            output.error("\(error); nothing was changed")
+            throw ExitCode(1)
+        }
+        defer { lock.unlock() }
+        let service: TenantService
+        do {
+            let printer: @Sendable (Plan) -> any ApplyObserver = { plan in ProgressPrinter(output: output, plan: plan) }
+            let log: @Sendable (String) -> Void = { output.warning($0) }
+            service = try TenantService(runtime: runtime, environment: env, log: log, observe: json ? nil : printer)
+        } catch {
+            output.error("\(error)")
+            throw ExitCode(1)
+        }
+        await service.settle()
+        let answer = await request(service)
+        guard answer.status < 300 else {
+            report(answer, output)
+            throw ExitCode(1)
+        }
+        await service.settle()
+        var finalAnswer = answer
+        if case .map(let m) = answer.body, case .string(let id)? = m["id"], m["tenants"] == nil {
+            finalAnswer = await service.get(id)
+        }
+        let backlog = service.outbox.backlog
+        if backlog > 0 {
+            let left = await service.outbox.deliverPending(until: Date().addingTimeInterval(10)) { output.warning($0) }
+            for (sink, n) in left.sorted(by: { $0.key < $1.key }) {
+                output.warning(
+                    "\(n) lifecycle event(s) not yet delivered to \(sink); they stay in .landlord/service/outbox and go out with the next run or from `landlord serve`"
+                )
+            }
+        }
+        if json {
+            output.print(JSON.string(finalAnswer.body, sortedKeys: true, pretty: true) + "\n")
+        } else {
+            summary(finalAnswer.body, output)
+        }
+        if case .map(let m) = finalAnswer.body, m["status"]?.stringValue == "failed" { throw ExitCode(1) }
+    }
+
+    /// An error answer as diagnostics and one `error:` line.
+    static func report(_ a: Answer, _ output: Output) {
+        guard case .map(let top) = a.body, case .map(let e)? = top["error"] else {
+            output.error("failed (\(a.status))")
+            return
+        }
+        for case .map(let d) in e["diagnostics"]?.listValue ?? [] {
+            var s = ""
+            if let f = d["file"]?.stringValue, let l = d["line"]?.intValue, let c = d["column"]?.intValue { s += "\(f):\(l):\(c): " }
+            s += "error: " + (d["message"]?.stringValue ?? "")
+            if let detail = d["detail"]?.stringValue { s += "\n  " + detail }
+            output.printErr(s)
+        }
+        output.error(e["message"]?.stringValue ?? "failed")
+    }
+
+    /// `id: status` and, once active, the outputs (sensitive ones as `(sensitive)`).
+    static func summary(_ body: Value, _ output: Output) {
+        guard case .map(let m) = body else { return }
+        if let tenants = m["tenants"]?.listValue {
+            for case .map(let t) in tenants {
+                output.print("\(t["id"]?.stringValue ?? "")  \(t["status"]?.stringValue ?? "")  \(t["blueprint"]?.stringValue ?? "")\n")
+            }
+            return
+        }
+        output.print("tenant \(m["id"]?.stringValue ?? ""): \(m["status"]?.stringValue ?? "")\n")
+        if case .map(let e)? = m["error"] { output.print("  error: \(e["message"]?.stringValue ?? "")\n") }
+        if let d = m["approvalDeadline"]?.stringValue { output.print("  awaiting approval until \(d) (`landlord tenant approve ID`)\n") }
+        if case .map(let outs)? = m["outputs"] {
+            for k in outs.keys.sorted() {
+                let v = outs[k]!
+                output.print("  \(k) = \(v.stringValue.map { "\"\($0)\"" } ?? JSON.string(v, sortedKeys: true, pretty: false))\n")
+            }
+        }
+    }
+}
+
+/// `landlord tenant create [--id ID] --blueprint B [--param k=v ...] [--json]`.
+struct TenantCreate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Create a tenant (validated like `landlord validate`), then provision it unless its blueprint needs approval.")
+    @ParentCommand var parent: TenantCommand
+    @Option(help: "The tenant's id (default: a generated DNS-safe one).") var id: String?
+    @Option(help: "The blueprint the tenant is made from.") var blueprint: String
+    @Option(name: .customLong("param"), help: "A parameter, NAME=VALUE (read as the type the blueprint declares); repeat for more.")
+    var params: [String] = []
+    @Flag(help: "Print the tenant as JSON (as GET /v1/tenants/ID).") var json = false
+
+    func run() async throws {
+        try await TenantRun.run(parent.root.global, json: json) { service in
+            var parameters: [String: Value] = [:]
+            for p in params {
+                guard let eq = p.firstIndex(of: "=") else {
+                    return .error(400, ErrorBody(code: "invalid_parameter", message: "--param takes NAME=VALUE; got '\(p)'"))
+                }
+                parameters[String(p[..<eq])] = await service.typedParameter(
+                    blueprint: blueprint, name: String(p[..<eq]), text: String(p[p.index(after: eq)...]))
+            }
+            var body: [String: Value] = ["blueprint": .string(blueprint), "parameters": .map(parameters)]
+            if let id { body["id"] = .string(id) }
+            return await service.create(Array(JSON.string(.map(body), sortedKeys: true, pretty: false).utf8))
+        }
+    }
+}
+
+/// `landlord tenant approve ID`.
+struct TenantApprove: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a tenant awaiting approval, then provision it.")
+    @ParentCommand var parent: TenantCommand
+    @Argument(help: "The tenant's id.") var id: String
+    @Flag(help: "Print the tenant as JSON.") var json = false
+    func run() async throws { try await TenantRun.run(parent.root.global, json: json) { await $0.approve(id) } }
+}
+
+/// `landlord tenant reject ID --reason TEXT`.
+struct TenantReject: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject a tenant awaiting approval; nothing is provisioned.")
+    @ParentCommand var parent: TenantCommand
+    @Argument(help: "The tenant's id.") var id: String
+    @Option(help: "Why (kept in the history and the event).") var reason: String
+    @Flag(help: "Print the tenant as JSON.") var json = false
+    func run() async throws {
+        let body = Array(JSON.string(.map(["reason": .string(reason)]), sortedKeys: true, pretty: false).utf8)
+        try await TenantRun.run(parent.root.global, json: json) { await $0.reject(id, body: body) }
+    }
+}
+
+/// `landlord tenant delete ID [--force]`.
+struct TenantDelete: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete", abstract: "Destroy a tenant like `landlord destroy`, remove its file, and mark it deleted.")
+    @ParentCommand var parent: TenantCommand
+    @Argument(help: "The tenant's id.") var id: String
+    @Flag(help: "Also delete `protect: true` resources.") var force = false
+    @Flag(help: "Print the tenant as JSON.") var json = false
+    func run() async throws { try await TenantRun.run(parent.root.global, json: json) { await $0.delete(id, force: force) } }
+}
+
+/// `landlord tenant show ID [--json]`.
+struct TenantShow: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a tenant created through `landlord tenant` or the service.")
+    @ParentCommand var parent: TenantCommand
+    @Argument(help: "The tenant's id.") var id: String
+    @Flag(help: "Print it as JSON (as GET /v1/tenants/ID).") var json = false
+    func run() async throws { try await TenantRun.run(parent.root.global, json: json) { await $0.get(id) } }
+}
+
+/// `landlord tenant list [--status S] [--json]`.
+struct TenantList: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tenants created through `landlord tenant` or the service.")
+    @ParentCommand var parent: TenantCommand
+    @Option(help: "Only tenants with this status (pending_approval, active, ...).") var status: String?
+    @Flag(help: "Print them as JSON (as GET /v1/tenants).") var json = false
+    func run() async throws { try await TenantRun.run(parent.root.global, json: json) { await $0.list(status: status, limit: "500", cursor: nil) } }
+}
