@@ -96,7 +96,14 @@ enum TenantRun {
             if let detail = d["detail"]?.stringValue { s += "\n  " + detail }
             output.printErr(s)
         }
-        output.error(e["message"]?.stringValue ?? "failed")
+        output.error(cliWording(e["message"]?.stringValue ?? "failed"))
+    }
+
+    /// The service's advice in the CLI's terms.
+    static func cliWording(_ message: String) -> String {
+        message.replacingOccurrences(of: "list them with GET /v1/tenants", with: "list them with `landlord tenant list`")
+            .replacingOccurrences(of: "DELETE ...?force=true", with: "`landlord tenant delete ID --force`")
+            .replacingOccurrences(of: "send it again", with: "run the command again")
     }
 
     /// `id: status` and, once active, the outputs (sensitive ones as `(sensitive)`).
@@ -109,7 +116,7 @@ enum TenantRun {
             return
         }
         output.print("tenant \(m["id"]?.stringValue ?? ""): \(m["status"]?.stringValue ?? "")\n")
-        if case .map(let e)? = m["error"] { output.print("  error: \(e["message"]?.stringValue ?? "")\n") }
+        if case .map(let e)? = m["error"] { output.print("  error: \(cliWording(e["message"]?.stringValue ?? ""))\n") }
         if let d = m["approvalDeadline"]?.stringValue { output.print("  awaiting approval until \(d) (`landlord tenant approve ID`)\n") }
         if case .map(let outs)? = m["outputs"] {
             for k in outs.keys.sorted() {

@@ -119,6 +119,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: h.dir.appendingPathComponent("tenants/umbrella.yaml").path))
     }
 
+    @Test func failedApplyIsRecordedAndExitsOne() async throws {
+        let h = try Self.fleet()
+        let r = try await CLI.run(
+            [
+                "-C", h.dir.path, "tenant", "create", "--id", "failco", "--blueprint", "web", "--param", "subdomain=failco", "--param",
+                "backendImage=i",
+            ],
+            env: ["LANDLORD_STATE_FSYNC": "0", "LANDLORD_MOCK_FAIL_MATCH": "failco/users"])
+        #expect(r.code == 1, "\(r.all)")
+        #expect(r.stdout.contains("tenant failco: failed"), "\(r.all)")
+        #expect(r.stdout.contains("injected fault for failco/users"), "\(r.all)")
+        let shown = try await Self.tenant(h, ["show", "failco", "--json"])
+        #expect(try Self.json(shown)["status"]?.stringValue == "failed")
+    }
+
     @Test func badParameterWritesNothing() async throws {
         let h = try Self.fleet()
         let r = try await Self.tenant(
