@@ -5,50 +5,6 @@ import LandlordEvents
 import LandlordHTTP
 import ProviderAPI
 
-/// An answer of the service: an HTTP status and a JSON body.
-public struct Answer: Sendable, Error {
-    public var status: Int
-    public var body: Value
-    /// An answer of `status` with `body`.
-    public init(_ status: Int, _ body: Value) {
-        self.status = status
-        self.body = body
-    }
-    /// An error answer: `status` with the body ``errorValue(_:)``.
-    public static func error(_ status: Int, _ e: ErrorBody) -> Answer { Answer(status, errorValue(e)) }
-
-    /// `{"error": {"code", "message", "diagnostics"}}`.
-    public static func errorValue(_ e: ErrorBody) -> Value {
-        .map(["error": ErrorBody.value(e)])
-    }
-}
-
-extension ErrorBody {
-    /// The error as the API shows it: `{"code", "message", "diagnostics"}`.
-    public static func value(_ e: ErrorBody) -> Value {
-        .map([
-            "code": .string(e.code), "message": .string(e.message),
-            "diagnostics": .list(
-                e.diagnostics.map { d in
-                    var m: [String: Value] = ["severity": .string(d.severity), "message": .string(d.message)]
-                    if let v = d.detail { m["detail"] = .string(v) }
-                    if let v = d.file { m["file"] = .string(v) }
-                    if let v = d.line { m["line"] = .int(v) }
-                    if let v = d.column { m["column"] = .int(v) }
-                    if let v = d.address { m["address"] = .string(v) }
-                    return .map(m)
-                }),
-        ])
-    }
-}
-
-/// A tenant's outputs as the service shows and announces them: the blueprint's `outputs:` as
-/// computed at the tenant's last apply (sensitive ones marked, so shown as `(sensitive)` and
-/// left out of events).
-func tenantOutputs(_ state: TenantState) -> [String: Value] {
-    state.outputs
-}
-
 /// The tenant lifecycle: creation (validated like `landlord validate`), approval, rejection,
 /// timeouts, provisioning and destruction through the engine's rollout, records that survive
 /// restarts, and events. The HTTP layer (``HTTPAPI``) only translates requests to these calls.
@@ -171,7 +127,7 @@ public actor TenantService {
     public func get(_ id: String) async -> Answer {
         guard let r = byID[id] else { return .error(404, notFound(id)) }
         let states = (try? await runtime.store.loadTenants([id])) ?? [:]
-        return Answer(200, view(r, states[id]))
+        return Answer(200, r.view(states[id]))
     }
 
     /// `GET /v1/tenants?status=S&limit=N&cursor=C`: tenants by id, after the cursor.
@@ -198,7 +154,7 @@ public actor TenantService {
         let ids = byID.values.filter { r in wanted.map { r.status == $0 } ?? true }.map(\.id).filter { id in cursor.map { id > $0 } ?? true }.sorted()
         let page = Array(ids.prefix(n))
         let states = (try? await runtime.store.loadTenants(page)) ?? [:]
-        var body: [String: Value] = ["tenants": .list(page.compactMap { id in byID[id].map { view($0, states[id]) } })]
+        var body: [String: Value] = ["tenants": .list(page.compactMap { id in byID[id].map { $0.view(states[id]) } })]
         body["nextCursor"] = ids.count > n ? .string(page.last!) : .null
         return Answer(200, .map(body))
     }
@@ -533,25 +489,6 @@ public actor TenantService {
     private func setTenants(_ tenants: [TenantSpec]) {
         fleet.tenants = tenants
         fleet.tenantIndex = Dictionary(tenants.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-    }
-
-    private func view(_ r: TenantRecord, _ state: TenantState?) -> Value {
-        var m: [String: Value] = [
-            "id": .string(r.id), "blueprint": .string(r.blueprint), "status": .string(r.status.rawValue),
-            "parameters": (try? JSON.parse(r.parametersJSON)) ?? .map([:]),
-            "outputs": .map((state.map(tenantOutputs) ?? [:]).mapValues(TenantDocument.shown)),
-            "resources": .int(state?.resources.count ?? 0),
-            "createdAt": .string(ISO8601DateFormatter().string(from: r.createdAt)),
-            "history": .list(
-                r.history.map { h in
-                    var e: [String: Value] = ["status": .string(h.status.rawValue), "at": .string(ISO8601DateFormatter().string(from: h.at))]
-                    if let reason = h.reason { e["reason"] = .string(reason) }
-                    return .map(e)
-                }),
-        ]
-        if let e = r.error { m["error"] = ErrorBody.value(e) }
-        if let d = r.deadline { m["approvalDeadline"] = .string(ISO8601DateFormatter().string(from: d)) }
-        return .map(m)
     }
 
     /// True while a request or the worker is writing the tenant's record: other changes wait.

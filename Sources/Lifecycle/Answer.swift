@@ -1,0 +1,71 @@
+import Foundation
+import LandlordCore
+import ProviderAPI
+
+/// An answer of the service: an HTTP status and a JSON body.
+public struct Answer: Sendable, Error {
+    public var status: Int
+    public var body: Value
+    /// An answer of `status` with `body`.
+    public init(_ status: Int, _ body: Value) {
+        self.status = status
+        self.body = body
+    }
+    /// An error answer: `status` with the body ``errorValue(_:)``.
+    public static func error(_ status: Int, _ e: ErrorBody) -> Answer { Answer(status, errorValue(e)) }
+
+    /// `{"error": {"code", "message", "diagnostics"}}`.
+    public static func errorValue(_ e: ErrorBody) -> Value {
+        .map(["error": ErrorBody.value(e)])
+    }
+}
+
+extension ErrorBody {
+    /// The error as the API shows it: `{"code", "message", "diagnostics"}`.
+    public static func value(_ e: ErrorBody) -> Value {
+        .map([
+            "code": .string(e.code), "message": .string(e.message),
+            "diagnostics": .list(
+                e.diagnostics.map { d in
+                    var m: [String: Value] = ["severity": .string(d.severity), "message": .string(d.message)]
+                    if let v = d.detail { m["detail"] = .string(v) }
+                    if let v = d.file { m["file"] = .string(v) }
+                    if let v = d.line { m["line"] = .int(v) }
+                    if let v = d.column { m["column"] = .int(v) }
+                    if let v = d.address { m["address"] = .string(v) }
+                    return .map(m)
+                }),
+        ])
+    }
+}
+
+/// A tenant's outputs as the service shows and announces them: the blueprint's `outputs:` as
+/// computed at the tenant's last apply (sensitive ones marked, so shown as `(sensitive)` and
+/// left out of events).
+func tenantOutputs(_ state: TenantState) -> [String: Value] {
+    state.outputs
+}
+
+extension TenantRecord {
+    /// The tenant as `GET /v1/tenants/{id}` answers it, with what its state records.
+    func view(_ state: TenantState?) -> Value {
+        let r = self
+        var m: [String: Value] = [
+            "id": .string(r.id), "blueprint": .string(r.blueprint), "status": .string(r.status.rawValue),
+            "parameters": (try? JSON.parse(r.parametersJSON)) ?? .map([:]),
+            "outputs": .map((state.map(tenantOutputs) ?? [:]).mapValues(TenantDocument.shown)),
+            "resources": .int(state?.resources.count ?? 0),
+            "createdAt": .string(ISO8601DateFormatter().string(from: r.createdAt)),
+            "history": .list(
+                r.history.map { h in
+                    var e: [String: Value] = ["status": .string(h.status.rawValue), "at": .string(ISO8601DateFormatter().string(from: h.at))]
+                    if let reason = h.reason { e["reason"] = .string(reason) }
+                    return .map(e)
+                }),
+        ]
+        if let e = r.error { m["error"] = ErrorBody.value(e) }
+        if let d = r.deadline { m["approvalDeadline"] = .string(ISO8601DateFormatter().string(from: d)) }
+        return .map(m)
+    }
+
+}
