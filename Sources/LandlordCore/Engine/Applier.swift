@@ -418,6 +418,11 @@ struct ApplyRun {
             let status = Applier.finalStatus(tp, outcomes[i])
             guard let session = sessions[tp.tenant] else {
                 outcomes[i].status = status
+                // Released after its document was written: status and outputs are recorded.
+                if let hold = sessions.released[tp.tenant] {
+                    outcomes[i].outputs = hold.outputs
+                    outcomes[i].recorded = true
+                }
                 observer.handle(.tenantFinished(outcomes[i]))
                 continue
             }

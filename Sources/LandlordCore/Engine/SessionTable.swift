@@ -48,9 +48,12 @@ struct TenantHold: Sendable, Equatable {
     var numbers: [String: Int]
     /// Capacity its resources use, by capacity.
     var used: [String: Int]
+    /// The outputs recorded with its final status (events and the outcome carry them).
+    var outputs: [String: Value]
 
     init(_ state: TenantState, rules: AllocationRules) {
         serial = state.serial
+        outputs = state.outputs
         empty = state.resources.isEmpty && state.pending.isEmpty
         status = state.status
         var numbers: [String: Int] = [:]
