@@ -29,13 +29,7 @@ public struct ServiceRuntime: Sendable {
     }
 
     /// Every resource type the providers the service can register serve.
-    public static let schemas: [String: ResourceSchema] = {
-        var out: [String: ResourceSchema] = [:]
-        for schema in [MockProvider.resourceSchema, AWSProvider.resourceSchema, StripeProvider.resourceSchema, PostgresProvider.resourceSchema] {
-            out.merge(schema.resources) { a, _ in a }
-        }
-        return out
-    }()
+    public static var schemas: [String: ResourceSchema] { FleetWiring.schemas }
 
     /// Loads the fleet under `root` and wires its state store and providers; `environment`
     /// is where `${env.NAME}`, the state key and the mock's settings are read.
@@ -52,48 +46,15 @@ public struct ServiceRuntime: Sendable {
                     "\(fleet.platform.file): the service does not start provider plugins yet ('\(plugin.name)'); apply tenants of this fleet with the CLI"
             )
         }
-        let aws = fleet.platform.providerSettings("aws")
         let cipher: StateCipher?
-        do {
-            cipher = try StateCipher.configured(fleet.platform.state, directory: root, environment: environment)
-        } catch {
+        do { cipher = try StateCipher.configured(fleet.platform.state, directory: root, environment: environment) } catch {
             throw LoadError(diagnostics: Diagnostics(), message: "\(error)")
         }
         let store: any StateStore
-        switch fleet.platform.state.backend {
-        case .s3:
-            do {
-                store = try S3StateStore(
-                    config: fleet.platform.state, fallbackRegion: aws["region"]?.stringValue, environment: environment, cipher: cipher)
-            } catch {
-                throw LoadError(diagnostics: Diagnostics(), message: "\(fleet.platform.file): \(error)")
-            }
-        case .local:
-            store = LocalStateStore(
-                directory: root.appendingPathComponent(".landlord").path, durable: environment["LANDLORD_STATE_FSYNC"] != "0", cipher: cipher)
+        do { store = try FleetWiring.store(fleet, root: root, environment: environment, cipher: cipher) } catch {
+            throw LoadError(diagnostics: Diagnostics(), message: "\(fleet.platform.file): \(error)")
         }
-        var registry = ProviderRegistry()
-        var mock: MockProvider?
-        if aws["use"]?.stringValue == "mock" || fleet.platform.providers.isEmpty {
-            // As the CLI chooses (Sources/landlord/Context.swift): the mock serves every built-in type.
-            let path = environment["LANDLORD_MOCK_CLOUD"] ?? root.appendingPathComponent(".landlord/mock-cloud.json").path
-            var settings = MockSettings.fromEnvironment(environment)
-            settings.rateLimits = (aws["rateLimits"]?.mapValue ?? [:]).compactMapValues { v in
-                v.intValue.map(Double.init) ?? { if case .double(let d) = v { return d } else { return nil } }()
-            }
-            if let r = aws["region"]?.stringValue { settings.region = r }
-            let m = MockProvider(cloudPath: path, settings: settings)
-            registry.register(m)
-            for prefix in ProviderRegistry.prefixes(of: m.schema) { registry.register(m, prefix: prefix) }
-            mock = m
-        } else {
-            registry.register(AWSProvider(settings: aws))
-            if fleet.platform.providers["stripe"] != nil {
-                registry.register(StripeProvider(settings: fleet.platform.providerSettings("stripe")))
-            }
-            let postgres = fleet.platform.providerSettings("postgres")
-            if !postgres.isEmpty { registry.register(PostgresProvider(settings: postgres)) }
-        }
-        return ServiceRuntime(root: root, fleet: fleet, store: store, registry: registry, mock: mock)
+        let providers = FleetWiring.providers(fleet, root: root, environment: environment, forceMock: false)
+        return ServiceRuntime(root: root, fleet: fleet, store: store, registry: providers.registry, mock: providers.mock)
     }
 }
