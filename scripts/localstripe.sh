@@ -13,13 +13,14 @@ PORT="${LANDLORD_STRIPE_PORT:-8420}"
 DIR="${LANDLORD_STRIPE_STATE_DIR:-${TMPDIR:-/tmp}/landlord-localstripe-$PORT}"
 PIDFILE="$DIR/localstripe.pid"
 LOG="$DIR/localstripe.log"
+NAME=localstripe
+PORT_VAR=LANDLORD_STRIPE_PORT
+# shellcheck source=lib/background-server.sh
+source "$(dirname "$0")/lib/background-server.sh"
 
 start() {
     mkdir -p "$DIR"
-    if [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-        echo "localstripe already running (PID $(cat "$PIDFILE")) on port $PORT"
-        return 0
-    fi
+    server_running && return 0
     if ! python3 -c 'import localstripe' 2>/dev/null; then
         echo "error: localstripe not found; install it with: pip install localstripe==1.15.10" >&2
         exit 1
@@ -32,35 +33,7 @@ resources.Store.dump_to_disk = lambda self: None  # nothing on disk: each start 
 web.run_app(server.app, host="127.0.0.1", port=int(sys.argv[1]), access_log=None, print=None)
 PY
     echo $! >"$PIDFILE"
-    for _ in $(seq 1 100); do
-        if curl -fsS -o /dev/null -H 'Authorization: Bearer sk_test_landlord' "http://127.0.0.1:$PORT/v1/customers?limit=1" 2>/dev/null; then
-            echo "localstripe running on http://127.0.0.1:$PORT (PID $(cat "$PIDFILE"))"
-            return 0
-        fi
-        if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-            echo "error: localstripe exited; see $LOG" >&2
-            cat "$LOG" >&2
-            exit 1
-        fi
-        sleep 0.2
-    done
-    echo "error: localstripe did not answer on port $PORT within 20s; see $LOG (is the port taken? set LANDLORD_STRIPE_PORT)" >&2
-    exit 1
-}
-
-stop() {
-    if [[ ! -f "$PIDFILE" ]]; then
-        echo "no localstripe PID file at $PIDFILE; nothing to stop"
-        return 0
-    fi
-    PID="$(cat "$PIDFILE")"
-    if kill -0 "$PID" 2>/dev/null; then
-        kill "$PID"
-        for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$PID" 2>/dev/null && kill -9 "$PID"
-        echo "localstripe (PID $PID) stopped"
-    fi
-    rm -f "$PIDFILE"
+    wait_until_answers -H 'Authorization: Bearer sk_test_landlord' "http://127.0.0.1:$PORT/v1/customers?limit=1"
 }
 
 case "${1:-}" in

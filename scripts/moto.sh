@@ -9,13 +9,14 @@ PORT="${MOTO_PORT:-5123}"
 DIR="${MOTO_STATE_DIR:-${TMPDIR:-/tmp}/landlord-moto-$PORT}"
 PIDFILE="$DIR/moto.pid"
 LOG="$DIR/moto.log"
+NAME=moto_server
+PORT_VAR=MOTO_PORT
+# shellcheck source=lib/background-server.sh
+source "$(dirname "$0")/lib/background-server.sh"
 
 start() {
     mkdir -p "$DIR"
-    if [[ -f "$PIDFILE" ]] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-        echo "moto_server already running (PID $(cat "$PIDFILE")) on port $PORT"
-        return 0
-    fi
+    server_running && return 0
     if ! command -v moto_server >/dev/null; then
         echo "error: moto_server not found; install it with: pip install 'moto[server]==5.2.1'" >&2
         exit 1
@@ -24,35 +25,7 @@ start() {
     MOTO_RECORDER_FILEPATH="${MOTO_RECORDER_FILEPATH:-$DIR/recording.jsonl}" \
     MOTO_ECS_SERVICE_RUNNING="${MOTO_ECS_SERVICE_RUNNING:-1}" nohup moto_server -H 127.0.0.1 -p "$PORT" >"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
-    for _ in $(seq 1 100); do
-        if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/moto-api/data.json" 2>/dev/null; then
-            echo "moto_server running on http://127.0.0.1:$PORT (PID $(cat "$PIDFILE"))"
-            return 0
-        fi
-        if ! kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
-            echo "error: moto_server exited; see $LOG" >&2
-            cat "$LOG" >&2
-            exit 1
-        fi
-        sleep 0.2
-    done
-    echo "error: moto_server did not answer on port $PORT within 20s; see $LOG (is the port taken? set MOTO_PORT)" >&2
-    exit 1
-}
-
-stop() {
-    if [[ ! -f "$PIDFILE" ]]; then
-        echo "no moto_server PID file at $PIDFILE; nothing to stop"
-        return 0
-    fi
-    PID="$(cat "$PIDFILE")"
-    if kill -0 "$PID" 2>/dev/null; then
-        kill "$PID"
-        for _ in $(seq 1 50); do kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$PID" 2>/dev/null && kill -9 "$PID"
-        echo "moto_server (PID $PID) stopped"
-    fi
-    rm -f "$PIDFILE"
+    wait_until_answers "http://127.0.0.1:$PORT/moto-api/data.json"
 }
 
 case "${1:-}" in
