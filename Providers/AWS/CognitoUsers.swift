@@ -53,6 +53,11 @@ struct UserGroups: ResourceHandler {
         guard let out = try await unlessMissing(["ResourceNotFoundException"], { try await client.call(.cognitoIdentityProvider, "GetGroup", body) }),
             let g = out["Group"]?.mapValue
         else { return nil }
+        return Self.object(pool: pool, name: name, g)
+    }
+
+    /// The group as GetGroup or ListGroups describes it (`GroupType`).
+    static func object(pool: String, name: String, _ g: [String: Value]) -> ResourceObject {
         let description = g["Description"]?.stringValue ?? ""
         let a: [String: Value] = [
             "userPoolId": .string(pool), "name": .string(name), "description": description.isEmpty ? .null : .string(description),
@@ -216,13 +221,26 @@ struct Users: ResourceHandler {
     /// user attributes to report and how they were typed; the group list keeps its order when
     /// membership is the same.
     func fetch(pool: String, username: String, like recorded: [String: Value]) async throws -> ResourceObject? {
-        guard
-            let out = try await unlessMissing(
-                Self.missing,
-                { try await client.call(.cognitoIdentityProvider, "AdminGetUser", ["UserPoolId": .string(pool), "Username": .string(username)]) })
-        else { return nil }
+        guard let out = try await adminGetUser(pool: pool, username: username) else { return nil }
+        let member = try await groups(pool: pool, username: username)
+        return Self.object(
+            pool: pool, username: username, attributes: out["UserAttributes"], status: out["UserStatus"], member: member, like: recorded)
+    }
+
+    /// AdminGetUser's answer, nil when the user (or its pool) is gone.
+    func adminGetUser(pool: String, username: String) async throws -> [String: Value]? {
+        try await unlessMissing(Self.missing) {
+            try await client.call(.cognitoIdentityProvider, "AdminGetUser", ["UserPoolId": .string(pool), "Username": .string(username)])
+        }
+    }
+
+    /// The user from its attribute list (`[{Name, Value}]`, as AdminGetUser, ListUsers and
+    /// ListUsersInGroup return it), status and the groups it is in.
+    static func object(pool: String, username: String, attributes list: Value?, status: Value?, member: [String], like recorded: [String: Value])
+        -> ResourceObject
+    {
         var held: [String: String] = [:]
-        for item in out["UserAttributes"]?.listValue ?? [] {
+        for item in list?.listValue ?? [] {
             if let m = item.mapValue, let name = m["Name"]?.stringValue { held[name] = m["Value"]?.stringValue ?? "" }
         }
         var attributes: [String: Value] = [:]
@@ -230,14 +248,13 @@ struct Users: ResourceHandler {
             guard let now = held[k] else { continue }
             attributes[k] = now == Self.text(v) ? v : .string(now)
         }
-        let member = try await groups(pool: pool, username: username)
         let wantedGroups = recorded["groups"]?.revealed.listValue ?? []
         let groups: Value =
             Set(member) == Set(wantedGroups.map(Self.text)) && member.count == wantedGroups.count
             ? .list(wantedGroups) : .list(member.sorted().map(Value.string))
         let a: [String: Value] = [
             "userPoolId": .string(pool), "username": .string(username), "attributes": .map(attributes), "groups": groups,
-            "sub": held["sub"].map(Value.string) ?? .null, "status": out["UserStatus"] ?? .null,
+            "sub": held["sub"].map(Value.string) ?? .null, "status": status ?? .null,
         ]
         return ResourceObject(type: Self.type, id: "\(pool)/\(username)", attributes: a)
     }

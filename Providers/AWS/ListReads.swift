@@ -30,7 +30,8 @@ enum Listing {
 extension AWSProvider: ListReadingProvider, CallCountingProvider {
     public func readGroup(for resource: ResourceObject) -> String? {
         guard configurationProblem == nil, let h = handlers[resource.type] as? any ListingHandler, let g = h.readGroup(resource) else { return nil }
-        return resource.type + " " + g
+        // A type read with another's groups (a pool's user groups with its users) names that type.
+        return AWSListReads.groupType(resource.type) + " " + g
     }
 
     public func readMany(group: String, resources: [ResourceObject]) async -> ReadResponse {

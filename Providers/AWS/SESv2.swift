@@ -126,7 +126,9 @@ struct ContactLists: ResourceHandler {
 /// preferences and attributes (sent as the JSON string `AttributesData`) change in place
 /// with UpdateContact. Contacts carry no tags: the id is `LIST/EMAIL` and adoption finds the
 /// contact by its address in the list. When GetContact returns no `AttributesData` the
-/// recorded attributes are kept (moto 5.2.1 does not store them).
+/// recorded attributes are kept (moto 5.2.1 does not store them). After each write the contact
+/// is read back once to record its `LastUpdatedTimestamp` (`lastUpdated`): a listing refresh
+/// (ListContacts, which has no AttributesData) reads again only contacts whose timestamp moved.
 struct Contacts: ResourceHandler {
     let client: AWSClient
     static let type = AWSResourceTypes.contact
@@ -161,7 +163,32 @@ struct Contacts: ResourceHandler {
                 "create \(Self.type) \(request.identity.address): \(email) is already in list \(list)",
                 detail: "import it (`landlord import`) or use another address", attribute: "email", code: e.code)
         }
-        return ResourceObject(type: Self.type, id: "\(list)/\(email)", attributes: request.inputs)
+        return try await written(request.inputs, list: list, email: email)
+    }
+
+    /// The inputs plus `lastUpdated`: the timestamp GetContact reports right after the write,
+    /// kept only when the contact reads back as written (a change made by someone else in
+    /// between leaves it unset, so the next listing refresh reads the contact in full).
+    func written(_ inputs: [String: Value], list: String, email: String) async throws -> ResourceObject {
+        var a = inputs
+        if let now = try await fetch(list: list, email: email), let stamp = now.attributes["lastUpdated"],
+            (now.attributes["topicPreferences"]?.revealed ?? .map([:])) == Self.preferences(Inputs(inputs)),
+            now.attributes["attributes"].map({ $0.revealed == (inputs["attributes"]?.revealed ?? .map([:])) }) ?? true
+        {
+            a["lastUpdated"] = stamp
+        }
+        return ResourceObject(type: Self.type, id: "\(list)/\(email)", attributes: a)
+    }
+
+    /// Topic preferences as GetContact and ListContacts report them (upper-cased statuses).
+    static func preferences(_ inputs: Inputs) -> Value {
+        .map((inputs.map("topicPreferences") ?? [:]).mapValues { .string(($0.stringValue ?? "").uppercased()) })
+    }
+
+    /// A LastUpdatedTimestamp as recorded: the JSON text of what SES returned (epoch seconds).
+    static func stamp(_ v: Value?) -> Value {
+        guard let v, v != .null else { return .null }
+        return .string(v.stringValue ?? JSON.string(v))
     }
 
     func update(_ request: ApplyRequest, prior: ResourceObject) async throws -> ResourceObject {
@@ -170,7 +197,7 @@ struct Contacts: ResourceHandler {
         var b = try body(inputs)
         if b["AttributesData"] == nil { b["AttributesData"] = "{}" }
         _ = try await client.sesv2("UpdateContact", "PUT", ["contact-lists", list, "contacts", email], body: b)
-        return ResourceObject(type: Self.type, id: prior.id, attributes: request.inputs)
+        return try await written(request.inputs, list: list, email: email)
     }
 
     func delete(_ prior: ResourceObject) async throws {
@@ -194,7 +221,10 @@ struct Contacts: ResourceHandler {
         for p in out["TopicPreferences"]?.listValue ?? [] {
             if let m = p.mapValue, let topic = m["TopicName"]?.stringValue { prefs[topic] = m["SubscriptionStatus"] ?? .null }
         }
-        var a: [String: Value] = ["contactListName": .string(list), "email": .string(email), "topicPreferences": .map(prefs)]
+        var a: [String: Value] = [
+            "contactListName": .string(list), "email": .string(email), "topicPreferences": .map(prefs),
+            "lastUpdated": Self.stamp(out["LastUpdatedTimestamp"]),
+        ]
         if let data = out["AttributesData"]?.stringValue {
             a["attributes"] = (try? JSON.parse(data)).flatMap { $0.mapValue.map(Value.map) } ?? .map([:])
         }

@@ -184,6 +184,8 @@ public enum AWSResourceTypes {
                 "email": .init(.string, required: true, forceNew: true),
                 "topicPreferences": .init(.map, description: "topic name -> OPT_IN or OPT_OUT; updated in place"),
                 "attributes": .init(.map, description: "sent as the contact's AttributesData (JSON); updated in place"),
+                "lastUpdated": computed(
+                    .string, "SES's LastUpdatedTimestamp as Landlord last wrote the contact: a listing refresh reads a contact again when it moved"),
             ], taggable: false, dataBearing: true, uniqueKeys: ["contactListName", "email"]),
     ])
 }

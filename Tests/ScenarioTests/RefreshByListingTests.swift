@@ -64,21 +64,49 @@ import Testing
         #expect(full.calls[op("cognito-idp", "DescribeUserPool")] == 10)
     }
 
-    @Test func typesWithoutAListReadAreCountedAsTheAWSProviderReadsThem() async throws {
-        // examples/aws has a tenant group, admin user and isolation role (one inline policy)
-        // per tenant, read one by one: the counts moto answered for 40 tenants, per tenant
+    @Test func groupsUsersAndRolesAreCountedAsTheAWSProviderListsThem() async throws {
+        // examples/aws has a tenant group, admin user (in the group) and isolation role per
+        // tenant: per pool one ListGroups and one ListUsersInGroup, every role in one
+        // GetAccountAuthorizationDetails page, as the AWS provider reads them against moto
         // (scripts/bench-aws-refresh.sh). (Its SES contact needs the platform's contact list,
         // which the mock's copy of the example does not make, so it is left out here.)
         let h = try Harness(example: "aws")
+        try h.addWebTenant("t3", subdomain: "ten3", image: "registry.example.com/backend:1.4.2")
         try await h.apply()
-        let (_, report) = try await refreshingPlan(h, h.provider)
+        let (plan, report) = try await refreshingPlan(h, h.provider)
+        #expect(plan.isEmpty)
         let op = { (api: String, operation: String) in APIOperation(api: api, operation: operation) }
+        #expect(report.calls[op("cognito-idp", "ListGroups")] == 3)
+        #expect(report.calls[op("cognito-idp", "ListUsersInGroup")] == 3)
+        #expect(report.calls[op("iam", "GetAccountAuthorizationDetails")] == 1)
         for (api, operation) in [
             ("cognito-idp", "GetGroup"), ("cognito-idp", "AdminGetUser"), ("cognito-idp", "AdminListGroupsForUser"), ("iam", "GetRole"),
-            ("iam", "ListRolePolicies"), ("iam", "GetRolePolicy"),
+            ("iam", "ListRolePolicies"), ("iam", "GetRolePolicy"), ("iam", "ListRoles"),
         ] {
-            #expect(report.calls[op(api, operation)] == 2, "\(operation): one per tenant (acme, globex)")
+            #expect(report.calls[op(api, operation)] == nil, "\(operation): listed instead")
         }
+
+        // Drift on each: a group's precedence, a user's membership and one deleted, a role's
+        // inline policy; all planned, and the pool whose user is in no group asks AdminGetUser.
+        let recorded = try await h.recorded()
+        try MockCloud(path: h.cloudPath).transact { tx in
+            func change(_ address: String, _ edit: (inout MockResource) -> Void) throws {
+                let r = try #require(recorded[address]).object
+                var now = try #require(tx.get(type: r.type, id: r.id))
+                edit(&now)
+                tx.put(now)
+            }
+            try change("acme/admins") { $0.attributes["precedence"] = 9 }
+            try change("globex/admin") { $0.attributes["groups"] = [] }
+            try change("t3/isolation") { $0.attributes["inlinePolicies"] = ["tenant-isolation": ["Version": "2012-10-17", "Statement": []]] }
+        }
+        let (drifted, after) = try await refreshingPlan(h, h.provider)
+        let changes = Dictionary(drifted.tenants.flatMap(\.changes).map { ($0.address, $0) }) { a, _ in a }
+        for address in ["acme/admins", "globex/admin", "t3/isolation"] {
+            #expect(changes[address] != nil && changes[address]?.action != .noop, "\(address): drift not planned")
+        }
+        #expect(after.calls[op("cognito-idp", "ListUsersInGroup")] == 3)
+        #expect(after.calls[op("cognito-idp", "AdminGetUser")] == 1, "globex's admin is in no group")
     }
 
     @Test func driftOfEveryTypeIsPlannedAfterAListingRefresh() async throws {
