@@ -65,11 +65,10 @@ import Testing
     }
 
     @Test func groupsUsersAndRolesAreCountedAsTheAWSProviderListsThem() async throws {
-        // examples/aws has a tenant group, admin user (in the group) and isolation role per
-        // tenant: per pool one ListGroups and one ListUsersInGroup, every role in one
-        // GetAccountAuthorizationDetails page, as the AWS provider reads them against moto
-        // (scripts/bench-aws-refresh.sh). (Its SES contact needs the platform's contact list,
-        // which the mock's copy of the example does not make, so it is left out here.)
+        // examples/aws has a tenant group, admin user (in the group), isolation role and SES
+        // contact per tenant: per pool one ListGroups and one ListUsersInGroup, every role in
+        // one GetAccountAuthorizationDetails page, every contact in one ListContacts, as the
+        // AWS provider reads them against moto (scripts/bench-aws-refresh.sh).
         let h = try Harness(example: "aws")
         try h.addWebTenant("t3", subdomain: "ten3", image: "registry.example.com/backend:1.4.2")
         try await h.apply()
@@ -79,15 +78,17 @@ import Testing
         #expect(report.calls[op("cognito-idp", "ListGroups")] == 3)
         #expect(report.calls[op("cognito-idp", "ListUsersInGroup")] == 3)
         #expect(report.calls[op("iam", "GetAccountAuthorizationDetails")] == 1)
+        #expect(report.calls[op("ses", "ListContacts")] == 1)
         for (api, operation) in [
             ("cognito-idp", "GetGroup"), ("cognito-idp", "AdminGetUser"), ("cognito-idp", "AdminListGroupsForUser"), ("iam", "GetRole"),
-            ("iam", "ListRolePolicies"), ("iam", "GetRolePolicy"), ("iam", "ListRoles"),
+            ("iam", "ListRolePolicies"), ("iam", "GetRolePolicy"), ("iam", "ListRoles"), ("ses", "GetContact"),
         ] {
             #expect(report.calls[op(api, operation)] == nil, "\(operation): listed instead")
         }
 
-        // Drift on each: a group's precedence, a user's membership and one deleted, a role's
-        // inline policy; all planned, and the pool whose user is in no group asks AdminGetUser.
+        // Drift on each: a group's precedence, a user's membership, a role's inline policy, a
+        // contact's attributes; all planned. The pool whose user is in no group asks
+        // AdminGetUser; the changed contact (its timestamp moved, at AWS) is asked GetContact.
         let recorded = try await h.recorded()
         try MockCloud(path: h.cloudPath).transact { tx in
             func change(_ address: String, _ edit: (inout MockResource) -> Void) throws {
@@ -99,14 +100,17 @@ import Testing
             try change("acme/admins") { $0.attributes["precedence"] = 9 }
             try change("globex/admin") { $0.attributes["groups"] = [] }
             try change("t3/isolation") { $0.attributes["inlinePolicies"] = ["tenant-isolation": ["Version": "2012-10-17", "Statement": []]] }
+            try change("t3/contact") { $0.attributes["attributes"] = ["tenant": "someone-else", "tier": "premium"] }
         }
         let (drifted, after) = try await refreshingPlan(h, h.provider)
         let changes = Dictionary(drifted.tenants.flatMap(\.changes).map { ($0.address, $0) }) { a, _ in a }
-        for address in ["acme/admins", "globex/admin", "t3/isolation"] {
+        for address in ["acme/admins", "globex/admin", "t3/isolation", "t3/contact"] {
             #expect(changes[address] != nil && changes[address]?.action != .noop, "\(address): drift not planned")
         }
         #expect(after.calls[op("cognito-idp", "ListUsersInGroup")] == 3)
         #expect(after.calls[op("cognito-idp", "AdminGetUser")] == 1, "globex's admin is in no group")
+        #expect(after.calls[op("ses", "ListContacts")] == 1)
+        #expect(after.calls[op("ses", "GetContact")] == 1, "only the changed contact is read in full")
     }
 
     @Test func driftOfEveryTypeIsPlannedAfterAListingRefresh() async throws {
