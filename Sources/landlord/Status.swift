@@ -36,11 +36,13 @@ struct Status: AsyncParsableCommand {
         }
         var rows = [["TENANT", "STATUS", "RESOURCES", "BLUEPRINT"]]
         let ids = Set(states.keys).union(ctx.fleet.tenants.map(\.id)).sorted()
+        // Without state: `pending_approval` when its file says `approval: pending`, else `planned`.
+        let unapplied: (String) -> String = { id in ctx.fleet.tenant(id)?.approvalPending == true ? "pending_approval" : "planned" }
         if json {
             let tenants: [Value] = ids.map { id in
                 let st = states[id]
                 return .map([
-                    "tenant": .string(id), "status": .string(st?.status.rawValue ?? "planned"),
+                    "tenant": .string(id), "status": .string(st?.status.rawValue ?? unapplied(id)),
                     "file_removed": .bool(ctx.fleet.tenant(id) == nil), "resources": .int(st?.resources.count ?? 0),
                     "blueprint": .string(ctx.fleet.tenant(id)?.blueprint ?? st?.blueprint ?? ""),
                     "outputs": .map(TenantOutputs.displayed(st?.outputs ?? [:])),
@@ -51,7 +53,7 @@ struct Status: AsyncParsableCommand {
         }
         for id in ids {
             let st = states[id]
-            let status = st?.status.rawValue ?? "planned"
+            let status = st?.status.rawValue ?? unapplied(id)
             let bp = ctx.fleet.tenant(id)?.blueprint ?? st?.blueprint ?? ""
             rows.append([
                 id, status + (ctx.fleet.tenant(id) == nil && st?.status != .destroyed ? " (file removed)" : ""), "\(st?.resources.count ?? 0)", bp,

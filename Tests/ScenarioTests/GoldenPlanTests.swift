@@ -54,6 +54,13 @@ import Testing
         try check(try await h.plan(), "replace")
     }
 
+    /// globex's file says `approval: pending`: acme is created, globex only listed.
+    @Test func awaitingApproval() async throws {
+        let h = try harness()
+        try h.edit("tenants/globex.yaml") { $0 + ($0.hasSuffix("\n") ? "" : "\n") + "approval: pending\n" }
+        try check(try await h.plan(), "awaiting")
+    }
+
     @Test func oneTenantRemoved() async throws {
         let h = try harness()
         try await h.apply(parallelism: 1)

@@ -144,6 +144,8 @@ public struct Plan: Sendable, Hashable {
     public var foreignPriorities: [String: Set<Int>] = [:]
     /// The part of the fleet this plan covers (`--shard K/N`); nil: the whole fleet.
     public var shard: ShardCoverage?
+    /// Tenants in scope whose file says `approval: pending`: listed, never planned (sorted).
+    public var awaitingApproval: [String] = []
 
     public init(toolVersion: String, platform: String, tenants: [TenantPlan], unchangedTenants: Int, createdAt: Date = Date()) {
         self.toolVersion = toolVersion

@@ -73,6 +73,8 @@ public enum Planner {
         var provision: [TenantSpec] = []
         var remove: [String] = []
         var destroy: [String] = []
+        /// `approval: pending` tenants: listed in the plan, never provisioned.
+        var awaiting: [String] = []
     }
 
     public static func plan(_ input: PlanInput, options: PlanOptions) -> (Plan, Diagnostics) {
@@ -149,6 +151,7 @@ public enum Planner {
         }
         tenants.sort { $0.tenant < $1.tenant }
         var plan = Plan(toolVersion: options.toolVersion, platform: fleet.platform.name, tenants: tenants, unchangedTenants: unchanged)
+        plan.awaitingApproval = scope.awaiting
         diags.append(contentsOf: QuotaCheck.check(plan, states: input.states, fleet: fleet, schemas: input.schemas, existing: input.existing))
         // Foreign priorities of the listeners this plan allocates on, for apply's re-allocation.
         for l in Set(tenants.compactMap { $0.allocation?.member }) {
@@ -184,6 +187,11 @@ public enum Planner {
         for t in input.fleet.tenants {
             if options.destroy.contains(t.id) || !options.inShard(t.id) { continue }
             if let wanted, !wanted.contains(t.id) { continue }
+            // Awaiting approval: its recorded resources (if any) are left as they are.
+            if t.approvalPending {
+                s.awaiting.append(t.id)
+                continue
+            }
             if input.states[t.id]?.status == .destroyed && wanted?.contains(t.id) != true {
                 diags.append(
                     .warning(

@@ -242,6 +242,11 @@ public enum DocumentSchema {
                 "parameters": [
                     "type": "object", "description": "values for the blueprint's parameters (checked against it by `landlord validate`)",
                 ],
+                "approval": [
+                    "enum": ["pending"],
+                    "description":
+                        "`pending`: the tenant awaits approval (written by `landlord tenant create` or the service); plans list it and never provision it until `landlord tenant approve ID` removes this line",
+                ],
                 "labels": ["description": "free-form labels; Landlord ignores them"],
             ])
     }

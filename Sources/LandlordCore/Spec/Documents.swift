@@ -191,6 +191,9 @@ public struct TenantSpec: Sendable {
     /// SHA-256 of the tenant file.
     public var digest: String
     public var location: SourceLocation
+    /// `approval: pending`: the tenant was created (by `landlord tenant create` or the service)
+    /// and awaits an operator's approval. Plans list it and never provision it.
+    public var approvalPending: Bool = false
 }
 
 /// Everything a run reads from disk: the platform, blueprints and tenants.

@@ -49,7 +49,10 @@ enum ParameterValues {
 
 /// Reads a tenant file and validates its parameters against the blueprint.
 enum TenantReader {
-    static let fields = ["apiVersion", "kind", "id", "blueprint", "parameters", "description", "labels"]
+    static let fields = ["apiVersion", "kind", "id", "blueprint", "parameters", "approval", "description", "labels"]
+    /// The values `approval:` takes: only `pending` (a tenant awaiting approval); an approved
+    /// tenant has no `approval:` at all.
+    static let approvalValues = ["pending"]
     /// Tenant ids become parts of names, tags and file names.
     static let idPattern = PatternMatcher("^[a-z0-9][a-z0-9-]{0,62}$")!
 
@@ -114,10 +117,25 @@ enum TenantReader {
                         at: given?.location ?? root.location))
             }
         }
+        let pending = approval(root["approval"], &r.diagnostics)
         if r.diagnostics.hasErrors { return (nil, r.diagnostics) }
-        return (
-            TenantSpec(id: id, blueprint: bpName, parameters: values, file: file, digest: digest, location: root["id"]?.location ?? root.location),
-            r.diagnostics
-        )
+        var spec = TenantSpec(
+            id: id, blueprint: bpName, parameters: values, file: file, digest: digest, location: root["id"]?.location ?? root.location)
+        spec.approvalPending = pending
+        return (spec, r.diagnostics)
+    }
+
+    /// `approval: pending` (true), absent (false), or a diagnostic at the value.
+    static func approval(_ node: YAMLNode?, _ diags: inout Diagnostics) -> Bool {
+        guard let node else { return false }
+        if !node.isNull, let text = node.scalar, approvalValues.contains(text) { return true }
+        let shown = node.isNull ? "nothing (null)" : node.scalar.map { "'\($0)'" } ?? node.kindName
+        diags.append(
+            .error(
+                "unknown approval \(shown)\(node.scalar.map { Suggest.didYouMean($0, in: approvalValues) } ?? "")",
+                detail:
+                    "`approval: pending` marks a tenant awaiting approval (approve it with `landlord tenant approve ID`); an approved tenant has no `approval:` line",
+                at: node.location))
+        return false
     }
 }

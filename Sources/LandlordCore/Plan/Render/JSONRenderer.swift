@@ -46,6 +46,8 @@ public struct JSONRenderer: Sendable {
         ]
         if !outputChanges.isEmpty { doc["output_changes"] = .list(outputChanges) }
         if let shard = plan.shard { doc["shard"] = PlanFile.shardJSON(shard) }
+        // Only when there are any, like output changes.
+        if !plan.awaitingApproval.isEmpty { doc["awaiting_approval"] = .list(plan.awaitingApproval.map { .string($0) }) }
         return .map(doc)
     }
 

@@ -23,7 +23,7 @@ public struct MarkdownRenderer: Sendable {
         var out = "### Landlord plan: \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete\n\n"
         if let shard = plan.shard { out += shard.summary + "\n\n" }
         if plan.isEmpty {
-            return out + "No changes. \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") checked.\n"
+            return out + "No changes. \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") checked.\n" + awaiting(plan)
         }
         // Data loss first.
         var warnings: [String] = []
@@ -63,7 +63,17 @@ public struct MarkdownRenderer: Sendable {
             out +=
                 "_\(plan.tenants.count - shown) more tenant\(plan.tenants.count - shown == 1 ? "" : "s") with changes not shown; run `landlord show PLANFILE` for the full plan._\n"
         }
-        return out
+        return out + awaiting(plan)
+    }
+
+    /// The tenants awaiting approval, which the plan leaves alone (capped like the table).
+    func awaiting(_ plan: Plan) -> String {
+        let ids = plan.awaitingApproval
+        guard !ids.isEmpty else { return "" }
+        let shown = ids.prefix(maxTableRows).map { "`\($0)`" }.joined(separator: ", ")
+        return
+            "\n**Awaiting approval** (not planned, nothing applied): \(shown)\(ids.count > maxTableRows ? ", … \(ids.count - maxTableRows) more" : "").\n"
+            + "Approve with `landlord tenant approve ID` (or `POST /v1/tenants/ID/approve` while `landlord serve` runs).\n"
     }
 
     func note(_ t: TenantPlan) -> String {

@@ -11,7 +11,7 @@ public struct TextRenderer: Sendable {
         if plan.isEmpty {
             out += palette.green("No changes.") + " The specs and the recorded state match"
             out += plan.unchangedTenants > 0 ? " (\(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") checked).\n" : ".\n"
-            return out
+            return out + awaiting(plan)
         }
         // Drift first, on lines of its own: what changed outside Landlord since the last apply.
         let drifted = plan.tenants.flatMap(\.changes).filter { c in c.reasons.contains { $0.hasPrefix("drift:") } }
@@ -33,7 +33,18 @@ public struct TextRenderer: Sendable {
         let outputs = plan.tenants.reduce(0) { $0 + $1.outputChanges.count }
         if outputs > 0 { out += " \(outputs) output change\(outputs == 1 ? "" : "s")." }
         if plan.unchangedTenants > 0 { out += " \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") unchanged." }
-        return out + "\n"
+        return out + "\n" + awaiting(plan)
+    }
+
+    /// The tenants awaiting approval (`approval: pending`), which the plan leaves alone, and
+    /// how to approve them; nothing when there are none.
+    public func awaiting(_ plan: Plan) -> String {
+        let ids = plan.awaitingApproval
+        guard !ids.isEmpty else { return "" }
+        let listed = ids.prefix(20).joined(separator: ", ") + (ids.count > 20 ? ", ... (\(ids.count - 20) more)" : "")
+        let who = ids.count == 1 ? ids[0] : "ID"
+        return "\n" + palette.yellow("Awaiting approval:") + " \(listed) (`approval: pending`: not planned until approved).\n"
+            + "  Approve with `landlord tenant approve \(who)`, or POST /v1/tenants/\(who)/approve while `landlord serve` runs.\n"
     }
 
     func tenantLine(_ t: TenantPlan) -> String {
