@@ -133,7 +133,7 @@ let package = Package(
             name: "LandlordLifecycle",
             dependencies: [
                 "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PostgresProvider", "LandlordHTTP",
-                "LandlordLocalState",
+                "LandlordLocalState", "PluginProvider",
                 "LandlordS3State", "LandlordEvents",
             ],
             path: "Sources/Lifecycle"

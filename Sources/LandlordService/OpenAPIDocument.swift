@@ -234,7 +234,7 @@ public enum OpenAPIDocument {
             }
           },
           "info": {
-            "description": "`landlord serve`: create tenants from sign-ups, approve or reject them, watch them provision and delete them. Every /v1 request needs `Authorization: Bearer TOKEN` (tokens from the environment variable platform.yaml's `api.tokensEnv` names) unless the service runs without tokens on loopback. Errors are `{\"error\": {\"code\", \"message\", \"diagnostics\"}}`.",
+            "description": "`landlord serve`: create tenants from sign-ups, approve or reject them, watch them provision and delete them. Every /v1 request needs `Authorization: Bearer TOKEN` (tokens from the environment variable platform.yaml's `api.tokensEnv` names) unless the service runs without tokens on loopback. Errors are `{\"error\": {\"code\", \"message\", \"diagnostics\"}}`. A request that starts work (create, approve, delete) answers 503 while the fleet's files, re-read when they change, do not read (`fleet_invalid`, with the diagnostics `landlord validate` gives) or platform.yaml changed what only a restart wires (`restart_required`).",
             "title": "Landlord tenant lifecycle service",
             "version": "1.0.0"
           },
@@ -389,6 +389,9 @@ public enum OpenAPIDocument {
                   },
                   "413": {
                     "$ref": "#/components/responses/Error"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Error"
                   }
                 },
                 "summary": "Create a tenant (validated like `landlord validate`); provisioned at once, or after approval when its blueprint says `onboarding: {approval: required}`"
@@ -429,6 +432,9 @@ public enum OpenAPIDocument {
                     "$ref": "#/components/responses/Error"
                   },
                   "409": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "503": {
                     "$ref": "#/components/responses/Error"
                   }
                 },
@@ -500,6 +506,9 @@ public enum OpenAPIDocument {
                     "$ref": "#/components/responses/Error"
                   },
                   "409": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "503": {
                     "$ref": "#/components/responses/Error"
                   }
                 },

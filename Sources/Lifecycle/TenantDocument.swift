@@ -74,6 +74,24 @@ public enum TenantDocument {
         return s
     }
 
+    /// The file of a tenant awaiting approval: the document with `approval: pending` as its
+    /// last line (so every other line keeps its number in diagnostics).
+    static func pending(_ document: String) -> String {
+        (document.hasSuffix("\n") || document.isEmpty ? document : document + "\n") + "approval: pending\n"
+    }
+
+    /// The document of an approved tenant: the file without its one `approval: pending` line
+    /// (nil when the file has no such line at the top level, or more than one).
+    static func approved(_ file: String) -> String? {
+        var lines = file.split(separator: "\n", omittingEmptySubsequences: false)
+        let marked = lines.indices.filter { i in
+            lines[i].range(of: #"^approval:[ \t]*("pending"|'pending'|pending)[ \t]*(#.*)?\r?$"#, options: .regularExpression) != nil
+        }
+        guard marked.count == 1 else { return nil }
+        lines.remove(at: marked[0])
+        return lines.joined(separator: "\n")
+    }
+
     /// A value in YAML flow style: strings always double-quoted (so they stay strings),
     /// numbers and booleans plain (so they are read as the parameter's type declares).
     static func flow(_ v: Value) -> String {

@@ -14,8 +14,8 @@ import ProviderAPI
 public actor TenantService {
     public nonisolated let root: URL
     public nonisolated let metrics = ServiceMetrics()
-    private let runtime: ServiceRuntime
-    private var fleet: Fleet
+    let runtime: ServiceRuntime
+    var fleet: Fleet
     private let loader: SpecLoader
     private let records: RecordStore
     private var byID: [String: TenantRecord]
@@ -24,14 +24,20 @@ public actor TenantService {
     /// Tenants being applied or destroyed, their outcome being recorded included.
     private var inFlight: Set<String> = []
     /// Tenants whose creation is being written.
-    private var reserved: Set<String> = []
+    var reserved: Set<String> = []
     private let wakes: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     /// Seconds an apply waits for a tenant lock another run holds (a CI apply, say).
     private let lockTimeout: Double
-    private let log: @Sendable (String) -> Void
+    let log: @Sendable (String) -> Void
     /// What watches each apply and destroy (the CLI's progress printer); nil: nothing.
     private let observe: (@Sendable (Plan) -> any ApplyObserver)?
+    /// The spec files as they were when ``fleet`` was read (``currentFleet()`` compares).
+    var stamp: FleetStamp
+    /// Why the fleet on disk cannot be served since it was last re-read (its diagnostics);
+    /// nil: it can. Nothing new starts meanwhile.
+    var invalid: ErrorBody?
+    let environment: [String: String]
 
     /// A service over a loaded fleet; reads the records kept by an earlier run (which the
     /// workers then finish). Throws when records or the outbox cannot be read.
@@ -44,7 +50,9 @@ public actor TenantService {
         root = runtime.root
         self.runtime = runtime
         fleet = runtime.fleet
-        loader = SpecLoader(schemas: ServiceRuntime.schemas, environment: environment)
+        stamp = FleetStamp.take(runtime.root)
+        self.environment = environment
+        loader = SpecLoader(schemas: runtime.resourceSchemas, environment: environment)
         records = RecordStore(root: runtime.root)
         byID = try records.loadAll()
         outbox = try EventOutbox(root: runtime.root, platform: runtime.fleet.platform, environment: environment, retryFor: eventRetry)
@@ -64,6 +72,7 @@ public actor TenantService {
         case .failure(let e): return .error(400, e)
         case .success(let r): req = r
         }
+        if let why = currentFleet() { return .error(503, why) }
         var id = req.id ?? TenantDocument.generateID()
         while req.id == nil && (byID[id] != nil || fleet.tenant(id) != nil) { id = TenantDocument.generateID() }
         if busy(id) {
@@ -78,7 +87,11 @@ public actor TenantService {
             return .error(409, ErrorBody(code: "conflict", message: "tenant '\(id)' exists in the fleet (tenants/\(id).yaml); choose another id"))
         }
         let text = TenantDocument.yaml(id: id, blueprint: req.blueprint, parameters: req.parameters)
-        let (spec, diags) = loader.readTenant(text, file: "tenants/\(id).yaml", fleet: fleet)
+        // Awaiting approval, the file says so (its other lines are the record's document), so
+        // `landlord plan` lists the tenant and never provisions it.
+        let approval = fleet.blueprints[req.blueprint]?.onboarding.approvalRequired ?? false
+        let fileText = approval ? TenantDocument.pending(text) : text
+        let (spec, diags) = loader.readTenant(fileText, file: "tenants/\(id).yaml", fleet: fleet)
         guard let spec, !diags.hasErrors else {
             let n = diags.errors.count
             return .error(
@@ -104,22 +117,20 @@ public actor TenantService {
         defer { reserved.remove(id) }
         let event = outbox.event(record, reason: nil, outputs: [:], at: now)
         let (records, outbox, root) = (self.records, self.outbox, self.root)
-        let approval = onboarding.approvalRequired
         let (saved, tenant) = (record, id)
         do {
             try await BlockingIO.run {
                 if let event { try outbox.enqueue(event) }
                 try records.save(saved)
-                if !approval { try Self.writeTenantFile(root, id: tenant, text: text) }
+                try Self.writeTenantFile(root, id: tenant, text: fileText)
             }
         } catch {
             byID[id] = previous
             return .error(500, ErrorBody(code: "storage", message: "could not record the tenant: \(error); nothing was created, try again"))
         }
-        if !approval {
-            addToFleet(spec)
-            wake.yield()
-        }
+        noteWritten("tenants/\(id).yaml")
+        addToFleet(spec)
+        if !approval { wake.yield() }
         return Answer(202, ["id": .string(id), "status": .string(record.status.rawValue)])
     }
 
@@ -161,7 +172,8 @@ public actor TenantService {
 
     /// `POST /v1/tenants/{id}/approve`.
     public func approve(_ id: String) -> Answer {
-        guard var r = byID[id], r.status != .deleted else { return .error(404, notFound(id)) }
+        if let why = currentFleet() { return .error(503, why) }
+        guard var r = byID[id].flatMap({ $0.status == .deleted ? nil : $0 }) ?? adoptPendingFile(id) else { return .error(404, notFound(id)) }
         if busy(id) { return .error(409, busyError(id)) }
         guard r.status == .pendingApproval, (r.deadline ?? .distantFuture) > Date() else {
             return .error(409, ErrorBody(code: "not_awaiting_approval", message: "tenant '\(id)' is \(r.status.rawValue), not awaiting approval"))
@@ -174,12 +186,14 @@ public actor TenantService {
                     code: "invalid_tenant", message: "the tenant no longer matches its blueprint", diagnostics: diags.items.map(DiagnosticBody.init))
                 r.move(to: .failed, at: Date(), reason: "approved, but invalid against the current blueprint")
                 try commit(r, reason: "invalid against the current blueprint", outputs: [:])
+                withdraw(id)
                 return Answer(202, ["id": .string(id), "status": .string(r.status.rawValue)])
             }
             r.deadline = nil
             r.move(to: .provisioning, at: Date(), reason: "approved")
             try commit(r)
             try Self.writeTenantFile(root, id: id, text: r.document)
+            noteWritten("tenants/\(id).yaml")
             addToFleet(spec)
         } catch {
             return .error(500, ErrorBody(code: "storage", message: "could not record the approval: \(error); try again"))
@@ -197,7 +211,8 @@ public actor TenantService {
             }
             reason = m["reason"]?.stringValue
         }
-        guard var r = byID[id], r.status != .deleted else { return .error(404, notFound(id)) }
+        currentFleet()
+        guard var r = byID[id].flatMap({ $0.status == .deleted ? nil : $0 }) ?? adoptPendingFile(id) else { return .error(404, notFound(id)) }
         if busy(id) { return .error(409, busyError(id)) }
         guard r.status == .pendingApproval else {
             return .error(409, ErrorBody(code: "not_awaiting_approval", message: "tenant '\(id)' is \(r.status.rawValue), not awaiting approval"))
@@ -207,11 +222,13 @@ public actor TenantService {
         do { try commit(r, reason: reason, outputs: [:]) } catch {
             return .error(500, ErrorBody(code: "storage", message: "could not record the rejection: \(error); try again"))
         }
+        withdraw(id)
         return Answer(202, ["id": .string(id), "status": .string(r.status.rawValue)])
     }
 
     /// `DELETE /v1/tenants/{id}[?force=true]`.
     public func delete(_ id: String, force: Bool) -> Answer {
+        if let why = currentFleet() { return .error(503, why) }
         guard var r = byID[id], r.status != .deleted else { return .error(404, notFound(id)) }
         if busy(id) { return .error(409, busyError(id)) }
         do {
@@ -221,6 +238,7 @@ public actor TenantService {
                 r.deadline = nil
                 r.move(to: .deleted, at: Date(), reason: "deleted before provisioning")
                 try commit(r, reason: "deleted before provisioning", outputs: [:])
+                withdraw(id)
             case .active, .failed:
                 r.force = force
                 r.move(to: .deprovisioning, at: Date())
@@ -261,12 +279,31 @@ public actor TenantService {
         }
     }
 
-    /// A queued tenant whose file a crash kept from being written gets it now.
+    /// Files a crash kept from being written or removed: a queued tenant gets its file, one
+    /// awaiting approval its file with `approval: pending`, and one rejected, timed out or
+    /// deleted before provisioning loses its `approval: pending` file.
     private func repair() {
-        for r in byID.values where r.status == .provisioning && fleet.tenant(r.id) == nil {
-            let (spec, diags) = loader.readTenant(r.document, file: "tenants/\(r.id).yaml", fleet: fleet)
-            if let spec, !diags.hasErrors, (try? Self.writeTenantFile(root, id: r.id, text: r.document)) != nil { addToFleet(spec) }
+        for r in byID.values.sorted(by: { $0.id < $1.id }) {
+            let spec = fleet.tenant(r.id)
+            switch r.status {
+            case .provisioning where spec == nil || spec?.approvalPending == true:
+                place(r.id, text: r.document)
+            case .pendingApproval where spec == nil:
+                place(r.id, text: TenantDocument.pending(r.document))
+            case .rejected, .timedOut, .deleted, .failed:
+                withdraw(r.id)
+            default:
+                break
+            }
         }
+    }
+
+    /// Writes `tenants/ID.yaml` with `text` and puts the tenant in the fleet, when it reads.
+    private func place(_ id: String, text: String) {
+        let (spec, diags) = loader.readTenant(text, file: "tenants/\(id).yaml", fleet: fleet)
+        guard let spec, !diags.hasErrors, (try? Self.writeTenantFile(root, id: id, text: text)) != nil else { return }
+        noteWritten("tenants/\(id).yaml")
+        addToFleet(spec)
     }
 
     private func applyLoop() async {
@@ -276,6 +313,8 @@ public actor TenantService {
     /// Applies and destroys every queued tenant until none is left.
     private func drainQueue() async {
         while true {
+            // The files may have changed (a CI commit); an unreadable fleet holds the queue.
+            if currentFleet() != nil { break }
             let provision = byID.values.filter { $0.status == .provisioning && !busy($0.id) }.map(\.id).sorted()
             let destroy = byID.values.filter { $0.status == .deprovisioning && !busy($0.id) }
             if provision.isEmpty && destroy.isEmpty { break }
@@ -304,7 +343,11 @@ public actor TenantService {
             let reason = "not approved within \(Self.duration((r.deadline ?? now).timeIntervalSince(r.createdAt)))"
             r.deadline = nil
             r.move(to: .timedOut, at: now, reason: reason)
-            do { try commit(r, reason: reason, outputs: [:]) } catch { log("could not record that \(r.id) timed out: \(error); retrying") }
+            do { try commit(r, reason: reason, outputs: [:]) } catch {
+                log("could not record that \(r.id) timed out: \(error); retrying")
+                continue
+            }
+            withdraw(r.id)
         }
     }
 
@@ -326,6 +369,7 @@ public actor TenantService {
     private func timeoutLoop() async {
         while !Task.isCancelled {
             expireOverdue()
+            if invalid != nil, currentFleet() == nil { wake.yield() }
             let now = Date()
             let next = byID.values.compactMap { $0.status == .pendingApproval ? $0.deadline : nil }.min()
             let wait = min(1, max(0.05, (next ?? now.addingTimeInterval(1)).timeIntervalSince(Date())))
@@ -466,14 +510,14 @@ public actor TenantService {
     }
 
     /// Writes `tenants/ID.yaml` atomically and durably.
-    private static func writeTenantFile(_ root: URL, id: String, text: String) throws {
+    static func writeTenantFile(_ root: URL, id: String, text: String) throws {
         let dir = root.appendingPathComponent("tenants")
         if !FileManager.default.fileExists(atPath: dir.path) { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
         try AtomicFile.write(Array(text.utf8), to: dir.appendingPathComponent(id + ".yaml").path, durable: true)
     }
 
     /// Adds a tenant (whose file is written) to the fleet the engine plans.
-    private func addToFleet(_ spec: TenantSpec) {
+    func addToFleet(_ spec: TenantSpec) {
         var tenants = fleet.tenants.filter { $0.id != spec.id }
         let at = tenants.firstIndex { $0.id > spec.id } ?? tenants.count
         tenants.insert(spec, at: at)
@@ -483,10 +527,11 @@ public actor TenantService {
     /// Removes a destroyed tenant's file and takes it out of the fleet.
     private func unplace(_ id: String) {
         try? FileManager.default.removeItem(at: root.appendingPathComponent("tenants/\(id).yaml"))
+        noteWritten("tenants/\(id).yaml")
         setTenants(fleet.tenants.filter { $0.id != id })
     }
 
-    private func setTenants(_ tenants: [TenantSpec]) {
+    func setTenants(_ tenants: [TenantSpec]) {
         fleet.tenants = tenants
         fleet.tenantIndex = Dictionary(tenants.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
     }

@@ -45,7 +45,10 @@ let host = String(listen[..<colon])
 let env = ProcessInfo.processInfo.environment
 let runtime: ServiceRuntime
 do {
-    runtime = try ServiceRuntime.load(root: URL(fileURLWithPath: dir).standardizedFileURL, environment: env)
+    // Provider plugins run beside the service; what they write to stderr goes to its log.
+    runtime = try await ServiceRuntime.load(root: URL(fileURLWithPath: dir).standardizedFileURL, environment: env) { plugin, line in
+        FileHandle.standardError.write(Data("[\(plugin)] \(line)\n".utf8))
+    }
 } catch {
     fail(error.description)
 }
@@ -55,11 +58,13 @@ do {
     switch try ServiceLock.acquire(root: runtime.root, holder: "landlord serve") {
     case .success(let l): serviceLock = l
     case .failure(let held):
+        await runtime.shutdown()
         fail(
             "\(held.description.isEmpty ? "another process" : held.description) is changing this fleet's tenant records (\(ServiceLock.path(root: runtime.root))); start the service when it has finished"
         )
     }
 } catch {
+    await runtime.shutdown()
     fail("\(error)")
 }
 let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
@@ -72,5 +77,8 @@ do {
                     .utf8))
     }
 } catch {
+    await runtime.shutdown()
     fail("\(error)")
 }
+// The plugins are stopped (shutdown, then a kill after 5 s) before the process ends.
+await runtime.shutdown()

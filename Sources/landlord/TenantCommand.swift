@@ -21,16 +21,20 @@ struct TenantCommand: AsyncParsableCommand {
 /// What every `landlord tenant` verb does: load the fleet as the service does, take the service
 /// lock, run one request, then the work it queued, then deliver its events.
 enum TenantRun {
-    static func run(_ global: GlobalOptions, json: Bool, _ request: (TenantService) async -> Answer) async throws {
+    /// `eventWait`: seconds to wait at the end for the events of this run (and any left by an
+    /// earlier one) to be delivered; what is left stays in the outbox.
+    static func run(_ global: GlobalOptions, json: Bool, eventWait: Double = 10, _ request: (TenantService) async -> Answer) async throws {
         let output = Output(global)
         let root = URL(fileURLWithPath: global.chdir).standardizedFileURL
         let env = ProcessInfo.processInfo.environment
         let runtime: ServiceRuntime
-        do { runtime = try ServiceRuntime.load(root: root, environment: env) } catch {
+        do { runtime = try await ServiceRuntime.load(root: root, environment: env, pluginEcho: PluginHost.echo(verbose: global.verbose)) } catch {
             for d in error.diagnostics.sorted { output.diagnostic(d) }
             output.error(error.message.replacingOccurrences(of: "start the service again", with: "run the command again"))
             throw ExitCode(1)
         }
+        // Shut down with the command's other plugins when it ends.
+        for p in runtime.plugins { PluginHost.adopt(p) }
         let lock: ServiceLock
         do {
             switch try ServiceLock.acquire(root: root, holder: "landlord tenant") {
@@ -68,7 +72,7 @@ enum TenantRun {
         }
         let backlog = service.outbox.backlog
         if backlog > 0 {
-            let left = await service.outbox.deliverPending(until: Date().addingTimeInterval(10)) { output.warning($0) }
+            let left = await service.outbox.deliverPending(until: Date().addingTimeInterval(eventWait)) { output.warning($0) }
             for (sink, n) in left.sorted(by: { $0.key < $1.key }) {
                 output.warning(
                     "\(n) lifecycle event(s) not yet delivered to \(sink); they stay in .landlord/service/outbox and go out with the next run or from `landlord serve`"
@@ -113,6 +117,7 @@ enum TenantRun {
             for case .map(let t) in tenants {
                 output.print("\(t["id"]?.stringValue ?? "")  \(t["status"]?.stringValue ?? "")  \(t["blueprint"]?.stringValue ?? "")\n")
             }
+            if let next = m["nextCursor"]?.stringValue { output.print("next cursor: \(next) (more with --cursor \(next))\n") }
             return
         }
         output.print("tenant \(m["id"]?.stringValue ?? ""): \(m["status"]?.stringValue ?? "")\n")
@@ -131,16 +136,24 @@ enum TenantRun {
 struct TenantCreate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
-        abstract: "Create a tenant (validated like `landlord validate`), then provision it unless its blueprint needs approval.")
+        abstract: "Create a tenant (validated like `landlord validate`), then provision it unless its blueprint needs approval.",
+        discussion: """
+            What POST /v1/tenants does, in this process: the parameters are checked against the blueprint (an error is reported like `landlord validate` reports it, with did-you-mean, and nothing is written), then the tenant is recorded in .landlord/service/tenants/ID.json and written as tenants/ID.yaml (atomically), and provisioned at once with apply's progress; the command returns when it is active or failed (exit 1).
+
+            A blueprint with `onboarding: {approval: required}` is not provisioned: its file says `approval: pending` (so `landlord plan` lists it and never provisions it) until `landlord tenant approve ID`; not approved within the blueprint's timeout, it becomes timed_out and its file is removed.
+
+            Lifecycle events (platform.yaml `events:`) are delivered for up to --event-wait seconds at the end. Refused while `landlord serve` runs on this fleet (use its API).
+            """)
     @ParentCommand var parent: TenantCommand
     @Option(help: "The tenant's id (default: a generated DNS-safe one).") var id: String?
     @Option(help: "The blueprint the tenant is made from.") var blueprint: String
     @Option(name: .customLong("param"), help: "A parameter, NAME=VALUE (read as the type the blueprint declares); repeat for more.")
     var params: [String] = []
     @Flag(help: "Print the tenant as JSON (as GET /v1/tenants/ID).") var json = false
+    @OptionGroup var events: TenantEventOptions
 
     func run() async throws {
-        try await TenantRun.run(parent.root.global, json: json) { service in
+        try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { service in
             var parameters: [String: Value] = [:]
             for p in params {
                 guard let eq = p.firstIndex(of: "=") else {
@@ -158,51 +171,99 @@ struct TenantCreate: AsyncParsableCommand {
 
 /// `landlord tenant approve ID`.
 struct TenantApprove: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "approve", abstract: "Approve a tenant awaiting approval, then provision it.")
+    static let configuration = CommandConfiguration(
+        commandName: "approve", abstract: "Approve a tenant awaiting approval, then provision it.",
+        discussion: """
+            What POST /v1/tenants/ID/approve does: the tenant's file is rewritten without its `approval: pending` line (atomically) and the tenant is provisioned at once with apply's progress; the command returns when it is active or failed (exit 1). A tenant whose file says `approval: pending` but that has no record (written by hand or committed) is approved the same way. Refused (exit 1) unless the tenant awaits approval, or while `landlord serve` runs on this fleet.
+            """)
     @ParentCommand var parent: TenantCommand
     @Argument(help: "The tenant's id.") var id: String
     @Flag(help: "Print the tenant as JSON.") var json = false
-    func run() async throws { try await TenantRun.run(parent.root.global, json: json) { await $0.approve(id) } }
+    @OptionGroup var events: TenantEventOptions
+    func run() async throws { try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.approve(id) } }
 }
 
 /// `landlord tenant reject ID --reason TEXT`.
 struct TenantReject: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "reject", abstract: "Reject a tenant awaiting approval; nothing is provisioned.")
+    static let configuration = CommandConfiguration(
+        commandName: "reject", abstract: "Reject a tenant awaiting approval; nothing is provisioned.",
+        discussion: """
+            What POST /v1/tenants/ID/reject does: the record becomes rejected with the reason (kept in its history and in the landlord.tenant.rejected event) and the tenant's `approval: pending` file is removed. Refused unless the tenant awaits approval.
+            """)
     @ParentCommand var parent: TenantCommand
     @Argument(help: "The tenant's id.") var id: String
     @Option(help: "Why (kept in the history and the event).") var reason: String
     @Flag(help: "Print the tenant as JSON.") var json = false
+    @OptionGroup var events: TenantEventOptions
     func run() async throws {
         let body = Array(JSON.string(.map(["reason": .string(reason)]), sortedKeys: true, pretty: false).utf8)
-        try await TenantRun.run(parent.root.global, json: json) { await $0.reject(id, body: body) }
+        try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.reject(id, body: body) }
     }
 }
 
 /// `landlord tenant delete ID [--force]`.
 struct TenantDelete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "delete", abstract: "Destroy a tenant like `landlord destroy`, remove its file, and mark it deleted.")
+        commandName: "delete", abstract: "Destroy a tenant like `landlord destroy`, remove its file, and mark it deleted.",
+        discussion: """
+            What DELETE /v1/tenants/ID does: every resource of the tenant is destroyed in reverse dependency order with apply's progress, then its tenants/ID.yaml is removed and its record becomes deleted; the command returns when that is done (exit 1 if the destroy failed). A tenant that was never provisioned (awaiting approval, rejected, timed out) is only marked deleted. Resources marked `protect: true` stop the destroy unless --force.
+            """)
     @ParentCommand var parent: TenantCommand
     @Argument(help: "The tenant's id.") var id: String
     @Flag(help: "Also delete `protect: true` resources.") var force = false
     @Flag(help: "Print the tenant as JSON.") var json = false
-    func run() async throws { try await TenantRun.run(parent.root.global, json: json) { await $0.delete(id, force: force) } }
+    @OptionGroup var events: TenantEventOptions
+    func run() async throws {
+        try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.delete(id, force: force) }
+    }
 }
 
 /// `landlord tenant show ID [--json]`.
 struct TenantShow: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a tenant created through `landlord tenant` or the service.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a tenant created through `landlord tenant` or the service.",
+        discussion: """
+            What GET /v1/tenants/ID answers: the status, blueprint, parameters (sensitive ones as (sensitive)), outputs, resource count, error, approval deadline and history of the tenant's record. Like every `landlord tenant` verb it first finishes work an earlier run left queued.
+            """)
     @ParentCommand var parent: TenantCommand
     @Argument(help: "The tenant's id.") var id: String
     @Flag(help: "Print it as JSON (as GET /v1/tenants/ID).") var json = false
     func run() async throws { try await TenantRun.run(parent.root.global, json: json) { await $0.get(id) } }
 }
 
-/// `landlord tenant list [--status S] [--json]`.
+/// `landlord tenant list [--status S] [--limit N] [--cursor C] [--json]`.
 struct TenantList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List tenants created through `landlord tenant` or the service.")
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List tenants created through `landlord tenant` or the service, a page at a time.",
+        discussion: """
+            What GET /v1/tenants answers: tenants by id (`ID  STATUS  BLUEPRINT`), at most --limit of them (default 50, at most 500), after --cursor. When more follow, the last line is `next cursor: C`: pass it as --cursor for the next page (with --json, the `nextCursor` field; null on the last page).
+            """)
     @ParentCommand var parent: TenantCommand
-    @Option(help: "Only tenants with this status (pending_approval, active, ...).") var status: String?
-    @Flag(help: "Print them as JSON (as GET /v1/tenants).") var json = false
-    func run() async throws { try await TenantRun.run(parent.root.global, json: json) { await $0.list(status: status, limit: "500", cursor: nil) } }
+    @Option(help: "Only tenants with this status (pending_approval, provisioning, active, rejected, failed, timed_out, deprovisioning, deleted).")
+    var status: String?
+    @Option(help: "Most tenants on the page, 1 to 500.") var limit: Int = 50
+    @Option(help: "Start after this id: the `next cursor` of the previous page.") var cursor: String?
+    @Flag(help: "Print them as JSON (as GET /v1/tenants: {tenants, nextCursor}).") var json = false
+
+    func validate() throws {
+        guard (1...500).contains(limit) else { throw ValidationError("--limit must be from 1 to 500; page through more with --cursor") }
+    }
+
+    func run() async throws {
+        try await TenantRun.run(parent.root.global, json: json) { await $0.list(status: status, limit: String(limit), cursor: cursor) }
+    }
+}
+
+/// `--event-wait S` of the `landlord tenant` verbs that change a tenant.
+struct TenantEventOptions: ParsableArguments {
+    @Option(
+        name: .customLong("event-wait"),
+        help:
+            "Seconds to wait at the end for lifecycle events (platform.yaml `events:`) to be delivered (default 10; 0: none); what is left goes out with the next run or from `landlord serve`."
+    )
+    var eventWait: Double = 10
+
+    func validate() throws {
+        guard eventWait >= 0 else { throw ValidationError("--event-wait cannot be negative") }
+    }
 }

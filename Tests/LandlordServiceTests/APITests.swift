@@ -104,7 +104,7 @@ import Testing
 
     @Test func withoutTokensOnlyLoopbackIsAllowed() async throws {
         let f = try ServiceFixture()
-        let runtime = try ServiceRuntime.load(root: f.dir, environment: [:])
+        let runtime = try await ServiceRuntime.load(root: f.dir, environment: [:])
         let service = try TenantService(runtime: runtime, environment: [:], log: { _ in })
         await #expect(throws: HTTPAPI.StartError.self) {
             try await HTTPAPI.serve(service, options: .init(host: "0.0.0.0", port: 0, tokens: []))

@@ -79,7 +79,7 @@ import Testing
         _ = await server.finish()
         #expect(accepted.count == 20)
         // Nothing twice in the simulated cloud: exactly 14 resources per tenant.
-        let runtime = try ServiceRuntime.load(root: f.dir, environment: f.env)
+        let runtime = try await ServiceRuntime.load(root: f.dir, environment: f.env)
         try runtime.mock?.cloud.compact()
         let cloud = try JSON.parse(Array(try Data(contentsOf: f.dir.appendingPathComponent(".landlord/mock-cloud.json"))))
         #expect(cloud.mapValue?["resources"]?.listValue?.count == 14 * accepted.count)

@@ -25,7 +25,7 @@ import Testing
         // The tenant file is in the fleet, and a plan from the files alone (as `landlord plan`
         // makes it) has nothing to do for it.
         #expect(f.fileExists("tenants/acme2.yaml"))
-        let runtime = try ServiceRuntime.load(root: f.dir, environment: f.env)
+        let runtime = try await ServiceRuntime.load(root: f.dir, environment: f.env)
         #expect(runtime.fleet.tenant("acme2") != nil)
         let ws = Workspace(fleet: runtime.fleet, store: runtime.store, providers: runtime.registry)
         let (plan, diags) = await ws.plan(PlanOptions(tenants: ["acme2"]))
@@ -42,13 +42,19 @@ import Testing
         let pending = try await f.call("GET", "/v1/tenants/gated1")
         #expect(pending.body["status"]?.stringValue == "pending_approval")
         #expect(pending.body["approvalDeadline"]?.stringValue != nil)
-        // Not in the fleet yet: a CI apply cannot provision it before it is approved.
-        #expect(!f.fileExists("tenants/gated1.yaml"))
+        // In the fleet, marked: a plan (CI's included) lists it and provisions nothing.
+        #expect(try f.read("tenants/gated1.yaml").hasSuffix("\napproval: pending\n"))
+        let runtime = try await ServiceRuntime.load(root: f.dir, environment: f.env)
+        let (plan, diags) = await Workspace(fleet: runtime.fleet, store: runtime.store, providers: runtime.registry).plan(PlanOptions())
+        #expect(!diags.hasErrors, "\(diags.items)")
+        #expect(plan?.awaitingApproval == ["gated1"])
+        #expect(plan?.tenants.isEmpty == true)
         let approved = try await f.call("POST", "/v1/tenants/gated1/approve")
         #expect(approved.status == 202, "\(approved.text)")
         let t = try await f.wait("gated1", for: "active")
         #expect(t["history"]?.list.map { $0["status"]?.stringValue ?? "" } == ["pending_approval", "provisioning", "active"])
-        #expect(f.fileExists("tenants/gated1.yaml"))
+        // Rewritten without the marker.
+        #expect(try !f.read("tenants/gated1.yaml").contains("approval:"))
         let again = try await f.call("POST", "/v1/tenants/gated1/approve")
         #expect(again.status == 409)
         #expect(again.body["error"]?["code"]?.stringValue == "not_awaiting_approval")
@@ -59,6 +65,7 @@ import Testing
         let f = try ServiceFixture()
         try await f.start()
         _ = try await f.create("spam", blueprint: "gated")
+        #expect(f.fileExists("tenants/spam.yaml"))
         let r = try await f.call("POST", "/v1/tenants/spam/reject", json: #"{"reason": "looks like spam"}"#)
         #expect(r.status == 202)
         let t = try await f.call("GET", "/v1/tenants/spam")
@@ -75,6 +82,7 @@ import Testing
         let f = try ServiceFixture(approvalTimeout: "2s")
         try await f.start()
         _ = try await f.create("slow", blueprint: "gated")
+        #expect(f.fileExists("tenants/slow.yaml"))
         let t = try await f.wait("slow", for: "timed_out", seconds: 10)
         #expect(t["history"]?.list.last?["reason"]?.stringValue == "not approved within 2s")
         #expect(t["resources"]?.intValue == 0)
@@ -107,7 +115,7 @@ import Testing
         #expect(try await f.call("DELETE", "/v1/tenants/gone").status == 404)
         await f.stop()
         // The simulated cloud holds nothing of it (its journal folded in first).
-        let runtime = try ServiceRuntime.load(root: f.dir, environment: f.env)
+        let runtime = try await ServiceRuntime.load(root: f.dir, environment: f.env)
         try runtime.mock?.cloud.compact()
         let cloud = try JSON.parse(Array(try Data(contentsOf: f.dir.appendingPathComponent(".landlord/mock-cloud.json"))))
         #expect(cloud.mapValue?["resources"]?.listValue?.isEmpty == true, "\(JSON.string(cloud))")

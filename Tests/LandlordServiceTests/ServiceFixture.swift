@@ -23,6 +23,7 @@ final class ServiceFixture: @unchecked Sendable {
     var task: Task<Void, any Error>?
     var port = 0
     var service: TenantService?
+    var runtime: ServiceRuntime?
     let client = URLSessionTransport(timeout: 30)
 
     init(approvalTimeout: String = "1h", events: String = "", env extra: [String: String] = [:]) throws {
@@ -49,7 +50,8 @@ final class ServiceFixture: @unchecked Sendable {
 
     /// Loads the fleet and serves it; returns once the port is bound.
     func start() async throws {
-        let runtime = try ServiceRuntime.load(root: dir, environment: env)
+        let runtime = try await ServiceRuntime.load(root: dir, environment: env)
+        self.runtime = runtime
         let service = try TenantService(runtime: runtime, environment: env, lockTimeout: 5, eventRetry: 30, log: { _ in })
         self.service = service
         let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
@@ -66,6 +68,8 @@ final class ServiceFixture: @unchecked Sendable {
         task?.cancel()
         _ = try? await task?.value
         task = nil
+        await runtime?.shutdown()
+        runtime = nil
     }
 
     /// A request with the fixture's token (or `auth`: nil for none).
@@ -113,6 +117,16 @@ final class ServiceFixture: @unchecked Sendable {
     }
 
     func fileExists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: dir.appendingPathComponent(relative).path) }
+
+    /// A file of the fleet, as text.
+    func read(_ relative: String) throws -> String { try String(contentsOf: dir.appendingPathComponent(relative), encoding: .utf8) }
+
+    /// Writes a file of the fleet (as a CI checkout would: a new file replaces the old).
+    func write(_ relative: String, _ text: String) throws {
+        let url = dir.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
 }
 
 extension Value {

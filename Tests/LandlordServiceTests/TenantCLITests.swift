@@ -52,4 +52,39 @@ import Testing
         #expect(shown.code == 0, "\(shown.all)")
         #expect(shown.stdout.contains("\"status\" : \"active\"") || shown.stdout.contains("\"status\": \"active\""), "\(shown.stdout)")
     }
+
+    /// `--event-wait`: 0 returns with the event still in the outbox (a warning says so); a
+    /// longer wait returns once the events are delivered (the receiver refuses the first
+    /// delivery, so one retry is needed).
+    @Test func eventWaitDecidesWhetherTheCommandWaitsForDelivery() async throws {
+        let receiver = WebhookTests.Receiver()
+        let (ports, bound) = AsyncStream<Int>.makeStream()
+        let server = Task { try await receiver.serve { bound.yield($0) } }
+        defer { server.cancel() }
+        var port = 0
+        for await p in ports {
+            port = p
+            break
+        }
+        let f = try ServiceFixture(
+            events: "events: {webhooks: [{url: \"http://127.0.0.1:\(port)/hooks\", secretEnv: HOOK_SECRET}]}\n", env: ["HOOK_SECRET": "s3cret"])
+        let landlord = Spawned.landlordBinary(repoRoot: repoRoot)
+        let quick = try await Spawned.run(
+            landlord,
+            [
+                "-C", f.dir.path, "tenant", "create", "--id", "evw", "--blueprint", "gated", "--param", "subdomain=evw", "--param",
+                "backendImage=img:1",
+                "--event-wait", "0",
+            ],
+            env: f.env)
+        #expect(quick.code == 0, "\(quick.all)")
+        #expect(quick.stderr.contains("not yet delivered"), "\(quick.all)")
+        #expect(receiver.deliveries.withLock { $0.count } == 0)
+        let waited = try await Spawned.run(
+            landlord, ["-C", f.dir.path, "tenant", "reject", "evw", "--reason", "test", "--event-wait", "30"], env: f.env)
+        #expect(waited.code == 0, "\(waited.all)")
+        #expect(!waited.stderr.contains("not yet delivered"), "\(waited.all)")
+        let types = receiver.deliveries.withLock { $0 }.compactMap { try? JSON.parse($0.body).mapValue?["type"]?.stringValue }
+        #expect(types == ["landlord.tenant.pending_approval", "landlord.tenant.rejected"], "\(types)")
+    }
 }

@@ -31,6 +31,14 @@ import Testing
         return m
     }
 
+    static func file(_ h: Harness, _ tenant: String) throws -> String {
+        try String(contentsOf: h.dir.appendingPathComponent("tenants/\(tenant).yaml"), encoding: .utf8)
+    }
+
+    static func create(_ h: Harness, _ id: String, blueprint: String = "gated") async throws -> CLI.Run {
+        try await tenant(h, ["create", "--id", id, "--blueprint", blueprint, "--param", "subdomain=\(id)", "--param", "backendImage=img:1"])
+    }
+
     static func resources(_ h: Harness, _ tenant: String) throws -> [MockResource] {
         try h.cloud().filter { $0.tags["landlord:tenant"] == tenant }
     }
@@ -77,8 +85,21 @@ import Testing
             h, ["create", "--id", "hooli", "--blueprint", "gated", "--param", "subdomain=hooli", "--param", "backendImage=img:1", "--json"])
         #expect(c.code == 0, "\(c.all)")
         #expect(try Self.json(c)["status"]?.stringValue == "pending_approval")
-        #expect(!FileManager.default.fileExists(atPath: h.dir.appendingPathComponent("tenants/hooli.yaml").path))
+        // Its file is in the fleet, marked: plan lists it with the command that approves it,
+        // and neither plan nor apply provisions it.
+        #expect(try Self.file(h, "hooli").hasSuffix("\napproval: pending\n"))
+        let plan = try await CLI.run(["-C", h.dir.path, "plan"])
+        #expect(plan.code == 0, "\(plan.all)")
+        #expect(plan.stdout.contains("No changes."), "\(plan.all)")
+        #expect(plan.stdout.contains("Awaiting approval: hooli"), "\(plan.all)")
+        #expect(plan.stdout.contains("landlord tenant approve hooli"), "\(plan.all)")
+        let json = try await CLI.run(["-C", h.dir.path, "plan", "--format", "json"])
+        #expect(try JSON.parse(Array(json.stdout.utf8)).mapValue?["awaiting_approval"] == .list([.string("hooli")]), "\(json.stdout)")
+        let apply = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"], env: ["LANDLORD_STATE_FSYNC": "0"])
+        #expect(apply.code == 0, "\(apply.all)")
         #expect(try Self.resources(h, "hooli").isEmpty)
+        let status = try await CLI.run(["-C", h.dir.path, "status"])
+        #expect(status.stdout.contains("pending_approval"), "\(status.all)")
         let list = try await Self.tenant(h, ["list", "--status", "pending_approval"])
         #expect(list.stdout.contains("hooli"), "\(list.all)")
         let a = try await Self.tenant(h, ["approve", "hooli", "--json"])
@@ -87,6 +108,7 @@ import Testing
         #expect(m["status"]?.stringValue == "active")
         #expect(m["history"]?.listValue?.compactMap { $0.mapValue?["status"]?.stringValue } == ["pending_approval", "provisioning", "active"])
         #expect(try Self.resources(h, "hooli").count == 14)
+        #expect(try !Self.file(h, "hooli").contains("approval"))
         // Approving again is refused: it no longer awaits approval.
         let twice = try await Self.tenant(h, ["approve", "hooli"])
         #expect(twice.code == 1)
@@ -97,6 +119,7 @@ import Testing
         let h = try Self.fleet()
         _ = try await Self.tenant(
             h, ["create", "--id", "piper", "--blueprint", "gated", "--param", "subdomain=piper", "--param", "backendImage=img:1"])
+        #expect(FileManager.default.fileExists(atPath: h.dir.appendingPathComponent("tenants/piper.yaml").path))
         let r = try await Self.tenant(h, ["reject", "piper", "--reason", "duplicate sign-up", "--json"])
         #expect(r.code == 0, "\(r.all)")
         let m = try Self.json(r)
@@ -160,6 +183,68 @@ import Testing
         #expect(r.code == 1)
         #expect(r.stderr.contains("service lock"), "\(r.all)")
         #expect(!FileManager.default.fileExists(atPath: h.dir.appendingPathComponent("tenants/busy.yaml").path))
+    }
+
+    @Test func anUnapprovedTenantTimesOutAndItsFileGoes() async throws {
+        let h = try Self.fleet(timeout: "1s")
+        #expect(try await Self.create(h, "late").code == 0)
+        #expect(FileManager.default.fileExists(atPath: h.dir.appendingPathComponent("tenants/late.yaml").path))
+        try await Task.sleep(for: .milliseconds(1500))
+        // The next command times it out: the record stays, the file goes, nothing was made.
+        let shown = try await Self.tenant(h, ["show", "late", "--json"])
+        #expect(try Self.json(shown)["status"]?.stringValue == "timed_out", "\(shown.all)")
+        #expect(!FileManager.default.fileExists(atPath: h.dir.appendingPathComponent("tenants/late.yaml").path))
+        #expect(try Self.resources(h, "late").isEmpty)
+    }
+
+    @Test func aBadApprovalValueIsADiagnostic() async throws {
+        let h = try Self.fleet()
+        try h.write(
+            "tenants/odd.yaml",
+            "apiVersion: landlord/v1\nkind: Tenant\nid: odd\nblueprint: web\nparameters: {subdomain: odd, backendImage: i}\napproval: pendng\n")
+        let r = try await CLI.run(["-C", h.dir.path, "validate"])
+        #expect(r.code == 1)
+        #expect(r.stderr.contains("tenants/odd.yaml:6:11: error: unknown approval 'pendng' (did you mean 'pending'?)"), "\(r.all)")
+        #expect(r.stderr.contains("landlord tenant approve ID"), "\(r.all)")
+        let plan = try await CLI.run(["-C", h.dir.path, "plan"])
+        #expect(plan.code == 1, "\(plan.all)")
+    }
+
+    @Test func listPagesWithACursor() async throws {
+        let h = try Self.fleet()
+        for id in ["aaa", "bbb", "ccc"] { #expect(try await Self.create(h, id).code == 0) }
+        let first = try await Self.tenant(h, ["list", "--limit", "2"])
+        #expect(first.code == 0, "\(first.all)")
+        let lines = first.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3, "\(first.stdout)")
+        #expect(lines.first?.hasPrefix("aaa  pending_approval") == true, "\(first.stdout)")
+        #expect(lines.last == "next cursor: bbb (more with --cursor bbb)", "\(first.stdout)")
+        let second = try await Self.tenant(h, ["list", "--limit", "2", "--cursor", "bbb", "--json"])
+        let m = try Self.json(second)
+        #expect(m["tenants"]?.listValue?.compactMap { $0.mapValue?["id"]?.stringValue } == ["ccc"], "\(second.stdout)")
+        #expect(m["nextCursor"] == .null)
+        let paged = try await Self.tenant(h, ["list", "--limit", "1", "--json"])
+        #expect(try Self.json(paged)["nextCursor"] == .string("aaa"))
+        let bad = try await Self.tenant(h, ["list", "--limit", "501"])
+        #expect(bad.code != 0)
+        #expect(bad.stderr.contains("--limit must be from 1 to 500"), "\(bad.all)")
+    }
+
+    @Test func everyVerbExplainsItselfAndTakesEventWait() async throws {
+        for verb in ["create", "approve", "reject", "delete", "show", "list"] {
+            let r = try await CLI.run(["tenant", verb, "--help"])
+            #expect(r.code == 0, "\(verb): \(r.all)")
+            #expect(r.stdout.contains("OVERVIEW:") && r.stdout.contains("/v1/tenants"), "\(verb) --help: \(r.stdout)")
+            if ["create", "approve", "reject", "delete"].contains(verb) {
+                #expect(r.stdout.contains("--event-wait"), "\(verb) --help: \(r.stdout)")
+            }
+        }
+        let list = try await CLI.run(["tenant", "list", "--help"])
+        #expect(list.stdout.contains("--cursor") && list.stdout.contains("--limit"), "\(list.stdout)")
+        let h = try Self.fleet()
+        let neg = try await Self.tenant(h, ["delete", "x", "--event-wait=-1"])
+        #expect(neg.code != 0)
+        #expect(neg.stderr.contains("--event-wait cannot be negative"), "\(neg.all)")
     }
 }
 

@@ -1,0 +1,77 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the spec files of a fleet looked like when they were last read: for platform.yaml and
+/// each `.yaml`/`.yml` of blueprints/ and tenants/ (and those two directories), its size,
+/// modification time (to the nanosecond) and inode. Two stamps differ when a file was added,
+/// removed, replaced (a new inode: git checkouts and atomic writes) or written in place.
+/// Taking one costs one `stat` per file and no reads, so the service takes one before each
+/// request that starts work; on a large fleet the tenant files are stat'ed one by one only
+/// when their directory changed or ``fullScanInterval`` passed (an edit in place of an
+/// existing tenant file, which leaves the directory as it was, is seen within that time).
+struct FleetStamp: Equatable, Sendable {
+    /// One file's `stat`, as compared.
+    struct File: Equatable, Sendable {
+        var size: Int64
+        var seconds: Int
+        var nanoseconds: Int
+        var inode: UInt64
+    }
+
+    /// By path relative to the fleet directory.
+    var files: [String: File] = [:]
+    /// When the tenant files were last stat'ed one by one.
+    var scanned = Date.distantPast
+
+    /// Seconds between full scans of the tenant files when their directory did not change.
+    static let fullScanInterval: TimeInterval = 1
+    /// Below this many tenant files every stamp is a full scan.
+    static let smallFleet = 2_000
+
+    static func == (a: FleetStamp, b: FleetStamp) -> Bool { a.files == b.files }
+
+    /// The stamp of the fleet under `root` now; `previous` lets a large fleet skip stat'ing
+    /// each tenant file while the tenants directory is unchanged.
+    static func take(_ root: URL, previous: FleetStamp? = nil, now: Date = Date()) -> FleetStamp {
+        var s = FleetStamp()
+        s.note(root, "platform.yaml")
+        s.note(root, "blueprints")
+        s.note(root, "tenants")
+        for n in names(root, "blueprints") { s.note(root, "blueprints/" + n) }
+        if let previous, previous.files["tenants"] == s.files["tenants"], now.timeIntervalSince(previous.scanned) < fullScanInterval,
+            previous.files.count - 3 >= smallFleet
+        {
+            for (path, file) in previous.files where path.hasPrefix("tenants/") { s.files[path] = file }
+            s.scanned = previous.scanned
+            return s
+        }
+        for n in names(root, "tenants") { s.note(root, "tenants/" + n) }
+        s.scanned = now
+        return s
+    }
+
+    private static func names(_ root: URL, _ dir: String) -> [String] {
+        let all = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(dir).path)) ?? []
+        return all.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }
+    }
+
+    /// Stats one file again (after this process wrote or removed it), so its own writes do
+    /// not read as someone else's edits.
+    mutating func note(_ root: URL, _ relative: String) {
+        var st = stat()
+        guard stat(root.appendingPathComponent(relative).path, &st) == 0 else {
+            files[relative] = nil
+            return
+        }
+        files[relative] = File(size: Int64(st.st_size), seconds: st.st_mtim.tv_sec, nanoseconds: st.st_mtim.tv_nsec, inode: UInt64(st.st_ino))
+    }
+
+    /// The files that differ between two stamps (added, removed or changed), sorted; the
+    /// directories' own stamps only decide whether tenant files are stat'ed.
+    func changes(since old: FleetStamp) -> [String] {
+        Set(files.keys).union(old.files.keys).filter { $0 != "blueprints" && $0 != "tenants" && files[$0] != old.files[$0] }.sorted()
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import LandlordCore
+import LandlordService
+import ProviderAPI
+import Testing
+
+/// The service sees the fleet's files as they are now: edits made while it runs (a tenant file
+/// or blueprint added, changed or removed by a CI commit) are read before it acts, and a fleet
+/// that no longer reads refuses new work with validate's diagnostics instead of acting on it.
+@Suite(.serialized) struct FleetChangeTests {
+    /// The gated blueprint renamed: one more blueprint, added while the service runs.
+    static func blueprint(_ f: ServiceFixture, named name: String) throws -> String {
+        try f.read("blueprints/gated.yaml").replacingOccurrences(of: "\nname: gated\n", with: "\nname: \(name)\n")
+            .replacingOccurrences(of: "onboarding: {approval: required, timeout: 1h}\n", with: "")
+    }
+
+    @Test func aBlueprintAddedWhileRunningIsServed() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        let before = try await f.create("early", blueprint: "late")
+        #expect(before.status == 400, "\(before.text)")
+        #expect(before.text.contains("unknown blueprint 'late'"), "\(before.text)")
+        try f.write("blueprints/late.yaml", try Self.blueprint(f, named: "late"))
+        let after = try await f.create("early", blueprint: "late")
+        #expect(after.status == 202, "\(after.text)")
+        let t = try await f.wait("early", for: "active")
+        #expect(t["blueprint"]?.stringValue == "late")
+        #expect(t["resources"]?.intValue == 14)
+        await f.stop()
+    }
+
+    @Test func anInvalidFleetRefusesNewWorkWithValidatesDiagnosticsUntilFixed() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        #expect(try await f.create("first", blueprint: "gated").status == 202)
+        // A commit brings a tenant file with a misspelt parameter.
+        try f.write(
+            "tenants/broken.yaml",
+            "apiVersion: landlord/v1\nkind: Tenant\nid: broken\nblueprint: web\nparameters: {subdomian: broken, backendImage: \"img:1\"}\n")
+        let refused = try await f.create("second")
+        #expect(refused.status == 503, "\(refused.text)")
+        #expect(refused.body["error"]?["code"]?.stringValue == "fleet_invalid")
+        #expect(refused.body["error"]?["message"]?.stringValue?.contains("tenants/broken.yaml") == true, "\(refused.text)")
+        let d = refused.body["error"]?["diagnostics"]?.list.first
+        #expect(d?["file"]?.stringValue == "tenants/broken.yaml", "\(refused.text)")
+        #expect(d?["line"]?.intValue == 5)
+        #expect(d?["message"]?.stringValue == "unknown parameter 'subdomian' (did you mean 'subdomain'?)", "\(refused.text)")
+        #expect(try await f.call("POST", "/v1/tenants/first/approve").status == 503)
+        #expect(try await f.call("GET", "/v1/tenants/first").status == 200, "reads still answer")
+        #expect(!f.fileExists("tenants/second.yaml"))
+        // Fixed by the next commit: requests are accepted again.
+        try f.write(
+            "tenants/broken.yaml",
+            "apiVersion: landlord/v1\nkind: Tenant\nid: broken\nblueprint: web\nparameters: {subdomain: broken, backendImage: \"img:1\"}\n")
+        #expect(try await f.create("second").status == 202)
+        #expect(try await f.call("POST", "/v1/tenants/first/approve").status == 202)
+        try await f.wait("second", for: "active")
+        try await f.wait("first", for: "active")
+        await f.stop()
+    }
+
+    @Test func anApprovalWaitsForTheFleetToReadAgain() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        #expect(try await f.create("held", blueprint: "gated").status == 202)
+        try f.write("blueprints/web.yaml", try f.read("blueprints/web.yaml") + "\nbogus: true\n")
+        #expect(try await f.call("POST", "/v1/tenants/held/approve").status == 503)
+        try f.write("blueprints/web.yaml", try f.read("blueprints/web.yaml").replacingOccurrences(of: "\nbogus: true\n", with: ""))
+        #expect(try await f.call("POST", "/v1/tenants/held/approve").status == 202)
+        try await f.wait("held", for: "active")
+        await f.stop()
+    }
+
+    @Test func aPlatformChangeThatNeedsRewiringAsksForARestart() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        try f.write(
+            "platform.yaml",
+            try f.read("platform.yaml").replacingOccurrences(of: "api: {tokensEnv: SERVE_TEST_TOKENS}", with: "api: {tokensEnv: OTHER_TOKENS}"))
+        let r = try await f.create("late")
+        #expect(r.status == 503, "\(r.text)")
+        #expect(r.body["error"]?["code"]?.stringValue == "restart_required")
+        #expect(r.body["error"]?["message"]?.stringValue?.contains("API settings") == true, "\(r.text)")
+        await f.stop()
+    }
+
+    /// A tenant file committed with `approval: pending` (no record): approved through the API
+    /// like one the service created.
+    @Test func aCommittedPendingTenantIsApprovedThroughTheAPI() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        try f.write(
+            "tenants/walkin.yaml",
+            "apiVersion: landlord/v1\nkind: Tenant\nid: walkin\nblueprint: web\nparameters: {subdomain: walkin, backendImage: \"img:1\"}\napproval: pending\n"
+        )
+        let a = try await f.call("POST", "/v1/tenants/walkin/approve")
+        #expect(a.status == 202, "\(a.text)")
+        let t = try await f.wait("walkin", for: "active")
+        #expect(t["history"]?.list.map { $0["status"]?.stringValue ?? "" } == ["pending_approval", "provisioning", "active"])
+        #expect(try !f.read("tenants/walkin.yaml").contains("approval"))
+        await f.stop()
+    }
+}
