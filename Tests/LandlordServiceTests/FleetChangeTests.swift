@@ -71,6 +71,22 @@ import Testing
         await f.stop()
     }
 
+    /// A tenant file there at start and removed by a later commit: its id is free again.
+    @Test func aTenantFileRemovedWhileRunningFreesItsID() async throws {
+        let f = try ServiceFixture()
+        try f.write(
+            "tenants/ci.yaml",
+            "apiVersion: landlord/v1\nkind: Tenant\nid: ci\nblueprint: web\nparameters: {subdomain: cicd, backendImage: \"img:1\"}\n")
+        try await f.start()
+        let taken = try await f.create("ci")
+        #expect(taken.status == 409, "\(taken.text)")
+        try FileManager.default.removeItem(at: f.dir.appendingPathComponent("tenants/ci.yaml"))
+        let free = try await f.create("ci")
+        #expect(free.status == 202, "\(free.text)")
+        try await f.wait("ci", for: "active")
+        await f.stop()
+    }
+
     @Test func aPlatformChangeThatNeedsRewiringAsksForARestart() async throws {
         let f = try ServiceFixture()
         try await f.start()
