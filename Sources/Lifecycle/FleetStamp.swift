@@ -53,16 +53,25 @@ struct FleetStamp: Equatable, Sendable {
         return s
     }
 
+    /// The `.yaml`/`.yml` names of a directory (readdir: no URL or attribute objects per file).
     private static func names(_ root: URL, _ dir: String) -> [String] {
-        let all = (try? FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent(dir).path)) ?? []
-        return all.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }
+        guard let d = opendir(root.path + "/" + dir) else { return [] }
+        defer { closedir(d) }
+        var out: [String] = []
+        while let entry = readdir(d) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !name.hasPrefix(".") { out.append(name) }
+        }
+        return out
     }
 
     /// Stats one file again (after this process wrote or removed it), so its own writes do
     /// not read as someone else's edits.
     mutating func note(_ root: URL, _ relative: String) {
         var st = stat()
-        guard stat(root.appendingPathComponent(relative).path, &st) == 0 else {
+        guard stat(root.path + "/" + relative, &st) == 0 else {
             files[relative] = nil
             return
         }

@@ -12,6 +12,9 @@ public final class ServiceMetrics: Sendable {
         var bucketCounts = [Int](repeating: 0, count: ServiceMetrics.buckets.count)
         var applySum = 0.0
         var applyCount = 0
+        var fleetChecks = 0
+        var fleetCheckSeconds = 0.0
+        var fleetReads: [String: Int] = [:]
     }
     private let counts = Mutex(Counts())
 
@@ -30,6 +33,17 @@ public final class ServiceMetrics: Sendable {
             for (i, b) in Self.buckets.enumerated() where seconds <= b { c.bucketCounts[i] += 1 }
             c.applySum += seconds
             c.applyCount += 1
+        }
+    }
+
+    /// One look at the fleet's files before work started, taking `seconds`; `read`: the
+    /// outcome of reading the fleet again because they changed (`ok`, `fleet_invalid`,
+    /// `restart_required`), nil when nothing changed.
+    func fleetCheck(seconds: Double, read: String?) {
+        counts.withLock { c in
+            c.fleetChecks += 1
+            c.fleetCheckSeconds += seconds
+            if let read { c.fleetReads["outcome=\"\(read)\"", default: 0] += 1 }
         }
     }
 
@@ -55,6 +69,12 @@ public final class ServiceMetrics: Sendable {
         s += "landlord_apply_seconds_bucket{le=\"+Inf\"} \(c.applyCount)\n"
         s += "landlord_apply_seconds_sum \(Self.number(c.applySum))\n"
         s += "landlord_apply_seconds_count \(c.applyCount)\n"
+        s += "# HELP landlord_fleet_checks_total Looks at the fleet's files (one stat each) before work started.\n"
+        s += "# TYPE landlord_fleet_checks_total counter\nlandlord_fleet_checks_total \(c.fleetChecks)\n"
+        s += "# HELP landlord_fleet_check_seconds_total Seconds spent on those looks, re-reads included.\n"
+        s += "# TYPE landlord_fleet_check_seconds_total counter\nlandlord_fleet_check_seconds_total \(c.fleetCheckSeconds)\n"
+        s += "# HELP landlord_fleet_reads_total Fleet re-reads after its files changed, by outcome.\n# TYPE landlord_fleet_reads_total counter\n"
+        for k in c.fleetReads.keys.sorted() { s += "landlord_fleet_reads_total{\(k)} \(c.fleetReads[k]!)\n" }
         return s
     }
 

@@ -13,12 +13,20 @@ extension TenantService {
     /// API). Meanwhile the last good fleet stays in use for what is already under way.
     @discardableResult
     func currentFleet() -> ErrorBody? {
+        let started = Date()
+        let (answer, read) = lookAtFleet()
+        metrics.fleetCheck(seconds: Date().timeIntervalSince(started), read: read)
+        return answer
+    }
+
+    /// ``currentFleet()``, and the outcome of a re-read when there was one.
+    private func lookAtFleet() -> (ErrorBody?, String?) {
         let now = FleetStamp.take(root, previous: stamp)
         // A file this service is writing (a create's, off the actor) is not someone's edit.
         let changed = now.changes(since: stamp).filter { path in
             !(path.hasPrefix("tenants/") && reserved.contains(String(path.dropFirst(8).split(separator: ".").first ?? "")))
         }
-        guard !changed.isEmpty else { return invalid }
+        guard !changed.isEmpty else { return (invalid, nil) }
         stamp = now
         let (loaded, diags) = SpecLoader(schemas: runtime.resourceSchemas, environment: environment).load(directory: root)
         guard let loaded, !diags.hasErrors else {
@@ -30,18 +38,18 @@ extension TenantService {
                 diagnostics: diags.items.filter { $0.severity == .error }.map(DiagnosticBody.init))
             log("the fleet does not read after a change of \(Self.listed(changed)); new requests are refused until it is fixed:")
             for d in diags.items where d.severity == .error { log("  \(d)") }
-            return invalid
+            return (invalid, "fleet_invalid")
         }
         if let why = runtime.rewiring(loaded.platform) {
             invalid = ErrorBody(
                 code: "restart_required", message: "\(why); restart the service to use them (nothing new is started until then)")
             log(invalid!.message)
-            return invalid
+            return (invalid, "restart_required")
         }
         if invalid != nil { log("the fleet reads again; requests are accepted") }
         invalid = nil
         fleet = loaded
-        return nil
+        return (nil, "ok")
     }
 
     /// Re-stamps a file this service wrote or removed (and its directory), so the next look
