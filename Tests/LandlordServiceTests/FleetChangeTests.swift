@@ -56,6 +56,9 @@ import Testing
         #expect(try await f.call("POST", "/v1/tenants/first/approve").status == 202)
         try await f.wait("second", for: "active")
         try await f.wait("first", for: "active")
+        let metrics = try await f.call("GET", "/metrics", auth: nil).text
+        #expect(metrics.contains("landlord_fleet_reads_total{outcome=\"fleet_invalid\"} 1"), "\(metrics)")
+        #expect(metrics.contains("landlord_fleet_reads_total{outcome=\"ok\"} 1"), "\(metrics)")
         await f.stop()
     }
 
