@@ -25,6 +25,8 @@ struct FleetStamp: Equatable, Sendable {
     var files: [String: File] = [:]
     /// When the tenant files were last stat'ed one by one.
     var scanned = Date.distantPast
+    /// How many tenant files the last full scan found.
+    var tenantFiles = 0
 
     /// Seconds between full scans of the tenant files when their directory did not change.
     static let fullScanInterval: TimeInterval = 1
@@ -42,13 +44,16 @@ struct FleetStamp: Equatable, Sendable {
         s.note(root, "tenants")
         for n in names(root, "blueprints") { s.note(root, "blueprints/" + n) }
         if let previous, previous.files["tenants"] == s.files["tenants"], now.timeIntervalSince(previous.scanned) < fullScanInterval,
-            previous.files.count - 3 >= smallFleet
+            previous.tenantFiles >= smallFleet
         {
             for (path, file) in previous.files where path.hasPrefix("tenants/") { s.files[path] = file }
             s.scanned = previous.scanned
+            s.tenantFiles = previous.tenantFiles
             return s
         }
-        for n in names(root, "tenants") { s.note(root, "tenants/" + n) }
+        let tenants = names(root, "tenants")
+        for n in tenants { s.note(root, "tenants/" + n) }
+        s.tenantFiles = tenants.count
         s.scanned = now
         return s
     }
