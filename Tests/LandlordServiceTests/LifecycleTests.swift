@@ -139,4 +139,31 @@ import Testing
         #expect(try await f.create("kept").status == 409)
         await f.stop()
     }
+
+    /// Files a crash left half-done are put right at the next start: a pending tenant's file
+    /// written, a rejected one's `approval: pending` file removed.
+    @Test func aRestartRepairsTheFilesOfPendingAndRejectedTenants() async throws {
+        let f = try ServiceFixture()
+        try await f.start()
+        #expect(try await f.create("waits", blueprint: "gated").status == 202)
+        #expect(try await f.create("nope", blueprint: "gated").status == 202)
+        let pendingFile = try f.read("tenants/nope.yaml")
+        #expect(try await f.call("POST", "/v1/tenants/nope/reject").status == 202)
+        await f.stop()
+        // As if the service died before writing the first file and before removing the second.
+        try FileManager.default.removeItem(at: f.dir.appendingPathComponent("tenants/waits.yaml"))
+        try f.write("tenants/nope.yaml", pendingFile)
+        try await f.start()
+        // The workers repair as they start, beside the listener.
+        let end = Date().addingTimeInterval(10)
+        while (!f.fileExists("tenants/waits.yaml") || f.fileExists("tenants/nope.yaml")) && Date() < end {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try f.read("tenants/waits.yaml").hasSuffix("\napproval: pending\n"))
+        #expect(!f.fileExists("tenants/nope.yaml"))
+        #expect(try await f.call("GET", "/v1/tenants/nope").body["status"]?.stringValue == "rejected")
+        #expect(try await f.call("POST", "/v1/tenants/waits/approve").status == 202)
+        try await f.wait("waits", for: "active")
+        await f.stop()
+    }
 }
