@@ -2,7 +2,9 @@
 # Landlord's fleet benchmark: for each N, generate N tenants of the quickstart blueprint (14
 # resources each) in a temp dir and time, with peak RSS, one line per step:
 #   apply       create the whole fleet (mock provider, no latency)
-#   plan        no changes (state only, --refresh=false), and with a refresh of every resource
+#   plan        no changes (state only, --refresh=false), and with a refresh of every resource;
+#               then one tenant's refreshing plan (mostly the mock loading its whole cloud) and
+#               the size of the simulated cloud's files
 #   plan-1%     1% of the tenants' backend image changed: reports exactly the changed resources
 #   apply-lat   fleets of BENCH_LAT_TENANTS (default "100 1000") with
 #               LANDLORD_MOCK_LATENCY_MS=BENCH_LATENCY_MS and --parallelism BENCH_PARALLELISM,
@@ -68,6 +70,11 @@ for N in "${SIZES[@]}"; do
   PLAN_S=$SECS
   [ "$LAST_CODE" = 0 ] || { echo "expected no changes"; tail -5 "$WORK/out.txt"; exit 1; }
   run "plan (refresh)" "$N" "$BIN" -C "$F" plan --detailed-exitcode
+  # One tenant's refreshing plan: the mock loads the whole simulated cloud, so this is mostly
+  # what holding the cloud costs (its file size beside it).
+  run "plan (1 tenant, refresh)" "$N" "$BIN" -C "$F" plan --tenant t00000 --detailed-exitcode
+  CLOUD_BYTES=$(( $(stat -c %s "$F/.landlord/mock-cloud.json" 2>/dev/null || echo 0) + $(stat -c %s "$F/.landlord/mock-cloud.json.journal" 2>/dev/null || echo 0) ))
+  echo "          simulated cloud: $((N * 14)) resources, $((CLOUD_BYTES / 1048576)) MB of files (mock-cloud.json and its journal)"
   CHANGED=$(python3 scripts/bench_fleet.py change "$F" 1)
   run "plan (1% changed)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode --format json
   SUMMARY=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["create"], s["update"], s["replace"], s["delete"])' "$WORK/out.txt")

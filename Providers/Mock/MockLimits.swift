@@ -161,7 +161,7 @@ extension MockProvider: CapacityReadingProvider {
     {
         let wanted = Set(listeners)
         do {
-            let rules = try cloud.transact { tx in tx.resources.values.filter { $0.type == AWSResourceTypes.listenerRule } }
+            let rules = try cloud.transact { tx in tx.all(ofType: AWSResourceTypes.listenerRule) }
             var out: [String: Set<Int>] = [:]
             for r in rules where r.tags[LandlordTag.platform] != platform {
                 let l = MockRules.str(r, "listener")
@@ -179,7 +179,7 @@ extension MockProvider: CapacityReadingProvider {
 extension MockProvider: QuotaReadingProvider {
     public func existingResources(type: String) async -> ExistingResources {
         do {
-            let ids = try cloud.transact { tx in Set(tx.resources.values.filter { $0.type == type }.map(\.id)) }
+            let ids = try cloud.transact { tx in Set(tx.all(ofType: type).map(\.id)) }
             return ExistingResources(ids: ids)
         } catch {
             return ExistingResources(ids: [], diagnostics: [.error("simulated cloud unreadable", detail: "\(error)")])

@@ -73,7 +73,7 @@ extension MockProvider: ListReadingProvider, CallCountingProvider {
             let listed = tx.referrers(of: Self.groupKey(listing, resources[0].attributes)).count { $0.type == type }
             return AWSListReads.contactCalls(count: count, listed: listed, changed: changed)
         case AWSResourceTypes.iamRole where count > AWSListReads.singleReadsUpTo:
-            let listed = tx.resources.values.count { $0.type == type }
+            let listed = tx.count(ofType: type)
             return AWSListReads.roleCalls(
                 listed: listed, sessionDurations: resources.contains { ($0.attributes["maxSessionDuration"] ?? .null) != .null })
         default:
@@ -87,8 +87,9 @@ extension MockProvider: ListReadingProvider, CallCountingProvider {
             guard listing.listsAll, listing.groupedBy == "zone" || listing.groupedBy == "region" else {
                 return [listing.operation: AWSListReads.calls(listing, count: count, listed: count)]
             }
+            if listing.groupedBy == "region" { return [listing.operation: AWSListReads.calls(listing, count: count, listed: tx.count(ofType: type))] }
             let key = Self.groupKey(listing, resources[0].attributes)
-            let listed = tx.resources.values.count { $0.type == type && Self.groupKey(listing, $0.attributes) == key }
+            let listed = tx.all(ofType: type).count { Self.groupKey(listing, $0.attributes) == key }
             return [listing.operation: AWSListReads.calls(listing, count: count, listed: listed)]
         }
     }

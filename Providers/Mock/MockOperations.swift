@@ -126,7 +126,7 @@ extension MockProvider {
     /// as AWS enforces them whoever creates the resource.
     func quotaExceeded(_ r: MockResource, _ tx: inout MockCloud.Transaction) -> ApplyResponse? {
         guard let quotas = schema.resources[r.type]?.quotas, !quotas.isEmpty else { return nil }
-        let others = tx.resources.values.filter { $0.type == r.type && $0.key != r.key }.count
+        let others = tx.all(ofType: r.type).filter { $0.key != r.key }.count
         for q in quotas where others >= q.limit {
             return err("LimitExceededException", "the account already holds \(others) of at most \(q.limit) \(q.name)", q.remedy)
         }

@@ -114,10 +114,10 @@ enum MockPostgres {
                             "to drop them with their data, set `deletion: cascade` on \(req.identity.address), apply, then delete again; otherwise move them out first",
                         attribute: "deletion", code: "2BP01"))
             }
-            for g in tx.resources.values where g.type == P.grant && MockRules.str(g, "schema") == name { tx.delete(type: g.type, id: g.id) }
+            for g in tx.all(ofType: P.grant) where MockRules.str(g, "schema") == name { tx.delete(type: g.type, id: g.id) }
         case P.role:
             // REASSIGN OWNED BY r TO admin; DROP OWNED BY r; DROP ROLE r.
-            for other in tx.resources.values.sorted(by: { $0.key < $1.key }) {
+            for other in [P.grant, P.role, P.schemaType].flatMap(tx.all(ofType:)).sorted(by: { $0.key < $1.key }) {
                 if other.type == P.schemaType, MockRules.str(other, "owner") == name {
                     var o = other
                     o.attributes["owner"] = .string(admin)
