@@ -117,8 +117,8 @@ if [ "${BENCH_POOLED:-1}" = 1 ]; then
     run "plan (cache cold)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode
     run "plan (cache warm)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode
     [ "$LAST_CODE" = 0 ] || { echo "expected no changes"; tail -5 "$WORK/out.txt"; exit 1; }
-    run "plan (refresh, no cache)" "$N" env LANDLORD_PLAN_CACHE=0 "$BIN" -C "$F" plan --detailed-exitcode
-    run "plan (refresh, cache)" "$N" "$BIN" -C "$F" plan --detailed-exitcode
+    run "refresh (no cache)" "$N" env LANDLORD_PLAN_CACHE=0 "$BIN" -C "$F" plan --detailed-exitcode
+    run "refresh (cache)" "$N" "$BIN" -C "$F" plan --detailed-exitcode
     [ "$LAST_CODE" = 0 ] || { echo "expected no changes"; tail -5 "$WORK/out.txt"; exit 1; }
     CHANGED=$(python3 scripts/bench_fleet.py change "$F" 1)
     run "plan (1%, cache)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode --format json
