@@ -5,6 +5,8 @@
 #   plan        no changes (state only, --refresh=false), and with a refresh of every resource;
 #               then one tenant's refreshing plan (mostly the mock loading its whole cloud) and
 #               the size of the simulated cloud's files
+#               (the state-only and refreshing plans run with LANDLORD_PLAN_CACHE=0, as before
+#               the plan cache existed)
 #   plan-1%     1% of the tenants' backend image changed: reports exactly the changed resources
 #   apply-lat   fleets of BENCH_LAT_TENANTS (default "100 1000") with
 #               LANDLORD_MOCK_LATENCY_MS=BENCH_LATENCY_MS and --parallelism BENCH_PARALLELISM,
@@ -16,6 +18,10 @@
 #   json codec  decoding and encoding BENCH_JSON_TENANTS (default 1000) tenant state documents
 #               with the hand-written codec vs JSONSerialization and JSONDecoder/JSONEncoder
 #               (scripts/bench-json.sh; BENCH_JSON=0 skips it)
+#   pooled      issue 16's shape: the same N tenants on ceil(N/50)+1 listeners of AWS's default
+#               100 rules (bench_fleet.py --per-listener 50), resources per listener printed;
+#               no-change plans without the plan cache, with it cold (its first plan) and warm,
+#               with a refresh, and with 1% changed (BENCH_POOLED=0 skips it)
 # Where terraform is on the PATH (and N <= TERRAFORM_MAX), the same fleet shape as
 # terraform_data resources is applied and planned, and the ratio printed. Figures only: no
 # step fails on time.
@@ -66,17 +72,17 @@ for N in "${SIZES[@]}"; do
   run "apply (create)" "$N" "$BIN" -C "$F" apply --auto-approve --parallelism "$PAR" --refresh=false
   APPLY_S=$SECS
   [ "$LAST_CODE" = 0 ] || { echo "apply failed:"; tail -5 "$WORK/err.txt"; exit 1; }
-  run "plan (no change)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode
+  run "plan (no change)" "$N" env LANDLORD_PLAN_CACHE=0 "$BIN" -C "$F" plan --refresh=false --detailed-exitcode
   PLAN_S=$SECS
   [ "$LAST_CODE" = 0 ] || { echo "expected no changes"; tail -5 "$WORK/out.txt"; exit 1; }
-  run "plan (refresh)" "$N" "$BIN" -C "$F" plan --detailed-exitcode
+  run "plan (refresh)" "$N" env LANDLORD_PLAN_CACHE=0 "$BIN" -C "$F" plan --detailed-exitcode
   # One tenant's refreshing plan: the mock loads the whole simulated cloud, so this is mostly
   # what holding the cloud costs (its file size beside it).
   run "plan (1 tenant, refresh)" "$N" "$BIN" -C "$F" plan --tenant t00000 --detailed-exitcode
   CLOUD_BYTES=$(( $(stat -c %s "$F/.landlord/mock-cloud.json" 2>/dev/null || echo 0) + $(stat -c %s "$F/.landlord/mock-cloud.json.journal" 2>/dev/null || echo 0) ))
   echo "          simulated cloud: $((N * 14)) resources, $((CLOUD_BYTES / 1048576)) MB of files (mock-cloud.json and its journal)"
   CHANGED=$(python3 scripts/bench_fleet.py change "$F" 1)
-  run "plan (1% changed)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode --format json
+  run "plan (1% changed)" "$N" env LANDLORD_PLAN_CACHE=0 "$BIN" -C "$F" plan --refresh=false --detailed-exitcode --format json
   SUMMARY=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["create"], s["update"], s["replace"], s["delete"])' "$WORK/out.txt")
   echo "          1% = $CHANGED tenants changed; plan: create/update/replace/delete = $SUMMARY (expected 0 $CHANGED $CHANGED 0)"
   rm -f "$F"/tenants/*.yaml
@@ -101,6 +107,34 @@ for N in "${SIZES[@]}"; do
     echo "          terraform not on the PATH (or BENCH_TERRAFORM=0): no comparison"
   fi
 done
+
+# Issue 16's shape: one listener per 50 tenants. The plan cache's figures beside the plans
+# without it (the cache is .landlord/cache/plan-cache; LANDLORD_PLAN_CACHE=0 turns it off).
+if [ "${BENCH_POOLED:-1}" = 1 ]; then
+  for N in "${SIZES[@]}"; do
+    F="$WORK/pooled-$N"
+    python3 scripts/bench_fleet.py landlord "$F" "$N" --per-listener 50
+    LISTENERS=$(( (N + 49) / 50 + 1 ))
+    run "apply (pooled)" "$N" "$BIN" -C "$F" apply --auto-approve --parallelism "$PAR" --refresh=false
+    [ "$LAST_CODE" = 0 ] || { echo "apply failed:"; tail -5 "$WORK/err.txt"; exit 1; }
+    RESOURCES=$((N * 14))
+    echo "          $RESOURCES resources on $LISTENERS listeners: $((RESOURCES / LISTENERS)) resources ($((2 * N / LISTENERS)) rules) per listener"
+    sleep 2  # the plan cache trusts a state document's file times only once they are 2 s old
+    run "plan (no cache)" "$N" env LANDLORD_PLAN_CACHE=0 "$BIN" -C "$F" plan --refresh=false --detailed-exitcode
+    [ "$LAST_CODE" = 0 ] || { echo "expected no changes"; tail -5 "$WORK/out.txt"; exit 1; }
+    run "plan (cache cold)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode
+    run "plan (cache warm)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode
+    [ "$LAST_CODE" = 0 ] || { echo "expected no changes"; tail -5 "$WORK/out.txt"; exit 1; }
+    run "refresh (no cache)" "$N" env LANDLORD_PLAN_CACHE=0 "$BIN" -C "$F" plan --detailed-exitcode
+    run "refresh (cache)" "$N" "$BIN" -C "$F" plan --detailed-exitcode
+    [ "$LAST_CODE" = 0 ] || { echo "expected no changes"; tail -5 "$WORK/out.txt"; exit 1; }
+    CHANGED=$(python3 scripts/bench_fleet.py change "$F" 1)
+    run "plan (1%, cache)" "$N" "$BIN" -C "$F" plan --refresh=false --detailed-exitcode --format json
+    SUMMARY=$(python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["summary"]; print(s["create"], s["update"], s["replace"], s["delete"])' "$WORK/out.txt")
+    echo "          1% = $CHANGED tenants changed; plan: create/update/replace/delete = $SUMMARY (expected 0 $CHANGED $CHANGED 0)"
+    rm -rf "$F"
+  done
+fi
 
 # Apply with latency against the critical-path bound.
 for LN in "${LAT_TENANTS[@]}"; do

@@ -3,7 +3,12 @@
 same shape (one terraform_data per resource, the same dependency edges, for_each over a map of
 tenants) for Terraform.
 
-  bench_fleet.py landlord DIR N          write DIR/{platform.yaml,blueprints/,tenants/}
+  bench_fleet.py landlord DIR N          write DIR/{platform.yaml,blueprints/,tenants/}: one
+                                         listener with room for the whole fleet
+  bench_fleet.py landlord DIR N --per-listener K
+                                         the same tenants on a pool of ceil(N/K)+1 listeners with
+                                         AWS's default limits (100 rules, 100 target groups): the
+                                         shape of issue 16 (K=50: 2 rules a tenant fill one)
   bench_fleet.py change DIR PERCENT      change the backend image of PERCENT% of the tenants
   bench_fleet.py terraform DIR N         write DIR/main.tf
 """
@@ -19,14 +24,33 @@ def tenant(i):
                  f"parameters: {{subdomain: s{i:05d}, backendImage: \"registry.example.com/backend:1.4.2\"}}\n")
 
 
-def landlord(d, n):
+FIRST_LISTENER = """    - arn: arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-1/50dc6c495c0c9188/f2f7dc8efc522ab2
+      dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com
+"""
+
+
+def listeners(count):
+    """A pool of `count` listeners (one ALB each) with AWS's default limits."""
+    out = []
+    for i in range(1, count + 1):
+        out.append(f"    - arn: arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-{i}/{i:016x}/{i:016x}\n"
+                   f"      dnsName: alb-{i}-123456789.us-east-1.elb.amazonaws.com\n"
+                   "      maxRules: 100\n      maxTargetGroups: 100\n")
+    return "".join(out)
+
+
+def landlord(d, n, per_listener=None):
     os.makedirs(os.path.join(d, "tenants"), exist_ok=True)
     shutil.copytree(os.path.join(QUICKSTART, "blueprints"), os.path.join(d, "blueprints"), dirs_exist_ok=True)
     platform = open(os.path.join(QUICKSTART, "platform.yaml")).read()
-    # One listener with room for the whole fleet (the capacity tests cover full pools).
-    platform = platform.replace("      dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com",
-                                "      dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com\n"
-                                f"      maxRules: {max(100, 2 * n)}\n      maxTargetGroups: {max(100, 2 * n)}")
+    assert FIRST_LISTENER in platform, "examples/quickstart/platform.yaml changed: update bench_fleet.py"
+    if per_listener:
+        # Issue 16's shape: one listener per K tenants, plus one with room to spare.
+        platform = platform.replace(FIRST_LISTENER, listeners(-(-n // per_listener) + 1))
+    else:
+        # One listener with room for the whole fleet (the capacity tests cover full pools).
+        platform = platform.replace(FIRST_LISTENER, FIRST_LISTENER +
+                                    f"      maxRules: {max(100, 2 * n)}\n      maxTargetGroups: {max(100, 2 * n)}\n")
     open(os.path.join(d, "platform.yaml"), "w").write(platform)
     for i in range(n):
         tid, text = tenant(i)
@@ -89,4 +113,7 @@ def terraform(d, n):
 if __name__ == "__main__":
     what, d = sys.argv[1], sys.argv[2]
     arg = int(sys.argv[3])
-    {"landlord": landlord, "change": change, "terraform": terraform}[what](d, arg)
+    if what == "landlord" and sys.argv[4:5] == ["--per-listener"]:
+        landlord(d, arg, int(sys.argv[5]))
+    else:
+        {"landlord": landlord, "change": change, "terraform": terraform}[what](d, arg)

@@ -87,6 +87,23 @@ public final class LocalStateStore: StateStore, Sendable {
         return out
     }
 
+    /// Each document's (device, inode, size, mtime, ctime), after replaying the journals of
+    /// dead runs (which rewrites their documents). Every write renames a new file over the
+    /// document, so its inode and ctime change whatever the bytes are.
+    public func stamps(_ ids: [String]) async throws -> [String: StateStamp]? {
+        try Self.io { try recoverJournals() }
+        var out: [String: StateStamp] = [:]
+        out.reserveCapacity(ids.count)
+        for id in ids {
+            var st = stat()
+            guard stat(tenantPath(id), &st) == 0 else { continue }
+            let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
+            let ctime = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
+            out[id] = StateStamp(token: "\(st.st_dev):\(st.st_ino):\(st.st_size):\(mtime):\(ctime)", changedAt: max(mtime, ctime))
+        }
+        return out
+    }
+
     public func saveTenant(_ state: TenantState) async throws {
         try await BlockingIO.run { try Self.io { try self.saveTenantSync(state) } }
     }

@@ -151,6 +151,16 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
         try await listTenantETags().keys.sorted()
     }
 
+    /// Each document's ETag from one listing of the tenant objects (S3 computes it from the
+    /// bytes, so it changes whenever they do); a tenant whose listing gave none is absent and
+    /// so never skipped.
+    public func stamps(_ ids: [String]) async throws -> [String: StateStamp]? {
+        let listed = try await listTenantETags()
+        var out: [String: StateStamp] = [:]
+        for id in ids { if let e = listed[id], !e.isEmpty { out[id] = StateStamp(token: e) } }
+        return out
+    }
+
     /// Every tenant with a document, with the document's ETag ("" when the listing gave none).
     func listTenantETags() async throws -> [String: String] {
         let objects = try await call("list", tenantsPrefix) { try await client.s3ListObjectsV2(bucket: bucket, prefix: tenantsPrefix) }

@@ -24,7 +24,7 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was planned")
-        let plan = try await Planning.makePlan(ctx, planning)
+        let plan = try await Planning.makePlan(ctx, planning, cache: true)
         ctx.output.print(format.render(plan, ctx.output.palette))
         if let out {
             do { try AtomicFile.write(PlanFile.encode(plan), to: out, durable: true) } catch {

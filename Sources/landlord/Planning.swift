@@ -43,20 +43,23 @@ enum RefreshMode: String, ExpressibleByArgument, CaseIterable {
 
 /// Builds a plan from the specs and state, printing diagnostics.
 enum Planning {
-    static func makePlan(_ ctx: Context, _ opts: PlanningOptions, destroy: Set<String> = []) async throws -> Plan {
+    /// `cache`: use the local plan cache (`landlord plan`; see `planCache(_:)`).
+    static func makePlan(_ ctx: Context, _ opts: PlanningOptions, destroy: Set<String> = [], cache: Bool = false) async throws -> Plan {
         try await makePlan(
             ctx, tenants: opts.tenants, refresh: opts.refresh, listing: opts.refreshMode != .full, allowProtectedDeletes: opts.allowProtectedDeletes,
-            destroy: destroy, shard: opts.shard)
+            destroy: destroy, shard: opts.shard, cache: cache)
     }
 
     static func makePlan(
         _ ctx: Context, tenants: [String], refresh: Bool, listing: Bool = true, allowProtectedDeletes: Bool, destroy: Set<String> = [],
-        shard: Shard? = nil
+        shard: Shard? = nil, cache: Bool = false
     ) async throws -> Plan {
         let scope: Set<String>? = tenants.isEmpty ? (destroy.isEmpty ? nil : destroy) : Set(tenants)
         let options = PlanOptions(tenants: scope, destroy: destroy, allowProtectedDeletes: allowProtectedDeletes, shard: shard)
         let heard = RefreshHeard()
-        let (plan, diags) = await ctx.workspace.plan(options, refresh: refresh, listing: listing, observer: heard)
+        var workspace = ctx.workspace
+        if cache { workspace.planCache = planCache(ctx) }
+        let (plan, diags) = await workspace.plan(options, refresh: refresh, listing: listing, observer: heard)
         if let report = heard.report { ctx.output.printErr(refreshSummary(report)) }
         ctx.output.diagnostics(diags)
         guard let plan else {
@@ -68,6 +71,26 @@ enum Planning {
 }
 
 extension Planning {
+    /// The local plan cache, `.landlord/cache/plan-cache` beside platform.yaml (whatever the
+    /// state backend: it is this machine's, never shared); nil with `LANDLORD_PLAN_CACHE=0`.
+    /// Its context names what else decides plans: this binary (path, size, modification time
+    /// and inode, so a rebuilt landlord plans everything again), the simulated cloud in
+    /// place of the platform's providers, and the state key.
+    static func planCache(_ ctx: Context) -> PlanCacheSettings? {
+        let env = ProcessInfo.processInfo.environment
+        if env["LANDLORD_PLAN_CACHE"] == "0" { return nil }
+        var exe = "unknown"
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            var st = stat()
+            if stat(path, &st) == 0 {
+                exe = "\(path) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ino)"
+            }
+        }
+        let context =
+            "landlord \(LandlordVersion.current) commit \(BuildInfo.commit) exe \(exe) mock \(ctx.mock != nil) key \(ctx.cipher?.fingerprint ?? "none")"
+        return PlanCacheSettings(path: ctx.root.appendingPathComponent(".landlord/cache/plan-cache").path, context: context, environment: env)
+    }
+
     /// `Refreshed N resources with C API calls in S s:` then one line per API operation.
     static func refreshSummary(_ r: RefreshReport) -> String {
         let total = r.totalCalls

@@ -13,6 +13,9 @@ public struct Workspace: Sendable {
     public let fleet: Fleet
     public let store: any StateStore
     public let providers: ProviderRegistry
+    /// The local plan cache `plan` uses to skip tenants whose last plan had no changes and
+    /// whose inputs and state are the same (nil: every tenant is planned).
+    public var planCache: PlanCacheSettings?
 
     public init(fleet: Fleet, store: any StateStore, providers: ProviderRegistry) {
         self.fleet = fleet
@@ -46,17 +49,17 @@ public struct Workspace: Sendable {
         Plan?, Diagnostics
     ) {
         var diags = Diagnostics()
-        let states: [String: TenantState]
-        let platform: PlatformState
-        let coverage: ShardCoverage?
+        let read: PlanStates
         // A quota is account-wide: a part's plan counts every tenant's recorded resources of a
         // type with one, so it reads every document when a blueprint makes such a type.
         let quotaTypes = Set(providers.schemas.filter { !$0.value.quotas.isEmpty }.keys)
         let readAll = fleet.blueprints.values.contains { bp in bp.resources.contains { quotaTypes.contains($0.type) } }
-        do { (states, platform, coverage) = try await loadStates(shard: options.shard, readAll: readAll) } catch {
+        do { read = try await statesForPlan(options, readAll: readAll, refresh: refresh) } catch {
             diags.append(.error(error.text))
             return (nil, diags)
         }
+        let (states, platform, coverage) = (read.states, read.platform, read.coverage)
+        var skipped = read.skipped
         var refreshed: [String: ResourceObject?] = [:]
         if refresh {
             let scope = options.tenants.map { $0.union(options.destroy) } ?? (options.destroy.isEmpty ? nil : options.destroy)
@@ -66,6 +69,9 @@ public struct Workspace: Sendable {
             diags.append(contentsOf: result.diagnostics)
             if result.diagnostics.hasErrors { return (nil, diags) }
             refreshed = result.refreshed
+            // A skipped tenant's cached plan holds only when the providers report what state
+            // records: any drift and it is planned.
+            skipped.subtract(PlanSkipping.drifted(skipped, states: states, refreshed: refreshed))
         }
         // Numbers on the pools' members held by resources Landlord does not own (read only
         // when some tenant needs new ones, from the provider of each type numbered per member).
@@ -112,12 +118,17 @@ public struct Workspace: Sendable {
             }
             existing[type] = found.ids
         }
-        let input = PlanInput(
+        var input = PlanInput(
             fleet: fleet, states: states, platformState: platform, schemas: schemas, refreshed: refreshed, foreignPriorities: foreign,
             existing: existing)
-        var (plan, d) = Planner.plan(input, options: options)
+        input.skipped = skipped
+        let outcome = Planner.outcome(input, options: options)
+        var plan = outcome.plan
         plan.shard = coverage
-        diags.append(contentsOf: d)
+        diags.append(contentsOf: outcome.diagnostics)
+        if let skipping = read.skipping, !diags.hasErrors {
+            skipping.save(skipping.updated(clean: outcome.clean, planned: outcome.planned, fleet: fleet, platform: platform))
+        }
         return (diags.hasErrors ? nil : plan, diags)
     }
 

@@ -50,6 +50,10 @@ public struct PlanInput: Sendable {
     /// Per type with an account-wide quota, the ids of every resource of it the account holds,
     /// where the provider could list them; those not in state were made outside Landlord.
     public var existing: [String: Set<String>]
+    /// Tenants known to plan no changes (the plan cache found their inputs and state document
+    /// the same as when they last planned none): counted as unchanged, not planned, their
+    /// state need not be in `states`. Their allocations are read from `platformState`.
+    public var skipped: Set<String> = []
 
     public init(
         fleet: Fleet, states: [String: TenantState], platformState: PlatformState, schemas: [String: ResourceSchema],
@@ -71,6 +75,8 @@ public enum Planner {
     /// Which tenants a plan covers and why.
     struct Scope {
         var provision: [TenantSpec] = []
+        /// Tenants of `PlanInput.skipped` within the plan's scope.
+        var skipped = 0
         var remove: [String] = []
         var destroy: [String] = []
         /// `approval: pending` tenants: listed in the plan, never provisioned.
@@ -78,6 +84,23 @@ public enum Planner {
     }
 
     public static func plan(_ input: PlanInput, options: PlanOptions) -> (Plan, Diagnostics) {
+        let o = outcome(input, options: options)
+        return (o.plan, o.diagnostics)
+    }
+
+    /// A plan, its diagnostics, and the tenants it planned whose plan the cache may remember.
+    struct Outcome {
+        var plan: Plan
+        var diagnostics: Diagnostics
+        /// Tenants planned for provisioning with no changes, no diagnostics, and nothing
+        /// allocated by this plan (their allocation is the platform document's as it is): the
+        /// same inputs and state give them the same empty plan again.
+        var clean: Set<String>
+        /// Every tenant planned for provisioning (clean or not).
+        var planned: Set<String>
+    }
+
+    static func outcome(_ input: PlanInput, options: PlanOptions) -> Outcome {
         var diags = Diagnostics()
         let fleet = input.fleet
         let scope = scope(input, options, &diags)
@@ -144,10 +167,17 @@ public enum Planner {
                 job.id, state: state, operation: job.op)
         }
         var tenants: [TenantPlan] = []
-        var unchanged = 0
-        for (tp, d) in results {
+        var unchanged = scope.skipped
+        var clean = Set<String>()
+        var planned = Set<String>()
+        for (job, (tp, d)) in zip(jobs, results) {
             diags.append(contentsOf: d)
             if tp.hasChanges { tenants.append(tp) } else { unchanged += 1 }
+            guard job.op == .provision else { continue }
+            planned.insert(job.id)
+            if !tp.hasChanges && d.isEmpty && tp.sequences.isEmpty && tp.allocation == input.platformState.allocations[job.id] {
+                clean.insert(job.id)
+            }
         }
         tenants.sort { $0.tenant < $1.tenant }
         var plan = Plan(toolVersion: options.toolVersion, platform: fleet.platform.name, tenants: tenants, unchangedTenants: unchanged)
@@ -157,7 +187,7 @@ public enum Planner {
         for l in Set(tenants.compactMap { $0.allocation?.member }) {
             if let f = input.foreignPriorities[l], !f.isEmpty { plan.foreignPriorities[l] = f }
         }
-        return (plan, diags)
+        return Outcome(plan: plan, diagnostics: diags, clean: clean, planned: planned)
     }
 
     static func scope(_ input: PlanInput, _ options: PlanOptions, _ diags: inout Diagnostics) -> Scope {
@@ -190,6 +220,10 @@ public enum Planner {
             // Awaiting approval: its recorded resources (if any) are left as they are.
             if t.approvalPending {
                 s.awaiting.append(t.id)
+                continue
+            }
+            if input.skipped.contains(t.id) {
+                s.skipped += 1
                 continue
             }
             if input.states[t.id]?.status == .destroyed && wanted?.contains(t.id) != true {

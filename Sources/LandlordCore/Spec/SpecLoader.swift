@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import LandlordBasics
 import ProviderAPI
 import Synchronization
 
@@ -79,15 +80,19 @@ public struct SpecLoader: Sendable {
             blueprints[bp.name] = bp
         }
 
-        // Tenants, in parallel.
-        let tenantURLs = Self.yamlFiles(in: directory.appendingPathComponent("tenants"))
+        // Tenants, in parallel. Named by file name (what `rel` would make of each URL, without
+        // standardizing 10,000 paths).
+        let tenantsDir = directory.appendingPathComponent("tenants")
+        let tenantNames = Self.yamlNames(in: tenantsDir)
         let known = blueprints
         let failed = failedBlueprints
-        let results = ParallelMap.map(tenantURLs) { url -> (TenantSpec?, Diagnostics) in
-            let (node, digest, d) = parse(url, name: rel(url))
+        let tenantsPath = tenantsDir.path
+        let results = ParallelMap.map(tenantNames) { name -> (TenantSpec?, Diagnostics) in
+            let file = "tenants/" + name
+            let (node, digest, d) = parse(path: tenantsPath + "/" + name, name: file)
             if let d { return (nil, Diagnostics([d])) }
             guard let node else { return (nil, Diagnostics()) }
-            return TenantReader.read(node, file: rel(url), digest: digest, blueprints: known, blueprintErrors: failed, env: env)
+            return TenantReader.read(node, file: file, digest: digest, blueprints: known, blueprintErrors: failed, env: env)
         }
         var tenants: [TenantSpec] = []
         tenants.reserveCapacity(results.count)
@@ -121,8 +126,10 @@ public struct SpecLoader: Sendable {
         return PlatformReader.read(node, file: Self.relativePath(url, to: directory), digest: digest)
     }
 
-    private func parse(_ url: URL, name: String) -> (YAMLNode?, String, Diagnostic?) {
-        guard let data = FileManager.default.contents(atPath: url.path) else {
+    private func parse(_ url: URL, name: String) -> (YAMLNode?, String, Diagnostic?) { parse(path: url.path, name: name) }
+
+    private func parse(path: String, name: String) -> (YAMLNode?, String, Diagnostic?) {
+        guard let data = AtomicFile.read(path) else {
             return (
                 nil, "",
                 .error(
@@ -130,7 +137,7 @@ public struct SpecLoader: Sendable {
             )
         }
         let digest = Digest.sha256Hex(data)
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(validating: data, as: UTF8.self) else {
             return (
                 nil, digest, .error("\(name) is not UTF-8 text", detail: "save the file as UTF-8", at: SourceLocation(file: name, line: 1, column: 1))
             )
@@ -143,8 +150,13 @@ public struct SpecLoader: Sendable {
 
     /// `.yaml` and `.yml` files of a directory, sorted; none when it does not exist.
     static func yamlFiles(in dir: URL) -> [URL] {
+        yamlNames(in: dir).map { dir.appendingPathComponent($0) }
+    }
+
+    /// The names of `yamlFiles(in:)`.
+    static func yamlNames(in dir: URL) -> [String] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return [] }
-        return names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }.sorted().map { dir.appendingPathComponent($0) }
+        return names.filter { ($0.hasSuffix(".yaml") || $0.hasSuffix(".yml")) && !$0.hasPrefix(".") }.sorted()
     }
 
     static func relativePath(_ url: URL, to dir: URL) -> String {

@@ -20,6 +20,12 @@ public struct StateCipher: Sendable {
     /// A cipher over a 32-byte key.
     public init(key: SymmetricKey) { self.key = key }
 
+    /// An HMAC of a fixed label under the key: tells keys apart (the plan cache's key) without
+    /// revealing anything of them.
+    public var fingerprint: String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data("landlord key fingerprint".utf8), using: key)).map { String(format: "%02x", $0) }.joined()
+    }
+
     /// Reads a base64-encoded 32-byte key; `source` names where it came from, for messages.
     public init(base64 text: String, source: String) throws(StateError) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -174,6 +174,32 @@ public protocol StateStore: Sendable {
     /// Called when a run's documents are written and its locks released: a backend may publish
     /// what makes later reads cheaper (the S3 backend's snapshot). Never fails the run.
     func publish() async
+    /// A stamp of each named tenant's document as it is now, read without reading the
+    /// documents (a tenant without one is absent), or nil when the backend has no cheap way to
+    /// tell; a plan cache then skips nothing. A document's stamp changes whenever the document
+    /// is written with other bytes (see `StateStamp`).
+    func stamps(_ ids: [String]) async throws -> [String: StateStamp]?
+}
+
+/// What tells a tenant's state document apart from its earlier and later versions without
+/// reading it: the local disk's (device, inode, size, mtime, ctime), which the atomic rename of
+/// every write changes (the new document is a new file, and its ctime is the time of the
+/// rename); S3's ETag from the listing (a digest of the bytes).
+public struct StateStamp: Sendable, Hashable {
+    /// The backend's token; equal tokens mean the same document.
+    public var token: String
+    /// When the document last changed, in nanoseconds since 1970, where the backend's token
+    /// is made of file times (nil: the token is a digest of the bytes). A token of times can
+    /// repeat for two versions written within the file system's clock tick, so a cache trusts
+    /// it only when the document had not changed for a while before the cache read it
+    /// (git's "racy" rule; `PlanCache.racyWindow`).
+    public var changedAt: Int64?
+
+    /// A stamp of `token`, changed at `changedAt` (nil: a digest of the bytes).
+    public init(token: String, changedAt: Int64? = nil) {
+        self.token = token
+        self.changedAt = changedAt
+    }
 }
 
 /// A store that keeps a write-ahead journal for applies (the local disk's `LocalStateStore`,
@@ -194,6 +220,9 @@ public protocol JournalingStateStore: StateStore {
 extension StateStore {
     /// Nothing to publish.
     public func publish() async {}
+
+    /// No cheap stamps: nothing is skipped.
+    public func stamps(_ ids: [String]) async throws -> [String: StateStamp]? { nil }
 
     /// Takes the locks of many tenants, up to 16 at a time: per tenant, the warnings of
     /// `acquireLock` or the error that refused it. Stores that can do better override it.

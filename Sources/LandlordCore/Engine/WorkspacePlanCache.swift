@@ -1,0 +1,41 @@
+import Foundation
+import ProviderAPI
+
+/// The states a plan reads, with the plan cache's part: which tenants it skips.
+struct PlanStates: Sendable {
+    var states: [String: TenantState]
+    var platform: PlatformState
+    var coverage: ShardCoverage?
+    /// The cache's view of this plan (nil: no cache, or a store without stamps).
+    var skipping: PlanSkipping?
+    /// Tenants not planned: their cached empty plan holds (their documents were not read,
+    /// unless a refresh needed them).
+    var skipped: Set<String> = []
+}
+
+extension Workspace {
+    /// Reads what a plan needs. With a plan cache (and no account quota to count, `readAll`),
+    /// the stamps of the documents are taken first, and the documents of tenants whose cached
+    /// plan holds are not read (a refresh reads them all: it needs what state records).
+    func statesForPlan(_ options: PlanOptions, readAll: Bool, refresh: Bool) async throws -> PlanStates {
+        guard let settings = planCache, !readAll else {
+            let (states, platform, coverage) = try await loadStates(shard: options.shard, readAll: readAll)
+            return PlanStates(states: states, platform: platform, coverage: coverage)
+        }
+        let all = Set(try await store.listTenants()).union(fleet.tenants.map(\.id))
+        let ids = options.shard.map { s in all.filter { s.contains($0) } } ?? all
+        let coverage = options.shard.map { ShardCoverage(shard: $0, tenants: ids.count, fleetTenants: all.count) }
+        // Stamps before documents: a document written after its stamp was taken has another.
+        guard let skipping = try await PlanSkipping.start(settings, fleet: fleet, schemas: providers.schemas, store: store, ids: ids.sorted()) else {
+            return PlanStates(states: try await store.loadTenants(ids.sorted()), platform: try await store.loadPlatform(), coverage: coverage)
+        }
+        let platform = try await store.loadPlatform()
+        let candidates = fleet.tenants.filter { t in
+            ids.contains(t.id) && !options.destroy.contains(t.id) && (options.tenants?.contains(t.id) ?? true)
+        }
+        let skipped = skipping.skippable(candidates, fleet: fleet, platform: platform)
+        let read = refresh ? ids : ids.subtracting(skipped)
+        let states = try await store.loadTenants(read.sorted())
+        return PlanStates(states: states, platform: platform, coverage: coverage, skipping: skipping, skipped: skipped)
+    }
+}
