@@ -27,12 +27,16 @@ public final class EventOutbox: Sendable {
     private let wake: Mutex<[AsyncStream<Void>.Continuation]>
     /// How long an event is retried before it is given up (a day).
     public let retryFor: TimeInterval
+    /// Where the event files are kept (the local disk unless the service's state is in S3).
+    public let storage: any OutboxStorage
 
     /// Reads the sinks of platform.yaml's `events:`; throws when a webhook's secret variable
     /// is not set, or the EventBridge bus has no AWS credentials or region. `transport`
-    /// carries the webhooks' requests and the AWS calls (URLSession when nil).
+    /// carries the webhooks' requests and the AWS calls (URLSession when nil); `storage` keeps
+    /// the event files (the local disk when nil).
     public init(
-        root: URL, platform: PlatformSpec, environment: [String: String], retryFor: TimeInterval = 86_400, transport: (any HTTPTransport)? = nil
+        root: URL, platform: PlatformSpec, environment: [String: String], retryFor: TimeInterval = 86_400, transport: (any HTTPTransport)? = nil,
+        storage: (any OutboxStorage)? = nil
     ) throws {
         let http = transport ?? URLSessionTransport(timeout: 30)
         let base = root.appendingPathComponent(".landlord/service/outbox").path
@@ -68,6 +72,7 @@ public final class EventOutbox: Sendable {
         self.sinks = sinks
         self.platform = platform.name
         self.retryFor = retryFor
+        self.storage = storage ?? LocalOutboxStorage()
         clock = Mutex(0)
         wake = Mutex([])
     }
@@ -83,20 +88,52 @@ public final class EventOutbox: Sendable {
     /// Records `event` in every sink's outbox (durably: fsynced) and wakes the deliverers.
     /// The file name (`NANOS_RANDOM_TENANT.json`) sorts by when it was written, is unique
     /// across processes, and names the tenant, so delivery can order per tenant unread.
-    public func enqueue(_ event: Value) throws {
-        guard !sinks.isEmpty else { return }
+    public func enqueue(_ event: Value, key: String? = nil) throws {
+        for w in writes(for: event, key: key) { try AtomicFile.write(w.bytes, to: w.path, durable: true) }
+        wakeDeliverers()
+    }
+
+    /// The files that record `event` in every sink's outbox (named as ``enqueue(_:key:)``
+    /// names them), for a caller that makes them durable together with other files (a
+    /// ``GroupCommit`` batch) and then calls ``wakeDeliverers()``. Empty without sinks.
+    /// `key` (hex, no `_`) takes the place of the name's random part, so ``holds(key:)`` finds it.
+    public func writes(for event: Value, key: String? = nil) -> [GroupCommit.Write] {
+        entries(for: event, key: key).map { GroupCommit.Write(path: $0.directory + "/" + $0.name, bytes: $0.bytes) }
+    }
+
+    /// One event as one sink's outbox keeps it.
+    public struct Entry: Sendable {
+        /// The sink's outbox directory (its folder in any ``OutboxStorage``).
+        public var directory: String
+        /// The event's name there.
+        public var name: String
+        /// The event's JSON.
+        public var bytes: [UInt8]
+    }
+
+    /// `event` as every sink's outbox keeps it (see ``writes(for:key:)``), for a storage other
+    /// than the local disk.
+    public func entries(for event: Value, key: String? = nil) -> [Entry] {
+        guard !sinks.isEmpty else { return [] }
         let tenant = event.mapValue?["subject"]?.stringValue ?? ""
         let now = UInt64(max(0, Date().timeIntervalSince1970 * 1e9))
         let stamp = clock.withLock { last in
             last = max(last + 1, now)
             return last
         }
-        let random = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let random = key ?? String(UInt32.random(in: 0...UInt32.max), radix: 16)
         let name = String(format: "%020llu", stamp) + "_" + random + "_" + tenant + ".json"
         let bytes = JSON.serialize(event)
-        for s in sinks { try AtomicFile.write(bytes, to: s.directory + "/" + name, durable: true) }
-        wake.withLock { for c in $0 { c.yield() } }
+        return sinks.map { Entry(directory: $0.directory, name: name, bytes: bytes) }
     }
+
+    /// True when an event written with `key` waits in some sink's outbox (not yet delivered).
+    public func holds(key: String) -> Bool {
+        sinks.contains { s in Self.pending(s.directory).contains { $0.contains("_" + key + "_") } }
+    }
+
+    /// Tells the deliverers new event files are waiting.
+    public func wakeDeliverers() { wake.withLock { for c in $0 { c.yield() } } }
 
     /// Event files waiting in a directory, oldest first.
     static func pending(_ directory: String) -> [String] {
@@ -104,13 +141,13 @@ public final class EventOutbox: Sendable {
     }
 
     /// Events not yet delivered, over every sink.
-    public var backlog: Int { sinks.reduce(0) { $0 + Self.pending($1.directory).count } }
+    public var backlog: Int { sinks.reduce(0) { $0 + storage.count($1.directory) } }
 
     /// Undelivered events per sink, by the sink's name (sinks with none left out).
     public var backlogBySink: [String: Int] {
         var out: [String: Int] = [:]
         for s in sinks {
-            let n = Self.pending(s.directory).count
+            let n = storage.count(s.directory)
             if n > 0 { out[s.name] = n }
         }
         return out
@@ -127,7 +164,7 @@ public final class EventOutbox: Sendable {
                 group.addTask {
                     while !Task.isCancelled {
                         if let lock = DeliveryLock(sink.directory) {
-                            await Deliverer(sink: sink, retryFor: self.retryFor, log: log).run(until: nil, wakes: stream)
+                            await Deliverer(sink: sink, storage: self.storage, retryFor: self.retryFor, log: log).run(until: nil, wakes: stream)
                             lock.release()
                         } else {
                             try? await Task.sleep(for: .seconds(1))
@@ -144,12 +181,13 @@ public final class EventOutbox: Sendable {
     /// Returns what is left per sink that nobody is delivering.
     public func deliverPending(until deadline: Date, log: @escaping @Sendable (String) -> Void) async -> [String: Int] {
         let left = await withTaskGroup(of: Keyed<String, Int>.self) { group in
-            for sink in sinks where !Self.pending(sink.directory).isEmpty {
+            for sink in sinks {
                 group.addTask {
+                    guard await !self.storage.pending(sink.directory).isEmpty else { return Keyed(sink.name, 0) }
                     guard let lock = DeliveryLock(sink.directory) else { return Keyed(sink.name, 0) }
                     defer { lock.release() }
-                    await Deliverer(sink: sink, retryFor: self.retryFor, log: log).run(until: deadline, wakes: nil)
-                    return Keyed(sink.name, Self.pending(sink.directory).count)
+                    await Deliverer(sink: sink, storage: self.storage, retryFor: self.retryFor, log: log).run(until: deadline, wakes: nil)
+                    return Keyed(sink.name, await self.storage.pending(sink.directory).count)
                 }
             }
             var out: [String: Int] = [:]
@@ -187,6 +225,7 @@ final class DeliveryLock: Sendable {
 /// one's tenant backs off (1 s doubling to 5 min) while the other tenants go on.
 struct Deliverer {
     let sink: any EventSink
+    let storage: any OutboxStorage
     let retryFor: TimeInterval
     let log: @Sendable (String) -> Void
 
@@ -205,8 +244,8 @@ struct Deliverer {
             let now = Date()
             var heads: [String: String] = [:]
             var order: [String] = []
-            for name in EventOutbox.pending(sink.directory) {
-                guard let tenant = tenant(of: name), heads[tenant] == nil else { continue }
+            for name in await storage.pending(sink.directory) {
+                guard let tenant = await tenant(of: name), heads[tenant] == nil else { continue }
                 heads[tenant] = name
                 order.append(tenant)
             }
@@ -223,9 +262,10 @@ struct Deliverer {
             var batch: [PendingEvent] = []
             for tenant in ready {
                 let path = sink.directory + "/" + heads[tenant]!
-                guard let body = AtomicFile.read(path), let event = try? JSON.parse(body), case .map(let m) = event else {
+                guard let body = await storage.read(sink.directory, heads[tenant]!), let event = try? JSON.parse(body), case .map(let m) = event
+                else {
                     log("event file \(path) is unreadable; moved aside as \(path).bad")
-                    _ = try? FileManager.default.moveItem(atPath: path, toPath: path + ".bad")
+                    await storage.setAside(sink.directory, heads[tenant]!)
                     continue
                 }
                 batch.append(
@@ -241,7 +281,7 @@ struct Deliverer {
                 for (e, problem) in zip(part, answers) {
                     if problem == nil || Date().timeIntervalSince(e.time) > retryFor {
                         if let problem { log("gave up delivering event \(e.id) to \(sink.name) after \(Int(retryFor))s: \(problem)") }
-                        try? FileManager.default.removeItem(atPath: e.path)
+                        await storage.remove(sink.directory, (e.path as NSString).lastPathComponent)
                         backoff[e.tenant] = nil
                     } else {
                         let attempts = (backoff[e.tenant]?.attempts ?? 0) + 1
@@ -260,10 +300,10 @@ struct Deliverer {
 
     /// The tenant an event file is about: from its name, or (files of older versions,
     /// `SEQ.json`) its `subject`.
-    func tenant(of name: String) -> String? {
+    func tenant(of name: String) async -> String? {
         let parts = name.dropLast(5).split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
         if parts.count == 3 { return String(parts[2]) }
-        return AtomicFile.read(sink.directory + "/" + name).flatMap { try? JSON.parse($0) }?.mapValue?["subject"]?.stringValue ?? ""
+        return await storage.read(sink.directory, name).flatMap { try? JSON.parse($0) }?.mapValue?["subject"]?.stringValue ?? ""
     }
 
     private func pause(_ seconds: Double, _ wakes: AsyncStream<Void>?) async {

@@ -1,5 +1,7 @@
 import Foundation
 import LandlordBasics
+import LandlordCore
+import LandlordS3State
 
 #if canImport(Glibc)
     import Glibc
@@ -50,5 +52,51 @@ public final class ServiceLock: Sendable {
     public func unlock() {
         flock(fd, LOCK_UN)
         close(fd)
+    }
+}
+
+/// The service lock of a fleet whose state is in S3, where the records are too (see
+/// ``S3RecordStore``): the state backend's own lock object (`PREFIX/locks/.service.lock`,
+/// created with `If-None-Match: *`, a lease renewed while held, an expired one taken over with
+/// `If-Match`), so one service per bucket changes the records and delivers the events, on
+/// whatever machine it runs. (The local flock of ``ServiceLock`` only covers one machine.)
+public final class SharedServiceLock: Sendable {
+    /// The lock's name among the tenant locks: no tenant id starts with a dot.
+    static let name = ".service"
+    let store: any StateStore
+    let holder: LockHolder
+    let renewal: Task<Void, Never>
+
+    private init(store: any StateStore, holder: LockHolder, renewal: Task<Void, Never>) {
+        self.store = store
+        self.holder = holder
+        self.renewal = renewal
+    }
+
+    /// Takes the lock of `runtime`'s S3 state, waiting up to `wait` seconds for a holder's
+    /// lease to end (a killed service's lease ends `lockLeaseSeconds` after its last renewal);
+    /// nil when the state is not shared (local). Throws the holder when it keeps the lock.
+    public static func acquire(runtime: ServiceRuntime, wait: TimeInterval? = nil) async throws -> SharedServiceLock? {
+        guard runtime.store is S3StateStore else { return nil }
+        let lease = runtime.fleet.platform.state.lockLeaseSeconds
+        let holder = LockHolder(operation: "serve")
+        _ = try await runtime.store.acquireLock(tenant: name, holder: holder, lease: lease, timeout: wait ?? lease + 5)
+        let store = runtime.store
+        let renewal = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(max(1, lease / 3)))
+                if Task.isCancelled { return }
+                do { try await store.renewLock(tenant: name, holder: holder, lease: lease) } catch {
+                    FileHandle.standardError.write(Data("landlord serve: could not renew the service lock in the state bucket: \(error)\n".utf8))
+                }
+            }
+        }
+        return SharedServiceLock(store: store, holder: holder, renewal: renewal)
+    }
+
+    /// Stops renewing and releases the lock.
+    public func release() async {
+        renewal.cancel()
+        try? await store.releaseLock(tenant: Self.name, holder: holder)
     }
 }

@@ -60,8 +60,8 @@ public struct HistoryEntry: Codable, Sendable, Hashable {
 }
 
 /// What the service owes a tenant it created: its document, its status and history, the
-/// approval deadline. Kept in `.landlord/service/tenants/ID.json` beside the local state,
-/// written atomically (and fsynced) before any request that changed it is answered.
+/// approval deadline. Kept by a ``RecordStore`` (one document per tenant beside the fleet's
+/// state), durable before any request that changed it is answered.
 public struct TenantRecord: Codable, Sendable, Hashable {
     public var id: String
     public var blueprint: String
@@ -84,50 +84,5 @@ public struct TenantRecord: Codable, Sendable, Hashable {
     public mutating func move(to status: LifecycleStatus, at now: Date, reason: String? = nil) {
         self.status = status
         history.append(HistoryEntry(status: status, at: now, reason: reason))
-    }
-}
-
-/// The records on disk: one JSON file per tenant, replaced atomically.
-struct RecordStore: Sendable {
-    let directory: String
-
-    init(root: URL) {
-        directory = root.appendingPathComponent(".landlord/service/tenants").path
-    }
-
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .iso8601
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
-        return d
-    }()
-
-    /// Every record; a file that cannot be read is reported, never replaced.
-    func loadAll() throws -> [String: TenantRecord] {
-        try AtomicFile.makeDirectory(directory)
-        var out: [String: TenantRecord] = [:]
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        for name in names where name.hasSuffix(".json") && !name.hasPrefix(".") {
-            let path = directory + "/" + name
-            guard let bytes = AtomicFile.read(path) else { continue }
-            do {
-                let r = try Self.decoder.decode(TenantRecord.self, from: Data(bytes))
-                out[r.id] = r
-            } catch {
-                throw FileError("cannot read the service record \(path): \(error); restore it from a backup or move it aside, then start again")
-            }
-        }
-        return out
-    }
-
-    /// Writes one record atomically and durably.
-    func save(_ r: TenantRecord) throws {
-        let data = try Self.encoder.encode(r)
-        try AtomicFile.write(Array(data), to: directory + "/" + r.id + ".json", durable: true)
     }
 }

@@ -17,7 +17,7 @@ public actor TenantService {
     let runtime: ServiceRuntime
     var fleet: Fleet
     private let loader: SpecLoader
-    private let records: RecordStore
+    private let records: any RecordStore
     private var byID: [String: TenantRecord]
     /// The durable outbox of the fleet's event sinks, delivered by ``run()`` (the CLI delivers it itself).
     public nonisolated let outbox: EventOutbox
@@ -53,9 +53,11 @@ public actor TenantService {
         stamp = FleetStamp.take(runtime.root)
         self.environment = environment
         loader = SpecLoader(schemas: runtime.resourceSchemas, environment: environment)
-        records = RecordStore(root: runtime.root)
+        outbox = try EventOutbox(
+            root: runtime.root, platform: runtime.fleet.platform, environment: environment, retryFor: eventRetry,
+            storage: RecordStores.outboxStorage(runtime))
+        records = RecordStores.records(runtime, outbox: outbox)
         byID = try records.loadAll()
-        outbox = try EventOutbox(root: runtime.root, platform: runtime.fleet.platform, environment: environment, retryFor: eventRetry)
         (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         self.lockTimeout = lockTimeout
         self.log = log
@@ -64,8 +66,8 @@ public actor TenantService {
     // MARK: Requests
 
     /// `POST /v1/tenants`. The record (and the tenant file, or the pending-approval event) is
-    /// written off the actor, so concurrent requests' fsyncs overlap; the id is reserved
-    /// meanwhile, so a second request for it gets its 409 at once.
+    /// written off the actor, made durable together with other requests' (group commit); the
+    /// id is reserved meanwhile, so a second request for it gets its 409 at once.
     public func create(_ body: [UInt8]) async -> Answer {
         let req: TenantDocument.Request
         switch TenantDocument.parse(body) {
@@ -116,13 +118,11 @@ public actor TenantService {
         reserved.insert(id)
         defer { reserved.remove(id) }
         let event = outbox.event(record, reason: nil, outputs: [:], at: now)
-        let (records, outbox, root) = (self.records, self.outbox, self.root)
-        let (saved, tenant) = (record, id)
+        let change = RecordChange(record: record, events: event.map { [$0] } ?? [], files: [Self.tenantFile(root, id: id, text: fileText)])
         do {
-            try await BlockingIO.run {
-                if let event { try outbox.enqueue(event) }
-                try records.save(saved)
-                try Self.writeTenantFile(root, id: tenant, text: fileText)
+            guard try await records.create(change, replacing: previous) else {
+                byID[id] = previous
+                return .error(409, ErrorBody(code: "conflict", message: "tenant '\(id)' was created by another service process; choose another id"))
             }
         } catch {
             byID[id] = previous
@@ -482,14 +482,8 @@ public actor TenantService {
     private func persist(_ changes: [Change]) async {
         guard !changes.isEmpty else { return }
         defer { for c in changes { byID[c.record.id] = c.record } }
-        let (records, outbox) = (self.records, self.outbox)
         do {
-            try await BlockingIO.run {
-                for c in changes {
-                    if let e = c.event { try outbox.enqueue(e) }
-                    try records.save(c.record)
-                }
-            }
+            try await records.save(changes.map { RecordChange(record: $0.record, events: $0.event.map { [$0] } ?? []) })
         } catch {
             log("could not record the outcome of \(changes.map(\.record.id).joined(separator: ", ")): \(error); a restart applies them again")
         }
@@ -500,20 +494,27 @@ public actor TenantService {
     /// Records the event of `r`'s new status (when it has one) in the outbox, then `r`:
     /// both durable before the caller answers.
     private func commit(_ r: TenantRecord, reason: String?, outputs: [String: Value]) throws {
-        if let e = outbox.event(r, reason: reason, outputs: outputs, at: Date()) { try outbox.enqueue(e) }
-        try commit(r)
+        let event = outbox.event(r, reason: reason, outputs: outputs, at: Date())
+        try records.saveBlocking([RecordChange(record: r, events: event.map { [$0] } ?? [])])
+        byID[r.id] = r
     }
 
     private func commit(_ r: TenantRecord) throws {
+        try records.saveBlocking([RecordChange(record: r)])
         byID[r.id] = r
-        try records.save(r)
     }
 
     /// Writes `tenants/ID.yaml` atomically and durably.
     static func writeTenantFile(_ root: URL, id: String, text: String) throws {
+        let file = tenantFile(root, id: id, text: text)
+        try AtomicFile.write(file.bytes, to: file.path, durable: true)
+    }
+
+    /// `tenants/ID.yaml` as a write of a record change (the directory made if missing).
+    static func tenantFile(_ root: URL, id: String, text: String) -> GroupCommit.Write {
         let dir = root.appendingPathComponent("tenants")
-        if !FileManager.default.fileExists(atPath: dir.path) { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
-        try AtomicFile.write(Array(text.utf8), to: dir.appendingPathComponent(id + ".yaml").path, durable: true)
+        if !FileManager.default.fileExists(atPath: dir.path) { try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) }
+        return GroupCommit.Write(path: dir.appendingPathComponent(id + ".yaml").path, bytes: Array(text.utf8))
     }
 
     /// Adds a tenant (whose file is written) to the fleet the engine plans.

@@ -67,6 +67,13 @@ do {
     await runtime.shutdown()
     fail("\(error)")
 }
+// With state in S3 the records are there too: one service per bucket, on any machine.
+let sharedLock: SharedServiceLock?
+do { sharedLock = try await SharedServiceLock.acquire(runtime: runtime) } catch {
+    fail(
+        "\(error); this fleet's service runs elsewhere (the lock is in its state bucket): stop that one, or wait for its lease to end, then start again"
+    )
+}
 let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
 do {
     let service = try TenantService(runtime: runtime, environment: env)
@@ -82,3 +89,4 @@ do {
 }
 // The plugins are stopped (shutdown, then a kill after 5 s) before the process ends.
 await runtime.shutdown()
+await sharedLock?.release()
