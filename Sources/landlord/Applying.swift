@@ -134,9 +134,13 @@ enum Applying {
         async throws
     {
         let printer: any ApplyObserver = opts.json ? JSONEventPrinter(output: ctx.output) : ProgressPrinter(output: ctx.output, plan: plan)
-        let outbox = try LifecycleEvents.outbox(ctx, opts, unchanged: operation == .destroy ? "nothing was destroyed" : "nothing was applied")
-        let observer: any ApplyObserver =
-            outbox.map { EventRecorder(inner: printer, outbox: $0, plan: plan, fleet: ctx.fleet, output: ctx.output) } ?? printer
+        let unchanged = operation == .destroy ? "nothing was destroyed" : "nothing was applied"
+        let outbox = try LifecycleEvents.outbox(ctx, opts, unchanged: unchanged)
+        var observer: any ApplyObserver = printer
+        if let outbox {
+            let intents = try await LifecycleEvents.begin(ctx, outbox, plan, unchanged: unchanged)
+            observer = EventRecorder(inner: printer, intents: intents, plan: plan, fleet: ctx.fleet, output: ctx.output)
+        }
         let result = await Rollout.run(
             plan: plan, workspace: ctx.workspace, options: opts.rollout(ctx, operation: operation, planFile: planFile), observer: observer,
             replan: replan)

@@ -5,6 +5,10 @@ import LandlordEvents
 import ProviderAPI
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The lifecycle events of apply and destroy, as `landlord serve` sends them: each tenant whose
 /// status the run recorded gets `landlord.tenant.provisioned`, `.failed` or `.deleted`, written
 /// to the platform's durable outbox as the engine records the status; what is waiting is
@@ -20,12 +24,34 @@ enum LifecycleEvents {
         }
     }
 
-    /// After a plan with no changes: delivers what earlier runs left, warning (not failing)
-    /// when a sink cannot be set up.
+    /// After a plan with no changes: announces what an interrupted run recorded but did not
+    /// announce (``EventIntents``), then delivers what earlier runs left, warning (not
+    /// failing) when a sink cannot be set up.
     static func deliverLeftovers(_ ctx: Context, _ opts: ApplyingOptions) async {
-        do { await deliver(ctx, try configured(ctx, opts), opts) } catch {
+        do {
+            let outbox = try configured(ctx, opts)
+            if let outbox { try await EventIntents(root: ctx.root, outbox: outbox).reconcile(store: ctx.store) }
+            await deliver(ctx, outbox, opts)
+        } catch {
             ctx.output.warning("\(ctx.fleet.platform.file) events: \(error); events waiting in .landlord/service/outbox were not delivered")
         }
+    }
+
+    /// Before a rollout: announces what an interrupted run left unannounced, then records this
+    /// run's intents for the tenants `plan` changes (see ``EventIntents``); exits 1 with what
+    /// to do when they cannot be written (nothing was changed yet).
+    static func begin(_ ctx: Context, _ outbox: EventOutbox, _ plan: Plan, unchanged: String) async throws -> EventIntents {
+        let intents = EventIntents(root: ctx.root, outbox: outbox)
+        do {
+            try await intents.reconcile(store: ctx.store)
+            try await intents.begin(plan)
+        } catch {
+            ctx.output.error(
+                "could not record this run's lifecycle events in .landlord/service/intents: \(error); \(unchanged) (or pass --no-events to run without recording events)"
+            )
+            throw ExitCode(1)
+        }
+        return intents
     }
 
     private static func configured(_ ctx: Context, _ opts: ApplyingOptions) throws -> EventOutbox? {
@@ -63,18 +89,19 @@ enum LifecycleEvents {
 }
 
 /// Passes every apply event on to `inner`, and records the lifecycle event of each tenant
-/// whose status the engine recorded (synchronously, fsynced, before the next tenant's).
+/// whose status the engine recorded (synchronously, fsynced, before the next tenant's), keyed
+/// by this run's ``EventIntents`` so a kill between the status and the event loses nothing.
 final class EventRecorder: ApplyObserver, Sendable {
     let inner: any ApplyObserver
-    let outbox: EventOutbox
+    let intents: EventIntents
     /// Tenant -> blueprint, from the plan (a removed tenant is in no tenant file any more).
     let blueprints: [String: String]
     let fleet: Fleet
     let output: Output
 
-    init(inner: any ApplyObserver, outbox: EventOutbox, plan: Plan, fleet: Fleet, output: Output) {
+    init(inner: any ApplyObserver, intents: EventIntents, plan: Plan, fleet: Fleet, output: Output) {
         self.inner = inner
-        self.outbox = outbox
+        self.intents = intents
         blueprints = Dictionary(plan.tenants.map { ($0.tenant, $0.blueprint) }, uniquingKeysWith: { a, _ in a })
         self.fleet = fleet
         self.output = output
@@ -85,10 +112,13 @@ final class EventRecorder: ApplyObserver, Sendable {
             let (status, reason) = (s.status, s.reason)
             let blueprint = blueprints[o.tenant] ?? fleet.tenant(o.tenant)?.blueprint ?? ""
             let outputs = status == "active" ? o.outputs : [:]
-            if let e = outbox.event(tenant: o.tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: Date()) {
-                do { try outbox.enqueue(e) } catch {
-                    output.warning("could not record the \(status) event of tenant '\(o.tenant)' in .landlord/service/outbox: \(error)")
-                }
+            // `LANDLORD_CRASH_BEFORE_EVENT=TENANT` (tests only): killed after the engine recorded
+            // the tenant's status, before its event is written.
+            if ProcessInfo.processInfo.environment["LANDLORD_CRASH_BEFORE_EVENT"] == o.tenant { kill(getpid(), SIGKILL) }
+            do { try intents.announce(tenant: o.tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs) } catch {
+                output.warning(
+                    "could not record the \(status) event of tenant '\(o.tenant)' in .landlord/service/outbox: \(error); the next apply or destroy records it"
+                )
             }
         }
         inner.handle(event)

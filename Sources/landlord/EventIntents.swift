@@ -1,0 +1,136 @@
+import Foundation
+import LandlordBasics
+import LandlordCore
+import LandlordEvents
+import ProviderAPI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What makes the CLI's lifecycle events survive a kill. The engine records a tenant's final
+/// status in its state, then the CLI writes the event: a kill between the two would lose it.
+/// So before the rollout, every tenant about to change gets an intent
+/// (`.landlord/service/intents/ID.json`: this run's id, the state serial the plan was made
+/// against, the process); the event written when its status is recorded carries a key made of
+/// the run, tenant and status (in its file name and `id`), and then the intent is removed.
+///
+/// Every apply and destroy first reconciles the intents a dead run left: a tenant whose state
+/// moved past the intent's serial to a final status (or whose state is gone) gets the event
+/// of that status, unless the outbox already holds the event of that key (the run died
+/// between writing the event and removing the intent). So each status is announced once.
+/// Intents of a run still alive (another CLI process) are left to it.
+struct EventIntents {
+    let directory: String
+    let outbox: EventOutbox
+    /// This run's id.
+    let run: String
+
+    init(root: URL, outbox: EventOutbox) {
+        directory = root.appendingPathComponent(".landlord/service/intents").path
+        self.outbox = outbox
+        run = UUID().uuidString.lowercased()
+    }
+
+    /// One tenant's intent as stored.
+    struct Intent: Codable, Sendable {
+        var run: String
+        /// The state serial the plan was made against (nil: the tenant had no state).
+        var serial: Int?
+        var blueprint: String
+        var pid: Int32
+    }
+
+    /// The key of the event announcing `status` of `tenant` in `run`: the same key whoever
+    /// writes it, so a second writer sees the first's file.
+    static func key(run: String, tenant: String, status: String) -> String {
+        String(Digest.sha256Hex("\(run)\n\(tenant)\n\(status)").prefix(32))
+    }
+
+    /// Records the intents of the tenants `plan` changes, durably, in one batch.
+    func begin(_ plan: Plan) async throws {
+        try AtomicFile.makeDirectory(directory)
+        let writes = try plan.tenants.filter { !$0.changes.isEmpty }.map { t in
+            GroupCommit.Write(
+                path: path(t.tenant),
+                bytes: Array(try JSONEncoder().encode(Intent(run: run, serial: t.serial, blueprint: t.blueprint, pid: getpid()))))
+        }
+        try await GroupCommit().commit(writes)
+    }
+
+    /// Records the event of `tenant` reaching `status` (keyed by this run), then drops its intent.
+    func announce(tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value]) throws {
+        let key = Self.key(run: run, tenant: tenant, status: status)
+        if let e = keyed(outbox.event(tenant: tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: Date()), key) {
+            try outbox.enqueue(e, key: key)
+        }
+        crashPoint(tenant)
+        unlink(path(tenant))
+    }
+
+    /// Announces what runs that died recorded in state but never announced (see the type's
+    /// documentation); returns how many events that wrote.
+    @discardableResult
+    func reconcile(store: any StateStore) async throws -> Int {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+        var intents: [String: Intent] = [:]
+        for name in names {
+            let tenant = String(name.dropLast(5))
+            guard let bytes = AtomicFile.read(path(tenant)), let intent = try? JSONDecoder().decode(Intent.self, from: Data(bytes)) else {
+                unlink(path(tenant))
+                continue
+            }
+            // A run still going (another CLI process) announces its own tenants.
+            if intent.run != run && intent.pid != getpid() && kill(intent.pid, 0) == 0 { continue }
+            intents[tenant] = intent
+        }
+        guard !intents.isEmpty else { return 0 }
+        let states = try await store.loadTenants(intents.keys.sorted())
+        var written = 0
+        for (tenant, intent) in intents.sorted(by: { $0.key < $1.key }) {
+            let state = states[tenant]
+            var status: String?
+            if let state, state.serial != intent.serial {
+                switch state.status {
+                case .active: status = "active"
+                case .failed: status = "failed"
+                case .destroyed: status = intent.serial == nil ? nil : "deleted"
+                case .provisioning, .destroying: status = nil  // unfinished: the next apply announces it
+                }
+            } else if state == nil && intent.serial != nil {
+                status = "deleted"
+            }
+            if let status {
+                let key = Self.key(run: intent.run, tenant: tenant, status: status)
+                if !outbox.holds(key: key) {
+                    let reason = status == "failed" ? "recorded by a run that was interrupted before announcing it" : nil
+                    let outputs = status == "active" ? state?.outputs ?? [:] : [:]
+                    let event = outbox.event(
+                        tenant: tenant, blueprint: state?.blueprint ?? intent.blueprint, status: status, reason: reason, outputs: outputs,
+                        at: state?.updatedAt ?? Date())
+                    if let e = keyed(event, key) {
+                        try outbox.enqueue(e, key: key)
+                        written += 1
+                    }
+                }
+            }
+            unlink(path(tenant))
+        }
+        return written
+    }
+
+    private func path(_ tenant: String) -> String { directory + "/" + tenant + ".json" }
+
+    /// The event with its `id` set to `key` (a receiver deduplicating by id sees one event).
+    private func keyed(_ event: Value?, _ key: String) -> Value? {
+        guard case .map(var m)? = event else { return event }
+        m["id"] = .string(key)
+        return .map(m)
+    }
+
+    /// `LANDLORD_CRASH_AFTER_EVENT=TENANT` (tests only): the process kills itself right after
+    /// the tenant's event is written, before its intent is dropped.
+    private func crashPoint(_ tenant: String) {
+        if ProcessInfo.processInfo.environment["LANDLORD_CRASH_AFTER_EVENT"] == tenant { kill(getpid(), SIGKILL) }
+    }
+}
