@@ -126,13 +126,13 @@ final class S3RecordStore: RecordStore {
     }
 
     /// Runs S3 calls from synchronous code (the service's start, and its actor's synchronous
-    /// request handlers), blocking the calling thread until they end. The calls run in a task
-    /// of their own; only one caller at a time blocks this way (the service's actor is
-    /// serial), so the other threads of the pool run them.
+    /// request handlers), blocking the calling thread until they end. The calls run on
+    /// ``BlockingExecutor``'s threads, never on Swift's cooperative pool: the blocked caller
+    /// may be one of that pool's threads (on a 1-CPU container, its only one).
     static func blocking<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let box = Mutex<Result<T, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        Task.detached(executorPreference: BlockingExecutor.shared) {
             let r: Result<T, any Error>
             do { r = .success(try await body()) } catch { r = .failure(error) }
             box.withLock { $0 = r }
@@ -140,6 +140,19 @@ final class S3RecordStore: RecordStore {
         }
         done.wait()
         return try box.withLock { $0! }.get()
+    }
+}
+
+/// A task executor on a dispatch queue of its own, for async work that a blocked thread of
+/// the cooperative pool waits for (``S3RecordStore/blocking(_:)``).
+final class BlockingExecutor: TaskExecutor {
+    static let shared = BlockingExecutor()
+    private let queue = DispatchQueue(label: "landlord.s3-records", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
 
