@@ -36,7 +36,7 @@ import Testing
         #expect(killed.code == SIGKILL, "the run was not killed: \(killed.all)")
         // The kill came after acme's status was recorded (so the next run has nothing to apply
         // to it, and only the reconciliation can announce it), and nothing was delivered yet.
-        let runtime = try ServiceRuntime.load(root: dir, environment: env)
+        let runtime = try await ServiceRuntime.load(root: dir, environment: env)
         #expect(try await runtime.store.loadTenant("acme")?.status == .active)
         #expect(receiver.types(of: "acme").isEmpty)
 

@@ -50,7 +50,7 @@ import Testing
         // A second service process on the same bucket, started before the tenant exists (so
         // only the bucket's conditional create can refuse it), run in this test's process.
         let other = try TenantService(
-            runtime: try ServiceRuntime.load(root: second.dir, environment: second.env), environment: second.env, log: { _ in })
+            runtime: try await ServiceRuntime.load(root: second.dir, environment: second.env), environment: second.env, log: { _ in })
 
         let server = try await CrashTests.start(first)
         let a = try await first.create("s3a")

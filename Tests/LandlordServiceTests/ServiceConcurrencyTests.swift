@@ -74,7 +74,7 @@ import Testing
         // No duplicate resource: the simulated cloud holds exactly the 14 resources of each
         // tenant (it refuses a second target group, rule or record of one name, and a tenant
         // provisioned twice would hold 28).
-        let runtime = try ServiceRuntime.load(root: f.dir, environment: f.env)
+        let runtime = try await ServiceRuntime.load(root: f.dir, environment: f.env)
         try runtime.mock?.cloud.compact()
         let cloud = try JSON.parse(Array(try Data(contentsOf: f.dir.appendingPathComponent(".landlord/mock-cloud.json"))))
         #expect(cloud.mapValue?["resources"]?.listValue?.count == 14 * 201)
