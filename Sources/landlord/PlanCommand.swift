@@ -25,7 +25,12 @@ struct PlanCommand: AsyncParsableCommand {
     func run() async throws {
         let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was planned")
         let plan = try await Planning.makePlan(ctx, planning, cache: true)
-        ctx.output.print(format.render(plan, ctx.output.palette))
+        if format == .text {
+            // A tenant at a time: the text of a large plan is never held whole.
+            TextRenderer(palette: ctx.output.palette).render(plan) { ctx.output.print($0) }
+        } else {
+            ctx.output.print(format.render(plan, ctx.output.palette))
+        }
         if let out {
             do { try AtomicFile.write(PlanFile.encode(plan), to: out, durable: true) } catch {
                 ctx.output.error("could not save the plan to \(out): \(error)")

@@ -7,12 +7,23 @@ public struct TextRenderer: Sendable {
     public init(palette: Palette = Palette(enabled: false)) { self.palette = palette }
 
     public func render(_ plan: Plan) -> String {
-        var out = plan.shard.map { $0.summary + "\n" } ?? ""
+        var out = ""
+        render(plan) { out += $0 }
+        return out
+    }
+
+    /// Renders `plan` in pieces, handing each to `write` as it is made: the header, one piece
+    /// per tenant, then the closing line. The pieces joined are `render(plan)`; a caller that
+    /// writes each out at once never holds the text of a large plan whole.
+    public func render(_ plan: Plan, into write: (String) -> Void) {
+        let head = plan.shard.map { $0.summary + "\n" } ?? ""
         if plan.isEmpty {
-            out += palette.green("No changes.") + " The specs and the recorded state match"
+            var out = head + palette.green("No changes.") + " The specs and the recorded state match"
             out += plan.unchangedTenants > 0 ? " (\(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") checked).\n" : ".\n"
-            return out + awaiting(plan)
+            write(out + awaiting(plan))
+            return
         }
+        var out = head
         // Drift first, on lines of its own: what changed outside Landlord since the last apply.
         let drifted = plan.tenants.flatMap(\.changes).filter { c in c.reasons.contains { $0.hasPrefix("drift:") } }
         if !drifted.isEmpty {
@@ -23,17 +34,19 @@ public struct TextRenderer: Sendable {
             out += "The plan below puts them back as the specs say.\n\n"
         }
         out += "Landlord will perform the following actions:\n"
+        write(out)
         for t in plan.tenants {
-            out += "\n" + palette.bold("Tenant \(t.tenant)") + " (" + tenantLine(t) + ")\n"
-            for c in t.changes { out += "\n" + change(c) }
-            if !t.outputChanges.isEmpty { out += "\n" + outputs(t.outputChanges) }
+            var piece = "\n" + palette.bold("Tenant \(t.tenant)") + " (" + tenantLine(t) + ")\n"
+            for c in t.changes { piece += "\n" + change(c) }
+            if !t.outputChanges.isEmpty { piece += "\n" + outputs(t.outputChanges) }
+            write(piece)
         }
         let s = plan.summary
-        out += "\n" + palette.bold("Plan:") + " \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete."
+        var tail = "\n" + palette.bold("Plan:") + " \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete."
         let outputs = plan.tenants.reduce(0) { $0 + $1.outputChanges.count }
-        if outputs > 0 { out += " \(outputs) output change\(outputs == 1 ? "" : "s")." }
-        if plan.unchangedTenants > 0 { out += " \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") unchanged." }
-        return out + "\n" + awaiting(plan)
+        if outputs > 0 { tail += " \(outputs) output change\(outputs == 1 ? "" : "s")." }
+        if plan.unchangedTenants > 0 { tail += " \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") unchanged." }
+        write(tail + "\n" + awaiting(plan))
     }
 
     /// The tenants awaiting approval (`approval: pending`), which the plan leaves alone, and
