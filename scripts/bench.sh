@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Landlord's fleet benchmark: for each N, generate N tenants of the quickstart blueprint (14
 # resources each) in a temp dir and time, with peak RSS, one line per step:
-#   apply       create the whole fleet (mock provider, no latency)
+#   apply       plan the new fleet, then create it (mock provider, no latency); prints both
+#               peaks of memory (the apply reads its plan back a segment at a time)
 #   plan        no changes (state only, --refresh=false), and with a refresh of every resource;
 #               then one tenant's refreshing plan (mostly the mock loading its whole cloud) and
 #               the size of the simulated cloud's files
@@ -69,9 +70,12 @@ fi
 for N in "${SIZES[@]}"; do
   F="$WORK/fleet-$N"
   python3 scripts/bench_fleet.py landlord "$F" "$N"
+  run "plan (new fleet)" "$N" "$BIN" -C "$F" plan --refresh=false
+  PLAN_NEW_MB=$((KB / 1024))
   run "apply (create)" "$N" "$BIN" -C "$F" apply --auto-approve --parallelism "$PAR" --refresh=false
   APPLY_S=$SECS
   [ "$LAST_CODE" = 0 ] || { echo "apply failed:"; tail -5 "$WORK/err.txt"; exit 1; }
+  echo "          apply memory: $((KB / 1024)) MB peak, planning alone $PLAN_NEW_MB MB (issue 16 target 3: apply under 600 MB at N=20000, the mock's cloud included)"
   run "plan (no change)" "$N" env LANDLORD_PLAN_CACHE=0 "$BIN" -C "$F" plan --refresh=false --detailed-exitcode
   PLAN_S=$SECS
   [ "$LAST_CODE" = 0 ] || { echo "expected no changes"; tail -5 "$WORK/out.txt"; exit 1; }

@@ -17,7 +17,9 @@
 # Environment: LANDLORD_BIN (default .build/debug/landlord), CRASH_TENANTS, CRASH_SEED (default:
 # random, printed so a failing run can be repeated), CRASH_KEEP=1 keeps the fleet directory,
 # CRASH_MAX_KILL_MS (default 1500: the first kill lands between 0 and this many ms after the
-# start; later ones within the duration of the last apply that ended before its kill).
+# start; later ones within the duration of the last apply that ended before its kill),
+# CRASH_SEGMENT (default 5: `apply --segment`, so kills land in every segment of a streamed
+# apply, between segments too).
 # Prints `rounds`, `kills`, `orphans`, `missing`, `duplicates`, `plan exit` and exits 1 when any
 # is wrong.
 set -uo pipefail
@@ -28,6 +30,7 @@ BIN=${LANDLORD_BIN:-$ROOT/.build/debug/landlord}
 TENANTS=${CRASH_TENANTS:-24}
 SEED=${CRASH_SEED:-$((RANDOM * 32768 + RANDOM))}
 MAX_KILL_MS=${CRASH_MAX_KILL_MS:-1500}
+SEGMENT=${CRASH_SEGMENT:-5}
 HELPER="python3 $ROOT/scripts/crash_check.py"
 
 if [ ! -x "$BIN" ]; then
@@ -67,7 +70,7 @@ killed_apply() {
   ms=$((ms % (est_ms + 1)))
   local t0
   t0=$(now_ms)
-  LANDLORD_MOCK_LATENCY_MS=$((5 + RANDOM % 16)) "$BIN" -C "$FLEET" apply --auto-approve >"$log" 2>&1 &
+  LANDLORD_MOCK_LATENCY_MS=$((5 + RANDOM % 16)) "$BIN" -C "$FLEET" apply --auto-approve --segment "$SEGMENT" >"$log" 2>&1 &
   local pid=$!
   while [ $(($(now_ms) - t0)) -lt "$ms" ] && kill -0 "$pid" 2>/dev/null; do sleep 0.005; done
   if kill -9 "$pid" 2>/dev/null; then
@@ -85,7 +88,7 @@ for round in $(seq 1 "$N"); do
   if [ "$round" = 1 ]; then what="create $TENANTS tenants"; else what=$($HELPER mutate "$FLEET" "$round" "$SEED"); fi
   killed_apply
   if [ $((RANDOM % 3)) = 0 ]; then killed_apply; fi   # a crash during recovery
-  if ! LANDLORD_MOCK_LATENCY_MS=2 "$BIN" -C "$FLEET" apply --auto-approve >"$log" 2>&1; then
+  if ! LANDLORD_MOCK_LATENCY_MS=2 "$BIN" -C "$FLEET" apply --auto-approve --segment "$SEGMENT" >"$log" 2>&1; then
     echo "round $round: the apply after the kill failed ($what):" >&2
     grep -E 'error|failed' "$log" | head -20 >&2
     problems=$((problems + 1))

@@ -30,7 +30,7 @@ struct Apply: AsyncParsableCommand {
         }
         let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
         let plan = try await Planning.makePlan(ctx, planning)
-        try await Applying.confirmAndApply(ctx, plan, applying, operation: .apply) { tenants in
+        try await Applying.confirmAndApply(ctx, consume plan, applying, operation: .apply) { tenants in
             try? await Planning.makePlan(
                 ctx, tenants: tenants.sorted(), refresh: planning.refresh, listing: planning.refreshMode != .full,
                 allowProtectedDeletes: planning.allowProtectedDeletes, shard: planning.shard)
@@ -52,7 +52,7 @@ struct Apply: AsyncParsableCommand {
         if plan.isEmpty { return }
         // The engine writes the tenants done back into the file, so `--max-tenants` / `--waves`
         // runs of the same file pick up where the last one stopped.
-        try await Applying.run(ctx, plan, applying, operation: .apply, planFile: path)
+        try await Applying.run(ctx, .plan(plan), applying, operation: .apply, planFile: path)
     }
 
     /// The saved plan with its sensitive values, or the reasons it is refused and exit code 1.

@@ -47,10 +47,11 @@ struct EventIntents {
         String(Digest.sha256Hex("\(run)\n\(tenant)\n\(status)").prefix(32))
     }
 
-    /// Records the intents of the tenants `plan` changes, durably, in one batch.
-    func begin(_ plan: Plan) async throws {
+    /// Records the intents of the tenants the plan changes resources of (`tenants`: what
+    /// ``Applicable/intended`` gives), durably, in one batch.
+    func begin(_ tenants: [PendingTenant]) async throws {
         try AtomicFile.makeDirectory(directory)
-        let writes = try plan.tenants.filter { !$0.changes.isEmpty }.map { t in
+        let writes = try tenants.filter { $0.changes > 0 }.map { t in
             GroupCommit.Write(
                 path: path(t.tenant),
                 bytes: Array(try JSONEncoder().encode(Intent(run: run, serial: t.serial, blueprint: t.blueprint, pid: getpid()))))

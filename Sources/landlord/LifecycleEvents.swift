@@ -40,11 +40,11 @@ enum LifecycleEvents {
     /// Before a rollout: announces what an interrupted run left unannounced, then records this
     /// run's intents for the tenants `plan` changes (see ``EventIntents``); exits 1 with what
     /// to do when they cannot be written (nothing was changed yet).
-    static func begin(_ ctx: Context, _ outbox: EventOutbox, _ plan: Plan, unchanged: String) async throws -> EventIntents {
+    static func begin(_ ctx: Context, _ outbox: EventOutbox, _ tenants: [PendingTenant], unchanged: String) async throws -> EventIntents {
         let intents = EventIntents(root: ctx.root, outbox: outbox)
         do {
             try await intents.reconcile(store: ctx.store)
-            try await intents.begin(plan)
+            try await intents.begin(tenants)
         } catch {
             ctx.output.error(
                 "could not record this run's lifecycle events in .landlord/service/intents: \(error); \(unchanged) (or pass --no-events to run without recording events)"
@@ -94,15 +94,16 @@ enum LifecycleEvents {
 final class EventRecorder: ApplyObserver, Sendable {
     let inner: any ApplyObserver
     let intents: EventIntents
-    /// Tenant -> blueprint, from the plan (a removed tenant is in no tenant file any more).
+    /// Tenant -> blueprint, from the plan's pending tenants (a removed tenant is in no tenant
+    /// file any more).
     let blueprints: [String: String]
     let fleet: Fleet
     let output: Output
 
-    init(inner: any ApplyObserver, intents: EventIntents, plan: Plan, fleet: Fleet, output: Output) {
+    init(inner: any ApplyObserver, intents: EventIntents, pending: [PendingTenant], fleet: Fleet, output: Output) {
         self.inner = inner
         self.intents = intents
-        blueprints = Dictionary(plan.tenants.map { ($0.tenant, $0.blueprint) }, uniquingKeysWith: { a, _ in a })
+        blueprints = Dictionary(pending.map { ($0.tenant, $0.blueprint) }, uniquingKeysWith: { a, _ in a })
         self.fleet = fleet
         self.output = output
     }

@@ -21,11 +21,15 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     private var lastSummary = Date()
     private var lastLive = Date(timeIntervalSince1970: 0)
 
-    init(output: Output, plan: Plan) {
+    convenience init(output: Output, plan: Plan) {
+        self.init(output: output, pending: Applicable.plan(plan).pending)
+    }
+
+    /// `pending`: the tenants the run will apply.
+    init(output: Output, pending: [PendingTenant]) {
         self.output = output
-        let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) }
         totalTenants = pending.count
-        totalChanges = pending.reduce(0) { $0 + $1.changes.count }
+        totalChanges = pending.reduce(0) { $0 + $1.changes }
         perResource = totalChanges <= 200
         live = !perResource && output.stderrIsTerminal
     }

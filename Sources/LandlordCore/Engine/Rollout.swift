@@ -52,6 +52,14 @@ public struct RolloutOptions: Sendable {
     /// it (`applied_tenants`), so the next run of the same file picks up where this one stopped.
     public var planFile: String?
 
+    /// Tenants per apply run when a spooled plan is applied (``Rollout/run(spool:workspace:options:observer:replan:)``);
+    /// nil: ``segmentSize``'s default.
+    public var segment: Int?
+
+    /// Tenants per apply run of a spooled plan: `segment`, or ten times the parallelism (at
+    /// least 500), which keeps every slot busy but for a short tail at each segment's end.
+    public var segmentSize: Int { max(1, segment ?? max(500, 10 * apply.parallelism)) }
+
     public init(apply: ApplyOptions, maxTenants: Int? = nil, waves: [WaveSize] = [], planFile: String? = nil) {
         self.apply = apply
         self.maxTenants = maxTenants
@@ -129,16 +137,80 @@ public enum Rollout {
     public static func run(
         plan: Plan, workspace: Workspace, options: RolloutOptions, observer: any ApplyObserver = SilentObserver(), replan: Replanner? = nil
     ) async -> RolloutResult {
+        let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) && $0.hasChanges }.map(\.tenant)
+        let source = Source(pending: pending, segment: Int.max) { names in
+            let wanted = Set(names)
+            var sub = plan
+            sub.tenants = plan.tenants.filter { wanted.contains($0.tenant) }
+            return sub
+        }
+        return await run(source, progress: plan, workspace: workspace, options: options, observer: observer, replan: replan)
+    }
+
+    /// Applies a spooled plan (``PlanSpool``) as `run(plan:...)` applies one in memory, reading
+    /// its tenants back a segment at a time: each wave is applied in runs of at most
+    /// ``RolloutOptions/segmentSize`` tenants, one after the other, each with its own locks,
+    /// allocations and journal (as a wave has), so memory follows the segment, not the fleet.
+    /// Segments are not waves: a failed tenant does not stop the next segment. A spool is not
+    /// a saved plan: `options.planFile` is not written.
+    public static func run(
+        spool: PlanSpool, workspace: Workspace, options: RolloutOptions, observer: any ApplyObserver = SilentObserver(),
+        replan: Replanner? = nil
+    ) async -> RolloutResult {
+        let header = spool.header
+        // The spool holds no tenants to write back into a saved plan's file.
+        var options = options
+        options.planFile = nil
+        let source = Source(pending: spool.pending.map(\.tenant), segment: options.segmentSize) { names in
+            var sub = header
+            sub.tenants = try spool.read(names)
+            return sub
+        }
+        return await run(source, progress: header, workspace: workspace, options: options, observer: observer, replan: replan)
+    }
+
+    /// Where a rollout takes its tenants' plans from.
+    struct Source: Sendable {
+        /// The tenants to apply, in plan order.
+        var pending: [String]
+        /// Tenants per apply run within a wave.
+        var segment: Int
+        /// The plan restricted to the named tenants, in their order.
+        var load: @Sendable ([String]) throws -> Plan
+    }
+
+    static func run(
+        _ source: Source, progress: Plan, workspace: Workspace, options: RolloutOptions, observer: any ApplyObserver, replan: Replanner?
+    ) async -> RolloutResult {
         let started = Date()
-        var result = RolloutResult(progress: plan)
-        let pending = plan.tenants.filter { !plan.appliedTenants.contains($0.tenant) && $0.hasChanges }
-        let (waves, later) = options.split(pending.map(\.tenant))
+        var result = RolloutResult(progress: progress)
+        let (waves, later) = options.split(source.pending)
         result.waves = waves.count
         result.later = later
-        for (i, wave) in waves.enumerated() {
-            guard let applied = await applyWave(wave, of: plan, workspace, options, observer, replan) else {
-                result.replanFailed = true
-                break
+        rollout: for (i, wave) in waves.enumerated() {
+            var applied = ApplyResult(tenants: [], diagnostics: Diagnostics())
+            for start in stride(from: 0, to: wave.count, by: max(1, source.segment)) {
+                let part = Array(wave[start..<min(wave.count, start + max(1, source.segment))])
+                let sub: Plan
+                do { sub = try source.load(part) } catch {
+                    // Nothing of this segment was touched: it and what follows are left as they are.
+                    applied.diagnostics.append(.error("\(error)"))
+                    result.tenants += applied.tenants
+                    result.diagnostics.append(contentsOf: applied.diagnostics)
+                    record(applied, into: &result.progress, options.planFile, observer)
+                    result.untouched = Array(wave[start...]) + waves[(i + 1)...].flatMap { $0 } + later
+                    result.later = []
+                    break rollout
+                }
+                guard let r = await applyWave(sub, workspace, options, observer, replan) else {
+                    result.replanFailed = true
+                    result.tenants += applied.tenants
+                    result.diagnostics.append(contentsOf: applied.diagnostics)
+                    if !applied.tenants.isEmpty { record(applied, into: &result.progress, options.planFile, observer) }
+                    break rollout
+                }
+                applied.tenants += r.tenants
+                applied.diagnostics.append(contentsOf: r.diagnostics)
             }
             result.tenants += applied.tenants
             result.diagnostics.append(contentsOf: applied.diagnostics)
@@ -159,16 +231,13 @@ public enum Rollout {
     /// can take the room of the next, but every round commits some tenants, so a few suffice.
     public static let maxReplanRounds = 6
 
-    /// Applies one wave's tenants of `plan`, then plans again and applies those a lock wait
+    /// Applies `sub` (one wave's tenants, or a segment of them), then plans again and applies those a lock wait
     /// found stale and those displaced from a pool member that concurrent runs filled (other
     /// shards placing tenants on the same listeners), up to ``maxReplanRounds`` times. Nil when
     /// the replanner could not plan them.
     static func applyWave(
-        _ wave: [String], of plan: Plan, _ workspace: Workspace, _ options: RolloutOptions, _ observer: any ApplyObserver, _ replan: Replanner?
+        _ sub: Plan, _ workspace: Workspace, _ options: RolloutOptions, _ observer: any ApplyObserver, _ replan: Replanner?
     ) async -> ApplyResult? {
-        let names = Set(wave)
-        var sub = plan
-        sub.tenants = plan.tenants.filter { names.contains($0.tenant) }
         var result = await workspace.apply(sub, options: options.apply, observer: observer)
         guard let replan else { return result }
         for _ in 0..<maxReplanRounds {

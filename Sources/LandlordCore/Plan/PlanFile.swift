@@ -31,7 +31,7 @@ public enum PlanFile {
             "created_at": .string(StateDates.string(plan.createdAt)),
             "platform": .string(plan.platform),
             "unchanged_tenants": .int(plan.unchangedTenants),
-            "tenants": .list(plan.tenants.map(tenantJSON)),
+            "tenants": .list(plan.tenants.map { tenantJSON($0) }),
             "applied_tenants": .list(plan.appliedTenants.sorted().map { .string($0) }),
         ]
         if !plan.foreignPriorities.isEmpty {
@@ -78,21 +78,23 @@ public enum PlanFile {
     /// The hash a plan file keeps of a sensitive value.
     public static func secretHash(_ v: Value) -> String { Digest.sha256Hex(Data(JSON.serialize(v.revealed))) }
 
-    static func tenantJSON(_ t: TenantPlan) -> Value {
+    /// One tenant's part of the plan; `secrets` is what a sensitive value is written as (its
+    /// hash in a saved plan; itself, to be sealed, in an apply's spool).
+    static func tenantJSON(_ t: TenantPlan, secrets: (Value) -> Value = hashSecrets) -> Value {
         var m: [String: Value] = [
             "tenant": .string(t.tenant), "blueprint": .string(t.blueprint), "operation": .string(t.operation.rawValue),
             "lineage": t.lineage.map { .string($0) } ?? .null, "serial": t.serial.map { .int($0) } ?? .null,
             "input_digest": t.inputDigest.map { .string($0) } ?? .null, "unchanged": .int(t.unchanged),
-            "changes": .list(t.changes.map(changeJSON)),
+            "changes": .list(t.changes.map { changeJSON($0, secrets: secrets) }),
         ]
         if !t.sequences.isEmpty { m["sequences"] = .map(t.sequences.mapValues { .int($0) }) }
-        if !t.outputs.isEmpty { m["outputs"] = hashSecrets(.map(t.outputs)) }
+        if !t.outputs.isEmpty { m["outputs"] = secrets(.map(t.outputs)) }
         if !t.outputChanges.isEmpty {
             m["output_changes"] = .list(
                 t.outputChanges.map { o in
                     .map([
-                        "name": .string(o.name), "action": .string(o.action.rawValue), "before": o.before.map(hashSecrets) ?? .null,
-                        "after": o.after.map(hashSecrets) ?? .null,
+                        "name": .string(o.name), "action": .string(o.action.rawValue), "before": o.before.map(secrets) ?? .null,
+                        "after": o.after.map(secrets) ?? .null,
                     ])
                 })
         }
@@ -104,11 +106,11 @@ public enum PlanFile {
         return .map(m)
     }
 
-    static func changeJSON(_ c: ResourceChange) -> Value {
+    static func changeJSON(_ c: ResourceChange, secrets: (Value) -> Value = hashSecrets) -> Value {
         var m: [String: Value] = [
             "address": .string(c.address), "tenant": .string(c.tenant), "name": .string(c.name), "type": .string(c.type),
             "action": .string(c.action.rawValue), "reasons": .list(c.reasons.map { .string($0) }),
-            "before": c.before.map { hashSecrets(.map($0)) } ?? .null, "after": c.after.map { hashSecrets(.map($0)) } ?? .null,
+            "before": c.before.map { secrets(.map($0)) } ?? .null, "after": c.after.map { secrets(.map($0)) } ?? .null,
             "changed": strings(c.changed), "forced_by": strings(c.forcedBy), "computed": strings(c.computed),
             "dependencies": strings(c.dependencies), "prior_dependencies": strings(c.priorDependencies),
             "protect": .bool(c.protect), "data_bearing": .bool(c.dataBearing), "create_before_destroy": .bool(c.createBeforeDestroy),
