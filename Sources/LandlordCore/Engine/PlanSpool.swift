@@ -29,8 +29,9 @@ public struct SpoolError: Error, Sendable, CustomStringConvertible {
 /// back a segment at a time by ``Rollout``: an apply then holds the changes of the tenants it is
 /// working on, not the whole plan (at 20,000 tenants, hundreds of MB).
 ///
-/// The file is made by `mkstemp` (mode 0600) and unlinked at once: only this process can read
-/// it, and nothing is left behind however the process ends. A record is the tenant's part of a
+/// The file is made by `mkstemp` (mode 0600; closed on exec, so plugins and other children do
+/// not inherit it) and unlinked at once: only this process can read it, and nothing is left
+/// behind however the process ends. A record is the tenant's part of a
 /// saved plan (`PlanFile`'s JSON, marks beside values) with its sensitive values sealed by a key
 /// made for this spool and held only in memory (AES-256-GCM, as in state), so no secret is
 /// written in clear.
@@ -57,6 +58,7 @@ public final class PlanSpool: Sendable {
                     "could not make a temporary file in \(directory): \(String(cString: strerror(errno))); set TMPDIR to a writable directory")
         }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)  // (`mkostemp`, which sets it at once, is not exported)
         self.fd = fd
         let cipher = StateCipher(key: SymmetricKey(size: .bits256))
         self.cipher = cipher
