@@ -14,10 +14,16 @@ public enum HTTPAPI {
         public var port: Int
         /// Accepted bearer tokens; empty: no authentication, which only a loopback address allows.
         public var tokens: [String]
-        public init(host: String, port: Int, tokens: [String]) {
+        /// After SIGTERM/SIGINT (with `signals`), how long the workers get to finish what they
+        /// are doing before the process exits anyway; nil: wait for them however long it takes.
+        /// Exiting then is safe: everything the service owes is recorded before it is answered,
+        /// so the next start resumes it, as after a SIGKILL.
+        public var shutdownGrace: Double?
+        public init(host: String, port: Int, tokens: [String], shutdownGrace: Double? = nil) {
             self.host = host
             self.port = port
             self.tokens = tokens
+            self.shutdownGrace = shutdownGrace
         }
     }
 
@@ -61,8 +67,24 @@ public enum HTTPAPI {
             }
             // The server ends (a signal, or cancellation); the workers go with it.
             _ = try await group.next()
+            if signals, let grace = options.shutdownGrace { Self.exitAfter(grace) }
             group.cancelAll()
         }
+    }
+
+    /// Ends the process `grace` seconds from now, on a thread of its own (the cooperative pool
+    /// may be what is stuck): an apply in flight or a sink that does not answer must not keep a
+    /// stopped service, or a deploy waiting for it, alive.
+    static func exitAfter(_ grace: Double) {
+        let watchdog = Thread {
+            Thread.sleep(forTimeInterval: grace)
+            FileHandle.standardError.write(
+                Data(
+                    "landlord serve: the workers did not stop within \(grace) s of the signal; exiting now. Everything they owe is recorded, and the next start resumes it (set LANDLORD_SHUTDOWN_GRACE for a longer wait)\n"
+                        .utf8))
+            exit(0)
+        }
+        watchdog.start()
     }
 
     struct Router: Sendable {

@@ -75,9 +75,11 @@ do { sharedLock = try await SharedServiceLock.acquire(runtime: runtime) } catch 
     )
 }
 let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
+// After SIGTERM the workers get this long (LANDLORD_SHUTDOWN_GRACE seconds, default 10) to stop.
+let shutdownGrace = env["LANDLORD_SHUTDOWN_GRACE"].flatMap(Double.init).map { max(0, $0) } ?? 10
 do {
     let service = try TenantService(runtime: runtime, environment: env)
-    try await HTTPAPI.serve(service, options: .init(host: host, port: port, tokens: tokens), signals: true) { bound in
+    try await HTTPAPI.serve(service, options: .init(host: host, port: port, tokens: tokens, shutdownGrace: shutdownGrace), signals: true) { bound in
         FileHandle.standardError.write(
             Data(
                 "landlord serve: listening on http://\(host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host):\(bound) for fleet \(runtime.root.path)\(tokens.isEmpty ? " (no API tokens: loopback only)" : "")\n"
