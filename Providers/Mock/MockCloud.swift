@@ -87,6 +87,30 @@ public final class MockCloud: @unchecked Sendable {
         }
     }
 
+    /// The resources at `keys` (nil: none there), with `also`'s result computed in the same
+    /// locked view (it is told how many of `keys` are there). Only the records' bytes are read under the lock; they are decoded after
+    /// it, so reads from several tasks decode side by side.
+    public func read<T>(_ keys: [(type: String, id: String)], also: (Transaction, Int) -> T) throws -> (resources: [MockResource?], also: T) {
+        let (stored, extra) = try transact { tx in
+            let stored = keys.map { tx.getRecord(type: $0.type, id: $0.id) }
+            return (stored, also(tx, stored.count { $0 != nil }))
+        }
+        var out: [MockResource?] = []
+        out.reserveCapacity(stored.count)
+        for s in stored {
+            switch s {
+            case nil: out.append(nil)
+            case .resource(let r)?: out.append(r)
+            case .record(let bytes)?:
+                guard let r = MockResource(record: bytes) else {
+                    throw MockError("simulated cloud \(path) has a damaged record; delete \(path) and \(journalPath) to start from an empty cloud")
+                }
+                out.append(r)
+            }
+        }
+        return (out, extra)
+    }
+
     /// A consistent copy of every resource.
     public func snapshot() throws -> [MockResource] {
         try transact { tx in Array(tx.resources.values).sorted { $0.key < $1.key } }
@@ -116,6 +140,42 @@ public final class MockCloud: @unchecked Sendable {
             }
             return r
         }
+    }
+
+    /// A stored resource as it is kept: the bytes of its record in a file (decoded by the
+    /// caller, outside the lock), or the resource itself (in memory, or a record of another
+    /// layout, decoded here to check its key).
+    enum StoredRecord {
+        case record([UInt8])
+        case resource(MockResource)
+    }
+
+    /// A key's resource without decoding its record where the record's start shows the key
+    /// (`MockCloudIndex.quickKey`).
+    func lookupRecord(type: String, id: String) -> StoredRecord? {
+        let key = type + "|" + id
+        for s in index.candidates(MockCloudIndex.hash(key)) {
+            let slot = index.slots[Int(s)]
+            guard slot.place == .file || slot.place == .journal else {
+                if let r = resource(at: s), r.key == key { return .resource(r) }
+                continue
+            }
+            let fd = slot.place == .file ? fileFD : journalFD
+            guard let bytes = readAt(fd, offset: slot.offset, length: Int(slot.length)) else {
+                _ = resource(at: s)  // records the damage
+                return nil
+            }
+            let quick = bytes.withUnsafeBufferPointer { b -> Bool? in
+                guard let k = MockCloudIndex.quickKey(b) else { return nil }
+                return b[k.type].elementsEqual(type.utf8) && b[k.id].elementsEqual(id.utf8)
+            }
+            switch quick {
+            case true?: return .record(bytes)
+            case false?: continue
+            case nil: if let r = resource(at: s), r.key == key { return .resource(r) }
+            }
+        }
+        return nil
     }
 
     /// The slot holding a key, and its resource.
@@ -201,6 +261,9 @@ public final class MockCloud: @unchecked Sendable {
         }
 
         public func get(type: String, id: String) -> MockResource? { cloud.lookup(type + "|" + id)?.resource }
+
+        /// `get`, leaving a file's record undecoded (for reads that decode outside the lock).
+        func getRecord(type: String, id: String) -> StoredRecord? { cloud.lookupRecord(type: type, id: id) }
 
         /// Every resource, by `TYPE|ID` (reads every record: for tests and small clouds; use
         /// `all(ofType:)` where the type is known).

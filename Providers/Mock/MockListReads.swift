@@ -14,7 +14,9 @@ extension MockProvider: ListReadingProvider, CallCountingProvider {
     static func groupKey(_ listing: AWSListReads.Listing, _ attributes: [String: Value]) -> String {
         let text = { (k: String) in attributes[k]?.revealed.interpolationText ?? "" }
         switch listing.groupedBy {
-        case "zone": return text("zoneId").replacingOccurrences(of: "/hostedzone/", with: "")
+        case "zone":
+            let zone = text("zoneId")
+            return zone.hasPrefix("/hostedzone/") ? String(zone.dropFirst("/hostedzone/".count)) : zone
         case "listener": return text("listener")
         case "cluster": return text("cluster")
         case "pool": return text("userPoolId")
@@ -31,14 +33,11 @@ extension MockProvider: ListReadingProvider, CallCountingProvider {
         await latency()
         count("read")
         do {
-            let (found, calls) = try cloud.transact { tx -> ([ResourceObject?], [String: Int]) in
-                let found = resources.map { r in
-                    tx.get(type: r.type, id: r.id).map { ResourceObject(type: $0.type, id: $0.id, attributes: $0.attributes) }
-                }
-                return (found, Self.listCalls(listing, type, resources, found, tx))
+            let (found, calls) = try cloud.read(resources.map { ($0.type, $0.id) }) { tx, present in
+                Self.listCalls(listing, type, resources, present: present, tx)
             }
             for (operation, n) in calls.sorted(by: { $0.key < $1.key }) { count(api: listing.api, operation: operation, n) }
-            return ReadResponse(resources: found)
+            return ReadResponse(resources: found.map { $0.map { ResourceObject(type: $0.type, id: $0.id, attributes: $0.attributes) } })
         } catch {
             return ReadResponse(resources: resources, diagnostics: [.error("simulated cloud unreadable", detail: "\(error)")])
         }
@@ -47,12 +46,12 @@ extension MockProvider: ListReadingProvider, CallCountingProvider {
     /// The requests AWS would take to read this group, per operation (all of the listing's
     /// API), counted from what the simulated cloud holds as `AWSListReads` counts them.
     static func listCalls(
-        _ listing: AWSListReads.Listing, _ type: String, _ resources: [ResourceObject], _ found: [ResourceObject?], _ tx: MockCloud.Transaction
+        _ listing: AWSListReads.Listing, _ type: String, _ resources: [ResourceObject], present: Int, _ tx: MockCloud.Transaction
     ) -> [String: Int] {
         let count = resources.count
-        let changed = zip(resources, found).count { r, f in
-            f.map { f in ["topicPreferences", "attributes"].contains { f.attributes[$0]?.revealed != r.attributes[$0]?.revealed } } ?? false
-        }
+        // What the cloud holds of the resources asked for (decoded: only the types whose
+        // calls depend on their attributes ask for it).
+        let found = { resources.map { r in tx.get(type: r.type, id: r.id) } }
         let text = { (r: MockResource, k: String) in r.attributes[k]?.revealed.interpolationText ?? "" }
         switch type {
         case AWSResourceTypes.user:
@@ -64,13 +63,16 @@ extension MockProvider: ListReadingProvider, CallCountingProvider {
             let members = children.filter { $0.type == AWSResourceTypes.userGroup }.map { g in
                 users.count { u in (u.attributes["groups"]?.revealed.listValue ?? []).contains { $0.interpolationText == text(g, "name") } }
             }
-            let unlisted = zip(resources, found).count { r, f in
+            let unlisted = zip(resources, found()).count { r, f in
                 r.type == AWSResourceTypes.user && (f?.attributes["groups"]?.revealed.listValue ?? []).isEmpty
             }
             return AWSListReads.poolCalls(members: members, users: resources.count { $0.type == AWSResourceTypes.user }, unlisted: unlisted)
         case AWSResourceTypes.contact:
             // Contacts that changed since they were recorded stand for a moved LastUpdatedTimestamp.
             let listed = tx.referrers(of: Self.groupKey(listing, resources[0].attributes)).count { $0.type == type }
+            let changed = zip(resources, found()).count { r, f in
+                f.map { f in ["topicPreferences", "attributes"].contains { f.attributes[$0]?.revealed != r.attributes[$0]?.revealed } } ?? false
+            }
             return AWSListReads.contactCalls(count: count, listed: listed, changed: changed)
         case AWSResourceTypes.iamRole where count > AWSListReads.singleReadsUpTo:
             let listed = tx.count(ofType: type)
@@ -88,6 +90,12 @@ extension MockProvider: ListReadingProvider, CallCountingProvider {
                 return [listing.operation: AWSListReads.calls(listing, count: count, listed: count)]
             }
             if listing.groupedBy == "region" { return [listing.operation: AWSListReads.calls(listing, count: count, listed: tx.count(ofType: type))] }
+            // When every resource of the type in the cloud is one asked for, the zone lists
+            // exactly those found (the common case: one zone); otherwise count the zone's.
+            let total = tx.count(ofType: type)
+            if total == present {
+                return [listing.operation: AWSListReads.calls(listing, count: count, listed: total)]
+            }
             let key = Self.groupKey(listing, resources[0].attributes)
             let listed = tx.all(ofType: type).count { Self.groupKey(listing, $0.attributes) == key }
             return [listing.operation: AWSListReads.calls(listing, count: count, listed: listed)]

@@ -132,7 +132,7 @@ public final class MockProvider: Provider, @unchecked Sendable {
             for call in AWSListReads.singleReadCalls(r) { count(api: call.api, operation: call.operation, call.count) }
         }
         do {
-            let found = try cloud.transact { tx in request.resources.map { tx.get(type: $0.type, id: $0.id) } }
+            let found = try cloud.read(request.resources.map { ($0.type, $0.id) }) { _, _ in () }.resources
             return ReadResponse(resources: found.map { $0.map { ResourceObject(type: $0.type, id: $0.id, attributes: $0.attributes) } })
         } catch {
             return ReadResponse(

@@ -8,6 +8,11 @@ import ProviderAPI
 /// with one list or batch call (a hosted zone's records, a listener's rules); each group is
 /// read with one `readMany`. The other resources are sent to `read` in batches. Groups and
 /// batches run a few at a time; the providers pace their own calls.
+///
+/// Each response is compared with what state records as it arrives, and only what differs is
+/// kept (a resource gone, or an input the provider reports otherwise, as the planner's
+/// `diffRecorded` sees drift): a read that matches state would plan the same as no read, so a
+/// refresh of a fleet that has not drifted holds one group's reads at a time, not the fleet's.
 public enum Refresher {
     /// Most resources sent in one `read` (resources without a group).
     public static let batchSize = 500
@@ -16,20 +21,64 @@ public enum Refresher {
 
     /// What a refresh found.
     public struct Result: Sendable {
-        /// The current view of every refreshed resource by address; a nil entry means the
-        /// resource no longer exists. Addresses missing were not refreshed.
+        /// The provider's view of each refreshed resource that drifted, by address: a nil
+        /// entry means the resource no longer exists. A resource missing was either read and
+        /// found as state records it (no input differs) or not read.
         public var refreshed: [String: ResourceObject?]
+        /// The tenants with a resource in `refreshed`.
+        public var driftedTenants: Set<String>
         public var diagnostics: Diagnostics
         /// What was read and what it cost.
         public var report: RefreshReport
     }
 
-    /// One `readMany` (group) or one `read` batch (no group).
+    /// One `readMany` (group) or one `read` batch (no group): where its resources are in the
+    /// routing table (built when it runs, so the copying is spread over the tasks).
     struct Job: Sendable {
+        var provider: Int
+        var group: String?
+        var refs: [Ref]
+    }
+
+    /// A resource's place in the routing table: its tenant's row, its position in the row.
+    struct Ref: Sendable {
+        var tenant: Int32
+        var resource: Int32
+    }
+
+    /// A recorded resource, the provider that reads it, and its group (nil: read on its own).
+    struct Routed: Sendable {
         var provider: any Provider
         var group: String?
-        var addresses: [String]
-        var resources: [ResourceObject]
+        var item: Item
+        var object: ResourceObject
+    }
+
+    /// One provider's resources: by group, and those read on their own.
+    struct Bucket {
+        var provider: any Provider
+        var groups: [String: [Ref]] = [:]
+        var single: [Ref] = []
+        var count = 0
+
+        mutating func add(_ ref: Ref, group: String?) {
+            count += 1
+            if let group { groups[group, default: []].append(ref) } else { single.append(ref) }
+        }
+    }
+
+    /// A recorded resource to read: whose it is and what state records as its inputs.
+    struct Item: Sendable {
+        var tenant: String
+        var name: String
+        var inputs: [String: Value]
+        var address: String { tenant + "/" + name }
+    }
+
+    /// What one job found: the drifted resources, or the failure.
+    struct JobResult: Sendable {
+        var drifted: [Keyed<Ref, ResourceObject?>] = []
+        var diagnostics: [ProviderDiagnostic] = []
     }
 
     /// Reads every recorded resource of `tenants` (nil: all); with `listing` false, every
@@ -38,49 +87,61 @@ public enum Refresher {
         -> Result
     {
         let started = Date()
-        var byProvider: [String: (provider: any Provider, items: [(address: String, object: ResourceObject)])] = [:]
-        for (id, st) in states.sorted(by: { $0.key < $1.key }) where tenants?.contains(id) ?? true {
+        // Where each recorded resource is read (its provider, and its group when the provider
+        // lists), worked out a share of the tenants per core.
+        let ids = states.keys.filter { tenants?.contains($0) ?? true }.sorted()
+        let routed = ParallelMap.map(ids) { id -> [Routed] in
+            guard let st = states[id] else { return [] }
+            var out: [Routed] = []
+            out.reserveCapacity(st.resources.count)
             for (name, r) in st.resources.sorted(by: { $0.key < $1.key }) {
                 guard let p = providers.provider(for: r.type) else { continue }
-                byProvider[p.name, default: (p, [])].items.append((id + "/" + name, r.object))
+                let object = r.object
+                let group = listing ? (p as? any ListReadingProvider)?.readGroup(for: object) : nil
+                out.append(Routed(provider: p, group: group, item: Item(tenant: id, name: name, inputs: r.inputs), object: object))
+            }
+            return out
+        }
+        var buckets: [Bucket] = []
+        var bucketOf: [String: Int] = [:]
+        for (t, row) in routed.enumerated() {
+            for (i, r) in row.enumerated() {
+                let b: Int
+                if let known = bucketOf[r.provider.name] {
+                    b = known
+                } else {
+                    b = buckets.count
+                    bucketOf[r.provider.name] = b
+                    buckets.append(Bucket(provider: r.provider))
+                }
+                buckets[b].add(Ref(tenant: Int32(t), resource: Int32(i)), group: r.group)
             }
         }
+        buckets.sort { $0.provider.name < $1.provider.name }
         var jobs: [Job] = []
         var report = RefreshReport()
-        for (_, entry) in byProvider.sorted(by: { $0.key < $1.key }) {
-            var groups: [String: Job] = [:]
-            var single: [(address: String, object: ResourceObject)] = []
-            let lister = listing ? entry.provider as? any ListReadingProvider : nil
-            for item in entry.items {
-                if let lister, let group = lister.readGroup(for: item.object) {
-                    groups[group, default: Job(provider: entry.provider, group: group, addresses: [], resources: [])].addresses.append(item.address)
-                    groups[group]?.resources.append(item.object)
-                } else {
-                    single.append(item)
-                }
-            }
-            jobs += groups.sorted { $0.key < $1.key }.map(\.value)
+        for (b, bucket) in buckets.enumerated() {
+            jobs += bucket.groups.sorted { $0.key < $1.key }.map { Job(provider: b, group: $0.key, refs: $0.value) }
             var start = 0
-            while start < single.count {
-                let batch = single[start..<min(single.count, start + batchSize)]
-                jobs.append(Job(provider: entry.provider, group: nil, addresses: batch.map(\.address), resources: batch.map(\.object)))
+            while start < bucket.single.count {
+                jobs.append(Job(provider: b, group: nil, refs: Array(bucket.single[start..<min(bucket.single.count, start + batchSize)])))
                 start += batchSize
             }
-            report.resources += entry.items.count
-            report.groups += groups.count
-            report.single += single.count
+            report.resources += bucket.count
+            report.groups += bucket.groups.count
+            report.single += bucket.single.count
         }
-        let counters = Dictionary(byProvider.values.compactMap { e in (e.provider as? any CallCountingProvider).map { (e.provider.name, $0) } }) {
-            a, _ in a
-        }
+        let readers = buckets.map(\.provider)
+        let counters = Dictionary(readers.compactMap { p in (p as? any CallCountingProvider).map { (p.name, $0) } }) { a, _ in a }
         let before = counters.mapValues { $0.apiCallCounts() }
 
-        let responses = await run(jobs)
+        let results = await run(jobs, providers: readers, routed: routed)
         var diags = Diagnostics()
         var out: [String: ResourceObject?] = [:]
-        for (job, resp) in zip(jobs, responses) {
-            if resp.diagnostics.hasErrors {
-                for d in resp.diagnostics where d.severity == .error {
+        var driftedTenants = Set<String>()
+        for result in results {
+            if result.diagnostics.hasErrors {
+                for d in result.diagnostics where d.severity == .error {
                     diags.append(
                         .error(
                             "refresh failed: \(d.summary)",
@@ -88,8 +149,10 @@ public enum Refresher {
                 }
                 continue
             }
-            for (i, address) in job.addresses.enumerated() where i < resp.resources.count {
-                out[address] = .some(resp.resources[i])
+            for d in result.drifted {
+                let item = routed[Int(d.key.tenant)][Int(d.key.resource)].item
+                out[item.address] = .some(d.value)
+                driftedTenants.insert(item.tenant)
             }
         }
         for (name, counter) in counters {
@@ -99,37 +162,55 @@ public enum Refresher {
             }
         }
         report.seconds = Date().timeIntervalSince(started)
-        return Result(refreshed: out, diagnostics: diags, report: report)
+        return Result(refreshed: out, driftedTenants: driftedTenants, diagnostics: diags, report: report)
     }
 
-    /// Runs the jobs `parallelism` at a time; one response per job, in order.
-    static func run(_ jobs: [Job]) async -> [ReadResponse] {
-        var responses = [ReadResponse?](repeating: nil, count: jobs.count)
-        await withTaskGroup(of: Keyed<Int, ReadResponse>.self) { group in
+    /// Runs the jobs `parallelism` at a time; one result per job, in order.
+    static func run(_ jobs: [Job], providers: [any Provider], routed: [[Routed]]) async -> [JobResult] {
+        var responses = [JobResult?](repeating: nil, count: jobs.count)
+        await withTaskGroup(of: Keyed<Int, JobResult>.self) { group in
             var next = 0
-            while next < min(parallelism, jobs.count) {
+            func start() {
                 let index = next
                 let job = jobs[index]
-                group.addTask { Keyed(index, await read(job)) }
+                group.addTask { Keyed(index, await read(job, provider: providers[job.provider], routed: routed)) }
                 next += 1
             }
+            while next < min(parallelism, jobs.count) { start() }
             while let done = await group.next() {
                 responses[done.key] = done.value
-                if next < jobs.count {
-                    let index = next
-                    let job = jobs[index]
-                    group.addTask { Keyed(index, await read(job)) }
-                    next += 1
-                }
+                if next < jobs.count { start() }
             }
         }
-        return responses.map { $0 ?? ReadResponse(resources: []) }
+        return responses.map { $0 ?? JobResult() }
     }
 
-    static func read(_ job: Job) async -> ReadResponse {
-        if let group = job.group, let lister = job.provider as? any ListReadingProvider {
-            return await lister.readMany(group: group, resources: job.resources)
+    /// Reads a job's resources and keeps those that drifted.
+    static func read(_ job: Job, provider: any Provider, routed: [[Routed]]) async -> JobResult {
+        let resources = job.refs.map { routed[Int($0.tenant)][Int($0.resource)].object }
+        let response: ReadResponse
+        if let group = job.group, let lister = provider as? any ListReadingProvider {
+            response = await lister.readMany(group: group, resources: resources)
+        } else {
+            response = await provider.read(ReadRequest(resources: resources))
         }
-        return await job.provider.read(ReadRequest(resources: job.resources))
+        if response.diagnostics.hasErrors { return JobResult(diagnostics: response.diagnostics) }
+        var result = JobResult()
+        for (ref, now) in zip(job.refs, response.resources) where drifted(now, recorded: routed[Int(ref.tenant)][Int(ref.resource)].item.inputs) {
+            result.drifted.append(Keyed(ref, now))
+        }
+        return result
+    }
+
+    /// Whether a read differs from state as the planner sees drift: the resource is gone, or
+    /// an input it reports is not the recorded value (an attribute it does not report is not
+    /// drift).
+    static func drifted(_ now: ResourceObject?, recorded inputs: [String: Value]) -> Bool {
+        guard let now else { return true }
+        // Equal values first: `revealed` copies a value to compare it.
+        for (k, old) in inputs {
+            if let cur = now.attributes[k], cur != old, cur.revealed != old.revealed { return true }
+        }
+        return false
     }
 }

@@ -49,7 +49,7 @@ public struct Workspace: Sendable {
         Plan?, Diagnostics
     ) {
         var diags = Diagnostics()
-        let read: PlanStates
+        var read: PlanStates
         // A quota is account-wide: a part's plan counts every tenant's recorded resources of a
         // type with one, so it reads every document when a blueprint makes such a type.
         let quotaTypes = Set(providers.schemas.filter { !$0.value.quotas.isEmpty }.keys)
@@ -58,7 +58,9 @@ public struct Workspace: Sendable {
             diags.append(.error(error.text))
             return (nil, diags)
         }
-        let (states, platform, coverage) = (read.states, read.platform, read.coverage)
+        var states = read.states
+        read.states = [:]
+        let (platform, coverage) = (read.platform, read.coverage)
         var skipped = read.skipped
         var refreshed: [String: ResourceObject?] = [:]
         if refresh {
@@ -70,8 +72,16 @@ public struct Workspace: Sendable {
             if result.diagnostics.hasErrors { return (nil, diags) }
             refreshed = result.refreshed
             // A skipped tenant's cached plan holds only when the providers report what state
-            // records: any drift and it is planned.
-            skipped.subtract(PlanSkipping.drifted(skipped, states: states, refreshed: refreshed))
+            // records: any drift and it is planned. The others' documents were read only for
+            // the refresh; the plan does without them, as it does without a refresh.
+            skipped.subtract(result.driftedTenants)
+            if !skipped.isEmpty {
+                let kept = states.filter { !skipped.contains($0.key) }
+                let read = states
+                states = kept
+                // Freeing ten thousand documents takes a while; the plan need not wait for it.
+                Task.detached(priority: .background) { withExtendedLifetime(read) {} }
+            }
         }
         // Numbers on the pools' members held by resources Landlord does not own (read only
         // when some tenant needs new ones, from the provider of each type numbered per member).

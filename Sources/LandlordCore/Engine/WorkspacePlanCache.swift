@@ -29,13 +29,24 @@ extension Workspace {
         guard let skipping = try await PlanSkipping.start(settings, fleet: fleet, schemas: providers.schemas, store: store, ids: ids.sorted()) else {
             return PlanStates(states: try await store.loadTenants(ids.sorted()), platform: try await store.loadPlatform(), coverage: coverage)
         }
-        let platform = try await store.loadPlatform()
         let candidates = fleet.tenants.filter { t in
             ids.contains(t.id) && !options.destroy.contains(t.id) && (options.tenants?.contains(t.id) ?? true)
         }
-        let skipped = skipping.skippable(candidates, fleet: fleet, platform: platform)
-        let read = refresh ? ids : ids.subtracting(skipped)
-        let states = try await store.loadTenants(read.sorted())
+        let platform: PlatformState
+        let skipped: Set<String>
+        let states: [String: TenantState]
+        if refresh {
+            // A refresh reads every document: read them while the platform document is read
+            // and the cache is consulted.
+            async let all = store.loadTenants(ids.sorted())
+            platform = try await store.loadPlatform()
+            skipped = skipping.skippable(candidates, fleet: fleet, platform: platform)
+            states = try await all
+        } else {
+            platform = try await store.loadPlatform()
+            skipped = skipping.skippable(candidates, fleet: fleet, platform: platform)
+            states = try await store.loadTenants(ids.subtracting(skipped).sorted())
+        }
         return PlanStates(states: states, platform: platform, coverage: coverage, skipping: skipping, skipped: skipped)
     }
 }

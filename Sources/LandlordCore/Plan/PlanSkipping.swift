@@ -45,27 +45,6 @@ struct PlanSkipping: Sendable {
         return out
     }
 
-    /// Tenants of `skipped` a refresh found drifted: a resource gone, or an input the provider
-    /// reports other than state records (what `TenantPlanner.diffRecorded` would plan).
-    static func drifted(_ skipped: Set<String>, states: [String: TenantState], refreshed: [String: ResourceObject?]) -> Set<String> {
-        let ids = Array(skipped)
-        let found = ParallelMap.map(ids) { id -> Bool in
-            guard let state = states[id] else { return false }
-            for (name, r) in state.resources {
-                guard let read = refreshed[id + "/" + name] else { continue }
-                guard let now = read else { return true }
-                // Equal values first: `revealed` copies a value to compare it.
-                for (k, old) in r.inputs {
-                    if let cur = now.attributes[k], cur != old, cur.revealed != old.revealed { return true }
-                }
-            }
-            return false
-        }
-        var out = Set<String>()
-        for (id, d) in zip(ids, found) where d { out.insert(id) }
-        return out
-    }
-
     /// The cache after a plan: entries for the tenants it found clean, none for those it
     /// planned otherwise or that are gone from the fleet, the rest kept.
     func updated(clean: Set<String>, planned: Set<String>, fleet: Fleet, platform: PlatformState) -> PlanCache {
