@@ -25,6 +25,9 @@ extension MockProvider: ListReadingProvider, CallCountingProvider {
         }
     }
 
+    /// Loads the simulated cloud's index (a failure here is reported by the reads).
+    public func prepareToRead() async { _ = try? cloud.transact { _ in () } }
+
     public func readMany(group: String, resources: [ResourceObject]) async -> ReadResponse {
         guard let type = resources.first.map({ AWSListReads.groupType($0.type) }), let listing = AWSListReads.listings[type] else {
             return await read(ReadRequest(resources: resources))

@@ -92,15 +92,16 @@ public final class LocalStateStore: StateStore, Sendable {
     /// document, so its inode and ctime change whatever the bytes are.
     public func stamps(_ ids: [String]) async throws -> [String: StateStamp]? {
         try Self.io { try recoverJournals() }
-        var out: [String: StateStamp] = [:]
-        out.reserveCapacity(ids.count)
-        for id in ids {
+        let found = ParallelMap.map(ids) { id -> StateStamp? in
             var st = stat()
-            guard stat(tenantPath(id), &st) == 0 else { continue }
+            guard stat(self.tenantPath(id), &st) == 0 else { return nil }
             let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
             let ctime = Int64(st.st_ctim.tv_sec) * 1_000_000_000 + Int64(st.st_ctim.tv_nsec)
-            out[id] = StateStamp(token: "\(st.st_dev):\(st.st_ino):\(st.st_size):\(mtime):\(ctime)", changedAt: max(mtime, ctime))
+            return StateStamp(token: "\(st.st_dev):\(st.st_ino):\(st.st_size):\(mtime):\(ctime)", changedAt: max(mtime, ctime))
         }
+        var out: [String: StateStamp] = [:]
+        out.reserveCapacity(ids.count)
+        for (id, stamp) in zip(ids, found) { if let stamp { out[id] = stamp } }
         return out
     }
 

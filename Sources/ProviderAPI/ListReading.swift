@@ -14,6 +14,14 @@ public protocol ListReadingProvider: Provider {
     /// nil where the resource no longer exists; with the same shape `read` returns. A failure
     /// is a diagnostic (the resources' entries are then their recorded objects).
     func readMany(group: String, resources: [ResourceObject]) async -> ReadResponse
+    /// Called as a refresh begins, while the engine is still reading state: load or connect
+    /// what the reads will need (the mock loads its cloud's index), so that work overlaps the
+    /// engine's instead of delaying the first read. The default does nothing.
+    func prepareToRead() async
+}
+
+extension ListReadingProvider {
+    public func prepareToRead() async {}
 }
 
 /// One API operation a provider called, for refresh reports (`route53` `ListResourceRecordSets`).

@@ -27,6 +27,16 @@ public struct ProviderRegistry: Sendable {
         return providers[String(type[..<dot])]
     }
 
+    /// Lets every provider that reads by listing prepare its reads (`prepareToRead`), each
+    /// once, side by side.
+    public func prepareToRead() async {
+        var seen = Set<String>()
+        let listers = providers.values.compactMap { $0 as? any ListReadingProvider }.filter { seen.insert($0.name).inserted }
+        await withTaskGroup(of: Void.self) { group in
+            for p in listers { group.addTask { await p.prepareToRead() } }
+        }
+    }
+
     /// Every resource type any registered provider serves.
     public var schemas: [String: ResourceSchema] {
         var out: [String: ResourceSchema] = [:]

@@ -162,16 +162,21 @@ public enum Refresher {
             }
         }
         report.seconds = Date().timeIntervalSince(started)
+        // The routing table holds a copy of every recorded resource; the caller need not
+        // wait while it is freed.
+        Task.detached(priority: .background) { withExtendedLifetime(routed) {} }
         return Result(refreshed: out, driftedTenants: driftedTenants, diagnostics: diags, report: report)
     }
 
-    /// Runs the jobs `parallelism` at a time; one result per job, in order.
+    /// Runs the jobs `parallelism` at a time, the largest first (so no large one is left
+    /// running alone at the end); one result per job, in the jobs' order.
     static func run(_ jobs: [Job], providers: [any Provider], routed: [[Routed]]) async -> [JobResult] {
         var responses = [JobResult?](repeating: nil, count: jobs.count)
+        let order = jobs.indices.sorted { jobs[$0].refs.count > jobs[$1].refs.count || (jobs[$0].refs.count == jobs[$1].refs.count && $0 < $1) }
         await withTaskGroup(of: Keyed<Int, JobResult>.self) { group in
             var next = 0
             func start() {
-                let index = next
+                let index = order[next]
                 let job = jobs[index]
                 group.addTask { Keyed(index, await read(job, provider: providers[job.provider], routed: routed)) }
                 next += 1

@@ -54,10 +54,13 @@ public struct Workspace: Sendable {
         // type with one, so it reads every document when a blueprint makes such a type.
         let quotaTypes = Set(providers.schemas.filter { !$0.value.quotas.isEmpty }.keys)
         let readAll = fleet.blueprints.values.contains { bp in bp.resources.contains { quotaTypes.contains($0.type) } }
+        // The providers get ready to read while state is read.
+        let preparing = refresh ? Task { [providers] in await providers.prepareToRead() } : nil
         do { read = try await statesForPlan(options, readAll: readAll, refresh: refresh) } catch {
             diags.append(.error(error.text))
             return (nil, diags)
         }
+        await preparing?.value
         var states = read.states
         read.states = [:]
         let (platform, coverage) = (read.platform, read.coverage)

@@ -173,7 +173,8 @@ public enum ParallelMap {
     public static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
         if items.count < 16 { return items.map(transform) }
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let chunks = min(items.count, cores * 4)
+        // Enough chunks that the last ones finish together on a busy machine.
+        let chunks = min(items.count, cores * 16)
         let box = ResultBox<R>(count: items.count)
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
             let lo = items.count * c / chunks
