@@ -56,8 +56,11 @@ public struct RefreshReport: Sendable {
     public var calls: [APIOperation: Int]
     /// Wall-clock seconds the refresh took.
     public var seconds: Double
-    public init(resources: Int = 0, groups: Int = 0, single: Int = 0, calls: [APIOperation: Int] = [:], seconds: Double = 0) {
+    /// Resources read that were gone or reported inputs other than state records.
+    public var drifted: Int
+    public init(resources: Int = 0, groups: Int = 0, single: Int = 0, calls: [APIOperation: Int] = [:], seconds: Double = 0, drifted: Int = 0) {
         self.resources = resources
+        self.drifted = drifted
         self.groups = groups
         self.single = single
         self.calls = calls

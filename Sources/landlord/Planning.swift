@@ -91,10 +91,12 @@ extension Planning {
         return PlanCacheSettings(path: ctx.root.appendingPathComponent(".landlord/cache/plan-cache").path, context: context, environment: env)
     }
 
-    /// `Refreshed N resources with C API calls in S s:` then one line per API operation.
+    /// `Refreshed N resources (D drifted) with C API calls in S s (...)` then one line per API
+    /// operation.
     static func refreshSummary(_ r: RefreshReport) -> String {
         let total = r.totalCalls
-        var s = "Refreshed \(r.resources) resource\(r.resources == 1 ? "" : "s") with \(total) API call\(total == 1 ? "" : "s")"
+        var s =
+            "Refreshed \(r.resources) resource\(r.resources == 1 ? "" : "s") (\(r.drifted) drifted) with \(total) API call\(total == 1 ? "" : "s")"
         s += " in \(String(format: "%.1f", r.seconds)) s (\(r.groups) list read\(r.groups == 1 ? "" : "s"), \(r.single) single)"
         guard !r.calls.isEmpty else { return s }
         let width = r.calls.keys.map { $0.api.count + $0.operation.count + 1 }.max() ?? 0

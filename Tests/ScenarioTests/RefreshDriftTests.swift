@@ -24,7 +24,7 @@ import Testing
         let clean = await Refresher.refresh(states, tenants: nil, providers: registry)
         #expect(clean.diagnostics.isEmpty)
         #expect(clean.report.resources == recorded.count && clean.report.resources > 10)
-        #expect(clean.refreshed.isEmpty && clean.driftedTenants.isEmpty)
+        #expect(clean.refreshed.isEmpty && clean.driftedTenants.isEmpty && clean.report.drifted == 0)
 
         // An input changed, a resource deleted, and an attribute state does not hold as an
         // input (what only the provider reports) changed: the first two are drift.
@@ -48,7 +48,7 @@ import Testing
         #expect(drifted.refreshed["acme/api_dns"] == .some(nil), "a deleted resource is kept as gone")
         let read = try #require(drifted.refreshed["acme/backend_tg"] ?? nil)
         #expect(read.attributes["healthCheckPath"] == "/changed-by-hand")
-        #expect(drifted.driftedTenants == ["acme"])
+        #expect(drifted.driftedTenants == ["acme"] && drifted.report.drifted == 2)
 
         // Scoped to globex, nothing is kept: its only change is not an input.
         let scoped = await Refresher.refresh(states, tenants: ["globex"], providers: registry)

@@ -162,6 +162,7 @@ public enum Refresher {
             }
         }
         report.seconds = Date().timeIntervalSince(started)
+        report.drifted = out.count
         // The routing table holds a copy of every recorded resource; the caller need not
         // wait while it is freed.
         Task.detached(priority: .background) { withExtendedLifetime(routed) {} }
