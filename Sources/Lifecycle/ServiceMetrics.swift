@@ -52,30 +52,59 @@ public final class ServiceMetrics: Sendable {
     /// not yet delivered.
     func render(queueDepth: Int, pendingApproval: Int, eventBacklog: Int) -> String {
         let c = counts.withLock { $0 }
-        var s = "# HELP landlord_http_requests_total HTTP requests answered, by method, route and status code.\n"
-        s += "# TYPE landlord_http_requests_total counter\n"
-        for k in c.requests.keys.sorted() { s += "landlord_http_requests_total{\(k)} \(c.requests[k]!)\n" }
-        s += "# HELP landlord_queue_depth Tenants queued for or in an apply or destroy.\n# TYPE landlord_queue_depth gauge\n"
-        s += "landlord_queue_depth \(queueDepth)\n"
-        s += "# HELP landlord_pending_approval Tenants awaiting approval.\n# TYPE landlord_pending_approval gauge\n"
-        s += "landlord_pending_approval \(pendingApproval)\n"
-        s += "# HELP landlord_event_backlog Events not yet delivered, over every sink.\n# TYPE landlord_event_backlog gauge\n"
-        s += "landlord_event_backlog \(eventBacklog)\n"
-        s += "# HELP landlord_applies_total Tenant applies and destroys finished, by outcome.\n# TYPE landlord_applies_total counter\n"
-        for k in c.applies.keys.sorted() { s += "landlord_applies_total{\(k)} \(c.applies[k]!)\n" }
-        s += "# HELP landlord_apply_seconds Seconds from the start of a tenant's apply or destroy to its outcome.\n"
-        s += "# TYPE landlord_apply_seconds histogram\n"
-        for (i, b) in Self.buckets.enumerated() { s += "landlord_apply_seconds_bucket{le=\"\(Self.number(b))\"} \(c.bucketCounts[i])\n" }
-        s += "landlord_apply_seconds_bucket{le=\"+Inf\"} \(c.applyCount)\n"
-        s += "landlord_apply_seconds_sum \(Self.number(c.applySum))\n"
-        s += "landlord_apply_seconds_count \(c.applyCount)\n"
-        s += "# HELP landlord_fleet_checks_total Looks at the fleet's files (one stat each) before work started.\n"
-        s += "# TYPE landlord_fleet_checks_total counter\nlandlord_fleet_checks_total \(c.fleetChecks)\n"
-        s += "# HELP landlord_fleet_check_seconds_total Seconds spent on those looks, re-reads included.\n"
-        s += "# TYPE landlord_fleet_check_seconds_total counter\nlandlord_fleet_check_seconds_total \(c.fleetCheckSeconds)\n"
-        s += "# HELP landlord_fleet_reads_total Fleet re-reads after its files changed, by outcome.\n# TYPE landlord_fleet_reads_total counter\n"
-        for k in c.fleetReads.keys.sorted() { s += "landlord_fleet_reads_total{\(k)} \(c.fleetReads[k]!)\n" }
-        return s
+        let buckets = zip(Self.buckets, c.bucketCounts).map { bound, count in Sample("_bucket{le=\"\(Self.number(bound))\"}", count) }
+        return [
+            Self.metric(
+                name: "landlord_http_requests_total", help: "HTTP requests answered, by method, route and status code.", type: "counter",
+                labelled: c.requests),
+            Self.metric(
+                name: "landlord_queue_depth", help: "Tenants queued for or in an apply or destroy.", type: "gauge", value: queueDepth),
+            Self.metric(name: "landlord_pending_approval", help: "Tenants awaiting approval.", type: "gauge", value: pendingApproval),
+            Self.metric(
+                name: "landlord_event_backlog", help: "Events not yet delivered, over every sink.", type: "gauge", value: eventBacklog),
+            Self.metric(
+                name: "landlord_applies_total", help: "Tenant applies and destroys finished, by outcome.", type: "counter", labelled: c.applies),
+            Self.metric(
+                name: "landlord_apply_seconds", help: "Seconds from the start of a tenant's apply or destroy to its outcome.", type: "histogram",
+                buckets + [
+                    Sample("_bucket{le=\"+Inf\"}", c.applyCount), Sample("_sum", Self.number(c.applySum)), Sample("_count", c.applyCount),
+                ]),
+            Self.metric(
+                name: "landlord_fleet_checks_total", help: "Looks at the fleet's files (one stat each) before work started.", type: "counter",
+                value: c.fleetChecks),
+            Self.metric(
+                name: "landlord_fleet_check_seconds_total", help: "Seconds spent on those looks, re-reads included.", type: "counter",
+                value: c.fleetCheckSeconds),
+            Self.metric(
+                name: "landlord_fleet_reads_total", help: "Fleet re-reads after its files changed, by outcome.", type: "counter",
+                labelled: c.fleetReads),
+        ].joined()
+    }
+
+    /// One sample line of a family: what follows the family's name (`{labels}`, `_sum`, ...)
+    /// and its value.
+    private struct Sample {
+        var suffix: String
+        var value: String
+        init(_ suffix: String, _ value: some CustomStringConvertible) {
+            self.suffix = suffix
+            self.value = value.description
+        }
+    }
+
+    /// One metric family: its HELP and TYPE lines, then a line `name<suffix> value` per sample.
+    private static func metric(name: String, help: String, type: String, _ samples: [Sample]) -> String {
+        samples.reduce(into: "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n") { $0 += "\(name)\($1.suffix) \($1.value)\n" }
+    }
+
+    /// A family of one sample without labels.
+    private static func metric(name: String, help: String, type: String, value: some CustomStringConvertible) -> String {
+        metric(name: name, help: help, type: type, [Sample("", value)])
+    }
+
+    /// A family with one sample per label set (`key="value",...`), in label order.
+    private static func metric(name: String, help: String, type: String, labelled: [String: Int]) -> String {
+        metric(name: name, help: help, type: type, labelled.sorted { $0.key < $1.key }.map { Sample("{\($0.key)}", $0.value) })
     }
 
     private static func number(_ d: Double) -> String {
