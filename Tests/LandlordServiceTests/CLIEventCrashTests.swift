@@ -3,7 +3,6 @@ import LandlordCore
 import LandlordLifecycle
 import LandlordTestSupport
 import ProviderAPI
-import QuickstartFleet
 import Testing
 
 /// The CLI's apply killed between recording a tenant's status in state and writing its event
@@ -14,43 +13,30 @@ import Testing
     func applyKilledThenAgain(crashPoint: String) async throws {
         let receiver = EventOrderTests.Receiver()
         receiver.failing.withLock { $0 = false }
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await receiver.serve { bound.yield($0) } }
-        defer { server.cancel() }
-        var port = 0
-        for await p in ports {
-            port = p
-            break
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-cli-event-crash-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try QuickstartFleet.write(to: dir)
-        let platform = dir.appendingPathComponent("platform.yaml")
-        try (String(contentsOf: platform, encoding: .utf8) + "events: {webhooks: [{url: \"http://127.0.0.1:\(port)/hooks\"}]}\n").write(
-            to: platform, atomically: true, encoding: .utf8)
-        let landlord = Spawned.landlordBinary(repoRoot: repoRoot)
+        let server = try await receiver.served()
+        defer { server.stop() }
+        let fleet = try CLIFleet("landlord-cli-event-crash", platformExtra: server.webhookEvents())
+        defer { fleet.remove() }
         let env = ["LANDLORD_STATE_FSYNC": "0", "LANDLORD_MOCK_LATENCY_MS": "0"]
 
-        let killed = try await Spawned.run(
-            landlord, ["-C", dir.path, "apply", "--auto-approve", "--parallelism", "1"], env: env.merging([crashPoint: "acme"]) { _, b in b })
+        let killed = try await fleet.run(["apply", "--auto-approve", "--parallelism", "1"], env: env.merging([crashPoint: "acme"]) { _, b in b })
         #expect(killed.code == SIGKILL, "the run was not killed: \(killed.all)")
         // The kill came after acme's status was recorded (so the next run has nothing to apply
         // to it, and only the reconciliation can announce it), and nothing was delivered yet.
-        let runtime = try await ServiceRuntime.load(root: dir, environment: env)
+        let runtime = try await ServiceRuntime.load(root: fleet.dir, environment: env)
         #expect(try await runtime.store.loadTenant("acme")?.status == .active)
         #expect(receiver.types(of: "acme").isEmpty)
 
         // The next run announces acme (and finishes globex), each once; a third run adds nothing.
         for _ in 0..<2 {
-            let again = try await Spawned.run(landlord, ["-C", dir.path, "apply", "--auto-approve"], env: env)
+            let again = try await fleet.run(["apply", "--auto-approve"], env: env)
             #expect(again.code == 0, "\(again.all)")
         }
         #expect(receiver.types(of: "acme") == ["landlord.tenant.provisioned"])
         #expect(receiver.types(of: "globex") == ["landlord.tenant.provisioned"])
         let acme = receiver.events.withLock { $0.first { $0["subject"]?.stringValue == "acme" } }?["data"]?.mapValue ?? [:]
         #expect(acme["blueprint"]?.stringValue == "web")
-        let service = dir.appendingPathComponent(".landlord/service").path
-        let left = ((try? FileManager.default.subpathsOfDirectory(atPath: service)) ?? []).filter { $0.hasSuffix(".json") }
+        let left = fleet.jsonFiles(below: ".landlord/service")
         #expect(left.isEmpty, "left in .landlord/service: \(left)")
     }
 

@@ -5,7 +5,6 @@ import LandlordHTTP
 import LandlordService
 import LandlordTestSupport
 import ProviderAPI
-import QuickstartFleet
 import Synchronization
 import Testing
 
@@ -33,9 +32,7 @@ import Testing
     }
 
     static func platform(_ dir: URL, events: String) throws -> PlatformSpec {
-        try QuickstartFleet.write(to: dir)
-        let file = dir.appendingPathComponent("platform.yaml")
-        try (String(contentsOf: file, encoding: .utf8) + events).write(to: file, atomically: true, encoding: .utf8)
+        try writeQuickstartFleet(to: dir, platformExtra: events)
         let (platform, diags) = SpecLoader(schemas: ServiceRuntime.schemas).readPlatform(directory: dir)
         #expect(!diags.hasErrors, "\(diags.items.map(\.summary))")
         return try #require(platform)

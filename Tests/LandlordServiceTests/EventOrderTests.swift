@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import LandlordTestSupport
 import ProviderAPI
-import QuickstartFleet
 import Synchronization
 import Testing
 
@@ -10,30 +9,24 @@ import Testing
 /// back only that tenant's later events, never the other tenants'.
 @Suite(.serialized) struct EventOrderTests {
     /// Refuses (503) every event about `stuck` while `failing`; keeps the rest in arrival order.
-    final class Receiver: Sendable {
+    final class Receiver: LoopbackReceiver {
         let failing = Mutex(true)
         let accepted = Mutex<[(tenant: String, type: String)]>([])
         let refused = Mutex(0)
         /// Every event accepted, whole.
         let events = Mutex<[[String: Value]]>([])
 
-        func serve(onRunning: @escaping @Sendable (Int) async -> Void) async throws {
-            let responder = CallbackResponder<BasicRequestContext> { request, _ in
-                let body = try await request.body.collect(upTo: 1 << 20)
-                let event = try JSON.parse(Array(body.readableBytesView)).mapValue ?? [:]
-                let tenant = event["subject"]?.stringValue ?? ""
-                if tenant == "stuck" && self.failing.withLock({ $0 }) {
-                    self.refused.withLock { $0 += 1 }
-                    return Response(status: .serviceUnavailable)
-                }
-                self.accepted.withLock { $0.append((tenant, event["type"]?.stringValue ?? "")) }
-                self.events.withLock { $0.append(event) }
-                return Response(status: .noContent)
+        func respond(to request: Request) async throws -> Response {
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let event = try JSON.parse(Array(body.readableBytesView)).mapValue ?? [:]
+            let tenant = event["subject"]?.stringValue ?? ""
+            if tenant == "stuck" && failing.withLock({ $0 }) {
+                refused.withLock { $0 += 1 }
+                return Response(status: .serviceUnavailable)
             }
-            let app = Application(
-                responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
-            try await app.run()
+            accepted.withLock { $0.append((tenant, event["type"]?.stringValue ?? "")) }
+            events.withLock { $0.append(event) }
+            return Response(status: .noContent)
         }
 
         func types(of tenant: String) -> [String] { accepted.withLock { $0.filter { $0.tenant == tenant }.map(\.type) } }
@@ -41,14 +34,8 @@ import Testing
 
     @Test func oneTenantsFailingEventsDoNotHoldBackOthers() async throws {
         let receiver = Receiver()
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await receiver.serve { bound.yield($0) } }
-        var port = 0
-        for await p in ports {
-            port = p
-            break
-        }
-        let f = try ServiceFixture(events: "events: {webhooks: [{url: \"http://127.0.0.1:\(port)/hooks\"}]}\n")
+        let server = try await receiver.served()
+        let f = try ServiceFixture(events: server.webhookEvents())
         try await f.start()
         _ = try await f.create("stuck")
         try await f.wait("stuck", for: "active")
@@ -71,31 +58,19 @@ import Testing
         let later = Date().addingTimeInterval(30)
         while receiver.types(of: "stuck").count < 2 && Date() < later { try await Task.sleep(for: .milliseconds(50)) }
         await f.stop()
-        server.cancel()
+        server.stop()
         #expect(receiver.types(of: "stuck") == ["landlord.tenant.provisioned", "landlord.tenant.deleted"])
     }
 
     @Test func theCLIsApplySendsProvisionedAndFailedEvents() async throws {
         let receiver = Receiver()
         receiver.failing.withLock { $0 = false }
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await receiver.serve { bound.yield($0) } }
-        var port = 0
-        for await p in ports {
-            port = p
-            break
-        }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-cli-events-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        try QuickstartFleet.write(to: dir)
-        let platform = dir.appendingPathComponent("platform.yaml")
-        try (String(contentsOf: platform, encoding: .utf8) + "events: {webhooks: [{url: \"http://127.0.0.1:\(port)/hooks\"}]}\n").write(
-            to: platform, atomically: true, encoding: .utf8)
-        let landlord = Spawned.landlordBinary(repoRoot: repoRoot)
-        let run = try await Spawned.run(
-            landlord, ["-C", dir.path, "apply", "--auto-approve"],
-            env: ["LANDLORD_MOCK_FAIL_MATCH": "globex/backend_task", "LANDLORD_STATE_FSYNC": "0"])
-        server.cancel()
+        let server = try await receiver.served()
+        let fleet = try CLIFleet("landlord-cli-events", platformExtra: server.webhookEvents())
+        defer { fleet.remove() }
+        let run = try await fleet.run(
+            ["apply", "--auto-approve"], env: ["LANDLORD_MOCK_FAIL_MATCH": "globex/backend_task", "LANDLORD_STATE_FSYNC": "0"])
+        server.stop()
         #expect(run.code == 1, "\(run.all)")
         #expect(receiver.types(of: "acme") == ["landlord.tenant.provisioned"])
         #expect(receiver.types(of: "globex") == ["landlord.tenant.failed"])
@@ -104,8 +79,7 @@ import Testing
         #expect(failed["status"]?.stringValue == "failed")
         #expect(failed["reason"]?.stringValue?.contains("injected fault for globex/backend_task") == true, "\(failed)")
         // Nothing left in the outbox: delivered before the run ended.
-        let base = dir.appendingPathComponent(".landlord/service/outbox").path
-        let left = ((try? FileManager.default.subpathsOfDirectory(atPath: base)) ?? []).filter { $0.hasSuffix(".json") }
+        let left = fleet.jsonFiles(below: ".landlord/service/outbox")
         #expect(left.isEmpty, "\(left)")
     }
 }

@@ -13,10 +13,10 @@ import Testing
 /// processes sharing the bucket cannot both create one id.
 @Suite(.serialized, .enabled(if: Moto.available, Moto.disabledReason)) struct S3ServiceTests {
     /// A fixture whose state is `s3://bucket/prefix` (10 s leases), whose simulated cloud is
-    /// `cloud` (outside the fleet, shared like a real one), with events to `hook`.
-    static func fixture(bucket: String, prefix: String, cloud: String, hook: Int) throws -> ServiceFixture {
+    /// `cloud` (outside the fleet, shared like a real one), with events to `hooks`.
+    static func fixture(bucket: String, prefix: String, cloud: String, hooks: Served) throws -> ServiceFixture {
         let f = try ServiceFixture(
-            events: "events: {webhooks: [{url: \"http://127.0.0.1:\(hook)/hooks\"}]}\n",
+            events: hooks.webhookEvents(),
             env: Moto.environment.merging(["LANDLORD_MOCK_CLOUD": cloud, "LANDLORD_MOCK_LATENCY_MS": "150"]) { _, b in b })
         let path = f.dir.appendingPathComponent("platform.yaml")
         let text = try String(contentsOf: path, encoding: .utf8)
@@ -32,20 +32,14 @@ import Testing
         try await Moto.client().s3CreateBucket(bucket)
         let receiver = EventOrderTests.Receiver()
         receiver.failing.withLock { $0 = false }
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let hooks = Task { try await receiver.serve { bound.yield($0) } }
-        defer { hooks.cancel() }
-        var hook = 0
-        for await p in ports {
-            hook = p
-            break
-        }
+        let hooks = try await receiver.served()
+        defer { hooks.stop() }
         let cloudDir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-s3-cloud-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: cloudDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: cloudDir) }
         let cloud = cloudDir.appendingPathComponent("mock-cloud.json").path
-        let first = try Self.fixture(bucket: bucket, prefix: "fleet", cloud: cloud, hook: hook)
-        let second = try Self.fixture(bucket: bucket, prefix: "fleet", cloud: cloud, hook: hook)
+        let first = try Self.fixture(bucket: bucket, prefix: "fleet", cloud: cloud, hooks: hooks)
+        let second = try Self.fixture(bucket: bucket, prefix: "fleet", cloud: cloud, hooks: hooks)
 
         // A second service process on the same bucket, started before the tenant exists (so
         // only the bucket's conditional create can refuse it), run in this test's process.

@@ -3,7 +3,6 @@ import LandlordCore
 import LandlordHTTP
 import LandlordService
 import ProviderAPI
-import QuickstartFleet
 import Testing
 
 /// The repository root, found from this file.
@@ -29,12 +28,9 @@ final class ServiceFixture: @unchecked Sendable {
     init(approvalTimeout: String = "1h", events: String = "", env extra: [String: String] = [:]) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-serve-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        try QuickstartFleet.write(to: dir)
+        try writeQuickstartFleet(to: dir, platformExtra: "api: {tokensEnv: SERVE_TEST_TOKENS}\n" + events)
         try? FileManager.default.removeItem(at: dir.appendingPathComponent("tenants"))
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("tenants"), withIntermediateDirectories: true)
-        let platform = dir.appendingPathComponent("platform.yaml")
-        try (String(contentsOf: platform, encoding: .utf8) + "api: {tokensEnv: SERVE_TEST_TOKENS}\n" + events).write(
-            to: platform, atomically: true, encoding: .utf8)
         // The web blueprint with outputs (one of them sensitive).
         var web = try String(contentsOf: dir.appendingPathComponent("blueprints/web.yaml"), encoding: .utf8)
         web +=
@@ -55,12 +51,11 @@ final class ServiceFixture: @unchecked Sendable {
         let service = try TenantService(runtime: runtime, environment: env, lockTimeout: 5, eventRetry: 30, log: { _ in })
         self.service = service
         let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        task = Task { try await HTTPAPI.serve(service, options: .init(host: "127.0.0.1", port: 0, tokens: tokens)) { bound.yield($0) } }
-        for await p in ports {
-            port = p
-            break
+        let served = try await Served.start { onRunning in
+            try await HTTPAPI.serve(service, options: .init(host: "127.0.0.1", port: 0, tokens: tokens), onRunning: onRunning)
         }
+        task = served.task
+        port = served.port
     }
 
     /// Stops the server and its workers.

@@ -58,16 +58,9 @@ import Testing
     /// delivery, so one retry is needed).
     @Test func eventWaitDecidesWhetherTheCommandWaitsForDelivery() async throws {
         let receiver = WebhookTests.Receiver()
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await receiver.serve { bound.yield($0) } }
-        defer { server.cancel() }
-        var port = 0
-        for await p in ports {
-            port = p
-            break
-        }
-        let f = try ServiceFixture(
-            events: "events: {webhooks: [{url: \"http://127.0.0.1:\(port)/hooks\", secretEnv: HOOK_SECRET}]}\n", env: ["HOOK_SECRET": "s3cret"])
+        let server = try await receiver.served()
+        defer { server.stop() }
+        let f = try ServiceFixture(events: server.webhookEvents(secretEnv: "HOOK_SECRET"), env: ["HOOK_SECRET": "s3cret"])
         let landlord = Spawned.landlordBinary(repoRoot: repoRoot)
         let quick = try await Spawned.run(
             landlord,

@@ -9,7 +9,7 @@ import Testing
 /// after a failure.
 @Suite(.serialized) struct WebhookTests {
     /// A local receiver that refuses its first delivery (500) and keeps the rest.
-    final class Receiver: Sendable {
+    final class Receiver: LoopbackReceiver {
         struct Delivery: Sendable {
             var id: String
             var timestamp: String
@@ -19,42 +19,30 @@ import Testing
         let deliveries = Mutex<[Delivery]>([])
         let requests = Mutex(0)
 
-        func serve(onRunning: @escaping @Sendable (Int) async -> Void) async throws {
-            let responder = CallbackResponder<BasicRequestContext> { request, _ in
-                let body = try await request.body.collect(upTo: 1 << 20)
-                if self.requests.withLock({ n in
-                    n += 1
-                    return n == 1
-                }) {
-                    return Response(status: .internalServerError)
-                }
-                let h = request.headers
-                func header(_ name: String) -> String { h.first { $0.name.canonicalName == name }?.value ?? "" }
-                let d = Delivery(
-                    id: header("webhook-id"), timestamp: header("webhook-timestamp"), signature: header("webhook-signature"),
-                    body: Array(body.readableBytesView))
-                self.deliveries.withLock { $0.append(d) }
-                return Response(status: .noContent)
+        func respond(to request: Request) async throws -> Response {
+            let body = try await request.body.collect(upTo: 1 << 20)
+            if requests.withLock({ n in
+                n += 1
+                return n == 1
+            }) {
+                return Response(status: .internalServerError)
             }
-            let app = Application(
-                responder: responder, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                onServerRunning: { await onRunning($0.localAddress?.port ?? 0) })
-            try await app.run()
+            let h = request.headers
+            func header(_ name: String) -> String { h.first { $0.name.canonicalName == name }?.value ?? "" }
+            let d = Delivery(
+                id: header("webhook-id"), timestamp: header("webhook-timestamp"), signature: header("webhook-signature"),
+                body: Array(body.readableBytesView))
+            deliveries.withLock { $0.append(d) }
+            return Response(status: .noContent)
         }
     }
 
     @Test func statusChangesAreSignedCloudEventsDeliveredInOrder() async throws {
         let receiver = Receiver()
-        let (ports, bound) = AsyncStream<Int>.makeStream()
-        let server = Task { try await receiver.serve { bound.yield($0) } }
-        var port = 0
-        for await p in ports {
-            port = p
-            break
-        }
+        let server = try await receiver.served()
         let secret = Data("a-signing-key-of-the-test".utf8)
         let f = try ServiceFixture(
-            events: "events: {webhooks: [{url: \"http://127.0.0.1:\(port)/hooks\", secretEnv: HOOK_SECRET}]}\n",
+            events: server.webhookEvents(secretEnv: "HOOK_SECRET"),
             env: ["HOOK_SECRET": "whsec_" + secret.base64EncodedString()])
         try await f.start()
         _ = try await f.create("ev1", blueprint: "gated")
@@ -66,7 +54,7 @@ import Testing
         let end = Date().addingTimeInterval(20)
         while receiver.deliveries.withLock({ $0.count }) < 3 && Date() < end { try await Task.sleep(for: .milliseconds(100)) }
         await f.stop()
-        server.cancel()
+        server.stop()
         let got = receiver.deliveries.withLock { $0 }
         #expect(receiver.requests.withLock { $0 } >= 4)
         let events = got.compactMap { try? JSON.parse($0.body) }
