@@ -10,7 +10,7 @@ import Testing
 /// The local state store, with the tenant documents each read asked for recorded, and
 /// optionally the stamps of a file system that keeps whole seconds and reuses inodes (so two
 /// versions of a document written within one second look the same).
-final class ReadRecordingStore: StateStore, Sendable {
+final class ReadRecordingStore: ForwardingStateStore, Sendable {
     let inner: LocalStateStore
     let coarseStamps: Bool
     private let reads = Mutex<[String]>([])
@@ -28,8 +28,6 @@ final class ReadRecordingStore: StateStore, Sendable {
         }
     }
 
-    var location: String { inner.location }
-    func listTenants() async throws -> [String] { try await inner.listTenants() }
     func loadTenant(_ id: String) async throws -> TenantState? {
         reads.withLock { $0.append(id) }
         return try await inner.loadTenant(id)
@@ -50,19 +48,6 @@ final class ReadRecordingStore: StateStore, Sendable {
         }
         return out
     }
-    func saveTenant(_ state: TenantState) async throws { try await inner.saveTenant(state) }
-    func deleteTenant(_ id: String) async throws { try await inner.deleteTenant(id) }
-    func loadPlatform() async throws -> PlatformState { try await inner.loadPlatform() }
-    func updatePlatform<T: Sendable>(_ body: @Sendable (inout PlatformState) throws -> T) async throws -> T { try await inner.updatePlatform(body) }
-    func acquireLock(tenant: String, holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async throws -> [Diagnostic] {
-        try await inner.acquireLock(tenant: tenant, holder: holder, lease: lease, timeout: timeout)
-    }
-    func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws {
-        try await inner.renewLock(tenant: tenant, holder: holder, lease: lease)
-    }
-    func releaseLock(tenant: String, holder: LockHolder) async throws { try await inner.releaseLock(tenant: tenant, holder: holder) }
-    func lockInfo(tenant: String) async throws -> LockInfo? { try await inner.lockInfo(tenant: tenant) }
-    func breakLock(tenant: String) async throws { try await inner.breakLock(tenant: tenant) }
 }
 
 /// The plan cache (issue 16, target 2): a tenant whose inputs and state document are what

@@ -9,7 +9,7 @@ import Testing
 
 /// A store without a journal (as the S3 backend is): the local store's documents, with every
 /// tenant write counted. Not `JournalingStateStore`, so the apply writes documents through.
-final class CountingStore: StateStore, @unchecked Sendable {
+final class CountingStore: ForwardingStateStore, @unchecked Sendable {
     let inner: LocalStateStore
     private let lock = NSLock()
     private var saves: [String: Int] = [:]
@@ -17,25 +17,10 @@ final class CountingStore: StateStore, @unchecked Sendable {
     init(_ inner: LocalStateStore) { self.inner = inner }
     func saves(of tenant: String) -> Int { lock.withLock { saves[tenant] ?? 0 } }
 
-    var location: String { inner.location }
-    func listTenants() async throws -> [String] { try await inner.listTenants() }
-    func loadTenant(_ id: String) async throws -> TenantState? { try await inner.loadTenant(id) }
     func saveTenant(_ state: TenantState) async throws {
         lock.withLock { saves[state.tenant, default: 0] += 1 }
         try await inner.saveTenant(state)
     }
-    func deleteTenant(_ id: String) async throws { try await inner.deleteTenant(id) }
-    func loadPlatform() async throws -> PlatformState { try await inner.loadPlatform() }
-    func updatePlatform<T: Sendable>(_ body: @Sendable (inout PlatformState) throws -> T) async throws -> T { try await inner.updatePlatform(body) }
-    func acquireLock(tenant: String, holder: LockHolder, lease: TimeInterval, timeout: TimeInterval) async throws -> [Diagnostic] {
-        try await inner.acquireLock(tenant: tenant, holder: holder, lease: lease, timeout: timeout)
-    }
-    func renewLock(tenant: String, holder: LockHolder, lease: TimeInterval) async throws {
-        try await inner.renewLock(tenant: tenant, holder: holder, lease: lease)
-    }
-    func releaseLock(tenant: String, holder: LockHolder) async throws { try await inner.releaseLock(tenant: tenant, holder: holder) }
-    func lockInfo(tenant: String) async throws -> LockInfo? { try await inner.lockInfo(tenant: tenant) }
-    func breakLock(tenant: String) async throws { try await inner.breakLock(tenant: tenant) }
 }
 
 @Suite struct WriteThroughStateTests {
