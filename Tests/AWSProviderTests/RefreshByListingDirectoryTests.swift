@@ -109,13 +109,7 @@ extension MotoTests.RefreshByListingTests {
         // ListGroups and one ListUsersInGroup (its one group); one authorization-details page
         // for every role and one ListRoles (a role records maxSessionDuration); one
         // ListContacts and no GetContact (every timestamp is the one recorded).
-        let listed = await listRead(provider, recorded)
-        let single = await provider.read(ReadRequest(resources: recorded))
-        #expect(single.diagnostics.isEmpty, "\(single.diagnostics)")
-        for (i, r) in recorded.enumerated() {
-            #expect(listed.found[i] != nil, "\(r.type) \(r.id) not found by the list read")
-            #expect(seen(listed.found[i]) == seen(single.resources[i]), "\(r.type): list read differs from a single read")
-        }
+        let listed = await listReadMatchingSingleReads(provider, recorded)
         let op = { (api: String, operation: String) in APIOperation(api: api, operation: operation) }
         #expect(
             listed.calls == [

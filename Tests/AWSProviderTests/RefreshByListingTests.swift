@@ -92,6 +92,23 @@ extension MotoTests {
             return (found, calls)
         }
 
+        /// Reads `recorded` as `listRead` does and each on its own, expects the two to answer
+        /// alike (in what a listing sees), and returns the list read.
+        func listReadMatchingSingleReads(
+            _ provider: AWSProvider, _ recorded: [ResourceObject], sourceLocation: SourceLocation = #_sourceLocation
+        ) async -> (found: [ResourceObject?], calls: [APIOperation: Int]) {
+            let listed = await listRead(provider, recorded)
+            let single = await provider.read(ReadRequest(resources: recorded))
+            #expect(single.diagnostics.isEmpty, "\(single.diagnostics)", sourceLocation: sourceLocation)
+            for (i, r) in recorded.enumerated() {
+                #expect(listed.found[i] != nil, "\(r.type) \(r.id) not found by the list read", sourceLocation: sourceLocation)
+                #expect(
+                    seen(listed.found[i]) == seen(single.resources[i]), "\(r.type): list read differs from a single read",
+                    sourceLocation: sourceLocation)
+            }
+            return listed
+        }
+
         /// The attributes a listing sees for a type (all, less those AWS does not list).
         func seen(_ r: ResourceObject?) -> [String: Value]? {
             guard let r else { return nil }
@@ -119,13 +136,7 @@ extension MotoTests {
             // Nothing changed: the list reads answer what single reads answer, in 11 requests
             // for 27 resources (one per group; a describe per app client, which AWS lists
             // without their settings).
-            let listed = await listRead(provider, recorded)
-            let single = await provider.read(ReadRequest(resources: recorded))
-            #expect(single.diagnostics.isEmpty, "\(single.diagnostics)")
-            for (i, r) in recorded.enumerated() {
-                #expect(listed.found[i] != nil, "\(r.type) \(r.id) not found by the list read")
-                #expect(seen(listed.found[i]) == seen(single.resources[i]), "\(r.type): list read differs from a single read")
-            }
+            let listed = await listReadMatchingSingleReads(provider, recorded)
             let expected: [APIOperation: Int] = [
                 APIOperation(api: "route53", operation: "ListResourceRecordSets"): 1,
                 APIOperation(api: "elasticloadbalancing", operation: "DescribeRules"): 1,
