@@ -11,7 +11,7 @@ import Testing
 /// The service with its state in S3 (moto): records and the event outbox live in the bucket,
 /// so a service killed on one disk is finished by a fresh one on another, and two service
 /// processes sharing the bucket cannot both create one id.
-@Suite(.serialized, .enabled(if: Moto.available, Moto.disabledReason)) struct S3ServiceTests {
+@Suite(.serialized, .enabled(if: Moto.available, Moto.disabledReason), .motoExclusive) struct S3ServiceTests {
     /// A fixture whose state is `s3://bucket/prefix` (10 s leases), whose simulated cloud is
     /// `cloud` (outside the fleet, shared like a real one), with events to `hooks`.
     static func fixture(bucket: String, prefix: String, cloud: String, hooks: Served) throws -> ServiceFixture {
