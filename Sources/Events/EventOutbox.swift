@@ -262,10 +262,22 @@ struct Deliverer {
             var batch: [PendingEvent] = []
             for tenant in ready {
                 let path = sink.directory + "/" + heads[tenant]!
-                guard let body = await storage.read(sink.directory, heads[tenant]!), let event = try? JSON.parse(body), case .map(let m) = event
-                else {
+                let body: [UInt8]
+                switch await storage.read(sink.directory, heads[tenant]!) {
+                case .gone: continue
+                case .failed(let why):
+                    // The storage, not the event: this tenant waits and tries again.
+                    let attempts = (backoff[tenant]?.attempts ?? 0) + 1
+                    if attempts == 1 { log("could not read event \(path): \(why); retrying with backoff") }
+                    backoff[tenant] = Backoff(attempts: attempts, next: Date().addingTimeInterval(min(300, pow(2, Double(min(attempts - 1, 9))))))
+                    continue
+                case .event(let bytes): body = bytes
+                }
+                guard let event = try? JSON.parse(body), case .map(let m) = event else {
                     log("event file \(path) is unreadable; moved aside as \(path).bad")
                     await storage.setAside(sink.directory, heads[tenant]!)
+                    // Should the move itself fail, the next try waits.
+                    backoff[tenant] = Backoff(attempts: 1, next: Date().addingTimeInterval(1))
                     continue
                 }
                 batch.append(
@@ -303,7 +315,8 @@ struct Deliverer {
     func tenant(of name: String) async -> String? {
         let parts = name.dropLast(5).split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
         if parts.count == 3 { return String(parts[2]) }
-        return await storage.read(sink.directory, name).flatMap { try? JSON.parse($0) }?.mapValue?["subject"]?.stringValue ?? ""
+        guard case .event(let body) = await storage.read(sink.directory, name) else { return "" }
+        return (try? JSON.parse(body))?.mapValue?["subject"]?.stringValue ?? ""
     }
 
     private func pause(_ seconds: Double, _ wakes: AsyncStream<Void>?) async {

@@ -176,9 +176,13 @@ final class S3OutboxStorage: OutboxStorage {
         return names
     }
 
-    func read(_ directory: String, _ name: String) async -> [UInt8]? {
-        guard let object = try? await store.serviceGet(Self.folder(directory) + name) else { return nil }
-        return Array(object.body)
+    func read(_ directory: String, _ name: String) async -> OutboxRead {
+        do {
+            guard let object = try await store.serviceGet(Self.folder(directory) + name) else { return .gone }
+            return .event(Array(object.body))
+        } catch {
+            return .failed("\(error)")
+        }
     }
 
     func remove(_ directory: String, _ name: String) async {
@@ -187,9 +191,11 @@ final class S3OutboxStorage: OutboxStorage {
     }
 
     func setAside(_ directory: String, _ name: String) async {
+        // The event is removed only once its copy is written: a bucket that fails midway
+        // leaves it where it was, for the next round.
         let key = Self.folder(directory) + name
-        if let body = try? await store.serviceGet(key) {
-            _ = try? await store.servicePut(key + ".bad", body.body, .none)
+        guard let object = try? await store.serviceGet(key), (try? await store.servicePut(key + ".bad", object.body, .none)) != nil else {
+            return
         }
         try? await store.serviceDelete(key)
     }
