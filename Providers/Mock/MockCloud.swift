@@ -88,8 +88,9 @@ public final class MockCloud: @unchecked Sendable {
     }
 
     /// The resources at `keys` (nil: none there), with `also`'s result computed in the same
-    /// locked view (it is told how many of `keys` are there). Only the records' bytes are read under the lock; they are decoded after
-    /// it, so reads from several tasks decode side by side.
+    /// locked view (it is told how many of `keys` are there). Only the records' bytes are read
+    /// under the lock; they are decoded after it, so reads from several tasks decode side by
+    /// side.
     public func read<T>(_ keys: [(type: String, id: String)], also: (Transaction, Int) -> T) throws -> (resources: [MockResource?], also: T) {
         let (stored, extra) = try transact { tx in
             let stored = keys.map { tx.getRecord(type: $0.type, id: $0.id) }

@@ -233,6 +233,11 @@ struct Deliverer {
     struct Backoff {
         var attempts: Int
         var next: Date
+
+        /// After the `attempts`-th failure in a row: 1 s, doubling, at most 5 min.
+        static func after(_ attempts: Int) -> Backoff {
+            Backoff(attempts: attempts, next: Date().addingTimeInterval(min(300, pow(2, Double(min(attempts - 1, 9))))))
+        }
     }
 
     /// Runs until cancelled, or (with `deadline`) until the outbox is empty or the deadline
@@ -269,7 +274,7 @@ struct Deliverer {
                     // The storage, not the event: this tenant waits and tries again.
                     let attempts = (backoff[tenant]?.attempts ?? 0) + 1
                     if attempts == 1 { log("could not read event \(path): \(why); retrying with backoff") }
-                    backoff[tenant] = Backoff(attempts: attempts, next: Date().addingTimeInterval(min(300, pow(2, Double(min(attempts - 1, 9))))))
+                    backoff[tenant] = .after(attempts)
                     continue
                 case .event(let bytes): body = bytes
                 }
@@ -277,7 +282,7 @@ struct Deliverer {
                     log("event file \(path) is unreadable; moved aside as \(path).bad")
                     await storage.setAside(sink.directory, heads[tenant]!)
                     // Should the move itself fail, the next try waits.
-                    backoff[tenant] = Backoff(attempts: 1, next: Date().addingTimeInterval(1))
+                    backoff[tenant] = .after(1)
                     continue
                 }
                 batch.append(
@@ -302,8 +307,7 @@ struct Deliverer {
                                 "could not deliver the \(e.type) event of tenant '\(e.tenant)' to \(sink.name): \(problem ?? ""); retrying with backoff"
                             )
                         }
-                        let delay = min(300, pow(2, Double(min(attempts - 1, 9))))
-                        backoff[e.tenant] = Backoff(attempts: attempts, next: Date().addingTimeInterval(delay))
+                        backoff[e.tenant] = .after(attempts)
                     }
                 }
             }
