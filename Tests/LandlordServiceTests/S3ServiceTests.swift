@@ -17,7 +17,7 @@ import Testing
     static func fixture(bucket: String, prefix: String, cloud: String, hooks: Served) throws -> ServiceFixture {
         let f = try ServiceFixture(
             events: hooks.webhookEvents(),
-            env: Moto.environment.merging(["LANDLORD_MOCK_CLOUD": cloud, "LANDLORD_MOCK_LATENCY_MS": "150"]) { _, b in b })
+            env: Moto.environment.merging(["LANDLORD_MOCK_CLOUD": cloud, "LANDLORD_MOCK_LATENCY_MS": "600"]) { _, b in b })
         let path = f.dir.appendingPathComponent("platform.yaml")
         let text = try String(contentsOf: path, encoding: .utf8)
         #expect(text.contains("state: {backend: local}"))
@@ -56,7 +56,8 @@ import Testing
         #expect(twice.status == 409, "\(twice)")
         #expect(JSON.string(twice.body).contains("created by another service process"), "\(twice)")
         #expect(!second.fileExists("tenants/s3a.yaml"))
-        // Killed while s3a is being provisioned (150 ms a call).
+        // Killed while s3a is being provisioned (600 ms a call: slow enough that a loaded
+        // machine's late wake-up still kills it mid-way, not after it finished).
         try await Task.sleep(for: .milliseconds(300))
         kill(server.pid, SIGKILL)
         _ = await server.finish()
