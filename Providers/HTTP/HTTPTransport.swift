@@ -113,8 +113,16 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
             urlRequest.httpBody = request.body
         }
         let (data, response): (Data, URLResponse)
+        // The request runs in a task of its own, which the caller's cancellation does not
+        // reach: on Linux, the URLSessionTask.cancel() a cancelled `data(for:)` makes can
+        // deadlock against the request's completion (a test stopping its in-process server
+        // hung there). A cancelled caller waits for the answer or the timeout instead.
+        // Safe: URLSession is thread-safe.
+        nonisolated(unsafe) let unsafeSession = session
+        // Safe: the request is a value only read from here on.
+        nonisolated(unsafe) let unsafeRequest = urlRequest
         do {
-            (data, response) = try await session.data(for: urlRequest)
+            (data, response) = try await Task { try await unsafeSession.data(for: unsafeRequest) }.value
         } catch {
             throw TransportError("no response from \(request.hostHeader): \(error.localizedDescription)")
         }

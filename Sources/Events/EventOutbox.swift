@@ -24,7 +24,7 @@ public final class EventOutbox: Sendable {
     public let platform: String
     /// The last time stamp (ns) given to an event file by this process.
     private let clock: Mutex<UInt64>
-    private let wake: Mutex<[AsyncStream<Void>.Continuation]>
+    private let wake: Mutex<[WakeSignal]>
     /// How long an event is retried before it is given up (a day).
     public let retryFor: TimeInterval
     /// Where the event files are kept (the local disk unless the service's state is in S3).
@@ -133,7 +133,7 @@ public final class EventOutbox: Sendable {
     }
 
     /// Tells the deliverers new event files are waiting.
-    public func wakeDeliverers() { wake.withLock { for c in $0 { c.yield() } } }
+    public func wakeDeliverers() { wake.withLock { for w in $0 { w.signal() } } }
 
     /// Event files waiting in a directory, oldest first.
     static func pending(_ directory: String) -> [String] {
@@ -159,12 +159,12 @@ public final class EventOutbox: Sendable {
     public func deliver(log: @escaping @Sendable (String) -> Void) async {
         await withTaskGroup(of: Void.self) { group in
             for sink in sinks {
-                let (stream, continuation) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-                wake.withLock { $0.append(continuation) }
+                let signal = WakeSignal()
+                wake.withLock { $0.append(signal) }
                 group.addTask {
                     while !Task.isCancelled {
                         if let lock = DeliveryLock(sink.directory) {
-                            await Deliverer(sink: sink, storage: self.storage, retryFor: self.retryFor, log: log).run(until: nil, wakes: stream)
+                            await Deliverer(sink: sink, storage: self.storage, retryFor: self.retryFor, log: log).run(until: nil, wakes: signal)
                             lock.release()
                         } else {
                             try? await Task.sleep(for: .seconds(1))
@@ -242,7 +242,7 @@ struct Deliverer {
 
     /// Runs until cancelled, or (with `deadline`) until the outbox is empty or the deadline
     /// passes. Without a deadline, waits on `wakes` (or a second) when there is nothing to do.
-    func run(until deadline: Date?, wakes: AsyncStream<Void>?) async {
+    func run(until deadline: Date?, wakes: WakeSignal?) async {
         var backoff: [String: Backoff] = [:]
         while !Task.isCancelled {
             if let deadline, Date() >= deadline { return }
@@ -323,16 +323,11 @@ struct Deliverer {
         return (try? JSON.parse(body))?.mapValue?["subject"]?.stringValue ?? ""
     }
 
-    private func pause(_ seconds: Double, _ wakes: AsyncStream<Void>?) async {
+    private func pause(_ seconds: Double, _ wakes: WakeSignal?) async {
         guard let wakes else {
             try? await Task.sleep(for: .seconds(seconds))
             return
         }
-        await withTaskGroup(of: Void.self) { g in
-            g.addTask { for await _ in wakes { return } }
-            g.addTask { try? await Task.sleep(for: .seconds(seconds)) }
-            await g.next()
-            g.cancelAll()
-        }
+        await wakes.wait(seconds)
     }
 }

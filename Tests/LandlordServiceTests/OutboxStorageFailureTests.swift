@@ -34,6 +34,20 @@ import Testing
         func count(_ directory: String) -> Int { inner.count(directory) }
     }
 
+    /// The local disk, counting how often the outbox is listed.
+    final class CountingStorage: OutboxStorage {
+        let inner = LocalOutboxStorage()
+        let listings = Mutex(0)
+        func pending(_ directory: String) async -> [String] {
+            listings.withLock { $0 += 1 }
+            return await inner.pending(directory)
+        }
+        func read(_ directory: String, _ name: String) async -> OutboxRead { await inner.read(directory, name) }
+        func remove(_ directory: String, _ name: String) async { await inner.remove(directory, name) }
+        func setAside(_ directory: String, _ name: String) async { await inner.setAside(directory, name) }
+        func count(_ directory: String) -> Int { inner.count(directory) }
+    }
+
     /// Accepts every PutEvents entry.
     final class AcceptingEventBridge: HTTPTransport {
         let entries = Mutex<[Value]>([])
@@ -70,5 +84,36 @@ import Testing
         let outboxDir = dir.appendingPathComponent(".landlord/service/outbox").path
         let files = (FileManager.default.enumerator(atPath: outboxDir)?.allObjects as? [String]) ?? []
         #expect(!files.isEmpty && !files.contains { $0.hasSuffix(".bad") || $0.hasSuffix(".json") }, "\(files)")
+    }
+
+    /// The service's deliverer with nothing to send looks at its outbox about once a second,
+    /// and an event enqueued later still goes out. Before, the first quiet second ended the
+    /// deliverer's wake-up stream, and from then on it listed the outbox in a tight loop
+    /// (thousands of times a second on a disk; with S3 state, a ListObjectsV2 every few ms).
+    @Test func anIdleDelivererWaitsInsteadOfListingInALoop() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-outbox-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let platform = try EventBridgeTests.platform(dir, events: "events: {eventbridge: {bus: tenants}}\n")
+        let bus = AcceptingEventBridge()
+        let storage = CountingStorage()
+        let env = ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1", "HOME": dir.path]
+        let outbox = try EventOutbox(root: dir, platform: platform, environment: env, transport: bus, storage: storage)
+        let delivering = Task { await outbox.deliver { _ in } }
+        // Once it is running (a loaded machine may take a while to start it), count what it
+        // does in 2.5 quiet seconds.
+        let start = Date().addingTimeInterval(60)
+        while storage.listings.withLock({ $0 }) == 0 && Date() < start { try await Task.sleep(for: .milliseconds(20)) }
+        let first = storage.listings.withLock { $0 }
+        try await Task.sleep(for: .seconds(2.5))
+        let idle = storage.listings.withLock { $0 } - first
+        #expect(first >= 1 && idle <= 6, "listed the empty outbox \(idle) times in 2.5 s")
+        // Woken by a new event (after quiet seconds, when the old wake-up had ended).
+        let event = try #require(outbox.event(tenant: "t1", blueprint: "web", status: "active", reason: nil, outputs: [:], at: Date()))
+        try outbox.enqueue(event)
+        let end = Date().addingTimeInterval(30)
+        while bus.entries.withLock({ $0.isEmpty }) && Date() < end { try await Task.sleep(for: .milliseconds(50)) }
+        delivering.cancel()
+        await delivering.value
+        #expect(bus.entries.withLock { $0.count } == 1)
     }
 }
