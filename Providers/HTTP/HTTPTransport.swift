@@ -90,6 +90,12 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
 
 /// `HTTPTransport` over URLSession (FoundationNetworking on Linux).
 public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
+    /// What a request's task returns.
+    private struct Answer: Sendable {
+        var data: Data
+        var response: URLResponse
+    }
+
     // @unchecked: URLSession is thread-safe (not marked Sendable on Linux); the class only holds it.
     private let session: URLSession
 
@@ -117,12 +123,14 @@ public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
         // reach: on Linux, the URLSessionTask.cancel() a cancelled `data(for:)` makes can
         // deadlock against the request's completion (a test stopping its in-process server
         // hung there). A cancelled caller waits for the answer or the timeout instead.
-        // Safe: URLSession is thread-safe.
-        nonisolated(unsafe) let unsafeSession = session
-        // Safe: the request is a value only read from here on.
-        nonisolated(unsafe) let unsafeRequest = urlRequest
+        let (session, sent) = (session, urlRequest)
         do {
-            (data, response) = try await Task { try await unsafeSession.data(for: unsafeRequest) }.value
+            // A struct, not a tuple, as the task's result (Swift 6.3 -O miscompiles tuple results).
+            let answer = try await Task { () async throws -> Answer in
+                let (data, response) = try await session.data(for: sent)
+                return Answer(data: data, response: response)
+            }.value
+            (data, response) = (answer.data, answer.response)
         } catch {
             throw TransportError("no response from \(request.hostHeader): \(error.localizedDescription)")
         }
