@@ -57,26 +57,33 @@ public final class LocalStateStore: StateStore, Sendable {
     }
 
     func loadTenantSync(_ id: String) throws -> TenantState? {
+        try readDocument(id) { bytes, what in try TenantState.decode(bytes, cipher: cipher, what: what) }
+    }
+
+    /// A tenant's document read by `decode` (nil: it has none). A key problem is thrown as it
+    /// is (the document is fine, the key is not); any other failure means a damaged document.
+    func readDocument<T>(_ id: String, _ decode: ([UInt8], String) throws -> T) throws -> T? {
         let path = tenantPath(id)
         guard let bytes = AtomicFile.read(path) else { return nil }
         do {
-            return try TenantState.decode(bytes, cipher: cipher, what: "state of tenant '\(id)' (\(path))")
+            return try decode(bytes, "state of tenant '\(id)' (\(path))")
         } catch let e as StateError {
-            throw e  // a key problem: the document is fine, the key is not
+            throw e
         } catch {
             let backup = path + ".backup"
             throw StateError.damaged(file: path, backup: FileManager.default.fileExists(atPath: backup) ? backup : nil, message: error.text)
         }
     }
 
-    public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
+    /// Reads many tenants' documents with `decode`, a share per core; the first failure is thrown.
+    func readDocuments<T: Sendable>(_ ids: [String], _ decode: @escaping @Sendable ([UInt8], String) throws -> T) throws -> [String: T] {
         try Self.io { try recoverJournals() }
-        let results = ParallelMap.map(ids) { id -> Result<TenantState?, StateError> in
-            do { return .success(try self.loadTenantSync(id)) } catch let e as StateError { return .failure(e) } catch {
+        let results = ParallelMap.map(ids) { id -> Result<T?, StateError> in
+            do { return .success(try self.readDocument(id, decode)) } catch let e as StateError { return .failure(e) } catch {
                 return .failure(.io("\(error)"))
             }
         }
-        var out: [String: TenantState] = [:]
+        var out: [String: T] = [:]
         out.reserveCapacity(ids.count)
         for (id, r) in zip(ids, results) {
             switch r {
@@ -85,6 +92,15 @@ public final class LocalStateStore: StateStore, Sendable {
             }
         }
         return out
+    }
+
+    public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
+        try readDocuments(ids) { [cipher] bytes, what in try TenantState.decode(bytes, cipher: cipher, what: what) }
+    }
+
+    /// Each resource's one map built straight from the bytes (`TenantState.recordedResources`).
+    public func loadRecordedResources(_ ids: [String]) async throws -> [String: [RecordedResource]] {
+        try readDocuments(ids) { [cipher] bytes, what in try TenantState.recordedResources(bytes, cipher: cipher, what: what) }
     }
 
     /// Each document's (device, inode, size, mtime, ctime), after replaying the journals of

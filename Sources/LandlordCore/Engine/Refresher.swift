@@ -11,7 +11,7 @@ import ProviderAPI
 ///
 /// Each response is compared with what state records as it arrives, and only what differs is
 /// kept (a resource gone, or an input the provider reports otherwise, as the planner's
-/// `diffRecorded` sees drift): a read that matches state would plan the same as no read, so a
+/// `Drift` rule the planner uses): a read that matches state would plan the same as no read, so a
 /// refresh of a fleet that has not drifted holds one group's reads at a time, not the fleet's.
 public enum Refresher {
     /// Most resources sent in one `read` (resources without a group).
@@ -46,12 +46,14 @@ public enum Refresher {
         var resource: Int32
     }
 
-    /// A recorded resource, the provider that reads it, and its group (nil: read on its own).
+    /// A recorded resource, its tenant, the provider that reads it, and its group (nil: read
+    /// on its own).
     struct Routed: Sendable {
         var provider: any Provider
         var group: String?
-        var item: Item
-        var object: ResourceObject
+        var tenant: String
+        var resource: RecordedResource
+        var address: String { tenant + "/" + resource.name }
     }
 
     /// One provider's resources: by group, and those read on their own.
@@ -67,38 +69,32 @@ public enum Refresher {
         }
     }
 
-    /// A recorded resource to read: whose it is and what state records as its inputs.
-    struct Item: Sendable {
-        var tenant: String
-        var name: String
-        var inputs: [String: Value]
-        var address: String { tenant + "/" + name }
-    }
-
     /// What one job found: the drifted resources, or the failure.
     struct JobResult: Sendable {
         var drifted: [Keyed<Ref, ResourceObject?>] = []
         var diagnostics: [ProviderDiagnostic] = []
     }
 
-    /// Reads every recorded resource of `tenants` (nil: all); with `listing` false, every
-    /// resource on its own (what a list cannot show is then read too, at a call per resource).
-    public static func refresh(_ states: [String: TenantState], tenants: Set<String>?, providers: ProviderRegistry, listing: Bool = true) async
-        -> Result
-    {
+    /// Reads every recorded resource of `tenants` (nil: all): those of `recorded` (as
+    /// `StateStore.loadRecordedResources` reads them) and of the documents in `states`. With
+    /// `listing` false, every resource is read on its own (what a list cannot show is then read
+    /// too, at a call per resource).
+    public static func refresh(
+        _ states: [String: TenantState], recorded: [String: [RecordedResource]] = [:], tenants: Set<String>?, providers: ProviderRegistry,
+        listing: Bool = true
+    ) async -> Result {
         let started = Date()
         // Where each recorded resource is read (its provider, and its group when the provider
         // lists), worked out a share of the tenants per core.
-        let ids = states.keys.filter { tenants?.contains($0) ?? true }.sorted()
+        let ids = Set(states.keys).union(recorded.keys).filter { tenants?.contains($0) ?? true }.sorted()
         let routed = ParallelMap.map(ids) { id -> [Routed] in
-            guard let st = states[id] else { return [] }
+            let resources = recorded[id] ?? states[id]?.recordedResources ?? []
             var out: [Routed] = []
-            out.reserveCapacity(st.resources.count)
-            for (name, r) in st.resources.sorted(by: { $0.key < $1.key }) {
-                guard let p = providers.provider(for: r.type) else { continue }
-                let object = r.object
-                let group = listing ? (p as? any ListReadingProvider)?.readGroup(for: object) : nil
-                out.append(Routed(provider: p, group: group, item: Item(tenant: id, name: name, inputs: r.inputs), object: object))
+            out.reserveCapacity(resources.count)
+            for r in resources {
+                guard let p = providers.provider(for: r.object.type) else { continue }
+                let group = listing ? (p as? any ListReadingProvider)?.readGroup(for: r.object) : nil
+                out.append(Routed(provider: p, group: group, tenant: id, resource: r))
             }
             return out
         }
@@ -150,9 +146,9 @@ public enum Refresher {
                 continue
             }
             for d in result.drifted {
-                let item = routed[Int(d.key.tenant)][Int(d.key.resource)].item
-                out[item.address] = .some(d.value)
-                driftedTenants.insert(item.tenant)
+                let r = routed[Int(d.key.tenant)][Int(d.key.resource)]
+                out[r.address] = .some(d.value)
+                driftedTenants.insert(r.tenant)
             }
         }
         for (name, counter) in counters {
@@ -165,7 +161,7 @@ public enum Refresher {
         report.drifted = out.count
         // The routing table holds a copy of every recorded resource; the caller need not
         // wait while it is freed.
-        Task.detached(priority: .background) { withExtendedLifetime(routed) {} }
+        releaseInBackground(routed)
         return Result(refreshed: out, driftedTenants: driftedTenants, diagnostics: diags, report: report)
     }
 
@@ -193,7 +189,7 @@ public enum Refresher {
 
     /// Reads a job's resources and keeps those that drifted.
     static func read(_ job: Job, provider: any Provider, routed: [[Routed]]) async -> JobResult {
-        let resources = job.refs.map { routed[Int($0.tenant)][Int($0.resource)].object }
+        let resources = job.refs.map { routed[Int($0.tenant)][Int($0.resource)].resource.object }
         let response: ReadResponse
         if let group = job.group, let lister = provider as? any ListReadingProvider {
             response = await lister.readMany(group: group, resources: resources)
@@ -202,21 +198,9 @@ public enum Refresher {
         }
         if response.diagnostics.hasErrors { return JobResult(diagnostics: response.diagnostics) }
         var result = JobResult()
-        for (ref, now) in zip(job.refs, response.resources) where drifted(now, recorded: routed[Int(ref.tenant)][Int(ref.resource)].item.inputs) {
+        for (ref, now) in zip(job.refs, response.resources) where routed[Int(ref.tenant)][Int(ref.resource)].resource.drifted(now) {
             result.drifted.append(Keyed(ref, now))
         }
         return result
-    }
-
-    /// Whether a read differs from state as the planner sees drift: the resource is gone, or
-    /// an input it reports is not the recorded value (an attribute it does not report is not
-    /// drift).
-    static func drifted(_ now: ResourceObject?, recorded inputs: [String: Value]) -> Bool {
-        guard let now else { return true }
-        // Equal values first: `revealed` copies a value to compare it.
-        for (k, old) in inputs {
-            if let cur = now.attributes[k], cur != old, cur.revealed != old.revealed { return true }
-        }
-        return false
     }
 }

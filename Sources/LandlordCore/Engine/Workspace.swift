@@ -69,21 +69,23 @@ public struct Workspace: Sendable {
         if refresh {
             let scope = options.tenants.map { $0.union(options.destroy) } ?? (options.destroy.isEmpty ? nil : options.destroy)
             let mine = options.shard.map { s in states.filter { s.contains($0.key) } } ?? states
-            let result = await Refresher.refresh(mine, tenants: scope, providers: providers, listing: listing)
+            let result = await Refresher.refresh(mine, recorded: read.recorded, tenants: scope, providers: providers, listing: listing)
+            // Freeing ten thousand tenants' resources takes a while; the plan need not wait for it.
+            releaseInBackground(read.recorded)
+            read.recorded = [:]
             observer?.refreshed(result.report)
             diags.append(contentsOf: result.diagnostics)
             if result.diagnostics.hasErrors { return (nil, diags) }
             refreshed = result.refreshed
             // A skipped tenant's cached plan holds only when the providers report what state
-            // records: any drift and it is planned. The others' documents were read only for
-            // the refresh; the plan does without them, as it does without a refresh.
-            skipped.subtract(result.driftedTenants)
-            if !skipped.isEmpty {
-                let kept = states.filter { !skipped.contains($0.key) }
-                let read = states
-                states = kept
-                // Freeing ten thousand documents takes a while; the plan need not wait for it.
-                Task.detached(priority: .background) { withExtendedLifetime(read) {} }
+            // records: any drift and it is planned, from its document read whole.
+            let drifted = skipped.intersection(result.driftedTenants)
+            skipped.subtract(drifted)
+            if !drifted.isEmpty {
+                do { states.merge(try await store.loadTenants(drifted.sorted())) { a, _ in a } } catch {
+                    diags.append(.error(error.text))
+                    return (nil, diags)
+                }
             }
         }
         // Numbers on the pools' members held by resources Landlord does not own (read only

@@ -11,12 +11,15 @@ struct PlanStates: Sendable {
     /// Tenants not planned: their cached empty plan holds (their documents were not read,
     /// unless a refresh needed them).
     var skipped: Set<String> = []
+    /// For a refresh, the resources of the tenants whose documents are the ones their cached
+    /// plan read (the skipped ones among them), read without the rest of their documents.
+    var recorded: [String: [RecordedResource]] = [:]
 }
 
 extension Workspace {
     /// Reads what a plan needs. With a plan cache (and no account quota to count, `readAll`),
     /// the stamps of the documents are taken first, and the documents of tenants whose cached
-    /// plan holds are not read (a refresh reads them all: it needs what state records).
+    /// plan holds are not read (a refresh reads their resources: it needs what state records).
     func statesForPlan(_ options: PlanOptions, readAll: Bool, refresh: Bool) async throws -> PlanStates {
         guard let settings = planCache, !readAll else {
             let (states, platform, coverage) = try await loadStates(shard: options.shard, readAll: readAll)
@@ -32,21 +35,25 @@ extension Workspace {
         let candidates = fleet.tenants.filter { t in
             ids.contains(t.id) && !options.destroy.contains(t.id) && (options.tenants?.contains(t.id) ?? true)
         }
-        let platform: PlatformState
-        let skipped: Set<String>
-        let states: [String: TenantState]
-        if refresh {
-            // A refresh reads every document: read them while the platform document is read
-            // and the cache is consulted.
-            async let all = store.loadTenants(ids.sorted())
-            platform = try await store.loadPlatform()
-            skipped = skipping.skippable(candidates, fleet: fleet, platform: platform)
-            states = try await all
-        } else {
-            platform = try await store.loadPlatform()
-            skipped = skipping.skippable(candidates, fleet: fleet, platform: platform)
-            states = try await store.loadTenants(ids.subtracting(skipped).sorted())
+        guard refresh else {
+            let platform = try await store.loadPlatform()
+            let skipped = skipping.skippable(candidates, fleet: fleet, platform: platform)
+            let states = try await store.loadTenants(ids.subtracting(skipped).sorted())
+            return PlanStates(states: states, platform: platform, coverage: coverage, skipping: skipping, skipped: skipped)
         }
-        return PlanStates(states: states, platform: platform, coverage: coverage, skipping: skipping, skipped: skipped)
+        // A refresh reads every tenant's resources, while the platform document is read and the
+        // cache consulted. A tenant whose document is the one its cached plan read will most
+        // likely be skipped, and then needs only its resources; the others are read whole.
+        let same = skipping.sameDocuments(candidates)
+        async let whole = store.loadTenants(ids.subtracting(same).sorted())
+        async let resources = store.loadRecordedResources(same.sorted())
+        let platform = try await store.loadPlatform()
+        let skipped = skipping.skippable(candidates, fleet: fleet, platform: platform)
+        var states = try await whole
+        let recorded = try await resources
+        // Not skipped after all (the platform or the tenant's spec changed): planned, so read whole.
+        let planned = same.subtracting(skipped)
+        if !planned.isEmpty { states.merge(try await store.loadTenants(planned.sorted())) { a, _ in a } }
+        return PlanStates(states: states, platform: platform, coverage: coverage, skipping: skipping, skipped: skipped, recorded: recorded)
     }
 }

@@ -35,14 +35,25 @@ struct PlanSkipping: Sendable {
     /// trusted (the racy rule).
     func skippable(_ candidates: [TenantSpec], fleet: Fleet, platform: PlatformState) -> Set<String> {
         let hits = ParallelMap.map(candidates) { t -> Bool in
-            guard let e = previous.entries[t.id], let stamp = stamps[t.id], e.stamp == stamp, e.trusted(window: settings.racyWindow) else {
-                return false
-            }
+            guard let e = sameDocument(t.id) else { return false }
             return e.key == Self.tenantKey(fleetKey, t, fleet: fleet, platform: platform)
         }
         var out = Set<String>(minimumCapacity: candidates.count)
         for (t, hit) in zip(candidates, hits) where hit { out.insert(t.id) }
         return out
+    }
+
+    /// The tenants of `candidates` whose state document is the one their cached plan read
+    /// (same stamp, trusted): those `skippable` can skip, known before the platform document
+    /// is read. The others are planned whatever the platform holds.
+    func sameDocuments(_ candidates: [TenantSpec]) -> Set<String> {
+        Set(candidates.lazy.map(\.id).filter { sameDocument($0) != nil })
+    }
+
+    /// The tenant's cache entry when its state document is the one that entry's plan read.
+    private func sameDocument(_ id: String) -> PlanCache.Entry? {
+        guard let e = previous.entries[id], let stamp = stamps[id], e.stamp == stamp, e.trusted(window: settings.racyWindow) else { return nil }
+        return e
     }
 
     /// The cache after a plan: entries for the tenants it found clean, none for those it

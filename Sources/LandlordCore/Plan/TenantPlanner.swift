@@ -169,12 +169,8 @@ struct TenantPlanner {
                 change.computed = computed
                 return ResourceDiff(changes: [change], known: unknownAfter)
             }
-            for (k, old) in prior.inputs {
-                if let cur = now.attributes[k], cur.revealed != old.revealed {
-                    prior.inputs[k] = cur
-                    drifted.append(k)
-                }
-            }
+            drifted = Drift.inputs(prior.inputs, now: now)
+            for k in drifted { prior.inputs[k] = now.attributes[k] }
         }
         let changed = Self.changedAttributes(inputs, prior.inputs)
         if changed.isEmpty { return ResourceDiff(known: inputs.merging(prior.outputs) { a, _ in a }) }

@@ -214,3 +214,29 @@ public enum StateDates {
         return (m <= 2 ? y + 1 : y, m, d)
     }
 }
+
+/// Drift: what a provider reports of a recorded resource that state does not record. One rule,
+/// used by the refresh (`RecordedResource.drifted`, to keep only what drifted) and by the
+/// planner (to plan it), so the two can never disagree: an input the provider reports with another revealed value has drifted;
+/// an attribute it does not report has not.
+public enum Drift {
+    /// Whether a reported value (nil: not reported) is drift from the recorded one.
+    @inline(__always)
+    public static func differs(_ now: Value?, from recorded: Value) -> Bool {
+        guard let now else { return false }
+        // Equal values first: `revealed` copies a value to compare it.
+        return now != recorded && now.revealed != recorded.revealed
+    }
+
+    /// The recorded inputs that `now` reports otherwise, sorted.
+    public static func inputs(_ recorded: [String: Value], now: ResourceObject) -> [String] {
+        recorded.filter { differs(now.attributes[$0.key], from: $0.value) }.map(\.key).sorted()
+    }
+}
+
+/// Frees a large value on a background task, so the caller's path does not wait while its
+/// thousands of documents are released.
+func releaseInBackground<T: Sendable>(_ value: consuming T) {
+    let held = value
+    Task.detached(priority: .background) { withExtendedLifetime(held) {} }
+}

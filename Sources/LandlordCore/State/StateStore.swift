@@ -179,6 +179,10 @@ public protocol StateStore: Sendable {
     /// tell; a plan cache then skips nothing. A document's stamp changes whenever the document
     /// is written with other bytes (see `StateStamp`).
     func stamps(_ ids: [String]) async throws -> [String: StateStamp]?
+    /// The recorded resources of many tenants' documents, as a refresh reads them
+    /// (`TenantState.recordedResources(_:cipher:what:)`: documents read whole before, whose
+    /// other fields are not checked again). The default reads the documents whole.
+    func loadRecordedResources(_ ids: [String]) async throws -> [String: [RecordedResource]]
 }
 
 /// What tells a tenant's state document apart from its earlier and later versions without
@@ -223,6 +227,11 @@ extension StateStore {
 
     /// No cheap stamps: nothing is skipped.
     public func stamps(_ ids: [String]) async throws -> [String: StateStamp]? { nil }
+
+    /// The documents read whole, their resources taken from them.
+    public func loadRecordedResources(_ ids: [String]) async throws -> [String: [RecordedResource]] {
+        try await loadTenants(ids).mapValues(\.recordedResources)
+    }
 
     /// Takes the locks of many tenants, up to 16 at a time: per tenant, the warnings of
     /// `acquireLock` or the error that refused it. Stores that can do better override it.
