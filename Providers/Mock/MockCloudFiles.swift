@@ -196,7 +196,7 @@ extension MockCloud {
             _ = index.add(hash: hash, type: type, place: .file, offset: offset, length: record.count)
             return true
         }
-        guard let r = MockResource(record: record) else { return false }
+        guard let r = MockResource(record: Array(record)) else { return false }
         insert(r, place: .file, offset: offset, length: record.count)
         return true
     }

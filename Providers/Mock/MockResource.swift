@@ -52,10 +52,37 @@ public struct MockResource: Sendable, Hashable {
         }
     }
 
-    /// A resource from its record's bytes; nil when they are not one.
-    init?(record bytes: some Collection<UInt8>) {
-        guard let v = try? JSON.parse(bytes) else { return nil }
-        self.init(json: v)
+    /// A resource from its record's bytes (any key order; `marks` optional); nil when they are
+    /// not one. Read member by member: a refresh reads every resource of the cloud, and the
+    /// attributes go straight into their map, without a map for the record around them.
+    init?(record bytes: [UInt8]) {
+        var type: String?
+        var id: String?
+        var attributes: [String: Value] = [:]
+        var tags: [String: String] = [:]
+        var marks: Value?
+        do {
+            try JSON.read(bytes) { r throws(JSON.ParseError) in
+                try r.members { key, r throws(JSON.ParseError) in
+                    switch key {
+                    case "type": type = try r.value().stringValue
+                    case "id": id = try r.value().stringValue
+                    case "attributes": try r.object(into: &attributes)
+                    case "tags":
+                        try r.members { k, r throws(JSON.ParseError) in
+                            if let s = try r.value().stringValue { tags[k] = s }
+                        }
+                    case "marks": marks = try r.value()
+                    default: _ = try r.value()
+                    }
+                }
+            }
+        } catch {
+            return nil
+        }
+        guard let type, let id else { return nil }
+        if let marks, !RecordMarks.merge(marks, into: &attributes) { return nil }
+        self.init(type: type, id: id, attributes: attributes, tags: tags)
     }
 }
 

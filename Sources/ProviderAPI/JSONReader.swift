@@ -78,15 +78,9 @@ extension JSON {
         }
 
         /// Reads the next value, which must be an object, into `map` (a key already there is
-        /// replaced, as `parse` keeps the last of a repeated key). Returns the keys read, in order.
-        @discardableResult
-        public mutating func object(into map: inout [String: Value]) throws(ParseError) -> [String] {
-            var keys: [String] = []
-            try members { key, r throws(ParseError) in
-                map[key] = try r.value()
-                keys.append(key)
-            }
-            return keys
+        /// replaced, as `parse` keeps the last of a repeated key).
+        public mutating func object(into map: inout [String: Value]) throws(ParseError) {
+            try members { key, r throws(ParseError) in map[key] = try r.value() }
         }
     }
 }

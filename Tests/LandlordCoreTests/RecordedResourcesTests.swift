@@ -48,7 +48,8 @@ import Testing
         #expect(db.object.attributes["endpoint"] == "db.acme.internal")
         #expect(db.object.attributes["token"] == .sensitive(.map(["t": 1])))
         #expect(db.object.attributes["key"] == .sensitive("k"))
-        #expect(db.inputKeys == ["arn", "env", "name", "password", "port"])
+        #expect(db.inputs.map(\.key) == ["arn", "env", "name", "password", "port"])
+        #expect(db.inputs.first { $0.key == "password" }?.value == .sensitive("hunter2"), "an input's value carries its marks")
         #expect(fast.map(\.name) == ["db", "empty", "net"])
     }
 
@@ -128,12 +129,12 @@ import Testing
             var b = ""
             try r.members { key, r throws(JSON.ParseError) in
                 seen.append(key)
-                if key == "a" { seen += try r.object(into: &map) } else { b = try r.string() }
+                if key == "a" { try r.object(into: &map) } else { b = try r.string() }
             }
             return b
         }
         #expect(b == "two")
-        #expect(seen == ["a", "x", "y", "b", "a", "z"])
+        #expect(seen == ["a", "b", "a"])
         #expect(map == ["x": 1, "y": [true, .null], "z": .double(2.5)])
         for bad in [#"{"a": 1"#, #"{"a" 1}"#, #"{"a": 1} x"#, #"[1]"#, #"{"a": "\x"}"#] {
             #expect(throws: JSON.ParseError.self, "\(bad)") {

@@ -3,34 +3,43 @@ import ProviderAPI
 
 /// A recorded resource as a refresh needs it: the object its provider is asked to read (its
 /// inputs and outputs as one map, an input winning over an output of the same name, as
-/// `ResourceState.object` has it) and which of those attributes are inputs, the ones drift is
-/// checked on.
+/// `ResourceState.object` has it) and its inputs, the attributes drift is checked on.
 public struct RecordedResource: Sendable, Hashable {
     /// The resource's name in its tenant.
     public var name: String
     public var object: ResourceObject
-    /// The names of its inputs, sorted (their recorded values are in `object.attributes`).
-    public var inputKeys: [String]
+    /// Its inputs by name, sorted (a list: drift checks walk them, and need no lookup).
+    public var inputs: [RecordedInput]
 
-    public init(name: String, object: ResourceObject, inputKeys: [String]) {
+    public init(name: String, object: ResourceObject, inputs: [RecordedInput]) {
         self.name = name
         self.object = object
-        self.inputKeys = inputKeys
+        self.inputs = inputs
     }
 
     /// Whether a read differs from what is recorded: the resource is gone, or an input drifted
     /// (`Drift`, the planner's rule).
     public func drifted(_ now: ResourceObject?) -> Bool {
         guard let now else { return true }
-        let recorded = object.attributes
-        return inputKeys.contains { k in recorded[k].map { Drift.differs(now.attributes[k], from: $0) } ?? false }
+        return inputs.contains { Drift.differs(now.attributes[$0.key], from: $0.value) }
+    }
+}
+
+/// One recorded input of a `RecordedResource`.
+public struct RecordedInput: Sendable, Hashable {
+    public var key: String
+    public var value: Value
+
+    public init(key: String, value: Value) {
+        self.key = key
+        self.value = value
     }
 }
 
 extension ResourceState {
     /// The resource as a refresh reads it.
     func recorded(name: String) -> RecordedResource {
-        RecordedResource(name: name, object: object, inputKeys: inputs.keys.sorted())
+        RecordedResource(name: name, object: object, inputs: inputs.sorted { $0.key < $1.key }.map { RecordedInput(key: $0.key, value: $0.value) })
     }
 }
 
@@ -63,7 +72,7 @@ enum RecordedReader {
         var type: String?
         var id: String?
         var attributes: [String: Value] = [:]
-        var inputKeys: [String] = []
+        var inputs: [(key: String, value: Value)] = []
         var outputs: [String: Value] = [:]
     }
 
@@ -86,7 +95,12 @@ enum RecordedReader {
                                 switch field {
                                 case "type": p.type = try r.value().stringValue
                                 case "id": p.id = try r.value().stringValue
-                                case "inputs": p.inputKeys = try r.object(into: &p.attributes)
+                                case "inputs":
+                                    try r.members { k, r throws(JSON.ParseError) in
+                                        let v = try r.value()
+                                        p.attributes[k] = v
+                                        p.inputs.append((k, v))
+                                    }
                                 case "outputs": try r.object(into: &p.outputs)
                                 default: _ = try r.value()
                                 }
@@ -111,18 +125,22 @@ enum RecordedReader {
         for (name, p) in partials.sorted(by: { $0.key < $1.key }) {
             guard let type = p.type, let id = p.id else { return nil }
             out.append(
-                RecordedResource(name: name, object: ResourceObject(type: type, id: id, attributes: p.attributes), inputKeys: sortedKeys(p.inputKeys))
-            )
+                RecordedResource(name: name, object: ResourceObject(type: type, id: id, attributes: p.attributes), inputs: sortedInputs(p.inputs)))
         }
         guard marks.isEmpty else { return try applying(marks, to: out, cipher: cipher, what: what) }
         return out
     }
 
-    /// Keys in document order, sorted and without repeats (landlord writes them sorted, so
-    /// this is one pass).
-    static func sortedKeys(_ keys: [String]) -> [String] {
-        if zip(keys, keys.dropFirst()).allSatisfy({ $0 < $1 }) { return keys }
-        return Set(keys).sorted()
+    /// Inputs in document order, sorted by name, the last of a repeated name kept as in a map
+    /// (landlord writes them sorted, so this is one pass).
+    static func sortedInputs(_ read: [(key: String, value: Value)]) -> [RecordedInput] {
+        var inputs = read
+        if !zip(inputs, inputs.dropFirst()).allSatisfy({ $0.key < $1.key }) {
+            var last: [String: Value] = [:]
+            for (k, v) in inputs { last[k] = v }
+            inputs = last.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+        return inputs.map { RecordedInput(key: $0.key, value: $0.value) }
     }
 
     /// Puts the marks on resources' attributes back (as `DocumentMarks.apply` does for the
@@ -143,16 +161,18 @@ enum RecordedReader {
             guard p.count >= 4, case .key(let name) = p[1], let i = index[name], case .key(let field) = p[2], case .key(let key) = p[3] else {
                 return nil
             }
-            if field == "inputs" || (field == "outputs" && !resources[i].inputKeys.contains(key)) { return (i, p[3...]) }
+            if field == "inputs" || (field == "outputs" && !resources[i].inputs.contains { $0.key == key }) { return (i, p[3...]) }
             return nil
         }
-        // Changes a resource's attributes in place (taken out of `out` first, so not copied).
+        // Changes a resource's attributes in place (taken out of `out` first, so not copied),
+        // and its inputs with them.
         func change(_ i: Int, _ body: (inout Value) throws -> Bool) rethrows -> Bool {
             var attributes = Value.map(out[i].object.attributes)
             out[i].object.attributes = [:]
             let ok = try body(&attributes)
             guard ok, case .map(let m) = attributes else { return false }
             out[i].object.attributes = m
+            for j in out[i].inputs.indices { out[i].inputs[j].value = m[out[i].inputs[j].key] ?? .null }
             return true
         }
         for p in marks.sealed where resourceMarks(p) {
