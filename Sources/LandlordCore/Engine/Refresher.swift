@@ -189,7 +189,17 @@ public enum Refresher {
 
     /// Reads a job's resources and keeps those that drifted.
     static func read(_ job: Job, provider: any Provider, routed: [[Routed]]) async -> JobResult {
-        let resources = job.refs.map { routed[Int($0.tenant)][Int($0.resource)].resource.object }
+        // Each resource taken from the table once, through borrowed rows: the rows are shared
+        // by the jobs on every core, and copying a row or a whole entry out of it would
+        // retain and release what other cores retain too.
+        var recorded: [RecordedResource] = []
+        recorded.reserveCapacity(job.refs.count)
+        routed.withUnsafeBufferPointer { rows in
+            for ref in job.refs {
+                rows[Int(ref.tenant)].withUnsafeBufferPointer { row in recorded.append(row[Int(ref.resource)].resource) }
+            }
+        }
+        let resources = recorded.map(\.object)
         let response: ReadResponse
         if let group = job.group, let lister = provider as? any ListReadingProvider {
             response = await lister.readMany(group: group, resources: resources)
@@ -198,8 +208,8 @@ public enum Refresher {
         }
         if response.diagnostics.hasErrors { return JobResult(diagnostics: response.diagnostics) }
         var result = JobResult()
-        for (ref, now) in zip(job.refs, response.resources) where routed[Int(ref.tenant)][Int(ref.resource)].resource.drifted(now) {
-            result.drifted.append(Keyed(ref, now))
+        for (i, now) in zip(recorded.indices, response.resources) where recorded[i].drifted(now) {
+            result.drifted.append(Keyed(job.refs[i], now))
         }
         return result
     }
