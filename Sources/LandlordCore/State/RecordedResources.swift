@@ -8,20 +8,58 @@ public struct RecordedResource: Sendable, Hashable {
     /// The resource's name in its tenant.
     public var name: String
     public var object: ResourceObject
-    /// Its inputs by name, sorted (a list: drift checks walk them, and need no lookup).
-    public var inputs: [RecordedInput]
+    /// The inputs as they were read: a sorted list when read from a document's bytes (drift
+    /// checks walk it), the state's own map when taken from a decoded document (shared with
+    /// it, not copied: a refresh without a plan cache holds every document and this at once).
+    var stored: Inputs
+
+    enum Inputs: Sendable {
+        case list([RecordedInput])
+        case map([String: Value])
+    }
 
     public init(name: String, object: ResourceObject, inputs: [RecordedInput]) {
         self.name = name
         self.object = object
-        self.inputs = inputs
+        stored = .list(inputs)
+    }
+
+    /// A resource whose inputs are `inputs` (shared, not copied).
+    public init(name: String, object: ResourceObject, inputs: [String: Value]) {
+        self.name = name
+        self.object = object
+        stored = .map(inputs)
+    }
+
+    /// Its inputs, sorted by name.
+    public var inputs: [RecordedInput] {
+        get {
+            switch stored {
+            case .list(let l): return l
+            case .map(let m): return m.sorted { $0.key < $1.key }.map { RecordedInput(key: $0.key, value: $0.value) }
+            }
+        }
+        set { stored = .list(newValue) }
     }
 
     /// Whether a read differs from what is recorded: the resource is gone, or an input drifted
     /// (`Drift`, the planner's rule).
     public func drifted(_ now: ResourceObject?) -> Bool {
         guard let now else { return true }
-        return inputs.contains { Drift.differs(now.attributes[$0.key], from: $0.value) }
+        switch stored {
+        case .list(let l): return l.contains { Drift.differs(now.attributes[$0.key], from: $0.value) }
+        case .map(let m): return m.contains { Drift.differs(now.attributes[$0.key], from: $0.value) }
+        }
+    }
+
+    public static func == (a: RecordedResource, b: RecordedResource) -> Bool {
+        a.name == b.name && a.object == b.object && a.inputs == b.inputs
+    }
+
+    public func hash(into h: inout Hasher) {
+        h.combine(name)
+        h.combine(object)
+        h.combine(inputs)
     }
 }
 
@@ -39,7 +77,7 @@ public struct RecordedInput: Sendable, Hashable {
 extension ResourceState {
     /// The resource as a refresh reads it.
     func recorded(name: String) -> RecordedResource {
-        RecordedResource(name: name, object: object, inputs: inputs.sorted { $0.key < $1.key }.map { RecordedInput(key: $0.key, value: $0.value) })
+        RecordedResource(name: name, object: object, inputs: inputs)
     }
 }
 
@@ -154,6 +192,7 @@ enum RecordedReader {
         guard !marks.unknown.contains(where: resourceMarks), !marks.deferred.contains(where: { resourceMarks($0.path) }) else { return nil }
         var out = resources
         let index = Dictionary(uniqueKeysWithValues: resources.enumerated().map { ($0.element.name, $0.offset) })
+        let keys = resources.map { $0.inputs.map(\.key) }
         // The attribute a mark falls on: resources.NAME.inputs|outputs.KEY... Anything else
         // under resources (a mark on an output an input of the same name shadows, a path to
         // no resource) is left to the full reader, which keeps it or says what is wrong.
@@ -161,7 +200,7 @@ enum RecordedReader {
             guard p.count >= 4, case .key(let name) = p[1], let i = index[name], case .key(let field) = p[2], case .key(let key) = p[3] else {
                 return nil
             }
-            if field == "inputs" || (field == "outputs" && !resources[i].inputs.contains { $0.key == key }) { return (i, p[3...]) }
+            if field == "inputs" || (field == "outputs" && !keys[i].contains(key)) { return (i, p[3...]) }
             return nil
         }
         // Changes a resource's attributes in place (taken out of `out` first, so not copied),
@@ -172,7 +211,7 @@ enum RecordedReader {
             let ok = try body(&attributes)
             guard ok, case .map(let m) = attributes else { return false }
             out[i].object.attributes = m
-            for j in out[i].inputs.indices { out[i].inputs[j].value = m[out[i].inputs[j].key] ?? .null }
+            out[i].inputs = keys[i].map { RecordedInput(key: $0, value: m[$0] ?? .null) }
             return true
         }
         for p in marks.sealed where resourceMarks(p) {
