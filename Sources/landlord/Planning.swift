@@ -73,22 +73,22 @@ enum Planning {
 extension Planning {
     /// The local plan cache, `.landlord/cache/plan-cache` beside platform.yaml (whatever the
     /// state backend: it is this machine's, never shared); nil with `LANDLORD_PLAN_CACHE=0`.
-    /// Its context names what else decides plans: this binary (path, size, modification time
-    /// and inode, so a rebuilt landlord plans everything again), the simulated cloud in
-    /// place of the platform's providers, and the state key.
+    /// Its context names what else decides plans: this program (the SHA-256 of its bytes,
+    /// `ProgramDigest`, so a rebuilt landlord plans everything again while the same binary
+    /// installed on another CI runner finds the cache it left), the simulated cloud in place of
+    /// the platform's providers, and the state key.
     static func planCache(_ ctx: Context) -> PlanCacheSettings? {
         let env = ProcessInfo.processInfo.environment
         if env["LANDLORD_PLAN_CACHE"] == "0" { return nil }
-        var exe = "unknown"
+        let cache = ctx.root.appendingPathComponent(".landlord/cache")
+        var program = "unknown"
         if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            var st = stat()
-            if stat(path, &st) == 0 {
-                exe = "\(path) \(st.st_size) \(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec) \(st.st_ino)"
-            }
+            // Unreadable: the program's identity here, so a rebuilt one still plans everything.
+            program = ProgramDigest.of(path, memo: cache.appendingPathComponent("program-digest").path) ?? ProgramDigest.identity(path)?.text ?? path
         }
         let context =
-            "landlord \(LandlordVersion.current) commit \(BuildInfo.commit) exe \(exe) mock \(ctx.mock != nil) key \(ctx.cipher?.fingerprint ?? "none")"
-        return PlanCacheSettings(path: ctx.root.appendingPathComponent(".landlord/cache/plan-cache").path, context: context, environment: env)
+            "landlord \(LandlordVersion.current) commit \(BuildInfo.commit) program \(program) mock \(ctx.mock != nil) key \(ctx.cipher?.fingerprint ?? "none")"
+        return PlanCacheSettings(path: cache.appendingPathComponent("plan-cache").path, context: context, environment: env)
     }
 
     /// `Refreshed N resources (D drifted) with C API calls in S s (...)` then one line per API
