@@ -98,9 +98,19 @@ public final class LocalStateStore: StateStore, Sendable {
         try readDocuments(ids) { [cipher] bytes, what in try TenantState.decode(bytes, cipher: cipher, what: what) }
     }
 
-    /// Each resource's one map built straight from the bytes (`TenantState.recordedResources`).
+    /// The recorded resources of many tenants' documents, each resource's one map built
+    /// straight from the bytes (`TenantState.recordedResources`).
     public func loadRecordedResources(_ ids: [String]) async throws -> [String: [RecordedResource]] {
         try readDocuments(ids) { [cipher] bytes, what in try TenantState.recordedResources(bytes, cipher: cipher, what: what) }
+    }
+
+    /// The whole documents and the resources-only ones read at the same time.
+    public func loadForRefresh(whole: [String], resources: [String]) async throws -> (
+        states: [String: TenantState], recorded: [String: [RecordedResource]]
+    ) {
+        async let states = loadTenants(whole)
+        let recorded = try await loadRecordedResources(resources)
+        return (try await states, recorded)
     }
 
     /// Each document's (device, inode, size, mtime, ctime), after replaying the journals of

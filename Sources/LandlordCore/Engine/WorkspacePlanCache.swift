@@ -45,12 +45,10 @@ extension Workspace {
         // cache consulted. A tenant whose document is the one its cached plan read will most
         // likely be skipped, and then needs only its resources; the others are read whole.
         let same = skipping.sameDocuments(candidates)
-        async let whole = store.loadTenants(ids.subtracting(same).sorted())
-        async let resources = store.loadRecordedResources(same.sorted())
+        async let read = store.loadForRefresh(whole: ids.subtracting(same).sorted(), resources: same.sorted())
         let platform = try await store.loadPlatform()
         let skipped = skipping.skippable(candidates, fleet: fleet, platform: platform)
-        var states = try await whole
-        let recorded = try await resources
+        var (states, recorded) = try await read
         // Not skipped after all (the platform or the tenant's spec changed): planned, so read whole.
         let planned = same.subtracting(skipped)
         if !planned.isEmpty { states.merge(try await store.loadTenants(planned.sorted())) { a, _ in a } }

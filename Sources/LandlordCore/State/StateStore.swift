@@ -179,10 +179,13 @@ public protocol StateStore: Sendable {
     /// tell; a plan cache then skips nothing. A document's stamp changes whenever the document
     /// is written with other bytes (see `StateStamp`).
     func stamps(_ ids: [String]) async throws -> [String: StateStamp]?
-    /// The recorded resources of many tenants' documents, as a refresh reads them
-    /// (`TenantState.recordedResources(_:cipher:what:)`: documents read whole before, whose
-    /// other fields are not checked again). The default reads the documents whole.
-    func loadRecordedResources(_ ids: [String]) async throws -> [String: [RecordedResource]]
+    /// What a refresh reads: the documents of `whole`, and only the recorded resources of
+    /// `resources` (documents read whole before, whose other fields need not be checked again:
+    /// `TenantState.recordedResources(_:cipher:what:)`). The default reads all of them whole,
+    /// in one `loadTenants` (for S3, one listing and the snapshot).
+    func loadForRefresh(whole: [String], resources: [String]) async throws -> (
+        states: [String: TenantState], recorded: [String: [RecordedResource]]
+    )
 }
 
 /// What tells a tenant's state document apart from its earlier and later versions without
@@ -228,9 +231,16 @@ extension StateStore {
     /// No cheap stamps: nothing is skipped.
     public func stamps(_ ids: [String]) async throws -> [String: StateStamp]? { nil }
 
-    /// The documents read whole, their resources taken from them.
-    public func loadRecordedResources(_ ids: [String]) async throws -> [String: [RecordedResource]] {
-        try await loadTenants(ids).mapValues(\.recordedResources)
+    /// Every document read whole, in one call; the resources of `resources` taken from theirs.
+    public func loadForRefresh(whole: [String], resources: [String]) async throws -> (
+        states: [String: TenantState], recorded: [String: [RecordedResource]]
+    ) {
+        let all = try await loadTenants((whole + resources).sorted())
+        let ids = resources.filter { all[$0] != nil }
+        let recorded = ParallelMap.map(ids) { all[$0]?.recordedResources ?? [] }
+        var states = all
+        for id in ids { states[id] = nil }
+        return (states, Dictionary(uniqueKeysWithValues: zip(ids, recorded)))
     }
 
     /// Takes the locks of many tenants, up to 16 at a time: per tenant, the warnings of
