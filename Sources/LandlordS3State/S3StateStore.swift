@@ -174,14 +174,19 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     }
 
     public func loadTenant(_ id: String) async throws -> TenantState? {
+        try await loadDocument(id) { body, key in try self.decodeTenant(body, key: key) }
+    }
+
+    /// One tenant's document read with `decode` (nil: it has none).
+    func loadDocument<T>(_ id: String, _ decode: (Data, String) throws -> T) async throws -> T? {
         let key = tenantKey(id)
         guard let object = try await get(key) else {
             remember(key, nil)
             return nil
         }
-        let state = try decodeTenant(object.body, key: key)
+        let value = try decode(object.body, key)
         remember(key, object.etag)  // only a good document may be replaced
-        return state
+        return value
     }
 
     /// Reads many tenants. From `snapshotThreshold` tenants on, the tenant objects are listed
@@ -190,20 +195,61 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     /// tenants asked for are at least a quarter of those listed (fewer are cheaper to GET than
     /// the whole snapshot). The others are read one GET each, `readConcurrency` at a time.
     public func loadTenants(_ ids: [String]) async throws -> [String: TenantState] {
-        guard ids.count >= snapshotThreshold else { return try await getTenants(ids) }
+        try await loadDocuments(ids) { _, body, key in try self.decodeTenant(body, key: key) }
+    }
+
+    /// What a refresh reads, in one listing and the snapshot: the documents of `whole`, and the
+    /// recorded resources of `resources`, each resource's one map built straight from the
+    /// bytes (`TenantState.recordedResources`).
+    public func loadForRefresh(whole: [String], resources: [String]) async throws -> (
+        states: [String: TenantState], recorded: [String: [RecordedResource]]
+    ) {
+        let only = Set(resources)
+        let read = try await loadDocuments(whole + resources) { id, body, key -> RefreshRead in
+            guard only.contains(id) else { return .whole(try self.decodeTenant(body, key: key)) }
+            return .resources(try self.decoded(key) { try TenantState.recordedResources(Array(body), cipher: self.cipher, what: $0) })
+        }
+        var states: [String: TenantState] = [:]
+        var recorded: [String: [RecordedResource]] = [:]
+        for (id, r) in read {
+            switch r {
+            case .whole(let s): states[id] = s
+            case .resources(let rs): recorded[id] = rs
+            }
+        }
+        return (states, recorded)
+    }
+
+    /// A document as `loadForRefresh` read it.
+    enum RefreshRead: Sendable {
+        case whole(TenantState)
+        case resources([RecordedResource])
+    }
+
+    /// Reads many tenants' documents with `decode` (given the tenant, the bytes and the object's
+    /// key), as `loadTenants` describes. Documents taken from the snapshot are decoded a share
+    /// per core.
+    func loadDocuments<T: Sendable>(_ ids: [String], _ decode: @escaping @Sendable (String, Data, String) throws -> T) async throws
+        -> [String: T]
+    {
+        guard ids.count >= snapshotThreshold else { return try await getDocuments(ids, decode) }
         let listed = try await listTenantETags()
-        var out: [String: TenantState] = [:]
+        var out: [String: T] = [:]
         var rest: [String] = []
         for id in ids where listed[id] == nil { remember(tenantKey(id), nil) }
         let present = ids.filter { listed[$0] != nil }
         if present.count >= snapshotThreshold && present.count * 4 >= listed.count, let snapshot = await readSnapshot() {
-            for id in present {
-                let key = tenantKey(id)
-                // Only bytes the listing confirms are the object's current ones; a document that
-                // does not decode from the snapshot is read (and reported) from its object.
-                if let e = snapshot.entries[id], S3Snapshot.sameETag(e.etag, listed[id]), let state = try? decodeTenant(e.body, key: key) {
-                    out[id] = state
-                    remember(key, e.etag)
+            // Only bytes the listing confirms are the object's current ones; a document that
+            // does not decode from the snapshot is read (and reported) from its object.
+            let decoded = ParallelMap.map(present) { id -> Keyed<String, T>? in
+                guard let e = snapshot.entries[id], S3Snapshot.sameETag(e.etag, listed[id]), let value = try? decode(id, e.body, self.tenantKey(id))
+                else { return nil }
+                return Keyed(e.etag, value)
+            }
+            for (id, d) in zip(present, decoded) {
+                if let d {
+                    out[id] = d.value
+                    remember(tenantKey(id), d.key)
                 } else {
                     rest.append(id)
                 }
@@ -211,7 +257,26 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
         } else {
             rest = present
         }
-        out.merge(try await getTenants(rest)) { a, _ in a }
+        out.merge(try await getDocuments(rest, decode)) { a, _ in a }
+        return out
+    }
+
+    /// Reads tenants one GET each, `readConcurrency` at a time.
+    func getDocuments<T: Sendable>(_ ids: [String], _ decode: @escaping @Sendable (String, Data, String) throws -> T) async throws -> [String: T] {
+        var out: [String: T] = [:]
+        out.reserveCapacity(ids.count)
+        try await withThrowingTaskGroup(of: Keyed<String, T?>.self) { group in
+            var next = ids.makeIterator()
+            func start(_ id: String) { group.addTask { Keyed(id, try await self.loadDocument(id) { try decode(id, $0, $1) }) } }
+            for _ in 0..<readConcurrency {
+                guard let id = next.next() else { break }
+                start(id)
+            }
+            while let answer = try await group.next() {
+                if let value = answer.value { out[answer.key] = value }
+                if let id = next.next() { start(id) }
+            }
+        }
         return out
     }
 
@@ -220,24 +285,6 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     func readSnapshot() async -> S3Snapshot? {
         guard let object = try? await get(snapshotKey) else { return nil }
         return S3Snapshot.decode(object.body)
-    }
-
-    /// Reads tenants one GET each, `readConcurrency` at a time.
-    func getTenants(_ ids: [String]) async throws -> [String: TenantState] {
-        var out: [String: TenantState] = [:]
-        out.reserveCapacity(ids.count)
-        try await withThrowingTaskGroup(of: Keyed<String, TenantState?>.self) { group in
-            var next = ids.makeIterator()
-            for _ in 0..<readConcurrency {
-                guard let id = next.next() else { break }
-                group.addTask { Keyed(id, try await self.loadTenant(id)) }
-            }
-            while let answer = try await group.next() {
-                if let state = answer.value { out[answer.key] = state }
-                if let id = next.next() { group.addTask { Keyed(id, try await self.loadTenant(id)) } }
-            }
-        }
-        return out
     }
 
     public func saveTenant(_ state: TenantState) async throws {
@@ -289,10 +336,17 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     }
 
     func decodeTenant(_ body: Data, key: String) throws -> TenantState {
+        try decoded(key) { try TenantState.decode(Array(body), cipher: cipher, what: $0) }
+    }
+
+    /// What `decode` reads from the object at `key` (given what to call it in messages). A key
+    /// problem is thrown as it is (the document is fine, the key is not); any other failure
+    /// means a damaged document.
+    func decoded<T>(_ key: String, _ decode: (String) throws -> T) throws -> T {
         do {
-            return try TenantState.decode(Array(body), cipher: cipher, what: "s3://\(bucket)/\(key)")
+            return try decode("s3://\(bucket)/\(key)")
         } catch let e as StateError {
-            throw e  // a key problem: the document is fine, the key is not
+            throw e
         } catch {
             throw damaged(key, "\(error)")
         }

@@ -84,6 +84,30 @@ struct S3SnapshotTests {
         #expect(requests3.count == 2, "a listing and the snapshot: \(requests3)")
     }
 
+    /// A refresh reads some tenants whole and only the resources of the others, in the same
+    /// one listing and snapshot, and a changed tenant from its object, as `loadTenants` does.
+    @Test func aRefreshReadsResourcesOnlyFromTheSnapshotAndChangedTenantsFromTheirObjects() async throws {
+        let bucket = try await Moto.bucket()
+        let writer = try Moto.store(bucket)
+        let ids = (0..<40).map { String(format: "r%02d", $0) }
+        let saved = Dictionary(uniqueKeysWithValues: ids.map { ($0, tenantState($0)) })
+        for id in ids { try await writer.saveTenant(saved[id]!) }
+        await writer.publish()
+        let other = try Moto.store(bucket)
+        var changed = try #require(try await other.loadTenant("r07"))
+        changed.serial += 1
+        changed.resources["backend_task"]?.inputs["image"] = .string("backend:2")
+        try await other.saveTenant(changed)
+
+        let whole = Array(ids.prefix(10))
+        let only = Array(ids.dropFirst(10)) + ["new"]
+        let (read, requests) = try await MotoRecorder.requests { try await Moto.store(bucket).loadForRefresh(whole: whole, resources: only) }
+        #expect(read.states == saved.filter { whole.contains($0.key) }.merging(["r07": changed]) { _, b in b })
+        #expect(read.recorded.keys.sorted() == Array(ids.dropFirst(10)))
+        for id in ids.dropFirst(10) { #expect(read.recorded[id] == saved[id]?.recordedResources, "\(id)") }
+        #expect(requests.count == 3, "a listing, the snapshot, and r07's document: \(requests)")
+    }
+
     @Test func aNoChangePlanOfAThousandTenantsFromAFreshMachineTakesAFewRequestsAndSeesEveryChange() async throws {
         let bucket = try await Moto.bucket()
         let fleet = try Fleet(tenants: 1000, listeners: 1, limit: 2000)
