@@ -43,13 +43,29 @@ enum MotoRecorder {
 /// machine, never a stale one.
 @Suite(.serialized, .enabled(if: Moto.available, Moto.disabledReason), .motoExclusive)
 struct S3SnapshotTests {
-    @Test func aReaderTakesFromTheSnapshotOnlyWhatTheListingConfirms() async throws {
+    /// Forty tenants `prefix`00 to 39 saved to a new bucket, and the snapshot published.
+    func published(_ prefix: String) async throws -> (bucket: String, ids: [String], saved: [String: TenantState]) {
         let bucket = try await Moto.bucket()
         let writer = try Moto.store(bucket)
-        let ids = (0..<40).map { String(format: "x%02d", $0) }
+        let ids = (0..<40).map { String(format: "\(prefix)%02d", $0) }
         let saved = Dictionary(uniqueKeysWithValues: ids.map { ($0, tenantState($0)) })
         for id in ids { try await writer.saveTenant(saved[id]!) }
         await writer.publish()
+        return (bucket, ids, saved)
+    }
+
+    /// Another run changes tenant `id` without publishing the snapshot.
+    func changeUnpublished(_ id: String, in bucket: String) async throws -> (store: S3StateStore, state: TenantState) {
+        let other = try Moto.store(bucket)
+        var changed = try #require(try await other.loadTenant(id))
+        changed.serial += 1
+        changed.resources["backend_task"]?.inputs["image"] = .string("backend:2")
+        try await other.saveTenant(changed)
+        return (other, changed)
+    }
+
+    @Test func aReaderTakesFromTheSnapshotOnlyWhatTheListingConfirms() async throws {
+        let (bucket, ids, saved) = try await published("x")
 
         // A fresh reader: one listing, one snapshot, no GET per tenant.
         let (all, requests) = try await MotoRecorder.requests { try await Moto.store(bucket).loadTenants(ids + ["new"]) }
@@ -59,11 +75,7 @@ struct S3SnapshotTests {
 
         // Another run changes one tenant and deletes another without publishing (it died, or
         // is an older landlord): the reader reads those from their objects.
-        let other = try Moto.store(bucket)
-        var changed = try #require(try await other.loadTenant("x07"))
-        changed.serial += 1
-        changed.resources["backend_task"]?.inputs["image"] = .string("backend:2")
-        try await other.saveTenant(changed)
+        let (other, changed) = try await changeUnpublished("x07", in: bucket)
         _ = try await other.loadTenant("x08")
         try await other.deleteTenant("x08")
         let reader = try Moto.store(bucket)
@@ -87,17 +99,8 @@ struct S3SnapshotTests {
     /// A refresh reads some tenants whole and only the resources of the others, in the same
     /// one listing and snapshot, and a changed tenant from its object, as `loadTenants` does.
     @Test func aRefreshReadsResourcesOnlyFromTheSnapshotAndChangedTenantsFromTheirObjects() async throws {
-        let bucket = try await Moto.bucket()
-        let writer = try Moto.store(bucket)
-        let ids = (0..<40).map { String(format: "r%02d", $0) }
-        let saved = Dictionary(uniqueKeysWithValues: ids.map { ($0, tenantState($0)) })
-        for id in ids { try await writer.saveTenant(saved[id]!) }
-        await writer.publish()
-        let other = try Moto.store(bucket)
-        var changed = try #require(try await other.loadTenant("r07"))
-        changed.serial += 1
-        changed.resources["backend_task"]?.inputs["image"] = .string("backend:2")
-        try await other.saveTenant(changed)
+        let (bucket, ids, saved) = try await published("r")
+        let (_, changed) = try await changeUnpublished("r07", in: bucket)
 
         let whole = Array(ids.prefix(10))
         let only = Array(ids.dropFirst(10)) + ["new"]
