@@ -57,6 +57,38 @@ struct ApplyingOptions: ParsableArguments {
     )
     var segment: Int?
 
+    @Option(
+        name: .customLong("failure-budget"),
+        help: ArgumentHelp(
+            "Failed tenants a wave tolerates before the rollout halts: a count or a percentage of the wave, e.g. 2 or 5% "
+                + "(default: platform.yaml `rollout: {failureBudget}`, else 0).")
+    )
+    var failureBudget: String?
+
+    @Option(help: "Time each wave is watched after it is applied and healthy, before the next starts, e.g. 30s or 5m (default: `rollout: {bake}`).")
+    var bake: String?
+
+    @Option(
+        name: .customLong("on-failure"),
+        help: "What a wave over its failure budget does: halt, or rollback (its failed tenants go back to what they were before the rollout).")
+    var onFailure: String?
+
+    @Option(
+        name: .customLong("alarm"),
+        help: ArgumentHelp(
+            "A CloudWatch alarm name or ARN watched during each wave and bake; one in ALARM halts the rollout "
+                + "(repeatable; adds to `rollout: {alarms}`).")
+    )
+    var alarms: [String] = []
+
+    @Option(
+        name: .customLong("auto-approve-if"),
+        help: ArgumentHelp(
+            "Apply without asking when the plan meets this rule over its counters (create, update, replace, delete, tenants, protected), "
+                + "e.g. 'delete == 0 && replace <= 10'; otherwise apply nothing and exit 3 (needs review).")
+    )
+    var autoApproveIf: String?
+
     @Flag(help: "Write progress as JSON lines on stdout (tenant_started, resource_changed, tenant_finished, wave_finished, summary) instead of text.")
     var json = false
 
@@ -68,6 +100,46 @@ struct ApplyingOptions: ParsableArguments {
         if let maxTenants, maxTenants < 1 { throw ValidationError("--max-tenants must be at least 1") }
         if let segment, segment < 1 { throw ValidationError("--segment must be at least 1") }
         _ = try waveSizes()
+        if let failureBudget, FailureBudget.parse(failureBudget) == nil {
+            throw ValidationError("--failure-budget takes a count or a percentage from 0% to 100%, such as 2 or 5%; '\(failureBudget)' is neither")
+        }
+        if let bake, SpecDuration.parse(bake) == nil {
+            throw ValidationError("--bake takes a duration such as 30s, 5m or 1h; '\(bake)' is not one")
+        }
+        if let onFailure, FailureAction(rawValue: onFailure) == nil {
+            throw ValidationError("--on-failure takes halt or rollback, not '\(onFailure)'")
+        }
+        if let autoApproveIf, case .failure(let d) = AutoApproveRule.parse(autoApproveIf) {
+            throw ValidationError("--auto-approve-if: \(d.summary); \(d.detail)")
+        }
+    }
+
+    /// platform.yaml `rollout:` with this run's flags over it.
+    func policy(_ fleet: Fleet) throws -> RolloutPolicy {
+        var p = fleet.platform.rollout
+        if waves != nil { p.waves = try waveSizes() }
+        if let b = failureBudget.flatMap(FailureBudget.parse) { p.failureBudget = b }
+        if let b = bake.flatMap(SpecDuration.parse) { p.bake = b }
+        if let f = onFailure.flatMap(FailureAction.init(rawValue:)) { p.onFailure = f }
+        p.alarms += alarms.filter { !p.alarms.contains($0) }
+        if let autoApproveIf, case .success(let rule) = AutoApproveRule.parse(autoApproveIf) { p.autoApprove = rule }
+        return p
+    }
+
+    /// The gate of a rollout: when some blueprint has health checks or the policy asks for
+    /// more than a plain apply; nil otherwise (a wave with a failed tenant stops the run).
+    func gate(_ ctx: Context, operation: RunOperation) throws -> RolloutGate? {
+        var p = try policy(ctx.fleet)
+        p.autoApprove = nil
+        let checks = ctx.fleet.blueprints.values.contains { !$0.health.isEmpty }
+        let judged = p.failureBudget != .count(0) || p.bake > 0 || !p.alarms.isEmpty || p.onFailure != .halt
+        guard checks || judged else { return nil }
+        var alarmSource: (any AlarmSource)?
+        if !p.alarms.isEmpty {
+            alarmSource = try CloudWatchAlarms(
+                region: ctx.fleet.platform.providerSettings("aws")["region"]?.stringValue, environment: ProcessInfo.processInfo.environment)
+        }
+        return RolloutGate(policy: p, probe: HTTPHealthProbe(), alarms: alarmSource, operation: operation.rawValue)
     }
 
     /// `--waves`, read (empty: one wave).
@@ -85,7 +157,8 @@ struct ApplyingOptions: ParsableArguments {
         options.adopt = adopt
         options.batchWindow = batchWindow
         options.lease = ctx.fleet.platform.state.lockLeaseSeconds
-        var rollout = RolloutOptions(apply: options, maxTenants: maxTenants, waves: (try? waveSizes()) ?? [], planFile: planFile)
+        let policy = (try? self.policy(ctx.fleet)) ?? ctx.fleet.platform.rollout
+        var rollout = RolloutOptions(apply: options, maxTenants: maxTenants, waves: policy.waves, planFile: planFile)
         rollout.segment = segment
         return rollout
     }
@@ -108,7 +181,11 @@ enum Applying {
             await LifecycleEvents.deliverLeftovers(ctx, opts)
             return
         }
-        if !opts.autoApprove { try confirm(ctx, operation: operation) }
+        if let rule = try opts.policy(ctx.fleet).autoApprove, !opts.autoApprove {
+            try autoApprove(ctx, plan, rule)
+        } else if !opts.autoApprove {
+            try confirm(ctx, operation: operation)
+        }
         let spool: PlanSpool
         do { spool = try PlanSpool(consume plan) } catch {
             ctx.output.error("\(error.description); nothing was changed")
@@ -137,6 +214,23 @@ enum Applying {
         } else {
             TextRenderer(palette: ctx.output.palette).render(plan) { ctx.output.print($0) }
         }
+    }
+
+    /// Applies without asking when `plan` meets `rule`; otherwise says which counter failed and
+    /// exits 3 ("needs review"), having changed nothing.
+    static func autoApprove(_ ctx: Context, _ plan: borrowing Plan, _ rule: AutoApproveRule) throws {
+        let counts = AutoApproveRule.counts(plan)
+        let (ok, failing) = rule.check(counts)
+        let summary = AutoApproveRule.counters.map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", ")
+        if ok {
+            ctx.output.printErr("Auto-approved: the plan (\(summary)) meets '\(rule.text)'.")
+            return
+        }
+        ctx.output.error(
+            "the plan needs review, so nothing was applied: it does not meet the auto-approve rule '\(rule.text)': \(failing.joined(separator: "; ")) (\(summary)); "
+                + "review it and apply with --auto-approve, or save it with `landlord plan --out FILE`"
+        )
+        throw ExitCode(3)
     }
 
     /// Asks on the terminal; throws exit code 1 unless the answer is `yes`.
@@ -175,7 +269,11 @@ enum Applying {
             let intents = try await LifecycleEvents.begin(ctx, outbox, plan.intended, unchanged: unchanged)
             observer = EventRecorder(inner: printer, intents: intents, pending: pending, fleet: ctx.fleet, output: ctx.output)
         }
-        let options = opts.rollout(ctx, operation: operation, planFile: planFile)
+        var options = opts.rollout(ctx, operation: operation, planFile: planFile)
+        do { options.gate = try opts.gate(ctx, operation: operation) } catch {
+            ctx.output.error("\(error); \(unchanged)")
+            throw ExitCode(1)
+        }
         let result: RolloutResult
         switch plan {
         case .plan(let p):
@@ -244,7 +342,9 @@ enum Report {
             "event": "summary", "ok": .bool(!r.failed), "applied": .int(r.applied), "failed": .int(r.failedChanges),
             "not_attempted": .int(r.skipped), "failed_tenants": .list(r.failedTenants.map { .string($0) }),
             "untouched_tenants": .list(r.untouched.map { .string($0) }), "left_for_next_run": .list(r.later.map { .string($0) }),
-            "seconds": .double(r.seconds),
+            "seconds": .double(r.seconds), "rollout": r.rollout.map { .string($0) } ?? .null, "halt": r.halt.map { .string($0) } ?? .null,
+            "unhealthy_tenants": .map(r.unhealthy.mapValues { .string($0) }), "rolled_back_tenants": .list(r.rolledBack.sorted().map { .string($0) }),
+            "not_rolled_back_tenants": .map(r.notRolledBack.mapValues { .string($0) }),
         ])
         if r.failed { throw ExitCode(1) }
     }
@@ -256,14 +356,22 @@ enum Report {
         if r.failed {
             ctx.output.printErr("")
             for d in r.diagnostics.items where d.severity == .error { ctx.output.diagnostic(d) }
-            let bad = r.failedTenants
+            let bad = Array(Set(r.failedTenants).union(r.unhealthy.keys)).sorted()
             var msg =
                 "\n" + p.red("\(operation.rawValue.capitalized) failed")
                 + " for \(plural(bad.count, "tenant")) (\(list(bad))): \(plural(r.applied, "change")) applied, \(r.failedChanges) failed, \(r.skipped) not attempted, in \(secs)s.\n"
             if !r.untouched.isEmpty {
                 msg += "Stopped after the failed wave: \(plural(r.untouched.count, "tenant")) not touched (\(list(r.untouched))).\n"
             }
-            msg += "What was applied is recorded; fix the errors above and run apply again to finish.\n"
+            msg += rolloutLines(r, p)
+            if let id = r.rollout, let halt = r.halt {
+                msg += p.red("Rollout \(id) halted") + ": \(halt).\n"
+                msg +=
+                    "Failed and rolled-back tenants are held: plans skip them until their tenant file or blueprint changes. "
+                    + "See `landlord rollout status`; fix the change and apply again, or `landlord rollout resume` to go on, or `landlord rollout abort` to roll back the rest.\n"
+            } else {
+                msg += "What was applied is recorded; fix the errors above and run apply again to finish.\n"
+            }
             ctx.output.print(msg)
             throw ExitCode(1)
         }
@@ -273,7 +381,22 @@ enum Report {
         if !r.later.isEmpty {
             msg += "\(plural(r.later.count, "tenant")) left for the next run (--max-tenants): run apply again to continue.\n"
         }
+        msg += rolloutLines(r, p)
+        if let id = r.rollout { msg += "Rollout \(id) completed" + (r.tolerated.isEmpty ? ".\n" : ", with its failures within budget (held).\n") }
         ctx.output.print(msg)
+    }
+
+    /// A gated rollout's tenants that were unhealthy, tolerated, rolled back or not.
+    static func rolloutLines(_ r: RolloutResult, _ p: Palette) -> String {
+        var msg = ""
+        for (t, why) in r.unhealthy.sorted(by: { $0.key < $1.key }).prefix(10) { msg += p.red("unhealthy") + " \(t): \(why)\n" }
+        if r.unhealthy.count > 10 { msg += "... and \(r.unhealthy.count - 10) more unhealthy tenants\n" }
+        if !r.tolerated.isEmpty {
+            msg += "Within the failure budget: \(plural(r.tolerated.count, "tenant")) failed (\(list(r.tolerated.keys.sorted()))).\n"
+        }
+        if !r.rolledBack.isEmpty { msg += "Rolled back: \(list(r.rolledBack.sorted())).\n" }
+        for (t, why) in r.notRolledBack.sorted(by: { $0.key < $1.key }) { msg += p.red("Not rolled back") + " \(t): \(why)\n" }
+        return msg
     }
 
     /// `1 tenant`, `3 tenants`.

@@ -95,6 +95,7 @@ struct EventIntents {
                 switch state.status {
                 case .active: status = "active"
                 case .failed: status = "failed"
+                case .rolledBack: status = "rolled_back"
                 case .destroyed: status = intent.serial == nil ? nil : "deleted"
                 case .provisioning, .destroying: status = nil  // unfinished: the next apply announces it
                 }

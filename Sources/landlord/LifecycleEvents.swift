@@ -79,6 +79,7 @@ enum LifecycleEvents {
         switch o.status {
         case .active: return ("active", nil)
         case .destroyed: return ("deleted", nil)
+        case .rolledBack: return ("rolled_back", nil)
         case .failed:
             let first = o.errors.first { $0.severity == .error }?.summary
             let n = o.failed + o.skipped

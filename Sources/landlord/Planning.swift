@@ -66,7 +66,23 @@ enum Planning {
             ctx.output.error("no plan: fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above; nothing was changed")
             throw ExitCode(1)
         }
+        try await checkAlarms(ctx)
         return plan
+    }
+
+    /// The alarms platform.yaml's `rollout:` watches must exist: a rollout that could not read
+    /// them would halt at its first wave, so a plan names the missing one at once.
+    static func checkAlarms(_ ctx: Context) async throws {
+        let alarms = ctx.fleet.platform.rollout.alarms
+        guard !alarms.isEmpty else { return }
+        do {
+            let source = try CloudWatchAlarms(
+                region: ctx.fleet.platform.providerSettings("aws")["region"]?.stringValue, environment: ProcessInfo.processInfo.environment)
+            _ = try await source.firing(alarms)
+        } catch {
+            ctx.output.error("\(ctx.fleet.platform.file): rollout alarms: \(error); nothing was changed")
+            throw ExitCode(1)
+        }
     }
 }
 

@@ -38,7 +38,7 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         switch event {
-        case .replanning, .waveFinished:
+        case .replanning, .waveFinished, .rollout:
             // Rollout lines only: the counters and the live line do not move.
             if let text = Self.rolloutLine(event) { line(text) }
             return
@@ -68,7 +68,7 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
         case .diagnostic(let d):
             if live { output.printErrRaw("\r\u{1B}[K") }
             output.diagnostic(d)
-        case .replanning, .waveFinished:
+        case .replanning, .waveFinished, .rollout:
             break  // handled above
         }
         let now = Date()
@@ -98,7 +98,12 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
             }
             return why.joined(separator: "; ") + ": planning \(n == 1 ? "it" : "them") again"
         case .waveFinished(let wave, let waves, let tenants, let failed) where waves > 1:
-            return "wave \(wave)/\(waves): \(tenants) tenant\(tenants == 1 ? "" : "s"), \(failed) failed"
+            return "wave \(wave)/\(waves): \(tenants) tenant\(tenants == 1 ? "" : "s") applied, \(failed) failed"
+        case .rollout(let n):
+            switch n.kind {
+            case .unhealthy: return "\(n.tenant ?? ""): unhealthy: \(n.message)"
+            default: return n.message
+            }
         default:
             return nil
         }
@@ -169,6 +174,11 @@ final class JSONEventPrinter: ApplyObserver, Sendable {
         case .replanning:
             // Told on stderr as in text mode: the JSON stream has no event for it.
             if let text = ProgressPrinter.rolloutLine(event) { output.printErr(text) }
+        case .rollout(let n):
+            var m: [String: Value] = ["event": .string("rollout_" + n.kind.rawValue), "rollout": .string(n.rollout), "message": .string(n.message)]
+            if let w = n.wave { m["wave"] = .int(w) }
+            if let t = n.tenant { m["tenant"] = .string(t) }
+            emit(m)
         case .waveFinished(let wave, let waves, let tenants, let failed):
             if waves > 1 {
                 emit(["event": "wave_finished", "wave": .int(wave), "waves": .int(waves), "tenants": .int(tenants), "failed": .int(failed)])

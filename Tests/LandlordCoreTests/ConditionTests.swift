@@ -18,6 +18,35 @@ import Testing
         }.get()
     }
 
+    @Test func orderingComparesNumbersAndRefusesOtherValues() throws {
+        let p: [String: Value] = ["replicas": 3, "ratio": .double(0.5), "tier": "premium", "count": "12"]
+        #expect(try decide("${replicas} >= 3 && ${replicas} <= 3", p))
+        #expect(try decide("${replicas} > 2 && ${replicas} < 4", p))
+        #expect(try !decide("${ratio} > 0.5", p))
+        #expect(try decide("${count} > 9", p))  // a string that spells a number compares as one
+        #expect(throws: Problem.self) { try decide("${tier} > 1", p) }
+        #expect(try parse("${replicas}>=2").canonical == "${replicas} >= 2")
+    }
+
+    @Test func autoApproveRulesReadThePlanCountersAndNameTheFailingOnes() throws {
+        let rule = try AutoApproveRule.parse("delete == 0 && replace <= 10").get()
+        #expect(rule.check(["create": 5, "update": 0, "replace": 10, "delete": 0, "tenants": 2, "protected": 0]).approved)
+        let no = rule.check(["create": 5, "update": 0, "replace": 11, "delete": 3, "tenants": 2, "protected": 0])
+        #expect(!no.approved)
+        #expect(no.failing == ["delete == 0 (delete is 3)", "replace <= 10 (replace is 11)"])
+        guard case .failure(let d) = AutoApproveRule.parse("deletes == 0") else {
+            Issue.record("an unknown counter must be refused")
+            return
+        }
+        #expect(d.summary.contains("unknown counter 'deletes' (did you mean 'delete'?)"))
+        #expect(d.detail.contains("create, update, replace, delete, tenants, protected"))
+        guard case .failure(let bad) = AutoApproveRule.parse("delete = 0") else {
+            Issue.record("a malformed rule must be refused")
+            return
+        }
+        #expect(bad.summary.contains("at character 8"))
+    }
+
     @Test func comparisonsMembershipAndConnectives() throws {
         let premium: [String: Value] = ["tier": "premium", "replicas": 3, "eu": true]
         #expect(try decide("${tier} == 'premium'", premium))
@@ -44,7 +73,7 @@ import Testing
         #expect(failure("${tier} == premium") == "11: 'premium' is not a value: quote a string ('premium') or refer to a parameter as ${premium}")
         #expect(failure("${tier} == 'x' &") == "15: '&' is not an operator: write '&&'")
         #expect(failure("${tier} == 'x") == "11: unclosed string: ' without its closing '")
-        #expect(failure("${tier}") == "7: expected '==', '!=' or 'in' after '${tier}', found end of condition")
+        #expect(failure("${tier}") == "7: expected '==', '!=', '<', '<=', '>', '>=' or 'in' after '${tier}', found end of condition")
         #expect(failure("${tier} in []") == "12: an 'in' list needs at least one value")
         #expect(failure("${tier} == 'a' 'b'") == "15: unexpected 'b' after a complete condition")
     }

@@ -45,6 +45,7 @@ public enum Applier {
     /// How a tenant ends: failed when any step failed or was not attempted.
     static func finalStatus(_ tp: TenantPlan, _ outcome: TenantOutcome) -> TenantStatus {
         if outcome.failed > 0 || outcome.skipped > 0 { return .failed }
+        if tp.rollback && tp.operation == .provision { return .rolledBack }
         return tp.operation == .provision ? .active : .destroyed
     }
 

@@ -19,6 +19,8 @@ public enum ApplyEvent: Sendable {
     /// Wave `wave` (from 1) of `waves` ended: `tenants` applied, `failed` of them failed
     /// (``Rollout``; sent after every wave, also when there is only one).
     case waveFinished(wave: Int, waves: Int, tenants: Int, failed: Int)
+    /// A gated rollout's step: a tenant unhealthy, a bake, a halt, a rollback (``RolloutGate``).
+    case rollout(RolloutNotice)
 }
 
 /// Receives apply events (from many tasks at once).

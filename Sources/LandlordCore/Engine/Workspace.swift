@@ -140,6 +140,10 @@ public struct Workspace: Sendable {
         let outcome = Planner.outcome(input, options: options)
         var plan = outcome.plan
         plan.shard = coverage
+        // Tenants a rollout failed or rolled back stay as they are until their spec changes.
+        if let rollouts = RolloutStore(store), options.destroy.isEmpty {
+            do { HeldTenants.filter(&plan, held: try await rollouts.held(), fleet: fleet) } catch { diags.append(.error(error.text)) }
+        }
         diags.append(contentsOf: outcome.diagnostics)
         if let skipping = read.skipping, !diags.hasErrors {
             skipping.save(skipping.updated(clean: outcome.clean, planned: outcome.planned, fleet: fleet, platform: platform))

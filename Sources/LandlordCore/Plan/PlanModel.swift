@@ -102,6 +102,8 @@ public struct TenantPlan: Sendable, Hashable {
     public var outputs: [String: Value] = [:]
     /// How the outputs differ from the recorded ones.
     public var outputChanges: [OutputChange] = []
+    /// A rollout's rollback of the tenant (``RollbackPlanner``): it ends `rolled_back`.
+    public var rollback = false
 
     /// True when applying the tenant changes something: a resource or an output.
     public var hasChanges: Bool { !changes.isEmpty || !outputChanges.isEmpty }
@@ -146,6 +148,9 @@ public struct Plan: Sendable, Hashable {
     public var shard: ShardCoverage?
     /// Tenants in scope whose file says `approval: pending`: listed, never planned (sorted).
     public var awaitingApproval: [String] = []
+    /// Tenants held after a rollout failed or rolled them back: listed, not applied, until
+    /// their tenant file or blueprint changes or they are released (``HeldTenants``).
+    public var held: [HeldTenant] = []
 
     public init(toolVersion: String, platform: String, tenants: [TenantPlan], unchangedTenants: Int, createdAt: Date = Date()) {
         self.toolVersion = toolVersion

@@ -24,7 +24,8 @@ extension BlueprintReader {
                 .error(
                     "malformed condition: \(error.message)",
                     detail:
-                        "conditions compare parameters and platform inputs with literals: ==, !=, in [...], combined with &&, || and ! (e.g. \"${tier} == 'premium'\")",
+                        "conditions compare parameters and platform inputs with literals: ==, !=, <, <=, >, >=, in [...], "
+                        + "combined with &&, || and ! (e.g. \"${tier} == 'premium'\")",
                     at: WhenClause.location(in: text, start: start, at: error.offset)))
             return nil
         }
@@ -92,6 +93,7 @@ extension BlueprintReader {
             check(a, [b])
             check(b, [a])
         case .member(let a, let items, _): check(a, items)
+        case .order: break  // numbers: no enum values to check
         case .not(let x): checkEnumLiterals(x, w, parameters, &r)
         case .and(let x, let y), .or(let x, let y):
             checkEnumLiterals(x, w, parameters, &r)
@@ -156,62 +158,79 @@ extension BlueprintReader {
                 }
             }
             guard let value = outputTemplate(valueNode, &r) else { continue }
-            var sensitive = declaredSensitive
-            for (ref, loc) in value.references {
-                switch ref {
-                case .parameter(let p):
-                    if let spec = parameters[p] {
-                        if spec.sensitive { sensitive = true }
-                    } else {
-                        r.diagnostics.append(
-                            .error(
-                                "reference to unknown parameter '\(p)'\(Suggest.didYouMean(p, in: Array(parameters.keys) + byName.keys))",
-                                detail: "declare it under `parameters:` or use platform.X, tenant.id or RESOURCE.ATTRIBUTE", at: loc))
-                    }
-                case .platform(let path):
-                    if let platform, let first = path.first, platform.inputs[first] == nil {
-                        r.diagnostics.append(
-                            .error(
-                                "reference to unknown platform input '\(first)'\(Suggest.didYouMean(first, in: platform.inputs.keys))",
-                                detail: "add '\(first)' under `inputs:` in \(platform.file)", at: loc))
-                    }
-                case .tenantID: break
-                case .sequence(let s):
-                    if sequences[s] == nil {
-                        r.diagnostics.append(
-                            .error(
-                                "reference to undeclared sequence '\(s)'\(Suggest.didYouMean(s, in: sequences.keys))",
-                                detail: "declare it under `sequences:` in this blueprint", at: loc))
-                    }
-                case .resource(let target, let path):
-                    guard let res = byName[target] else {
-                        r.diagnostics.append(
-                            .error(
-                                "reference to unknown resource '\(target)'\(Suggest.didYouMean(target, in: Array(byName.keys) + parameters.keys))",
-                                detail: "an output refers to a resource of this blueprint as ${RESOURCE.ATTRIBUTE}", at: loc))
-                        continue
-                    }
-                    let attrs = schemas[res.type]?.attributes ?? [:]
-                    if let attr = path.first {
-                        if let a = attrs[attr] {
-                            if a.sensitive { sensitive = true }
-                        } else {
-                            r.diagnostics.append(
-                                .error(
-                                    "resource '\(target)' (\(res.type)) has no attribute '\(attr)'\(Suggest.didYouMean(attr, in: attrs.keys))",
-                                    detail: "its attributes: \(attrs.keys.sorted().joined(separator: ", "))", at: loc))
-                        }
-                    }
-                    if whenOK { checkGuard(referrer: "output '\(name)'", guarded: when, target: res, at: loc, &r) }
-                }
+            let checked = checkReferences(value, parameters: parameters, resources: byName, sequences: sequences, &r)
+            if whenOK {
+                for (res, loc) in checked.resources { checkGuard(referrer: "output '\(name)'", guarded: when, target: res, at: loc, &r) }
             }
+            let sensitive = declaredSensitive || checked.sensitive
             out.append(OutputTemplate(name: name, value: value, when: when, sensitive: sensitive, location: k.location))
         }
         return out.sorted { $0.name < $1.name }
     }
 
+    /// What a value template outside `resources:` (an output, a health check's URL) refers
+    /// to, checked: declared parameters and sequences, platform inputs, the blueprint's
+    /// resources and their attributes, each unknown one a diagnostic with a did-you-mean.
+    /// Returns whether it reads a sensitive value and the resources it names.
+    func checkReferences(
+        _ value: ValueTemplate, parameters: [String: ParameterSpec], resources byName: [String: ResourceTemplate], sequences: [String: Int],
+        _ r: inout DocumentReader
+    ) -> (sensitive: Bool, resources: [(ResourceTemplate, SourceLocation)]) {
+        var sensitive = false
+        var named: [(ResourceTemplate, SourceLocation)] = []
+        for (ref, loc) in value.references {
+            switch ref {
+            case .parameter(let p):
+                if let spec = parameters[p] {
+                    if spec.sensitive { sensitive = true }
+                } else {
+                    r.diagnostics.append(
+                        .error(
+                            "reference to unknown parameter '\(p)'\(Suggest.didYouMean(p, in: Array(parameters.keys) + byName.keys))",
+                            detail: "declare it under `parameters:` or use platform.X, tenant.id or RESOURCE.ATTRIBUTE", at: loc))
+                }
+            case .platform(let path):
+                if let platform, let first = path.first, platform.inputs[first] == nil {
+                    r.diagnostics.append(
+                        .error(
+                            "reference to unknown platform input '\(first)'\(Suggest.didYouMean(first, in: platform.inputs.keys))",
+                            detail: "add '\(first)' under `inputs:` in \(platform.file)", at: loc))
+                }
+            case .tenantID: break
+            case .sequence(let s):
+                if sequences[s] == nil {
+                    r.diagnostics.append(
+                        .error(
+                            "reference to undeclared sequence '\(s)'\(Suggest.didYouMean(s, in: sequences.keys))",
+                            detail: "declare it under `sequences:` in this blueprint", at: loc))
+                }
+            case .resource(let target, let path):
+                guard let res = byName[target] else {
+                    r.diagnostics.append(
+                        .error(
+                            "reference to unknown resource '\(target)'\(Suggest.didYouMean(target, in: Array(byName.keys) + parameters.keys))",
+                            detail: "refer to a resource of this blueprint as ${RESOURCE.ATTRIBUTE}", at: loc))
+                    continue
+                }
+                let attrs = schemas[res.type]?.attributes ?? [:]
+                if let attr = path.first {
+                    if let a = attrs[attr] {
+                        if a.sensitive { sensitive = true }
+                    } else {
+                        r.diagnostics.append(
+                            .error(
+                                "resource '\(target)' (\(res.type)) has no attribute '\(attr)'\(Suggest.didYouMean(attr, in: attrs.keys))",
+                                detail: "its attributes: \(attrs.keys.sorted().joined(separator: ", "))", at: loc))
+                    }
+                }
+                named.append((res, loc))
+            }
+        }
+        return (sensitive, named)
+    }
+
     /// An output's value: any YAML value, with `${...}` references in its strings.
-    private func outputTemplate(_ node: YAMLNode, _ r: inout DocumentReader) -> ValueTemplate? {
+    func outputTemplate(_ node: YAMLNode, _ r: inout DocumentReader) -> ValueTemplate? {
         switch node.kind {
         case .scalar(let s, _):
             guard TemplateParser.hasReference(s) else { return .literal(NodeValues.untyped(node)) }

@@ -3,7 +3,7 @@ import ProviderAPI
 /// Reads and compiles a blueprint: parameters, resource templates, references checked against
 /// the provider schemas and platform inputs, dependency order computed once for all tenants.
 struct BlueprintReader {
-    static let fields = ["apiVersion", "kind", "name", "description", "parameters", "sequences", "resources", "outputs", "onboarding"]
+    static let fields = ["apiVersion", "kind", "name", "description", "parameters", "sequences", "resources", "outputs", "onboarding", "health"]
     static let parameterFields = ["type", "default", "enum", "pattern", "sensitive", "description"]
     static let resourceFields = ["type", "properties", "dependsOn", "wait", "protect", "when", "description"]
 
@@ -151,6 +151,8 @@ struct BlueprintReader {
         }
         var outputs: [OutputTemplate] = []
         if let o = root["outputs"] { outputs = readOutputs(o, parameters: parameters, resources: byName, sequences: sequences, &r) }
+        var health: [HealthCheck] = []
+        if let h = root["health"] { health = readHealth(h, parameters: parameters, resources: byName, sequences: sequences, &r) }
 
         // Dependency order, computed once for every tenant of this blueprint.
         var index: [String: Int] = [:]
@@ -177,6 +179,7 @@ struct BlueprintReader {
             name: name, parameters: parameters, parameterOrder: order, resources: ordered, resourceIndex: orderedIndex, file: file, digest: digest)
         bp.sequences = sequences
         bp.outputs = outputs
+        bp.health = health
         bp.onboarding = onboarding
         return (bp, r.diagnostics)
     }
@@ -390,7 +393,10 @@ struct BlueprintReader {
 }
 
 /// Durations as specs write them: `90`, `90s`, `10m`, `1h`.
-enum SpecDuration {
+public enum SpecDuration {
+    /// Seconds, or nil when `s` is not a duration.
+    public static func parse(_ s: String) -> Double? { seconds(s) }
+
     static func seconds(_ s: String) -> Double? {
         guard let last = s.last else { return nil }
         let scale: Double

@@ -19,6 +19,8 @@ public indirect enum Condition: Sendable, Hashable {
     case and(Condition, Condition)
     /// `a || b`.
     case or(Condition, Condition)
+    /// `a < b`, `a <= b`, `a > b`, `a >= b`: numbers only.
+    case order(ConditionOperand, ConditionOperand, ConditionOrder)
 
     /// The condition written in one canonical way (spacing, quotes and redundant parentheses
     /// removed): two conditions with the same canonical text are the same condition.
@@ -30,6 +32,7 @@ public indirect enum Condition: Sendable, Hashable {
         case .not(let c): return "!(\(c.canonical))"
         case .and(let a, let b): return "(\(a.canonical)) && (\(b.canonical))"
         case .or(let a, let b): return "(\(a.canonical)) || (\(b.canonical))"
+        case .order(let a, let b, let op): return "\(a.canonical) \(op.rawValue) \(b.canonical)"
         }
     }
 
@@ -50,7 +53,7 @@ public indirect enum Condition: Sendable, Hashable {
     /// Every operand that refers to a parameter or platform input, with its offset in the text.
     public var references: [ConditionOperand] {
         switch self {
-        case .compare(let a, let b, _): return [a, b].filter(\.isReference)
+        case .compare(let a, let b, _), .order(let a, let b, _): return [a, b].filter(\.isReference)
         case .member(let a, let items, _): return ([a] + items).filter(\.isReference)
         case .not(let c): return c.references
         case .and(let a, let b), .or(let a, let b): return a.references + b.references
@@ -84,6 +87,25 @@ public indirect enum Condition: Sendable, Hashable {
             return a.evaluate(lookup).flatMap { $0 ? b.evaluate(lookup) : .success(false) }
         case .or(let a, let b):
             return a.evaluate(lookup).flatMap { $0 ? .success(true) : b.evaluate(lookup) }
+        case .order(let a, let b, let op):
+            switch (a.value(lookup), b.value(lookup)) {
+            case (.success(let x), .success(let y)):
+                guard let l = Self.number(x), let r = Self.number(y) else {
+                    return .failure(Problem("'\(op.rawValue)' compares numbers; \(a.canonical) or \(b.canonical) is not a number"))
+                }
+                return .success(op.holds(l, r))
+            case (.failure(let e), _), (_, .failure(let e)): return .failure(e)
+            }
+        }
+    }
+
+    /// A value as a number, for ordering: ints, doubles and strings that spell one.
+    static func number(_ v: Value) -> Double? {
+        switch v.revealed {
+        case .int(let i): return Double(i)
+        case .double(let d): return d
+        case .string(let s): return Double(s)
+        default: return nil
         }
     }
 
@@ -99,6 +121,23 @@ public indirect enum Condition: Sendable, Hashable {
         case (.int, .string(let s)), (.double, .string(let s)), (.bool, .string(let s)):
             return s == x.interpolationText
         default: return false
+        }
+    }
+}
+
+/// The ordering comparisons: `<`, `<=`, `>`, `>=`.
+public enum ConditionOrder: String, Sendable, Hashable {
+    case less = "<"
+    case lessOrEqual = "<="
+    case greater = ">"
+    case greaterOrEqual = ">="
+
+    func holds(_ a: Double, _ b: Double) -> Bool {
+        switch self {
+        case .less: return a < b
+        case .lessOrEqual: return a <= b
+        case .greater: return a > b
+        case .greaterOrEqual: return a >= b
         }
     }
 }
@@ -188,9 +227,11 @@ enum ConditionParser {
         var offset: Int
     }
 
-    static func parse(_ text: String) throws(Failure) -> Condition {
+    /// `bareNames`: a word that is not a literal is a name (`delete`, as `${delete}`), as
+    /// auto-approve rules write the plan's counters.
+    static func parse(_ text: String, bareNames: Bool = false) throws(Failure) -> Condition {
         let tokens = try lex(text)
-        var p = Parser(tokens: tokens)
+        var p = Parser(tokens: tokens, bareNames: bareNames)
         let c = try p.orExpr()
         guard p.peek.token == .end else {
             throw Failure(message: "unexpected \(describe(p.peek.token)) after a complete condition", offset: p.peek.offset)
@@ -276,12 +317,12 @@ enum ConditionParser {
                 continue
             }
             let two = i + 1 < chars.count ? String(chars[i...(i + 1)]) : ""
-            if ["==", "!=", "&&", "||"].contains(two) {
+            if ["==", "!=", "&&", "||", "<=", ">="].contains(two) {
                 out.append(Lexed(token: .op(two), offset: start))
                 i += 2
                 continue
             }
-            if "()[],!".contains(c) {
+            if "()[],!<>".contains(c) {
                 out.append(Lexed(token: .op(String(c)), offset: start))
                 i += 1
                 continue
@@ -300,9 +341,10 @@ enum ConditionParser {
 
     /// Recursive descent: or := and ('||' and)*; and := unary ('&&' unary)*;
     /// unary := '!' unary | '(' or ')' | comparison;
-    /// comparison := operand ('==' | '!=') operand | operand ['not'] 'in' '[' operand (',' operand)* ']'.
+    /// comparison := operand ('==' | '!=' | '<' | '<=' | '>' | '>=') operand | operand ['not'] 'in' '[' operand (',' operand)* ']'.
     struct Parser {
         let tokens: [Lexed]
+        var bareNames = false
         var pos = 0
 
         var peek: Lexed { tokens[pos] }
@@ -356,6 +398,9 @@ enum ConditionParser {
             case .op("=="), .op("!="):
                 _ = take()
                 return .compare(left, try operand(), equal: op.token == .op("=="))
+            case .op(let o) where ConditionOrder(rawValue: o) != nil:
+                _ = take()
+                return .order(left, try operand(), ConditionOrder(rawValue: o) ?? .less)
             case .word("in"):
                 _ = take()
                 return .member(left, try list(), negated: false)
@@ -366,7 +411,9 @@ enum ConditionParser {
                 return .member(left, try list(), negated: true)
             default:
                 throw Failure(
-                    message: "expected '==', '!=' or 'in' after \(describe(tokens[max(0, pos - 1)].token)), found \(describe(op.token))",
+                    message:
+                        "expected '==', '!=', '<', '<=', '>', '>=' or 'in' after \(describe(tokens[max(0, pos - 1)].token)), "
+                        + "found \(describe(op.token))",
                     offset: op.offset)
             }
         }
@@ -405,6 +452,8 @@ enum ConditionParser {
             case .number(let v): return ConditionOperand(kind: .literal(v), offset: t.offset)
             case .word("true"): return ConditionOperand(kind: .literal(.bool(true)), offset: t.offset)
             case .word("false"): return ConditionOperand(kind: .literal(.bool(false)), offset: t.offset)
+            case .word(let w) where bareNames:
+                return ConditionOperand(kind: .reference(.parameter(w), source: w), offset: t.offset)
             case .word(let w):
                 throw Failure(
                     message: "'\(w)' is not a value: quote a string ('\(w)') or refer to a parameter as ${\(w)}", offset: t.offset)

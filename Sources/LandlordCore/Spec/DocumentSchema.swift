@@ -226,7 +226,39 @@ public enum DocumentSchema {
                         ],
                     ],
                 ],
+                "rollout": rollout(),
             ])
+    }
+
+    /// platform.yaml `rollout:` (its own function: one literal this size is slow to type-check).
+    private static func rollout() -> Value {
+        let about =
+            "how apply and destroy roll a change out: waves judged by the blueprints' health checks, a failure budget, alarms and a bake; "
+            + "a wave over budget halts and, with onFailure: rollback, rolls its failed tenants back"
+        let autoApprove =
+            "apply without asking when the plan meets this rule over create, update, replace, delete, tenants, protected: "
+            + "'delete == 0 && replace <= 10'"
+        return [
+            "type": "object", "additionalProperties": false, "description": .string(about),
+            "properties": [
+                "waves": [
+                    "type": "array", "minItems": 1,
+                    "items": ["type": ["integer", "string"], "pattern": "^([1-9][0-9]*|[0-9]+(\\.[0-9]+)?%)$", "minimum": 1],
+                    "description": "wave sizes in order, counts or percentages of the tenants: [1, 5%, 25%, 100%]",
+                ],
+                "failureBudget": [
+                    "type": ["integer", "string"], "pattern": "^([0-9]+|[0-9]+(\\.[0-9]+)?%)$", "minimum": 0,
+                    "description": "failed tenants a wave tolerates: N or P% of the wave (default 0)",
+                ],
+                "bake": ["type": "string", "description": "time a healthy wave is watched before the next: 30s, 5m (default 0)"],
+                "alarms": [
+                    "type": "array", "items": ["type": "string", "minLength": 1],
+                    "description": "CloudWatch alarm names or ARNs; one in ALARM during a wave or its bake halts the rollout",
+                ],
+                "onFailure": ["enum": ["halt", "rollback"], "description": "what a wave over budget does (default halt)"],
+                "autoApprove": ["type": "string", "description": .string(autoApprove)],
+            ],
+        ]
     }
 
     private static func tenant() -> [String: Value] {
@@ -292,6 +324,27 @@ public enum DocumentSchema {
                     "properties": [
                         "approval": ["enum": ["required", "none"]],
                         "timeout": ["type": "string", "description": "a duration such as 90s, 10m or 24h (default 24h)"],
+                    ],
+                ],
+                "health": [
+                    "type": "array",
+                    "description": "checks run for each tenant after its changes are applied; a rollout counts a tenant failing them as failed",
+                    "items": [
+                        "type": "object", "required": ["http"], "additionalProperties": false,
+                        "properties": [
+                            "http": [
+                                "type": "object", "required": ["url"], "additionalProperties": false,
+                                "properties": [
+                                    "url": ["type": "string", "description": "the URL to GET, with ${...} references like properties"],
+                                    "expect": [
+                                        "type": "array", "items": ["type": "integer", "minimum": 100, "maximum": 599],
+                                        "description": "status codes that pass (default [200])",
+                                    ],
+                                    "timeout": ["type": "string", "description": "time the check may take to pass (default 5m)"],
+                                    "interval": ["type": "string", "description": "time between tries (default 10s)"],
+                                ],
+                            ]
+                        ],
                     ],
                 ],
                 "resources": [

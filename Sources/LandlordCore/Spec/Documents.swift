@@ -69,6 +69,8 @@ public struct PlatformSpec: Sendable {
     public var api = APISettings()
     /// `events:`: where tenant lifecycle events are delivered.
     public var events = EventSinks()
+    /// `rollout:`: waves, failure budget, bake, alarms, what to do on failure, auto-approval.
+    public var rollout = RolloutPolicy()
     public var file: String
     public var digest: String
 
@@ -174,6 +176,8 @@ public struct Blueprint: Sendable {
     public var outputs: [OutputTemplate] = []
     /// `onboarding:`: whether tenants created through the service wait for approval.
     public var onboarding = OnboardingSpec()
+    /// `health:`: checks run for each tenant after its changes are applied (rollouts).
+    public var health: [HealthCheck] = []
     public var file: String
     public var digest: String
 

@@ -3,7 +3,7 @@ import ProviderAPI
 
 /// Reads platform.yaml.
 enum PlatformReader {
-    static let fields = ["apiVersion", "kind", "name", "description", "provider", "providers", "state", "inputs", "env", "api", "events"]
+    static let fields = ["apiVersion", "kind", "name", "description", "provider", "providers", "state", "inputs", "env", "api", "events", "rollout"]
 
     /// `pools`: names of pools schemas place tenants on, read from `inputs.NAME` besides
     /// `inputs.listeners`.
@@ -112,6 +112,7 @@ enum PlatformReader {
         spec.plugins = plugins
         spec.api = ServiceSettingsReader.readAPI(root["api"], &r)
         spec.events = ServiceSettingsReader.readEvents(root["events"], &r)
+        spec.rollout = RolloutPolicyReader.read(root["rollout"], &r)
         return (spec, r.diagnostics)
     }
 

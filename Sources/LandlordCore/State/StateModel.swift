@@ -4,6 +4,8 @@ import ProviderAPI
 /// Where a tenant is in its life.
 public enum TenantStatus: String, Sendable, Hashable, CaseIterable {
     case provisioning, active, failed, destroying, destroyed
+    /// A rollout rolled it back to what it was before (``Rollout``): held until its spec changes.
+    case rolledBack = "rolled_back"
 }
 
 /// One resource as recorded: its id, the inputs it was applied with, and what the provider

@@ -213,6 +213,20 @@ public struct StateStamp: Sendable, Hashable {
 /// in LandlordLocalState): each change is one
 /// append to a log group-committed across tenants, and each tenant's document is written when
 /// the tenant is done. Readers replay the journal of a run that died before they read.
+/// Documents a run keeps beside the state that are not a tenant's or the platform's: rollout
+/// records, rollback points and held tenants (``RolloutStore``). Keys are relative paths such
+/// as `rollouts/current.json`, stored under the state's folder or prefix.
+public protocol SideDocumentStore: Sendable {
+    /// The document's bytes; nil when it does not exist.
+    func readSideDocument(_ key: String) async throws -> [UInt8]?
+    /// Writes the document whole (atomically: a reader sees the old bytes or the new).
+    func writeSideDocument(_ key: String, _ bytes: [UInt8]) async throws
+    /// Deletes the document; success when it is already gone.
+    func deleteSideDocument(_ key: String) async throws
+    /// Seals the sensitive values of tenant documents kept as side documents (nil: none).
+    var sideCipher: StateCipher? { get }
+}
+
 public protocol JournalingStateStore: StateStore {
     /// A new journal for one apply.
     func openJournal() throws -> any StateJournal

@@ -48,6 +48,12 @@ public struct JSONRenderer: Sendable {
         if let shard = plan.shard { doc["shard"] = PlanFile.shardJSON(shard) }
         // Only when there are any, like output changes.
         if !plan.awaitingApproval.isEmpty { doc["awaiting_approval"] = .list(plan.awaitingApproval.map { .string($0) }) }
+        if !plan.held.isEmpty {
+            doc["held"] = .list(
+                plan.held.sorted { $0.tenant < $1.tenant }.map {
+                    .map(["tenant": .string($0.tenant), "rollout": .string($0.rollout), "wave": .int($0.wave), "reason": .string($0.reason)])
+                })
+        }
         return .map(doc)
     }
 

@@ -20,7 +20,7 @@ public struct TextRenderer: Sendable {
         if plan.isEmpty {
             var out = head + palette.green("No changes.") + " The specs and the recorded state match"
             out += plan.unchangedTenants > 0 ? " (\(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") checked).\n" : ".\n"
-            write(out + awaiting(plan))
+            write(out + awaiting(plan) + held(plan))
             return
         }
         var out = head
@@ -46,7 +46,17 @@ public struct TextRenderer: Sendable {
         let outputs = plan.tenants.reduce(0) { $0 + $1.outputChanges.count }
         if outputs > 0 { tail += " \(outputs) output change\(outputs == 1 ? "" : "s")." }
         if plan.unchangedTenants > 0 { tail += " \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") unchanged." }
-        write(tail + "\n" + awaiting(plan))
+        write(tail + "\n" + awaiting(plan) + held(plan))
+    }
+
+    /// The tenants held after a rollout (``HeldTenant``), which the plan leaves alone until their
+    /// spec changes, and how to release them; nothing when there are none.
+    public func held(_ plan: Plan) -> String {
+        guard !plan.held.isEmpty else { return "" }
+        var out = "\n" + palette.yellow("Held:") + " \(plan.held.count) tenant\(plan.held.count == 1 ? "" : "s") not planned after a rollout:\n"
+        for h in plan.held.sorted(by: { $0.tenant < $1.tenant }).prefix(20) { out += "  \(h.tenant): \(h.summary)\n" }
+        if plan.held.count > 20 { out += "  ... (\(plan.held.count - 20) more: `landlord rollout status`)\n" }
+        return out + "  Change the tenant's file or blueprint to apply it again, or `landlord rollout release TENANT` (or --all).\n"
     }
 
     /// The tenants awaiting approval (`approval: pending`), which the plan leaves alone, and

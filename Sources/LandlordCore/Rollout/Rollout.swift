@@ -3,7 +3,7 @@ import LandlordBasics
 
 /// One wave of a rollout: a number of tenants, or a percentage of the tenants the run applies.
 /// After the last size, that size repeats until every tenant is applied.
-public enum WaveSize: Equatable, Sendable {
+public enum WaveSize: Hashable, Sendable {
     case count(Int)
     case percent(Double)
 
@@ -51,6 +51,10 @@ public struct RolloutOptions: Sendable {
     /// The file a saved plan was read from: after each wave the tenants done are written into
     /// it (`applied_tenants`), so the next run of the same file picks up where this one stopped.
     public var planFile: String?
+
+    /// Health checks, failure budget, bake, alarms and rollback between waves; nil: a wave
+    /// with a failed tenant stops the run, nothing is checked or rolled back.
+    public var gate: RolloutGate?
 
     /// Tenants per apply run when a spooled plan is applied (``Rollout/run(spool:workspace:options:observer:replan:)``);
     /// nil: ``segmentSize``'s default.
@@ -104,6 +108,18 @@ public struct RolloutResult: Sendable {
     public var progress: Plan
     /// Wall-clock seconds of the run.
     public var seconds: Double = 0
+    /// A gated rollout's id (``RolloutRecord``).
+    public var rollout: String?
+    /// Why a gated rollout halted.
+    public var halt: String?
+    /// Tenants that failed (their apply or their health checks) within the failure budget,
+    /// with why; held.
+    public var tolerated: [String: String] = [:]
+    /// Tenants whose health checks failed, with the last answer.
+    public var unhealthy: [String: String] = [:]
+    /// Tenants rolled back, and those whose rollback was refused or failed (with why).
+    public var rolledBack: [String] = []
+    public var notRolledBack: [String: String] = [:]
 
     public init(progress: Plan) { self.progress = progress }
 
@@ -113,8 +129,14 @@ public struct RolloutResult: Sendable {
     public var skipped: Int { tenants.reduce(0) { $0 + $1.skipped } }
     /// Tenants that ended failed, sorted.
     public var failedTenants: [String] { tenants.filter { $0.status == .failed }.map(\.tenant).sorted() }
-    /// True when any tenant failed or any error was reported.
-    public var failed: Bool { diagnostics.hasErrors || !failedTenants.isEmpty }
+    /// True when the rollout halted, or a tenant failed outside a failure budget, or an error
+    /// not about such a tenant was reported.
+    public var failed: Bool {
+        if halt != nil { return true }
+        if tolerated.isEmpty { return diagnostics.hasErrors || !failedTenants.isEmpty }
+        let ok = { (address: String?) in address.map { self.tolerated[String($0.split(separator: "/").first ?? "")] != nil } ?? false }
+        return failedTenants.contains { tolerated[$0] == nil } || diagnostics.items.contains { $0.severity == .error && !ok($0.address) }
+    }
 }
 
 /// Rolls a plan out: the one entry point for applying, whoever asks (CLI, service, tests).
@@ -180,14 +202,60 @@ public enum Rollout {
     }
 
     static func run(
-        _ source: Source, progress: Plan, workspace: Workspace, options: RolloutOptions, observer: any ApplyObserver, replan: Replanner?
+        _ source: Source, progress: Plan, workspace: Workspace, options: RolloutOptions, observer: any ApplyObserver, replan: Replanner?,
+        resuming: RolloutRecord? = nil
     ) async -> RolloutResult {
         let started = Date()
         var result = RolloutResult(progress: progress)
-        let (waves, later) = options.split(source.pending)
+        var (waves, later) = options.split(source.pending)
+        var first = 0
+        var gated: GatedRun?
+        if let gate = options.gate {
+            guard let store = RolloutStore(workspace.store) else {
+                result.diagnostics.append(
+                    .error("this state backend keeps no rollout records", detail: "apply without health checks, budgets or rollback"))
+                return result
+            }
+            var record: RolloutRecord
+            if let resuming {
+                record = resuming
+                waves = resuming.waves
+                first = resuming.wavesDone
+                later = []
+                record.phase = .running
+                record.haltReason = nil
+            } else {
+                record = RolloutRecord(id: RolloutRecord.newID(), operation: gate.operation, policy: gate.policy, waves: waves, plan: progress)
+                // Holds whose tenant file or blueprint changed since no longer apply.
+                let fleet = workspace.fleet
+                try? await store.updateHeld { held in
+                    for (t, h) in held { if let spec = fleet.tenant(t), fleet.specDigest(for: spec) != h.specDigest { held[t] = nil } }
+                }
+            }
+            result.rollout = record.id
+            gated = GatedRun(gate: gate, store: store, workspace: workspace, options: options, observer: observer, record: record)
+            await gated?.save()
+            let n = waves.reduce(0) { $0 + $1.count }
+            gated?.notice(
+                RolloutNotice(
+                    .started, rollout: record.id,
+                    "rollout \(record.id)\(resuming == nil ? "" : " resumed"): \(n) tenant\(n == 1 ? "" : "s") in "
+                        + "\(waves.count) wave\(waves.count == 1 ? "" : "s") (\(record.policy))"
+                ))
+        }
         result.waves = waves.count
         result.later = later
-        rollout: for (i, wave) in waves.enumerated() {
+        rollout: for i in first..<waves.count {
+            let wave = waves[i]
+            if gated != nil {
+                do { try await gated?.keepRollbackPoint(wave: i + 1, tenants: wave) } catch {
+                    let text = (error as? StateError)?.text ?? "\(error)"
+                    result.diagnostics.append(.error("could not keep wave \(i + 1)'s rollback point, so it was not started: \(text)"))
+                    result.untouched = waves[i...].flatMap { $0 } + later
+                    result.halt = "wave \(i + 1) could not keep its rollback point"
+                    break
+                }
+            }
             var applied = ApplyResult(tenants: [], diagnostics: Diagnostics())
             for start in stride(from: 0, to: wave.count, by: max(1, source.segment)) {
                 let part = Array(wave[start..<min(wave.count, start + max(1, source.segment))])
@@ -217,11 +285,33 @@ public enum Rollout {
             record(applied, into: &result.progress, options.planFile, observer)
             let failedHere = applied.tenants.filter { $0.status == .failed }.count
             observer.handle(.waveFinished(wave: i + 1, waves: waves.count, tenants: wave.count, failed: failedHere))
+            if var run = gated {
+                let verdict = await run.judge(wave: i + 1, tenants: wave, applied: applied)
+                gated = run
+                for t in verdict.failed.keys where !applied.tenants.contains(where: { $0.tenant == t && $0.status == .failed }) {
+                    result.unhealthy[t] = verdict.failed[t]
+                }
+                for t in verdict.tolerated { result.tolerated[t] = verdict.failed[t] }
+                result.rolledBack += verdict.rolledBack
+                result.notRolledBack.merge(verdict.notRolledBack) { a, _ in a }
+                if let h = verdict.halt {
+                    result.halt = h
+                    result.untouched = waves[(i + 1)...].flatMap { $0 } + later
+                    result.later = []
+                    break
+                }
+                continue
+            }
             if applied.failed {
                 result.untouched = waves[(i + 1)...].flatMap { $0 } + later
                 result.later = []
                 break
             }
+        }
+        if var run = gated, result.halt == nil, !result.replanFailed, result.untouched.isEmpty {
+            run.record.phase = .completed
+            await run.save()
+            run.notice(RolloutNotice(.completed, rollout: run.record.id, "rollout \(run.record.id) completed"))
         }
         result.seconds = Date().timeIntervalSince(started)
         return result

@@ -1,0 +1,193 @@
+import Foundation
+import ProviderAPI
+
+/// The record of a rollout, kept in the state backend (`rollouts/current.json`) and written at
+/// every step: which tenants each wave holds, how each ended, and why the rollout halted. It is
+/// what `landlord rollout status` shows and what `rollout resume` and `abort` continue from, so
+/// a rollout killed at any point (rolling back included) can be finished.
+public struct RolloutRecord: Sendable, Hashable {
+    /// Where the rollout is.
+    public enum Phase: String, Sendable, Hashable {
+        case running, halted, completed, aborted
+        /// Rolling tenants back (after a halt, or for `rollout abort`); `rollbackPending` says which.
+        case rollingBack = "rolling_back"
+    }
+
+    /// How one tenant of the rollout stands.
+    public enum Outcome: String, Sendable, Hashable, CaseIterable {
+        /// Not applied yet.
+        case pending
+        /// Applied and healthy.
+        case done
+        /// Its apply or its health checks failed; held.
+        case failed
+        /// Rolled back to its rollback point; held.
+        case rolledBack = "rolled_back"
+        /// Its rollback was refused (protected or data-bearing resources) or failed: left as it
+        /// is, held, reported.
+        case notRolledBack = "not_rolled_back"
+    }
+
+    /// One tenant's entry.
+    public struct Entry: Sendable, Hashable {
+        /// The wave it is in (from 1).
+        public var wave: Int
+        public var outcome: Outcome = .pending
+        /// Why it failed or was not rolled back.
+        public var reason: String?
+        /// The input digest and state serial it was planned with: `resume` refuses a tenant
+        /// whose plan is no longer the one approved.
+        public var inputDigest: String?
+        public var serial: Int?
+    }
+
+    public var id: String
+    /// `apply` or `destroy`.
+    public var operation: String
+    public var startedAt: Date
+    public var updatedAt: Date
+    public var phase: Phase = .running
+    /// The policy it runs under, as text for `status` (`budget 5%, bake 30s, on failure rollback`).
+    public var policy: String
+    public var failureBudget: FailureBudget
+    public var onFailure: FailureAction
+    public var bake: Double
+    public var alarms: [String]
+    /// The tenants of each wave, in order.
+    public var waves: [[String]]
+    /// Waves finished (applied, checked and baked).
+    public var wavesDone = 0
+    public var tenants: [String: Entry] = [:]
+    /// Why it halted.
+    public var haltReason: String?
+    /// Tenants whose rollback has been decided but not yet finished (crash safety).
+    public var rollbackPending: [String] = []
+
+    /// A new record for `waves`, every tenant pending.
+    public init(id: String, operation: String, policy: RolloutPolicy, waves: [[String]], plan: Plan) {
+        self.id = id
+        self.operation = operation
+        startedAt = Date()
+        updatedAt = startedAt
+        failureBudget = policy.failureBudget
+        onFailure = policy.onFailure
+        bake = policy.bake
+        alarms = policy.alarms
+        self.policy = "failure budget \(policy.failureBudget), bake \(Int(policy.bake))s, on failure \(policy.onFailure.rawValue)"
+        self.waves = waves
+        var digests: [String: (String?, Int?)] = [:]
+        for t in plan.tenants { digests[t.tenant] = (t.inputDigest, t.serial) }
+        for (i, wave) in waves.enumerated() {
+            for t in wave { tenants[t] = Entry(wave: i + 1, inputDigest: digests[t]?.0, serial: digests[t]?.1) }
+        }
+    }
+
+    /// A rollout id: `r-` and the UTC time, with a random suffix.
+    public static func newID() -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "yyyyMMdd-HHmmss"
+        return "r-" + f.string(from: Date()) + "-" + String(UUID().uuidString.lowercased().prefix(4))
+    }
+
+    /// The tenants of wave `n` (from 1) with the outcome.
+    public func tenants(inWave n: Int, _ outcome: Outcome) -> [String] {
+        guard n >= 1, n <= waves.count else { return [] }
+        return waves[n - 1].filter { tenants[$0]?.outcome == outcome }
+    }
+
+    /// True when `resume` has something to do.
+    public var resumable: Bool { phase == .halted || phase == .running || phase == .rollingBack }
+}
+
+extension RolloutRecord {
+    /// The record as JSON (`landlord rollout status --json` prints it).
+    public var json: Value {
+        var ts: [String: Value] = [:]
+        for (t, e) in tenants {
+            var m: [String: Value] = ["wave": .int(e.wave), "outcome": .string(e.outcome.rawValue)]
+            if let r = e.reason { m["reason"] = .string(r) }
+            if let d = e.inputDigest { m["input_digest"] = .string(d) }
+            if let s = e.serial { m["serial"] = .int(s) }
+            ts[t] = .map(m)
+        }
+        var m: [String: Value] = [
+            "id": .string(id), "operation": .string(operation), "started_at": .string(StateDates.string(startedAt)),
+            "updated_at": .string(StateDates.string(updatedAt)), "phase": .string(phase.rawValue), "policy": .string(policy),
+            "failure_budget": .string(failureBudget.description), "on_failure": .string(onFailure.rawValue), "bake_seconds": .double(bake),
+            "alarms": .list(alarms.map { .string($0) }), "waves": .list(waves.map { .list($0.map { .string($0) }) }),
+            "waves_done": .int(wavesDone), "tenants": .map(ts), "rollback_pending": .list(rollbackPending.map { .string($0) }),
+        ]
+        if let h = haltReason { m["halt_reason"] = .string(h) }
+        return .map(m)
+    }
+
+    /// Reads a record written by ``json``.
+    public init(json v: Value) throws {
+        guard case .map(let m) = v, let id = m["id"]?.stringValue, let waves = m["waves"]?.listValue,
+            let phase = m["phase"]?.stringValue.flatMap(Phase.init(rawValue:))
+        else { throw StateError.io("the rollout record is damaged: delete rollouts/current.json beside the state to forget it") }
+        self.id = id
+        operation = m["operation"]?.stringValue ?? "apply"
+        startedAt = StateDates.date(m["started_at"]?.stringValue)
+        updatedAt = StateDates.date(m["updated_at"]?.stringValue)
+        self.phase = phase
+        policy = m["policy"]?.stringValue ?? ""
+        failureBudget = m["failure_budget"]?.stringValue.flatMap(FailureBudget.parse) ?? .count(0)
+        onFailure = m["on_failure"]?.stringValue.flatMap(FailureAction.init(rawValue:)) ?? .halt
+        bake =
+            m["bake_seconds"].flatMap { v -> Double? in
+                if case .double(let d) = v { return d }
+                return v.intValue.map(Double.init)
+            } ?? 0
+        alarms = m["alarms"]?.listValue?.compactMap(\.stringValue) ?? []
+        self.waves = waves.map { $0.listValue?.compactMap(\.stringValue) ?? [] }
+        wavesDone = m["waves_done"]?.intValue ?? 0
+        haltReason = m["halt_reason"]?.stringValue
+        rollbackPending = m["rollback_pending"]?.listValue?.compactMap(\.stringValue) ?? []
+        if case .map(let ts)? = m["tenants"] {
+            for (t, ev) in ts {
+                guard case .map(let e) = ev else { continue }
+                var entry = Entry(wave: e["wave"]?.intValue ?? 0)
+                entry.outcome = e["outcome"]?.stringValue.flatMap(Outcome.init(rawValue:)) ?? .pending
+                entry.reason = e["reason"]?.stringValue
+                entry.inputDigest = e["input_digest"]?.stringValue
+                entry.serial = e["serial"]?.intValue
+                tenants[t] = entry
+            }
+        }
+    }
+}
+
+/// A tenant held after a rollout: it failed or was rolled back. Plans show it as held and apply
+/// skips it until its tenant file or blueprint changes, or `landlord rollout release` frees it,
+/// so the next CI run does not push the same bad change again.
+public struct HeldTenant: Sendable, Hashable {
+    public var tenant: String
+    /// The digest of its tenant file and blueprint when it was held (``Fleet/specDigest(for:)``).
+    public var specDigest: String
+    public var rollout: String
+    public var wave: Int
+    /// `rolled back` or `failed`, and why.
+    public var reason: String
+
+    public init(tenant: String, specDigest: String, rollout: String, wave: Int, reason: String) {
+        self.tenant = tenant
+        self.specDigest = specDigest
+        self.rollout = rollout
+        self.wave = wave
+        self.reason = reason
+    }
+
+    /// `held: rolled back in rollout R at wave 2: GET https://.../health -> 500`.
+    public var summary: String { "held: \(reason) in rollout \(rollout) at wave \(wave)" }
+}
+
+extension Fleet {
+    /// The digest a hold is keyed on: the tenant's file and its blueprint (not the platform
+    /// file, whose rollout settings a team may change while a tenant is held).
+    public func specDigest(for tenant: TenantSpec) -> String {
+        Digest.sha256Hex((blueprints[tenant.blueprint]?.digest ?? "") + "\n" + tenant.digest)
+    }
+}
