@@ -14,6 +14,7 @@ public enum CloudEvent {
         case "failed": return "landlord.tenant.failed"
         case "timed_out": return "landlord.tenant.timed_out"
         case "deleted": return "landlord.tenant.deleted"
+        case "rolled_back": return "landlord.tenant.rolled_back"
         default: return nil
         }
     }
@@ -34,6 +35,19 @@ public enum CloudEvent {
         return .map([
             "specversion": "1.0", "type": .string(type), "source": .string("/landlord/\(platform)"), "subject": .string(tenant),
             "id": .string(UUID().uuidString.lowercased()), "time": .string(ISO8601DateFormatter().string(from: now)),
+            "datacontenttype": "application/json", "data": .map(data),
+        ])
+    }
+
+    /// The event of a rollout's step (`landlord.rollout.started`, `.wave_completed`, `.halted`,
+    /// `.rolled_back`, `.completed`): `subject` the rollout id, `data` {rolloutId, wave?,
+    /// message}.
+    public static func rollout(platform: String, step: String, rollout: String, wave: Int?, message: String, at now: Date) -> Value {
+        var data: [String: Value] = ["rolloutId": .string(rollout), "message": .string(message)]
+        if let wave { data["wave"] = .int(wave) }
+        return .map([
+            "specversion": "1.0", "type": .string("landlord.rollout." + step), "source": .string("/landlord/\(platform)"),
+            "subject": .string(rollout), "id": .string(UUID().uuidString.lowercased()), "time": .string(ISO8601DateFormatter().string(from: now)),
             "datacontenttype": "application/json", "data": .map(data),
         ])
     }

@@ -85,6 +85,11 @@ public final class EventOutbox: Sendable {
         CloudEvent.make(platform: platform, tenant: tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: now)
     }
 
+    /// The event of a rollout's step (see ``CloudEvent/rollout(platform:step:rollout:wave:message:at:)``).
+    public func rolloutEvent(step: String, rollout: String, wave: Int?, message: String, at now: Date) -> Value {
+        CloudEvent.rollout(platform: platform, step: step, rollout: rollout, wave: wave, message: message, at: now)
+    }
+
     /// Records `event` in every sink's outbox (durably: fsynced) and wakes the deliverers.
     /// The file name (`NANOS_RANDOM_TENANT.json`) sorts by when it was written, is unique
     /// across processes, and names the tenant, so delivery can order per tenant unread.

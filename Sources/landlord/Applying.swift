@@ -139,7 +139,10 @@ struct ApplyingOptions: ParsableArguments {
             alarmSource = try CloudWatchAlarms(
                 region: ctx.fleet.platform.providerSettings("aws")["region"]?.stringValue, environment: ProcessInfo.processInfo.environment)
         }
-        return RolloutGate(policy: p, probe: HTTPHealthProbe(), alarms: alarmSource, operation: operation.rawValue)
+        var gate = RolloutGate(policy: p, probe: HTTPHealthProbe(), alarms: alarmSource, operation: operation.rawValue)
+        // Seconds between alarm reads during a bake (default 5; tests shorten it).
+        if let s = ProcessInfo.processInfo.environment["LANDLORD_ROLLOUT_ALARM_INTERVAL"].flatMap(Double.init), s > 0 { gate.alarmInterval = s }
+        return gate
     }
 
     /// `--waves`, read (empty: one wave).

@@ -123,6 +123,25 @@ final class EventRecorder: ApplyObserver, Sendable {
                 )
             }
         }
+        if case .rollout(let n) = event, let step = Self.rolloutStep(n.kind) {
+            let e = intents.outbox.rolloutEvent(step: step, rollout: n.rollout, wave: n.wave, message: n.message, at: Date())
+            do { try intents.outbox.enqueue(e) } catch {
+                output.warning("could not record the landlord.rollout.\(step) event in .landlord/service/outbox: \(error)")
+            }
+        }
         inner.handle(event)
+    }
+
+    /// The `landlord.rollout.*` event of a rollout notice, nil for those without one (each
+    /// tenant's rollback is announced as `landlord.tenant.rolled_back` by its status).
+    static func rolloutStep(_ kind: RolloutNotice.Kind) -> String? {
+        switch kind {
+        case .started: return "started"
+        case .waveCompleted: return "wave_completed"
+        case .halted: return "halted"
+        case .rolledBack: return "rolled_back"
+        case .completed: return "completed"
+        case .unhealthy, .baking, .rollingBack, .tenantRolledBack, .notRolledBack: return nil
+        }
     }
 }

@@ -72,6 +72,7 @@ struct RolloutCommand: AsyncParsableCommand {
         out += "  started \(StateDates.string(r.startedAt)), last step \(StateDates.string(r.updatedAt))\n"
         out += "  \(r.policy)" + (r.alarms.isEmpty ? "" : ", alarms \(r.alarms.joined(separator: ", "))") + "\n"
         if let h = r.haltReason { out += "  halted: \(h)\n" }
+        if let b = r.baking, r.phase == .running { out += "  baking wave \(b.wave) until \(StateDates.string(b.until))\n" }
         for (i, wave) in r.waves.enumerated() {
             var counts: [String] = []
             for o in RolloutRecord.Outcome.allCases {

@@ -154,6 +154,28 @@ import Testing
         #expect(!status.stdout.contains("\"rollback_pending\" : [\n      \"t"), "\(status.stdout)")
     }
 
+    @Test func rolloutStepsAndRolledBackTenantsAreAnnouncedAsEvents() async throws {
+        let f = try await Fleet(count: 3, waves: "[1, 100%]")
+        // A webhook nobody answers: events wait in the outbox, where the test reads them.
+        try f.h.edit("platform.yaml") { $0 + "events: {webhooks: [{url: \"http://127.0.0.1:9/events\"}]}\n" }
+        #expect(try await f.apply(["--event-wait", "0"]).code == 0)
+        try f.setImage("2.0.0-bad", tenants: ["t000", "t001", "t002"])
+        #expect(try await f.apply(["--event-wait", "0"]).code == 1)
+        let outbox = f.h.dir.appendingPathComponent(".landlord/service/outbox")
+        var types: [String] = []
+        for case let url as URL in FileManager.default.enumerator(at: outbox, includingPropertiesForKeys: nil) ?? .init()
+        where url.pathExtension == "json" {
+            let event = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any]
+            if let t = event?["type"] as? String { types.append(t) }
+        }
+        for type in [
+            "landlord.rollout.started", "landlord.rollout.wave_completed", "landlord.rollout.completed", "landlord.rollout.halted",
+            "landlord.rollout.rolled_back", "landlord.tenant.rolled_back",
+        ] {
+            #expect(types.contains(type), "no \(type) event among \(types.sorted())")
+        }
+    }
+
     @Test func autoApproveIfAppliesSafePlansAndExitsThreeOnOthers() async throws {
         let h = try Harness()
         let ok = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve-if", "delete == 0 && replace <= 10"])

@@ -119,6 +119,9 @@ struct GatedRun {
         }
         if v.halt == nil, gate.policy.bake > 0 {
             notice(RolloutNotice(.baking, rollout: record.id, wave: n, "baking wave \(n) for \(Int(gate.policy.bake))s"))
+            record.baking = (n, Date().addingTimeInterval(gate.policy.bake))
+            await save()
+            defer { record.baking = nil }
             if let why = await bake() {
                 v.halt = "wave \(n): \(why) during its bake"
                 alarmHalt = true
@@ -146,6 +149,11 @@ struct GatedRun {
             v.rolledBack = done.rolledBack
             v.notRolledBack = done.refused
             record.note(done)
+            notice(
+                RolloutNotice(
+                    .rolledBack, rollout: record.id, wave: n,
+                    "wave \(n): \(done.rolledBack.count) tenant\(done.rolledBack.count == 1 ? "" : "s") rolled back"
+                        + (done.refused.isEmpty ? "" : ", \(done.refused.count) not rolled back")))
         }
         record.phase = v.halt == nil ? .running : .halted
         await save()

@@ -5,7 +5,7 @@ import ProviderAPI
 /// every step: which tenants each wave holds, how each ended, and why the rollout halted. It is
 /// what `landlord rollout status` shows and what `rollout resume` and `abort` continue from, so
 /// a rollout killed at any point (rolling back included) can be finished.
-public struct RolloutRecord: Sendable, Hashable {
+public struct RolloutRecord: Sendable {
     /// Where the rollout is.
     public enum Phase: String, Sendable, Hashable {
         case running, halted, completed, aborted
@@ -62,6 +62,8 @@ public struct RolloutRecord: Sendable, Hashable {
     public var haltReason: String?
     /// Tenants whose rollback has been decided but not yet finished (crash safety).
     public var rollbackPending: [String] = []
+    /// While a wave bakes: which, and until when.
+    public var baking: (wave: Int, until: Date)?
 
     /// A new record for `waves`, every tenant pending.
     public init(id: String, operation: String, policy: RolloutPolicy, waves: [[String]], plan: Plan) {
@@ -120,6 +122,7 @@ extension RolloutRecord {
             "waves_done": .int(wavesDone), "tenants": .map(ts), "rollback_pending": .list(rollbackPending.map { .string($0) }),
         ]
         if let h = haltReason { m["halt_reason"] = .string(h) }
+        if let b = baking { m["baking"] = .map(["wave": .int(b.wave), "until": .string(StateDates.string(b.until))]) }
         return .map(m)
     }
 
@@ -146,6 +149,7 @@ extension RolloutRecord {
         wavesDone = m["waves_done"]?.intValue ?? 0
         haltReason = m["halt_reason"]?.stringValue
         rollbackPending = m["rollback_pending"]?.listValue?.compactMap(\.stringValue) ?? []
+        if case .map(let b)? = m["baking"], let w = b["wave"]?.intValue { baking = (w, StateDates.date(b["until"]?.stringValue)) }
         if case .map(let ts)? = m["tenants"] {
             for (t, ev) in ts {
                 guard case .map(let e) = ev else { continue }
