@@ -387,6 +387,19 @@ public actor TenantService {
         return RolloutOptions(apply: o)
     }
 
+    /// The blueprints' health checks for the tenants the service provisions, each judged on its
+    /// own (no wave halts another tenant): one that fails them is `failed`, and with
+    /// `rollout: {onFailure: rollback}` its resources are rolled back. Nil without checks.
+    private func healthGate() -> RolloutGate? {
+        guard fleet.blueprints.values.contains(where: { !$0.health.isEmpty }) else { return nil }
+        var policy = RolloutPolicy()
+        policy.failureBudget = .percent(100)
+        policy.onFailure = fleet.platform.rollout.onFailure
+        var gate = RolloutGate(policy: policy, probe: HTTPHealthProbe(), operation: "serve")
+        gate.keepsRecord = false
+        return gate
+    }
+
     /// Plans and applies `ids` together (each alone when the plan of all fails, so one bad
     /// tenant fails only itself).
     private func provisionBatch(_ ids: [String]) async {
@@ -403,7 +416,9 @@ public actor TenantService {
             await finish(ids[0], .failed, started, error: Self.failure("plan_failed", "planning the tenant failed", diags))
             return
         }
-        let result = await Rollout.run(plan: plan, workspace: ws, options: applyOptions("serve"), observer: observe?(plan) ?? SilentObserver()) {
+        var options = applyOptions("serve")
+        options.gate = healthGate()
+        let result = await Rollout.run(plan: plan, workspace: ws, options: options, observer: observe?(plan) ?? SilentObserver()) {
             stale in
             await ws.plan(PlanOptions(tenants: stale)).0
         }
@@ -445,6 +460,13 @@ public actor TenantService {
                 changed += finished(
                     id, .failed, started,
                     error: Self.failure("apply_failed", "\(d.errors.count) change(s) failed; fix the cause and delete or re-create the tenant", d))
+            } else if let why = result.unhealthy[id] {
+                let rolledBack = result.rolledBack.contains(id) ? "; its resources were rolled back" : ""
+                changed += finished(
+                    id, .failed, started,
+                    error: Self.failure(
+                        "health_check_failed", "the tenant failed its health checks\(rolledBack): \(why); fix the cause and re-create the tenant",
+                        Diagnostics()))
             } else if result.replanFailed || result.untouched.contains(id) {
                 changed += finished(id, .failed, started, error: Self.failure("apply_failed", "the tenant was not applied", result.diagnostics))
             } else {

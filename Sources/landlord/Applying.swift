@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LandlordCore
+import LandlordLifecycle
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LandlordCore
+import LandlordLifecycle
 import ProviderAPI
 
 /// `landlord rollout status|resume|abort|release`: the last rollout, and its held tenants.

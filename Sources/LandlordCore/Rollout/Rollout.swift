@@ -226,6 +226,8 @@ public enum Rollout {
                 record.haltReason = nil
             } else {
                 record = RolloutRecord(id: RolloutRecord.newID(), operation: gate.operation, policy: gate.policy, waves: waves, plan: progress)
+                // The last rollout's rollback points go with its record (`abort` is for the current one).
+                if gate.keepsRecord, let previous = try? await store.current() { await store.removeRollbackPoints(of: previous) }
                 // Holds whose tenant file or blueprint changed since no longer apply.
                 let fleet = workspace.fleet
                 try? await store.updateHeld { held in
@@ -313,6 +315,7 @@ public enum Rollout {
             await run.save()
             run.notice(RolloutNotice(.completed, rollout: run.record.id, "rollout \(run.record.id) completed"))
         }
+        if let run = gated, !run.gate.keepsRecord { await run.store.removeRollbackPoints(of: run.record) }
         result.seconds = Date().timeIntervalSince(started)
         return result
     }

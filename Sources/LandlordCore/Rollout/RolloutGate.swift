@@ -14,6 +14,10 @@ public struct RolloutGate: Sendable {
     public var healthParallelism = 64
     /// Seconds between alarm reads during a bake.
     public var alarmInterval = 5.0
+    /// Keep the rollout's record (`rollouts/current.json`, for `landlord rollout ...`); false for
+    /// the service's own small rollouts, which must not replace the one an operator may resume.
+    /// Their rollback points are removed when they end.
+    public var keepsRecord = true
 
     public init(policy: RolloutPolicy, probe: any HealthProbe, alarms: (any AlarmSource)? = nil, operation: String = "apply") {
         self.policy = policy
@@ -76,6 +80,7 @@ struct GatedRun {
 
     /// Saves the record; a failed write is a warning (the rollout goes on, `status` is behind).
     func save() async {
+        guard gate.keepsRecord else { return }
         do { try await store.save(record) } catch {
             observer.handle(.diagnostic(.warning("could not record the rollout's progress: \((error as? StateError)?.text ?? "\(error)")")))
         }

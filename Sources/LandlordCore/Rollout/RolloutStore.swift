@@ -68,6 +68,11 @@ public struct RolloutStore: Sendable {
         return result
     }
 
+    /// Removes a rollout's rollback points (best effort: a leftover is only disk space).
+    public func removeRollbackPoints(of record: RolloutRecord) async {
+        for wave in 1...max(1, record.waves.count) { try? await docs.deleteSideDocument(Self.pointKey(record.id, wave: wave)) }
+    }
+
     static func pointKey(_ rollout: String, wave: Int) -> String { "rollouts/\(rollout)/wave-\(wave).before" }
 
     /// Keeps the tenants' documents as they were before wave `wave` changed them, sealed as the
