@@ -101,7 +101,7 @@ struct RolloutCommand: AsyncParsableCommand {
             abstract: "Go on with the last rollout from the wave after the one it halted at (finishing an interrupted rollback first).",
             discussion:
                 "The remaining tenants are planned again; the rollout is refused if any tenant's plan is no longer the one it started with "
-                + "(its spec or state changed), as a saved plan is refused when stale."
+                + "(its tenant file, blueprint or platform changed), as a saved plan is refused when stale."
         )
         @ParentCommand var root: Landlord
         @OptionGroup var runOptions: RunOptions

@@ -154,6 +154,30 @@ import Testing
         #expect(!status.stdout.contains("\"rollback_pending\" : [\n      \"t"), "\(status.stdout)")
     }
 
+    @Test func resumeGoesOnFromTheNextWaveAndRefusesAChangedSpec() async throws {
+        let f = try await Fleet(count: 5, waves: "[1, 100%]")
+        #expect(try await f.apply().code == 0)
+        // Only the canary's image is bad: the halt is its own, the rest may go on.
+        try f.setImage("2.0.0-bad", tenants: ["t000"])
+        try f.setImage("2.0.0", tenants: ["t001", "t002", "t003", "t004"])
+        #expect(try await f.apply().code == 1)
+        #expect(try f.image("t001") == "registry.example.com/backend:1.0.0")
+        let resumed = try await CLI.run(["-C", f.h.dir.path, "rollout", "resume"])
+        #expect(resumed.code == 0, "\(resumed.all)")
+        #expect(resumed.stderr.contains("resumed at wave 2 of 2: 4 tenants"), "\(resumed.stderr)")
+        for t in ["t001", "t002", "t003", "t004"] { #expect(try f.image(t) == "registry.example.com/backend:2.0.0", "\(t)") }
+        #expect(try f.image("t000") == "registry.example.com/backend:1.0.0")
+        // A second halted rollout, then a remaining tenant's file changes: resume refuses it.
+        try f.setImage("3.0.0-bad", tenants: ["t000"])
+        try f.setImage("3.0.0", tenants: ["t001", "t002", "t003", "t004"])
+        #expect(try await f.apply().code == 1)
+        try f.setImage("3.0.1", tenants: ["t002"])
+        let refused = try await CLI.run(["-C", f.h.dir.path, "rollout", "resume"])
+        #expect(refused.code == 1)
+        #expect(refused.stderr.contains("is no longer the one rollout r-") && refused.stderr.contains("t002"), "\(refused.stderr)")
+        #expect(try f.image("t001") == "registry.example.com/backend:2.0.0", "nothing may be applied")
+    }
+
     @Test func rolloutStepsAndRolledBackTenantsAreAnnouncedAsEvents() async throws {
         let f = try await Fleet(count: 3, waves: "[1, 100%]")
         // A webhook nobody answers: events wait in the outbox, where the test reads them.

@@ -225,7 +225,8 @@ public enum Rollout {
                 record.phase = .running
                 record.haltReason = nil
             } else {
-                record = RolloutRecord(id: RolloutRecord.newID(), operation: gate.operation, policy: gate.policy, waves: waves, plan: progress)
+                record = RolloutRecord(
+                    id: RolloutRecord.newID(), operation: gate.operation, policy: gate.policy, waves: waves, fleet: workspace.fleet)
                 // The last rollout's rollback points go with its record (`abort` is for the current one).
                 if gate.keepsRecord, let previous = try? await store.current() { await store.removeRollbackPoints(of: previous) }
                 // Holds whose tenant file or blueprint changed since no longer apply.
@@ -237,12 +238,13 @@ public enum Rollout {
             result.rollout = record.id
             gated = GatedRun(gate: gate, store: store, workspace: workspace, options: options, observer: observer, record: record)
             await gated?.save()
-            let n = waves.reduce(0) { $0 + $1.count }
+            let n = waves[first...].reduce(0) { $0 + $1.count }
             gated?.notice(
                 RolloutNotice(
                     .started, rollout: record.id,
-                    "rollout \(record.id)\(resuming == nil ? "" : " resumed"): \(n) tenant\(n == 1 ? "" : "s") in "
-                        + "\(waves.count) wave\(waves.count == 1 ? "" : "s") (\(record.policy))"
+                    resuming == nil
+                        ? "rollout \(record.id): \(n) tenant\(n == 1 ? "" : "s") in \(waves.count) wave\(waves.count == 1 ? "" : "s") (\(record.policy))"
+                        : "rollout \(record.id) resumed at wave \(first + 1) of \(waves.count): \(n) tenant\(n == 1 ? "" : "s") (\(record.policy))"
                 ))
         }
         result.waves = waves.count

@@ -43,16 +43,18 @@ public enum RolloutControl {
             await finishRollback(&run, &result)
             record = run.record
         }
+        // The approved change is the spec: a tenant whose state moved under this rollout (a wave
+        // killed midway) is planned again from where it is, but one whose spec changed is not
+        // the change that was approved.
         var stale: [String] = []
         for t in plan.tenants where record.tenants[t.tenant]?.outcome == .pending {
-            let e = record.tenants[t.tenant]
-            if e?.inputDigest != t.inputDigest || e?.serial != t.serial { stale.append(t.tenant) }
+            if record.tenants[t.tenant]?.inputDigest != t.inputDigest { stale.append(t.tenant) }
         }
         if !stale.isEmpty {
             throw Refusal(
                 description:
                     "the plan for \(stale.count) tenant\(stale.count == 1 ? "" : "s") (\(stale.prefix(10).joined(separator: ", "))) is no longer the one rollout \(record.id) started with: "
-                    + "their spec or state changed since; start a new rollout with `landlord apply`"
+                    + "their tenant file, blueprint or platform changed since; start a new rollout with `landlord apply`"
             )
         }
         guard record.wavesDone < record.waves.count else {

@@ -89,6 +89,9 @@ struct GatedRun {
     /// Keeps the wave's documents before it changes them. Throws when they cannot be kept:
     /// a wave that could not be rolled back is not started.
     func keepRollbackPoint(wave: Int, tenants: [String]) async throws {
+        // A resumed wave keeps the point taken before it first started, not the state it was
+        // killed in.
+        if (try? await store.rollbackPoint(rollout: record.id, wave: wave)) != nil { return }
         let states = try await workspace.store.loadTenants(tenants)
         try await store.saveRollbackPoint(rollout: record.id, wave: wave, states: Array(states.values))
     }

@@ -35,10 +35,9 @@ public struct RolloutRecord: Sendable {
         public var outcome: Outcome = .pending
         /// Why it failed or was not rolled back.
         public var reason: String?
-        /// The input digest and state serial it was planned with: `resume` refuses a tenant
-        /// whose plan is no longer the one approved.
+        /// The input digest it was planned with: `resume` refuses a tenant whose spec is no
+        /// longer the one approved.
         public var inputDigest: String?
-        public var serial: Int?
     }
 
     public var id: String
@@ -65,8 +64,9 @@ public struct RolloutRecord: Sendable {
     /// While a wave bakes: which, and until when.
     public var baking: (wave: Int, until: Date)?
 
-    /// A new record for `waves`, every tenant pending.
-    public init(id: String, operation: String, policy: RolloutPolicy, waves: [[String]], plan: Plan) {
+    /// A new record for `waves`, every tenant pending, with the input digest of its spec
+    /// (``Fleet/inputDigest(for:)``; none for a tenant whose file is gone).
+    public init(id: String, operation: String, policy: RolloutPolicy, waves: [[String]], fleet: Fleet) {
         self.id = id
         self.operation = operation
         startedAt = Date()
@@ -77,10 +77,8 @@ public struct RolloutRecord: Sendable {
         alarms = policy.alarms
         self.policy = "failure budget \(policy.failureBudget), bake \(Int(policy.bake))s, on failure \(policy.onFailure.rawValue)"
         self.waves = waves
-        var digests: [String: (String?, Int?)] = [:]
-        for t in plan.tenants { digests[t.tenant] = (t.inputDigest, t.serial) }
         for (i, wave) in waves.enumerated() {
-            for t in wave { tenants[t] = Entry(wave: i + 1, inputDigest: digests[t]?.0, serial: digests[t]?.1) }
+            for t in wave { tenants[t] = Entry(wave: i + 1, inputDigest: fleet.tenant(t).map(fleet.inputDigest(for:))) }
         }
     }
 
@@ -111,7 +109,6 @@ extension RolloutRecord {
             var m: [String: Value] = ["wave": .int(e.wave), "outcome": .string(e.outcome.rawValue)]
             if let r = e.reason { m["reason"] = .string(r) }
             if let d = e.inputDigest { m["input_digest"] = .string(d) }
-            if let s = e.serial { m["serial"] = .int(s) }
             ts[t] = .map(m)
         }
         var m: [String: Value] = [
@@ -157,7 +154,6 @@ extension RolloutRecord {
                 entry.outcome = e["outcome"]?.stringValue.flatMap(Outcome.init(rawValue:)) ?? .pending
                 entry.reason = e["reason"]?.stringValue
                 entry.inputDigest = e["input_digest"]?.stringValue
-                entry.serial = e["serial"]?.intValue
                 tenants[t] = entry
             }
         }
