@@ -117,7 +117,7 @@ let package = Package(
             name: "landlord",
             dependencies: [
                 "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PluginProvider",
-                "PostgresProvider",
+                "PostgresProvider", "AWSSchema", "PostgresSchema", "StripeSchema",
                 "LandlordLocalState",
                 "LandlordS3State", "QuickstartFleet", "LandlordEvents", "LandlordLifecycle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
