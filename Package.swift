@@ -174,7 +174,7 @@ let package = Package(
             name: "ScenarioTests",
             dependencies: [
                 "LandlordBasics", "LandlordCore", "LandlordLocalState", "ProviderAPI", "AWSSchema", "MockProvider", "landlord", "LandlordTestSupport",
-                "QuickstartFleet",
+                "QuickstartFleet", "PostgresSchema", "StripeSchema",
             ],
             path: "Tests/ScenarioTests"
         ),
