@@ -18,7 +18,7 @@ struct Landlord: AsyncParsableCommand {
         subcommands: [
             Init.self, Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, Status.self, OutputCommand.self, StateCommand.self,
             Unlock.self,
-            SchemaCommand.self, ProvidersCommand.self, ProviderCommand.self, Serve.self, TenantCommand.self,
+            SchemaCommand.self, ProvidersCommand.self, ProviderCommand.self, Serve.self, TenantCommand.self, GraphCommand.self,
         ]
     )
 
