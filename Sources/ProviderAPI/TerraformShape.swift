@@ -44,7 +44,8 @@ public struct TerraformShape: Sendable {
         guard !sensitive.isEmpty else { return values(attributes) }
         var marked = attributes
         for k in sensitive {
-            if let v = marked[k], v.isKnown, !v.isSensitive, v != .null { marked[k] = .sensitive(v) }
+            // Unknown ones too: Terraform marks a sensitive attribute whether or not its value is known.
+            if let v = marked[k], !v.isSensitive, v != .null { marked[k] = .sensitive(v) }
         }
         return values(marked)
     }

@@ -150,6 +150,9 @@ import Testing
         // cyrilgdn/postgresql's type for the silo's role, its generated password left out.
         let role = try Self.entry(doc, "module.tenant[\"globex\"].postgresql_role.silo_db_owner")
         #expect(role["provider_name"] == "registry.terraform.io/cyrilgdn/postgresql")
+        let password = try #require(role["change"]?.mapValue)
+        #expect(password["after_sensitive"]?.mapValue?["password"] == .bool(true))
+        #expect(password["after_unknown"]?.mapValue?["password"] == .bool(true) && password["after"]?.mapValue?["password"] == nil)
     }
 
     @Test func aRemovedTenantsResourcesAreDeletedWithTheModule() async throws {

@@ -44,6 +44,8 @@ import Testing
         let role = try #require(PostgresTerraformShapes.shapes[PostgresResourceTypes.role])
         let v = role.terraformValues(["name": "silo_acme", "password": "plain", "memberOf": ["readers"]])
         #expect(role.type == "postgresql_role" && v["password"]?.isSensitive == true && v["roles"] == ["readers"])
+        // A password generated at apply: unknown, and marked sensitive all the same.
+        #expect(role.terraformValues(["name": "silo_acme", "password": .unknown])["password"] == .sensitive(.unknown))
         let client = try #require(AWSTerraformShapes.shapes[AWSResourceTypes.userPoolClient])
         #expect(client.terraformValues(["clientSecret": "abc"])["client_secret"]?.isSensitive == true)
     }
