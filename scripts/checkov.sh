@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The review tools read Landlord's plans (issue 25): renders the examples' plans with
-# `landlord plan --mock --format terraform-json`, runs Checkov on them with the custom policy of
-# examples/policy/checkov, evaluates examples/policy/rego with regopy (rego-cpp), and checks
-# which check ids fire on which addresses (scripts/review_tools_check.py).
+# The review tools read Landlord's plans (issue 25): renders the plans of examples quickstart,
+# tiers and onboarding with `landlord plan --mock --format terraform-json`, runs Checkov on them
+# with the custom policy of examples/policy/checkov, evaluates examples/policy/rego with regopy
+# (rego-cpp), and checks which check ids fire on which addresses (scripts/review_tools_check.py).
 #
 # Checkov and regopy are installed pinned from PyPI into a virtual environment of this script's
 # ($LANDLORD_REVIEW_VENV, default .build/review-tools-venv), kept between runs. Checkov runs
@@ -38,9 +38,11 @@ id: hooli
 blueprint: web
 parameters: {subdomain: hooli, tier: basic, backendImage: "registry.example.com/backend:1.4.2", replicas: 3}
 YAML
-cp -R examples/tiers "$work/tiers"
-rm -rf "$work/tiers/.landlord"
-for fleet in quickstart tiers; do
+for fleet in tiers onboarding; do
+    mkdir -p "$work/$fleet"
+    cp -R "examples/$fleet/platform.yaml" "examples/$fleet/blueprints" "examples/$fleet/tenants" "$work/$fleet/"
+done
+for fleet in quickstart tiers onboarding; do
     "$BIN" -C "$work/$fleet" plan --mock --format terraform-json > "$work/$fleet.json"
     # Checkov exits 1 when a check fails, which the examples' plans are meant to show.
     "$VENV/bin/checkov" -f "$work/$fleet.json" --framework terraform_plan --external-checks-dir examples/policy/checkov \

@@ -55,7 +55,8 @@ def tenant(name):
 
 quick = checkov("quickstart")
 tiers = checkov("tiers")
-for fleet, results in (("quickstart", quick), ("tiers", tiers)):
+onboarding = checkov("onboarding")
+for fleet, results in (("quickstart", quick), ("tiers", tiers), ("onboarding", onboarding)):
     for (check, address), outcome in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         print(f"{fleet}: {outcome} {check} {address}")
 
@@ -71,6 +72,12 @@ expect(quick, "quickstart", "CKV_AWS_336", f"{tenant('acme')}.aws_ecs_task_defin
 expect(tiers, "tiers", "CKV_AWS_378", f"{tenant('acme')}.aws_lb_target_group.silo_tg", "FAILED")
 if any(t in a for _, a in tiers for t in (tenant("globex") + ".aws_lb_target_group", tenant("initech") + ".aws_lb_target_group")):
     failures.append("tiers: a basic tenant has a silo target group in the plan")
+
+# IAM checks read aws_iam_role's assume_role_policy (JSON text); the identity pool's flag.
+for t in ("acme", "globex"):
+    for check in ("CKV_AWS_60", "CKV_AWS_61", "CKV_AWS_274"):
+        expect(onboarding, "onboarding", check, f"{tenant(t)}.aws_iam_role.isolation", "PASSED")
+    expect(onboarding, "onboarding", "CKV_AWS_366", f"{tenant(t)}.aws_cognito_identity_pool.identity", "PASSED")
 
 # The custom Checkov policy: at most 2 tasks per service.
 for name in ("backend", "frontend"):
@@ -91,4 +98,4 @@ for f in failures:
 if failures:
     sys.exit(1)
 print(f"review tools: Checkov and the Rego policy read the examples' plans as expected "
-      f"({len(quick) + len(tiers)} Checkov results, {len(denied)} Rego denials)")
+      f"({len(quick) + len(tiers) + len(onboarding)} Checkov results, {len(denied)} Rego denials)")

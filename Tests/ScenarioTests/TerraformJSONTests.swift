@@ -179,8 +179,9 @@ import Testing
         #expect(pieces.count > plan.tenants.count * 3)
     }
 
-    /// Renderings of the scenarios above, and the CLI's `plan` and `show`, validate against the
-    /// JSON Schema of Terraform's format (python3 with jsonschema, as the other schema tests).
+    /// Renderings of the scenarios above, the CLI's `plan` and `show`, and every example's plan
+    /// validate against the JSON Schema of Terraform's format (python3 with jsonschema, as the
+    /// other schema tests).
     @Test func renderingsValidateAgainstTheSchema() async throws {
         let h = try Harness()
         let dir = h.dir.appendingPathComponent("tf")
@@ -206,6 +207,15 @@ import Testing
         var tiers = try Harness(example: "tiers")
         tiers.settings.seed = 1
         try save(Self.renderer.render(try await tiers.plan()), "tiers.json")
+        // Every other example, through the CLI (plugins' with its plugin process).
+        for example in ["aws", "onboarding", "plugins"] {
+            let copy = h.dir.appendingPathComponent("example-\(example)")
+            try FileManager.default.copyItem(at: repoRoot.appendingPathComponent("examples/\(example)"), to: copy)
+            try? FileManager.default.removeItem(at: copy.appendingPathComponent(".landlord"))
+            let r = try await CLI.run(["-C", copy.path, "plan", "--mock", "--format", "terraform-json"])
+            #expect(r.code == 0, "examples/\(example): \(r.stderr)")
+            try save(r.stdout, "\(example).json")
+        }
         let run = try await Spawned.run(
             URL(fileURLWithPath: "/usr/bin/env"),
             [
