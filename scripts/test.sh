@@ -66,5 +66,5 @@ plugin_check_dir="$(mktemp -d)"
 
 # Checkov and the Rego policy read `plan --format terraform-json` as they read Terraform's plans
 # (issue 25). Installs Checkov 3.3.30 and regopy 1.5.2 from PyPI into .build/review-tools-venv
-# the first time (about 1.5 min on a 2-core machine under load; then about 15 s).
+# the first time (44 to 89 s on a 2-core machine, install and run; then about 20 s).
 scripts/checkov.sh .build/debug/landlord
