@@ -117,7 +117,7 @@ let package = Package(
             name: "landlord",
             dependencies: [
                 "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PluginProvider",
-                "PostgresProvider",
+                "PostgresProvider", "AWSSchema", "PostgresSchema", "StripeSchema",
                 "LandlordLocalState",
                 "LandlordS3State", "QuickstartFleet", "LandlordEvents", "LandlordLifecycle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -174,7 +174,7 @@ let package = Package(
             name: "ScenarioTests",
             dependencies: [
                 "LandlordBasics", "LandlordCore", "LandlordLocalState", "ProviderAPI", "AWSSchema", "MockProvider", "landlord", "LandlordTestSupport",
-                "QuickstartFleet",
+                "QuickstartFleet", "PostgresSchema", "StripeSchema",
             ],
             path: "Tests/ScenarioTests"
         ),

@@ -63,3 +63,8 @@ swift test --skip-build --disable-xctest --filter "$HEAVY"
 # The reference plugin (examples/plugins) passes the provider protocol's conformance suite.
 plugin_check_dir="$(mktemp -d)"
 .build/debug/landlord -C "$plugin_check_dir" provider check -- python3 "$PWD/examples/plugins/plugins/localfs.py"
+
+# Checkov and the Rego policy read `plan --format terraform-json` as they read Terraform's plans
+# (issue 25). Installs Checkov 3.3.30 and regopy 1.5.2 from PyPI into .build/review-tools-venv
+# the first time (44 to 89 s on a 2-core machine, install and run; then about 20 s).
+scripts/checkov.sh .build/debug/landlord

@@ -16,7 +16,7 @@ struct PlanCommand: AsyncParsableCommand {
     @Flag(name: .customLong("detailed-exitcode"), help: "Exit 0 when there are no changes, 2 when there are, 1 on error.")
     var detailedExitcode = false
 
-    @Option(help: "Output format: text, json or markdown.")
+    @Option(help: "Output format: text, json, markdown or terraform-json (Terraform's JSON plan format, for Checkov, OPA and the like).")
     var format: PlanFormat = .text
 
     @Option(name: .customLong("out"), help: "Save the plan to this file; `landlord apply FILE` then applies exactly it.")
@@ -28,6 +28,8 @@ struct PlanCommand: AsyncParsableCommand {
         if format == .text {
             // A tenant at a time: the text of a large plan is never held whole.
             TextRenderer(palette: ctx.output.palette).render(plan) { ctx.output.print($0) }
+        } else if format == .terraformJSON {
+            ReviewShapes.terraformJSON.render(plan) { ctx.output.print($0) }
         } else {
             ctx.output.print(format.render(plan, ctx.output.palette))
         }
@@ -45,12 +47,14 @@ struct PlanCommand: AsyncParsableCommand {
 /// How a plan is printed.
 enum PlanFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, markdown
+    case terraformJSON = "terraform-json"
 
     func render(_ plan: Plan, _ palette: Palette) -> String {
         switch self {
         case .text: return TextRenderer(palette: palette).render(plan)
         case .json: return JSONRenderer().render(plan)
         case .markdown: return MarkdownRenderer().render(plan)
+        case .terraformJSON: return ReviewShapes.terraformJSON.render(plan)
         }
     }
 }

@@ -6,7 +6,7 @@ import LandlordCore
 /// `landlord show PLANFILE`: render a saved plan.
 struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Render a saved plan as text, JSON or markdown (for a pull-request comment).",
+        abstract: "Render a saved plan as text, JSON, markdown (for a pull-request comment) or Terraform's JSON plan format.",
         discussion:
             "Checks the file (format, version, checksum) as apply does; changes nothing. JSON output tells a no-op plan apart: its summary counts are all zero."
     )
@@ -16,13 +16,18 @@ struct Show: AsyncParsableCommand {
     @Argument(help: "A plan saved with `landlord plan --out FILE`.")
     var planFile: String
 
-    @Option(help: "Output format: text, json or markdown.")
+    @Option(help: "Output format: text, json, markdown or terraform-json (Terraform's JSON plan format, for Checkov, OPA and the like).")
     var format: PlanFormat = .text
 
     func run() async throws {
         let output = Output(root.global)
         let plan = try SavedPlan.read(planFile, output)
-        output.print(format.render(plan, output.palette))
+        if format == .terraformJSON {
+            // A tenant at a time, as `plan` writes it.
+            ReviewShapes.terraformJSON.render(plan) { output.print($0) }
+        } else {
+            output.print(format.render(plan, output.palette))
+        }
     }
 }
 

@@ -3,7 +3,7 @@ import LandlordCore
 import MockProvider
 import Testing
 
-/// Text, JSON and markdown renderings of the quickstart scenarios, checked against the files in
+/// Text, JSON, markdown and Terraform JSON renderings of the quickstart scenarios, checked against the files in
 /// Plans/golden so that a rendering change is a reviewed change. Regenerate with
 /// `LANDLORD_UPDATE_GOLDEN=1 swift test --disable-xctest --filter GoldenPlanTests`.
 @Suite(.serialized) struct GoldenPlanTests {
@@ -17,10 +17,14 @@ import Testing
     }
 
     func check(_ plan: Plan, _ name: String) throws {
+        // Terraform's format has a timestamp: the plan's, fixed here.
+        var stamped = plan
+        stamped.createdAt = Date(timeIntervalSince1970: 1_800_000_000)
         let renderings = [
             "\(name).txt": TextRenderer().render(plan),
             "\(name).json": JSONRenderer().render(plan),
             "\(name).md": MarkdownRenderer().render(plan),
+            "\(name).tf.json": TerraformJSONTests.renderer.render(stamped),
         ]
         for (file, text) in renderings.sorted(by: { $0.key < $1.key }) {
             let url = Self.goldenDir.appendingPathComponent(file)
