@@ -1,5 +1,6 @@
 import Foundation
 import ProviderAPI
+import Synchronization
 
 /// One answer to a health check's GET.
 public enum HealthAnswer: Sendable, Hashable {
@@ -31,10 +32,7 @@ enum HealthChecker {
         let withChecks = tenants.filter { t in fleet.tenant(t).flatMap { fleet.blueprints[$0.blueprint] }?.health.isEmpty == false }
         guard !withChecks.isEmpty else { return [:] }
         // Resource attributes in URLs come from the state the apply just wrote.
-        let needState = withChecks.filter { t in
-            let checks = fleet.tenant(t).flatMap { fleet.blueprints[$0.blueprint] }?.health ?? []
-            return checks.contains { c in c.url.references.contains { if case .resource = $0.0 { return true } else { return false } } }
-        }
+        let needState = withChecks.filter { t in fleet.tenant(t).flatMap { fleet.blueprints[$0.blueprint] }.map(needsState) ?? false }
         let states = needState.isEmpty ? [:] : ((try? await workspace.store.loadTenants(needState)) ?? [:])
         return await withTaskGroup(of: Keyed<String, String?>.self) { group in
             var next = 0
@@ -53,6 +51,11 @@ enum HealthChecker {
             }
             return failed
         }
+    }
+
+    /// True when a check's URL names a resource attribute (so the tenant's state is read).
+    static func needsState(_ bp: Blueprint) -> Bool {
+        bp.health.contains { c in c.url.references.contains { if case .resource = $0.0 { return true } else { return false } } }
     }
 
     /// Runs one tenant's checks in order; nil when all pass, else the first failure.
@@ -104,5 +107,82 @@ enum HealthChecker {
             return "GET \(url) -> \(code)" + (text.isEmpty ? "" : ": \(text)") + " (expected \(c.expect.map(String.init).joined(separator: " or ")))"
         case .error(let e): return "GET \(url) -> \(e)"
         }
+    }
+}
+
+/// Starts each tenant's health checks as soon as its apply finishes (after its `wait:`s), while
+/// the rest of its wave is still being applied, at most `parallelism` at once; the wave's
+/// judgement then only waits for those still running. Passes every event on to `inner`.
+final class EarlyHealthChecks: ApplyObserver, Sendable {
+    let inner: any ApplyObserver
+    let workspace: Workspace
+    let probe: any HealthProbe
+    let slots: Slots
+    private let started = Mutex<[String: Task<String?, Never>]>([:])
+
+    init(inner: any ApplyObserver, workspace: Workspace, probe: any HealthProbe, parallelism: Int) {
+        self.inner = inner
+        self.workspace = workspace
+        self.probe = probe
+        slots = Slots(max(1, parallelism))
+    }
+
+    func handle(_ event: ApplyEvent) {
+        if case .tenantFinished(let o) = event, o.status != .failed, o.failed == 0, o.skipped == 0 {
+            let (tenant, fleet, store, probe, slots) = (o.tenant, workspace.fleet, workspace.store, probe, slots)
+            let task = Task<String?, Never> {
+                guard let spec = fleet.tenant(tenant), let bp = fleet.blueprints[spec.blueprint], !bp.health.isEmpty else { return nil }
+                await slots.acquire()
+                let state = HealthChecker.needsState(bp) ? try? await store.loadTenant(tenant) : nil
+                let failure = await HealthChecker.check(tenant, fleet: fleet, state: state, probe: probe)
+                await slots.release()
+                return failure
+            }
+            // A tenant applied again (planned again after a lock wait) is judged by its last apply.
+            started.withLock { $0[tenant] = task }
+        }
+        inner.handle(event)
+    }
+
+    /// Why each of `tenants` is unhealthy: from the checks started as each finished, the rest
+    /// (if any) checked now.
+    func results(_ tenants: [String]) async -> [String: String] {
+        var failed: [String: String] = [:]
+        var missing: [String] = []
+        for t in tenants {
+            guard let task = started.withLock({ $0.removeValue(forKey: t) }) else {
+                missing.append(t)
+                continue
+            }
+            if let why = await task.value { failed[t] = why }
+        }
+        if !missing.isEmpty {
+            failed.merge(await HealthChecker.run(missing, workspace: workspace, probe: probe, parallelism: slots.limit)) { a, _ in a }
+        }
+        return failed
+    }
+}
+
+/// A counting semaphore for tasks.
+actor Slots {
+    nonisolated let limit: Int
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ limit: Int) {
+        self.limit = limit
+        free = limit
+    }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 }

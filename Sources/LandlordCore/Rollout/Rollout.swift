@@ -249,6 +249,14 @@ public enum Rollout {
         }
         result.waves = waves.count
         result.later = later
+        // Each tenant's health checks start as soon as its apply finishes.
+        var early: EarlyHealthChecks?
+        var observer = observer
+        if let gate = options.gate, gate.operation != "destroy", workspace.fleet.blueprints.values.contains(where: { !$0.health.isEmpty }) {
+            let checks = EarlyHealthChecks(inner: observer, workspace: workspace, probe: gate.probe, parallelism: gate.healthParallelism)
+            early = checks
+            observer = checks
+        }
         rollout: for i in first..<waves.count {
             let wave = waves[i]
             if gated != nil {
@@ -290,7 +298,7 @@ public enum Rollout {
             let failedHere = applied.tenants.filter { $0.status == .failed }.count
             observer.handle(.waveFinished(wave: i + 1, waves: waves.count, tenants: wave.count, failed: failedHere))
             if var run = gated {
-                let verdict = await run.judge(wave: i + 1, tenants: wave, applied: applied)
+                let verdict = await run.judge(wave: i + 1, tenants: wave, applied: applied, early: early)
                 gated = run
                 for t in verdict.failed.keys where !applied.tenants.contains(where: { $0.tenant == t && $0.status == .failed }) {
                     result.unhealthy[t] = verdict.failed[t]

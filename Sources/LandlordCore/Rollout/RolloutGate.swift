@@ -98,14 +98,20 @@ struct GatedRun {
 
     /// Judges wave `n` (from 1) once applied: health checks, the failure budget, alarms, the
     /// bake; rolls back what the policy says; holds the failed tenants; records it all.
-    mutating func judge(wave n: Int, tenants: [String], applied: ApplyResult) async -> WaveVerdict {
+    mutating func judge(wave n: Int, tenants: [String], applied: ApplyResult, early: EarlyHealthChecks?) async -> WaveVerdict {
         var v = WaveVerdict()
         for o in applied.tenants where o.status == .failed || o.failed > 0 {
             v.failed[o.tenant] = o.errors.first?.summary ?? "its apply failed"
         }
-        let ok = tenants.filter { v.failed[$0] == nil }
+        // A destroy has nothing left to check (and its tenants' files still name their checks).
+        let ok = gate.operation == "destroy" ? [] : tenants.filter { v.failed[$0] == nil }
         let checking = ContinuousClock.now
-        let unhealthy = await HealthChecker.run(ok, workspace: workspace, probe: gate.probe, parallelism: gate.healthParallelism)
+        let unhealthy: [String: String]
+        if let early {
+            unhealthy = await early.results(ok)
+        } else {
+            unhealthy = await HealthChecker.run(ok, workspace: workspace, probe: gate.probe, parallelism: gate.healthParallelism)
+        }
         let checked = ContinuousClock.now - checking
         for (t, why) in unhealthy.sorted(by: { $0.key < $1.key }) {
             v.failed[t] = why
@@ -143,7 +149,8 @@ struct GatedRun {
         // What goes back: the failed tenants when the policy rolls back; the whole wave when a
         // fleet alarm fired (it does not say which tenant is at fault).
         var back: [String] = []
-        if gate.policy.onFailure == .rollback {
+        // A destroy is not rolled back (that would create what was asked to go): it halts.
+        if gate.policy.onFailure == .rollback && gate.operation != "destroy" {
             back = alarmHalt ? tenants : v.failed.keys.sorted()
         }
         record.wavesDone = n
@@ -173,7 +180,8 @@ struct GatedRun {
                 RolloutNotice(
                     .waveCompleted, rollout: record.id, wave: n,
                     "wave \(n) completed: \(tenants.count - v.failed.count) healthy, \(v.failed.count) failed within the budget of \(allowed)"
-                        + " (\(ok.count) tenants checked in \(checked.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))))"))
+                        + " (health checks of \(ok.count) tenant\(ok.count == 1 ? "" : "s") done \(early == nil ? "in" : "after the apply in") \(checked.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))))"
+                ))
         }
         return v
     }
