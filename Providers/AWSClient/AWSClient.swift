@@ -38,10 +38,10 @@ public struct AWSClient: Sendable {
     /// Counts every attempt sent, per API and operation (retries included).
     public let requests: RequestCounter
 
-    /// A client over `transport` (URLSession when nil), paced by `pacer` when given.
+    /// A client over `transport` (a `CurlTransport` when nil), paced by `pacer` when given.
     public init(configuration: AWSConfiguration, transport: HTTPTransport? = nil, retry: RetryPolicy = .standard, pacer: RequestPacer? = nil) {
         self.configuration = configuration
-        self.transport = transport ?? URLSessionTransport()
+        self.transport = transport ?? CurlTransport()
         self.retry = retry
         self.pacer = pacer
         requests = RequestCounter()

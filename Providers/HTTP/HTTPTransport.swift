@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// One HTTP request, as a client builds it (the AWS client signs it, the Stripe provider
 /// authorises it with a bearer key) before a transport sends it.
 public struct HTTPRequest: Sendable {
@@ -77,7 +73,8 @@ public struct HTTPResponse: Sendable {
 /// Sends one HTTP request. The client signs (or authorises) before calling it and retries
 /// around it, so a transport does neither; tests inject a fake one.
 public protocol HTTPTransport: Sendable {
-    /// Sends the request; throws only when no response arrived (connection refused, timeout).
+    /// Sends the request; throws only when no whole response arrived (connection refused or
+    /// closed, reset, a deadline passed): a status line alone, or part of a body, is not one.
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
 }
 
@@ -86,59 +83,4 @@ public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
-}
-
-/// `HTTPTransport` over URLSession (FoundationNetworking on Linux).
-public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
-    /// What a request's task returns.
-    private struct Answer: Sendable {
-        var data: Data
-        var response: URLResponse
-    }
-
-    // @unchecked: URLSession is thread-safe (not marked Sendable on Linux); the class only holds it.
-    private let session: URLSession
-
-    /// A transport with its own session; `timeout` bounds each request in seconds.
-    public init(timeout: TimeInterval = 60) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
-    }
-
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        guard let url = request.url else { throw TransportError("cannot form a URL for host \(request.host) path \(request.path)") }
-        var urlRequest = URLRequest(url: url)
-        urlRequest.httpMethod = request.method
-        for (name, value) in request.headers where name.lowercased() != "host" {
-            urlRequest.setValue(value, forHTTPHeaderField: name)
-        }
-        if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" {
-            urlRequest.httpBody = request.body
-        }
-        let (data, response): (Data, URLResponse)
-        // The request runs in a task of its own, which the caller's cancellation does not
-        // reach: on Linux, the URLSessionTask.cancel() a cancelled `data(for:)` makes can
-        // deadlock against the request's completion (a test stopping its in-process server
-        // hung there). A cancelled caller waits for the answer or the timeout instead.
-        let (session, sent) = (session, urlRequest)
-        do {
-            // A struct, not a tuple, as the task's result (Swift 6.3 -O miscompiles tuple results).
-            let answer = try await Task { () async throws -> Answer in
-                let (data, response) = try await session.data(for: sent)
-                return Answer(data: data, response: response)
-            }.value
-            (data, response) = (answer.data, answer.response)
-        } catch {
-            throw TransportError("no response from \(request.hostHeader): \(error.localizedDescription)")
-        }
-        guard let http = response as? HTTPURLResponse else { throw TransportError("not an HTTP response from \(request.hostHeader)") }
-        var headers: [String: String] = [:]
-        for (key, value) in http.allHeaderFields {
-            if let k = key as? String, let v = value as? String { headers[k.lowercased()] = v }
-        }
-        return HTTPResponse(status: http.statusCode, headers: headers, body: data)
-    }
 }
