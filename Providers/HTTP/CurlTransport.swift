@@ -82,28 +82,29 @@ public final class CurlTransport: HTTPTransport {
         // The exchange is not cancelled with the caller's task: it ends within its deadlines anyway.
         let outcome = await withCheckedContinuation { (continuation: CheckedContinuation<CurlOutcome, Never>) in
             let box = Unmanaged.passRetained(CurlCompletion(continuation)).toOpaque()
-            let queued = Self.enqueue(request.method, url, lines, request.body, sendBody, deadlines, box)
+            let queued = Self.enqueue(request.method, url, lines, request.body, sendBody, request.safeToRepeat, deadlines, box)
             if !queued {
                 Unmanaged<CurlCompletion>.fromOpaque(box).release()
-                continuation.resume(returning: .failed("libcurl could not start the request (out of memory, or libcurl failed to initialise)", false))
+                continuation.resume(
+                    returning: .failed("libcurl could not start the request (out of memory, or libcurl failed to initialise)", false, false))
             }
         }
         switch outcome {
         case .answered(let response):
             return response
-        case .failed(let message, let timedOut):
+        case .failed(let message, let timedOut, let sent):
             let elapsed = String(format: "%.1f", Date().timeIntervalSince(started))
             let why = timedOut ? "a deadline passed (\(deadlines.summary))" : "the exchange failed"
             throw TransportError(
                 "no response from \(request.hostHeader) to \(request.method) \(request.path) after \(elapsed) s: \(message); \(why). "
                     + "If it persists, check the network path to \(request.hostHeader), or raise LANDLORD_HTTP_TIMEOUT / "
-                    + "LANDLORD_HTTP_STALL_TIMEOUT (seconds)")
+                    + "LANDLORD_HTTP_STALL_TIMEOUT (seconds)", mayHaveTakenEffect: sent)
         }
     }
 
     /// Hands the request to the driver thread; false when it could not be queued.
     private static func enqueue(
-        _ method: String, _ url: String, _ lines: [String], _ body: Data, _ sendBody: Bool, _ deadlines: HTTPDeadlines,
+        _ method: String, _ url: String, _ lines: [String], _ body: Data, _ sendBody: Bool, _ safeToRepeat: Bool, _ deadlines: HTTPDeadlines,
         _ context: UnsafeMutableRawPointer
     ) -> Bool {
         let headers = lines.map { strdup($0) }
@@ -117,7 +118,7 @@ public final class CurlTransport: HTTPTransport {
                             method: methodC, url: urlC, headers: headerPointers.baseAddress, header_count: headerPointers.count,
                             body: bytes.bindMemory(to: UInt8.self).baseAddress, body_length: bytes.count, send_body: sendBody ? 1 : 0,
                             connect_timeout_ms: Int(deadlines.connect * 1000), total_timeout_ms: Int(deadlines.total * 1000),
-                            stall_timeout_ms: Int(deadlines.stall * 1000))
+                            stall_timeout_ms: Int(deadlines.stall * 1000), fresh_connection: safeToRepeat ? 0 : 1)
                         return ll_http_send(&request, context, curlDone) == 0
                     }
                 }
@@ -129,8 +130,8 @@ public final class CurlTransport: HTTPTransport {
 /// What one exchange came to.
 private enum CurlOutcome: Sendable {
     case answered(HTTPResponse)
-    /// libcurl's message; whether a deadline ended it.
-    case failed(String, Bool)
+    /// libcurl's message; whether a deadline ended it; whether the request may have been sent.
+    case failed(String, Bool, Bool)
 }
 
 /// The continuation of one exchange, kept alive (retained) by the C side until it completes.
@@ -146,7 +147,8 @@ private let curlDone: ll_http_done = { context, result in
     let r = result.pointee
     guard r.curl_code == 0 else {
         let message = r.error.map { String(cString: $0) } ?? "libcurl error \(r.curl_code)"
-        completion.continuation.resume(returning: .failed(message, r.timed_out != 0))
+        // 6 CURLE_COULDNT_RESOLVE_HOST, 7 CURLE_COULDNT_CONNECT: nothing was sent.
+        completion.continuation.resume(returning: .failed(message, r.timed_out != 0, r.curl_code != 6 && r.curl_code != 7))
         return
     }
     let body = r.body.map { Data(bytes: $0, count: r.body_length) } ?? Data()

@@ -18,10 +18,15 @@ public struct HTTPRequest: Sendable {
     /// Header names as given; the signer lowercases them.
     public var headers: [(String, String)]
     public var body: Data
+    /// False for a request that must not be sent twice (a create the server does not
+    /// deduplicate): it then goes on a connection of its own, never a reused one, because
+    /// libcurl silently sends a request again when a reused connection dies before any byte of
+    /// the answer, although the first one may have taken effect.
+    public var safeToRepeat: Bool
 
     public init(
         method: String, scheme: String = "https", host: String, port: Int? = nil, path: String = "/",
-        query: [(String, String)] = [], headers: [(String, String)] = [], body: Data = Data()
+        query: [(String, String)] = [], headers: [(String, String)] = [], body: Data = Data(), safeToRepeat: Bool = true
     ) {
         self.method = method
         self.scheme = scheme
@@ -31,6 +36,7 @@ public struct HTTPRequest: Sendable {
         self.query = query
         self.headers = headers
         self.body = body
+        self.safeToRepeat = safeToRepeat
     }
 
     /// `host` or `host:port`, as the Host header carries it.
@@ -81,6 +87,12 @@ public protocol HTTPTransport: Sendable {
 /// A transport failure: no HTTP response was received.
 public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// False only when the request never left (the host did not resolve, the connection was
+    /// refused): a request that was sent may have taken effect although its answer was lost.
+    public var mayHaveTakenEffect: Bool
+    public init(_ message: String, mayHaveTakenEffect: Bool = true) {
+        self.message = message
+        self.mayHaveTakenEffect = mayHaveTakenEffect
+    }
     public var description: String { message }
 }

@@ -205,6 +205,13 @@ int ll_http_send(const ll_http_request *request, void *context, ll_http_done don
     failed |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, request->connect_timeout_ms) != CURLE_OK;
     failed |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, request->total_timeout_ms) != CURLE_OK;
     t->stall_ms = request->stall_timeout_ms > 0 ? request->stall_timeout_ms : 30000;
+    // libcurl sends a request again by itself when a reused connection dies before any byte of
+    // the answer ("Connection died, retrying a fresh connect"); on a connection of its own it
+    // reports the failure instead, for a request that must not be sent twice.
+    if (request->fresh_connection) {
+        failed |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK;
+        failed |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
+    }
     failed |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
     if (strcmp(request->method, "HEAD") == 0) {
         failed |= curl_easy_setopt(e, CURLOPT_NOBODY, 1L) != CURLE_OK;

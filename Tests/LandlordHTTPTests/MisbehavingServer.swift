@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -22,18 +23,31 @@ final class MisbehavingServer: Sendable {
         case stallMidBody
         /// Sends the headers, then a byte of body every 200 ms: never a stall, never done.
         case trickle
+        /// Answers the first request it receives (keeping the connection open); every later one
+        /// is read and its connection closed without an answer: a kept-alive connection that
+        /// died under a request, and every connection after it.
+        case answerOnceThenClose
     }
 
+    /// A loopback address of its own (127.31.x.y): libcurl keeps connections per host and port
+    /// for the whole process, so a server that reused another's 127.0.0.1 port could be
+    /// reached through a connection kept alive to the other.
+    let host: String
     let port: UInt16
     private let listener: Int32
+    private let received = Mutex(0)
 
-    /// Listens on 127.0.0.1 on a free port; serves on threads of its own until `stop()`.
+    /// Requests read so far, on every connection.
+    var requestsReceived: Int { received.withLock { $0 } }
+
+    /// Listens on a loopback address on a free port; serves on threads of its own until `stop()`.
     init(_ fault: Fault) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ServerError("socket() failed: errno \(errno)") }
+        let host = "127.31.\(Int.random(in: 1...254)).\(Int.random(in: 1...254))"
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
@@ -41,15 +55,20 @@ final class MisbehavingServer: Sendable {
         }
         guard bound, listen(fd, 64) == 0 else {
             close(fd)
-            throw ServerError("cannot listen on 127.0.0.1: errno \(errno)")
+            throw ServerError("cannot listen on \(host): errno \(errno)")
         }
+        self.host = host
         listener = fd
         port = UInt16(bigEndian: address.sin_port)
         Thread.detachNewThread {
+            // The accept thread closes the listener, once accept fails after `stop()`: closed
+            // by `stop()`, its descriptor could be reused by the next server's socket while this
+            // thread is between two accepts, and this server would serve that one's clients.
+            defer { close(fd) }
             while true {
                 let connection = accept(fd, nil, nil)
                 guard connection >= 0 else { return }
-                Thread.detachNewThread { Self.serve(connection, fault) }
+                Thread.detachNewThread { self.serve(connection, fault) }
             }
         }
     }
@@ -57,30 +76,38 @@ final class MisbehavingServer: Sendable {
     /// Stops accepting (connections being served end when their clients close them).
     func stop() {
         shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
     }
 
-    private static func serve(_ connection: Int32, _ fault: Fault) {
+    private func serve(_ connection: Int32, _ fault: Fault) {
         defer { close(connection) }
-        guard let (head, body) = readRequest(connection) else { return }
+        guard let (head, body) = Self.readRequest(connection) else { return }
+        let count = received.withLock {
+            $0 += 1
+            return $0
+        }
         let partial = "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n" + String(repeating: "x", count: 1000)
         switch fault {
+        case .answerOnceThenClose:
+            guard count == 1 else { return }
+            Self.write(connection, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+            guard Self.readRequest(connection) != nil else { return }
+            received.withLock { $0 += 1 }
         case .answer:
             let method = head.split(separator: " ").first.map(String.init) ?? "?"
-            write(connection, "HTTP/1.1 200 OK\r\nx-method: \(method)\r\nx-twice: a\r\nx-twice: b\r\nContent-Length: \(body.count)\r\n\r\n")
-            write(connection, body)
+            Self.write(connection, "HTTP/1.1 200 OK\r\nx-method: \(method)\r\nx-twice: a\r\nx-twice: b\r\nContent-Length: \(body.count)\r\n\r\n")
+            Self.write(connection, body)
         case .closeAfterRequest:
             return
         case .resetAfterRequest:
-            reset(connection)
+            Self.reset(connection)
         case .resetMidBody:
-            write(connection, partial)
-            reset(connection)
+            Self.write(connection, partial)
+            Self.reset(connection)
         case .trickle:
-            write(connection, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
+            Self.write(connection, "HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
             while send(connection, "x", 1, Int32(MSG_NOSIGNAL)) == 1 { usleep(200_000) }
         case .silent, .stallMidBody:
-            if fault == .stallMidBody { write(connection, partial) }
+            if fault == .stallMidBody { Self.write(connection, partial) }
             // Waits until the client closes the connection (recv returns 0 or fails).
             var byte: UInt8 = 0
             while recv(connection, &byte, 1, 0) > 0 {}

@@ -23,6 +23,7 @@ typedef struct ll_http_request {
     long connect_timeout_ms;         // TCP and TLS connection set-up
     long total_timeout_ms;           // the whole exchange, first byte to last
     long stall_timeout_ms;           // no byte sent or received for this long
+    int fresh_connection;            // 1: a new connection, closed after (libcurl never resends on it)
 } ll_http_request;
 
 /// What came back. Pointers are valid only during the completion callback.
