@@ -61,9 +61,12 @@ let package = Package(
         .target(
             name: "MockProvider", dependencies: ["LandlordBasics", "ProviderAPI", "AWSSchema", "StripeSchema", "PostgresSchema"],
             path: "Providers/Mock"),
-        /// The HTTP transport protocol and its URLSession implementation, RFC 3986 percent-encoding;
+        /// HTTP requests over libcurl's multi interface on a thread of their own (libcurl4-openssl-dev):
+        /// connect, stall and overall deadlines, no busy wait. Small C, used by LandlordHTTP only.
+        .target(name: "CLandlordCurl", path: "Sources/CLandlordCurl", linkerSettings: [.linkedLibrary("curl")]),
+        /// The HTTP transport protocol and its libcurl implementation, RFC 3986 percent-encoding;
         /// shared by the HTTP clients of every provider (AWSClient, the Stripe provider).
-        .target(name: "LandlordHTTP", path: "Providers/HTTP"),
+        .target(name: "LandlordHTTP", dependencies: ["CLandlordCurl"], path: "Providers/HTTP"),
         /// The `postgres.*` resource types' schemas and input checks, shared by the PostgreSQL and mock providers.
         .target(name: "PostgresSchema", dependencies: ["ProviderAPI"], path: "Providers/PostgresSchema"),
         /// The PostgreSQL provider: schemas, roles and grants over libpq, one serialised connection per server.
@@ -184,6 +187,8 @@ let package = Package(
             name: "PluginProviderTests",
             dependencies: ["PluginProvider", "ProviderAPI", "LandlordCore", "landlord", "LandlordTestSupport"],
             path: "Tests/PluginProviderTests", exclude: ["Fixtures"]),
+        /// The libcurl transport against a loopback server that closes, resets and stalls.
+        .testTarget(name: "LandlordHTTPTests", dependencies: ["LandlordHTTP"], path: "Tests/LandlordHTTPTests"),
         /// The AWS provider against SigV4 test vectors and moto_server.
         .testTarget(
             name: "AWSProviderTests",

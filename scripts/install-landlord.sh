@@ -4,8 +4,8 @@
 #   scripts/install-landlord.sh                          # /usr/local/bin/landlord (needs write access)
 #   PREFIX="$HOME/.local" scripts/install-landlord.sh    # ~/.local/bin/landlord
 #
-# Works from any directory. Needs Swift 6.3 on PATH, libyaml's and libpq's headers (apt-get install
-# libyaml-dev libpq-dev) and, for the static build, libcurl's (apt-get install libcurl4-openssl-dev). The
+# Works from any directory. Needs Swift 6.3 on PATH and libyaml's, libpq's and libcurl's headers
+# (apt-get install libyaml-dev libpq-dev libcurl4-openssl-dev; libcurl is Landlord's HTTP client). The
 # build is `swift build -c release --product landlord --static-swift-stdlib` (the static flag on
 # Linux only) into the package's normal .build directory, so a CI cache of .build speeds it up;
 # the installed file is a copy, not a link into .build (99 MB, with symbols for backtraces).
@@ -15,7 +15,7 @@
 # swift-crypto's BoringSSL are linked in, so no Swift toolchain is needed where it runs. It
 # loads these shared libraries from the system (Debian 12 packages in brackets):
 #   libyaml-0.so.2   the YAML parser                          [libyaml-0-2]
-#   libcurl.so.4     FoundationNetworking's HTTP (AWS calls)  [libcurl4]
+#   libcurl.so.4     the HTTP client (AWS, Stripe, S3, sinks)  [libcurl4]
 #   libpq.so.5       PostgreSQL's client (postgres provider)  [libpq5]
 #   libxml2.so.2     FoundationXML, linked in with Foundation [libxml2]
 #   libstdc++.so.6, libgcc_s.so.1, libm.so.6, libc.so.6      [always present]
@@ -49,16 +49,19 @@ if command -v pkg-config >/dev/null 2>&1; then
 elif [ ! -f /usr/include/yaml.h ] && [ ! -f /usr/local/include/yaml.h ] && [ ! -f /opt/homebrew/include/yaml.h ]; then
   die "libyaml's header yaml.h is missing. Install it: apt-get install libyaml-dev pkg-config (Fedora: dnf install libyaml-devel; macOS: brew install libyaml), then run this again."
 fi
-static=false
-if [ "$(uname -s)" = Linux ] && [ "${LANDLORD_STATIC_STDLIB:-1}" != 0 ]; then
-  static=true
-  # Foundation linked statically brings FoundationNetworking, which links libcurl: the linker
-  # needs libcurl.so (the -dev package), not only the libcurl.so.4 every system has.
+# Landlord's HTTP client (Sources/CLandlordCurl) links libcurl, as FoundationNetworking does when
+# Foundation is linked statically: the linker needs libcurl.so and curl/curl.h (the -dev package),
+# not only the libcurl.so.4 every system has.
+if [ "$(uname -s)" = Linux ]; then
   if command -v pkg-config >/dev/null 2>&1 && pkg-config --exists libcurl; then :
   elif ls /usr/lib/libcurl.so /usr/lib64/libcurl.so /usr/lib/*-linux-gnu/libcurl.so >/dev/null 2>&1; then :
   else
-    die "linking Swift's runtime into the binary (--static-swift-stdlib) needs libcurl's development files. Install them: apt-get install libcurl4-openssl-dev (Fedora: dnf install libcurl-devel), then run this again. Or build without it: LANDLORD_STATIC_STDLIB=0 $0 (the binary then runs only where the Swift 6.3 runtime libraries are installed)."
+    die "libcurl's development files are missing (Landlord's HTTP client links libcurl). Install them: apt-get install libcurl4-openssl-dev (Fedora: dnf install libcurl-devel), then run this again."
   fi
+fi
+static=false
+if [ "$(uname -s)" = Linux ] && [ "${LANDLORD_STATIC_STDLIB:-1}" != 0 ]; then
+  static=true
 fi
 mkdir -p "$PREFIX/bin" 2>/dev/null && [ -w "$PREFIX/bin" ] \
   || die "cannot write to $PREFIX/bin. Run it with sudo, or install where you can write: PREFIX=\$HOME/.local $0"

@@ -68,3 +68,11 @@ plugin_check_dir="$(mktemp -d)"
 # (issue 25). Installs Checkov 3.3.30 and regopy 1.5.2 from PyPI into .build/review-tools-venv
 # the first time (44 to 89 s on a 2-core machine, install and run; then about 20 s).
 scripts/checkov.sh .build/debug/landlord
+
+# Network faults (issue 31): 20 tenants with S3 state applied and destroyed through a fault
+# proxy in front of moto on a fixed seed (scripts/fault-test.sh; docs/network.md). About 25 s on 2 busy cores.
+if [[ -n "${MOTO_STARTED:-}" ]]; then
+  scripts/fault-test.sh 20 31
+else
+  echo "note: moto_server not found: the network fault test (scripts/fault-test.sh) is skipped" >&2
+fi

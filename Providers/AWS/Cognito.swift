@@ -22,7 +22,7 @@ struct UserPools: ResourceHandler {
             .cognitoIdentityProvider, "CreateUserPool",
             [
                 "PoolName": .string(try inputs.string("name")), "UserPoolTags": .map(request.identity.tags.mapValues(Value.string)),
-            ])
+            ], retryUnanswered: false)
         guard let pool = out["UserPool"]?.mapValue, let id = pool["Id"]?.stringValue else {
             throw AWSError(.unparseableResponse, message: "CreateUserPool returned no Id", service: "cognito-idp", operation: "CreateUserPool")
         }
@@ -111,7 +111,7 @@ struct UserPoolClients: ResourceHandler {
         var body = try settable(inputs)
         body["UserPoolId"] = .string(pool)
         body["GenerateSecret"] = .bool(inputs.optionalBool("generateSecret") ?? false)
-        let out = try await client.call(.cognitoIdentityProvider, "CreateUserPoolClient", body)
+        let out = try await client.call(.cognitoIdentityProvider, "CreateUserPoolClient", body, retryUnanswered: false)
         guard let c = out["UserPoolClient"]?.mapValue, c["ClientId"]?.stringValue != nil else {
             throw AWSError(
                 .unparseableResponse, message: "CreateUserPoolClient returned no ClientId", service: "cognito-idp",
@@ -206,7 +206,7 @@ struct IdentityPools: ResourceHandler {
     func create(_ request: ApplyRequest) async throws -> ResourceObject {
         var body = try settable(Inputs(request.inputs))
         body["IdentityPoolTags"] = .map(request.identity.tags.mapValues(Value.string))
-        let out = try await client.call(.cognitoIdentity, "CreateIdentityPool", body)
+        let out = try await client.call(.cognitoIdentity, "CreateIdentityPool", body, retryUnanswered: false)
         guard let id = out["IdentityPoolId"]?.stringValue else {
             throw AWSError(
                 .unparseableResponse, message: "CreateIdentityPool returned no IdentityPoolId", service: "cognito-identity",

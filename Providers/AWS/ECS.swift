@@ -52,7 +52,7 @@ struct TaskDefinitions: ResourceHandler {
             "cpu": .string(String(cpu)), "memory": .string(String(memory)), "networkMode": "awsvpc",
             "requiresCompatibilities": ["FARGATE"], "tags": tagList(request.identity.tags),
         ]
-        let out = try await client.call(.ecs, "RegisterTaskDefinition", body)
+        let out = try await client.call(.ecs, "RegisterTaskDefinition", body, retryUnanswered: false)
         guard let td = out["taskDefinition"]?.mapValue, let arn = td["taskDefinitionArn"]?.stringValue else {
             throw AWSError(
                 .unparseableResponse, message: "RegisterTaskDefinition returned no taskDefinitionArn", service: "ecs",

@@ -77,8 +77,9 @@ extension AWSClient {
     }
 
     /// Calls a JSON-protocol operation with a `Value` body and parses the answer.
-    func call(_ service: AWSService, _ operation: String, _ body: [String: Value]) async throws -> [String: Value] {
-        let data = try await json(service, operation: operation, body: Data(JSON.serialize(.map(body), sortedKeys: true)))
+    func call(_ service: AWSService, _ operation: String, _ body: [String: Value], retryUnanswered: Bool = true) async throws -> [String: Value] {
+        let data = try await json(
+            service, operation: operation, body: Data(JSON.serialize(.map(body), sortedKeys: true)), retryUnanswered: retryUnanswered)
         if data.isEmpty { return [:] }
         do {
             return try JSON.parse(Array(data)).mapValue ?? [:]
@@ -138,6 +139,10 @@ func diagnostic(_ error: Error, action: String, type: String, address: String) -
         hint = "AWS kept throttling after retries with backoff; rerun apply later or lower --parallelism"
     case AWSError.LocalFault.transport.rawValue:
         hint = "no answer from the \(e.service) endpoint; check the network, AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_* and rerun"
+    case AWSError.LocalFault.lostAnswer.rawValue:
+        hint =
+            "the create was sent but its answer was lost, so it may exist without Landlord knowing its id (AWS would make a second one if it were "
+            + "sent again); rerun apply: the next run finds it by its tags or name and adopts it"
     case AWSError.LocalFault.configuration.rawValue:
         hint = "fix the AWS configuration and rerun"
     case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "NotAuthorizedException", "UnrecognizedClientException",

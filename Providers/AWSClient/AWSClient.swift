@@ -38,10 +38,10 @@ public struct AWSClient: Sendable {
     /// Counts every attempt sent, per API and operation (retries included).
     public let requests: RequestCounter
 
-    /// A client over `transport` (URLSession when nil), paced by `pacer` when given.
+    /// A client over `transport` (a `CurlTransport` when nil), paced by `pacer` when given.
     public init(configuration: AWSConfiguration, transport: HTTPTransport? = nil, retry: RetryPolicy = .standard, pacer: RequestPacer? = nil) {
         self.configuration = configuration
-        self.transport = transport ?? URLSessionTransport()
+        self.transport = transport ?? CurlTransport()
         self.retry = retry
         self.pacer = pacer
         requests = RequestCounter()
@@ -53,8 +53,10 @@ public struct AWSClient: Sendable {
     /// Signs and sends a request built by `build` for a resolved endpoint, retrying as the
     /// policy allows. Non-2xx answers throw `AWSError` with the service's code and message.
     /// `payloadHash` overrides the signed payload hash (S3 sends it as x-amz-content-sha256).
+    /// `retryUnanswered: false` is for calls that are not safe to repeat (a create AWS does not
+    /// deduplicate): a request sent whose answer was lost then throws `LocalFault.lostAnswer`.
     public func send(
-        _ service: AWSService, operation: String, contentSHA256Header: Bool = false,
+        _ service: AWSService, operation: String, contentSHA256Header: Bool = false, retryUnanswered: Bool = true,
         build: (ResolvedEndpoint) -> HTTPRequest
     ) async throws -> HTTPResponse {
         let endpoint: ResolvedEndpoint
@@ -74,6 +76,7 @@ public struct AWSClient: Sendable {
             // Paced before signing, so a long wait never outlives the signature's clock skew.
             await pacer?.willSend(service: service.signingName)
             var request = base
+            if !retryUnanswered { request.safeToRepeat = false }
             let hash = SigV4.sha256Hex(request.body)
             if contentSHA256Header { request.setHeader("x-amz-content-sha256", hash) }
             signer.sign(&request, payloadHash: hash)
@@ -82,7 +85,9 @@ public struct AWSClient: Sendable {
             do {
                 response = try await transport.send(request)
             } catch {
-                throw AWSError(.transport, message: "\(error)", service: service.signingName, operation: operation)
+                let sent = (error as? TransportError)?.mayHaveTakenEffect ?? true
+                throw AWSError(
+                    retryUnanswered || !sent ? .transport : .lostAnswer, message: "\(error)", service: service.signingName, operation: operation)
             }
             guard (200..<300).contains(response.status) else {
                 let error = AWSError.parse(response, service: service.signingName, operation: operation)
@@ -156,9 +161,9 @@ public struct AWSClient: Sendable {
     // MARK: JSON 1.0 / 1.1 (DynamoDB, ECS, Cognito)
 
     /// Calls a JSON-protocol operation (`X-Amz-Target: Prefix.Operation`) with a JSON body and
-    /// returns the response body (JSON).
-    public func json(_ service: AWSService, operation: String, body: Data) async throws -> Data {
-        let response = try await send(service, operation: operation) { endpoint in
+    /// returns the response body (JSON). `retryUnanswered` as for `send`.
+    public func json(_ service: AWSService, operation: String, body: Data, retryUnanswered: Bool = true) async throws -> Data {
+        let response = try await send(service, operation: operation, retryUnanswered: retryUnanswered) { endpoint in
             request(
                 endpoint, method: "POST", path: "/",
                 headers: [

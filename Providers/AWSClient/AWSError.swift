@@ -8,6 +8,9 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     public enum LocalFault: String, Sendable, CaseIterable {
         /// No HTTP response arrived (refused, reset, timed out).
         case transport = "TransportError"
+        /// A request that is not safe to repeat was sent and its answer lost: it may have
+        /// taken effect, so it is not retried (a create would make a second resource).
+        case lostAnswer = "LostAnswer"
         /// Credentials, region or endpoint settings are missing or invalid.
         case configuration = "ConfigurationError"
         /// A response arrived but is not the XML or JSON the operation returns.

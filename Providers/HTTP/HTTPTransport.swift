@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// One HTTP request, as a client builds it (the AWS client signs it, the Stripe provider
 /// authorises it with a bearer key) before a transport sends it.
 public struct HTTPRequest: Sendable {
@@ -22,10 +18,15 @@ public struct HTTPRequest: Sendable {
     /// Header names as given; the signer lowercases them.
     public var headers: [(String, String)]
     public var body: Data
+    /// False for a request that must not be sent twice (a create the server does not
+    /// deduplicate): it then goes on a connection of its own, never a reused one, because
+    /// libcurl silently sends a request again when a reused connection dies before any byte of
+    /// the answer, although the first one may have taken effect.
+    public var safeToRepeat: Bool
 
     public init(
         method: String, scheme: String = "https", host: String, port: Int? = nil, path: String = "/",
-        query: [(String, String)] = [], headers: [(String, String)] = [], body: Data = Data()
+        query: [(String, String)] = [], headers: [(String, String)] = [], body: Data = Data(), safeToRepeat: Bool = true
     ) {
         self.method = method
         self.scheme = scheme
@@ -35,6 +36,7 @@ public struct HTTPRequest: Sendable {
         self.query = query
         self.headers = headers
         self.body = body
+        self.safeToRepeat = safeToRepeat
     }
 
     /// `host` or `host:port`, as the Host header carries it.
@@ -77,68 +79,20 @@ public struct HTTPResponse: Sendable {
 /// Sends one HTTP request. The client signs (or authorises) before calling it and retries
 /// around it, so a transport does neither; tests inject a fake one.
 public protocol HTTPTransport: Sendable {
-    /// Sends the request; throws only when no response arrived (connection refused, timeout).
+    /// Sends the request; throws only when no whole response arrived (connection refused or
+    /// closed, reset, a deadline passed): a status line alone, or part of a body, is not one.
     func send(_ request: HTTPRequest) async throws -> HTTPResponse
 }
 
 /// A transport failure: no HTTP response was received.
 public struct TransportError: Error, Sendable, CustomStringConvertible {
     public var message: String
-    public init(_ message: String) { self.message = message }
+    /// False only when the request never left (the host did not resolve, the connection was
+    /// refused): a request that was sent may have taken effect although its answer was lost.
+    public var mayHaveTakenEffect: Bool
+    public init(_ message: String, mayHaveTakenEffect: Bool = true) {
+        self.message = message
+        self.mayHaveTakenEffect = mayHaveTakenEffect
+    }
     public var description: String { message }
-}
-
-/// `HTTPTransport` over URLSession (FoundationNetworking on Linux).
-public final class URLSessionTransport: HTTPTransport, @unchecked Sendable {
-    /// What a request's task returns.
-    private struct Answer: Sendable {
-        var data: Data
-        var response: URLResponse
-    }
-
-    // @unchecked: URLSession is thread-safe (not marked Sendable on Linux); the class only holds it.
-    private let session: URLSession
-
-    /// A transport with its own session; `timeout` bounds each request in seconds.
-    public init(timeout: TimeInterval = 60) {
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.httpCookieStorage = nil
-        configuration.urlCache = nil
-        session = URLSession(configuration: configuration)
-    }
-
-    public func send(_ request: HTTPRequest) async throws -> HTTPResponse {
-        guard let url = request.url else { throw TransportError("cannot form a URL for host \(request.host) path \(request.path)") }
-        var urlRequest = URLRequest(url: url)
-        urlRequest.httpMethod = request.method
-        for (name, value) in request.headers where name.lowercased() != "host" {
-            urlRequest.setValue(value, forHTTPHeaderField: name)
-        }
-        if !request.body.isEmpty || request.method == "POST" || request.method == "PUT" {
-            urlRequest.httpBody = request.body
-        }
-        let (data, response): (Data, URLResponse)
-        // The request runs in a task of its own, which the caller's cancellation does not
-        // reach: on Linux, the URLSessionTask.cancel() a cancelled `data(for:)` makes can
-        // deadlock against the request's completion (a test stopping its in-process server
-        // hung there). A cancelled caller waits for the answer or the timeout instead.
-        let (session, sent) = (session, urlRequest)
-        do {
-            // A struct, not a tuple, as the task's result (Swift 6.3 -O miscompiles tuple results).
-            let answer = try await Task { () async throws -> Answer in
-                let (data, response) = try await session.data(for: sent)
-                return Answer(data: data, response: response)
-            }.value
-            (data, response) = (answer.data, answer.response)
-        } catch {
-            throw TransportError("no response from \(request.hostHeader): \(error.localizedDescription)")
-        }
-        guard let http = response as? HTTPURLResponse else { throw TransportError("not an HTTP response from \(request.hostHeader)") }
-        var headers: [String: String] = [:]
-        for (key, value) in http.allHeaderFields {
-            if let k = key as? String, let v = value as? String { headers[k.lowercased()] = v }
-        }
-        return HTTPResponse(status: http.statusCode, headers: headers, body: data)
-    }
 }

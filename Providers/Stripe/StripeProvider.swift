@@ -26,7 +26,7 @@ public struct StripeProvider: Provider {
 
     /// A provider for platform.yaml's `provider.stripe` settings. A missing key or a bad
     /// `apiBase` does not throw: every call then answers with a diagnostic saying what to set.
-    /// `transport`: URLSession when nil (tests inject a fake); `retry`: how throttled, failed
+    /// `transport`: a `CurlTransport` when nil (tests inject a fake); `retry`: how throttled, failed
     /// and unanswered calls are retried.
     public init(
         settings: [String: Value], environment: [String: String] = ProcessInfo.processInfo.environment, transport: HTTPTransport? = nil,
@@ -43,7 +43,7 @@ public struct StripeProvider: Provider {
                         "export \(variable) with a Stripe secret key (sk_...), or name another variable in platform.yaml's provider.stripe.apiKeyEnv",
                     code: "configuration")
             }
-            let client = try StripeClient(apiBase: base, apiKey: key, transport: transport ?? URLSessionTransport(), retry: retry)
+            let client = try StripeClient(apiBase: base, apiKey: key, transport: transport ?? CurlTransport(), retry: retry)
             customers = StripeCustomers(client: client, keyVariable: variable)
             configurationProblem = nil
         } catch {

@@ -32,13 +32,13 @@ public final class EventOutbox: Sendable {
 
     /// Reads the sinks of platform.yaml's `events:`; throws when a webhook's secret variable
     /// is not set, or the EventBridge bus has no AWS credentials or region. `transport`
-    /// carries the webhooks' requests and the AWS calls (URLSession when nil); `storage` keeps
+    /// carries the webhooks' requests and the AWS calls (a `CurlTransport` when nil); `storage` keeps
     /// the event files (the local disk when nil).
     public init(
         root: URL, platform: PlatformSpec, environment: [String: String], retryFor: TimeInterval = 86_400, transport: (any HTTPTransport)? = nil,
         storage: (any OutboxStorage)? = nil
     ) throws {
-        let http = transport ?? URLSessionTransport(timeout: 30)
+        let http = transport ?? CurlTransport(timeout: 30)
         let base = root.appendingPathComponent(".landlord/service/outbox").path
         var sinks: [any EventSink] = []
         for hook in platform.events.webhooks {

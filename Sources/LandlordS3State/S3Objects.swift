@@ -17,13 +17,19 @@ extension S3StateStore {
     }
 
     /// A conditional PutObject. 412 PreconditionFailed and 409 ConditionalRequestConflict (a
-    /// concurrent conditional write) are a lost race, as is 404 for `If-Match` on a deleted key.
+    /// concurrent conditional write) are a lost race, as is 404 for `If-Match` on a deleted key,
+    /// unless the object now holds exactly `body`: then the race was lost to this very write.
+    /// When an attempt's answer is lost (a connection closed or reset after S3 took the write)
+    /// the client sends the write again, and its condition fails against the first attempt's
+    /// object; reading back tells the two apart, so a run never conflicts with itself nor waits
+    /// for its own lock until the lease runs out.
     func put(_ key: String, _ body: Data, _ condition: S3WriteCondition) async throws -> WriteOutcome {
         do {
             return .written(try await client.s3PutObject(bucket: bucket, key: key, body: body, condition: condition))
         } catch let error as StateError {
             throw error
         } catch let error as AWSError where Self.isLostRace(error, condition: condition) {
+            if let current = try await get(key), current.body == body { return .written(current.etag) }
             return .lostRace
         } catch {
             throw stateError(error, doing: "write", key: key)
@@ -31,7 +37,8 @@ extension S3StateStore {
     }
 
     /// Deletes `key`, only if its ETag is still `ifMatch` when given. Throws
-    /// `StateError.conflict` when it changed.
+    /// `StateError.conflict` when it changed. A failed condition on an object that is gone is
+    /// success: a delete sent again after its answer was lost finds its own work done.
     func delete(_ key: String, ifMatch: String?, what: String) async throws {
         do {
             try await client.s3DeleteObject(bucket: bucket, key: key, ifMatch: ifMatch)
@@ -39,6 +46,7 @@ extension S3StateStore {
             throw error
         } catch let error as AWSError where ifMatch != nil && Self.isLostRace(error, condition: .ifMatch("")) {
             if error.status == 404 { return }  // already gone
+            if try await get(key) == nil { return }
             throw StateError.conflict("\(what) at \(uri(key)) was changed by another run; it was not deleted")
         } catch let error as AWSError where ifMatch != nil && (error.code == "NotImplemented" || error.status == 501) {
             // An S3-compatible store without conditional deletes: the caller has just read the

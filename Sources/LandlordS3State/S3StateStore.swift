@@ -307,11 +307,6 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
                     condition = .ifNoneMatch
                     continue
                 }
-                if current.body == body {  // our own write landed (a retried request)
-                    remember(key, current.etag)
-                    wrote(state.tenant, current.etag, body)
-                    return
-                }
                 let stored = try decodeTenant(current.body, key: key)
                 if stored.lineage != state.lineage || stored.serial >= state.serial {
                     throw StateError.conflict(

@@ -13,7 +13,7 @@ final class ContactAttributesTransport: HTTPTransport, @unchecked Sendable {
     // @unchecked: `attributes`, the only `var`, is read and written only under `lock`.
     private let lock = NSLock()
     private var attributes: [String: Value] = [:]  // "LIST/EMAIL" -> AttributesData
-    let inner = URLSessionTransport()
+    let inner = CurlTransport()
 
     /// `LIST/EMAIL` of a `/v2/email/contact-lists/LIST/contacts/EMAIL` path.
     static func contact(_ path: String) -> String? {

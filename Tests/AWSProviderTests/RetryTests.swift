@@ -76,6 +76,25 @@ let describeOK = xml(
         #expect(transport.attempts == 4)
     }
 
+    /// A create AWS does not deduplicate is not sent again after its answer was lost (it may
+    /// have made the resource: the engine then finds it by its tags); one never sent is.
+    @Test func aCallNotSafeToRepeatIsNotRetriedAfterItsAnswerWasLost() async throws {
+        let ok = HTTPResponse(status: 200, body: Data("{}".utf8))
+        let lost = ScriptedTransport([.failure(TransportError("connection closed with no answer"))], then: ok)
+        do {
+            _ = try await client(lost).json(.cognitoIdentityProvider, operation: "CreateUserPool", body: Data(), retryUnanswered: false)
+            Issue.record("a lost answer must be thrown")
+        } catch let e as AWSError {
+            #expect(e.localFault == .lostAnswer)
+            #expect(!e.isRetryable)
+        }
+        #expect(lost.attempts == 1)
+        #expect(lost.requests.first?.safeToRepeat == false)
+        let refused = ScriptedTransport([.failure(TransportError("connection refused", mayHaveTakenEffect: false))], then: ok)
+        _ = try await client(refused).json(.cognitoIdentityProvider, operation: "CreateUserPool", body: Data(), retryUnanswered: false)
+        #expect(refused.attempts == 2)
+    }
+
     @Test func validationErrorsAreNotRetried() async throws {
         let invalid = xml(400, "<ErrorResponse><Error><Code>ValidationError</Code><Message>Port is invalid</Message></Error></ErrorResponse>")
         let transport = ScriptedTransport([.success(invalid)], then: describeOK)

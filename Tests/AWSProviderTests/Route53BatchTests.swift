@@ -173,7 +173,7 @@ extension MotoTests {
         @Test func twoHundredRecordsInOneCall() async throws {
             try await Moto.reset()
             let zone = try await Fixtures(client: try Moto.client()).hostedZone("example.com")
-            let transport = CountingTransport(URLSessionTransport())
+            let transport = CountingTransport(CurlTransport())
             let provider = provider(transport)
             let t = Tenant()
             let requests = (0..<200).map { recordRequest(t, "t\($0)", zone: zone, domain: "example.com") }
@@ -209,7 +209,7 @@ extension MotoTests {
         @Test func aBadRecordFailsAloneAndTheOthersLand() async throws {
             try await Moto.reset()
             let zone = try await Fixtures(client: try Moto.client()).hostedZone("example.com")
-            let transport = CountingTransport(URLSessionTransport())
+            let transport = CountingTransport(CurlTransport())
             let provider = provider(transport)
             let t = Tenant()
             var requests = (0..<8).map { recordRequest(t, "r\($0)", zone: zone, domain: $0 == 0 ? "other.org" : "example.com") }
@@ -232,7 +232,7 @@ extension MotoTests {
         @Test func aDeleteOfAChangedRecordFallsBackToTheSingleRecordPath() async throws {
             try await Moto.reset()
             let zone = try await Fixtures(client: try Moto.client()).hostedZone("example.com")
-            let transport = CountingTransport(URLSessionTransport())
+            let transport = CountingTransport(CurlTransport())
             let provider = provider(transport)
             let t = Tenant()
             let created = await provider.applyBatch([

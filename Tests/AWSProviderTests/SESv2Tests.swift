@@ -14,7 +14,7 @@ final class MotoRecordingTransport: HTTPTransport, @unchecked Sendable {
     // @unchecked: `recorded`, the only `var`, is read and written only under `lock`.
     private let lock = NSLock()
     private var recorded: [HTTPRequest] = []
-    let inner = URLSessionTransport()
+    let inner = CurlTransport()
 
     /// Every request sent, in order.
     var sent: [HTTPRequest] { lock.withLock { recorded } }

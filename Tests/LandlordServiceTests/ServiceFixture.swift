@@ -23,7 +23,7 @@ final class ServiceFixture: @unchecked Sendable {
     var port = 0
     var service: TenantService?
     var runtime: ServiceRuntime?
-    let client = URLSessionTransport(timeout: 30)
+    let client = CurlTransport(timeout: 30)
 
     init(approvalTimeout: String = "1h", events: String = "", env extra: [String: String] = [:]) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-serve-test-\(UUID().uuidString)")

@@ -27,7 +27,7 @@ enum Localstripe {
             request.setHeader("Content-Type", "application/x-www-form-urlencoded")
             request.body = Data(PercentEncoding.form(form).utf8)
         }
-        let response = try await URLSessionTransport().send(request)
+        let response = try await CurlTransport().send(request)
         return (response.status, (try? JSON.parse(Array(response.body)))?.mapValue ?? [:])
     }
 
