@@ -6,7 +6,7 @@ import LandlordHTTP
 /// that accepts and never answers is a failed try, not a stuck rollout.
 public struct HTTPHealthProbe: HealthProbe {
     /// One transport for every check; each try's own deadline is enforced below.
-    private let transport = CurlTransport(deadlines: HTTPDeadlines(connect: 10, stall: 300, total: 300))
+    private let transport = CurlTransport(deadlines: HTTPDeadlines(connect: 10, stall: 30, total: 300))
 
     public init() {}
 

@@ -112,6 +112,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main():
     fleet = sys.argv[1] if len(sys.argv) > 1 else "."
     port = int(sys.argv[2]) if len(sys.argv) > 2 else 8471
+    # A listen backlog for a fleet's checks arriving at once (socketserver's default is 5: the
+    # rest of the connections would wait for the kernel to retry them, a second or more).
+    http.server.ThreadingHTTPServer.request_queue_size = 256
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.cloud_path = os.path.join(fleet, ".landlord", "mock-cloud.json")
     if len(sys.argv) > 3:
