@@ -114,6 +114,16 @@ extension MockProvider {
                 // account holds it, so it counts toward SES's one-list quota as the real one does.
                 tx.put(MockResource(type: T.contactList, id: list, attributes: ["name": .string(list)], tags: [:]))
             }
+        case T.dynamoItem:
+            // DynamoDB keeps one value per attribute name: an item may repeat a key attribute
+            // (as GetItem returns it) only with the key's value, as the AWS provider requires.
+            let key = r.attributes["key"]?.revealed.mapValue ?? [:]
+            let item = r.attributes["item"]?.revealed.mapValue ?? [:]
+            if let name = key.keys.sorted().first(where: { k in item[k].map { $0.revealed != key[k]!.revealed } ?? false }) {
+                return err(
+                    "InvalidInput", "'item' repeats the key attribute '\(name)' with another value than 'key' gives it",
+                    "remove '\(name)' from 'item' or give it the key's value", attribute: "item")
+            }
         case StripeResourceTypes.customer:
             return stripeProblem(r)
         default: break
