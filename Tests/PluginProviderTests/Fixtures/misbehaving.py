@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A test plugin serving `bad.thing` (in memory) that misbehaves as its first argument says:
 well (no fault), dies_mid_call, never_answers, garbage, twice, unknown_id, exit_at_start,
-wrong_major, slow_shutdown. The fault hits `apply` calls whose inputs' name contains "boom"
+wrong_major, slow_shutdown, null_create (answers `resource: null` without a diagnostic),
+adopts_any (declares `test` inputs and imports every thing it holds, whoever it is tagged for). The fault hits `apply` calls whose inputs' name contains "boom"
 (every apply when BAD_ALL is set), so a test can mix good and bad resources."""
 import json
 import os
@@ -37,7 +38,8 @@ for line in sys.stdin:
         result(msg_id, {"resources": [{"type": "bad.thing", "attributes": {
             "name": {"type": "string", "required": True, "forceNew": True},
             "secret": {"type": "string", "computed": True, "sensitive": True},
-            "id": {"type": "string", "computed": True}}, "futureField": 1}]})
+            "id": {"type": "string", "computed": True}}, "futureField": 1,
+            **({"test": {"create": {"name": "scratch"}}} if MODE == "adopts_any" else {})}]})
     elif method == "apply":
         faulty = "boom" in str(params.get("inputs", {}).get("name", "")) or os.environ.get("BAD_ALL") == "1"
         if faulty and MODE == "dies_mid_call":
@@ -48,6 +50,9 @@ for line in sys.stdin:
         if faulty and MODE == "garbage":
             sys.stdout.write("Traceback (most recent call last): oops\n")
             sys.stdout.flush()
+            continue
+        if faulty and MODE == "null_create":
+            result(msg_id, {"resource": None, "diagnostics": []})
             continue
         if faulty and MODE == "unknown_id":
             result(msg_id + 1000, {"resource": None, "diagnostics": []})
