@@ -50,8 +50,10 @@ import Testing
         try await fleet.applyOK()
 
         try fleet.tenant(tenant, "schemaName: acme2, ownerName: acme_owner, appName: acme_app, connectionLimit: 2, privileges: [USAGE]")
-        #expect(try await fleet.changes() == ["grant replace", "schema replace"])
-        try await fleet.applyOK()
+        // A schema holds data: replacing it is refused without --allow-protected-deletes.
+        await #expect(throws: Failure.self) { try await fleet.changes() }
+        #expect(try await fleet.changes(PlanOptions(allowProtectedDeletes: true)) == ["grant replace", "schema replace"])
+        try await fleet.applyOK(PlanOptions(allowProtectedDeletes: true))
         #expect(try resources(PostgresResourceTypes.schemaType).map(\.id) == ["acme2"])
 
         try await fleet.applyOK(PlanOptions(destroy: [tenant]))
