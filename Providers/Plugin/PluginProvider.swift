@@ -1,5 +1,6 @@
 import Foundation
 import ProviderAPI
+import Synchronization
 
 /// What a plugin said about itself in `initialize`.
 public struct PluginInfo: Sendable {
@@ -31,7 +32,7 @@ public struct PluginStartError: Error, Sendable, CustomStringConvertible {
 /// for its types (`schema`) by `start`; every Provider call is then one request, at most
 /// `maxConcurrency` in flight. A plugin that misbehaves fails the calls it was asked with a
 /// diagnostic quoting its stderr; it never throws into the engine or writes state.
-public final class PluginProvider: Provider {
+public final class PluginProvider: CallCountingProvider {
     /// The configured name: the prefix of the types it serves.
     public let name: String
     /// The types the plugin declared in `schema`.
@@ -44,6 +45,8 @@ public final class PluginProvider: Provider {
     let gate: PluginGate
     /// Scratch inputs per type for `landlord provider check`.
     let testInputs: [String: PluginCodec.TestInputs]
+    /// Calls sent, by method (`read`, `apply`, ...): the refresh summary counts them as API calls.
+    private let calls = Mutex<[APIOperation: Int]>([:])
 
     private init(
         settings: PluginSettings, info: PluginInfo, schema: ProviderSchema, tests: [String: PluginCodec.TestInputs], connection: PluginConnection
@@ -120,13 +123,22 @@ public final class PluginProvider: Provider {
     @discardableResult
     public func shutdown() async -> Bool { await connection.shutdown(grace: 5) }
 
+    /// The calls sent so far, as `NAME METHOD` (e.g. `localfs read`), for the refresh summary.
+    public func apiCallCounts() -> [APIOperation: Int] { calls.withLock { $0 } }
+
+    /// Sends one call through the connection, counting it.
+    private func send(_ method: String, _ params: Value, timeout: Double) async -> Result<Value, PluginFailure> {
+        calls.withLock { $0[APIOperation(api: name, operation: method), default: 0] += 1 }
+        return await connection.call(method, params, timeout: timeout)
+    }
+
     /// The last lines the plugin wrote to stderr.
     public func stderrTail(_ n: Int = 10) -> [String] { connection.log.last(n) }
 
     // MARK: - Provider
 
     public func read(_ request: ReadRequest) async -> ReadResponse {
-        let result = await gate.run(key: nil) { await connection.call("read", PluginCodec.encode(request), timeout: settings.timeout) }
+        let result = await gate.run(key: nil) { await send("read", PluginCodec.encode(request), timeout: settings.timeout) }
         return decode(result, method: "read") { m throws(PluginCodec.Malformed) in
             let list = m["resources"]?.listValue ?? []
             guard list.count == request.resources.count else {
@@ -144,7 +156,7 @@ public final class PluginProvider: Provider {
 
     public func apply(_ request: ApplyRequest) async -> ApplyResponse {
         let key = gate.key(type: request.type, attributes: request.inputs.isEmpty ? (request.prior?.attributes ?? [:]) : request.inputs)
-        let result = await gate.run(key: key) { await connection.call("apply", PluginCodec.encode(request), timeout: settings.timeout) }
+        let result = await gate.run(key: key) { await send("apply", PluginCodec.encode(request), timeout: settings.timeout) }
         return decode(result, method: "apply") { m throws(PluginCodec.Malformed) in
             let resource = try PluginCodec.resource(m["resource"], schema: schema.resources[request.type])
             var diagnostics = PluginCodec.diagnostics(m["diagnostics"])
@@ -167,7 +179,7 @@ public final class PluginProvider: Provider {
 
     public func importResources(_ request: ImportRequest) async -> ImportResponse {
         let key = gate.key(type: request.type, attributes: request.inputs)
-        let result = await gate.run(key: key) { await connection.call("import", PluginCodec.encode(request), timeout: settings.timeout) }
+        let result = await gate.run(key: key) { await send("import", PluginCodec.encode(request), timeout: settings.timeout) }
         return decode(result, method: "import") { m throws(PluginCodec.Malformed) in
             var out: [ResourceObject] = []
             for item in m["resources"]?.listValue ?? [] {
@@ -183,7 +195,7 @@ public final class PluginProvider: Provider {
         let key = gate.key(type: request.resource.type, attributes: request.resource.attributes)
         // A wait may take as long as its own timeout, plus a margin for the plugin to say so.
         let timeout = max(settings.timeout, request.timeout + 30)
-        let result = await gate.run(key: key) { await connection.call("wait", PluginCodec.encode(request), timeout: timeout) }
+        let result = await gate.run(key: key) { await send("wait", PluginCodec.encode(request), timeout: timeout) }
         return decode(result, method: "wait") { m throws(PluginCodec.Malformed) in
             WaitResponse(
                 resource: try PluginCodec.resource(m["resource"], schema: schema.resources[request.resource.type]),

@@ -170,7 +170,13 @@ final class JSONEventPrinter: ApplyObserver, Sendable {
                 "errors": .list(o.errors.map { .string($0.summary) }),
             ])
         case .diagnostic(let d):
-            emit(["event": "diagnostic", "severity": .string(d.severity.rawValue), "summary": .string(d.summary), "detail": .string(d.detail)])
+            var m: [String: Value] = [
+                "event": "diagnostic", "severity": .string(d.severity.rawValue), "summary": .string(d.summary), "detail": .string(d.detail),
+            ]
+            if let a = d.address { m["address"] = .string(a) }
+            if let a = d.attribute { m["attribute"] = .string(a) }
+            if let c = d.code { m["code"] = .string(c) }
+            emit(m)
         case .replanning:
             // Told on stderr as in text mode: the JSON stream has no event for it.
             if let text = ProgressPrinter.rolloutLine(event) { output.printErr(text) }

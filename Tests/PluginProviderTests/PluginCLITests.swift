@@ -46,6 +46,10 @@ import Testing
         #expect(!apply.all.contains(key))
         let again = try await Self.landlord(["-C", dir.path, "plan"])
         #expect(again.stdout.contains("No changes."), "\(again.all)")
+        // The refresh summary counts the plugin's reads as the calls they are.
+        #expect(again.stderr.contains("Refreshed 4 resources"), "\(again.stderr)")
+        #expect(!again.stderr.contains("with 0 API calls"), "\(again.stderr)")
+        #expect(again.stderr.contains("localfs read"), "\(again.stderr)")
         // Drift: the plugin reads the file back, so an edit by hand is planned away.
         try Data("edited".utf8).write(to: dir.appendingPathComponent("out/acme/WELCOME.txt"))
         let drift = try await Self.landlord(["-C", dir.path, "plan"])
