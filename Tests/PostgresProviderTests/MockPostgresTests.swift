@@ -63,7 +63,14 @@ import Testing
     @Test func namesAreUniquePerServer() async throws {
         defer { fleet.remove() }
         try fleet.tenant("globex", "schemaName: acme, ownerName: globex_owner, appName: globex_app")
-        let r = try await fleet.apply()
+        // Two tenants claiming one schema name: the plan refuses it (uniqueKeys), naming both.
+        let refused = await #expect(throws: Failure.self) { try await fleet.plan() }
+        #expect(refused?.description.contains("globex/schema and acme/schema claim the same unique key of postgres.schema") == true)
+        // A schema no state knows of (made outside Landlord, or its state lost) is refused by
+        // the server, as the mock simulates.
+        try await fleet.applyOK(PlanOptions(tenants: ["acme"]))
+        try fleet.loseState()
+        let r = try await fleet.apply(PlanOptions(tenants: ["globex"]))
         #expect(r.failed)
         #expect(r.diagnostics.errors.contains { $0.summary.contains("schema 'acme' already exists on the server") })
         #expect(try resources(PostgresResourceTypes.schemaType).count == 1)
