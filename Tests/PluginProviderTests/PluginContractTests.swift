@@ -27,6 +27,16 @@ import Testing
         await p.shutdown()
     }
 
+    @Test func aComputedValueOfTheWrongTypeIsRefused() async throws {
+        let p = try await PluginProvider.start(Fixtures.misbehaving("bad_computed"), hostVersion: "test")
+        #expect(await p.apply(Fixtures.create("fine")).resource?.attributes["size"] == 5)
+        let r = await p.apply(Fixtures.create("boom"))
+        let d = try #require(r.diagnostics.first)
+        #expect(d.summary.contains("the computed attribute `size` of bad.thing thing-boom is declared `int`"), "\(d.summary)")
+        #expect(d.summary.contains("\"5\""))
+        await p.shutdown()
+    }
+
     @Test func theTryItAloneHintRunsFromAnyDirectory() {
         let settings = PluginSettings(
             name: "acme", command: ["python3", "plugins/acme billing.py"], directory: URL(fileURLWithPath: "/srv/fleet"),
@@ -70,5 +80,46 @@ import Testing
         let stolen = try #require(byName["bad.thing: import never adopts another address's resource"])
         #expect(!stolen.passed)
         #expect(stolen.detail.contains("tagged for landlord-check/scratch-bad.thing"), "\(stolen.detail)")
+    }
+}
+
+/// A provider's diagnostic keeps its attribute and code through the engine: in text output and
+/// in `--json` events.
+@Suite struct PluginDiagnosticOutputTests {
+    @Test func attributeAndCodeAppearInTextAndJSON() async throws {
+        let dir = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = [
+            "platform.yaml": """
+            apiVersion: landlord/v1
+            kind: Platform
+            name: p
+            providers:
+              bad: {command: ["python3", "\(Fixtures.path("misbehaving.py"))", "refuses"]}
+            """,
+            "blueprints/b.yaml":
+                "apiVersion: landlord/v1\nkind: Blueprint\nname: b\nresources:\n  thing: {type: bad.thing, properties: {name: \"${tenant.id}\"}}\n",
+            "tenants/boom.yaml": "apiVersion: landlord/v1\nkind: Tenant\nid: boom\nblueprint: b\n",
+        ]
+        for (path, text) in files {
+            let url = dir.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(text.utf8).write(to: url)
+        }
+        let text = try await PluginCLITests.landlord(["-C", dir.path, "apply", "--auto-approve"])
+        #expect(text.code == 1, "\(text.all)")
+        #expect(text.stderr.contains("the name is taken [attribute: name, code: NameTaken]"), "\(text.stderr)")
+        #expect(text.stderr.contains("choose another name"), "\(text.stderr)")
+        let json = try await PluginCLITests.landlord(["-C", dir.path, "apply", "--auto-approve", "--json"])
+        #expect(json.code == 1, "\(json.all)")
+        let finished = json.stdout.split(separator: "\n").compactMap { line -> [String: Value]? in
+            guard let m = (try? JSON.parse(String(line)))?.mapValue, m["event"] == "tenant_finished" else { return nil }
+            return m
+        }
+        let diagnostic = try #require(finished.first?["diagnostics"]?.listValue?.first?.mapValue, "\(json.stdout)")
+        #expect(diagnostic["attribute"] == "name")
+        #expect(diagnostic["code"] == "NameTaken")
+        #expect(diagnostic["address"] == "boom/thing")
+        #expect(diagnostic["detail"]?.stringValue?.contains("choose another name") == true)
     }
 }
