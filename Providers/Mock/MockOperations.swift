@@ -205,6 +205,7 @@ extension MockProvider {
             id = attrs["name"]?.interpolationText ?? ""
         case T.contact:
             id = "\(attrs["contactListName"]?.interpolationText ?? "")/\(attrs["email"]?.interpolationText ?? "")"
+            attrs["lastUpdated"] = Self.contactStamp()
         case StripeResourceTypes.customer:
             id = stripeCustomerID()
             attrs["id"] = .string(id)
@@ -237,10 +238,16 @@ extension MockProvider {
                 r.attributes[k] = nil
             }
         }
+        // SES moves a contact's LastUpdatedTimestamp on every write; the AWS provider records it.
+        if r.type == T.contact { r.attributes["lastUpdated"] = Self.contactStamp() }
         if let problem = check(r, &tx) { return problem }
         tx.put(r)
         return ApplyResponse(resource: object(r))
     }
+
+    /// A contact's `lastUpdated` as the AWS provider records SES's LastUpdatedTimestamp: epoch
+    /// seconds, as text.
+    static func contactStamp() -> Value { .string(String(format: "%.3f", Date().timeIntervalSince1970)) }
 
     func delete(_ req: ApplyRequest, _ tx: inout MockCloud.Transaction) -> ApplyResponse {
         guard let prior = req.prior, let r = tx.get(type: req.type, id: prior.id) else {
