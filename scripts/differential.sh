@@ -7,8 +7,11 @@
 #     compared as references to it, since the two clouds allocate their own ids);
 #   - each resource's outputs agree by shape (the same attributes; ARNs by service, UUIDs,
 #     timestamps and numbers by pattern, not by value).
-# Prints one summary line and exits 1 when any disagreement is found. Out-of-band drift per
-# updatable attribute (the issue's second part) is not injected yet: the line says 0.
+#   - five attributes changed out of band on both sides (a target group's health check path, a
+#     service's desired count, a record's TTL, a group's precedence, an item's attributes): both
+#     refreshing plans show the same drift, and one apply puts it back on both (plans empty again).
+# Prints one summary line and exits 1 when any disagreement is found. Drift covers those five
+# attributes, not every updatable attribute of every type.
 #
 #   scripts/moto.sh start
 #   export AWS_ENDPOINT_URL=http://127.0.0.1:5123 AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
@@ -44,7 +47,7 @@ for side in moto mock; do
     [[ $rc == 0 ]] || { cat "$work/$side-plan.log"; fail "the refreshing plan after apply on $side is not empty (exit $rc)"; }
 done
 
-python3 - "$work/moto/.landlord/state/tenants" "$work/mock/.landlord/state/tenants" <<'PY'
+python3 - "$work/moto/.landlord/state/tenants" "$work/mock/.landlord/state/tenants" "$work/counts.json" <<'PY'
 import json, os, re, sys
 
 def load(d):
@@ -142,7 +145,103 @@ for g in gaps:
     print("moto gap (not counted): " + g)
 for d in disagreements:
     print("disagreement: " + d)
-print(f"differential: {len(types)} types compared, {attributes} attributes compared, 0 drifts injected, "
-      f"{len(disagreements)} disagreements found")
-sys.exit(1 if disagreements else 0)
+json.dump({"types": len(types), "attributes": attributes, "disagreements": len(disagreements)}, open(sys.argv[3], "w"))
+PY
+
+# Drift: the same attributes changed out of band on both sides (moto through boto3, the mock
+# through its journal, as another process's write), then both refreshing plans must show the
+# same drift, and one apply must put it back on both.
+python3 - "$work" <<'PY'
+import fcntl, json, os, sys
+import boto3
+
+work = sys.argv[1]
+state = {t: json.load(open(f"{work}/moto/.landlord/state/tenants/{t}.json"))["resources"] for t in ("acme",)}
+r = state["acme"]
+DRIFTS = [  # (resource, attribute, new value)
+    ("backend_tg", "healthCheckPath", "/changed-by-hand"),
+    ("backend", "desiredCount", 3),
+    ("dns", "ttl", 60),
+    ("admins", "precedence", 7),
+    ("record", "item", None),  # the item's status set to "suspended"
+]
+
+def inputs(name): return r[name]["inputs"]
+
+# moto, through the services' own APIs
+elb, ecs, r53, idp, ddb = (boto3.client(s) for s in ("elbv2", "ecs", "route53", "cognito-idp", "dynamodb"))
+elb.modify_target_group(TargetGroupArn=r["backend_tg"]["id"], HealthCheckPath="/changed-by-hand")
+svc = r["backend"]
+ecs.update_service(cluster=svc["inputs"]["cluster"], service=svc["outputs"].get("name") or svc["inputs"].get("name"), desiredCount=3)
+d = inputs("dns")
+r53.change_resource_record_sets(HostedZoneId=d["zoneId"], ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
+    "Name": d["name"], "Type": d["type"], "TTL": 60, "ResourceRecords": [{"Value": v} for v in d["records"]]}}]})
+g = inputs("admins")
+idp.update_group(UserPoolId=g["userPoolId"], GroupName=g["name"], Description=g.get("description", ""), Precedence=7)
+rec = inputs("record")
+item = {k: {"S": str(v)} for k, v in rec["item"].items()}
+item["status"] = {"S": "suspended"}
+item.update({k: {"S": v} for k, v in rec["key"].items()})
+ddb.put_item(TableName=rec["table"], Item=item)
+
+# the mock, as another process writing its cloud would
+mock_state = json.load(open(f"{work}/mock/.landlord/state/tenants/acme.json"))["resources"]
+base = f"{work}/mock/.landlord/mock-cloud.json"
+with open(base + ".lock", "a") as lock:
+    fcntl.flock(lock, fcntl.LOCK_EX)
+    current = {}
+    for line in open(base):
+        line = line.strip().rstrip(",")
+        if line.startswith('{"type"'):
+            o = json.loads(line)
+            current[(o["type"], o["id"])] = o
+    if os.path.exists(base + ".journal"):
+        for line in open(base + ".journal"):
+            op = json.loads(line)
+            if op.get("op") == "put":
+                current[(op["resource"]["type"], op["resource"]["id"])] = op["resource"]
+            elif op.get("op") == "delete":
+                current.pop((op.get("type"), op.get("id")), None)
+    with open(base + ".journal", "a") as journal:
+        for name, attribute, value in DRIFTS:
+            m = mock_state[name]
+            o = current[(m["type"], m["id"])]
+            if attribute == "item":
+                value = dict(o["attributes"]["item"], status="suspended")
+            o["attributes"][attribute] = value
+            journal.write(json.dumps({"op": "put", "resource": o}, separators=(",", ":")) + "\n")
+json.dump(len(DRIFTS), open(f"{work}/drifts.json", "w"))
+PY
+
+drifted() {  # the plan's changed attributes per address, as JSON
+    local side="$1"; shift
+    set +e; "$landlord" -C "$work/$side" plan --format json "$@" >"$work/$side-drift.json" 2>"$work/$side-drift.log"; set -e
+    python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); print(json.dumps({c["address"]: sorted(c.get("changed", [])) for c in p["changes"] if c["action"] != "noop"}, sort_keys=True))' "$work/$side-drift.json" \
+        || { cat "$work/$side-drift.log"; fail "no JSON plan on $side"; }
+}
+moto_drift="$(drifted moto)"
+mock_drift="$(drifted mock --mock)"
+drift_disagreements=0
+if [[ "$moto_drift" != "$mock_drift" ]]; then
+    echo "disagreement: drift planned on moto: $moto_drift"
+    echo "disagreement: drift planned on the mock: $mock_drift"
+    drift_disagreements=1
+fi
+"$landlord" -C "$work/moto" apply --auto-approve >"$work/moto-repair.log" 2>&1 || { cat "$work/moto-repair.log"; fail "apply repairing drift on moto failed"; }
+"$landlord" -C "$work/mock" apply --auto-approve --mock >"$work/mock-repair.log" 2>&1 || { cat "$work/mock-repair.log"; fail "apply repairing drift on the mock failed"; }
+for side in moto mock; do
+    flag=(); [[ $side == mock ]] && flag=(--mock)
+    set +e; "$landlord" -C "$work/$side" plan --detailed-exitcode "${flag[@]}" >"$work/$side-plan2.log" 2>&1; rc=$?; set -e
+    if [[ $rc != 0 ]]; then
+        echo "disagreement: after the repairing apply, the plan on $side is not empty (exit $rc)"; sed -n 1,40p "$work/$side-plan2.log"
+        drift_disagreements=$((drift_disagreements + 1))
+    fi
+done
+python3 - "$work/counts.json" "$work/drifts.json" "$drift_disagreements" "$moto_drift" <<'PY'
+import json, sys
+c, drifts, extra, planned = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), int(sys.argv[3]), json.loads(sys.argv[4])
+total = c["disagreements"] + extra
+print(f"drift planned on both: {json.dumps(planned, sort_keys=True)}")
+print(f"differential: {c['types']} types compared, {c['attributes']} attributes compared, {drifts} drifts injected, {total} disagreements found")
+sys.exit(1 if total else 0)
 PY
