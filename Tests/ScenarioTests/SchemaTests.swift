@@ -183,6 +183,8 @@ import Testing
             ("apiVersion: landlord/v2\nkind: Tenant\nid: acme\nblueprint: web\n", "tenant", false),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: s3}\n", "platform", false),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: s3, bucket: b}\n", "platform", true),
+            ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: local, encryption: required}\n", "platform", true),
+            ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: local, encryption: always}\n", "platform", false),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: local, lockLease: 30}\n", "platform", false),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\ninputs: {listeners: [{arn: a}]}\n", "platform", false),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\nenv: [A_KEY, {name: B, sensitive: false}]\n", "platform", true),

@@ -199,6 +199,10 @@ public enum DocumentSchema {
                         "region": ["type": "string", "description": "the bucket's region, when not the provider's"],
                         "lockLeaseSeconds": ["type": "number", "minimum": 10, "description": "tenant lock lease (default 120)"],
                         "keyFile": ["type": "string", "description": "file holding the 32-byte base64 state key, relative to the fleet"],
+                        "encryption": [
+                            "enum": ["required", "optional"],
+                            "description": "`required`: no command runs without a state key, so no sensitive value is written in clear",
+                        ],
                     ],
                     "if": ["properties": ["backend": ["const": "s3"]], "required": ["backend"]],
                     "then": ["required": ["bucket"]],
