@@ -192,7 +192,9 @@ let package = Package(
         /// The AWS provider against SigV4 test vectors and moto_server.
         .testTarget(
             name: "AWSProviderTests",
-            dependencies: ["AWSProvider", "AWSSchema", "AWSClient", "LandlordBasics", "ProviderAPI", "LandlordCore", "LandlordTestSupport"],
+            dependencies: [
+                "AWSProvider", "AWSSchema", "AWSClient", "LandlordBasics", "ProviderAPI", "LandlordCore", "LandlordTestSupport", "MockProvider",
+            ],
             path: "Tests/AWSProviderTests"),
         /// The Stripe provider against localstripe (LANDLORD_STRIPE_URL), directly and through the
         /// `landlord` binary; a fake transport for retries and idempotency keys; `stripe.customer` in the mock.

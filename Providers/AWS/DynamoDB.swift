@@ -53,9 +53,29 @@ struct DynamoItems: ResourceHandler {
         return Target(table: try inputs.string("table"), key: key)
     }
 
+    /// The key attribute that `item` repeats with another value than `key` gives it, if any: such
+    /// an item cannot be written as given (DynamoDB keeps one value per attribute name).
+    static func conflictingKeyAttribute(key: [String: Value], item: [String: Value]) -> String? {
+        key.keys.sorted().first { name in item[name].map { $0.revealed != key[name]!.revealed } ?? false }
+    }
+
+    /// An item as DynamoDB returns it (key attributes included), shaped like `recorded`: a key
+    /// attribute stays in `item` only where the recorded item repeats it.
+    static func item(_ decoded: [String: Value], key: [String: Value], like recorded: [String: Value]?) -> [String: Value] {
+        var rest = decoded
+        for k in key.keys where recorded?[k] == nil { rest[k] = nil }
+        return rest
+    }
+
     func put(_ request: ApplyRequest, condition: String) async throws -> ResourceObject {
         let inputs = Inputs(request.inputs)
         let t = try target(inputs)
+        if let name = Self.conflictingKeyAttribute(key: t.key, item: inputs.map("item") ?? [:]) {
+            throw InputError(
+                attribute: "item",
+                message: "'item' repeats the key attribute '\(name)' with another value than 'key' gives it; "
+                    + "remove '\(name)' from 'item' or give it the key's value")
+        }
         var item = (inputs.map("item") ?? [:]).mapValues(Self.encode)
         for (k, v) in t.key { item[k] = Self.encode(v) }
         let first = t.key.keys.sorted().first!
@@ -96,10 +116,12 @@ struct DynamoItems: ResourceHandler {
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? {
-        try await fetch(try target(Inputs(resource.attributes)))
+        let inputs = Inputs(resource.attributes)
+        return try await fetch(try target(inputs), like: inputs.map("item"))
     }
 
-    func fetch(_ t: Target) async throws -> ResourceObject? {
+    /// Reads the item with GetItem; `recorded` is the item as state records it (its shape is kept).
+    func fetch(_ t: Target, like recorded: [String: Value]?) async throws -> ResourceObject? {
         guard
             let out = try await unlessMissing(
                 ["ResourceNotFoundException"],
@@ -109,8 +131,7 @@ struct DynamoItems: ResourceHandler {
                 })
         else { return nil }
         guard let item = out["Item"]?.mapValue else { return nil }
-        var rest = item.mapValues(Self.decode)
-        for k in t.key.keys { rest[k] = nil }
+        let rest = Self.item(item.mapValues(Self.decode), key: t.key, like: recorded)
         return ResourceObject(type: Self.type, id: t.id, attributes: ["table": .string(t.table), "key": .map(t.key), "item": .map(rest)])
     }
 
@@ -120,6 +141,7 @@ struct DynamoItems: ResourceHandler {
             inputs["table"] = .string(String(id[..<slash]))
             inputs["key"] = (try? JSON.parse(String(id[id.index(after: slash)...]))) ?? .null
         }
-        return try await fetch(try target(Inputs(inputs))).map { [$0] } ?? []
+        let wanted = Inputs(inputs)
+        return try await fetch(try target(wanted), like: wanted.map("item")).map { [$0] } ?? []
     }
 }

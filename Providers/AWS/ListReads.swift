@@ -246,7 +246,11 @@ extension DynamoItems: ListingHandler {
     func readMany(group: String, _ resources: [ResourceObject]) async throws -> [ResourceObject?] {
         let targets = try resources.map { try target(Inputs($0.attributes)) }
         var unique: [String: Target] = [:]
-        for t in targets { unique[t.id] = t }
+        var recordedItems: [String: [String: Value]] = [:]
+        for (t, r) in zip(targets, resources) {
+            unique[t.id] = t
+            recordedItems[t.id] = Inputs(r.attributes).map("item")
+        }
         var found: [String: ResourceObject] = [:]
         let ids = unique.keys.sorted()
         var start = 0
@@ -266,7 +270,7 @@ extension DynamoItems: ListingHandler {
                         ["ResourceNotFoundException"], { try await client.call(.dynamodb, "BatchGetItem", ["RequestItems": .map(request)]) })
                 else {
                     // A table is gone: read this batch's items one by one (each answers for its own table).
-                    for id in pending { found[id] = try await fetch(unique[id]!) }
+                    for id in pending { found[id] = try await fetch(unique[id]!, like: recordedItems[id]) }
                     break
                 }
                 for (table, items) in out["Responses"]?.mapValue ?? [:] {
@@ -277,8 +281,7 @@ extension DynamoItems: ListingHandler {
                         for id in pending where unique[id]!.table == table {
                             let t = unique[id]!
                             guard t.key.allSatisfy({ decoded[$0.key]?.revealed == $0.value.revealed }) else { continue }
-                            var rest = decoded
-                            for k in t.key.keys { rest[k] = nil }
+                            let rest = Self.item(decoded, key: t.key, like: recordedItems[id])
                             found[id] = ResourceObject(
                                 type: Self.type, id: id, attributes: ["table": .string(table), "key": .map(t.key), "item": .map(rest)])
                         }

@@ -114,6 +114,16 @@ extension MockProvider {
                 // account holds it, so it counts toward SES's one-list quota as the real one does.
                 tx.put(MockResource(type: T.contactList, id: list, attributes: ["name": .string(list)], tags: [:]))
             }
+        case T.dynamoItem:
+            // DynamoDB keeps one value per attribute name: an item may repeat a key attribute
+            // (as GetItem returns it) only with the key's value, as the AWS provider requires.
+            let key = r.attributes["key"]?.revealed.mapValue ?? [:]
+            let item = r.attributes["item"]?.revealed.mapValue ?? [:]
+            if let name = key.keys.sorted().first(where: { k in item[k].map { $0.revealed != key[k]!.revealed } ?? false }) {
+                return err(
+                    "InvalidInput", "'item' repeats the key attribute '\(name)' with another value than 'key' gives it",
+                    "remove '\(name)' from 'item' or give it the key's value", attribute: "item")
+            }
         case StripeResourceTypes.customer:
             return stripeProblem(r)
         default: break
@@ -195,6 +205,7 @@ extension MockProvider {
             id = attrs["name"]?.interpolationText ?? ""
         case T.contact:
             id = "\(attrs["contactListName"]?.interpolationText ?? "")/\(attrs["email"]?.interpolationText ?? "")"
+            attrs["lastUpdated"] = Self.contactStamp()
         case StripeResourceTypes.customer:
             id = stripeCustomerID()
             attrs["id"] = .string(id)
@@ -227,10 +238,16 @@ extension MockProvider {
                 r.attributes[k] = nil
             }
         }
+        // SES moves a contact's LastUpdatedTimestamp on every write; the AWS provider records it.
+        if r.type == T.contact { r.attributes["lastUpdated"] = Self.contactStamp() }
         if let problem = check(r, &tx) { return problem }
         tx.put(r)
         return ApplyResponse(resource: object(r))
     }
+
+    /// A contact's `lastUpdated` as the AWS provider records SES's LastUpdatedTimestamp: epoch
+    /// seconds, as text.
+    static func contactStamp() -> Value { .string(String(format: "%.3f", Date().timeIntervalSince1970)) }
 
     func delete(_ req: ApplyRequest, _ tx: inout MockCloud.Transaction) -> ApplyResponse {
         guard let prior = req.prior, let r = tx.get(type: req.type, id: prior.id) else {

@@ -43,11 +43,33 @@ enum PluginCodec {
             throw Malformed(message: "a resource must be {type, id, attributes}, got \(JSON.string(v).prefix(120))")
         }
         var attributes = m["attributes"]?.mapValue ?? [:]
+        // Computed values are the plugin's alone: each must have the type its schema declares
+        // (null: unset), or the engine would record and pass on a value of another type.
+        if let schema {
+            for (k, a) in attributes.sorted(by: { $0.key < $1.key }) where schema.attributes[k]?.computed == true {
+                let declared = schema.attributes[k]!.type
+                guard !matches(a.revealed, declared) else { continue }
+                throw Malformed(
+                    message: "the computed attribute `\(k)` of \(type) \(id) is declared `\(declared.rawValue)` in the schema, "
+                        + "but the plugin returned \(a.isSensitive ? "a value of another type" : JSON.string(a.revealed).prefix(60))")
+            }
+        }
         // Attributes the plugin's schema marks sensitive are wrapped as the engine expects.
         if let schema {
             for (k, a) in attributes where schema.attributes[k]?.sensitive == true && !a.isSensitive { attributes[k] = .sensitive(a) }
         }
         return ResourceObject(type: type, id: id, attributes: attributes)
+    }
+
+    /// Whether `v` is of the declared type: `null` always (unset), an int also where a double is
+    /// declared (JSON has one number type).
+    static func matches(_ v: Value, _ type: AttributeType) -> Bool {
+        switch (type, v) {
+        case (_, .null), (.any, _), (.string, .string), (.int, .int), (.bool, .bool), (.double, .double), (.double, .int), (.list, .list),
+            (.map, .map):
+            return true
+        default: return false
+        }
     }
 
     static func diagnostics(_ v: Value?) -> [ProviderDiagnostic] {

@@ -36,8 +36,15 @@ public enum PluginConformance {
             await lifecycle(plugin, type: type, checks)
         }
         await malformed(plugin, checks)
+        // A plugin that had already crashed or broke the protocol was stopped by landlord: its
+        // exit says nothing about how it handles `shutdown`.
+        let stoppedBefore = plugin.connection.broken
         let exited = await plugin.shutdown()
-        checks.add("shutdown", exited, exited ? "exited" : "did not exit within 5 s of `shutdown` and end of input; it was killed")
+        if let stoppedBefore {
+            checks.add("shutdown", false, "not checked: the plugin had already stopped (\(stoppedBefore.summary)); fix that first")
+        } else {
+            checks.add("shutdown", exited, exited ? "exited" : "did not exit within 5 s of `shutdown` and end of input; it was killed")
+        }
         return checks.all
     }
 
@@ -61,10 +68,11 @@ public enum PluginConformance {
     /// Create, read, import (by tags and by id), update, delete, read and delete again.
     private static func lifecycle(_ plugin: PluginProvider, type: String, _ checks: Checks) async {
         guard let test = plugin.testInputs[type] else {
+            // `test` is optional (Providers/PROTOCOL.md): a type without one is not exercised.
             checks.add(
-                "\(type): lifecycle", false,
-                "its schema has no `test: {create: {...}, update: {...}}` inputs for a scratch resource safe to create and delete; add them so it can be checked"
-            )
+                "\(type): lifecycle", true,
+                "skipped: its schema has no `test: {create: {...}, update: {...}}` (optional); "
+                    + "add one, naming a scratch resource safe to create and delete, to have its lifecycle checked")
             return
         }
         let schema = plugin.schema.resources[type]!
@@ -90,6 +98,19 @@ public enum PluginConformance {
             checks.add(
                 "\(type): import by tags", foundOK,
                 foundOK ? "ok" : errors(found.diagnostics) ?? "found \(found.resources.map(\.id)) for the address's tags, expected [\(resource.id)]")
+        }
+        if schema.taggable {
+            // The same natural key asked for another tenant's address: what it finds is tagged for
+            // the scratch address, so adopting it would hand one tenant's resource to another.
+            let other = ResourceIdentity(address: "landlord-check-other/scratch-\(type)", tenant: "landlord-check-other", platform: "landlord-check")
+            let stolen = await plugin.importResources(ImportRequest(type: type, identity: other, inputs: test.create))
+            let adopted = stolen.resources.contains { $0.id == resource.id }
+            checks.add(
+                "\(type): import never adopts another address's resource", !adopted,
+                adopted
+                    ? "`import` for \(other.address) returned \(resource.id), which is tagged for \(identity.address); "
+                        + "import must skip what is tagged for another tenant or address (Providers/PROTOCOL.md, import)"
+                    : "ok")
         }
         let byID = await plugin.importResources(ImportRequest(type: type, identity: identity, id: resource.id))
         let byIDOK = errors(byID.diagnostics) == nil && byID.resources.map(\.id) == [resource.id]
@@ -140,7 +161,8 @@ public enum PluginConformance {
         let unknown = await connection.call("landlord.no_such_method", [:], timeout: 5)
         var ok = false
         if case .failure(let f) = unknown, f.kind == .rpcError(-32601) { ok = true }
-        checks.add("malformed: an unknown method", ok, ok ? "answered -32601" : "expected a JSON-RPC error -32601 (method not found), got \(unknown)")
+        checks.add(
+            "malformed: an unknown method", ok, ok ? "answered -32601" : "expected a JSON-RPC error -32601 (method not found); \(described(unknown))")
         let bad = await connection.call("apply", ["operation": "create"], timeout: 5)
         ok = false
         switch bad {
@@ -150,12 +172,20 @@ public enum PluginConformance {
         }
         checks.add(
             "malformed: `apply` without its params", ok,
-            ok ? "refused" : "expected a JSON-RPC error -32602 (invalid params) or an error diagnostic, got \(bad)")
+            ok ? "refused" : "expected a JSON-RPC error -32602 (invalid params) or an error diagnostic; \(described(bad))")
         let alive = await connection.call("schema", [:], timeout: 5)
         if case .success = alive {
             checks.add("still answering after malformed requests", true, "ok")
         } else {
-            checks.add("still answering after malformed requests", false, "\(alive)")
+            checks.add("still answering after malformed requests", false, described(alive))
+        }
+    }
+
+    /// What a call came back with, in words (never Swift's debug text).
+    static func described(_ result: Result<Value, PluginFailure>) -> String {
+        switch result {
+        case .success(let v): return "it answered \(JSON.string(v).prefix(160))"
+        case .failure(let f): return f.summary
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import ProviderAPI
+import Synchronization
 
 /// What a plugin said about itself in `initialize`.
 public struct PluginInfo: Sendable {
@@ -31,7 +32,7 @@ public struct PluginStartError: Error, Sendable, CustomStringConvertible {
 /// for its types (`schema`) by `start`; every Provider call is then one request, at most
 /// `maxConcurrency` in flight. A plugin that misbehaves fails the calls it was asked with a
 /// diagnostic quoting its stderr; it never throws into the engine or writes state.
-public final class PluginProvider: Provider {
+public final class PluginProvider: CallCountingProvider {
     /// The configured name: the prefix of the types it serves.
     public let name: String
     /// The types the plugin declared in `schema`.
@@ -44,6 +45,8 @@ public final class PluginProvider: Provider {
     let gate: PluginGate
     /// Scratch inputs per type for `landlord provider check`.
     let testInputs: [String: PluginCodec.TestInputs]
+    /// Calls sent, by method (`read`, `apply`, ...): the refresh summary counts them as API calls.
+    private let calls = Mutex<[APIOperation: Int]>([:])
 
     private init(
         settings: PluginSettings, info: PluginInfo, schema: ProviderSchema, tests: [String: PluginCodec.TestInputs], connection: PluginConnection
@@ -66,7 +69,7 @@ public final class PluginProvider: Provider {
             connection = try PluginConnection(settings)
         } catch {
             throw PluginStartError(
-                summary: "cannot start the \(settings.name) plugin (`\(settings.commandLine)`): \(error.localizedDescription)",
+                summary: "cannot start \(settings.called) (`\(settings.commandLine)`): \(error.localizedDescription)",
                 detail: "check `command` in its provider settings")
         }
         // Starting can take longer than a call (an interpreter, a JIT): at least 30 s.
@@ -75,7 +78,7 @@ public final class PluginProvider: Provider {
             await connection.shutdown(grace: 1)
             return PluginStartError(
                 summary: summary,
-                detail: connection.log.quoted() + "\ntry it alone: `landlord provider check -- \(settings.commandLine)`")
+                detail: connection.log.quoted() + "\ntry it alone: `\(settings.checkCommandLine)`")
         }
         let hello: Value = [
             "protocolVersion": .string(PluginProtocol.version), "host": ["name": "landlord", "version": .string(hostVersion)],
@@ -83,17 +86,17 @@ public final class PluginProvider: Provider {
         ]
         let answer: [String: Value]
         switch await connection.call("initialize", hello, timeout: handshakeTimeout) {
-        case .failure(let f): throw await failed("the \(settings.name) plugin failed at start: \(f.summary)")
+        case .failure(let f): throw await failed("\(settings.called) failed at start: \(f.summary)")
         case .success(let v):
             guard let m = v.mapValue else {
-                throw await failed("the \(settings.name) plugin answered `initialize` with \(JSON.string(v).prefix(80))")
+                throw await failed("\(settings.called) answered `initialize` with \(JSON.string(v).prefix(80))")
             }
             answer = m
         }
         let theirs = answer["protocolVersion"]?.stringValue ?? "(none)"
         guard theirs.split(separator: ".").first.flatMap({ Int($0) }) == PluginProtocol.major else {
             throw await failed(
-                "the \(settings.name) plugin speaks provider protocol \(theirs), and this landlord speaks \(PluginProtocol.version): "
+                "\(settings.called) speaks provider protocol \(theirs), and this landlord speaks \(PluginProtocol.version): "
                     + "use a version of the plugin for protocol \(PluginProtocol.major).x, or a landlord that speaks \(theirs)")
         }
         let provider = answer["provider"]?.mapValue ?? [:]
@@ -105,12 +108,12 @@ public final class PluginProvider: Provider {
             protocolVersion: theirs, maxConcurrency: max(1, caps["maxConcurrency"]?.intValue ?? 1), concurrencyKeys: keys)
         let schemaAnswer: Value
         switch await connection.call("schema", [:], timeout: handshakeTimeout) {
-        case .failure(let f): throw await failed("the \(settings.name) plugin failed to give its schema: \(f.summary)")
+        case .failure(let f): throw await failed("\(settings.called) failed to give its schema: \(f.summary)")
         case .success(let v): schemaAnswer = v
         }
         let (resources, tests, problems) = PluginCodec.schema(schemaAnswer, provider: settings.name)
         if !problems.isEmpty {
-            throw await failed("the \(settings.name) plugin's schema cannot be used: " + problems.joined(separator: "; "))
+            throw await failed("\(settings.called)'s schema cannot be used: " + problems.joined(separator: "; "))
         }
         return PluginProvider(settings: settings, info: info, schema: ProviderSchema(resources: resources), tests: tests, connection: connection)
     }
@@ -120,13 +123,22 @@ public final class PluginProvider: Provider {
     @discardableResult
     public func shutdown() async -> Bool { await connection.shutdown(grace: 5) }
 
+    /// The calls sent so far, as `NAME METHOD` (e.g. `localfs read`), for the refresh summary.
+    public func apiCallCounts() -> [APIOperation: Int] { calls.withLock { $0 } }
+
+    /// Sends one call through the connection, counting it.
+    private func send(_ method: String, _ params: Value, timeout: Double) async -> Result<Value, PluginFailure> {
+        calls.withLock { $0[APIOperation(api: name, operation: method), default: 0] += 1 }
+        return await connection.call(method, params, timeout: timeout)
+    }
+
     /// The last lines the plugin wrote to stderr.
     public func stderrTail(_ n: Int = 10) -> [String] { connection.log.last(n) }
 
     // MARK: - Provider
 
     public func read(_ request: ReadRequest) async -> ReadResponse {
-        let result = await gate.run(key: nil) { await connection.call("read", PluginCodec.encode(request), timeout: settings.timeout) }
+        let result = await gate.run(key: nil) { await send("read", PluginCodec.encode(request), timeout: settings.timeout) }
         return decode(result, method: "read") { m throws(PluginCodec.Malformed) in
             let list = m["resources"]?.listValue ?? []
             guard list.count == request.resources.count else {
@@ -144,11 +156,21 @@ public final class PluginProvider: Provider {
 
     public func apply(_ request: ApplyRequest) async -> ApplyResponse {
         let key = gate.key(type: request.type, attributes: request.inputs.isEmpty ? (request.prior?.attributes ?? [:]) : request.inputs)
-        let result = await gate.run(key: key) { await connection.call("apply", PluginCodec.encode(request), timeout: settings.timeout) }
+        let result = await gate.run(key: key) { await send("apply", PluginCodec.encode(request), timeout: settings.timeout) }
         return decode(result, method: "apply") { m throws(PluginCodec.Malformed) in
-            ApplyResponse(
-                resource: try PluginCodec.resource(m["resource"], schema: schema.resources[request.type]),
-                diagnostics: PluginCodec.diagnostics(m["diagnostics"]))
+            let resource = try PluginCodec.resource(m["resource"], schema: schema.resources[request.type])
+            var diagnostics = PluginCodec.diagnostics(m["diagnostics"])
+            if resource == nil && request.operation != .delete && !diagnostics.hasErrors {
+                // A create or update that made nothing and says nothing would fail with no reason.
+                diagnostics.append(
+                    .error(
+                        "the \(name) plugin answered `apply` (\(request.operation.rawValue)) for \(request.identity.address) "
+                            + "with `resource: null` and no error diagnostic",
+                        detail: "a plugin answers a create or update with the resource, or with an error diagnostic saying why not; "
+                            + "fix the plugin (check it with `\(settings.checkCommandLine)`) and run again",
+                        code: "PluginFailure"))
+            }
+            return ApplyResponse(resource: resource, diagnostics: diagnostics)
         } failed: { d in
             // What exists is unknown: keep the prior resource (nil for a create; the next run adopts through import).
             ApplyResponse(resource: request.prior, diagnostics: [d])
@@ -157,7 +179,7 @@ public final class PluginProvider: Provider {
 
     public func importResources(_ request: ImportRequest) async -> ImportResponse {
         let key = gate.key(type: request.type, attributes: request.inputs)
-        let result = await gate.run(key: key) { await connection.call("import", PluginCodec.encode(request), timeout: settings.timeout) }
+        let result = await gate.run(key: key) { await send("import", PluginCodec.encode(request), timeout: settings.timeout) }
         return decode(result, method: "import") { m throws(PluginCodec.Malformed) in
             var out: [ResourceObject] = []
             for item in m["resources"]?.listValue ?? [] {
@@ -173,7 +195,7 @@ public final class PluginProvider: Provider {
         let key = gate.key(type: request.resource.type, attributes: request.resource.attributes)
         // A wait may take as long as its own timeout, plus a margin for the plugin to say so.
         let timeout = max(settings.timeout, request.timeout + 30)
-        let result = await gate.run(key: key) { await connection.call("wait", PluginCodec.encode(request), timeout: timeout) }
+        let result = await gate.run(key: key) { await send("wait", PluginCodec.encode(request), timeout: timeout) }
         return decode(result, method: "wait") { m throws(PluginCodec.Malformed) in
             WaitResponse(
                 resource: try PluginCodec.resource(m["resource"], schema: schema.resources[request.resource.type]),
@@ -206,7 +228,7 @@ public final class PluginProvider: Provider {
         switch kind {
         case .fault:
             next =
-                "the plugin is stopped for the rest of this run; fix it (check it with `landlord provider check -- \(settings.commandLine)`) and run again: resources it may have made are adopted through `import`"
+                "the plugin is stopped for the rest of this run; fix it (check it with `\(settings.checkCommandLine)`) and run again: resources it may have made are adopted through `import`"
         case .timeout:
             next =
                 "raise `timeout` in the \(name) provider settings if the call is slow, or run again (a create that did land is adopted through `import`)"

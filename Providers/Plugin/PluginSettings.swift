@@ -46,7 +46,30 @@ public struct PluginSettings: Sendable {
 
     /// The command as a person would type it, for messages.
     public var commandLine: String {
-        command.map { $0.contains(" ") || $0.isEmpty ? "'\($0)'" : $0 }.joined(separator: " ")
+        command.map(Self.shellQuoted).joined(separator: " ")
+    }
+
+    /// How messages name the plugin: `the acme plugin`, or `the plugin` before it has a name
+    /// (`provider check` takes the name the plugin gives itself).
+    public var called: String { name.isEmpty ? "the plugin" : "the \(name) plugin" }
+
+    /// The `landlord provider check` command that runs this plugin alone the way landlord runs
+    /// it: in the same directory (`-C`), with the same variables (`--env`), `config`
+    /// (`--config`) and call timeout, so it can be pasted from any directory.
+    public var checkCommandLine: String {
+        var parts = ["landlord", "-C", Self.shellQuoted(directory.path), "provider", "check"]
+        for name in passedEnvironment { parts += ["--env", Self.shellQuoted(name)] }
+        if !config.isEmpty { parts += ["--config", Self.shellQuoted(JSON.string(.map(config)))] }
+        parts += ["--timeout", timeout == timeout.rounded() && abs(timeout) < 1e15 ? String(Int(timeout)) : String(timeout)]
+        return (parts + ["--"]).joined(separator: " ") + " " + commandLine
+    }
+
+    /// `word` as a POSIX shell reads it back: bare when it holds only safe characters, else in
+    /// single quotes (a quote inside as `'\''`).
+    static func shellQuoted(_ word: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,+@%")
+        if !word.isEmpty && word.allSatisfy(safe.contains) { return word }
+        return "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 }
 

@@ -49,7 +49,7 @@ struct Output: Sendable {
         if let l = item.location { s += "\(prefix)\(l.file):\(l.line):\(l.column): " }
         s += item.severity == .error ? errPalette.red("error: ") : errPalette.yellow("warning: ")
         if let a = item.address { s += "\(a): " }
-        s += item.summary
+        s += item.summary + item.providerTags
         if !item.detail.isEmpty { s += "\n  " + item.detail.replacingOccurrences(of: "\n", with: "\n  ") }
         printErr(s)
     }

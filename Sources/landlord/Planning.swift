@@ -22,7 +22,9 @@ struct PlanningOptions: ParsableArguments {
     @Flag(help: "Use the simulated cloud (mock provider) whatever platform.yaml says.")
     var mock = false
 
-    @Flag(name: .customLong("allow-protected-deletes"), help: "Allow deleting or replacing resources marked `protect: true`.")
+    @Flag(
+        name: .customLong("allow-protected-deletes"),
+        help: "Allow deleting or replacing resources marked `protect: true`, and replacing data-bearing ones.")
     var allowProtectedDeletes = false
 
     @Option(

@@ -150,6 +150,16 @@ final class JSONEventPrinter: ApplyObserver, Sendable {
         lock.withLock { _ in output.print(text) }
     }
 
+    /// A diagnostic's fields in JSON events: severity, summary, detail, and the address, the
+    /// provider's attribute and code when it has them.
+    static func fields(_ d: Diagnostic) -> [String: Value] {
+        var m: [String: Value] = ["severity": .string(d.severity.rawValue), "summary": .string(d.summary), "detail": .string(d.detail)]
+        if let a = d.address { m["address"] = .string(a) }
+        if let a = d.attribute { m["attribute"] = .string(a) }
+        if let c = d.code { m["code"] = .string(c) }
+        return m
+    }
+
     func handle(_ event: ApplyEvent) {
         switch event {
         case .tenantStarted(let t, let n):
@@ -168,9 +178,10 @@ final class JSONEventPrinter: ApplyObserver, Sendable {
                 "event": "tenant_finished", "tenant": .string(o.tenant), "status": .string(o.status.rawValue), "applied": .int(o.applied),
                 "failed": .int(o.failed), "not_attempted": .int(o.skipped), "seconds": .double(o.seconds),
                 "errors": .list(o.errors.map { .string($0.summary) }),
+                "diagnostics": .list(o.errors.map { .map(Self.fields($0)) }),
             ])
         case .diagnostic(let d):
-            emit(["event": "diagnostic", "severity": .string(d.severity.rawValue), "summary": .string(d.summary), "detail": .string(d.detail)])
+            emit(Self.fields(d).merging(["event": "diagnostic"]) { _, b in b })
         case .replanning:
             // Told on stderr as in text mode: the JSON stream has no event for it.
             if let text = ProgressPrinter.rolloutLine(event) { output.printErr(text) }

@@ -43,7 +43,8 @@ enum EnginePlan {
             if let refreshed { refreshedByAddress["\(tenant)/r"] = refreshed }
         }
         let input = PlanInput(fleet: fleet, states: states, platformState: PlatformState(), schemas: schemas, refreshed: refreshedByAddress)
-        let (plan, planDiags) = Planner.plan(input, options: PlanOptions())
+        // Replacements are planned as such: the data-bearing guard (--allow-protected-deletes) is not what these tests check.
+        let (plan, planDiags) = Planner.plan(input, options: PlanOptions(allowProtectedDeletes: true))
         guard !planDiags.hasErrors else { throw Failure(description: "plan errors: \(planDiags.errors.map(\.description))") }
         return plan.tenants.flatMap(\.changes)
     }

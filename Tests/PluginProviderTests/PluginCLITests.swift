@@ -46,6 +46,10 @@ import Testing
         #expect(!apply.all.contains(key))
         let again = try await Self.landlord(["-C", dir.path, "plan"])
         #expect(again.stdout.contains("No changes."), "\(again.all)")
+        // The refresh summary counts the plugin's reads as the calls they are.
+        #expect(again.stderr.contains("Refreshed 4 resources"), "\(again.stderr)")
+        #expect(!again.stderr.contains("with 0 API calls"), "\(again.stderr)")
+        #expect(again.stderr.contains("localfs read"), "\(again.stderr)")
         // Drift: the plugin reads the file back, so an edit by hand is planned away.
         try Data("edited".utf8).write(to: dir.appendingPathComponent("out/acme/WELCOME.txt"))
         let drift = try await Self.landlord(["-C", dir.path, "plan"])
@@ -106,8 +110,12 @@ import Testing
         let run = try await Self.landlord(["provider", "check", "--", "python3", Fixtures.path("misbehaving.py"), "well"])
         #expect(run.code == 1)
         #expect(run.stdout.contains("ok   handshake"))
-        #expect(run.stdout.contains("FAIL bad.thing: lifecycle"))
+        // `test` is optional: a type without one is skipped, not failed.
+        #expect(run.stdout.contains("ok   bad.thing: lifecycle: skipped"), "\(run.stdout)")
         #expect(run.stdout.contains("FAIL malformed: a line that is not JSON"))
+        // The plugin died on that line: later checks say so in words, and its shutdown is not "ok".
+        #expect(!run.stdout.contains("failure("), "\(run.stdout)")
+        #expect(run.stdout.contains("FAIL shutdown: not checked: the plugin had already stopped"), "\(run.stdout)")
         #expect(run.stderr.contains("checks failed"))
     }
 

@@ -50,8 +50,10 @@ import Testing
         try await fleet.applyOK()
 
         try fleet.tenant(tenant, "schemaName: acme2, ownerName: acme_owner, appName: acme_app, connectionLimit: 2, privileges: [USAGE]")
-        #expect(try await fleet.changes() == ["grant replace", "schema replace"])
-        try await fleet.applyOK()
+        // A schema holds data: replacing it is refused without --allow-protected-deletes.
+        await #expect(throws: Failure.self) { try await fleet.changes() }
+        #expect(try await fleet.changes(PlanOptions(allowProtectedDeletes: true)) == ["grant replace", "schema replace"])
+        try await fleet.applyOK(PlanOptions(allowProtectedDeletes: true))
         #expect(try resources(PostgresResourceTypes.schemaType).map(\.id) == ["acme2"])
 
         try await fleet.applyOK(PlanOptions(destroy: [tenant]))
@@ -61,7 +63,14 @@ import Testing
     @Test func namesAreUniquePerServer() async throws {
         defer { fleet.remove() }
         try fleet.tenant("globex", "schemaName: acme, ownerName: globex_owner, appName: globex_app")
-        let r = try await fleet.apply()
+        // Two tenants claiming one schema name: the plan refuses it (uniqueKeys), naming both.
+        let refused = await #expect(throws: Failure.self) { try await fleet.plan() }
+        #expect(refused?.description.contains("globex/schema and acme/schema claim the same unique key of postgres.schema") == true)
+        // A schema no state knows of (made outside Landlord, or its state lost) is refused by
+        // the server, as the mock simulates.
+        try await fleet.applyOK(PlanOptions(tenants: ["acme"]))
+        try fleet.loseState()
+        let r = try await fleet.apply(PlanOptions(tenants: ["globex"]))
         #expect(r.failed)
         #expect(r.diagnostics.errors.contains { $0.summary.contains("schema 'acme' already exists on the server") })
         #expect(try resources(PostgresResourceTypes.schemaType).count == 1)

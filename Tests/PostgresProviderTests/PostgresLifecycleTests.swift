@@ -80,8 +80,10 @@ import Testing
             tenant,
             "schemaName: '\(renamed)', ownerName: \(owner), appName: '\(app.replacingOccurrences(of: "'", with: "''"))', connectionLimit: 9, login: false, privileges: [USAGE], tablePrivileges: [SELECT, DELETE], deletion: cascade"
         )
-        #expect(try await fleet.changes() == ["grant replace", "schema replace"])
-        try await fleet.applyOK()
+        // A schema holds data: replacing it is refused without --allow-protected-deletes.
+        await #expect(throws: Failure.self) { try await fleet.changes() }
+        #expect(try await fleet.changes(PlanOptions(allowProtectedDeletes: true)) == ["grant replace", "schema replace"])
+        try await fleet.applyOK(PlanOptions(allowProtectedDeletes: true))
         #expect(try await PG.psql("SELECT nspname FROM pg_namespace WHERE nspname IN (\(lit(schema)), \(lit(renamed)))") == renamed)
         #expect(try await PG.psql("SELECT has_schema_privilege(\(lit(app)), \(lit(renamed)), 'USAGE')") == "t")
         #expect(try await fleet.changes() == [])

@@ -15,9 +15,9 @@ import Testing
         func refreshed(_ r: RefreshReport) { report.withLock { $0 = r } }
     }
 
-    func refreshingPlan(_ h: Harness, _ provider: MockProvider) async throws -> (Plan, RefreshReport) {
+    func refreshingPlan(_ h: Harness, _ provider: MockProvider, _ options: PlanOptions = PlanOptions()) async throws -> (Plan, RefreshReport) {
         let heard = Heard()
-        let (plan, diags) = try await h.workspace(provider: provider).plan(PlanOptions(), refresh: true, observer: heard)
+        let (plan, diags) = try await h.workspace(provider: provider).plan(options, refresh: true, observer: heard)
         let report = try #require(heard.report.withLock { $0 })
         guard let plan else { throw HarnessError("plan failed: \(diags.errors.map(\.description))") }
         return (plan, report)
@@ -144,7 +144,11 @@ import Testing
         let types = Set((drifted.keys + deleted).compactMap { recorded[$0]?.object.type })
         #expect(types == Set(recorded.values.map(\.object.type)))
         #expect(types.count == 9)
-        let (plan, report) = try await refreshingPlan(h, h.provider)
+        // The pool renamed by hand must be replaced, and a user pool is data-bearing: the plan
+        // is refused without --allow-protected-deletes, naming it.
+        let refused = await #expect(throws: HarnessError.self) { try await refreshingPlan(h, h.provider) }
+        #expect(refused?.description.contains("plan would replace data-bearing resource t1/users") == true, "\(String(describing: refused))")
+        let (plan, report) = try await refreshingPlan(h, h.provider, PlanOptions(allowProtectedDeletes: true))
         #expect(report.groups > 0)
         let changes = Dictionary(plan.tenants.flatMap(\.changes).map { ($0.address, $0) }) { a, _ in a }
         for address in drifted.keys.sorted() + deleted {

@@ -157,6 +157,22 @@ import Testing
         }
     }
 
+    /// examples/plugins' platform.yaml (a plugin entry with command, env and config) validates;
+    /// its blueprints use the plugin's types, which only a fleet with the plugin knows.
+    @Test func thePluginsExamplePlatformValidates() async throws {
+        let dir = try await Self.written()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let platform = Self.exampleFiles("plugins").platform
+        let results = try Self.validate(platform, against: dir.appendingPathComponent("platform.schema.json"))
+        #expect(results.count == 1)
+        for (file, error) in results { #expect(error == nil, "\(file): \(error ?? "")") }
+    }
+
+    /// A platform.yaml whose provider map (spelt `key`) has the plugin entry `acme: entry`.
+    static func plugin(_ key: String, _ entry: String) -> String {
+        "apiVersion: landlord/v1\nkind: Platform\nname: p\n\(key):\n  aws: {region: us-east-1, use: mock}\n  acme: \(entry)\n"
+    }
+
     @Test func platformAndTenantMistakesFail() async throws {
         let dir = try await Self.written()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -167,11 +183,20 @@ import Testing
             ("apiVersion: landlord/v2\nkind: Tenant\nid: acme\nblueprint: web\n", "tenant", false),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: s3}\n", "platform", false),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: s3, bucket: b}\n", "platform", true),
+            ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: local, encryption: required}\n", "platform", true),
+            ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: local, encryption: always}\n", "platform", false),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\nstate: {backend: local, lockLease: 30}\n", "platform", false),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\ninputs: {listeners: [{arn: a}]}\n", "platform", false),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\nenv: [A_KEY, {name: B, sensitive: false}]\n", "platform", true),
             ("apiVersion: landlord/v1\nkind: Platform\nname: p\nenv: [1BAD]\n", "platform", false),
             ("apiVersion: landlord/v1\nkind: Widget\nname: p\n", "landlord", false),
+            // Plugin entries (Providers/PROTOCOL.md) under either spelling of the provider map.
+            (Self.plugin("providers", "{command: [python3, p.py], env: [ACME_TOKEN], config: {root: out}, timeout: 5m}"), "platform", true),
+            (Self.plugin("provider", "{command: [node, p.js], timeout: 30}"), "platform", true),
+            (Self.plugin("providers", "{command: [python3, p.py], timout: 5m}"), "platform", false),
+            (Self.plugin("providers", "{command: python3 p.py}"), "platform", false),
+            (Self.plugin("providers", "{command: [python3, p.py], timeout: soon}"), "platform", false),
+            (Self.plugin("providers", "{env: [A]}"), "platform", false),
         ]
         var files: [String: [URL]] = [:]
         for (k, doc) in docs.enumerated() {

@@ -104,6 +104,28 @@ import Testing
         #expect(try await CLI.run(["-C", h.dir.path, "plan", "--detailed-exitcode"], env: ["LANDLORD_STATE_KEY": ""]).code == 0)
     }
 
+    @Test func encryptionRequiredRefusesToRunWithoutAKey() async throws {
+        let h = try Harness()
+        try h.edit("platform.yaml") {
+            $0.replacingOccurrences(of: "state: {backend: local}", with: "state: {backend: local, encryption: required}")
+        }
+        let refused = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"], env: ["LANDLORD_STATE_KEY": ""])
+        #expect(refused.code == 1, "\(refused.all)")
+        #expect(refused.stderr.contains("`state: {encryption: required}` and no state key is set"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("LANDLORD_STATE_KEY"))
+        #expect(!FileManager.default.fileExists(atPath: h.dir.appendingPathComponent(".landlord/state/tenants/acme.json").path))
+        // With the key, sensitive values are sealed and no warning is given.
+        let apply = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"], env: ["LANDLORD_STATE_KEY": Self.key])
+        try #require(apply.code == 0, "\(apply.stderr)")
+        #expect(!apply.stderr.contains("stored in clear"))
+        let doc = try String(contentsOf: h.dir.appendingPathComponent(".landlord/state/tenants/acme.json"), encoding: .utf8)
+        #expect(doc.contains("\"sealed\": ["))
+        // A misspelt setting is a diagnostic, not a silent default.
+        try h.edit("platform.yaml") { $0.replacingOccurrences(of: "encryption: required", with: "encryption: yes") }
+        let bad = try await CLI.run(["-C", h.dir.path, "plan"], env: ["LANDLORD_STATE_KEY": Self.key])
+        #expect(bad.code == 1 && bad.stderr.contains("'encryption' must be `required` or `optional`"), "\(bad.stderr)")
+    }
+
     @Test func sealingIsStableAndRoundTrips() throws {
         let cipher = try StateCipher(base64: Self.key, source: "test")
         var state = TenantState(tenant: "acme", blueprint: "web")

@@ -135,13 +135,21 @@ public enum Refresher {
         var diags = Diagnostics()
         var out: [String: ResourceObject?] = [:]
         var driftedTenants = Set<String>()
-        for result in results {
+        for (job, result) in zip(jobs, results) {
             if result.diagnostics.hasErrors {
+                // Name what was being read: one resource by its address, a group by its first few.
+                let addresses = job.refs.prefix(4).map { routed[Int($0.tenant)][Int($0.resource)].address }
+                let what =
+                    addresses.count == 1
+                    ? ""
+                    : " of \(job.refs.count) resources (\(addresses.joined(separator: ", "))\(job.refs.count > addresses.count ? ", ..." : ""))"
                 for d in result.diagnostics where d.severity == .error {
+                    let next = "plan again once it can be read, or with --refresh=false to skip reading the providers"
                     diags.append(
-                        .error(
-                            "refresh failed: \(d.summary)",
-                            detail: d.detail.isEmpty ? "plan with --refresh=false to skip reading the providers" : d.detail))
+                        Diagnostic.error(
+                            "refresh\(what) failed: \(d.summary)", detail: d.detail.isEmpty ? next : d.detail + "\n" + next,
+                            address: addresses.count == 1 ? addresses[0] : nil
+                        ).naming(d))
                 }
                 continue
             }

@@ -20,7 +20,7 @@ struct ResourceOps {
         var d = detail
         if let first, !first.detail.isEmpty { d = first.detail + (d.isEmpty ? "" : "\n" + d) }
         if d.isEmpty { d = "fix the cause and run apply again; what was done is recorded" }
-        return .error(s, detail: d, address: change.address)
+        return Diagnostic.error(s, detail: d, address: change.address).naming(first)
     }
 
     /// The planned inputs with every deferred reference resolved against recorded state.

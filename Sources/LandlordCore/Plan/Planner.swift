@@ -183,6 +183,7 @@ public enum Planner {
         var plan = Plan(toolVersion: options.toolVersion, platform: fleet.platform.name, tenants: tenants, unchangedTenants: unchanged)
         plan.awaitingApproval = scope.awaiting
         diags.append(contentsOf: QuotaCheck.check(plan, states: input.states, fleet: fleet, schemas: input.schemas, existing: input.existing))
+        diags.append(contentsOf: UniqueKeyCheck.check(plan, states: input.states, schemas: input.schemas))
         // Foreign priorities of the listeners this plan allocates on, for apply's re-allocation.
         for l in Set(tenants.compactMap { $0.allocation?.member }) {
             if let f = input.foreignPriorities[l], !f.isEmpty { plan.foreignPriorities[l] = f }

@@ -191,6 +191,7 @@ struct TenantPlanner {
             change.computed = computed
             change.createBeforeDestroy = Self.createsBeforeDestroying(schema, forced: forced, inputs: inputs, prior: prior.inputs)
             checkProtection(change, "replace", &diags)
+            checkDataBearingReplacement(change, forced: forced, &diags)
         }
         if change.reasons.isEmpty { change.reasons = ["\(changed.joined(separator: ", ")) changed"] }
         return ResourceDiff(changes: [change], known: known)
@@ -269,6 +270,18 @@ struct TenantPlanner {
             checkProtection(c, "delete", &diags)
             return c
         }
+    }
+
+    /// A data-bearing type (its schema's `dataBearing`) loses its data when replaced: like a
+    /// protected resource, it is replaced only with --allow-protected-deletes.
+    func checkDataBearingReplacement(_ change: ResourceChange, forced: [String], _ diags: inout Diagnostics) {
+        guard change.dataBearing, !change.protect, !options.allowProtectedDeletes else { return }
+        diags.append(
+            .error(
+                "plan would replace data-bearing resource \(change.address) (\(change.type)): requires replacement: \(forced.joined(separator: ", "))",
+                detail: "replacing it deletes the old one and the data it holds; keep \(forced.joined(separator: ", ")) as recorded, "
+                    + "or, if losing the data is intended, plan again with --allow-protected-deletes",
+                address: change.address))
     }
 
     func protectedError(_ address: String, _ what: String) -> Diagnostic {

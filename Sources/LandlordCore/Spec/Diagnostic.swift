@@ -28,6 +28,10 @@ public struct Diagnostic: Sendable, Hashable, Error, CustomStringConvertible {
     public var location: SourceLocation?
     /// The resource address the problem is about, when there is one.
     public var address: String?
+    /// The input at fault, when a provider named one (its diagnostic's `attribute`).
+    public var attribute: String?
+    /// The provider's code for the problem (e.g. `ConditionalCheckFailedException`), when it gave one.
+    public var code: String?
 
     public init(_ severity: Severity, _ summary: String, detail: String = "", at location: SourceLocation? = nil, address: String? = nil) {
         self.severity = severity
@@ -53,9 +57,23 @@ public struct Diagnostic: Sendable, Hashable, Error, CustomStringConvertible {
         if let location { s += "\(location): " }
         s += "\(severity.rawValue): "
         if let address { s += "\(address): " }
-        s += summary
+        s += summary + providerTags
         if !detail.isEmpty { s += "\n  " + detail.replacingOccurrences(of: "\n", with: "\n  ") }
         return s
+    }
+
+    /// ` [attribute: name, code: InvalidInput]` when a provider named either; else empty.
+    public var providerTags: String {
+        let tags = [attribute.map { "attribute: \($0)" }, code.map { "code: \($0)" }].compactMap { $0 }
+        return tags.isEmpty ? "" : " [" + tags.joined(separator: ", ") + "]"
+    }
+
+    /// This diagnostic with a provider diagnostic's attribute and code.
+    public func naming(_ from: ProviderDiagnostic?) -> Diagnostic {
+        var d = self
+        d.attribute = from?.attribute ?? attribute
+        d.code = from?.code ?? code
+        return d
     }
 }
 

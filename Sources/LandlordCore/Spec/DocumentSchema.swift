@@ -108,61 +108,86 @@ public enum DocumentSchema {
             ],
         ]
         let envName: Value = ["type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"]
+        let plugin: Value = [
+            "type": "object",
+            "description": "a provider plugin (Providers/PROTOCOL.md): a program serving the types NAME.*",
+            "required": ["command"],
+            "additionalProperties": false,
+            "properties": [
+                "command": [
+                    "type": "array", "items": ["type": "string"], "minItems": 1,
+                    "description": "the program and its arguments, run in the fleet directory", "examples": [["python3", "plugins/acme.py"]],
+                ],
+                "env": [
+                    "type": "array", "items": envName, "description": "variables passed on from landlord's environment (only these, PATH and HOME)",
+                ],
+                "config": ["type": "object", "description": "sent to the plugin as `config` in `initialize`"],
+                "timeout": [
+                    "type": ["number", "string"], "pattern": "^[0-9]+(\\.[0-9]+)?[smh]?$", "exclusiveMinimum": 0,
+                    "description": "how long one call may take: 30, 30s, 5m, 1h (default 5m)",
+                ],
+            ],
+        ]
+        let providers: Value = [
+            "type": "object",
+            "description": "provider settings by provider name",
+            "properties": [
+                "aws": [
+                    "type": "object",
+                    "description": "settings of the aws provider (and of the mock, which serves the same types)",
+                    "properties": [
+                        "region": ["type": "string"],
+                        "use": [
+                            "type": "string", "description": "`mock` provisions into the simulated cloud instead of AWS",
+                            "examples": ["mock"],
+                        ],
+                        "subnets": ["type": "array", "items": ["type": "string"], "description": "awsvpc subnets of the ECS services"],
+                        "securityGroups": [
+                            "type": "array", "items": ["type": "string"], "description": "awsvpc security groups of the ECS services",
+                        ],
+                        "assignPublicIp": ["type": "boolean"],
+                        "rateLimits": [
+                            "type": "object", "additionalProperties": ["type": "number", "exclusiveMinimum": 0],
+                            "description": "calls per second per API (route53, elbv2, ecs, cognito-idp, cognito-identity, dynamodb)",
+                        ],
+                    ],
+                ],
+                "stripe": [
+                    "type": "object",
+                    "description": "settings of the stripe provider (`stripe.*` types; the mock serves them in mock mode)",
+                    "properties": [
+                        "apiKeyEnv": [
+                            "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                            "description": "environment variable holding the secret key (default STRIPE_API_KEY)",
+                        ],
+                        "apiBase": [
+                            "type": "string", "description": "the API's base URL (default https://api.stripe.com)",
+                            "examples": ["https://api.stripe.com"],
+                        ],
+                    ],
+                ],
+                "postgres": [
+                    "type": "object",
+                    "description": "the PostgreSQL server of the postgres.* types (libpq's PG* variables fill in what the url leaves out)",
+                    "properties": [
+                        "url": ["type": "string", "examples": ["postgres://admin@127.0.0.1:5432/app"]],
+                        "passwordEnv": [
+                            "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
+                            "description": "the environment variable holding the password (default PGPASSWORD)",
+                        ],
+                    ],
+                ],
+            ],
+            // Any other name is a plugin (Providers/PROTOCOL.md): `command` and its settings.
+            "propertyNames": ["pattern": "^[a-z][a-z0-9_-]*$"],
+            "additionalProperties": plugin,
+        ]
         return document(
             "Platform", description: "platform.yaml: the provider, the state backend and the inputs every tenant shares.", required: ["name"],
             properties: [
                 "name": ["type": "string", "description": "the platform's name, used in resource tags"],
-                "provider": [
-                    "type": "object",
-                    "description": "provider settings by provider name",
-                    "properties": [
-                        "aws": [
-                            "type": "object",
-                            "description": "settings of the aws provider (and of the mock, which serves the same types)",
-                            "properties": [
-                                "region": ["type": "string"],
-                                "use": [
-                                    "type": "string", "description": "`mock` provisions into the simulated cloud instead of AWS",
-                                    "examples": ["mock"],
-                                ],
-                                "subnets": ["type": "array", "items": ["type": "string"], "description": "awsvpc subnets of the ECS services"],
-                                "securityGroups": [
-                                    "type": "array", "items": ["type": "string"], "description": "awsvpc security groups of the ECS services",
-                                ],
-                                "assignPublicIp": ["type": "boolean"],
-                                "rateLimits": [
-                                    "type": "object", "additionalProperties": ["type": "number", "exclusiveMinimum": 0],
-                                    "description": "calls per second per API (route53, elbv2, ecs, cognito-idp, cognito-identity, dynamodb)",
-                                ],
-                            ],
-                        ],
-                        "stripe": [
-                            "type": "object",
-                            "description": "settings of the stripe provider (`stripe.*` types; the mock serves them in mock mode)",
-                            "properties": [
-                                "apiKeyEnv": [
-                                    "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
-                                    "description": "environment variable holding the secret key (default STRIPE_API_KEY)",
-                                ],
-                                "apiBase": [
-                                    "type": "string", "description": "the API's base URL (default https://api.stripe.com)",
-                                    "examples": ["https://api.stripe.com"],
-                                ],
-                            ],
-                        ],
-                        "postgres": [
-                            "type": "object",
-                            "description": "the PostgreSQL server of the postgres.* types (libpq's PG* variables fill in what the url leaves out)",
-                            "properties": [
-                                "url": ["type": "string", "examples": ["postgres://admin@127.0.0.1:5432/app"]],
-                                "passwordEnv": [
-                                    "type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$",
-                                    "description": "the environment variable holding the password (default PGPASSWORD)",
-                                ],
-                            ],
-                        ],
-                    ],
-                ],
+                "provider": providers,
+                "providers": providers,
                 "state": [
                     "type": "object",
                     "description": "where state is kept: `{backend: local}` (default) or `{backend: s3, bucket: NAME}`",
@@ -174,6 +199,10 @@ public enum DocumentSchema {
                         "region": ["type": "string", "description": "the bucket's region, when not the provider's"],
                         "lockLeaseSeconds": ["type": "number", "minimum": 10, "description": "tenant lock lease (default 120)"],
                         "keyFile": ["type": "string", "description": "file holding the 32-byte base64 state key, relative to the fleet"],
+                        "encryption": [
+                            "enum": ["required", "optional"],
+                            "description": "`required`: no command runs without a state key, so no sensitive value is written in clear",
+                        ],
                     ],
                     "if": ["properties": ["backend": ["const": "s3"]], "required": ["backend"]],
                     "then": ["required": ["bucket"]],

@@ -21,6 +21,9 @@ public struct StateBackendConfig: Sendable, Hashable {
     /// `keyFile`: a file holding the state key (base64, 32 bytes), relative to the fleet
     /// directory; `LANDLORD_STATE_KEY` takes precedence.
     public var keyFile: String?
+    /// `encryption: required`: no command runs without a state key, so no sensitive value is
+    /// ever written in clear (default `optional`: a warning when there is no key).
+    public var encryptionRequired = false
     public var location: SourceLocation?
     public init(
         backend: StateBackendKind = .local, bucket: String? = nil, prefix: String? = nil, region: String? = nil, location: SourceLocation? = nil

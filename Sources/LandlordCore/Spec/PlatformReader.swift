@@ -29,8 +29,19 @@ enum PlatformReader {
 
         var state = StateBackendConfig()
         if let s = r.mapping("state") {
-            r.checkKeys(s, allowed: ["backend", "bucket", "prefix", "region", "lockLeaseSeconds", "keyFile"], what: "state setting")
+            r.checkKeys(s, allowed: ["backend", "bucket", "prefix", "region", "lockLeaseSeconds", "keyFile", "encryption"], what: "state setting")
             state.keyFile = s["keyFile"]?.scalar
+            if let e = s["encryption"] {
+                switch e.scalar {
+                case "required": state.encryptionRequired = true
+                case "optional": state.encryptionRequired = false
+                default:
+                    r.diagnostics.append(
+                        .error(
+                            "'encryption' must be `required` or `optional`",
+                            detail: "`required` refuses to run without a state key, so no sensitive value is written in clear", at: e.location))
+                }
+            }
             state.location = s.location
             if let b = s["backend"]?.scalar {
                 if let kind = StateBackendKind(rawValue: b) {

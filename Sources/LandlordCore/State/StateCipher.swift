@@ -87,7 +87,14 @@ extension StateCipher {
         if let text = environment[environmentVariable], !text.isEmpty {
             return try StateCipher(base64: text, source: environmentVariable)
         }
-        guard let file = state.keyFile else { return nil }
+        guard let file = state.keyFile else {
+            if state.encryptionRequired {
+                throw .io(
+                    "platform.yaml says `state: {encryption: required}` and no state key is set: set \(environmentVariable) to the "
+                        + "fleet's 32-byte base64 key, or `state: {keyFile: PATH}`; nothing was read or written")
+            }
+            return nil
+        }
         let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : directory.appendingPathComponent(file)
         guard let bytes = AtomicFile.read(url.path) else {
             throw .io(

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """A test plugin serving `bad.thing` (in memory) that misbehaves as its first argument says:
 well (no fault), dies_mid_call, never_answers, garbage, twice, unknown_id, exit_at_start,
-wrong_major, slow_shutdown. The fault hits `apply` calls whose inputs' name contains "boom"
+wrong_major, slow_shutdown, null_create (answers `resource: null` without a diagnostic),
+adopts_any (declares `test` inputs and imports every thing it holds, whoever it is tagged for),
+bad_computed (returns the computed int `size` as a string), refuses (an error diagnostic with
+attribute and code). The fault hits `apply` calls whose inputs' name contains "boom"
 (every apply when BAD_ALL is set), so a test can mix good and bad resources."""
 import json
 import os
@@ -37,7 +40,9 @@ for line in sys.stdin:
         result(msg_id, {"resources": [{"type": "bad.thing", "attributes": {
             "name": {"type": "string", "required": True, "forceNew": True},
             "secret": {"type": "string", "computed": True, "sensitive": True},
-            "id": {"type": "string", "computed": True}}, "futureField": 1}]})
+            "id": {"type": "string", "computed": True},
+            "size": {"type": "int", "computed": True}}, "futureField": 1,
+            **({"test": {"create": {"name": "scratch"}}} if MODE == "adopts_any" else {})}]})
     elif method == "apply":
         faulty = "boom" in str(params.get("inputs", {}).get("name", "")) or os.environ.get("BAD_ALL") == "1"
         if faulty and MODE == "dies_mid_call":
@@ -49,6 +54,13 @@ for line in sys.stdin:
             sys.stdout.write("Traceback (most recent call last): oops\n")
             sys.stdout.flush()
             continue
+        if faulty and MODE == "refuses":
+            result(msg_id, {"resource": None, "diagnostics": [{"severity": "error", "summary": "the name is taken",
+                            "detail": "choose another name", "attribute": "name", "code": "NameTaken"}]})
+            continue
+        if faulty and MODE == "null_create":
+            result(msg_id, {"resource": None, "diagnostics": []})
+            continue
         if faulty and MODE == "unknown_id":
             result(msg_id + 1000, {"resource": None, "diagnostics": []})
             continue
@@ -57,7 +69,8 @@ for line in sys.stdin:
             res = {"resource": None, "diagnostics": []}
         else:
             rid = params["prior"]["id"] if params.get("prior") else "thing-" + params["inputs"]["name"]
-            res = {"resource": {"type": "bad.thing", "id": rid, "attributes": dict(params["inputs"], id=rid, secret="s3cr3t-" + rid)},
+            size = "5" if faulty and MODE == "bad_computed" else 5
+            res = {"resource": {"type": "bad.thing", "id": rid, "attributes": dict(params["inputs"], id=rid, secret="s3cr3t-" + rid, size=size)},
                    "diagnostics": []}
             store[rid] = res["resource"]
         result(msg_id, res)
