@@ -15,7 +15,7 @@ import Testing
         let server = try Spawned(
             URL(fileURLWithPath: "/usr/bin/env"),
             ["python3", repoRoot.appendingPathComponent("examples/rollouts/health.py").path, f.dir.path, "0", portFile])
-        defer { server.process.terminate() }
+        defer { kill(server.pid, SIGKILL) }
         #expect(await eventually(within: 20) { FileManager.default.fileExists(atPath: portFile) })
         let port = try String(contentsOfFile: portFile, encoding: .utf8)
         var web = try f.read("blueprints/web.yaml")

@@ -37,7 +37,10 @@ import Testing
             try h.edit("blueprints/web.yaml") { $0.replacingOccurrences(of: "timeout: 10s, interval: 1s", with: "timeout: 2s, interval: 0.25s") }
         }
 
-        deinit { server.process.terminate() }
+        deinit { stop() }
+
+        /// Stops the health endpoint (each test defers it; the endpoint also exits with the test process).
+        func stop() { if server.isRunning { kill(server.pid, SIGKILL) } }
 
         static func tenant(_ h: Harness, _ id: String, image: String) throws {
             try h.write(
@@ -78,6 +81,7 @@ import Testing
 
     @Test func aBadCanaryHaltsTheRolloutIsRolledBackHeldAndReleasedByANewSpec() async throws {
         let f = try await Fleet(count: 200)
+        defer { f.stop() }
         let first = try await f.apply()
         #expect(first.code == 0, "\(first.all)")
         #expect(first.stdout.contains("Rollout r-") && first.stdout.contains("completed"), "\(first.stdout)")
@@ -115,6 +119,7 @@ import Testing
     @Test func aFlakyFleetWithinItsBudgetCompletes() async throws {
         // 3% of tenants answer 503 whatever they run; 5% of each wave may fail.
         let f = try await Fleet(count: 200, flaky: 0.03, waves: "[50%, 100%]", budget: "5%")
+        defer { f.stop() }
         let flaky = (0..<200).map { String(format: "t%03d", $0) }.filter { t in
             UInt64(Digest.sha256Hex(t).prefix(8), radix: 16).map { Double($0) / Double(0xFFFF_FFFF) < 0.03 } ?? false
         }
@@ -130,6 +135,7 @@ import Testing
 
     @Test func aRollbackKilledMidwayIsFinishedByResume() async throws {
         let f = try await Fleet(count: 3, waves: "[3]")
+        defer { f.stop() }
         #expect(try await f.apply().code == 0)
         try f.setImage("2.0.0-bad", tenants: ["t000", "t001", "t002"])
         // Slow calls, so the kill lands while the rollback is applying.
@@ -156,6 +162,7 @@ import Testing
 
     @Test func resumeGoesOnFromTheNextWaveAndRefusesAChangedSpec() async throws {
         let f = try await Fleet(count: 5, waves: "[1, 100%]")
+        defer { f.stop() }
         #expect(try await f.apply().code == 0)
         // Only the canary's image is bad: the halt is its own, the rest may go on.
         try f.setImage("2.0.0-bad", tenants: ["t000"])
@@ -180,6 +187,7 @@ import Testing
 
     @Test func rolloutStepsAndRolledBackTenantsAreAnnouncedAsEvents() async throws {
         let f = try await Fleet(count: 3, waves: "[1, 100%]")
+        defer { f.stop() }
         // A webhook nobody answers: events wait in the outbox, where the test reads them.
         try f.h.edit("platform.yaml") { $0 + "events: {webhooks: [{url: \"http://127.0.0.1:9/events\"}]}\n" }
         #expect(try await f.apply(["--event-wait", "0"]).code == 0)

@@ -7,7 +7,8 @@ and its journal), not from a list it is given: the backend ECS service's task de
 that task definition's image. Any other image answers 200. A tenant with no backend is 404.
 
     python3 health.py FLEET_DIR [PORT [PORT_FILE]]   (default port 8471; 0 picks a free one,
-                                                      written to PORT_FILE when given)
+                                                      written to PORT_FILE when given; with a
+                                                      PORT_FILE it also exits when its parent does)
 
 HEALTH_FLAKY=0.03 makes that share of tenants (picked by a hash of the id, so the same ones
 every time) answer 503 whatever their image: a flaky fleet for a failure budget to absorb.
@@ -18,6 +19,7 @@ import json
 import os
 import sys
 import threading
+import time
 
 
 _cache = {"stamp": None, "resources": {}}
@@ -118,6 +120,15 @@ def main():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.cloud_path = os.path.join(fleet, ".landlord", "mock-cloud.json")
     if len(sys.argv) > 3:
+        # Started by a test: end with the process that started it, whatever happens to it.
+        parent = os.getppid()
+
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(0)
+
+        threading.Thread(target=watch, daemon=True).start()
         with open(sys.argv[3] + ".tmp", "w") as f:
             f.write(str(server.server_address[1]))
         os.replace(sys.argv[3] + ".tmp", sys.argv[3])
