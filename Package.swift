@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "CLandlordCurl", path: "Sources/CLandlordCurl", linkerSettings: [.linkedLibrary("curl")]),
         /// The HTTP transport protocol and its libcurl implementation, RFC 3986 percent-encoding;
         /// shared by the HTTP clients of every provider (AWSClient, the Stripe provider).
-        .target(name: "LandlordHTTP", dependencies: ["CLandlordCurl"], path: "Providers/HTTP"),
+        .target(name: "LandlordHTTP", dependencies: ["CLandlordCurl"], path: "Sources/HTTP"),
         /// The `postgres.*` resource types' schemas and input checks, shared by the PostgreSQL and mock providers.
         .target(name: "PostgresSchema", dependencies: ["ProviderAPI"], path: "Providers/PostgresSchema"),
         /// The PostgreSQL provider: schemas, roles and grants over libpq, one serialised connection per server.
@@ -76,7 +76,7 @@ let package = Package(
         .target(
             name: "AWSClient",
             dependencies: ["LandlordHTTP", .product(name: "Crypto", package: "swift-crypto")],
-            path: "Providers/AWSClient"
+            path: "Sources/AWSClient"
         ),
         /// The AWS provider: ELBv2, Route53, ECS, Cognito, DynamoDB resource types over AWSClient.
         .target(name: "AWSProvider", dependencies: ["LandlordBasics", "ProviderAPI", "AWSSchema", "AWSClient"], path: "Providers/AWS"),
@@ -122,10 +122,22 @@ let package = Package(
                 "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PluginProvider",
                 "PostgresProvider", "AWSSchema", "PostgresSchema", "StripeSchema",
                 "LandlordLocalState",
-                "LandlordS3State", "QuickstartFleet", "LandlordEvents", "LandlordLifecycle",
+                "LandlordS3State", "QuickstartFleet", "LandlordEvents", "LandlordLifecycle", "FleetWiring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/landlord"
+        ),
+
+        // MARK: Fleet wiring
+        /// How a fleet's platform.yaml becomes a state store, built-in providers and started
+        /// plugins: one place for the CLI and the service, so the two never choose differently.
+        .target(
+            name: "FleetWiring",
+            dependencies: [
+                "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PostgresProvider", "PluginProvider",
+                "LandlordLocalState", "LandlordS3State",
+            ],
+            path: "Sources/FleetWiring"
         ),
 
         // MARK: Service
@@ -137,7 +149,7 @@ let package = Package(
             dependencies: [
                 "LandlordBasics", "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PostgresProvider", "LandlordHTTP",
                 "LandlordLocalState", "PluginProvider",
-                "LandlordS3State", "LandlordEvents",
+                "LandlordS3State", "LandlordEvents", "FleetWiring",
             ],
             path: "Sources/Lifecycle"
         ),

@@ -1,4 +1,5 @@
 import AWSProvider
+import FleetWiring
 import Foundation
 import LandlordCore
 import LandlordLocalState

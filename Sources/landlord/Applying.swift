@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LandlordCore
+import LandlordEvents
 import LandlordLifecycle
 
 #if canImport(Glibc)
@@ -326,16 +327,6 @@ enum Applicable: Sendable {
             return s.tenants.map { PendingTenant(tenant: $0.tenant, blueprint: $0.blueprint, changes: $0.changes, serial: $0.serial) }
         }
     }
-}
-
-/// A tenant an apply will work on, as the progress printer and the event recorder need it.
-struct PendingTenant: Sendable {
-    var tenant: String
-    var blueprint: String
-    /// Its resource changes.
-    var changes: Int
-    /// The state serial it was planned against (nil: it had no state).
-    var serial: Int?
 }
 
 /// The closing summary of an apply or destroy; throws exit code 1 when it failed.

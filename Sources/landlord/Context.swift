@@ -1,4 +1,5 @@
 import ArgumentParser
+import FleetWiring
 import Foundation
 import LandlordCore
 import LandlordLifecycle

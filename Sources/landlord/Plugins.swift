@@ -1,3 +1,4 @@
+import FleetWiring
 import Foundation
 import LandlordCore
 import LandlordLifecycle

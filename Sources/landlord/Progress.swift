@@ -1,5 +1,6 @@
 import Foundation
 import LandlordCore
+import LandlordEvents
 import ProviderAPI
 import Synchronization
 

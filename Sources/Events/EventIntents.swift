@@ -20,13 +20,16 @@ import ProviderAPI
 /// of that status, unless the outbox already holds the event of that key (the run died
 /// between writing the event and removing the intent). So each status is announced once.
 /// Intents of a run still alive (another CLI process) are left to it.
-struct EventIntents {
-    let directory: String
-    let outbox: EventOutbox
+public struct EventIntents: Sendable {
+    /// Where the intents are kept: `.landlord/service/intents` under the fleet.
+    public let directory: String
+    /// The outbox the events go to.
+    public let outbox: EventOutbox
     /// This run's id.
-    let run: String
+    public let run: String
 
-    init(root: URL, outbox: EventOutbox) {
+    /// The intents of the fleet at `root`, announcing into `outbox`, for a run of a fresh id.
+    public init(root: URL, outbox: EventOutbox) {
         directory = root.appendingPathComponent(".landlord/service/intents").path
         self.outbox = outbox
         run = UUID().uuidString.lowercased()
@@ -43,13 +46,13 @@ struct EventIntents {
 
     /// The key of the event announcing `status` of `tenant` in `run`: the same key whoever
     /// writes it, so a second writer sees the first's file.
-    static func key(run: String, tenant: String, status: String) -> String {
+    public static func key(run: String, tenant: String, status: String) -> String {
         String(Digest.sha256Hex("\(run)\n\(tenant)\n\(status)").prefix(32))
     }
 
     /// Records the intents of the tenants the plan changes resources of (`tenants`: what
     /// ``Applicable/intended`` gives), durably, in one batch.
-    func begin(_ tenants: [PendingTenant]) async throws {
+    public func begin(_ tenants: [PendingTenant]) async throws {
         try AtomicFile.makeDirectory(directory)
         let writes = try tenants.filter { $0.changes > 0 }.map { t in
             GroupCommit.Write(
@@ -60,7 +63,7 @@ struct EventIntents {
     }
 
     /// Records the event of `tenant` reaching `status` (keyed by this run), then drops its intent.
-    func announce(tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value]) throws {
+    public func announce(tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value]) throws {
         let key = Self.key(run: run, tenant: tenant, status: status)
         if let e = keyed(outbox.event(tenant: tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: Date()), key) {
             try outbox.enqueue(e, key: key)
@@ -72,7 +75,7 @@ struct EventIntents {
     /// Announces what runs that died recorded in state but never announced (see the type's
     /// documentation); returns how many events that wrote.
     @discardableResult
-    func reconcile(store: any StateStore) async throws -> Int {
+    public func reconcile(store: any StateStore) async throws -> Int {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
         var intents: [String: Intent] = [:]
         for name in names {
@@ -134,5 +137,25 @@ struct EventIntents {
     /// the tenant's event is written, before its intent is dropped.
     private func crashPoint(_ tenant: String) {
         if ProcessInfo.processInfo.environment["LANDLORD_CRASH_AFTER_EVENT"] == tenant { kill(getpid(), SIGKILL) }
+    }
+}
+
+/// A tenant an apply will work on, as the progress printer and the event recorder need it.
+public struct PendingTenant: Sendable {
+    /// The tenant's id.
+    public var tenant: String
+    /// Its blueprint.
+    public var blueprint: String
+    /// Its resource changes.
+    public var changes: Int
+    /// The state serial it was planned against (nil: it had no state).
+    public var serial: Int?
+
+    /// A tenant with `changes` resource changes, planned against state `serial`.
+    public init(tenant: String, blueprint: String, changes: Int, serial: Int?) {
+        self.tenant = tenant
+        self.blueprint = blueprint
+        self.changes = changes
+        self.serial = serial
     }
 }

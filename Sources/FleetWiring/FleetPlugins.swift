@@ -67,7 +67,7 @@ extension FleetWiring {
 
     /// The settings of a plugin that decide what it serves: its entry without the position
     /// (a platform.yaml edit that moves the entry changes nothing).
-    static func pluginIdentity(_ plugins: [String: PluginSpec]) -> [String: PluginSpec] {
+    public static func pluginIdentity(_ plugins: [String: PluginSpec]) -> [String: PluginSpec] {
         plugins.mapValues { p in
             var p = p
             p.location = SourceLocation(file: "", line: 0, column: 0)
