@@ -83,6 +83,7 @@ extension QuickstartFleet {
                 name: moamalat
                 provider: {aws: {region: us-east-1, use: mock}}   # drop `use: mock` to provision real AWS
                 state: {backend: local}
+                api: {tokensEnv: LANDLORD_API_TOKENS}           # `landlord serve` accepts the bearer tokens in this variable
                 inputs:
                   domain: moamalat-pro.com
                   hostedZoneId: Z01557883SJQKW0ELRWJQ

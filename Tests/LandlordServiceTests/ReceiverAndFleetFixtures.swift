@@ -62,7 +62,13 @@ extension LoopbackReceiver {
 func writeQuickstartFleet(to dir: URL, platformExtra: String) throws {
     try QuickstartFleet.write(to: dir)
     let platform = dir.appendingPathComponent("platform.yaml")
-    try (String(contentsOf: platform, encoding: .utf8) + platformExtra).write(to: platform, atomically: true, encoding: .utf8)
+    var text = try String(contentsOf: platform, encoding: .utf8)
+    // The quickstart names its own token variable (`api: {tokensEnv: LANDLORD_API_TOKENS}`); extra
+    // settings with an `api:` of their own replace that line rather than repeat the key.
+    if platformExtra.contains("api:") {
+        text = text.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("api:") }.joined(separator: "\n")
+    }
+    try (text + platformExtra).write(to: platform, atomically: true, encoding: .utf8)
 }
 
 /// The quickstart fleet in a fresh directory, for runs of the `landlord` CLI; `remove()`
