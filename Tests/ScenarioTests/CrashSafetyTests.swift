@@ -8,7 +8,7 @@ import Testing
 #endif
 
 /// Kill -9 at random instants: scripts/crash-test.sh at a small N, against the built binary.
-/// The documented run is `scripts/crash-test.sh 100` (see README.md, "Crash test").
+/// The documented run is `scripts/crash-test.sh 100` (see docs/state.md, "Crash test").
 @Suite struct CrashSafetyTests {
     /// The counts the script prints (`orphans: 0`, `kills: 7`, ...), by label.
     static func counts(_ output: String) -> [String: Int] {

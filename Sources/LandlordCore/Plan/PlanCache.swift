@@ -31,8 +31,8 @@ public struct PlanCacheSettings: Sendable {
 /// The local plan cache: per tenant, the key of what its last plan was made from and the stamp
 /// of the state document it was made against, kept only for tenants whose plan had no changes
 /// and no diagnostics. A tenant whose key and stamp are the same again need not be read,
-/// expanded or diffed: its plan would be the same, no changes (see "Skipping unchanged
-/// tenants" in the README for why every change is seen).
+/// expanded or diffed: its plan would be the same, no changes (docs/scaling.md, "Planning a
+/// large fleet: the plan cache", says why every change is seen).
 ///
 /// The file is written atomically and checked as a whole (a format line, a trailing count and
 /// SHA-256 of the rest); one that is missing, of another format, truncated or damaged is an
