@@ -75,7 +75,21 @@ run_one() {
     printf '%s\n' "${body//127.0.0.1:8080/127.0.0.1:$port}"
   } > "$scratch/.walkthrough.sh"
   echo "walk-through $name: in $scratch"
-  (cd "$scratch" && PATH="$bindir:$PATH" NO_COLOR=1 timeout "${WALKTHROUGH_TIMEOUT:-300}" bash .walkthrough.sh) || code=$?
+  # In a process group of its own, so whatever it leaves running (a server it started in the
+  # background) is killed with it, and killed (SIGKILL: a test runner's children may have SIGTERM
+  # blocked) when it overruns WALKTHROUGH_TIMEOUT seconds.
+  (cd "$scratch" && PATH="$bindir:$PATH" NO_COLOR=1 exec setsid bash .walkthrough.sh) &
+  local pid=$! deadline=$((SECONDS + ${WALKTHROUGH_TIMEOUT:-300}))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then
+      echo "walk-through $name: still running after ${WALKTHROUGH_TIMEOUT:-300} s: killed" >&2
+      kill -9 -- "-$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+  done
+  wait "$pid" || code=$?
+  kill -9 -- "-$pid" 2>/dev/null || true
   if [ "$code" != 0 ]; then
     echo "walk-through $name: FAILED (exit $code); the script and its files are in $scratch" >&2
     return "$code"
