@@ -54,7 +54,7 @@ import Testing
         return ([dir.appendingPathComponent("platform.yaml")], yamls("blueprints"), yamls("tenants"))
     }
 
-    @Test(arguments: ["quickstart", "aws", "tiers", "onboarding", "rollouts"]) func theExamplesValidate(_ example: String) async throws {
+    @Test(arguments: ["quickstart", "aws", "tiers", "onboarding", "rollouts", "approval", "s3-state"]) func theExamplesValidate(_ example: String) async throws {
         let dir = try await Self.written()
         defer { try? FileManager.default.removeItem(at: dir) }
         let files = Self.exampleFiles(example)
