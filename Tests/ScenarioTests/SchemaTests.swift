@@ -54,7 +54,10 @@ import Testing
         return ([dir.appendingPathComponent("platform.yaml")], yamls("blueprints"), yamls("tenants"))
     }
 
-    @Test(arguments: ["quickstart", "aws", "tiers", "onboarding", "rollouts", "approval", "s3-state"]) func theExamplesValidate(_ example: String) async throws {
+    /// The example fleets whose files must validate against the schemas.
+    static let examples = ["quickstart", "aws", "tiers", "onboarding", "rollouts", "approval", "s3-state"]
+
+    @Test(arguments: examples) func theExamplesValidate(_ example: String) async throws {
         let dir = try await Self.written()
         defer { try? FileManager.default.removeItem(at: dir) }
         let files = Self.exampleFiles(example)
