@@ -8,7 +8,9 @@
 # repository's examples/ (so commands like `landlord -C examples/tiers plan` work and change
 # nothing in git), with `set -eu`, and with the built binaries first on PATH: `landlord` is
 # $LANDLORD_BIN_DIR/landlord (default .build/debug), and `landlord serve` finds landlord-server
-# beside it. `127.0.0.1:8080` in a walk-through is replaced by a free port, so runs never collide.
+# beside it. The examples' well-known ports, 8080 (the service) and 8471 (examples/rollouts' health
+# endpoint), are replaced by free ports, so runs never collide: each as a word in the walk-through,
+# and as `127.0.0.1:PORT` in the copied examples.
 # Background jobs a walk-through starts are killed (SIGKILL, by pid) when it ends.
 # `needs=moto` walk-throughs run only when AWS_ENDPOINT_URL names a running moto_server;
 # otherwise they are reported as skipped.
@@ -57,7 +59,7 @@ fi
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 run_one() {
-  local name="$1" needs body scratch port code=0
+  local name="$1" needs body scratch port well_known code=0
   needs="$(blocks | awk -F'\t' -v n="$name" '$1 == n && $2 != "" { print $2; exit }')"
   body="$(script_of "$name")"
   if [ -z "$body" ]; then echo "error: no walk-through named '$name' (see --list)" >&2; return 1; fi
@@ -67,12 +69,18 @@ run_one() {
   fi
   scratch="$(mktemp -d "${TMPDIR:-/tmp}/landlord-walkthrough-$name.XXXXXX")"
   tar --exclude=.landlord --exclude=localfs-root --exclude=out -cf - examples | tar -xf - -C "$scratch"
-  port="$(free_port)"
+  for well_known in 8080 8471; do
+    port="$(free_port)"
+    body="$(sed -E "s/\b$well_known\b/$port/g" <<<"$body")"
+    { grep -rlF "127.0.0.1:$well_known" "$scratch/examples" || true; } | while read -r f; do
+      sed -i "s/127\.0\.0\.1:$well_known\b/127.0.0.1:$port/g" "$f"
+    done
+  done
   {
     echo 'set -eu'
     echo 'trap '"'"'for p in $(jobs -p); do kill -9 "$p" 2>/dev/null || true; done'"'"' EXIT'
     echo 'set -x'
-    printf '%s\n' "${body//127.0.0.1:8080/127.0.0.1:$port}"
+    printf '%s\n' "$body"
   } > "$scratch/.walkthrough.sh"
   echo "walk-through $name: in $scratch"
   # In a process group of its own, so whatever it leaves running (a server it started in the

@@ -79,7 +79,7 @@ import Testing
     }()
 
     @Test func theReadmeAndGettingStartedHaveWalkthroughs() {
-        for name in ["quickstart", "api", "getting-started", "service", "s3-state"] {
+        for name in ["quickstart", "api", "getting-started", "service", "s3-state", "rollouts"] {
             #expect(Self.walkthroughs.contains(name), "no walk-through named \(name) in README.md or docs/")
         }
     }
