@@ -261,3 +261,12 @@ if Context.environment["LANDLORD_WITHOUT_SERVICE"] == "1" {
         return false
     }
 }
+
+// Builds that run a few test suites (scripts/release-checks.sh's -O build with AddressSanitizer,
+// scripts/sanitize.sh) name their test targets in LANDLORD_TEST_TARGETS, comma-separated: the
+// other test targets are left out, so those builds compile only what the named suites test.
+// Unset, every test target is built.
+if let only = Context.environment["LANDLORD_TEST_TARGETS"], !only.isEmpty {
+    let keep = Set(only.split(separator: ",").map { String($0) })
+    package.targets.removeAll { $0.type == .test && !keep.contains($0.name) }
+}

@@ -9,6 +9,7 @@
 # with --skip-download: it fetches nothing (no network in CI).
 #
 #   scripts/checkov.sh [path/to/landlord]        # default .build/debug/landlord
+#   scripts/checkov.sh --install                 # only install the tools (CI does it beside the build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${1:-.build/debug/landlord}"
@@ -16,14 +17,22 @@ CHECKOV_VERSION=3.3.30
 REGOPY_VERSION=1.5.2
 VENV="${LANDLORD_REVIEW_VENV:-.build/review-tools-venv}"
 
+install_tools() {
+    if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(not (m.version('checkov') == '$CHECKOV_VERSION' and m.version('regopy') == '$REGOPY_VERSION'))" 2>/dev/null; then
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q --disable-pip-version-check "checkov==$CHECKOV_VERSION" "regopy==$REGOPY_VERSION"
+    fi
+}
+if [[ "$BIN" == --install ]]; then
+    mkdir -p "$(dirname "$VENV")"
+    install_tools
+    exit 0
+fi
 if [[ ! -x "$BIN" ]]; then
     echo "checkov.sh: no landlord binary at $BIN; build one with \`swift build --product landlord\` or pass its path" >&2
     exit 1
 fi
-if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(not (m.version('checkov') == '$CHECKOV_VERSION' and m.version('regopy') == '$REGOPY_VERSION'))" 2>/dev/null; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check "checkov==$CHECKOV_VERSION" "regopy==$REGOPY_VERSION"
-fi
+install_tools
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/landlord-checkov.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
