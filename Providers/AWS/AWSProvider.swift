@@ -94,32 +94,15 @@ public struct AWSProvider: Provider {
     func handler(_ type: String) -> Result<any ResourceHandler, ProviderDiagnostic> {
         if let problem = configurationProblem { return .failure(problem) }
         guard let h = handlers[type] else {
-            return .failure(
-                .error(
-                    "the AWS provider has no resource type '\(type)'",
-                    detail: "use one of: \(handlers.keys.sorted().joined(separator: ", "))", code: "UnknownType"))
+            return .failure(.unknownType(type, provider: "AWS", serves: handlers.keys))
         }
         return .success(h)
     }
 
     public func read(_ request: ReadRequest) async -> ReadResponse {
-        var out: [ResourceObject?] = []
-        var diagnostics: [ProviderDiagnostic] = []
-        for resource in request.resources {
-            switch handler(resource.type) {
-            case .failure(let d):
-                diagnostics.append(d)
-                out.append(resource)
-            case .success(let h):
-                do {
-                    out.append(try await h.read(resource).map { shaped($0, like: resource) })
-                } catch {
-                    diagnostics.append(diagnostic(error, action: "read", type: resource.type, address: resource.id))
-                    out.append(resource)
-                }
-            }
-        }
-        return ReadResponse(resources: out, diagnostics: diagnostics)
+        await request.readEach(
+            lookup: handler, read: { h, resource in try await h.read(resource).map { shaped($0, like: resource) } },
+            diagnose: { error, resource in diagnostic(error, action: "read", type: resource.type, address: resource.id) })
     }
 
     /// Keeps what state recorded (so an attribute drifting shows) plus computed attributes;

@@ -40,29 +40,9 @@ struct StripeError: Error, Sendable, CustomStringConvertible {
     }
 }
 
-/// How the Stripe client retries: exponential backoff with full jitter (a random wait up to
-/// `min(maxDelay, baseDelay * 2^retry)`), bounded by attempts and by the time since the first.
-public struct StripeRetry: Sendable {
-    /// Attempts in all, the first included.
-    public var maxAttempts: Int
-    /// The longest wait before the second attempt (seconds).
-    public var baseDelay: Double
-    /// The longest single wait (seconds).
-    public var maxDelay: Double
-    /// No retry starts after this many seconds since the first attempt.
-    public var maxTotalTime: Double
-
-    /// The default: 6 attempts, 0.25 s doubling up to 8 s, within a minute.
-    public init(maxAttempts: Int = 6, baseDelay: Double = 0.25, maxDelay: Double = 8, maxTotalTime: Double = 60) {
-        self.maxAttempts = maxAttempts
-        self.baseDelay = baseDelay
-        self.maxDelay = maxDelay
-        self.maxTotalTime = maxTotalTime
-    }
-
-    func delay(beforeRetry retry: Int) -> Double {
-        Double.random(in: 0...max(0, min(maxDelay, baseDelay * pow(2, Double(min(retry, 30))))))
-    }
+extension RetryPolicy {
+    /// How the Stripe client retries: 6 attempts, 0.25 s doubling up to 8 s, within a minute.
+    public static let stripe = RetryPolicy(maxAttempts: 6, baseDelay: 0.25, maxDelay: 8, maxTotalTime: 60)
 }
 
 /// Stripe's REST API over an `HTTPTransport`: form-encoded bodies, `Authorization: Bearer`,
@@ -77,10 +57,10 @@ struct StripeClient: Sendable, CustomStringConvertible {
     let basePath: String
     private let apiKey: String
     let transport: HTTPTransport
-    let retry: StripeRetry
+    let retry: RetryPolicy
 
     /// A client for `apiBase` (`https://api.stripe.com`, or a local server's `http://127.0.0.1:8420`).
-    init(apiBase: String, apiKey: String, transport: HTTPTransport, retry: StripeRetry = StripeRetry()) throws(ProviderDiagnostic) {
+    init(apiBase: String, apiKey: String, transport: HTTPTransport, retry: RetryPolicy = .stripe) throws(ProviderDiagnostic) {
         guard let url = URLComponents(string: apiBase), let scheme = url.scheme, ["http", "https"].contains(scheme), let host = url.host,
             !host.isEmpty
         else {
@@ -118,36 +98,29 @@ struct StripeClient: Sendable, CustomStringConvertible {
             request.body = Data(PercentEncoding.form(form).utf8)
         }
         if let idempotencyKey { request.setHeader("Idempotency-Key", idempotencyKey) }
-        let start = Date()
-        var attempt = 0
-        while true {
-            attempt += 1
-            let failure: StripeError
-            do {
-                let response = try await transport.send(request)
-                if (200..<300).contains(response.status) {
-                    guard let doc = try? JSON.parse(Array(response.body)), let map = doc.mapValue else {
+        let transport = self.transport
+        do {
+            return try await retry.run(
+                {
+                    let response: HTTPResponse
+                    do { response = try await transport.send(request) } catch {
                         throw StripeError(
-                            status: response.status, type: "api_error", code: "invalid_json",
-                            message: "the answer to \(method) \(path) is not a JSON object", param: nil, shouldRetry: false)
+                            status: 0, type: "connection_error", code: nil, message: "\(error)", param: nil, shouldRetry: nil)
                     }
-                    return map
-                }
-                if response.status == 404 && missingIsNil { return nil }
-                failure = StripeError.parse(response)
-            } catch let error as StripeError {
-                throw error
-            } catch {
-                failure = StripeError(
-                    status: 0, type: "connection_error", code: nil, message: redacted("\(error)"), param: nil, shouldRetry: nil)
-            }
-            let wait = retry.delay(beforeRetry: attempt - 1)
-            guard failure.isRetryable, attempt < retry.maxAttempts, Date().timeIntervalSince(start) + wait < retry.maxTotalTime else {
-                var out = failure
-                out.message = redacted(out.message)
-                throw out
-            }
-            try? await Task.sleep(nanoseconds: UInt64(wait * 1_000_000_000))
+                    if (200..<300).contains(response.status) {
+                        guard let doc = try? JSON.parse(Array(response.body)), let map = doc.mapValue else {
+                            throw StripeError(
+                                status: response.status, type: "api_error", code: "invalid_json",
+                                message: "the answer to \(method) \(path) is not a JSON object", param: nil, shouldRetry: false)
+                        }
+                        return map
+                    }
+                    if response.status == 404 && missingIsNil { return nil }
+                    throw StripeError.parse(response)
+                }, retryable: { ($0 as? StripeError)?.isRetryable == true })
+        } catch var failure as StripeError {
+            failure.message = redacted(failure.message)
+            throw failure
         }
     }
 }

@@ -30,7 +30,7 @@ public struct StripeProvider: Provider {
     /// and unanswered calls are retried.
     public init(
         settings: [String: Value], environment: [String: String] = ProcessInfo.processInfo.environment, transport: HTTPTransport? = nil,
-        retry: StripeRetry = StripeRetry()
+        retry: RetryPolicy = .stripe
     ) {
         let settings = settings.mapValues(\.revealed)
         let variable = settings["apiKeyEnv"]?.stringValue ?? Self.defaultKeyVariable
@@ -55,32 +55,15 @@ public struct StripeProvider: Provider {
     func handler(_ type: String) -> Result<StripeCustomers, ProviderDiagnostic> {
         if let configurationProblem { return .failure(configurationProblem) }
         guard type == StripeResourceTypes.customer, let customers else {
-            return .failure(
-                .error(
-                    "the Stripe provider has no resource type '\(type)'",
-                    detail: "use one of: \(schema.resources.keys.sorted().joined(separator: ", "))", code: "UnknownType"))
+            return .failure(.unknownType(type, provider: "Stripe", serves: schema.resources.keys))
         }
         return .success(customers)
     }
 
     public func read(_ request: ReadRequest) async -> ReadResponse {
-        var out: [ResourceObject?] = []
-        var diagnostics: [ProviderDiagnostic] = []
-        for resource in request.resources {
-            switch handler(resource.type) {
-            case .failure(let d):
-                diagnostics.append(d)
-                out.append(resource)
-            case .success(let h):
-                do {
-                    out.append(try await h.read(resource))
-                } catch {
-                    diagnostics.append(diagnostic(error, action: "read", subject: "\(resource.type) \(resource.id)"))
-                    out.append(resource)
-                }
-            }
-        }
-        return ReadResponse(resources: out, diagnostics: diagnostics)
+        await request.readEach(
+            lookup: handler, read: { h, resource in try await h.read(resource) },
+            diagnose: { error, resource in diagnostic(error, action: "read", subject: "\(resource.type) \(resource.id)") })
     }
 
     public func apply(_ request: ApplyRequest) async -> ApplyResponse {

@@ -33,7 +33,7 @@ enum FakeStripe {
     static let key = "sk_test_fakeSecretKey123"
     /// Retries without waiting; the total-time budget is out of the way (a loaded test machine
     /// must not turn a count of attempts into a count of seconds).
-    static let quickRetry = StripeRetry(maxAttempts: 4, baseDelay: 0, maxDelay: 0, maxTotalTime: 3_600)
+    static let quickRetry = RetryPolicy(maxAttempts: 4, baseDelay: 0, maxDelay: 0, maxTotalTime: 3_600)
 
     static func json(_ status: Int, _ body: String, headers: [String: String] = [:]) -> HTTPResponse {
         HTTPResponse(status: status, headers: headers, body: Data(body.utf8))

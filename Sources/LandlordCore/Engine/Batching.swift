@@ -121,11 +121,7 @@ extension StepRunner {
             return .finished(.failed(.error("no provider serves \(change.type)", address: change.address)))
         }
         if await session.pending(change.name) != nil { return .alone }  // an interrupted create: adopt-or-create, alone
-        if isFirstOfChange(step) { observer.handle(.resourceStarted(address: change.address, action: action(step))) }
-        let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
-        let ops = ResourceOps(
-            provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type],
-            adopt: options.adopt)
+        let ops = startedOps(step, provider: provider, session: session)
         do {
             // nil: nothing to send (a delete of what is already gone)
             guard let prepared = try await ops.prepare(operation(step.kind)) else { return .finished(.done) }

@@ -48,6 +48,17 @@ struct StepRunner {
 
     /// The step a change starts with: a replacement's create when it creates before it destroys,
     /// its delete otherwise; every other change has one step.
+    /// The operations of `step`'s resource, its start announced at the change's first step.
+    func startedOps(_ step: ApplyGraph.Step, provider: any Provider, session: TenantSession) -> ResourceOps {
+        let tp = tenants[step.tenant]
+        let change = tp.changes[step.change]
+        if isFirstOfChange(step) { observer.handle(.resourceStarted(address: change.address, action: action(step))) }
+        let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
+        return ResourceOps(
+            provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type],
+            adopt: options.adopt)
+    }
+
     func isFirstOfChange(_ step: ApplyGraph.Step) -> Bool {
         let c = tenants[step.tenant].changes[step.change]
         guard c.action == .replace else { return true }
@@ -77,11 +88,7 @@ struct StepRunner {
         guard let provider = providers.provider(for: change.type) else {
             return .failed(.error("no provider serves \(change.type)", detail: "check `provider:` in platform.yaml", address: change.address))
         }
-        if isFirstOfChange(step) { observer.handle(.resourceStarted(address: change.address, action: action(step))) }
-        let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
-        let ops = ResourceOps(
-            provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type],
-            adopt: options.adopt)
+        let ops = startedOps(step, provider: provider, session: session)
         do {
             switch step.kind {
             case .create: try await ops.create(replacing: change.action == .replace && change.createBeforeDestroy)
