@@ -78,7 +78,7 @@ public enum Applier {
     /// displaced. Placements are checked against the platform state read inside the
     /// compare-and-swap (or lock), so two runs that planned the last room of a member for
     /// different tenants cannot both commit it: the second re-reads and finds it full.
-    static func commitAllocations(
+    static func reserveAllocations(
         _ tenants: [TenantPlan], foreign: [String: Set<Int>] = [:], rules: AllocationRules, store: any StateStore,
         limits: [String: [String: Int]] = [:]
     ) async throws -> [String: Committed] {
@@ -157,9 +157,9 @@ public enum Applier {
         }
     }
 
-    /// Makes each tenant's allocation match what its state holds (`holds`, see ``TenantHold``):
+    /// Makes each tenant's allocation match what its state holds (`holds`, see ``ReleasedTenant``):
     /// numbers of resources that exist, nothing for a tenant with no resources left.
-    static func releaseAllocations(_ holds: [String: TenantHold], store: any StateStore) async throws {
+    static func releaseAllocations(_ holds: [String: ReleasedTenant], store: any StateStore) async throws {
         try await store.updatePlatform { platform in
             for (tenant, hold) in holds {
                 if hold.empty {
@@ -308,7 +308,7 @@ struct ApplyRun {
     /// Commits the tenants' allocations and sequence numbers. A tenant whose placement no
     /// longer fits is refused; a number a concurrent apply took moves (with a warning).
     mutating func commitAllocations() async throws {
-        let adjusted = try await Applier.commitAllocations(tenants, foreign: plan.foreignPriorities, rules: rules, store: store, limits: limits)
+        let adjusted = try await Applier.reserveAllocations(tenants, foreign: plan.foreignPriorities, rules: rules, store: store, limits: limits)
         for (i, tp) in tenants.enumerated() {
             guard let a = adjusted[tp.tenant] else { continue }
             if let bad = a.failure {
@@ -348,7 +348,7 @@ struct ApplyRun {
         let sessions = SessionTable(self.sessions)
         self.sessions = [:]
         var runner = StepRunner(tenants: tenants, sessions: sessions, providers: providers, options: options, observer: observer)
-        let early = EarlyDocuments()
+        let early = EarlyDocumentWrites()
         if journal != nil, let journaling {
             runner.tenantDone = { [tenants, rules] index, outcome in
                 let tp = tenants[index]
@@ -361,7 +361,7 @@ struct ApplyRun {
                         let state = await session.state
                         guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
                         // Nothing changes its state after this: keep only what the end needs.
-                        sessions.release(tp.tenant, keeping: TenantHold(state, rules: rules))
+                        sessions.release(tp.tenant, keeping: ReleasedTenant(state, rules: rules))
                         return Keyed(tp.tenant, state.serial)
                     })
             }
@@ -375,7 +375,7 @@ struct ApplyRun {
     /// function's tuple result is avoided).
     struct StepsRan {
         var outcomes: [TenantOutcome]
-        var early: EarlyDocuments
+        var early: EarlyDocumentWrites
         var sessions: SessionTable
     }
 
@@ -389,7 +389,7 @@ struct ApplyRun {
         var finalStates: [String: TenantState] = [:]
         for (tenant, s) in ran.sessions.remaining { finalStates[tenant] = await s.state }
         var holds = ran.sessions.released
-        for (tenant, s) in finalStates { holds[tenant] = TenantHold(s, rules: rules) }
+        for (tenant, s) in finalStates { holds[tenant] = ReleasedTenant(s, rules: rules) }
         // Allocations go before any removed tenant's document does: a run killed in between
         // leaves a document that still accounts for the tenant, never an allocation held by a
         // tenant with no state, which no later plan would visit to release (the crash test
@@ -411,7 +411,7 @@ struct ApplyRun {
     /// tenants that have nothing left (whose documents go).
     /// A tenant whose session was released had its outputs and status recorded, and its
     /// document written, when its last step landed.
-    func recordStatuses(_ ran: [TenantOutcome], _ sessions: SessionTable) async -> Finished {
+    func recordStatuses(_ ran: [TenantOutcome], _ sessions: SessionTable) async -> RecordedStatuses {
         var outcomes = ran
         var removed = Set<String>()
         for i in outcomes.indices {
@@ -441,10 +441,10 @@ struct ApplyRun {
             }
             observer.handle(.tenantFinished(outcomes[i]))
         }
-        return Finished(outcomes: outcomes, removed: removed)
+        return RecordedStatuses(outcomes: outcomes, removed: removed)
     }
 
-    struct Finished {
+    struct RecordedStatuses {
         var outcomes: [TenantOutcome]
         /// Removed tenants with nothing left: their documents go.
         var removed: Set<String>
@@ -477,7 +477,7 @@ struct ApplyRun {
 }
 
 /// The tenant documents written while an apply still runs, and at which serial.
-final class EarlyDocuments: Sendable {
+final class EarlyDocumentWrites: Sendable {
     private let tasks = Mutex<[Task<Keyed<String, Int>?, Never>]>([])
 
     func add(_ t: Task<Keyed<String, Int>?, Never>) { tasks.withLock { $0.append(t) } }

@@ -51,7 +51,7 @@ extension StepRunner {
     }
 
     /// A batched step's outcome and how long it took since the batch began.
-    struct Finished: Sendable {
+    struct TimedStepResult: Sendable {
         var result: StepResult
         var seconds: Double
     }
@@ -81,7 +81,7 @@ extension StepRunner {
         }
         if let first = batch.first, let provider = first.ops.provider as? any BatchingProvider {
             let responses = await provider.applyBatch(batch.map(\.request))
-            let finished: [Keyed<Int, Finished>] = await withTaskGroup(of: Keyed<Int, Finished>.self) { group in
+            let finished: [Keyed<Int, TimedStepResult>] = await withTaskGroup(of: Keyed<Int, TimedStepResult>.self) { group in
                 for (k, b) in batch.enumerated() {
                     let resp =
                         k < responses.count
@@ -89,17 +89,17 @@ extension StepRunner {
                     group.addTask {
                         do {
                             try await b.ops.finish(b.request.operation, response: resp, inputs: b.inputs)
-                            return Keyed(b.index, Finished(result: .done, seconds: Date().timeIntervalSince(t0)))
+                            return Keyed(b.index, TimedStepResult(result: .done, seconds: Date().timeIntervalSince(t0)))
                         } catch let d as Diagnostic {
-                            return Keyed(b.index, Finished(result: .failed(d), seconds: Date().timeIntervalSince(t0)))
+                            return Keyed(b.index, TimedStepResult(result: .failed(d), seconds: Date().timeIntervalSince(t0)))
                         } catch {
                             return Keyed(
                                 b.index,
-                                Finished(result: .failed(.error(error.text, address: b.ops.change.address)), seconds: Date().timeIntervalSince(t0)))
+                                TimedStepResult(result: .failed(.error(error.text, address: b.ops.change.address)), seconds: Date().timeIntervalSince(t0)))
                         }
                     }
                 }
-                var all: [Keyed<Int, Finished>] = []
+                var all: [Keyed<Int, TimedStepResult>] = []
                 for await r in group { all.append(r) }
                 return all
             }

@@ -6,14 +6,14 @@ import Synchronization
 /// A session holds the tenant's whole state (every resource's inputs and attributes). With a
 /// journal, a tenant whose last step landed has its document written at once; from then on
 /// nothing of the run changes its state again, so the session is released and only its
-/// ``TenantHold`` (what the end of the run still needs: the serial written and the allocation
+/// ``ReleasedTenant`` (what the end of the run still needs: the serial written and the allocation
 /// it holds) stays. Memory then follows the tenants in flight, not the fleet.
 final class SessionTable: Sendable {
     private let table: Mutex<Table>
 
     private struct Table {
         var sessions: [String: TenantSession]
-        var released: [String: TenantHold] = [:]
+        var released: [String: ReleasedTenant] = [:]
     }
 
     init(_ sessions: [String: TenantSession]) { table = Mutex(Table(sessions: sessions)) }
@@ -22,7 +22,7 @@ final class SessionTable: Sendable {
     subscript(tenant: String) -> TenantSession? { table.withLock { $0.sessions[tenant] } }
 
     /// Drops the tenant's session, keeping `hold` in its place.
-    func release(_ tenant: String, keeping hold: TenantHold) {
+    func release(_ tenant: String, keeping hold: ReleasedTenant) {
         table.withLock {
             $0.sessions[tenant] = nil
             $0.released[tenant] = hold
@@ -30,7 +30,7 @@ final class SessionTable: Sendable {
     }
 
     /// The tenants released so far, with what was kept of each.
-    var released: [String: TenantHold] { table.withLock { $0.released } }
+    var released: [String: ReleasedTenant] { table.withLock { $0.released } }
 
     /// Sessions not released.
     var remaining: [String: TenantSession] { table.withLock { $0.sessions } }
@@ -38,7 +38,7 @@ final class SessionTable: Sendable {
 
 /// What the end of an apply needs of a tenant whose session was released: the serial its
 /// document was written at, and the allocation its resources hold.
-struct TenantHold: Sendable, Equatable {
+struct ReleasedTenant: Sendable, Equatable {
     /// The serial of the document written.
     var serial: Int
     /// No resources and no pending creates.

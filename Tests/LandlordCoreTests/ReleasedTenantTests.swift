@@ -6,8 +6,8 @@ import Testing
 @testable import LandlordCore
 
 /// What an apply keeps of a tenant once its session is released (its allocation, in
-/// ``TenantHold``), and the table that releases it.
-@Suite struct TenantHoldTests {
+/// ``ReleasedTenant``), and the table that releases it.
+@Suite struct ReleasedTenantTests {
     static let listener = "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-1/1/2"
 
     /// Rules numbered by `priority`, each using one `rules`; target groups using one `targetGroups`.
@@ -30,13 +30,13 @@ import Testing
         state.resources["host_rule"] = Self.resource("rule", ["priority": .int(1000)])
         state.resources["api_rule#deposed"] = Self.resource("rule", ["priority": .int(1001)])
         state.resources["tg"] = Self.resource("tg")
-        let hold = TenantHold(state, rules: Self.rules)
+        let hold = ReleasedTenant(state, rules: Self.rules)
         #expect(hold.serial == 7)
         #expect(!hold.empty)
         #expect(hold.status == .active)
         #expect(hold.numbers == ["host_rule": 1000, "api_rule": 1001], "a deposed rule's number is its base name's")
         #expect(hold.used == ["rules": 2, "targetGroups": 1])
-        #expect(TenantHold(TenantState(tenant: "gone", blueprint: "web"), rules: Self.rules).empty)
+        #expect(ReleasedTenant(TenantState(tenant: "gone", blueprint: "web"), rules: Self.rules).empty)
     }
 
     /// The release that ends an apply, from holds: an emptied tenant gives back its allocation
@@ -57,9 +57,9 @@ import Testing
         failed.status = .failed
         failed.resources["x"] = Self.resource("tg")
         let holds = [
-            "active": TenantHold(active, rules: Self.rules),
-            "emptied": TenantHold(TenantState(tenant: "emptied", blueprint: "web"), rules: Self.rules),
-            "failed": TenantHold(failed, rules: Self.rules),
+            "active": ReleasedTenant(active, rules: Self.rules),
+            "emptied": ReleasedTenant(TenantState(tenant: "emptied", blueprint: "web"), rules: Self.rules),
+            "failed": ReleasedTenant(failed, rules: Self.rules),
         ]
         try await Applier.releaseAllocations(holds, store: store)
         let p = try await store.loadPlatform()
