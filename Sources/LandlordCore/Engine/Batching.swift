@@ -95,7 +95,8 @@ extension StepRunner {
                         } catch {
                             return Keyed(
                                 b.index,
-                                TimedStepResult(result: .failed(.error(error.text, address: b.ops.change.address)), seconds: Date().timeIntervalSince(t0)))
+                                TimedStepResult(
+                                    result: .failed(.error(error.text, address: b.ops.change.address)), seconds: Date().timeIntervalSince(t0)))
                         }
                     }
                 }
