@@ -55,7 +55,7 @@ struct Context {
         }
         let cipher: StateCipher?
         do {
-            cipher = try StateCipher.configured(fleet.platform.state, directory: root, environment: ProcessInfo.processInfo.environment)
+            cipher = try await FleetWiring.cipher(fleet, root: root, environment: ProcessInfo.processInfo.environment)
         } catch {
             output.error("\(error)")
             throw ExitCode(1)

@@ -4,7 +4,8 @@ import Testing
 /// The README's command table lists every option each verb's `--help` shows.
 @Suite struct ReadmeTests {
     static let verbs = [
-        "init", "validate", "plan", "show", "apply", "destroy", "status", "output", "state list", "state show", "state migrate", "unlock", "schema",
+        "init", "validate", "plan", "show", "apply", "destroy", "status", "output", "state list", "state show", "state migrate", "state rekey",
+        "unlock", "schema",
         "providers", "provider check", "serve", "tenant create", "tenant approve", "tenant reject", "tenant delete", "tenant show",
         "tenant list", "rollout status", "rollout resume", "rollout abort", "rollout release", "graph",
     ]
