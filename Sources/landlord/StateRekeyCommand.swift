@@ -24,8 +24,16 @@ extension StateCommand {
         @Argument(help: "Saved plan files to check (`landlord plan --out FILE`).")
         var planFiles: [String] = []
 
+        @Option(help: "Documents re-sealed at once (default 16; 1 writes them one by one, in tenant order).")
+        var parallelism = 16
+
         @Option(name: .customLong("lock-timeout"), help: "Seconds to wait for a tenant lock held by another run (default 0: fail at once).")
         var lockTimeout: Double = 0
+
+        func validate() throws {
+            guard parallelism >= 1 else { throw ValidationError("--parallelism must be at least 1") }
+            guard lockTimeout >= 0 else { throw ValidationError("--lock-timeout cannot be negative") }
+        }
 
         func run() async throws {
             let ctx = try await Context.load(root.global, unchanged: "nothing was re-sealed")
@@ -53,7 +61,8 @@ extension StateCommand {
             let report: RekeyReport
             do {
                 report = try await rekey.run(
-                    holder: LockHolder(operation: "rekey"), lease: ctx.fleet.platform.state.lockLeaseSeconds, lockTimeout: lockTimeout
+                    holder: LockHolder(operation: "rekey"), lease: ctx.fleet.platform.state.lockLeaseSeconds, lockTimeout: lockTimeout,
+                    parallelism: parallelism
                 ) { _, _ in
                     if let crashAfter, written.increment() >= crashAfter { kill(getpid(), SIGKILL) }
                 }

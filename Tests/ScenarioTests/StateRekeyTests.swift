@@ -38,7 +38,8 @@ import Testing
         let plan = try await CLI.run(["-C", h.dir.path, "plan", "--out", saved], env: Self.env)
         try #require(plan.code == 0, "\(plan.all)")
         let killed = try await CLI.run(
-            ["-C", h.dir.path, "state", "rekey", saved], env: Self.env.merging(["LANDLORD_CRASH_AFTER_RESEAL": "1"]) { _, b in b })
+            ["-C", h.dir.path, "state", "rekey", "--parallelism", "1", saved],
+            env: Self.env.merging(["LANDLORD_CRASH_AFTER_RESEAL": "1"]) { _, b in b })
         #expect(killed.code != 0 && !killed.stdout.contains("Re-sealed"), "the rekey was killed after one document: \(killed.all)")
         // Midway: acme sealed with B, globex still with A. The ring reads both...
         let midway = try await CLI.run(["-C", h.dir.path, "plan", "--detailed-exitcode"], env: Self.env)

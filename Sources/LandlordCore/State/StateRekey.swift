@@ -42,13 +42,15 @@ public struct StateRekey: Sendable {
         self.cipher = cipher
     }
 
-    /// Re-seals every tenant document, then the last rollout's rollback points. `resealed` is
-    /// called after each document is written (its tenant and the values sealed in it).
+    /// Re-seals every tenant document, `parallelism` at a time, then the last rollout's rollback
+    /// points. `resealed` is called after each document is written (its tenant and the values
+    /// sealed in it).
     /// Every tenant is locked first; a tenant locked by another run refuses the whole rekey
     /// before anything is written.
-    public func run(holder: LockHolder, lease: TimeInterval, lockTimeout: TimeInterval, resealed: @Sendable (String, Int) -> Void) async throws
-        -> RekeyReport
-    {
+    public func run(
+        holder: LockHolder, lease: TimeInterval, lockTimeout: TimeInterval, parallelism: Int = 16,
+        resealed: @escaping @Sendable (String, Int) -> Void = { _, _ in }
+    ) async throws -> RekeyReport {
         let tenants = try await store.listTenants().sorted()
         let locks = await store.acquireLocks(tenants: tenants, holder: holder, lease: lease, timeout: lockTimeout)
         let refused = tenants.compactMap { t -> StateError? in
@@ -61,7 +63,7 @@ public struct StateRekey: Sendable {
         }
         var report = RekeyReport()
         do {
-            try await resealTenants(tenants, into: &report, holder: holder, lease: lease, resealed: resealed)
+            try await resealTenants(tenants, into: &report, holder: holder, lease: lease, parallelism: parallelism, resealed: resealed)
             report.rollbackPoints = try await resealRollbackPoints()
         } catch {
             await store.releaseLocks(tenants: tenants, holder: holder)
@@ -72,30 +74,55 @@ public struct StateRekey: Sendable {
         return report
     }
 
+    /// What became of one tenant's document.
+    enum Outcome: Sendable {
+        case absent, withoutSecrets, current
+        /// Written again, with this many sealed values.
+        case resealed(Int)
+    }
+
+    /// Re-seals `tenants`' documents, `parallelism` at a time, renewing the locks as it goes.
+    /// The first failure stops it (documents written so far stay written: each is whole).
     func resealTenants(
-        _ tenants: [String], into report: inout RekeyReport, holder: LockHolder, lease: TimeInterval, resealed: @Sendable (String, Int) -> Void
+        _ tenants: [String], into report: inout RekeyReport, holder: LockHolder, lease: TimeInterval, parallelism: Int,
+        resealed: @escaping @Sendable (String, Int) -> Void
     ) async throws {
         var renewed = Date()
-        for t in tenants {
-            if Date().timeIntervalSince(renewed) > lease / 3 {
-                await store.renewLocks(tenants: tenants, holder: holder, lease: lease)
-                renewed = Date()
+        try await withThrowingTaskGroup(of: Keyed<String, Outcome>.self) { group in
+            var next = 0
+            func start() {
+                guard next < tenants.count else { return }
+                let t = tenants[next]
+                next += 1
+                group.addTask { Keyed(t, try await self.reseal(t, resealed: resealed)) }
             }
-            guard let state = try await store.loadTenant(t) else { continue }
-            let values = Self.sealedCount(state, cipher)
-            if values == 0 {
-                report.withoutSecrets += 1
-                continue
+            for _ in 0..<max(1, parallelism) { start() }
+            while let done = try await group.next() {
+                switch done.value {
+                case .absent: break
+                case .withoutSecrets: report.withoutSecrets += 1
+                case .current: report.alreadyCurrent += 1
+                case .resealed(let n):
+                    report.documents += 1
+                    report.values += n
+                }
+                if Date().timeIntervalSince(renewed) > lease / 3 {
+                    await store.renewLocks(tenants: tenants, holder: holder, lease: lease)
+                    renewed = Date()
+                }
+                start()
             }
-            if try await isCurrent(t) {
-                report.alreadyCurrent += 1
-                continue
-            }
-            try await store.saveTenant(state)
-            report.documents += 1
-            report.values += values
-            resealed(t, values)
         }
+    }
+
+    func reseal(_ tenant: String, resealed: @Sendable (String, Int) -> Void) async throws -> Outcome {
+        guard let state = try await store.loadTenant(tenant) else { return .absent }
+        let values = Self.sealedCount(state, cipher)
+        if values == 0 { return .withoutSecrets }
+        if try await isCurrent(tenant) { return .current }
+        try await store.saveTenant(state)
+        resealed(tenant, values)
+        return .resealed(values)
     }
 
     /// True when the document opens with the current key alone and holds no sensitive value
