@@ -88,6 +88,8 @@ struct KMSStateKeyTests {
     @Test func kmsRefusalsSayWhatToDoAndChangeNothing() async throws {
         let fleet = try Fleet()
         try setState(fleet, "{backend: local, key: {kms: alias/no-such-key}}")
+        let validate = try await CLI.run(["-C", fleet.path, "validate"], env: env)
+        #expect(validate.code == 0, "validate reads no state, so it calls no KMS: \(validate.all)")
         let missing = try await CLI.run(["-C", fleet.path, "apply", "--auto-approve"], env: env)
         #expect(missing.code == 1 && missing.stderr.contains("NotFoundException") && missing.stderr.contains("No such key"), "\(missing.all)")
         #expect(!fleet.exists(".landlord/state/tenants/acme.json"), "nothing applied")
