@@ -83,6 +83,15 @@ struct KMSStateKeyTests {
         #expect(!fleet.exists(".landlord/state-keys"), "nothing kept on the local disk")
         let plan = try await CLI.run(["-C", fleet.path, "plan", "--detailed-exitcode"], env: env)
         #expect(plan.code == 0, "\(plan.all)")
+
+        // Rekey in the bucket: each document written back with compare-and-swap, serial kept.
+        let second = try await Moto.kmsKey()
+        try setState(fleet, "{backend: s3, bucket: \(bucket), prefix: fleet, keys: [{kms: \"\(second)\"}, {kms: \"\(key)\"}]}")
+        let rekey = try await CLI.run(["-C", fleet.path, "state", "rekey"], env: env)
+        #expect(rekey.code == 0 && rekey.stdout.contains("2 documents re-sealed"), "\(rekey.all)")
+        try setState(fleet, "{backend: s3, bucket: \(bucket), prefix: fleet, key: {kms: \"\(second)\"}}")
+        let after = try await CLI.run(["-C", fleet.path, "plan", "--detailed-exitcode"], env: env)
+        #expect(after.code == 0, "the second key alone reads the bucket: \(after.all)")
     }
 
     @Test func kmsRefusalsSayWhatToDoAndChangeNothing() async throws {
