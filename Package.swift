@@ -135,7 +135,7 @@ let package = Package(
             name: "FleetWiring",
             dependencies: [
                 "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PostgresProvider", "PluginProvider",
-                "LandlordLocalState", "LandlordS3State",
+                "LandlordLocalState", "LandlordS3State", "AWSClient",
             ],
             path: "Sources/FleetWiring"
         ),

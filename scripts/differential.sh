@@ -47,123 +47,24 @@ for side in moto mock; do
     [[ $rc == 0 ]] || { cat "$work/$side-plan.log"; fail "the refreshing plan after apply on $side is not empty (exit $rc)"; }
 done
 
-python3 - "$work/moto/.landlord/state/tenants" "$work/mock/.landlord/state/tenants" "$work/counts.json" <<'PY'
-import json, os, re, sys
-
-def load(d):
-    return {f[:-5]: json.load(open(os.path.join(d, f))) for f in sorted(os.listdir(d)) if f.endswith(".json")}
-
-def refs(state, names):
-    """The ids and output strings of these resources of a tenant -> a name for each (`<backend_tg.arn>`)."""
-    out = {}
-    for name in names:
-        r = state["resources"].get(name)
-        if r is None:
-            continue
-        if isinstance(r.get("id"), str) and len(r["id"]) >= 6:
-            out[r["id"]] = f"<{name}.id>"
-        for k, v in (r.get("outputs") or {}).items():
-            if isinstance(v, str) and len(v) >= 6:
-                out.setdefault(v, f"<{name}.{k}>")
-    return out
-
-def normalize(v, names):
-    if isinstance(v, str):
-        for value in sorted(names, key=len, reverse=True):
-            if value in v:
-                v = v.replace(value, names[value])
-        return v
-    if isinstance(v, list):
-        return [normalize(x, names) for x in v]
-    if isinstance(v, dict):
-        return {k: normalize(x, names) for k, x in v.items()}
-    return v
-
-UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-STAMP = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
-
-def shape(v):
-    if isinstance(v, bool): return "bool"
-    if isinstance(v, (int, float)): return "number"
-    if isinstance(v, str):
-        if v.startswith("arn:"): return "arn:" + (v.split(":")[2] if v.count(":") >= 2 else "?")
-        if UUID.match(v): return "uuid"
-        if STAMP.match(v): return "timestamp"
-        if v.isdigit(): return "digits"
-        return "string"
-    if isinstance(v, list): return "list"
-    if isinstance(v, dict):
-        if set(v) in ({"sealed"}, {"sensitive"}) or "ciphertext" in v: return "sealed"
-        return "map"
-    return "null" if v is None else type(v).__name__
-
-# Where moto itself differs from AWS (and the mock follows AWS): reported, not counted. Never
-# change the provider or the mock to suit these.
-MOTO_GAPS = {
-    ("aws.cognito_user_pool_client", "clientSecret", "uuid", "string"):
-        "moto makes a UUID; AWS (and the mock) a 51-character alphanumeric secret",
-    ("aws.sesv2_contact", "lastUpdated", "timestamp", "string"):
-        "moto sends LastUpdatedTimestamp as ISO 8601 text; SESv2's REST-JSON protocol (and the mock) epoch seconds",
-}
-
-moto, mock = load(sys.argv[1]), load(sys.argv[2])
-types, attributes, disagreements, gaps = set(), 0, [], []
-for tenant in sorted(set(moto) | set(mock)):
-    a, b = moto.get(tenant), mock.get(tenant)
-    if a is None or b is None:
-        disagreements.append(f"{tenant}: state only on {'mock' if a is None else 'moto'}")
-        continue
-    ra, rb = a["resources"], b["resources"]
-    for name in sorted(set(ra) | set(rb)):
-        x, y = ra.get(name), rb.get(name)
-        where = f"{tenant}/{name}"
-        if x is None or y is None:
-            disagreements.append(f"{where}: recorded only on {'mock' if x is None else 'moto'}")
-            continue
-        if x["type"] != y["type"]:
-            disagreements.append(f"{where}: type {x['type']} on moto, {y['type']} on mock")
-            continue
-        types.add(x["type"])
-        # A value taken from a resource it depends on is compared as a reference to it.
-        na, nb = refs(a, x.get("dependencies") or []), refs(b, y.get("dependencies") or [])
-        xi, yi = x.get("inputs") or {}, y.get("inputs") or {}
-        for k in sorted(set(xi) | set(yi)):
-            attributes += 1
-            if normalize(xi.get(k), na) != normalize(yi.get(k), nb):
-                disagreements.append(f"{where}: input {k}: moto {json.dumps(normalize(xi.get(k), na))[:120]}, "
-                                     f"mock {json.dumps(normalize(yi.get(k), nb))[:120]}")
-        xo, yo = x.get("outputs") or {}, y.get("outputs") or {}
-        for k in sorted(set(xo) | set(yo)):
-            attributes += 1
-            if k not in xo or k not in yo:
-                disagreements.append(f"{where}: output {k} only on {'moto' if k in xo else 'mock'}")
-            elif (x["type"], k, shape(xo[k]), shape(yo[k])) in MOTO_GAPS:
-                gaps.append(f"{where}: output {k}: {MOTO_GAPS[(x['type'], k, shape(xo[k]), shape(yo[k]))]}")
-            elif shape(xo[k]) != shape(yo[k]):
-                disagreements.append(f"{where}: output {k} is {shape(xo[k])} on moto, {shape(yo[k])} on mock")
-for g in gaps:
-    print("moto gap (not counted): " + g)
-for d in disagreements:
-    print("disagreement: " + d)
-json.dump({"types": len(types), "attributes": attributes, "disagreements": len(disagreements)}, open(sys.argv[3], "w"))
-PY
+python3 "$root/scripts/differential_lib.py" compare "$work/moto/.landlord/state/tenants" "$work/mock/.landlord/state/tenants" "$work/counts.json"
 
 # Drift: the same attributes changed out of band on both sides (moto through boto3, the mock
 # through its journal, as another process's write), then both refreshing plans must show the
 # same drift, and one apply must put it back on both.
 python3 - "$work" <<'PY'
-import fcntl, json, os, sys
+import json, sys
 import boto3
 
 work = sys.argv[1]
 state = {t: json.load(open(f"{work}/moto/.landlord/state/tenants/{t}.json"))["resources"] for t in ("acme",)}
 r = state["acme"]
-DRIFTS = [  # (resource, attribute, new value)
-    ("backend_tg", "healthCheckPath", "/changed-by-hand"),
-    ("backend", "desiredCount", 3),
-    ("dns", "ttl", 60),
-    ("admins", "precedence", 7),
-    ("record", "item", None),  # the item's status set to "suspended"
+DRIFTS = [  # (resource, attribute path, new value)
+    ("backend_tg", ["healthCheckPath"], "/changed-by-hand"),
+    ("backend", ["desiredCount"], 3),
+    ("dns", ["ttl"], 60),
+    ("admins", ["precedence"], 7),
+    ("record", ["item", "status"], "suspended"),
 ]
 
 def inputs(name): return r[name]["inputs"]
@@ -184,34 +85,11 @@ item["status"] = {"S": "suspended"}
 item.update({k: {"S": v} for k, v in rec["key"].items()})
 ddb.put_item(TableName=rec["table"], Item=item)
 
-# the mock, as another process writing its cloud would
-mock_state = json.load(open(f"{work}/mock/.landlord/state/tenants/acme.json"))["resources"]
-base = f"{work}/mock/.landlord/mock-cloud.json"
-with open(base + ".lock", "a") as lock:
-    fcntl.flock(lock, fcntl.LOCK_EX)
-    current = {}
-    for line in open(base):
-        line = line.strip().rstrip(",")
-        if line.startswith('{"type"'):
-            o = json.loads(line)
-            current[(o["type"], o["id"])] = o
-    if os.path.exists(base + ".journal"):
-        for line in open(base + ".journal"):
-            op = json.loads(line)
-            if op.get("op") == "put":
-                current[(op["resource"]["type"], op["resource"]["id"])] = op["resource"]
-            elif op.get("op") == "delete":
-                current.pop((op.get("type"), op.get("id")), None)
-    with open(base + ".journal", "a") as journal:
-        for name, attribute, value in DRIFTS:
-            m = mock_state[name]
-            o = current[(m["type"], m["id"])]
-            if attribute == "item":
-                value = dict(o["attributes"]["item"], status="suspended")
-            o["attributes"][attribute] = value
-            journal.write(json.dumps({"op": "put", "resource": o}, separators=(",", ":")) + "\n")
+# the mock, as another process writing its cloud would (scripts/differential_lib.py mock-drift)
+json.dump(DRIFTS, open(f"{work}/mock-drifts.json", "w"))
 json.dump(len(DRIFTS), open(f"{work}/drifts.json", "w"))
 PY
+python3 "$root/scripts/differential_lib.py" mock-drift "$work/mock" acme "$work/mock-drifts.json"
 
 drifted() {  # the plan's changed attributes per address, as JSON
     local side="$1"; shift

@@ -181,7 +181,9 @@ extension MockProvider {
         case T.userPoolClient:
             id = randomAlnum(26)
             attrs["id"] = .string(id)
-            if attrs["generateSecret"]?.boolValue == true { attrs["clientSecret"] = .sensitive(.string(randomAlnum(51))) }
+            // As Cognito (and the AWS provider, which records null): a client made without a
+            // secret has none, and the computed attribute is known to be empty.
+            attrs["clientSecret"] = attrs["generateSecret"]?.boolValue == true ? .sensitive(.string(randomAlnum(51))) : .null
         case T.identityPool:
             let h = randomHex(32)
             let u = [h.prefix(8), h.dropFirst(8).prefix(4), h.dropFirst(12).prefix(4), h.dropFirst(16).prefix(4), h.dropFirst(20)].joined(

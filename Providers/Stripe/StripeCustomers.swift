@@ -44,10 +44,12 @@ struct StripeCustomers: ResourceLifecycle {
             if !new.isEmpty || !old.isEmpty { form.append((f, new)) }
         }
         let metadata = StripeCustomerRules.metadata(request.inputs, identity: request.identity)
-        var removed: [String] = []
-        if let old = prior.attributes["metadata"]?.revealed.mapValue {
-            removed = old.keys.filter { metadata[$0] == nil && !$0.hasPrefix(StripeCustomerRules.reservedPrefix) }
-        }
+        // Stripe merges the metadata of an update into the customer's: a key is removed only by
+        // sending it empty. Keys to remove are those recorded and those the customer holds now
+        // (one added outside Landlord is drift: the recorded object does not know it).
+        var held = Set(prior.attributes["metadata"]?.revealed.mapValue?.keys.map { $0 } ?? [])
+        if let current = try await fetch(prior.id)?["metadata"]?.mapValue { held.formUnion(current.keys) }
+        let removed = held.filter { metadata[$0] == nil && !$0.hasPrefix(StripeCustomerRules.reservedPrefix) }
         // The landlord:* keys go with every update, so an adopted customer carries them too.
         for (k, v) in metadata.sorted(by: { $0.key < $1.key }) { form.append(("metadata[\(k)]", v)) }
         for k in removed.sorted() { form.append(("metadata[\(k)]", "")) }  // an empty value deletes the key

@@ -46,6 +46,8 @@ public struct AWSService: Sendable, Hashable {
     public static let sesv2 = AWSService(signingName: "ses", endpointId: "SESV2", hostPrefix: "email")
     /// STS, for the caller's account id (GetCallerIdentity) where an ARN must be built.
     public static let sts = AWSService(signingName: "sts", endpointId: "STS", hostPrefix: "sts", apiVersion: "2011-06-15")
+    /// KMS (JSON 1.1, target prefix TrentService): the state keys' data keys.
+    public static let kms = AWSService(signingName: "kms", endpointId: "KMS", hostPrefix: "kms", apiVersion: "TrentService", jsonVersion: "1.1")
     public static let dynamodb = AWSService(
         signingName: "dynamodb", endpointId: "DYNAMODB", hostPrefix: "dynamodb", apiVersion: "DynamoDB_20120810", jsonVersion: "1.0")
 }

@@ -26,6 +26,28 @@ extension LocalStateStore: SideDocumentStore {
         }
     }
 
+    public func createSideDocument(_ key: String, _ bytes: [UInt8]) async throws -> Bool {
+        let path = sidePath(key)
+        do {
+            try AtomicFile.makeDirectory((path as NSString).deletingLastPathComponent)
+            // Staged whole and durable, then linked into place: link(2) fails when the name
+            // exists, so of two runs creating at once exactly one wins, and no reader ever
+            // sees a part of the document.
+            let staged = try AtomicFile.stage(bytes, for: path, durable: durable)
+            defer { unlink(staged) }
+            if link(staged, path) == 0 {
+                if durable { AtomicFile.syncDirectory((path as NSString).deletingLastPathComponent) }
+                return true
+            }
+            if errno == EEXIST { return false }
+            throw StateError.io("could not create \(path): \(String(cString: strerror(errno))); check the disk and its permissions, then run again")
+        } catch let error as StateError {
+            throw error
+        } catch {
+            throw StateError.io("could not create \(path): \(error); check the disk and its permissions, then run the command again")
+        }
+    }
+
     public func deleteSideDocument(_ key: String) async throws {
         let path = sidePath(key)
         guard FileManager.default.fileExists(atPath: path) else { return }

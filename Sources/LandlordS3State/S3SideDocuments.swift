@@ -12,6 +12,13 @@ extension S3StateStore: SideDocumentStore {
         _ = try await put(base + key, Data(bytes), .none)
     }
 
+    public func createSideDocument(_ key: String, _ bytes: [UInt8]) async throws -> Bool {
+        switch try await put(base + key, Data(bytes), .ifNoneMatch) {
+        case .written: return true
+        case .lostRace: return false
+        }
+    }
+
     public func deleteSideDocument(_ key: String) async throws {
         try await call("delete", base + key) { try await client.s3DeleteObject(bucket: bucket, key: base + key) }
     }

@@ -66,7 +66,7 @@ public struct ServiceRuntime: Sendable {
                     diagnostics: diags, message: "fix the \(diags.errors.count) error(s) above (`landlord validate`) and start the service again")
             }
             let cipher: StateCipher?
-            do { cipher = try StateCipher.configured(fleet.platform.state, directory: root, environment: environment) } catch {
+            do { cipher = try await FleetWiring.cipher(fleet, root: root, environment: environment) } catch {
                 throw LoadError(diagnostics: Diagnostics(), message: "\(error)")
             }
             let store: any StateStore

@@ -29,9 +29,15 @@ struct Context {
     /// verb then did not do (`nothing was applied`); nil for verbs that only read. `writes`:
     /// the command writes state, so it warns once when sensitive values will be stored in clear.
     ///
+    /// `keys: false`: the verb never reads state (validate, graph), so no state key is loaded
+    /// (a KMS key would need credentials and a call).
+    ///
     /// Plugins platform.yaml names are started first (handshake and schema), so specs are read
     /// against their types too; a plugin that cannot start is an error at its entry.
-    static func load(_ global: GlobalOptions, mock forceMock: Bool = false, unchanged: String? = nil, writes: Bool = false) async throws -> Context {
+    static func load(_ global: GlobalOptions, mock forceMock: Bool = false, unchanged: String? = nil, writes: Bool = false, keys: Bool = true)
+        async throws
+        -> Context
+    {
         let output = Output(global)
         let root = URL(fileURLWithPath: global.chdir).standardizedFileURL
         var known = schemas
@@ -53,9 +59,9 @@ struct Context {
                 (unchanged.map { "\($0): " } ?? "") + "fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above and run again")
             throw ExitCode(1)
         }
-        let cipher: StateCipher?
+        var cipher: StateCipher? = nil
         do {
-            cipher = try StateCipher.configured(fleet.platform.state, directory: root, environment: ProcessInfo.processInfo.environment)
+            if keys { cipher = try await FleetWiring.cipher(fleet, root: root, environment: ProcessInfo.processInfo.environment) }
         } catch {
             output.error("\(error)")
             throw ExitCode(1)

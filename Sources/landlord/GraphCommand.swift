@@ -28,7 +28,7 @@ struct GraphCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let ctx = try await Context.load(root.global)
+        let ctx = try await Context.load(root.global, keys: false)
         let fleet = ctx.fleet
         let plan = try planFile.map { try SavedPlan.read($0, ctx.output) }
         if let id = tenant {

@@ -4,10 +4,11 @@ import LandlordCore
 import LandlordS3State
 import ProviderAPI
 
-/// `landlord state list|show|migrate`: read recorded state, move it to another backend.
+/// `landlord state list|show|migrate|rekey`: read recorded state, move it to another backend, re-seal it.
 struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "state", abstract: "Inspect recorded state, or move it to S3.", subcommands: [List.self, ShowResource.self, Migrate.self])
+        commandName: "state", abstract: "Inspect recorded state, move it to S3, or re-seal it with a new key.",
+        subcommands: [List.self, ShowResource.self, Migrate.self, Rekey.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print every recorded resource address, one a line.")

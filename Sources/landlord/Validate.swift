@@ -9,7 +9,7 @@ struct Validate: AsyncParsableCommand {
     @ParentCommand var root: Landlord
 
     func run() async throws {
-        let ctx = try await Context.load(root.global)
+        let ctx = try await Context.load(root.global, keys: false)
         let f = ctx.fleet
         ctx.output.print(
             "Valid: platform '\(f.platform.name)', \(f.blueprints.count) blueprint\(f.blueprints.count == 1 ? "" : "s"), \(f.tenants.count) tenant\(f.tenants.count == 1 ? "" : "s").\n"

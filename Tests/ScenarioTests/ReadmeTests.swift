@@ -6,7 +6,8 @@ import Testing
 /// (docs/cli.md, every verb's whole `--help`, is generated and checked by DocsTests.)
 @Suite struct ReadmeTests {
     static let verbs = [
-        "init", "validate", "plan", "show", "apply", "destroy", "status", "output", "state list", "state show", "state migrate", "unlock", "schema",
+        "init", "validate", "plan", "show", "apply", "destroy", "status", "output", "state list", "state show", "state migrate", "state rekey",
+        "unlock", "schema",
         "providers", "provider check", "serve", "tenant create", "tenant approve", "tenant reject", "tenant delete", "tenant show",
         "tenant list", "rollout status", "rollout resume", "rollout abort", "rollout release", "graph",
     ]

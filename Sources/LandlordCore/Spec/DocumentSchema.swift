@@ -95,6 +95,20 @@ public enum DocumentSchema {
         ]
     }
 
+    /// One state key: exactly one of `env`, `file` or `kms`.
+    private static func stateKeySchema(_ envName: Value) -> Value {
+        let env: Value = ["env": envName]
+        let file: Value = ["file": ["type": "string", "description": "a file holding the 32-byte base64 key, relative to the fleet"]]
+        let kms: Value = ["kms": ["type": "string", "description": "an AWS KMS key id, key ARN or alias/NAME: envelope encryption"]]
+        let one: [Value] = [env, file, kms].map { p in
+            [
+                "type": "object", "additionalProperties": false, "minProperties": 1, "properties": p,
+                "required": [Value.string(p.mapValue!.keys.first!)],
+            ]
+        }
+        return ["oneOf": .list(one), "description": "a state key: {env: VARIABLE}, {file: PATH} or {kms: KEY_ID_OR_ARN}"]
+    }
+
     private static func platform() -> [String: Value] {
         let listener: Value = [
             "type": "object",
@@ -108,6 +122,7 @@ public enum DocumentSchema {
             ],
         ]
         let envName: Value = ["type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"]
+        let stateKey = stateKeySchema(envName)
         let plugin: Value = [
             "type": "object",
             "description": "a provider plugin (Providers/PROTOCOL.md): a program serving the types NAME.*",
@@ -199,6 +214,11 @@ public enum DocumentSchema {
                         "region": ["type": "string", "description": "the bucket's region, when not the provider's"],
                         "lockLeaseSeconds": ["type": "number", "minimum": 10, "description": "tenant lock lease (default 120)"],
                         "keyFile": ["type": "string", "description": "file holding the 32-byte base64 state key, relative to the fleet"],
+                        "key": stateKey,
+                        "keys": [
+                            "type": "array", "items": stateKey, "minItems": 1,
+                            "description": "state keys, current first: values are sealed with the first and read with any (rotation)",
+                        ],
                         "encryption": [
                             "enum": ["required", "optional"],
                             "description": "`required`: no command runs without a state key, so no sensitive value is written in clear",

@@ -24,6 +24,9 @@ public struct StateBackendConfig: Sendable, Hashable {
     /// `encryption: required`: no command runs without a state key, so no sensitive value is
     /// ever written in clear (default `optional`: a warning when there is no key).
     public var encryptionRequired = false
+    /// `key: {...}` or `keys: [{...}, ...]`: the state keys, current first (``StateKeyring``).
+    /// Empty: `LANDLORD_STATE_KEY`, else `keyFile`.
+    public var keys: [StateKeySource] = []
     public var location: SourceLocation?
     public init(
         backend: StateBackendKind = .local, bucket: String? = nil, prefix: String? = nil, region: String? = nil, location: SourceLocation? = nil
@@ -33,6 +36,26 @@ public struct StateBackendConfig: Sendable, Hashable {
         self.prefix = prefix
         self.region = region
         self.location = location
+    }
+}
+
+/// Where one state key comes from: an entry of `state: {keys: [...]}` (or `key:`).
+public enum StateKeySource: Sendable, Hashable {
+    /// `{env: NAME}`: the base64 32-byte key in an environment variable.
+    case environment(String)
+    /// `{file: PATH}`: the base64 32-byte key in a file, relative to the fleet.
+    case file(String)
+    /// `{kms: KEY_ID_OR_ARN}`: a data key wrapped by this AWS KMS key (envelope encryption),
+    /// its wrapped copy kept beside the state.
+    case kms(String)
+
+    /// `env NAME`, `file PATH`, `kms KEY`: how messages name the key.
+    public var label: String {
+        switch self {
+        case .environment(let n): return "env \(n)"
+        case .file(let p): return "file \(p)"
+        case .kms(let k): return "kms \(k)"
+        }
     }
 }
 

@@ -29,8 +29,11 @@ enum PlatformReader {
 
         var state = StateBackendConfig()
         if let s = r.mapping("state") {
-            r.checkKeys(s, allowed: ["backend", "bucket", "prefix", "region", "lockLeaseSeconds", "keyFile", "encryption"], what: "state setting")
+            r.checkKeys(
+                s, allowed: ["backend", "bucket", "prefix", "region", "lockLeaseSeconds", "keyFile", "key", "keys", "encryption"],
+                what: "state setting")
             state.keyFile = s["keyFile"]?.scalar
+            state.keys = StateKeysReader.read(s, &r)
             if let e = s["encryption"] {
                 switch e.scalar {
                 case "required": state.encryptionRequired = true

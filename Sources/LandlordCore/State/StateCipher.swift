@@ -11,19 +11,48 @@ import ProviderAPI
 /// path listed under `marks.sealed` (`DocumentMarks`; format version 1 wrote
 /// `{"$sensitive": {"$aes256gcm": BASE64}}` in place, still read by `FormatV1`). The key
 /// is 32 bytes, given base64-encoded in `LANDLORD_STATE_KEY` or in the file platform.yaml's
-/// `state: {keyFile: PATH}` names. Reading a sealed value without a key, or with another key,
+/// `state: {keyFile: PATH}` names, or one of `state: {keys: [...]}` (``StateKeyring``: env,
+/// file or a KMS data key). Reading a sealed value without a key, or with another key,
 /// is an error that names the setting: never a silent re-create. The S3 backend and
 /// `state migrate` carry sealed values as they are.
+///
+/// A cipher holds one key or a ring of them (rotation): values are sealed with the first
+/// (the current key) and opened with whichever key opens them, tried in order. A sealed
+/// value does not say which key sealed it; AES-GCM's tag tells a wrong key apart.
 public struct StateCipher: Sendable {
-    let key: SymmetricKey
+    /// The keys, current first.
+    let keys: [SymmetricKey]
+    /// Where each key came from (`LANDLORD_STATE_KEY`, `kms alias/state`), for messages.
+    public let sources: [String]
+
+    /// The key values are sealed with.
+    var key: SymmetricKey { keys[0] }
 
     /// A cipher over a 32-byte key.
-    public init(key: SymmetricKey) { self.key = key }
+    public init(key: SymmetricKey, source: String = "the state key") {
+        keys = [key]
+        sources = [source]
+    }
 
-    /// An HMAC of a fixed label under the key: tells keys apart (the plan cache's key) without
-    /// revealing anything of them.
+    /// A ring of keys: the first cipher's key seals, every key opens. `ring` is not empty.
+    public init(ring: [StateCipher]) {
+        precondition(!ring.isEmpty, "a key ring needs a key")
+        keys = ring.flatMap(\.keys)
+        sources = ring.flatMap(\.sources)
+    }
+
+    /// The current key alone: what `state rekey` checks a document against.
+    public var currentOnly: StateCipher { StateCipher(key: key, source: sources[0]) }
+
+    /// How many keys the cipher tries when opening.
+    public var keyCount: Int { keys.count }
+
+    /// An HMAC of a fixed label under each key: tells key rings apart (the plan cache's key)
+    /// without revealing anything of them.
     public var fingerprint: String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data("landlord key fingerprint".utf8), using: key)).map { String(format: "%02x", $0) }.joined()
+        keys.map { k in
+            Data(HMAC<SHA256>.authenticationCode(for: Data("landlord key fingerprint".utf8), using: k)).map { String(format: "%02x", $0) }.joined()
+        }.joined(separator: "+")
     }
 
     /// Reads a base64-encoded 32-byte key; `source` names where it came from, for messages.
@@ -34,7 +63,7 @@ public struct StateCipher: Sendable {
                 "the state key in \(source) is not 32 bytes in base64; make one with `head -c 32 /dev/urandom | base64` and keep it where CI and every operator can read it"
             )
         }
-        key = SymmetricKey(data: data)
+        self.init(key: SymmetricKey(data: data), source: source)
     }
 
     // MARK: Sealing (before writing)
@@ -65,10 +94,15 @@ public struct StateCipher: Sendable {
         guard let data = Data(base64Encoded: text), let box = try? AES.GCM.SealedBox(combined: data) else {
             throw .io("\(what) holds a damaged encrypted value; restore the document from its backup or version history")
         }
-        guard let plain = try? AES.GCM.open(box, using: key) else {
+        guard let plain = keys.lazy.compactMap({ try? AES.GCM.open(box, using: $0) }).first else {
+            if keys.count == 1 {
+                throw .io(
+                    "\(what) was encrypted with another state key: \(sources[0]) is not the key it was written with. Nothing was changed; "
+                        + "set the right key (LANDLORD_STATE_KEY, state.keyFile, or a previous key in `state: {keys: [...]}`) and run again")
+            }
             throw .io(
-                "\(what) was encrypted with another state key: LANDLORD_STATE_KEY (or state.keyFile) is not the key it was written with. Nothing was changed; set the right key and run again"
-            )
+                "\(what) was encrypted with another state key: none of the \(keys.count) keys of state.keys (\(sources.joined(separator: ", "))) opens it. "
+                    + "Nothing was changed; add the key it was written with to state.keys, after the current one, and run again")
         }
         guard let value = try? JSON.parse(plain) else {
             throw .io("\(what) holds an encrypted value that does not decode; restore the document from its backup")

@@ -221,6 +221,9 @@ public protocol SideDocumentStore: Sendable {
     func readSideDocument(_ key: String) async throws -> [UInt8]?
     /// Writes the document whole (atomically: a reader sees the old bytes or the new).
     func writeSideDocument(_ key: String, _ bytes: [UInt8]) async throws
+    /// Creates the document only where none exists (atomically): true when this call created
+    /// it, false when one was already there (it is then left as it is).
+    func createSideDocument(_ key: String, _ bytes: [UInt8]) async throws -> Bool
     /// Deletes the document; success when it is already gone.
     func deleteSideDocument(_ key: String) async throws
     /// Seals the sensitive values of tenant documents kept as side documents (nil: none).
