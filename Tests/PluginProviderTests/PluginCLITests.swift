@@ -106,6 +106,36 @@ import Testing
         #expect(!run.stdout.contains("FAIL"))
     }
 
+    /// Plugin commands are taken from the fleet directory (-C), in `provider check` as in
+    /// platform.yaml; a command naming a file that is not there says so instead of repeating
+    /// the failing form; the reference plugin's default root is under .landlord/.
+    @Test func pluginCommandsAreTakenFromTheFleetDirectory() async throws {
+        let dir = try Self.exampleFleet()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let check = try await Self.landlord(["-C", dir.path, "provider", "check", "--", "python3", "plugins/localfs.py"])
+        #expect(check.code == 0, "\(check.all)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(".landlord/localfs-root").path))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("localfs-root").path), "left beside the fleet's files")
+
+        // From a directory without plugins/localfs.py (-C names it): the hint names the file and -C.
+        let elsewhere = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        let wrong = try await Self.landlord(["-C", elsewhere.path, "provider", "check", "--", "python3", "plugins/localfs.py"])
+        #expect(wrong.code == 1, "\(wrong.all)")
+        #expect(wrong.stdout.contains("`plugins/localfs.py` is not in \(elsewhere.path), where the plugin runs"), "\(wrong.all)")
+        #expect(wrong.stdout.contains("landlord -C FLEET provider check -- python3 plugins/localfs.py"), "\(wrong.all)")
+        #expect(!wrong.stdout.contains("try it alone"), "the hint must not repeat the failing form: \(wrong.all)")
+
+        // The same in platform.yaml: a command written from the repository root, not the fleet.
+        let yaml = dir.appendingPathComponent("platform.yaml")
+        let text = try String(contentsOf: yaml, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"plugins/localfs.py\"", with: "\"examples/plugins/plugins/localfs.py\"").write(
+            to: yaml, atomically: true, encoding: .utf8)
+        let plan = try await Self.landlord(["-C", dir.path, "plan"])
+        #expect(plan.code == 1, "\(plan.all)")
+        #expect(plan.stderr.contains("`examples/plugins/plugins/localfs.py` is not in \(dir.path)"), "\(plan.stderr)")
+    }
+
     @Test func providerCheckReportsWhatFails() async throws {
         let run = try await Self.landlord(["provider", "check", "--", "python3", Fixtures.path("misbehaving.py"), "well"])
         #expect(run.code == 1)
