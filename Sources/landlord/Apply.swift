@@ -31,11 +31,13 @@ struct Apply: AsyncParsableCommand {
         }
         let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
         let plan = try await Planning.makePlan(ctx, planning)
-        try await Applying.confirmAndApply(ctx, consume plan, applying, operation: .apply) { tenants in
+        let planning = planning
+        let replan: Rollout.Replanner = { tenants in
             try? await Planning.makePlan(
                 ctx, tenants: tenants.sorted(), refresh: planning.refresh, listing: planning.refreshMode != .full,
                 allowProtectedDeletes: planning.allowProtectedDeletes, shard: planning.shard)
         }
+        try await Applying.confirmAndApply(ctx, consume plan, applying, operation: .apply, replan: replan, brief: planning.brief(root.global))
     }
 
     /// Applies a saved plan exactly, after the engine checked it still describes the world and
@@ -50,7 +52,8 @@ struct Apply: AsyncParsableCommand {
         }
         let plan = try await prepared(saved, path, ctx)
         let file = root.global.resolve(path)
-        Applying.show(ctx, plan, applying)
+        let brief = Planning.brief(hint: "`\(root.global.command) show \(Invocation.shellQuoted(path))` shows every change")
+        Applying.show(ctx, plan, applying, brief: planning.full ? nil : brief)
         if plan.isEmpty { return }
         // The engine writes the tenants done back into the file, so `--max-tenants` / `--waves`
         // runs of the same file pick up where the last one stopped.

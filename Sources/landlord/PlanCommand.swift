@@ -29,7 +29,7 @@ struct PlanCommand: AsyncParsableCommand {
         let plan = try await Planning.makePlan(ctx, planning, cache: true)
         if format == .text {
             // A tenant at a time: the text of a large plan is never held whole.
-            TextRenderer(palette: ctx.output.palette).render(plan) { ctx.output.print($0) }
+            TextRenderer(palette: ctx.output.palette, brief: planning.brief(root.global)).render(plan) { ctx.output.print($0) }
         } else if format == .terraformJSON {
             ReviewShapes.terraformJSON.render(plan) { ctx.output.print($0) }
         } else {
