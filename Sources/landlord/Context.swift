@@ -1,7 +1,7 @@
 import ArgumentParser
 import FleetWiring
-import LandlordBasics
 import Foundation
+import LandlordBasics
 import LandlordCore
 import LandlordLifecycle
 import LandlordLocalState
