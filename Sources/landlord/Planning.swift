@@ -135,8 +135,7 @@ extension Planning {
 
     /// One line: `Refreshed N resources in S s with C API calls: L by listing (G list or batch
     /// reads), O one by one; D drifted.` (L + O = N). With `table`, one line per API operation
-    /// after it, summing to C, and a line for each API called more often than its rate limit
-    /// allows in a second (the refresh was paced by it).
+    /// after it, summing to C, and a line for each API whose rate limit paced the refresh.
     static func refreshSummary(_ r: RefreshReport, table: Bool, rates: [String: Double] = [:]) -> String {
         let total = r.totalCalls
         var s = "Refreshed \(plural(r.resources, "resource")) in \(String(format: "%.1f", r.seconds)) s with \(plural(total, "API call"))"
@@ -154,24 +153,26 @@ extension Planning {
             s += "\n  " + name + String(repeating: " ", count: max(1, width - name.count + 2)) + String(n)
         }
         for (api, calls, rate) in overRate(r, rates: rates) {
-            s += "\n  \(api): \(calls) calls, over its rate limit of \(rate.formatted()) a second, so the refresh waited for it"
+            s += "\n  \(api): \(calls) calls, over its rate limit of \(rate.formatted()) a second, which paced the refresh"
         }
         return s
     }
 
     /// Whether the per-operation table is worth printing without `--verbose`: the refresh was
-    /// slow (10 s or more) or some API was called more often than its rate limit allows in a second.
+    /// slow (10 s or more) or some API's rate limit paced it.
     static func refreshMatters(_ r: RefreshReport, rates: [String: Double]) -> Bool {
         r.seconds >= 10 || !overRate(r, rates: rates).isEmpty
     }
 
-    /// The APIs called more often than their rate limit (requests a second, by API name as
-    /// calls are counted) allows in one second: calls by API, then the rate.
+    /// The APIs whose rate limit (requests a second, by API name as calls are counted) set the
+    /// refresh's pace: called more often than the limit allows in a second, and the refresh took
+    /// about as long as the limit makes those calls take (the simulated cloud, unpaced, does
+    /// not). Calls by API, then the rate.
     static func overRate(_ r: RefreshReport, rates: [String: Double]) -> [(String, Int, Double)] {
         var byAPI: [String: Int] = [:]
         for (op, n) in r.calls { byAPI[op.api, default: 0] += n }
         return byAPI.sorted { $0.key < $1.key }.compactMap { api, n in
-            guard let rate = rates[api], Double(n) > rate else { return nil }
+            guard let rate = rates[api], rate > 0, Double(n) > rate, r.seconds >= 0.9 * Double(n - 1) / rate else { return nil }
             return (api, n, rate)
         }
     }

@@ -86,5 +86,10 @@ import Testing
         let apply = try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve"])
         #expect(apply.code == 0, "\(apply.all)")
         #expect(apply.stdout.split(separator: "\n").filter { $0.hasPrefix("Tenant ") }.count == 5, "\(apply.stdout)")
+
+        // 15 cognito-idp calls exceed its limit of 10 a second, but the simulated cloud is not
+        // paced by it: the refresh stays one line.
+        let again = try await CLI.run(["-C", h.dir.path, "plan"])
+        #expect(again.stderr.contains(" with ") && !again.stderr.contains("\n  cognito-idp "), "\(again.stderr)")
     }
 }
