@@ -70,7 +70,7 @@ public final class PluginProvider: CallCountingProvider {
         } catch {
             throw PluginStartError(
                 summary: "cannot start \(settings.called) (`\(settings.commandLine)`): \(error.localizedDescription)",
-                detail: "check `command` in its provider settings")
+                detail: settings.missingFiles.isEmpty ? "check `command` in its provider settings" : settings.startHint)
         }
         // Starting can take longer than a call (an interpreter, a JIT): at least 30 s.
         let handshakeTimeout = max(settings.timeout, 30)
@@ -78,7 +78,7 @@ public final class PluginProvider: CallCountingProvider {
             await connection.shutdown(grace: 1)
             return PluginStartError(
                 summary: summary,
-                detail: connection.log.quoted() + "\ntry it alone: `\(settings.checkCommandLine)`")
+                detail: connection.log.quoted() + "\n" + settings.startHint)
         }
         let hello: Value = [
             "protocolVersion": .string(PluginProtocol.version), "host": ["name": "landlord", "version": .string(hostVersion)],

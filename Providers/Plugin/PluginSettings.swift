@@ -64,6 +64,29 @@ public struct PluginSettings: Sendable {
         return (parts + ["--"]).joined(separator: " ") + " " + commandLine
     }
 
+    /// The words of the command that name a file relative to `directory` (a `/` in them, not
+    /// absolute, not an option) which does not exist there: `plugins/acme.py` given from
+    /// another directory than the fleet's, where plugins run.
+    public var missingFiles: [String] {
+        command.filter { word in
+            guard word.contains("/"), !word.hasPrefix("/"), !word.hasPrefix("-"), !word.contains("="), !word.contains("://") else { return false }
+            return !FileManager.default.fileExists(atPath: directory.appendingPathComponent(word).path)
+        }
+    }
+
+    /// What to do next after the plugin failed to start: when its command names files that are
+    /// not in the directory it runs in, that (the command is relative to the fleet directory,
+    /// `-C`), rather than a `provider check` that would fail the same way; else the
+    /// `provider check` that runs it alone.
+    public var startHint: String {
+        let missing = missingFiles
+        guard !missing.isEmpty else { return "try it alone: `\(checkCommandLine)`" }
+        let names = missing.map { "`\($0)`" }.joined(separator: ", ")
+        return "\(names) \(missing.count == 1 ? "is" : "are") not in \(directory.path), where the plugin runs: a plugin's command is "
+            + "taken from the fleet directory (the one holding platform.yaml, given with -C), so name \(missing.count == 1 ? "it" : "them") "
+            + "from there, or run `landlord -C FLEET provider check -- \(commandLine)` with the fleet's directory"
+    }
+
     /// `word` as a POSIX shell reads it back: bare when it holds only safe characters, else in
     /// single quotes (a quote inside as `'\''`).
     static func shellQuoted(_ word: String) -> String {

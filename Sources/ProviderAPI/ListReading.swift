@@ -58,8 +58,15 @@ public struct RefreshReport: Sendable {
     public var seconds: Double
     /// Resources read that were gone or reported inputs other than state records.
     public var drifted: Int
-    public init(resources: Int = 0, groups: Int = 0, single: Int = 0, calls: [APIOperation: Int] = [:], seconds: Double = 0, drifted: Int = 0) {
+    /// Resources read through providers that do not count their calls (no
+    /// ``CallCountingProvider``), by provider name: their calls are not in `calls`.
+    public var uncounted: [String: Int]
+    public init(
+        resources: Int = 0, groups: Int = 0, single: Int = 0, calls: [APIOperation: Int] = [:], seconds: Double = 0, drifted: Int = 0,
+        uncounted: [String: Int] = [:]
+    ) {
         self.resources = resources
+        self.uncounted = uncounted
         self.drifted = drifted
         self.groups = groups
         self.single = single

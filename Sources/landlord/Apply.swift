@@ -14,7 +14,8 @@ struct Apply: AsyncParsableCommand {
     @OptionGroup var planning: PlanningOptions
     @OptionGroup var applying: ApplyingOptions
 
-    @Argument(help: "A plan saved with `landlord plan --out FILE`: applied exactly, without asking, never re-planned.")
+    @Argument(
+        help: "A plan saved with `landlord plan --out FILE` (a relative path is taken from -C): applied exactly, without asking, never re-planned.")
     var planFile: String?
 
     func validate() throws {
@@ -30,29 +31,33 @@ struct Apply: AsyncParsableCommand {
         }
         let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
         let plan = try await Planning.makePlan(ctx, planning)
-        try await Applying.confirmAndApply(ctx, consume plan, applying, operation: .apply) { tenants in
+        let planning = planning
+        let replan: Rollout.Replanner = { tenants in
             try? await Planning.makePlan(
                 ctx, tenants: tenants.sorted(), refresh: planning.refresh, listing: planning.refreshMode != .full,
                 allowProtectedDeletes: planning.allowProtectedDeletes, shard: planning.shard)
         }
+        try await Applying.confirmAndApply(ctx, consume plan, applying, operation: .apply, replan: replan, brief: planning.brief(root.global))
     }
 
     /// Applies a saved plan exactly, after the engine checked it still describes the world and
     /// took its sensitive values again from the specs.
     func applySaved(_ path: String) async throws {
         let output = Output(root.global)
-        let saved = try SavedPlan.read(path, output)
+        let saved = try SavedPlan.read(path, root.global, output)
         let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was applied", writes: true)
         if !saved.appliedTenants.isEmpty {
             let n = saved.appliedTenants.count
             output.printErr("\(n) tenant\(n == 1 ? " was" : "s were") applied from this plan by an earlier run; applying the rest.")
         }
         let plan = try await prepared(saved, path, ctx)
-        Applying.show(ctx, plan, applying)
+        let file = root.global.resolve(path)
+        let brief = Planning.brief(hint: "`\(root.global.command) show \(Invocation.shellQuoted(path))` shows every change")
+        Applying.show(ctx, plan, applying, brief: planning.full ? nil : brief)
         if plan.isEmpty { return }
         // The engine writes the tenants done back into the file, so `--max-tenants` / `--waves`
         // runs of the same file pick up where the last one stopped.
-        try await Applying.run(ctx, .plan(plan), applying, operation: .apply, planFile: path)
+        try await Applying.run(ctx, .plan(plan), applying, operation: .apply, planFile: file)
     }
 
     /// The saved plan with its sensitive values, or the reasons it is refused and exit code 1.
@@ -65,7 +70,8 @@ struct Apply: AsyncParsableCommand {
         case .failure(.stale(let problems)):
             for p in problems { ctx.output.error(p) }
             ctx.output.error(
-                "the saved plan \(path) is stale, so nothing was applied: plan again with `landlord plan --out \(path)`, review it, and apply that")
+                "the saved plan \(root.global.resolve(path)) is stale, so nothing was applied: plan again with `\(SavedPlan.planAgain(path, root.global))`, "
+                    + "review it, and apply that")
         case .failure(.secretChanged(let message)):
             ctx.output.error("\(message); nothing was applied")
         case .failure(.otherShard(let message)):

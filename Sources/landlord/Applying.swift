@@ -175,11 +175,12 @@ enum Applying {
     /// Once approved the plan is spooled (``PlanSpool``) and let go: the rollout reads its
     /// tenants back a segment at a time, so the run never holds every tenant's changes at once.
     static func confirmAndApply(
-        _ ctx: Context, _ plan: consuming Plan, _ opts: ApplyingOptions, operation: RunOperation, replan: Rollout.Replanner? = nil
+        _ ctx: Context, _ plan: consuming Plan, _ opts: ApplyingOptions, operation: RunOperation, replan: Rollout.Replanner? = nil,
+        brief: TextRenderer.Brief? = nil
     )
         async throws
     {
-        show(ctx, plan, opts)
+        show(ctx, plan, opts, brief: brief)
         if plan.isEmpty {
             ctx.finish()
             // Events left by an earlier run still go out.
@@ -212,12 +213,13 @@ enum Applying {
     }
 
     /// The plan as text: on stdout, or on stderr when stdout carries JSON events. Written a
-    /// tenant at a time, never held whole (a 20,000-tenant plan is over 100 MB of text).
-    static func show(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions) {
+    /// tenant at a time, never held whole (a 20,000-tenant plan is over 100 MB of text); a
+    /// large one in `brief` (nil: in full).
+    static func show(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, brief: TextRenderer.Brief? = nil) {
         if opts.json {
-            TextRenderer().render(plan) { ctx.output.printErrRaw($0) }
+            TextRenderer(brief: brief).render(plan) { ctx.output.printErrRaw($0) }
         } else {
-            TextRenderer(palette: ctx.output.palette).render(plan) { ctx.output.print($0) }
+            TextRenderer(palette: ctx.output.palette, brief: brief).render(plan) { ctx.output.print($0) }
         }
     }
 

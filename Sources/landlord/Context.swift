@@ -1,6 +1,7 @@
 import ArgumentParser
 import FleetWiring
 import Foundation
+import LandlordBasics
 import LandlordCore
 import LandlordLifecycle
 import LandlordLocalState
@@ -66,9 +67,10 @@ struct Context {
             output.error("\(error)")
             throw ExitCode(1)
         }
-        if cipher == nil && writes {
+        if cipher == nil && writes && firstClearWrite(fleet.platform.state, root: root) {
             output.warning(
                 "sensitive values are stored in clear in the state; set \(StateCipher.environmentVariable) (or `state: {keyFile: PATH}` in \(fleet.platform.file)) to a 32-byte base64 key to encrypt them"
+                    + " (said once for this state on this machine; `state: {encryption: required}` refuses to run without a key)"
             )
         }
         let env = ProcessInfo.processInfo.environment
@@ -82,6 +84,20 @@ struct Context {
         let mock = providers.mock
         for p in plugins { registry.register(p) }
         return Context(global: global, root: root, fleet: fleet, store: store, registry: registry, mock: mock, output: output, cipher: cipher)
+    }
+
+    /// Whether this is the first run on this machine to write `state` without a key: true
+    /// once per state (its backend, bucket and prefix), remembered in `.landlord/cache/`
+    /// (this machine's, whatever the backend), so the warning is said once, not every command.
+    static func firstClearWrite(_ state: StateBackendConfig, root: URL) -> Bool {
+        let which = state.backend == .local ? "local" : "\(state.backend) \(state.bucket ?? "") \(state.prefix ?? "")"
+        let marker = root.appendingPathComponent(".landlord/cache/clear-state-warned")
+        let seen = (try? String(contentsOf: marker, encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        if seen.contains(which) { return false }
+        // Private like everything under .landlord/ (AtomicFile: 0700 directories, 0600 files).
+        try? AtomicFile.makeDirectory(marker.deletingLastPathComponent().path, tightenExisting: false)
+        try? AtomicFile.write(Array((seen + [which]).map { $0 + "\n" }.joined().utf8), to: marker.path, durable: false)
+        return true
     }
 
     /// The local state under DIR/.landlord (whatever backend platform.yaml names).

@@ -24,6 +24,6 @@ struct Destroy: AsyncParsableCommand {
         let plan = try await Planning.makePlan(
             ctx, tenants: [], refresh: planning.refresh, listing: planning.refreshMode != .full,
             allowProtectedDeletes: planning.allowProtectedDeletes, destroy: Set(planning.tenants), shard: planning.shard)
-        try await Applying.confirmAndApply(ctx, consume plan, applying, operation: .destroy)
+        try await Applying.confirmAndApply(ctx, consume plan, applying, operation: .destroy, brief: planning.brief(root.global))
     }
 }

@@ -30,7 +30,7 @@ struct GraphCommand: AsyncParsableCommand {
     func run() async throws {
         let ctx = try await Context.load(root.global, keys: false)
         let fleet = ctx.fleet
-        let plan = try planFile.map { try SavedPlan.read($0, ctx.output) }
+        let plan = try planFile.map { try SavedPlan.read($0, root.global, ctx.output) }
         if let id = tenant {
             guard let spec = fleet.tenant(id), let bp = fleet.blueprints[spec.blueprint] else {
                 ctx.output.error(

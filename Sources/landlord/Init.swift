@@ -46,7 +46,7 @@ struct Init: AsyncParsableCommand {
         output.print(
             """
             Wrote the quickstart fleet to \(directory): \(written.joined(separator: ", ")).
-            Next: landlord -C \(directory) plan
+            Next: \(Invocation.program) -C \(Invocation.shellQuoted(root.global.resolve(directory))) plan
 
             """)
     }

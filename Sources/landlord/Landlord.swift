@@ -34,6 +34,8 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("no-color"), help: "Plain output (also NO_COLOR, and whenever output is not a terminal).")
     var noColor = false
 
-    @Flag(name: .customLong("verbose"), help: "Show what provider plugins write to stderr, as they write it.")
+    @Flag(
+        name: .customLong("verbose"),
+        help: "Show what provider plugins write to stderr, as they write it, and the API calls of each plan's refresh by operation.")
     var verbose = false
 }

@@ -19,7 +19,9 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(help: "Output format: text, json, markdown or terraform-json (Terraform's JSON plan format, for Checkov, OPA and the like).")
     var format: PlanFormat = .text
 
-    @Option(name: .customLong("out"), help: "Save the plan to this file; `landlord apply FILE` then applies exactly it.")
+    @Option(
+        name: .customLong("out"),
+        help: "Save the plan to this file (a relative path is taken from -C); `landlord apply FILE` then applies exactly it.")
     var out: String?
 
     func run() async throws {
@@ -27,18 +29,21 @@ struct PlanCommand: AsyncParsableCommand {
         let plan = try await Planning.makePlan(ctx, planning, cache: true)
         if format == .text {
             // A tenant at a time: the text of a large plan is never held whole.
-            TextRenderer(palette: ctx.output.palette).render(plan) { ctx.output.print($0) }
+            TextRenderer(palette: ctx.output.palette, brief: planning.brief(root.global)).render(plan) { ctx.output.print($0) }
         } else if format == .terraformJSON {
             ReviewShapes.terraformJSON.render(plan) { ctx.output.print($0) }
         } else {
             ctx.output.print(format.render(plan, ctx.output.palette))
         }
         if let out {
-            do { try AtomicFile.write(PlanFile.encode(plan), to: out, durable: true) } catch {
-                ctx.output.error("could not save the plan to \(out): \(error)")
+            let path = root.global.resolve(out)
+            do { try AtomicFile.write(PlanFile.encode(plan), to: path, durable: true) } catch {
+                ctx.output.error("could not save the plan to \(path): \(error)")
                 throw ExitCode(1)
             }
-            ctx.output.printErr("Saved the plan to \(out). Review it with `landlord show \(out)`; apply exactly it with `landlord apply \(out)`.")
+            let file = Invocation.shellQuoted(out)
+            let cmd = root.global.command
+            ctx.output.printErr("Saved the plan to \(path). Review it with `\(cmd) show \(file)`; apply exactly it with `\(cmd) apply \(file)`.")
         }
         if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
     }

@@ -1,3 +1,4 @@
+import AWSProvider
 import ArgumentParser
 import Foundation
 import LandlordCore
@@ -15,6 +16,18 @@ struct PlanningOptions: ParsableArguments {
             "Read recorded resources from the providers first to detect drift: true (list and batch reads, a few calls per API), full (every resource on its own, seeing what lists do not show), false."
     )
     var refreshMode: RefreshMode = .true
+
+    @Flag(
+        help: ArgumentHelp(
+            "Show every tenant of a large plan in full (a text plan of more than \(Planning.briefAbove) tenants shows the first "
+                + "\(Planning.inFull) in full and the others one line each)."))
+    var full = false
+
+    /// How the text plan is rendered: every tenant in full with --full or for a small plan,
+    /// else in brief with a hint naming --full (and `show` of a saved plan).
+    func brief(_ global: GlobalOptions) -> TextRenderer.Brief? {
+        full ? nil : Planning.brief(hint: "--full shows every change, as does `\(global.command) show FILE` of a plan saved with `plan --out FILE`")
+    }
 
     /// Whether the plan reads the providers at all.
     var refresh: Bool { refreshMode != .false }
@@ -45,6 +58,14 @@ enum RefreshMode: String, ExpressibleByArgument, CaseIterable {
 
 /// Builds a plan from the specs and state, printing diagnostics.
 enum Planning {
+    /// Text plans of more tenants than this are shown in brief (``TextRenderer/Brief``) unless --full.
+    static let briefAbove = 10
+    /// The tenants a plan in brief shows in full, from the first.
+    static let inFull = 5
+
+    /// A large text plan in brief, with `hint` saying how to see every change.
+    static func brief(hint: String) -> TextRenderer.Brief { TextRenderer.Brief(above: briefAbove, inFull: inFull, hint: hint) }
+
     /// `cache`: use the local plan cache (`landlord plan`; see `planCache(_:)`).
     static func makePlan(_ ctx: Context, _ opts: PlanningOptions, destroy: Set<String> = [], cache: Bool = false) async throws -> Plan {
         try await makePlan(
@@ -62,7 +83,10 @@ enum Planning {
         var workspace = ctx.workspace
         if cache { workspace.planCache = planCache(ctx) }
         let (plan, diags) = await workspace.plan(options, refresh: refresh, listing: listing, observer: heard)
-        if let report = heard.report { ctx.output.printErr(refreshSummary(report)) }
+        if let report = heard.report {
+            let rates = rateLimits(ctx.fleet)
+            ctx.output.printErr(refreshSummary(report, table: ctx.global.verbose || refreshMatters(report, rates: rates), rates: rates))
+        }
         ctx.output.diagnostics(diags)
         guard let plan else {
             ctx.output.error("no plan: fix the \(diags.errors.count) error\(diags.errors.count == 1 ? "" : "s") above; nothing was changed")
@@ -109,21 +133,62 @@ extension Planning {
         return PlanCacheSettings(path: cache.appendingPathComponent("plan-cache").path, context: context, environment: env)
     }
 
-    /// `Refreshed N resources (D drifted) with C API calls in S s (...)` then one line per API
-    /// operation.
-    static func refreshSummary(_ r: RefreshReport) -> String {
+    /// One line: `Refreshed N resources in S s with C API calls: L by listing (G list or batch
+    /// reads), O one by one; D drifted.` (L + O = N). With `table`, one line per API operation
+    /// after it, summing to C, and a line for each API whose rate limit paced the refresh.
+    static func refreshSummary(_ r: RefreshReport, table: Bool, rates: [String: Double] = [:]) -> String {
         let total = r.totalCalls
-        var s =
-            "Refreshed \(r.resources) resource\(r.resources == 1 ? "" : "s") (\(r.drifted) drifted) with \(total) API call\(total == 1 ? "" : "s")"
-        s += " in \(String(format: "%.1f", r.seconds)) s (\(r.groups) list read\(r.groups == 1 ? "" : "s"), \(r.single) single)"
-        guard !r.calls.isEmpty else { return s }
+        var s = "Refreshed \(plural(r.resources, "resource")) in \(String(format: "%.1f", r.seconds)) s with \(plural(total, "API call"))"
+        let uncounted = r.uncounted.values.reduce(0, +)
+        if uncounted > 0 {
+            let names = r.uncounted.keys.sorted().joined(separator: ", ")
+            s +=
+                " (plus the uncounted calls of \(names) for \(plural(uncounted, "resource")))"
+        }
+        s += ": \(r.resources - r.single) by listing (\(plural(r.groups, "list or batch read"))), \(r.single) one by one; \(r.drifted) drifted."
+        guard table, !r.calls.isEmpty else { return s }
         let width = r.calls.keys.map { $0.api.count + $0.operation.count + 1 }.max() ?? 0
         for (op, n) in r.calls.sorted(by: { $0.key < $1.key }) {
             let name = op.api + " " + op.operation
             s += "\n  " + name + String(repeating: " ", count: max(1, width - name.count + 2)) + String(n)
         }
+        for (api, calls, rate) in overRate(r, rates: rates) {
+            s += "\n  \(api): \(calls) calls, over its rate limit of \(rate.formatted()) a second, which paced the refresh"
+        }
         return s
     }
+
+    /// Whether the per-operation table is worth printing without `--verbose`: the refresh was
+    /// slow (10 s or more) or some API's rate limit paced it.
+    static func refreshMatters(_ r: RefreshReport, rates: [String: Double]) -> Bool {
+        r.seconds >= 10 || !overRate(r, rates: rates).isEmpty
+    }
+
+    /// The APIs whose rate limit (requests a second, by API name as calls are counted) set the
+    /// refresh's pace: called more often than the limit allows in a second, and the refresh took
+    /// about as long as the limit makes those calls take (the simulated cloud, unpaced, does
+    /// not). Calls by API, then the rate.
+    static func overRate(_ r: RefreshReport, rates: [String: Double]) -> [(String, Int, Double)] {
+        var byAPI: [String: Int] = [:]
+        for (op, n) in r.calls { byAPI[op.api, default: 0] += n }
+        return byAPI.sorted { $0.key < $1.key }.compactMap { api, n in
+            guard let rate = rates[api], rate > 0, Double(n) > rate, r.seconds >= 0.9 * Double(n - 1) / rate else { return nil }
+            return (api, n, rate)
+        }
+    }
+
+    /// The AWS rate limits platform.yaml sets (`provider.aws.rateLimits`, else the defaults) by
+    /// the API names calls are counted under; the defaults when the setting cannot be read
+    /// (the provider reports that itself).
+    static func rateLimits(_ fleet: Fleet) -> [String: Double] {
+        let rates = (try? AWSRateLimits.rates(from: fleet.platform.providerSettings("aws")["rateLimits"])) ?? AWSRateLimits.defaults
+        var out: [String: Double] = [:]
+        for (name, rate) in rates { out[AWSRateLimits.signingNames[name] ?? name] = rate }
+        return out
+    }
+
+    /// `1 resource`, `3 resources`.
+    static func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
 }
 
 /// Keeps the refresh report until the plan is done, to print it with the plan's diagnostics.

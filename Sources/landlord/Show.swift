@@ -13,7 +13,7 @@ struct Show: AsyncParsableCommand {
 
     @ParentCommand var root: Landlord
 
-    @Argument(help: "A plan saved with `landlord plan --out FILE`.")
+    @Argument(help: "A plan saved with `landlord plan --out FILE` (a relative path is taken from -C).")
     var planFile: String
 
     @Option(help: "Output format: text, json, markdown or terraform-json (Terraform's JSON plan format, for Checkov, OPA and the like).")
@@ -21,7 +21,7 @@ struct Show: AsyncParsableCommand {
 
     func run() async throws {
         let output = Output(root.global)
-        let plan = try SavedPlan.read(planFile, output)
+        let plan = try SavedPlan.read(planFile, root.global, output)
         if format == .terraformJSON {
             // A tenant at a time, as `plan` writes it.
             ReviewShapes.terraformJSON.render(plan) { output.print($0) }
@@ -33,14 +33,22 @@ struct Show: AsyncParsableCommand {
 
 /// Reading plan files, with messages that say what to do.
 enum SavedPlan {
-    static func read(_ path: String, _ output: Output) throws -> Plan {
+    /// The plan in `file` (relative paths taken from -C, as `plan --out` wrote it).
+    static func read(_ file: String, _ global: GlobalOptions, _ output: Output) throws -> Plan {
+        let path = global.resolve(file)
         guard let bytes = AtomicFile.read(path) else {
-            output.error("cannot read plan file \(path): create one with `landlord plan --out \(path)`")
+            output.error("cannot read plan file \(path): create one with `\(planAgain(file, global))`")
             throw ExitCode(1)
         }
         do { return try PlanFile.decode(bytes) } catch {
-            output.error("\(path): \(error.description); nothing was changed. Plan again with `landlord plan --out \(path)`")
+            output.error("\(path): \(error.description); nothing was changed. Plan again with `\(planAgain(file, global))`")
             throw ExitCode(1)
         }
+    }
+
+    /// `landlord [-C DIR] plan --out FILE`: the command that writes `file` again, from the
+    /// same directory with the same -C.
+    static func planAgain(_ file: String, _ global: GlobalOptions) -> String {
+        "\(global.command) plan --out \(Invocation.shellQuoted(file))"
     }
 }

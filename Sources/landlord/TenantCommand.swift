@@ -25,40 +25,18 @@ enum TenantRun {
     /// earlier one) to be delivered; what is left stays in the outbox.
     static func run(_ global: GlobalOptions, json: Bool, eventWait: Double = 10, _ request: (TenantService) async -> Answer) async throws {
         let output = Output(global)
-        let root = URL(fileURLWithPath: global.chdir).standardizedFileURL
-        let env = ProcessInfo.processInfo.environment
-        let runtime: ServiceRuntime
-        do { runtime = try await ServiceRuntime.load(root: root, environment: env, pluginEcho: PluginHost.echo(verbose: global.verbose)) } catch {
-            for d in error.diagnostics.sorted { output.diagnostic(d) }
-            output.error(error.message.replacingOccurrences(of: "start the service again", with: "run the command again"))
-            throw ExitCode(1)
-        }
-        // Shut down with the command's other plugins when it ends.
-        for p in runtime.plugins { PluginHost.adopt(p) }
+        let runtime = try await load(global, output)
         let lock: ServiceLock
-        do {
-            switch try ServiceLock.acquire(root: root, holder: "landlord tenant") {
-            case .success(let l): lock = l
-            case .failure(let held):
-                output.error(
-                    "\(held.description.isEmpty ? "a `landlord serve`" : held.description) holds this fleet's service lock (\(ServiceLock.path(root: root))); send the request to its API (see README, `landlord serve`) or run this command when it has stopped"
-                )
-                throw ExitCode(1)
-            }
-        } catch let e as ExitCode { throw e } catch {
-            output.error("\(error); nothing was changed")
+        switch try acquire(runtime.root, output) {
+        case .success(let l): lock = l
+        case .failure(let held):
+            output.error(
+                "\(held.description.isEmpty ? "a `landlord serve`" : held.description) holds this fleet's service lock (\(ServiceLock.path(root: runtime.root))); send the request to its API (see README, `landlord serve`) or run this command when it has stopped"
+            )
             throw ExitCode(1)
         }
         defer { lock.unlock() }
-        let service: TenantService
-        do {
-            let printer: @Sendable (Plan) -> any ApplyObserver = { plan in ProgressPrinter(output: output, plan: plan) }
-            let log: @Sendable (String) -> Void = { output.warning($0) }
-            service = try TenantService(runtime: runtime, environment: env, log: log, observe: json ? nil : printer)
-        } catch {
-            output.error("\(error)")
-            throw ExitCode(1)
-        }
+        let service = try serve(runtime, output, json: json)
         await service.settle()
         let answer = await request(service)
         guard answer.status < 300 else {
@@ -70,21 +48,59 @@ enum TenantRun {
         if case .map(let m) = answer.body, case .string(let id)? = m["id"], m["tenants"] == nil {
             finalAnswer = await service.get(id)
         }
-        let backlog = service.outbox.backlog
-        if backlog > 0 {
-            let left = await service.outbox.deliverPending(until: Date().addingTimeInterval(eventWait)) { output.warning($0) }
-            for (sink, n) in left.sorted(by: { $0.key < $1.key }) {
-                output.warning(
-                    "\(n) lifecycle event(s) not yet delivered to \(sink); they stay in .landlord/service/outbox and go out with the next run or from `landlord serve`"
-                )
-            }
-        }
+        await deliver(service, output, eventWait: eventWait)
         if json {
             output.print(JSON.string(finalAnswer.body, sortedKeys: true, pretty: true) + "\n")
         } else {
             summary(finalAnswer.body, output)
         }
         if case .map(let m) = finalAnswer.body, m["status"]?.stringValue == "failed" { throw ExitCode(1) }
+    }
+
+    /// The fleet as the service loads it; diagnostics and exit 1 when it cannot be. Its plugins
+    /// are shut down with the command's others when it ends.
+    static func load(_ global: GlobalOptions, _ output: Output) async throws -> ServiceRuntime {
+        let root = URL(fileURLWithPath: global.chdir).standardizedFileURL
+        let env = ProcessInfo.processInfo.environment
+        let runtime: ServiceRuntime
+        do { runtime = try await ServiceRuntime.load(root: root, environment: env, pluginEcho: PluginHost.echo(verbose: global.verbose)) } catch {
+            for d in error.diagnostics.sorted { output.diagnostic(d) }
+            output.error(error.message.replacingOccurrences(of: "start the service again", with: "run the command again"))
+            throw ExitCode(1)
+        }
+        for p in runtime.plugins { PluginHost.adopt(p) }
+        return runtime
+    }
+
+    /// The fleet's service lock, or who holds it; exit 1 when it cannot be tried.
+    static func acquire(_ root: URL, _ output: Output) throws -> Result<ServiceLock, ServiceLock.HeldBy> {
+        do { return try ServiceLock.acquire(root: root, holder: "landlord tenant") } catch {
+            output.error("\(error); nothing was changed")
+            throw ExitCode(1)
+        }
+    }
+
+    /// The lifecycle over `runtime` in this process (its applies show apply's progress unless `json`).
+    static func serve(_ runtime: ServiceRuntime, _ output: Output, json: Bool) throws -> TenantService {
+        do {
+            let printer: @Sendable (Plan) -> any ApplyObserver = { plan in ProgressPrinter(output: output, plan: plan) }
+            let log: @Sendable (String) -> Void = { output.warning($0) }
+            return try TenantService(runtime: runtime, environment: ProcessInfo.processInfo.environment, log: log, observe: json ? nil : printer)
+        } catch {
+            output.error("\(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// Delivers the outbox's events for up to `eventWait` seconds; warns about what is left.
+    static func deliver(_ service: TenantService, _ output: Output, eventWait: Double) async {
+        guard service.outbox.backlog > 0 else { return }
+        let left = await service.outbox.deliverPending(until: Date().addingTimeInterval(eventWait)) { output.warning($0) }
+        for (sink, n) in left.sorted(by: { $0.key < $1.key }) {
+            output.warning(
+                "\(n) lifecycle event(s) not yet delivered to \(sink); they stay in .landlord/service/outbox and go out with the next run or from `landlord serve`"
+            )
+        }
     }
 
     /// An error answer as diagnostics and one `error:` line.
@@ -113,13 +129,6 @@ enum TenantRun {
     /// `id: status` and, once active, the outputs (sensitive ones as `(sensitive)`).
     static func summary(_ body: Value, _ output: Output) {
         guard case .map(let m) = body else { return }
-        if let tenants = m["tenants"]?.listValue {
-            for case .map(let t) in tenants {
-                output.print("\(t["id"]?.stringValue ?? "")  \(t["status"]?.stringValue ?? "")  \(t["blueprint"]?.stringValue ?? "")\n")
-            }
-            if let next = m["nextCursor"]?.stringValue { output.print("next cursor: \(next) (more with --cursor \(next))\n") }
-            return
-        }
         output.print("tenant \(m["id"]?.stringValue ?? ""): \(m["status"]?.stringValue ?? "")\n")
         if case .map(let e)? = m["error"] { output.print("  error: \(cliWording(e["message"]?.stringValue ?? ""))\n") }
         if let d = m["approvalDeadline"]?.stringValue { output.print("  awaiting approval until \(d) (`landlord tenant approve ID`)\n") }
@@ -183,20 +192,20 @@ struct TenantApprove: AsyncParsableCommand {
     func run() async throws { try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.approve(id) } }
 }
 
-/// `landlord tenant reject ID --reason TEXT`.
+/// `landlord tenant reject ID [--reason TEXT]`.
 struct TenantReject: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reject", abstract: "Reject a tenant awaiting approval; nothing is provisioned.",
         discussion: """
-            What POST /v1/tenants/ID/reject does: the record becomes rejected with the reason (kept in its history and in the landlord.tenant.rejected event) and the tenant's `approval: pending` file is removed. Refused unless the tenant awaits approval.
+            What POST /v1/tenants/ID/reject does: the record becomes rejected, with the reason when one is given (kept in its history and in the landlord.tenant.rejected event), and the tenant's `approval: pending` file is removed. Refused unless the tenant awaits approval.
             """)
     @ParentCommand var parent: TenantCommand
     @Argument(help: "The tenant's id.") var id: String
-    @Option(help: "Why (kept in the history and the event).") var reason: String
+    @Option(help: "Why (kept in the history and the event; optional, as in the API).") var reason: String?
     @Flag(help: "Print the tenant as JSON.") var json = false
     @OptionGroup var events: TenantEventOptions
     func run() async throws {
-        let body = Array(JSON.string(.map(["reason": .string(reason)]), sortedKeys: true, pretty: false).utf8)
+        let body = reason.map { Array(JSON.string(.map(["reason": .string($0)]), sortedKeys: true, pretty: false).utf8) } ?? []
         try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.reject(id, body: body) }
     }
 }
@@ -215,42 +224,6 @@ struct TenantDelete: AsyncParsableCommand {
     @OptionGroup var events: TenantEventOptions
     func run() async throws {
         try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.delete(id, force: force) }
-    }
-}
-
-/// `landlord tenant show ID [--json]`.
-struct TenantShow: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "show", abstract: "Show a tenant created through `landlord tenant` or the service.",
-        discussion: """
-            What GET /v1/tenants/ID answers: the status, blueprint, parameters (sensitive ones as (sensitive)), outputs, resource count, error, approval deadline and history of the tenant's record. Like every `landlord tenant` verb it first finishes work an earlier run left queued.
-            """)
-    @ParentCommand var parent: TenantCommand
-    @Argument(help: "The tenant's id.") var id: String
-    @Flag(help: "Print it as JSON (as GET /v1/tenants/ID).") var json = false
-    func run() async throws { try await TenantRun.run(parent.root.global, json: json) { await $0.get(id) } }
-}
-
-/// `landlord tenant list [--status S] [--limit N] [--cursor C] [--json]`.
-struct TenantList: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "list", abstract: "List tenants created through `landlord tenant` or the service, a page at a time.",
-        discussion: """
-            What GET /v1/tenants answers: tenants by id (`ID  STATUS  BLUEPRINT`), at most --limit of them (default 50, at most 500), after --cursor. When more follow, the last line is `next cursor: C`: pass it as --cursor for the next page (with --json, the `nextCursor` field; null on the last page).
-            """)
-    @ParentCommand var parent: TenantCommand
-    @Option(help: "Only tenants with this status (pending_approval, provisioning, active, rejected, failed, timed_out, deprovisioning, deleted).")
-    var status: String?
-    @Option(help: "Most tenants on the page, 1 to 500.") var limit: Int = 50
-    @Option(help: "Start after this id: the `next cursor` of the previous page.") var cursor: String?
-    @Flag(help: "Print them as JSON (as GET /v1/tenants: {tenants, nextCursor}).") var json = false
-
-    func validate() throws {
-        guard (1...500).contains(limit) else { throw ValidationError("--limit must be from 1 to 500; page through more with --cursor") }
-    }
-
-    func run() async throws {
-        try await TenantRun.run(parent.root.global, json: json) { await $0.list(status: status, limit: String(limit), cursor: cursor) }
     }
 }
 

@@ -48,6 +48,26 @@ import Testing
         #expect(e.summary.contains("refresh of 2 resources (acme/a, acme/b) failed: the API said no"), "\(e.summary)")
     }
 
+    /// A provider that does not count its calls: its resources are reported as read without
+    /// counted calls, so the report's totals say what they leave out.
+    struct QuietReader: Provider {
+        let name = "fake"
+        var schema: ProviderSchema { FailingReader().schema }
+        func read(_ request: ReadRequest) async -> ReadResponse {
+            ReadResponse(resources: request.resources.map { Optional($0) }, diagnostics: [])
+        }
+        func apply(_ request: ApplyRequest) async -> ApplyResponse { ApplyResponse(resource: nil, diagnostics: []) }
+        func importResources(_ request: ImportRequest) async -> ImportResponse { ImportResponse(resources: [], diagnostics: []) }
+    }
+
+    @Test func resourcesOfAProviderThatDoesNotCountItsCallsAreReportedAsUncounted() async throws {
+        let result = await Refresher.refresh(["acme": Self.state(["a", "b", "c"])], tenants: nil, providers: ProviderRegistry([QuietReader()]))
+        #expect(result.diagnostics.errors.isEmpty)
+        #expect(result.report.resources == 3 && result.report.single == 3)
+        #expect(result.report.totalCalls == 0)
+        #expect(result.report.uncounted == ["fake": 3])
+    }
+
     @Test func aDiagnosticWithoutProviderTagsPrintsAsBefore() {
         let d = Diagnostic.error("plan would delete x", detail: "do y", address: "acme/x")
         #expect(d.providerTags.isEmpty)

@@ -58,6 +58,23 @@ import Testing
         #expect(errs.contains("tenants/beta.yaml:4:12: unknown blueprint 'webb' (did you mean 'web'?)"))
     }
 
+    /// An unknown blueprint does not hide the file's other errors: the parameters are checked
+    /// against the blueprint the name is closest to, and `approval:` regardless.
+    @Test func anUnknownBlueprintStillReportsTheParameterErrors() throws {
+        let f = try SpecFixture(tenants: [
+            "beta": SpecFixture.tenant("beta", "{subdomian: beta, tier: gold}", blueprint: "webb"),
+            "gamma": SpecFixture.tenant("gamma", "{subdomain: gamma}", blueprint: "mobile") + "\napproval: later",
+        ])
+        let errs = f.errors()
+        #expect(errs.contains("tenants/beta.yaml:4:12: unknown blueprint 'webb' (did you mean 'web'?)"), "\(errs)")
+        #expect(errs.contains("tenants/beta.yaml:5:14: unknown parameter 'subdomian' (did you mean 'subdomain'?)"), "\(errs)")
+        #expect(errs.contains("tenants/beta.yaml:5:37: parameter 'tier': 'gold' is not one of basic, premium"), "\(errs)")
+        #expect(errs.contains("tenants/gamma.yaml:4:12: unknown blueprint 'mobile'"), "\(errs)")
+        #expect(errs.contains { $0.hasPrefix("tenants/gamma.yaml:6:11: unknown approval 'later'") }, "\(errs)")
+        let detail = f.load().1.items.first { $0.summary.hasPrefix("unknown blueprint 'webb'") }?.detail ?? ""
+        #expect(detail.contains("the parameters below are checked against 'web'"), "\(detail)")
+    }
+
     @Test func duplicateTenantIDsAreReported() throws {
         let f = try SpecFixture(tenants: ["acme": SpecFixture.tenant("acme"), "acme-copy": SpecFixture.tenant("acme")])
         #expect(

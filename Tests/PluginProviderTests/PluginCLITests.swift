@@ -46,10 +46,13 @@ import Testing
         #expect(!apply.all.contains(key))
         let again = try await Self.landlord(["-C", dir.path, "plan"])
         #expect(again.stdout.contains("No changes."), "\(again.all)")
-        // The refresh summary counts the plugin's reads as the calls they are.
-        #expect(again.stderr.contains("Refreshed 4 resources"), "\(again.stderr)")
-        #expect(!again.stderr.contains("with 0 API calls"), "\(again.stderr)")
-        #expect(again.stderr.contains("localfs read"), "\(again.stderr)")
+        // The refresh summary counts the plugin's reads as the calls they are; the calls by
+        // operation are listed with --verbose.
+        #expect(again.stderr.contains("Refreshed 4 resources in "), "\(again.stderr)")
+        #expect(again.stderr.contains(" with 1 API call: 0 by listing (0 list or batch reads), 4 one by one; 0 drifted."), "\(again.stderr)")
+        #expect(!again.stderr.contains("localfs read"), "\(again.stderr)")
+        let verbose = try await Self.landlord(["-C", dir.path, "--verbose", "plan"])
+        #expect(verbose.stderr.contains("\n  localfs read  1"), "\(verbose.stderr)")
         // Drift: the plugin reads the file back, so an edit by hand is planned away.
         try Data("edited".utf8).write(to: dir.appendingPathComponent("out/acme/WELCOME.txt"))
         let drift = try await Self.landlord(["-C", dir.path, "plan"])
@@ -104,6 +107,36 @@ import Testing
         #expect(run.stdout.contains("ok   localfs.file: update"))
         #expect(run.stdout.contains("ok   malformed: a line that is not JSON"))
         #expect(!run.stdout.contains("FAIL"))
+    }
+
+    /// Plugin commands are taken from the fleet directory (-C), in `provider check` as in
+    /// platform.yaml; a command naming a file that is not there says so instead of repeating
+    /// the failing form; the reference plugin's default root is under .landlord/.
+    @Test func pluginCommandsAreTakenFromTheFleetDirectory() async throws {
+        let dir = try Self.exampleFleet()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let check = try await Self.landlord(["-C", dir.path, "provider", "check", "--", "python3", "plugins/localfs.py"])
+        #expect(check.code == 0, "\(check.all)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent(".landlord/localfs-root").path))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("localfs-root").path), "left beside the fleet's files")
+
+        // From a directory without plugins/localfs.py (-C names it): the hint names the file and -C.
+        let elsewhere = try Fixtures.scratch()
+        defer { try? FileManager.default.removeItem(at: elsewhere) }
+        let wrong = try await Self.landlord(["-C", elsewhere.path, "provider", "check", "--", "python3", "plugins/localfs.py"])
+        #expect(wrong.code == 1, "\(wrong.all)")
+        #expect(wrong.stdout.contains("`plugins/localfs.py` is not in \(elsewhere.path), where the plugin runs"), "\(wrong.all)")
+        #expect(wrong.stdout.contains("landlord -C FLEET provider check -- python3 plugins/localfs.py"), "\(wrong.all)")
+        #expect(!wrong.stdout.contains("try it alone"), "the hint must not repeat the failing form: \(wrong.all)")
+
+        // The same in platform.yaml: a command written from the repository root, not the fleet.
+        let yaml = dir.appendingPathComponent("platform.yaml")
+        let text = try String(contentsOf: yaml, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"plugins/localfs.py\"", with: "\"examples/plugins/plugins/localfs.py\"").write(
+            to: yaml, atomically: true, encoding: .utf8)
+        let plan = try await Self.landlord(["-C", dir.path, "plan"])
+        #expect(plan.code == 1, "\(plan.all)")
+        #expect(plan.stderr.contains("`examples/plugins/plugins/localfs.py` is not in \(dir.path)"), "\(plan.stderr)")
     }
 
     @Test func providerCheckReportsWhatFails() async throws {

@@ -129,6 +129,7 @@ public enum Refresher {
         }
         let readers = buckets.map(\.provider)
         let counters = Dictionary(readers.compactMap { p in (p as? any CallCountingProvider).map { (p.name, $0) } }) { a, _ in a }
+        for bucket in buckets where counters[bucket.provider.name] == nil { report.uncounted[bucket.provider.name, default: 0] += bucket.count }
         let before = counters.mapValues { $0.apiCallCounts() }
 
         let results = await run(jobs, providers: readers, routed: routed)

@@ -70,16 +70,29 @@ enum TenantReader {
                     "invalid tenant id '\(id)'", detail: "use lowercase letters, digits and dashes (at most 63), starting with a letter or digit",
                     at: root["id"]?.location))
         }
-        guard let bp = blueprints[bpName] else {
-            if !blueprintErrors.contains(bpName) {
-                r.diagnostics.append(
-                    .error(
-                        "unknown blueprint '\(bpName)'\(Suggest.didYouMean(bpName, in: blueprints.keys))",
-                        detail:
-                            "known blueprints: \(blueprints.keys.sorted().joined(separator: ", ")); add blueprints/\(bpName).yaml or fix the name",
-                        at: root["blueprint"]?.location))
+        let bp: Blueprint
+        if let named = blueprints[bpName] {
+            bp = named
+        } else {
+            // A blueprint whose own file failed to read was reported there.
+            if blueprintErrors.contains(bpName) { return (nil, r.diagnostics) }
+            let guess = Suggest.closest(to: bpName, in: blueprints.keys)
+            r.diagnostics.append(
+                .error(
+                    "unknown blueprint '\(bpName)'\(guess.map { " (did you mean '\($0)'?)" } ?? "")",
+                    detail: "known blueprints: \(blueprints.keys.sorted().joined(separator: ", ")); add blueprints/\(bpName).yaml or fix the name"
+                        + (guess.map { "; the parameters below are checked against '\($0)'" } ?? ""),
+                    at: root["blueprint"]?.location))
+            // The rest of the file is still checked, so one run reports every error: the
+            // parameters against the blueprint the name is a likely misspelling of.
+            guard let guess, let guessed = blueprints[guess] else {
+                if let given = root["parameters"], !given.isNull, given.mapping == nil {
+                    r.diagnostics.append(.error("'parameters' must be a mapping", detail: "write `parameters: {name: value}`", at: given.location))
+                }
+                _ = approval(root["approval"], &r.diagnostics)
+                return (nil, r.diagnostics)
             }
-            return (nil, r.diagnostics)
+            bp = guessed
         }
         var values: [String: Value] = [:]
         let given = root["parameters"]
@@ -97,7 +110,7 @@ enum TenantReader {
                 r.diagnostics.append(
                     .error(
                         "unknown parameter '\(name)'\(guess.map { " (did you mean '\($0)'?)" } ?? "")",
-                        detail: "blueprint '\(bpName)' takes: \(bp.parameterOrder.joined(separator: ", "))", at: k.location))
+                        detail: "blueprint '\(bp.name)' takes: \(bp.parameterOrder.joined(separator: ", "))", at: k.location))
                 continue
             }
             switch ParameterValues.check(v, against: spec, env: env) {
@@ -113,7 +126,8 @@ enum TenantReader {
             } else if given?[name] == nil && !suggested.contains(name) {
                 r.diagnostics.append(
                     .error(
-                        "missing required parameter '\(name)'", detail: "add `\(name):` under parameters (blueprint '\(bpName)' gives it no default)",
+                        "missing required parameter '\(name)'",
+                        detail: "add `\(name):` under parameters (blueprint '\(bp.name)' gives it no default)",
                         at: given?.location ?? root.location))
             }
         }

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """localfs: a reference Landlord provider plugin (protocol 1.0, Providers/PROTOCOL.md).
 
-Manages files in a directory on this machine (`config.root`, relative to the fleet):
+Manages files in a directory on this machine (`config.root`, relative to the fleet; without one,
+as under `landlord provider check`, .landlord/localfs-root, beside the fleet's state and ignored by git):
   localfs.file     a text file: path, content -> sha256 (its id is its path)
   localfs.api_key  a file holding a generated key: path, label -> key (sensitive)
 Ownership tags live in ROOT/.landlord-index.json, so a create whose answer was lost is found
@@ -166,7 +167,7 @@ def initialize(params):
     major = str(params.get("protocolVersion", "")).split(".")[0]
     if major != PROTOCOL.split(".")[0]:
         raise Refused("this plugin speaks protocol %s, not %s" % (PROTOCOL, params.get("protocolVersion")))
-    ROOT = os.path.abspath((params.get("config") or {}).get("root", "localfs-root"))
+    ROOT = os.path.abspath((params.get("config") or {}).get("root", os.path.join(".landlord", "localfs-root")))
     os.makedirs(ROOT, exist_ok=True)
     log("localfs %s serving files under %s" % (VERSION, ROOT))
     return {"protocolVersion": PROTOCOL, "provider": {"name": "localfs", "version": VERSION},

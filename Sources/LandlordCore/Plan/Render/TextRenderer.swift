@@ -4,7 +4,31 @@ import ProviderAPI
 /// `-` delete, attribute lines, and a closing `Plan: ...` line.
 public struct TextRenderer: Sendable {
     public var palette: Palette
-    public init(palette: Palette = Palette(enabled: false)) { self.palette = palette }
+    /// A fleet's plan in brief: when set and the plan has more tenants than its `above`, only the
+    /// first `inFull` tenants are rendered in full and the others one line each (what each
+    /// creates, updates, replaces and deletes), then `hint` (how to see every change). Nil
+    /// (the default): every tenant in full.
+    public var brief: Brief?
+
+    /// When and how a large plan is rendered in brief (``TextRenderer/brief``).
+    public struct Brief: Sendable {
+        /// Plans of more tenants than this are rendered in brief.
+        public var above: Int
+        /// The tenants rendered in full, from the first.
+        public var inFull: Int
+        /// The line that says how to see the rest, e.g. "`landlord plan --full` shows every change".
+        public var hint: String
+        public init(above: Int, inFull: Int, hint: String) {
+            self.above = above
+            self.inFull = inFull
+            self.hint = hint
+        }
+    }
+
+    public init(palette: Palette = Palette(enabled: false), brief: Brief? = nil) {
+        self.palette = palette
+        self.brief = brief
+    }
 
     public func render(_ plan: Plan) -> String {
         var out = ""
@@ -35,11 +59,17 @@ public struct TextRenderer: Sendable {
         }
         out += "Landlord will perform the following actions:\n"
         write(out)
-        for t in plan.tenants {
+        let inFull = brief.flatMap { plan.tenants.count > $0.above ? $0.inFull : nil } ?? plan.tenants.count
+        for t in plan.tenants.prefix(inFull) {
             var piece = "\n" + palette.bold("Tenant \(t.tenant)") + " (" + tenantLine(t) + ")\n"
             for c in t.changes { piece += "\n" + change(c) }
             if !t.outputChanges.isEmpty { piece += "\n" + outputs(t.outputChanges) }
             write(piece)
+        }
+        if inFull < plan.tenants.count, let brief {
+            let rest = plan.tenants.count - inFull
+            write("\n" + palette.bold("The other \(rest) tenant\(rest == 1 ? "" : "s"), one line each") + " (\(brief.hint)):\n")
+            for t in plan.tenants.dropFirst(inFull) { write(briefLine(t)) }
         }
         let s = plan.summary
         var tail = "\n" + palette.bold("Plan:") + " \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete."
@@ -68,6 +98,20 @@ public struct TextRenderer: Sendable {
         let who = ids.count == 1 ? ids[0] : "ID"
         return "\n" + palette.yellow("Awaiting approval:") + " \(listed) (`approval: pending`: not planned until approved).\n"
             + "  Approve with `landlord tenant approve \(who)`, or POST /v1/tenants/\(who)/approve while `landlord serve` runs.\n"
+    }
+
+    /// `  + t6 (new, blueprint web): 14 to create`: a tenant of a plan in brief.
+    func briefLine(_ t: TenantPlan) -> String {
+        var counts: [Action: Int] = [:]
+        for c in t.changes { counts[c.action, default: 0] += 1 }
+        var parts: [String] = []
+        for (action, verb) in [(Action.create, "create"), (.update, "update"), (.replace, "replace"), (.delete, "delete")] {
+            if let n = counts[action] { parts.append("\(n) to \(verb)") }
+        }
+        if !t.outputChanges.isEmpty { parts.append("\(t.outputChanges.count) output change\(t.outputChanges.count == 1 ? "" : "s")") }
+        let action: Action = t.operation != .provision ? .delete : t.lineage == nil ? .create : .update
+        let symbol = action == .create ? "+" : action == .delete ? "-" : "~"
+        return "  " + palette.action(action, symbol) + " \(t.tenant) (\(tenantLine(t))): " + parts.joined(separator: ", ") + "\n"
     }
 
     func tenantLine(_ t: TenantPlan) -> String {
