@@ -81,7 +81,7 @@ struct StepRunner {
         let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
         let ops = ResourceOps(
             provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type],
-            adopt: options.adopt)
+            adopt: options.adopt, exports: providers.exports)
         do {
             switch step.kind {
             case .create: try await ops.create(replacing: change.action == .replace && change.createBeforeDestroy)
