@@ -240,7 +240,7 @@ let package = Package(
             dependencies: [
                 "LandlordService", "LandlordLifecycle", "landlord-server", "landlord", "LandlordCore", "LandlordBasics", "ProviderAPI",
                 "LandlordHTTP", "QuickstartFleet",
-                "LandlordTestSupport", "LandlordEvents", "AWSClient",
+                "LandlordTestSupport", "LandlordEvents", "AWSClient", "MockProvider",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

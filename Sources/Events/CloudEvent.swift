@@ -16,6 +16,7 @@ public enum CloudEvent {
         case "timed_out": return "landlord.tenant.timed_out"
         case "deleted": return "landlord.tenant.deleted"
         case "rolled_back": return "landlord.tenant.rolled_back"
+        case "drifted": return "landlord.tenant.drifted"
         default: return nil
         }
     }

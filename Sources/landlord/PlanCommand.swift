@@ -22,6 +22,15 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(name: .customLong("out"), help: "Save the plan to this file; `landlord apply FILE` then applies exactly it.")
     var out: String?
 
+    @Flag(
+        name: .customLong("emit-drift-events"),
+        help: "Send a landlord.tenant.drifted event (platform.yaml's `events:` sinks) for each tenant whose refresh found drift.")
+    var emitDriftEvents = false
+
+    func validate() throws {
+        if emitDriftEvents && !planning.refresh { throw ValidationError("--emit-drift-events needs a refreshing plan; drop --refresh=false") }
+    }
+
     func run() async throws {
         let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was planned")
         let plan = try await Planning.makePlan(ctx, planning, cache: true)
@@ -40,6 +49,7 @@ struct PlanCommand: AsyncParsableCommand {
             }
             ctx.output.printErr("Saved the plan to \(out). Review it with `landlord show \(out)`; apply exactly it with `landlord apply \(out)`.")
         }
+        if emitDriftEvents { try await DriftEvents.emit(ctx, plan) }
         if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
     }
 }
