@@ -9,10 +9,14 @@ import Testing
 /// `landlord destroy` through the binary honours `deletion:`: the quickstart's user pool with
 /// `deletion: retain` stays in the simulated cloud and leaves state; its tenant record with
 /// `deletion: snapshot` is exported to platform.yaml's `exports: {directory: ...}` (location and
-/// SHA-256 in the tenant's state) and then deleted.
+/// SHA-256 in the tenant's state and in its `landlord.tenant.deleted` event) and then deleted.
 @Suite struct DeletionPolicyCLITests {
     @Test func destroyRetainsAndSnapshotsAsTheBlueprintSays() async throws {
-        let fleet = try CLIFleet("landlord-deletion-cli", platformExtra: "exports: {directory: tenant-exports}\n")
+        let receiver = EventOrderTests.Receiver()
+        receiver.failing.withLock { $0 = false }
+        let server = try await receiver.served()
+        defer { server.stop() }
+        let fleet = try CLIFleet("landlord-deletion-cli", platformExtra: "exports: {directory: tenant-exports}\n" + server.webhookEvents())
         defer { fleet.remove() }
         let bp = fleet.dir.appendingPathComponent("blueprints/web.yaml")
         var text = try String(contentsOf: bp, encoding: .utf8)
@@ -45,5 +49,10 @@ import Testing
         let bytes = try Data(contentsOf: URL(fileURLWithPath: export.location))
         #expect(Digest.sha256Hex(bytes) == export.sha256)
         #expect(String(decoding: bytes, as: UTF8.self).contains("tenant#acme"))
+        // The deleted event lists the export.
+        let deleted = try #require(receiver.events.withLock { $0.first { $0["type"]?.stringValue == "landlord.tenant.deleted" } })
+        let listed = deleted["data"]?.mapValue?["exports"]?.listValue?.first?.mapValue ?? [:]
+        #expect(listed["resource"]?.stringValue == "record")
+        #expect(listed["sha256"]?.stringValue == export.sha256 && listed["location"]?.stringValue == export.location)
     }
 }
