@@ -53,9 +53,9 @@ extension MotoTests {
             let ws = Workspace(fleet: fleet, store: LocalStateStore(directory: dir.appendingPathComponent(".landlord").path), providers: registry)
             let options = ApplyOptions(holder: LockHolder(operation: "test"), platform: "p")
 
-            let (created, _) = try await ws.plan(PlanOptions())
+            let (created, _) = await ws.plan(PlanOptions())
             #expect(await ws.apply(try #require(created), options: options).failed == false)
-            let (destroy, _) = try await ws.plan(PlanOptions(destroy: ["acme"]))
+            let (destroy, _) = await ws.plan(PlanOptions(destroy: ["acme"]))
             let plan = try #require(destroy)
             #expect(plan.summary.retain == 1 && plan.summary.delete == 1)
             let result = await ws.apply(plan, options: options)

@@ -45,7 +45,7 @@ extension PGFleet {
 
     /// Plans and applies with `ws`; the result.
     func run(_ ws: Workspace, _ options: PlanOptions = PlanOptions()) async throws -> (Plan, ApplyResult) {
-        let (plan, diags) = try await ws.plan(options)
+        let (plan, diags) = await ws.plan(options)
         guard let plan else { throw Failure("plan failed: \(diags.errors.map(\.description))") }
         let result = await ws.apply(plan, options: ApplyOptions(holder: LockHolder(operation: "test"), platform: ws.fleet.platform.name))
         return (plan, result)
@@ -170,5 +170,45 @@ let exportingPlatform = "apiVersion: landlord/v1\nkind: Platform\nname: pgtest\n
         #expect(second.callCounts["export"] == nil, "the recorded export is the one kept")
         #expect(done.tenants.first?.exports["schema"] == recorded)
         #expect(try schemas().isEmpty)
+    }
+}
+
+/// Bad `deletion:` and `exports:` are diagnostics at file:line:col; a snapshot with nowhere to
+/// put it is a plan error naming the resource, and nothing is applied.
+@Suite struct DeletionPolicyDiagnosticsTests {
+    func errors(_ blueprint: String, platform: String = exportingPlatform) throws -> [String] {
+        let f = try PGFleet(provider: MockProvider(cloudPath: "/nonexistent/cloud.json"), blueprint: blueprint)
+        defer { f.remove() }
+        try f.write("platform.yaml", platform)
+        try f.tenant("acme", "schemaName: acme")
+        let (_, diags) = SpecLoader(schemas: f.registry.schemas).load(directory: f.dir)
+        return diags.errors.map(\.description).map { $0.replacingOccurrences(of: f.dir.path + "/", with: "") }
+    }
+
+    @Test func badPoliciesAndPlacesAreNamedWhereTheyAre() throws {
+        let misspelt = try errors(policyBlueprint("snapshott"))
+        #expect(
+            misspelt.contains { $0.hasPrefix("blueprints/db.yaml:13:15: error: unknown deletion policy 'snapshott' (did you mean 'snapshot'?)") },
+            "\(misspelt)")
+        let role = policyBlueprint("retain").replacingOccurrences(
+            of: "properties: {name: \"${schemaName}_owner\"}", with: "properties: {name: \"${schemaName}_owner\"}\n    deletion: snapshot")
+        let unexportable = try errors(role)
+        #expect(unexportable.contains { $0.hasPrefix("blueprints/db.yaml:10:15: error: postgres.role cannot be exported") }, "\(unexportable)")
+        let place = try errors(
+            policyBlueprint("snapshot"), platform: exportingPlatform.replacingOccurrences(of: "{directory: exports}", with: "{dir: x}"))
+        #expect(
+            place.contains { $0.hasPrefix("platform.yaml:5:11: error: unknown exports place 'dir'") }, "\(place)")
+    }
+
+    @Test func aSnapshotWithNoExportsPlaceIsAPlanError() async throws {
+        let f = try PGFleet(
+            provider: MockProvider(cloudPath: FileManager.default.temporaryDirectory.path + "/c-\(UUID()).json"),
+            blueprint: policyBlueprint("snapshot"))
+        defer { f.remove() }
+        try f.tenant("acme", "schemaName: acme")
+        try await f.applyOK()
+        let (plan, diags) = try await f.workspace().plan(PlanOptions(destroy: ["acme"]))
+        #expect(plan == nil)
+        #expect(diags.errors.contains { $0.summary == "acme/schema has `deletion: snapshot` but platform.yaml declares no `exports:` place" })
     }
 }
