@@ -135,7 +135,7 @@ let package = Package(
             name: "FleetWiring",
             dependencies: [
                 "LandlordCore", "ProviderAPI", "MockProvider", "AWSProvider", "StripeProvider", "PostgresProvider", "PluginProvider",
-                "LandlordLocalState", "LandlordS3State", "AWSClient",
+                "LandlordLocalState", "LandlordS3State", "AWSClient", "LandlordBasics",
             ],
             path: "Sources/FleetWiring"
         ),
@@ -206,6 +206,7 @@ let package = Package(
             name: "AWSProviderTests",
             dependencies: [
                 "AWSProvider", "AWSSchema", "AWSClient", "LandlordBasics", "ProviderAPI", "LandlordCore", "LandlordTestSupport", "MockProvider",
+                "FleetWiring", "LandlordLocalState",
             ],
             path: "Tests/AWSProviderTests"),
         /// The Stripe provider against localstripe (LANDLORD_STRIPE_URL), directly and through the
@@ -239,7 +240,7 @@ let package = Package(
             dependencies: [
                 "LandlordService", "LandlordLifecycle", "landlord-server", "landlord", "LandlordCore", "LandlordBasics", "ProviderAPI",
                 "LandlordHTTP", "QuickstartFleet",
-                "LandlordTestSupport", "LandlordEvents", "AWSClient",
+                "LandlordTestSupport", "LandlordEvents", "AWSClient", "MockProvider",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

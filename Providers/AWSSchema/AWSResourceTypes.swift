@@ -141,7 +141,7 @@ public enum AWSResourceTypes {
                 "table": .init(.string, required: true, forceNew: true),
                 "key": .init(.map, required: true, forceNew: true, description: "the primary key, e.g. {pk: tenant#acme}"),
                 "item": .init(.map, required: true, description: "the other attributes; written with a condition, never blindly"),
-            ], taggable: false, dataBearing: true, uniqueKeys: ["table", "key"]),
+            ], taggable: false, dataBearing: true, uniqueKeys: ["table", "key"], exportFormat: "json"),
         ResourceSchema(
             type: userGroup,
             attributes: [

@@ -18,6 +18,8 @@ public struct MockSettings: Sendable {
     /// Seed for fault injection and generated ids; nil: a different one every process.
     public var seed: UInt64?
     public var failMatch: String?
+    /// Fail every export of an address containing this text (`LANDLORD_MOCK_FAIL_EXPORT`).
+    public var failExportMatch: String?
     public var region = "us-east-1"
     public var account = "123456789012"
     /// The simulated AWS throttles each API above this many calls per second
@@ -39,6 +41,7 @@ public struct MockSettings: Sendable {
         if let v = env["LANDLORD_MOCK_FAIL_RATE"].flatMap(Double.init) { s.failRate = min(1, max(0, v)) }
         if let v = env["LANDLORD_MOCK_SEED"].flatMap(UInt64.init) { s.seed = v }
         if let v = env["LANDLORD_MOCK_FAIL_MATCH"], !v.isEmpty { s.failMatch = v }
+        if let v = env["LANDLORD_MOCK_FAIL_EXPORT"], !v.isEmpty { s.failExportMatch = v }
         if let v = env["LANDLORD_MOCK_THROTTLE_RPS"].flatMap(Double.init), v > 0 { s.throttleRPS = v }
         if let v = env["LANDLORD_MOCK_BATCH_SIZE"].flatMap(Int.init), v > 0 { s.route53BatchSize = v }
         if let v = env["LANDLORD_MOCK_HOLD_FILE"], !v.isEmpty { s.holdFile = v }

@@ -135,7 +135,8 @@ enum PluginCodec {
             out.append(
                 ResourceSchema(
                     type: type, attributes: attributes, waitConditions: Set(strings("waitConditions")), taggable: m["taggable"]?.boolValue ?? true,
-                    dataBearing: m["dataBearing"]?.boolValue ?? false, uniqueKeys: strings("uniqueKeys")))
+                    dataBearing: m["dataBearing"]?.boolValue ?? false, uniqueKeys: strings("uniqueKeys"),
+                    exportFormat: m["exportFormat"]?.stringValue))
             if let t = m["test"]?.mapValue, let create = t["create"]?.mapValue {
                 tests[type] = TestInputs(create: create, update: t["update"]?.mapValue)
             }

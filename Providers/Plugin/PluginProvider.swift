@@ -127,7 +127,7 @@ public final class PluginProvider: CallCountingProvider {
     public func apiCallCounts() -> [APIOperation: Int] { calls.withLock { $0 } }
 
     /// Sends one call through the connection, counting it.
-    private func send(_ method: String, _ params: Value, timeout: Double) async -> Result<Value, PluginFailure> {
+    func send(_ method: String, _ params: Value, timeout: Double) async -> Result<Value, PluginFailure> {
         calls.withLock { $0[APIOperation(api: name, operation: method), default: 0] += 1 }
         return await connection.call(method, params, timeout: timeout)
     }
@@ -207,7 +207,7 @@ public final class PluginProvider: CallCountingProvider {
 
     /// Turns a call's outcome into a response: the decoded result, or `failed` with one
     /// diagnostic quoting the plugin's stderr.
-    private func decode<R>(
+    func decode<R>(
         _ result: Result<Value, PluginFailure>, method: String, _ body: ([String: Value]) throws(PluginCodec.Malformed) -> R,
         failed: (ProviderDiagnostic) -> R
     ) -> R {

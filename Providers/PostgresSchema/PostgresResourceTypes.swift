@@ -29,7 +29,7 @@ public enum PostgresResourceTypes {
                 "deletion": .init(
                     .string,
                     description: "restrict (default: destroy refuses while the schema holds tables) or cascade (destroy drops its tables too)"),
-            ], dataBearing: true, uniqueKeys: ["name"]),
+            ], dataBearing: true, uniqueKeys: ["name"], exportFormat: "sql"),
         ResourceSchema(
             type: role,
             attributes: [

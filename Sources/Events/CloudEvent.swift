@@ -1,4 +1,5 @@
 import Foundation
+import LandlordCore
 import ProviderAPI
 
 /// Tenant lifecycle events as CloudEvents 1.0 structured JSON, the same from `landlord serve`
@@ -15,6 +16,7 @@ public enum CloudEvent {
         case "timed_out": return "landlord.tenant.timed_out"
         case "deleted": return "landlord.tenant.deleted"
         case "rolled_back": return "landlord.tenant.rolled_back"
+        case "drifted": return "landlord.tenant.drifted"
         default: return nil
         }
     }
@@ -22,9 +24,11 @@ public enum CloudEvent {
     /// The event announcing that `tenant` (of `blueprint`, on platform `platform`) reached
     /// `status`: `source` `/landlord/PLATFORM`, `subject` the tenant, a fresh `id`, `data`
     /// {tenantId, blueprint, status, reason?, outputs (the non-sensitive ones)}. Nil when the
-    /// status has no event.
+    /// status has no event. `exports` (a deleted tenant's `deletion: snapshot` exports) go in
+    /// `data.exports` as [{resource, type, id, location, sha256, bytes, at}] when there are any.
     public static func make(
-        platform: String, tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value], at now: Date
+        platform: String, tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value], at now: Date,
+        exports: [String: ExportRecord] = [:]
     ) -> Value? {
         guard let type = type(ofStatus: status) else { return nil }
         var data: [String: Value] = [
@@ -32,6 +36,7 @@ public enum CloudEvent {
             "outputs": .map(withoutSensitive(outputs)),
         ]
         if let reason { data["reason"] = .string(reason) }
+        if !exports.isEmpty { data["exports"] = exportList(exports) }
         return .map([
             "specversion": "1.0", "type": .string(type), "source": .string("/landlord/\(platform)"), "subject": .string(tenant),
             "id": .string(UUID().uuidString.lowercased()), "time": .string(ISO8601DateFormatter().string(from: now)),
@@ -64,5 +69,17 @@ public enum CloudEvent {
         case .map(let m): return .map(m.mapValues(plain))
         default: return v
         }
+    }
+}
+
+extension CloudEvent {
+    /// A deleted tenant's exports as its event lists them, by resource name.
+    static func exportList(_ exports: [String: ExportRecord]) -> Value {
+        .list(
+            exports.sorted { $0.key < $1.key }.map { name, e in
+                guard case .map(var m) = e.json else { return e.json }
+                m["resource"] = .string(name)
+                return .map(m)
+            })
     }
 }

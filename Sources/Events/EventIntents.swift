@@ -63,9 +63,12 @@ public struct EventIntents: Sendable {
     }
 
     /// Records the event of `tenant` reaching `status` (keyed by this run), then drops its intent.
-    public func announce(tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value]) throws {
+    public func announce(
+        tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value], exports: [String: ExportRecord] = [:]
+    ) throws {
         let key = Self.key(run: run, tenant: tenant, status: status)
-        if let e = keyed(outbox.event(tenant: tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: Date()), key) {
+        let event = outbox.event(tenant: tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: Date(), exports: exports)
+        if let e = keyed(event, key) {
             try outbox.enqueue(e, key: key)
         }
         crashPoint(tenant)
@@ -112,7 +115,7 @@ public struct EventIntents: Sendable {
                     let outputs = status == "active" ? state?.outputs ?? [:] : [:]
                     let event = outbox.event(
                         tenant: tenant, blueprint: state?.blueprint ?? intent.blueprint, status: status, reason: reason, outputs: outputs,
-                        at: state?.updatedAt ?? Date())
+                        at: state?.updatedAt ?? Date(), exports: status == "deleted" ? state?.exports ?? [:] : [:])
                     if let e = keyed(event, key) {
                         try outbox.enqueue(e, key: key)
                         written += 1

@@ -67,7 +67,7 @@ public final class EventOutbox: Sendable {
             // Few quick retries inside a call: the outbox retries failed entries itself.
             let client = AWSClient(
                 configuration: configuration, transport: http, retry: RetryPolicy(maxAttempts: 3, baseDelay: 0.2, maxDelay: 2, maxTotalTime: 20))
-            sinks.append(EventBridgeSink(bus: bus, client: client, directory: dir))
+            sinks.append(EventBridgeSink(bus: bus, client: client, directory: dir, sbtAWS: platform.events.eventBridgeFormat == "sbt-aws"))
         }
         self.sinks = sinks
         self.platform = platform.name
@@ -81,8 +81,12 @@ public final class EventOutbox: Sendable {
     public var isEmpty: Bool { sinks.isEmpty }
 
     /// The CloudEvent of `tenant` reaching `status` (see ``CloudEvent/make``).
-    public func event(tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value], at now: Date) -> Value? {
-        CloudEvent.make(platform: platform, tenant: tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: now)
+    public func event(
+        tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value], at now: Date,
+        exports: [String: ExportRecord] = [:]
+    ) -> Value? {
+        CloudEvent.make(
+            platform: platform, tenant: tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: now, exports: exports)
     }
 
     /// The event of a rollout's step (see ``CloudEvent/rollout(platform:step:rollout:wave:message:at:)``).

@@ -92,6 +92,8 @@ struct EventBridgeSink: EventSink {
     var bus: String
     var client: AWSClient
     var directory: String
+    /// `format: sbt-aws`: the SaaS Builder Toolkit's detail-types, sources and details (``SBTEvents``).
+    var sbtAWS = false
     var name: String { "eventbridge bus \(bus)" }
     var batchSize: Int { 10 }
     /// PutEvents refuses requests over 256 KiB; batches stay below this many bytes of details.
@@ -118,7 +120,8 @@ struct EventBridgeSink: EventSink {
     /// One PutEvents call; one answer per entry.
     func put(_ events: [PendingEvent]) async -> [String?] {
         let entries: [Value] = events.map { e in
-            .map([
+            if sbtAWS, let entry = SBTEvents.entry(e, bus: bus) { return entry }
+            return .map([
                 "Source": "landlord", "DetailType": .string(e.type), "Detail": .string(String(decoding: e.body, as: UTF8.self)),
                 "EventBusName": .string(bus), "Resources": .list([]),
                 "Time": .double(e.time.timeIntervalSince1970.rounded()),

@@ -59,6 +59,7 @@ public enum FleetWiring {
         let aws = platform.providerSettings("aws")
         let builtIn = platform.providers.keys.filter { platform.plugins[$0] == nil }
         var registry = ProviderRegistry()
+        registry.exports = exportStore(fleet, root: root, environment: environment)
         if forceMock || aws["use"]?.stringValue == "mock" || builtIn.isEmpty {
             let path = environment["LANDLORD_MOCK_CLOUD"] ?? root.appendingPathComponent(".landlord/mock-cloud.json").path
             var settings = MockSettings.fromEnvironment(environment)

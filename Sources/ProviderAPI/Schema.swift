@@ -61,12 +61,17 @@ public struct ResourceSchema: Sendable, Hashable {
     /// Which changes of this type share one provider call (`BatchingProvider.applyBatch`);
     /// nil: each change is its own call.
     public var batching: BatchRule?
+    /// The file extension of what `ExportingProvider.export` gives for this type (`sql`,
+    /// `json`); nil: the type cannot be exported, so `deletion: snapshot` is refused.
+    public var exportFormat: String?
 
     public init(
         type: String, attributes: [String: AttributeSchema], waitConditions: Set<String> = [],
         taggable: Bool = true, dataBearing: Bool = false, uniqueKeys: [String] = [],
-        allocation: [AllocatedAttribute] = [], consumes: [PoolUsage] = [], quotas: [AccountQuota] = [], batching: BatchRule? = nil
+        allocation: [AllocatedAttribute] = [], consumes: [PoolUsage] = [], quotas: [AccountQuota] = [], batching: BatchRule? = nil,
+        exportFormat: String? = nil
     ) {
+        self.exportFormat = exportFormat
         self.quotas = quotas
         self.batching = batching
         self.uniqueKeys = uniqueKeys

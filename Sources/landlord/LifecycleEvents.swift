@@ -117,7 +117,10 @@ final class EventRecorder: ApplyObserver, Sendable {
             // `LANDLORD_CRASH_BEFORE_EVENT=TENANT` (tests only): killed after the engine recorded
             // the tenant's status, before its event is written.
             if ProcessInfo.processInfo.environment["LANDLORD_CRASH_BEFORE_EVENT"] == o.tenant { kill(getpid(), SIGKILL) }
-            do { try intents.announce(tenant: o.tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs) } catch {
+            let exports = status == "deleted" ? o.exports : [:]
+            do {
+                try intents.announce(tenant: o.tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, exports: exports)
+            } catch {
                 output.warning(
                     "could not record the \(status) event of tenant '\(o.tenant)' in .landlord/service/outbox: \(error); the next apply or destroy records it"
                 )

@@ -24,6 +24,15 @@ struct PlanCommand: AsyncParsableCommand {
         help: "Save the plan to this file (a relative path is taken from -C); `landlord apply FILE` then applies exactly it.")
     var out: String?
 
+    @Flag(
+        name: .customLong("emit-drift-events"),
+        help: "Send a landlord.tenant.drifted event (platform.yaml's `events:` sinks) for each tenant whose refresh found drift.")
+    var emitDriftEvents = false
+
+    func validate() throws {
+        if emitDriftEvents && !planning.refresh { throw ValidationError("--emit-drift-events needs a refreshing plan; drop --refresh=false") }
+    }
+
     func run() async throws {
         let ctx = try await Context.load(root.global, mock: planning.mock, unchanged: "nothing was planned")
         let plan = try await Planning.makePlan(ctx, planning, cache: true)
@@ -45,6 +54,7 @@ struct PlanCommand: AsyncParsableCommand {
             let cmd = root.global.command
             ctx.output.printErr("Saved the plan to \(path). Review it with `\(cmd) show \(file)`; apply exactly it with `\(cmd) apply \(file)`.")
         }
+        if emitDriftEvents { try await DriftEvents.emit(ctx, plan) }
         if detailedExitcode && !plan.isEmpty { throw ExitCode(2) }
     }
 }

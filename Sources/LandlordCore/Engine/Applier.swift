@@ -422,6 +422,7 @@ struct ApplyRun {
                 // Released after its document was written: status and outputs are recorded.
                 if let hold = sessions.released[tp.tenant] {
                     outcomes[i].outputs = hold.outputs
+                    outcomes[i].exports = hold.exports
                     outcomes[i].recorded = true
                 }
                 observer.handle(.tenantFinished(outcomes[i]))
@@ -434,8 +435,10 @@ struct ApplyRun {
                 try await session.setStatus(status)
                 try await session.flush()
                 outcomes[i].outputs = await session.state.outputs
+                outcomes[i].exports = await session.state.exports
                 outcomes[i].recorded = true
-                if tp.operation == .remove && status != .failed, await session.isEmpty { removed.insert(tp.tenant) }
+                // A removed tenant's document goes, unless it holds exports: it is their record.
+                if tp.operation == .remove && status != .failed, await session.isEmpty, outcomes[i].exports.isEmpty { removed.insert(tp.tenant) }
             } catch {
                 outcomes[i].errors.append(.error("could not record the status of tenant '\(tp.tenant)': \(error.text)"))
             }

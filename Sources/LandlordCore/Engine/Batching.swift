@@ -15,7 +15,7 @@ extension StepRunner {
     /// The batch a ready step joins, or nil when it runs alone.
     func batchKey(_ step: ApplyGraph.Step) -> BatchKey? {
         let change = tenants[step.tenant].changes[step.change]
-        guard change.action != .replace, !options.adopt, [.create, .update, .delete].contains(step.kind),
+        guard change.action != .replace, change.deletion == .delete, !options.adopt, [.create, .update, .delete].contains(step.kind),
             let provider = providers.provider(for: change.type), provider is any BatchingProvider,
             let rule = provider.schema.resources[change.type]?.batching
         else { return nil }

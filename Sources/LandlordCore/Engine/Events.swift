@@ -53,6 +53,9 @@ public struct TenantOutcome: Sendable, Hashable {
     /// The tenant's outputs as recorded when its apply ended (sensitive ones sealed as
     /// `.sensitive`): what its lifecycle event announces.
     public var outputs: [String: Value] = [:]
+    /// The exports `deletion: snapshot` recorded in the tenant's state, by state key: what its
+    /// `landlord.tenant.deleted` event announces.
+    public var exports: [String: ExportRecord] = [:]
     /// The status was recorded in the tenant's state (false for tenants refused before any
     /// change: lock held, state moved, capacity gone), so the tenant changed status.
     public var recorded: Bool = false

@@ -4,6 +4,9 @@ import ProviderAPI
 /// engine only looks providers up here, so it never imports one.
 public struct ProviderRegistry: Sendable {
     private var providers: [String: any Provider] = [:]
+    /// Where `deletion: snapshot` stores exports (platform.yaml's `exports:`); nil: nowhere, so
+    /// a snapshot delete fails and deletes nothing.
+    public var exports: (any ExportStore)?
 
     public init(_ providers: [any Provider] = []) {
         for p in providers { register(p) }

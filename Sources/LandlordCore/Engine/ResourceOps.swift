@@ -12,6 +12,8 @@ struct ResourceOps {
     /// Look every create up by its tags first and adopt what exists (`apply --adopt`, after
     /// state was lost).
     var adopt = false
+    /// Where `deletion: snapshot` stores exports.
+    var exports: (any ExportStore)? = nil
 
     func fail(_ summary: String, _ diags: [ProviderDiagnostic] = [], detail: String = "") -> Diagnostic {
         let first = diags.first { $0.severity == .error }
@@ -46,8 +48,10 @@ struct ResourceOps {
         for (k, v) in obj.attributes where inputs[k] == nil {
             outputs[k] = schema?.attributes[k]?.sensitive == true && !v.isSensitive ? .sensitive(v) : v
         }
-        return ResourceState(
+        var r = ResourceState(
             type: change.type, id: obj.id, inputs: inputs, outputs: outputs, dependencies: change.dependencies, protect: change.protect)
+        r.deletion = change.deletion
+        return r
     }
 
     /// Creates the resource: prepare (intent recorded), one provider call, finish. Batched
@@ -86,6 +90,7 @@ struct ResourceOps {
     }
 
     func delete(key: String) async throws {
+        if key == change.name, change.deletion != .delete, try await followPolicy() { return }
         if let prior = await session.resource(key) {
             let resp = await provider.apply(
                 ApplyRequest(

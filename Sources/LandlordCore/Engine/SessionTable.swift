@@ -50,10 +50,13 @@ struct ReleasedTenant: Sendable, Equatable {
     var used: [String: Int]
     /// The outputs recorded with its final status (events and the outcome carry them).
     var outputs: [String: Value]
+    /// The exports recorded in its state (`TenantOutcome.exports`).
+    var exports: [String: ExportRecord]
 
     init(_ state: TenantState, rules: AllocationRules) {
         serial = state.serial
         outputs = state.outputs
+        exports = state.exports
         empty = state.resources.isEmpty && state.pending.isEmpty
         status = state.status
         var numbers: [String: Int] = [:]

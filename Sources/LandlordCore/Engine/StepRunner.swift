@@ -56,7 +56,7 @@ struct StepRunner {
         let identity = ResourceIdentity(address: change.address, tenant: tp.tenant, platform: options.platform)
         return ResourceOps(
             provider: provider, session: session, change: change, identity: identity, schema: provider.schema.resources[change.type],
-            adopt: options.adopt)
+            adopt: options.adopt, exports: providers.exports)
     }
 
     func isFirstOfChange(_ step: ApplyGraph.Step) -> Bool {

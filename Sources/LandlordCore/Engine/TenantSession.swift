@@ -73,6 +73,13 @@ actor TenantSession {
     /// Records the tenant's outputs (all of them: the map replaces the recorded one).
     func recordOutputs(_ outputs: [String: Value]) async throws { try await commit(.outputs(outputs)) }
 
+    /// Records, durably, that a resource's data was exported: its delete may be sent now, and
+    /// a run killed before the delete lands finds the export and does not make another.
+    func recordExport(_ name: String, _ e: ExportRecord) async throws { try await commit(.export(name, e)) }
+
+    /// The export recorded for a state key, if any.
+    func export(_ name: String) -> ExportRecord? { state.exports[name] }
+
     /// Forgets a resource (after its delete) and any intent for it.
     func forget(_ name: String) async throws { try await commit(.forget(name)) }
 

@@ -117,6 +117,7 @@ public enum PlanFile {
             "prior_id": c.priorID.map { .string($0) } ?? .null,
         ]
         if let w = c.wait { m["wait"] = .map(["until": .string(w.until), "timeout": .double(w.timeout)]) }
+        if c.deletion != .delete { m["deletion"] = .string(c.deletion.rawValue) }
         return .map(m)
     }
 
@@ -226,6 +227,7 @@ public enum PlanFile {
         ch.dataBearing = try c.bool("data_bearing")
         ch.createBeforeDestroy = try c.bool("create_before_destroy")
         ch.priorID = try c.optionalString("prior_id")
+        ch.deletion = try ResourceState.deletionPolicy(c)
         if c.fields["wait"] != nil {
             let w = try c.object("wait")
             ch.wait = WaitSpec(until: try w.string("until"), timeout: try w.optionalNumber("timeout") ?? 600)

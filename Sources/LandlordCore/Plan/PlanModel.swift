@@ -49,6 +49,9 @@ public struct ResourceChange: Sendable, Hashable {
     public var priorID: String?
     /// For replace: create the new resource before deleting the old one.
     public var createBeforeDestroy: Bool
+    /// The blueprint's `deletion:`; a delete of a `retain` resource only forgets it, one of a
+    /// `snapshot` resource exports its data first (`DeletionPolicy`).
+    public var deletion: DeletionPolicy = .delete
 
     public init(address: String, tenant: String, name: String, type: String, action: Action) {
         self.address = address
@@ -123,7 +126,9 @@ public struct TenantPlan: Sendable, Hashable {
 /// Counts of a plan's actions.
 public struct PlanSummary: Sendable, Hashable {
     public var create = 0, update = 0, replace = 0, delete = 0
-    public var total: Int { create + update + replace + delete }
+    /// Deletes of `deletion: retain` resources: forgotten, not deleted (not in `delete`).
+    public var retain = 0
+    public var total: Int { create + update + replace + delete + retain }
 }
 
 /// A reviewable plan: every tenant's changes and the state each was planned against.
@@ -168,7 +173,8 @@ public struct Plan: Sendable, Hashable {
                 case .create: s.create += 1
                 case .update: s.update += 1
                 case .replace: s.replace += 1
-                case .delete: s.delete += 1
+                case .delete:
+                    if c.deletion == .retain { s.retain += 1 } else { s.delete += 1 }
                 default: break
                 }
             }

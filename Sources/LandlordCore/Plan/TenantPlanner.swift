@@ -36,6 +36,7 @@ struct TenantPlanner {
             change.dependencies = res.dependencies
             change.wait = res.wait
             change.protect = res.protect
+            change.deletion = res.deletion
             change.dataBearing = schema.dataBearing
             change.after = inputs
             let d = diff(
@@ -48,7 +49,7 @@ struct TenantPlanner {
         // Recorded resources the blueprint no longer has, or this tenant's tier leaves out.
         if let state {
             let gone = state.resources.filter { bp.resourceIndex[$0.key] == nil }
-            var dels = orderedDeletes(t.id, gone, reason: "no longer in blueprint '\(bp.name)'", &diags)
+            var dels = orderedDeletes(t.id, gone, reason: "no longer in blueprint '\(bp.name)'", policies: true, blueprint: whole, &diags)
             for i in dels.indices {
                 if let w = selection.excluded[StateChange.baseName(dels[i].name)] {
                     dels[i].reasons = ["not part of this tenant: when \"\(w.text)\" does not hold"]
@@ -236,7 +237,7 @@ struct TenantPlanner {
         guard let state else { return (plan, diags) }
         plan.outputChanges = Self.outputChanges(from: state.outputs, to: [:])
         let reason = operation == .destroy ? "tenant destroyed" : "tenant removed: tenants/\(id).yaml is gone"
-        plan.changes = orderedDeletes(id, state.resources, reason: reason, &diags)
+        plan.changes = orderedDeletes(id, state.resources, reason: reason, policies: true, blueprint: input.fleet.blueprints[state.blueprint], &diags)
         // Pending creates of an interrupted apply: look them up and delete them too.
         for (name, p) in state.pending.sorted(by: { $0.key < $1.key }) where state.resources[name] == nil {
             var c = ResourceChange(address: id + "/" + name, tenant: id, name: name, type: p.type, action: .delete)
@@ -247,8 +248,13 @@ struct TenantPlanner {
         return (plan, diags)
     }
 
-    /// Deletes ordered so that a resource goes after everything that depends on it.
-    func orderedDeletes(_ tenant: String, _ resources: [String: ResourceState], reason: String, _ diags: inout Diagnostics) -> [ResourceChange] {
+    /// Deletes ordered so that a resource goes after everything that depends on it. With
+    /// `policies` (not for a rollback, which undoes creates), each delete carries its `deletion:`
+    /// policy: the tenant's blueprint's when it still has the resource, the recorded one otherwise.
+    func orderedDeletes(
+        _ tenant: String, _ resources: [String: ResourceState], reason: String, policies: Bool = false, blueprint: Blueprint? = nil,
+        _ diags: inout Diagnostics
+    ) -> [ResourceChange] {
         let names = resources.keys.sorted()
         var index: [String: Int] = [:]
         for (i, n) in names.enumerated() { index[n] = i }
@@ -267,7 +273,11 @@ struct TenantPlanner {
             c.protect = r.protect
             c.dataBearing = input.schemas[r.type]?.dataBearing ?? false
             c.reasons = [reason]
-            checkProtection(c, "delete", &diags)
+            if policies {
+                c.deletion = deletionPolicy(names[i], recorded: r, blueprint: blueprint)
+                checkDeletionPolicy(c, &diags)
+            }
+            if c.deletion != .retain { checkProtection(c, "delete", &diags) }
             return c
         }
     }

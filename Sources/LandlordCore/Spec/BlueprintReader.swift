@@ -5,7 +5,7 @@ import ProviderAPI
 struct BlueprintReader {
     static let fields = ["apiVersion", "kind", "name", "description", "parameters", "sequences", "resources", "outputs", "onboarding", "health"]
     static let parameterFields = ["type", "default", "enum", "pattern", "sensitive", "description"]
-    static let resourceFields = ["type", "properties", "dependsOn", "wait", "protect", "when", "description"]
+    static let resourceFields = ["type", "properties", "dependsOn", "wait", "protect", "when", "description", "deletion"]
 
     let schemas: [String: ResourceSchema]
     let platform: PlatformSpec?
@@ -348,6 +348,7 @@ struct BlueprintReader {
             name: name, type: type, properties: properties, propertyLocations: locations, dependencies: deps, wait: wait, protect: protect,
             location: keyLocation)
         if let w = node["when"] { res.when = parseWhen(w, &r) }
+        if let d = node["deletion"] { res.deletion = DeletionPolicyReader.read(d, type: type, schema: schema, &r) }
         return res
     }
 

@@ -271,11 +271,12 @@ public enum DocumentSchema {
                         ],
                         "eventbridge": [
                             "type": "object", "required": ["bus"], "additionalProperties": false,
-                            "properties": ["bus": ["type": "string"]],
+                            "properties": ["bus": ["type": "string"], "format": eventFormat],
                         ],
                     ],
                 ],
                 "rollout": rollout(),
+                "exports": exportsSchema,
             ])
     }
 
@@ -444,6 +445,7 @@ public enum DocumentSchema {
                 "protect": ["type": "boolean", "description": "refuse to delete or replace it without --allow-protected-deletes"],
                 "when": ["$ref": "#/$defs/when"],
                 "description": ["type": "string"],
+                "deletion": deletionSchema,
             ],
             "allOf": .list(
                 types.map { type in
@@ -451,7 +453,7 @@ public enum DocumentSchema {
                         "if": ["properties": ["type": ["const": .string(type)]], "required": ["type"]],
                         "then": ["$ref": .string("#/$defs/resource.\(type)")],
                     ]
-                }),
+                } + [snapshotNeedsExport(resources)]),
         ]
         for type in types { defs["resource.\(type)"] = resource(resources[type]!) }
         return defs

@@ -97,6 +97,8 @@ public struct PlatformSpec: Sendable {
     public var events = EventSinks()
     /// `rollout:`: waves, failure budget, bake, alarms, what to do on failure, auto-approval.
     public var rollout = RolloutPolicy()
+    /// `exports:`: where `deletion: snapshot` puts the data of deleted resources (nil: nowhere).
+    public var exports: ExportPlace?
     public var file: String
     public var digest: String
 
@@ -170,6 +172,8 @@ public struct ResourceTemplate: Sendable {
     public var location: SourceLocation
     /// `when:`: the resource is part of a tenant only when this holds for it (tiers).
     public var when: WhenClause? = nil
+    /// `deletion:`: what destroying it does (delete, retain, snapshot).
+    public var deletion: DeletionPolicy = .delete
 }
 
 /// One of a blueprint's `outputs:`: a value computed at apply from the tenant's resources,

@@ -3,7 +3,9 @@ import ProviderAPI
 
 /// Reads platform.yaml.
 enum PlatformReader {
-    static let fields = ["apiVersion", "kind", "name", "description", "provider", "providers", "state", "inputs", "env", "api", "events", "rollout"]
+    static let fields = [
+        "apiVersion", "kind", "name", "description", "provider", "providers", "state", "inputs", "env", "api", "events", "rollout", "exports",
+    ]
 
     /// `pools`: names of pools schemas place tenants on, read from `inputs.NAME` besides
     /// `inputs.listeners`.
@@ -127,6 +129,7 @@ enum PlatformReader {
         spec.api = ServiceSettingsReader.readAPI(root["api"], &r)
         spec.events = ServiceSettingsReader.readEvents(root["events"], &r)
         spec.rollout = RolloutPolicyReader.read(root["rollout"], &r)
+        if let e = root["exports"] { spec.exports = DeletionPolicyReader.readExports(e, &r) }
         return (spec, r.diagnostics)
     }
 

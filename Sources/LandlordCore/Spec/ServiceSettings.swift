@@ -24,6 +24,9 @@ public struct EventSinks: Sendable, Hashable {
     public var webhooks: [Webhook] = []
     /// `eventbridge: {bus: NAME}`.
     public var eventBridgeBus: String?
+    /// `eventbridge: {format: sbt-aws}`: entries in the SaaS Builder Toolkit's detail-types
+    /// and sources instead of CloudEvents types (`cloudevents`, the default).
+    public var eventBridgeFormat = "cloudevents"
     public init(webhooks: [Webhook] = [], eventBridgeBus: String? = nil) {
         self.webhooks = webhooks
         self.eventBridgeBus = eventBridgeBus
@@ -75,8 +78,21 @@ enum ServiceSettingsReader {
         r.checkKeys(node, allowed: ["webhooks", "eventbridge"], what: "events sink")
         var out = EventSinks()
         if let eb = node["eventbridge"] {
-            r.checkKeys(eb, allowed: ["bus"], what: "eventbridge setting")
+            r.checkKeys(eb, allowed: ["bus", "format"], what: "eventbridge setting")
             out.eventBridgeBus = r.requiredString("bus", in: eb, what: "the event bus's name")
+            if let f = eb["format"] {
+                let known = ["cloudevents", "sbt-aws"]
+                if let s = f.scalar, known.contains(s) {
+                    out.eventBridgeFormat = s
+                } else {
+                    let found = f.scalar ?? f.kindName
+                    r.diagnostics.append(
+                        .error(
+                            "unknown eventbridge format '\(found)'\(Suggest.didYouMean(found, in: known))",
+                            detail: "write `format: cloudevents` (the default) or `format: sbt-aws` (the SaaS Builder Toolkit's events)",
+                            at: f.location))
+                }
+            }
         }
         if let hooks = node["webhooks"] {
             guard let items = hooks.sequence else {

@@ -17,6 +17,8 @@ public enum StateChange: Sendable, Hashable {
     case forget(String)
     /// The tenant's outputs, all of them (computed at the end of its apply).
     case outputs([String: Value])
+    /// A resource's data was exported (`deletion: snapshot`); its delete may now be sent.
+    case export(String, ExportRecord)
 
     /// The key a replaced resource's old object is kept under until it is deleted.
     public static func deposedKey(_ name: String) -> String { name + "#deposed" }
@@ -53,6 +55,7 @@ public enum StateChange: Sendable, Hashable {
             state.resources[name] = nil
             state.pending[name] = nil
         case .outputs(let o): state.outputs = o
+        case .export(let name, let e): state.exports[name] = e
         }
     }
 
@@ -62,8 +65,10 @@ public enum StateChange: Sendable, Hashable {
     /// delete by the next delete finding nothing, and each later durable write carries all
     /// earlier ones with it.
     public var mustBeDurable: Bool {
-        if case .intent = self { return true }
-        return false
+        switch self {
+        case .intent, .export: return true
+        default: return false
+        }
     }
 
     var json: Value {
@@ -74,6 +79,7 @@ public enum StateChange: Sendable, Hashable {
         case .depose(let n): return .map(["op": "depose", "name": .string(n)])
         case .forget(let n): return .map(["op": "forget", "name": .string(n)])
         case .outputs(let o): return .map(["op": "outputs", "outputs": .map(o)])
+        case .export(let n, let e): return .map(["op": "export", "name": .string(n), "export": e.json])
         }
     }
 
@@ -85,6 +91,7 @@ public enum StateChange: Sendable, Hashable {
         case "depose": self = .depose(try f.string("name"))
         case "forget": self = .forget(try f.string("name"))
         case "outputs": self = .outputs(try f.map("outputs"))
+        case "export": self = .export(try f.string("name"), try ExportRecord(try f.object("export")))
         case let op: throw StateFormatError(message: "\(f.at("op")): unknown journal change '\(op)'")
         }
     }

@@ -43,6 +43,7 @@ extension ResourceState {
             "dependencies": .list(dependencies.map { .string($0) }),
         ]
         if protect { m["protect"] = .bool(true) }
+        if deletion != .delete { m["deletion"] = .string(deletion.rawValue) }
         return .map(m)
     }
 
@@ -50,6 +51,7 @@ extension ResourceState {
         self.init(
             type: try f.string("type"), id: try f.string("id"), inputs: try f.map("inputs"), outputs: try f.map("outputs"),
             dependencies: try f.strings("dependencies"), protect: try f.bool("protect"))
+        deletion = try Self.deletionPolicy(f)
     }
 }
 
@@ -76,6 +78,7 @@ extension TenantState {
             "resources": .map(resources.mapValues(\.json)), "pending": .map(pending.mapValues(\.json)),
         ]
         if !outputs.isEmpty { m["outputs"] = .map(outputs) }
+        if let e = exportsJSON { m["exports"] = e }
         return m
     }
 
@@ -105,6 +108,7 @@ extension TenantState {
         for (k, r) in try f.objects("resources") { s.resources[k] = try ResourceState(r) }
         for (k, p) in try f.objects("pending") { s.pending[k] = try PendingIntent(p) }
         s.outputs = try f.map("outputs")
+        try s.readExports(f)
         return s
     }
 }

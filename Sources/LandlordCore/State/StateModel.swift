@@ -18,6 +18,8 @@ public struct ResourceState: Sendable, Hashable {
     /// Names of the resources of the same tenant this one depends on.
     public var dependencies: [String]
     public var protect: Bool
+    /// The blueprint's `deletion:` when it was recorded.
+    public var deletion: DeletionPolicy = .delete
 
     public init(type: String, id: String, inputs: [String: Value], outputs: [String: Value], dependencies: [String], protect: Bool = false) {
         self.type = type
@@ -66,6 +68,8 @@ public struct TenantState: Sendable, Hashable {
     /// The blueprint's `outputs:` as computed at the tenant's last apply, by name; sensitive
     /// ones wrapped in `.sensitive` (sealed in the document when state has a key).
     public var outputs: [String: Value] = [:]
+    /// Exports made by `deletion: snapshot` before deleting, by state key (`ExportRecords.swift`).
+    public var exports: [String: ExportRecord] = [:]
     public var updatedAt: Date
 
     public init(tenant: String, blueprint: String) {

@@ -8,6 +8,7 @@ as under `landlord provider check`, .landlord/localfs-root, beside the fleet's s
 Ownership tags live in ROOT/.landlord-index.json, so a create whose answer was lost is found
 again by `import`. Standard library only; one request at a time, in order.
 """
+import base64
 import hashlib
 import json
 import os
@@ -29,6 +30,7 @@ TYPES = [
         },
         "uniqueKeys": ["path"],
         "dataBearing": True,
+        "exportFormat": "txt",
         "waitConditions": ["present"],
         "test": {"create": {"path": "landlord-check/scratch.txt", "content": "a"}, "update": {"content": "b"}},
     },
@@ -162,6 +164,16 @@ def wait(params):
     return {"resource": now, "diagnostics": [] if now else [diag("%s is not there" % r["id"])]}
 
 
+def export(params):
+    """`deletion: snapshot`: the file's bytes, base64 (Landlord stores them before the delete)."""
+    r = params["resource"]
+    p = full(r["id"])
+    if r["type"] != "localfs.file" or p is None or not os.path.isfile(p):
+        return {"diagnostics": [diag("%s cannot be exported" % r["id"], "the file is not there")]}
+    with open(p, "rb") as f:
+        return {"data": base64.b64encode(f.read()).decode(), "diagnostics": []}
+
+
 def initialize(params):
     global ROOT
     major = str(params.get("protocolVersion", "")).split(".")[0]
@@ -181,6 +193,7 @@ METHODS = {
     "apply": apply,
     "import": import_,
     "wait": wait,
+    "export": export,
     "shutdown": lambda params: {},
 }
 

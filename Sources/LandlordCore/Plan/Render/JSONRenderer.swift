@@ -22,6 +22,7 @@ public struct JSONRenderer: Sendable {
                 ]
                 if !c.changed.isEmpty { m["changed"] = .list(c.changed.map { .string($0) }) }
                 if !c.forcedBy.isEmpty { m["replace_because"] = .list(c.forcedBy.map { .string($0) }) }
+                if c.action == .delete && c.deletion != .delete { m["deletion"] = .string(c.deletion.rawValue) }
                 changes.append(.map(m))
             }
         }
@@ -45,6 +46,10 @@ public struct JSONRenderer: Sendable {
             "unchanged_tenants": .int(plan.unchangedTenants),
         ]
         if !outputChanges.isEmpty { doc["output_changes"] = .list(outputChanges) }
+        if s.retain > 0, case .map(var m)? = doc["summary"] {
+            m["retain"] = .int(s.retain)
+            doc["summary"] = .map(m)
+        }
         if let shard = plan.shard { doc["shard"] = PlanFile.shardJSON(shard) }
         // Only when there are any, like output changes.
         if !plan.awaitingApproval.isEmpty { doc["awaiting_approval"] = .list(plan.awaitingApproval.map { .string($0) }) }

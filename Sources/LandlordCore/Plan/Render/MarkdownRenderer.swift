@@ -20,7 +20,8 @@ public struct MarkdownRenderer: Sendable {
 
     public func render(_ plan: Plan) -> String {
         let s = plan.summary
-        var out = "### Landlord plan: \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete\n\n"
+        var out = "### Landlord plan: \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete"
+        out += (s.retain > 0 ? ", \(s.retain) to retain" : "") + "\n\n"
         if let shard = plan.shard { out += shard.summary + "\n\n" }
         if plan.isEmpty {
             return out + "No changes. \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") checked.\n" + awaiting(plan)
@@ -28,7 +29,11 @@ public struct MarkdownRenderer: Sendable {
         // Data loss first.
         var warnings: [String] = []
         for t in plan.tenants {
-            for c in t.changes where (c.action == .delete || c.action == .replace) && (c.protect || c.dataBearing) {
+            for c in t.changes where (c.action == .delete || c.action == .replace) && (c.protect || c.dataBearing || c.deletion != .delete) {
+                if let note = Self.policyNote(c) {
+                    warnings.append(note)
+                    continue
+                }
                 let what = c.action == .delete ? "deleted" : "replaced"
                 warnings.append(
                     "> :warning: **`\(c.address)`** (`\(c.type)`) will be **\(what)**\(c.protect ? " although it is protected" : ""): the data it holds is lost."

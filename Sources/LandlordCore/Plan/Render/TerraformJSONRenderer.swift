@@ -198,7 +198,7 @@ public struct TerraformJSONRenderer: Sendable {
         case .create: return ["create"]
         case .update: return ["update"]
         case .replace: return c.createBeforeDestroy ? ["create", "delete"] : ["delete", "create"]
-        case .delete: return ["delete"]
+        case .delete: return c.deletion == .retain ? ["forget"] : ["delete"]  // Terraform 1.7's `removed {destroy = false}`
         case .noop: return ["no-op"]
         }
     }

@@ -75,6 +75,7 @@ public struct TextRenderer: Sendable {
         var tail = "\n" + palette.bold("Plan:") + " \(s.create) to create, \(s.update) to update, \(s.replace) to replace, \(s.delete) to delete."
         let outputs = plan.tenants.reduce(0) { $0 + $1.outputChanges.count }
         if outputs > 0 { tail += " \(outputs) output change\(outputs == 1 ? "" : "s")." }
+        if s.retain > 0 { tail += " \(s.retain) to retain (deletion: retain)." }
         if plan.unchangedTenants > 0 { tail += " \(plan.unchangedTenants) tenant\(plan.unchangedTenants == 1 ? "" : "s") unchanged." }
         write(tail + "\n" + awaiting(plan) + held(plan))
     }
@@ -142,12 +143,13 @@ public struct TextRenderer: Sendable {
     }
 
     public func change(_ c: ResourceChange) -> String {
+        if c.action == .delete && c.deletion == .retain { return retained(c) }
         let verb: String
         switch c.action {
         case .create: verb = "will be created"
         case .update: verb = "will be updated in place"
         case .replace: verb = "must be replaced"
-        case .delete: verb = "will be destroyed"
+        case .delete: verb = c.deletion == .snapshot ? "will be exported, then destroyed (deletion: snapshot)" : "will be destroyed"
         default: verb = "is unchanged"
         }
         var out = "  # \(palette.bold(c.address)) \(verb)"
