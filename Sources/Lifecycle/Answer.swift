@@ -33,6 +33,7 @@ extension ErrorBody {
                     if let v = d.line { m["line"] = .int(v) }
                     if let v = d.column { m["column"] = .int(v) }
                     if let v = d.address { m["address"] = .string(v) }
+                    if let v = d.parameter { m["parameter"] = .string(v) }
                     return .map(m)
                 }),
         ])

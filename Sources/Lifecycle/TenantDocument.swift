@@ -74,6 +74,35 @@ public enum TenantDocument {
         return s
     }
 
+    /// The diagnostics of a tenant file made by ``yaml(id:blueprint:parameters:)`` from a
+    /// request, in the request's terms: each names the field its line holds (`id`,
+    /// `blueprint`, `parameters.NAME`) instead of the generated file's line and column, which
+    /// the caller never saw (`parameters.replicas: expected an integer, found 'two'`).
+    static func requestDiagnostics(_ items: [Diagnostic], file: String, parameters: [String: Value]) -> [DiagnosticBody] {
+        let keys = parameters.keys.sorted()
+        return items.map { d in
+            var body = DiagnosticBody(d)
+            guard let location = d.location, location.file == file else { return body }
+            let line = location.line
+            let field: String? =
+                switch line {
+                case 3: "id"
+                case 4: "blueprint"
+                case 5: "parameters"
+                case 6..<(6 + keys.count): "parameters." + keys[line - 6]
+                default: nil
+                }
+            body.file = nil
+            body.line = nil
+            body.column = nil
+            if let field {
+                body.parameter = field
+                body.message = "\(field): \(body.message)"
+            }
+            return body
+        }
+    }
+
     /// The file of a tenant awaiting approval: the document with `approval: pending` as its
     /// last line (so every other line keeps its number in diagnostics).
     static func pending(_ document: String) -> String {

@@ -15,7 +15,7 @@ extension TenantService {
     func currentFleet() -> ErrorBody? {
         let started = Date()
         let (answer, read) = lookAtFleet()
-        metrics.fleetCheck(seconds: Date().timeIntervalSince(started), read: read)
+        metrics.fleetChecked(seconds: Date().timeIntervalSince(started), read: read)
         return answer
     }
 

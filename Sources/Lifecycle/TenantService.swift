@@ -4,6 +4,7 @@ import LandlordCore
 import LandlordEvents
 import LandlordHTTP
 import ProviderAPI
+import Synchronization
 
 /// The tenant lifecycle: creation (validated like `landlord validate`), approval, rejection,
 /// timeouts, provisioning and destruction through the engine's rollout, records that survive
@@ -13,7 +14,10 @@ import ProviderAPI
 /// engine applies them in parallel), under the same tenant locks as the CLI.
 public actor TenantService {
     public nonisolated let root: URL
-    public nonisolated let metrics = ServiceMetrics()
+    /// What the lifecycle counts (applies, fleet checks); the service renders it.
+    public nonisolated let metrics: any LifecycleMetrics
+    /// Called once each recorded status change is durable (the service logs it).
+    let statusChanged: @Sendable (StatusChange) -> Void
     let runtime: ServiceRuntime
     var fleet: Fleet
     private let loader: SpecLoader
@@ -26,6 +30,8 @@ public actor TenantService {
     /// Tenants whose creation is being written.
     var reserved: Set<String> = []
     private let wakes: AsyncStream<Void>
+    /// Set by ``stopTakingWork()``: the workers finish the batch in hand and return.
+    private let stopping = Atomic<Bool>(false)
     private let wake: AsyncStream<Void>.Continuation
     /// Seconds an apply waits for a tenant lock another run holds (a CI apply, say).
     private let lockTimeout: Double
@@ -44,9 +50,12 @@ public actor TenantService {
     public init(
         runtime: ServiceRuntime, environment: [String: String] = ProcessInfo.processInfo.environment, lockTimeout: Double = 60,
         eventRetry: TimeInterval = 86_400, log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
-        observe: (@Sendable (Plan) -> any ApplyObserver)? = nil
+        observe: (@Sendable (Plan) -> any ApplyObserver)? = nil, metrics: any LifecycleMetrics = NoLifecycleMetrics(),
+        statusChanged: @escaping @Sendable (StatusChange) -> Void = { _ in }
     ) throws {
         self.observe = observe
+        self.metrics = metrics
+        self.statusChanged = statusChanged
         root = runtime.root
         self.runtime = runtime
         fleet = runtime.fleet
@@ -100,7 +109,7 @@ public actor TenantService {
                 400,
                 ErrorBody(
                     code: "invalid_tenant", message: "the tenant has \(n) error\(n == 1 ? "" : "s"); fix the parameters and send it again",
-                    diagnostics: diags.items.map(DiagnosticBody.init)))
+                    diagnostics: TenantDocument.requestDiagnostics(diags.items, file: "tenants/\(id).yaml", parameters: req.parameters)))
         }
         let now = Date()
         let onboarding = fleet.blueprints[spec.blueprint]?.onboarding ?? OnboardingSpec()
@@ -128,6 +137,7 @@ public actor TenantService {
             byID[id] = previous
             return .error(500, ErrorBody(code: "storage", message: "could not record the tenant: \(error); nothing was created, try again"))
         }
+        announce(record, was: previous?.status)
         noteWritten("tenants/\(id).yaml")
         addToFleet(spec)
         if !approval { wake.yield() }
@@ -257,9 +267,9 @@ public actor TenantService {
     /// Tenants queued for or in an apply or destroy.
     public var queueDepth: Int { byID.values.filter { $0.status == .provisioning || $0.status == .deprovisioning }.count }
 
-    /// `GET /metrics`.
-    public func metricsText() -> String {
-        metrics.render(
+    /// The gauges `GET /metrics` shows, now.
+    public func gauges() -> LifecycleGauges {
+        LifecycleGauges(
             queueDepth: queueDepth, pendingApproval: byID.values.filter { $0.status == .pendingApproval }.count, eventBacklog: outbox.backlog)
     }
 
@@ -276,7 +286,19 @@ public actor TenantService {
             group.addTask {
                 await self.outbox.deliver(log: self.log)
             }
+            // The apply and timeout loops end after ``stopTakingWork()`` (or cancellation);
+            // the events they recorded are durable, so delivery stops with them.
+            _ = await group.next()
+            _ = await group.next()
+            group.cancelAll()
         }
+    }
+
+    /// Graceful shutdown: the apply worker finishes the batch in hand and ``run()`` returns
+    /// without starting another; what is still queued stays recorded for the next start.
+    public nonisolated func stopTakingWork() {
+        stopping.store(true, ordering: .sequentiallyConsistent)
+        wake.finish()
     }
 
     /// Files a crash kept from being written or removed: a queued tenant gets its file, one
@@ -312,7 +334,7 @@ public actor TenantService {
 
     /// Applies and destroys every queued tenant until none is left.
     private func drainQueue() async {
-        while true {
+        while !stopping.load(ordering: .sequentiallyConsistent) {
             // The files may have changed (a CI commit); an unreadable fleet holds the queue.
             if currentFleet() != nil { break }
             let provision = byID.values.filter { $0.status == .provisioning && !busy($0.id) }.map(\.id).sorted()
@@ -367,7 +389,7 @@ public actor TenantService {
     public func record(_ id: String) -> TenantRecord? { byID[id] }
 
     private func timeoutLoop() async {
-        while !Task.isCancelled {
+        while !Task.isCancelled && !stopping.load(ordering: .sequentiallyConsistent) {
             expireOverdue()
             if invalid != nil, currentFleet() == nil { wake.yield() }
             let now = Date()
@@ -491,7 +513,7 @@ public actor TenantService {
         guard var r = byID[id] else { return [] }
         r.error = error
         r.move(to: status, at: Date(), reason: error?.message)
-        metrics.apply(outcome: status.rawValue, seconds: Date().timeIntervalSince(started))
+        metrics.applyFinished(outcome: status.rawValue, seconds: Date().timeIntervalSince(started))
         return [Change(record: r, event: outbox.event(r, reason: error?.message, outputs: outputs, at: Date()))]
     }
 
@@ -503,7 +525,12 @@ public actor TenantService {
     /// makes the new statuses visible: what a GET shows is on disk.
     private func persist(_ changes: [Change]) async {
         guard !changes.isEmpty else { return }
-        defer { for c in changes { byID[c.record.id] = c.record } }
+        defer {
+            for c in changes {
+                announce(c.record, was: byID[c.record.id]?.status)
+                byID[c.record.id] = c.record
+            }
+        }
         do {
             try await records.save(changes.map { RecordChange(record: $0.record, events: $0.event.map { [$0] } ?? []) })
         } catch {
@@ -518,12 +545,20 @@ public actor TenantService {
     private func commit(_ r: TenantRecord, reason: String?, outputs: [String: Value]) throws {
         let event = outbox.event(r, reason: reason, outputs: outputs, at: Date())
         try records.saveBlocking([RecordChange(record: r, events: event.map { [$0] } ?? [])])
+        announce(r, was: byID[r.id]?.status)
         byID[r.id] = r
     }
 
     private func commit(_ r: TenantRecord) throws {
         try records.saveBlocking([RecordChange(record: r)])
+        announce(r, was: byID[r.id]?.status)
         byID[r.id] = r
+    }
+
+    /// Tells ``statusChanged`` of a recorded record whose status differs from `was`.
+    func announce(_ r: TenantRecord, was: LifecycleStatus?) {
+        guard was != r.status else { return }
+        statusChanged(StatusChange(tenant: r.id, blueprint: r.blueprint, from: was, to: r.status, reason: r.history.last?.reason))
     }
 
     /// Writes `tenants/ID.yaml` atomically and durably.
