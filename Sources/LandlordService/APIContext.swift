@@ -43,9 +43,21 @@ struct APIError: Error {
         body = ErrorBody(code: code, message: message)
     }
 
+    /// The lifecycle's refusal as an HTTP status.
+    init(_ e: LifecycleError) {
+        body = e.body
+        switch e.kind {
+        case .invalidRequest: status = 400
+        case .notFound: status = 404
+        case .conflict, .busy: status = 409
+        case .fleetUnavailable: status = 503
+        case .storageFailed: status = 500
+        }
+    }
+
     /// The JSON answer.
     var reply: Reply {
-        var reply = Reply(Answer.error(status, body))
+        var reply = Reply(status: status, body.envelope)
         reply.headers = headers
         return reply
     }
@@ -55,6 +67,7 @@ struct APIError: Error {
     /// under the API's error body.
     static func from(_ error: any Error, method: HTTPRequest.Method, path: String) -> APIError {
         if let e = error as? APIError { return e }
+        if let e = error as? LifecycleError { return APIError(e) }
         guard let http = error as? HTTPError else {
             return APIError(500, "internal", "the service failed: \(error); try again")
         }
@@ -81,10 +94,19 @@ struct Reply: ResponseGenerator {
     var body: [UInt8]
     var headers: HTTPFields = [:]
 
-    /// A lifecycle answer as JSON.
-    init(_ a: Answer) {
-        status = a.status
-        body = JSON.serialize(a.body) + [0x0A]
+    /// `value` as JSON, with `status`.
+    init(status: Int, _ value: Value) {
+        self.status = status
+        body = JSON.serialize(value) + [0x0A]
+    }
+
+    /// What the lifecycle answered: `success` (200 for a read, 202 for an accepted change)
+    /// with what it shows, or its refusal's status and error body.
+    init(_ result: LifecycleResult, success: Int) {
+        switch result {
+        case .success(let value): self.init(status: success, value)
+        case .failure(let e): self = APIError(e).reply
+        }
     }
 
     /// A 200 with `text` of `contentType`.

@@ -31,7 +31,7 @@ struct APIRoutes: Sendable {
     func router(tokens: [String]) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
         router.add(middleware: AccessLog(metrics: metrics))
-        router.get("healthz") { _, _ in Reply(Answer(200, ["status": "ok"])) }
+        router.get("healthz") { _, _ in Reply(status: 200, ["status": "ok"]) }
         router.get("metrics") { _, _ in
             Reply(text: metrics.render(await service.gauges()), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
@@ -40,24 +40,21 @@ struct APIRoutes: Sendable {
         let tenants = router.group("v1/tenants")
         if tokens.isEmpty { tenants.add(middleware: TokensIgnored()) } else { tenants.add(middleware: BearerTokens(tokens: tokens)) }
         tenants.post { request, context in
-            Reply(await service.create(try await body(request, context)))
+            let tenant = try APIRequests.createTenant(try await body(request, context))
+            return Reply(await service.create(tenant), success: 202)
         }
         tenants.get { request, _ in
-            let query = request.uri.queryParameters
-            return Reply(await service.list(status: query.get("status"), limit: query.get("limit"), cursor: query.get("cursor")))
+            Reply(await service.list(try APIRequests.tenantQuery(request.uri.queryParameters)), success: 200)
         }
-        tenants.get("{id}") { _, context in Reply(await service.get(try context.parameters.require("id"))) }
+        tenants.get("{id}") { _, context in Reply(await service.get(try context.parameters.require("id")), success: 200) }
         tenants.delete("{id}") { request, context in
-            let force = request.uri.queryParameters.get("force")
-            guard force == nil || force == "true" || force == "false" else {
-                throw APIError(400, "invalid_query", "force must be true or false")
-            }
-            return Reply(await service.delete(try context.parameters.require("id"), force: force == "true"))
+            let force = try APIRequests.force(request.uri.queryParameters)
+            return Reply(await service.delete(try context.parameters.require("id"), force: force), success: 202)
         }
-        tenants.post("{id}/approve") { _, context in Reply(await service.approve(try context.parameters.require("id"))) }
+        tenants.post("{id}/approve") { _, context in Reply(await service.approve(try context.parameters.require("id")), success: 202) }
         tenants.post("{id}/reject") { request, context in
-            let body = try await body(request, context)
-            return Reply(await service.reject(try context.parameters.require("id"), body: body))
+            let reason = try APIRequests.rejectReason(try await body(request, context))
+            return Reply(await service.reject(try context.parameters.require("id"), reason: reason), success: 202)
         }
         return router
     }
