@@ -17,6 +17,13 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", exact: "2.0.1"),
         // landlord-server only (the HTTP service); the `landlord` product does not depend on it.
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        // landlord-server only: bearer tokens as Hummingbird middleware, the Prometheus text of
+        // /metrics, structured logs and the ServiceGroup (the last two already under Hummingbird).
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", exact: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
     ],
     targets: [
         // MARK: System libraries
@@ -161,6 +168,11 @@ let package = Package(
                 "LandlordLifecycle", "LandlordCore", "ProviderAPI",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Sources/LandlordService"
         ),
@@ -233,8 +245,9 @@ let package = Package(
             ],
             path: "Tests/S3StateTests"
         ),
-        /// The service through HTTP on an ephemeral loopback port: lifecycle, approval, timeouts,
-        /// errors, auth, paging, restarts, metrics, the OpenAPI document, signed webhooks.
+        /// The service through HTTP on an ephemeral loopback port (HummingbirdTesting's in-process
+        /// client where a socket is not the point): lifecycle, approval, timeouts, errors, auth,
+        /// paging, restarts, metrics, logs, the OpenAPI document, signed webhooks.
         .testTarget(
             name: "LandlordServiceTests",
             dependencies: [
@@ -243,6 +256,10 @@ let package = Package(
                 "LandlordTestSupport", "LandlordEvents", "AWSClient", "MockProvider",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ],
             path: "Tests/LandlordServiceTests"
         ),
@@ -258,7 +275,9 @@ if Context.environment["LANDLORD_WITHOUT_SERVICE"] == "1" {
     package.targets.removeAll { service.contains($0.name) }
     package.products.removeAll { service.contains($0.name) }
     package.dependencies.removeAll { dependency in
-        if case .sourceControl(_, let location, _) = dependency.kind { return location.contains("hummingbird") }
+        if case .sourceControl(_, let location, _) = dependency.kind {
+            return ["hummingbird", "swift-prometheus", "swift-log", "swift-service-lifecycle", "swift-http-types"].contains { location.contains($0) }
+        }
         return false
     }
 }

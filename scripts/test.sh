@@ -69,6 +69,10 @@ plugin_check_dir="$(mktemp -d)"
 # the first time (44 to 89 s on a 2-core machine, install and run; then about 20 s).
 scripts/checkov.sh .build/debug/landlord
 
+# The API against its own document (issue 26): schemathesis 4.32.5 (PyPI, in
+# .build/schemathesis-venv) fuzzes a real landlord-server; no 5xx, no answer outside the spec.
+scripts/schemathesis.sh .build/debug/landlord-server
+
 # Network faults (issue 31): 20 tenants with S3 state applied and destroyed through a fault
 # proxy in front of moto on a fixed seed (scripts/fault-test.sh; docs/network.md). About 25 s on 2 busy cores.
 if [[ -n "${MOTO_STARTED:-}" ]]; then

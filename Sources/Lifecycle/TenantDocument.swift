@@ -2,60 +2,12 @@ import Foundation
 import LandlordCore
 import ProviderAPI
 
-/// A `POST /v1/tenants` body turned into a tenant document: the YAML text of
-/// `tenants/ID.yaml`, read back through the engine's spec reader so the answer carries the
-/// diagnostics `landlord validate` would give that file.
+/// A requested tenant turned into a tenant document: the YAML text of `tenants/ID.yaml`, read
+/// back through the engine's spec reader so the answer carries the diagnostics `landlord
+/// validate` would give that file (named by the request's fields, ``requestDiagnostics``).
 public enum TenantDocument {
     /// The largest request body accepted (413 beyond).
     public static let maxBody = 1_048_576
-    static let fields = ["id", "blueprint", "parameters"]
-
-    /// The request, read: id (nil: generate one), blueprint, parameters.
-    struct Request {
-        var id: String?
-        var blueprint: String
-        var parameters: [String: Value]
-    }
-
-    /// Reads the JSON body; 400 with a message naming the problem.
-    static func parse(_ bytes: [UInt8]) -> Result<Request, ErrorBody> {
-        let value: Value
-        do { value = try JSON.parse(bytes) } catch {
-            return .failure(
-                ErrorBody(code: "invalid_json", message: "the body is not JSON: \(error); send {\"blueprint\": NAME, \"parameters\": {...}}"))
-        }
-        guard case .map(let m) = value else {
-            return .failure(ErrorBody(code: "invalid_body", message: "the body must be a JSON object: {\"id\"?, \"blueprint\", \"parameters\"}"))
-        }
-        for key in m.keys.sorted() where !fields.contains(key) {
-            return .failure(
-                ErrorBody(
-                    code: "unknown_field",
-                    message: "unknown field '\(key)'\(Suggest.didYouMean(key, in: fields)); the body takes: \(fields.joined(separator: ", "))"))
-        }
-        var id: String?
-        if let v = m["id"] {
-            guard case .string(let s) = v else { return .failure(ErrorBody(code: "invalid_body", message: "'id' must be a string")) }
-            id = s
-        }
-        guard case .string(let bp)? = m["blueprint"] else {
-            return .failure(ErrorBody(code: "invalid_body", message: "'blueprint' is required and must be a string (the name of a blueprint)"))
-        }
-        var params: [String: Value] = [:]
-        switch m["parameters"] {
-        case nil, .null?: break
-        case .map(let p)?: params = p
-        default: return .failure(ErrorBody(code: "invalid_body", message: "'parameters' must be a JSON object of name: value"))
-        }
-        if let bad = params.keys.sorted().first(where: { params[$0].map(readsEnvironment) ?? false }) {
-            return .failure(
-                ErrorBody(
-                    code: "invalid_parameters",
-                    message: "parameter '\(bad)' reads the environment (${env...}); the API takes values only, so give the value itself"))
-        }
-        return .success(Request(id: id, blueprint: bp, parameters: params))
-    }
-
     /// A DNS-safe id (`t-` and 12 lowercase letters and digits).
     static func generateID() -> String {
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -72,6 +24,35 @@ public enum TenantDocument {
             for k in parameters.keys.sorted() { s += "  \(quoted(k)): \(flow(parameters[k]!))\n" }
         }
         return s
+    }
+
+    /// The diagnostics of a tenant file made by ``yaml(id:blueprint:parameters:)`` from a
+    /// request, in the request's terms: each names the field its line holds (`id`,
+    /// `blueprint`, `parameters.NAME`) instead of the generated file's line and column, which
+    /// the caller never saw (`parameters.replicas: expected an integer, found 'two'`).
+    static func requestDiagnostics(_ items: [Diagnostic], file: String, parameters: [String: Value]) -> [DiagnosticBody] {
+        let keys = parameters.keys.sorted()
+        return items.map { d in
+            var body = DiagnosticBody(d)
+            guard let location = d.location, location.file == file else { return body }
+            let line = location.line
+            let field: String? =
+                switch line {
+                case 3: "id"
+                case 4: "blueprint"
+                case 5: "parameters"
+                case 6..<(6 + keys.count): "parameters." + keys[line - 6]
+                default: nil
+                }
+            body.file = nil
+            body.line = nil
+            body.column = nil
+            if let field {
+                body.parameter = field
+                body.message = "\(field): \(body.message)"
+            }
+            return body
+        }
     }
 
     /// The file of a tenant awaiting approval: the document with `approval: pending` as its

@@ -12,14 +12,14 @@ extension TenantService {
     /// platform.yaml changed what only a restart can wire (providers, state, plugins, events,
     /// API). Meanwhile the last good fleet stays in use for what is already under way.
     @discardableResult
-    func currentFleet() -> ErrorBody? {
+    func reloadFleetIfChanged() -> ErrorBody? {
         let started = Date()
         let (answer, read) = lookAtFleet()
-        metrics.fleetCheck(seconds: Date().timeIntervalSince(started), read: read)
+        metrics.fleetChecked(seconds: Date().timeIntervalSince(started), read: read)
         return answer
     }
 
-    /// ``currentFleet()``, and the outcome of a re-read when there was one.
+    /// ``reloadFleetIfChanged()``, and the outcome of a re-read when there was one.
     private func lookAtFleet() -> (ErrorBody?, String?) {
         let now = FleetStamp.take(root, previous: stamp)
         // A file this service is writing (a create's, off the actor) is not someone's edit.

@@ -27,6 +27,9 @@ public struct DiagnosticBody: Codable, Sendable, Hashable {
     public var line: Int?
     public var column: Int?
     public var address: String?
+    /// The request field the diagnostic is about (`parameters.replicas`), for a tenant sent
+    /// through the API or `landlord tenant create`, whose file the caller never wrote.
+    public var parameter: String?
 
     public init(_ d: Diagnostic) {
         severity = d.severity.rawValue

@@ -24,6 +24,14 @@ struct Serve: ParsableCommand {
     @Option(help: "Where to listen, HOST:PORT.")
     var listen = "127.0.0.1:8080"
 
+    /// How landlord-server writes its log to stderr.
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(help: ArgumentHelp("The log's format on stderr: text (a line a person reads) or json (one JSON object a line, " + "for a log shipper)."))
+    var logFormat = LogFormat.text
+
     func run() throws {
         // The running binary (/proc/self/exe on Linux: argv[0] may be a bare name found on PATH).
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
@@ -35,7 +43,7 @@ struct Serve: ParsableCommand {
                 "the service is a separate binary and \(sibling) does not exist: \(Self.buildHint(for: me.path)), then run `landlord serve` again")
             throw ExitCode(1)
         }
-        let args = [sibling, "-C", root.global.chdir, "--listen", listen]
+        let args = [sibling, "-C", root.global.chdir, "--listen", listen, "--log-format", logFormat.rawValue]
         var cargs: [UnsafeMutablePointer<CChar>?] = args.map { strdup($0) }
         cargs.append(nil)
         execv(sibling, &cargs)

@@ -23,7 +23,7 @@ struct TenantCommand: AsyncParsableCommand {
 enum TenantRun {
     /// `eventWait`: seconds to wait at the end for the events of this run (and any left by an
     /// earlier one) to be delivered; what is left stays in the outbox.
-    static func run(_ global: GlobalOptions, json: Bool, eventWait: Double = 10, _ request: (TenantService) async -> Answer) async throws {
+    static func run(_ global: GlobalOptions, json: Bool, eventWait: Double = 10, _ request: (TenantService) async -> LifecycleResult) async throws {
         let output = Output(global)
         let runtime = try await load(global, output)
         let lock: ServiceLock
@@ -38,23 +38,28 @@ enum TenantRun {
         defer { lock.unlock() }
         let service = try serve(runtime, output, json: json)
         await service.settle()
-        let answer = await request(service)
-        guard answer.status < 300 else {
-            report(answer, output)
+        let answer: Value
+        switch await request(service) {
+        case .failure(let e):
+            report(e, output)
             throw ExitCode(1)
+        case .success(let body): answer = body
         }
         await service.settle()
         var finalAnswer = answer
-        if case .map(let m) = answer.body, case .string(let id)? = m["id"], m["tenants"] == nil {
-            finalAnswer = await service.get(id)
+        if case .map(let m) = answer, case .string(let id)? = m["id"], m["tenants"] == nil {
+            switch await service.get(id) {
+            case .success(let body): finalAnswer = body
+            case .failure(let e): finalAnswer = e.body.envelope
+            }
         }
         await deliver(service, output, eventWait: eventWait)
         if json {
-            output.print(JSON.string(finalAnswer.body, sortedKeys: true, pretty: true) + "\n")
+            output.print(JSON.string(finalAnswer, sortedKeys: true, pretty: true) + "\n")
         } else {
-            summary(finalAnswer.body, output)
+            summary(finalAnswer, output)
         }
-        if case .map(let m) = finalAnswer.body, m["status"]?.stringValue == "failed" { throw ExitCode(1) }
+        if case .map(let m) = finalAnswer, m["status"]?.stringValue == "failed" { throw ExitCode(1) }
     }
 
     /// The fleet as the service loads it; diagnostics and exit 1 when it cannot be. Its plugins
@@ -104,19 +109,15 @@ enum TenantRun {
     }
 
     /// An error answer as diagnostics and one `error:` line.
-    static func report(_ a: Answer, _ output: Output) {
-        guard case .map(let top) = a.body, case .map(let e)? = top["error"] else {
-            output.error("failed (\(a.status))")
-            return
-        }
-        for case .map(let d) in e["diagnostics"]?.listValue ?? [] {
+    static func report(_ e: LifecycleError, _ output: Output) {
+        for d in e.body.diagnostics {
             var s = ""
-            if let f = d["file"]?.stringValue, let l = d["line"]?.intValue, let c = d["column"]?.intValue { s += "\(f):\(l):\(c): " }
-            s += "error: " + (d["message"]?.stringValue ?? "")
-            if let detail = d["detail"]?.stringValue { s += "\n  " + detail }
+            if let f = d.file, let l = d.line, let c = d.column { s += "\(f):\(l):\(c): " }
+            s += "error: " + d.message
+            if let detail = d.detail { s += "\n  " + detail }
             output.printErr(s)
         }
-        output.error(cliWording(e["message"]?.stringValue ?? "failed"))
+        output.error(cliWording(e.body.message))
     }
 
     /// The service's advice in the CLI's terms.
@@ -166,14 +167,12 @@ struct TenantCreate: AsyncParsableCommand {
             var parameters: [String: Value] = [:]
             for p in params {
                 guard let eq = p.firstIndex(of: "=") else {
-                    return .error(400, ErrorBody(code: "invalid_parameter", message: "--param takes NAME=VALUE; got '\(p)'"))
+                    return .failure(LifecycleError(.invalidRequest, code: "invalid_parameter", message: "--param takes NAME=VALUE; got '\(p)'"))
                 }
                 parameters[String(p[..<eq])] = await service.typedParameter(
                     blueprint: blueprint, name: String(p[..<eq]), text: String(p[p.index(after: eq)...]))
             }
-            var body: [String: Value] = ["blueprint": .string(blueprint), "parameters": .map(parameters)]
-            if let id { body["id"] = .string(id) }
-            return await service.create(Array(JSON.string(.map(body), sortedKeys: true, pretty: false).utf8))
+            return await service.create(TenantRequest(id: id, blueprint: blueprint, parameters: parameters))
         }
     }
 }
@@ -205,8 +204,7 @@ struct TenantReject: AsyncParsableCommand {
     @Flag(help: "Print the tenant as JSON.") var json = false
     @OptionGroup var events: TenantEventOptions
     func run() async throws {
-        let body = reason.map { Array(JSON.string(.map(["reason": .string($0)]), sortedKeys: true, pretty: false).utf8) } ?? []
-        try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.reject(id, body: body) }
+        try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.reject(id, reason: reason) }
     }
 }
 

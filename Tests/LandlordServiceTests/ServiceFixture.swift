@@ -2,6 +2,7 @@ import Foundation
 import LandlordCore
 import LandlordHTTP
 import LandlordService
+import Logging
 import ProviderAPI
 import Testing
 
@@ -48,11 +49,15 @@ final class ServiceFixture: @unchecked Sendable {
     func start() async throws {
         let runtime = try await ServiceRuntime.load(root: dir, environment: env)
         self.runtime = runtime
-        let service = try TenantService(runtime: runtime, environment: env, lockTimeout: 5, eventRetry: 30, log: { _ in })
+        let metrics = APIMetrics()
+        let service = try TenantService(runtime: runtime, environment: env, lockTimeout: 5, eventRetry: 30, log: { _ in }, metrics: metrics)
         self.service = service
         let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
         let served = try await Served.start { onRunning in
-            try await HTTPAPI.serve(service, options: .init(host: "127.0.0.1", port: 0, tokens: tokens), onRunning: onRunning)
+            // Cancelled at stop(), the server logs its channels' cancellation: not this test's news.
+            try await HTTPAPI.serve(
+                service, metrics: metrics, options: .init(host: "127.0.0.1", port: 0, tokens: tokens),
+                logger: Logger(label: "landlord-test") { _ in SwiftLogNoOpLogHandler() }, onRunning: onRunning)
         }
         task = served.task
         port = served.port

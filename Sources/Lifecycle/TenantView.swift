@@ -2,25 +2,10 @@ import Foundation
 import LandlordCore
 import ProviderAPI
 
-/// An answer of the service: an HTTP status and a JSON body.
-public struct Answer: Sendable, Error {
-    public var status: Int
-    public var body: Value
-    /// An answer of `status` with `body`.
-    public init(_ status: Int, _ body: Value) {
-        self.status = status
-        self.body = body
-    }
-    /// An error answer: `status` with the body ``errorValue(_:)``.
-    public static func error(_ status: Int, _ e: ErrorBody) -> Answer { Answer(status, errorValue(e)) }
-
-    /// `{"error": {"code", "message", "diagnostics"}}`.
-    public static func errorValue(_ e: ErrorBody) -> Value {
-        .map(["error": ErrorBody.value(e)])
-    }
-}
-
 extension ErrorBody {
+    /// `{"error": {"code", "message", "diagnostics"}}`: the body of an error answer.
+    public var envelope: Value { .map(["error": ErrorBody.value(self)]) }
+
     /// The error as the API shows it: `{"code", "message", "diagnostics"}`.
     public static func value(_ e: ErrorBody) -> Value {
         .map([
@@ -33,6 +18,7 @@ extension ErrorBody {
                     if let v = d.line { m["line"] = .int(v) }
                     if let v = d.column { m["column"] = .int(v) }
                     if let v = d.address { m["address"] = .string(v) }
+                    if let v = d.parameter { m["parameter"] = .string(v) }
                     return .map(m)
                 }),
         ])
