@@ -114,7 +114,9 @@ public enum AWSResourceTypes {
                 "mfa": .init(.string, description: "OFF (default), OPTIONAL or ON"),
                 "id": computed(),
                 "arn": computed(),
-            ], dataBearing: true),
+            ], dataBearing: true,
+            // AWS lets two pools share a name; adoption finds one by it and calls two ambiguous.
+            naturalKey: ["name"]),
         ResourceSchema(
             type: userPoolClient,
             attributes: [
@@ -124,7 +126,7 @@ public enum AWSResourceTypes {
                 "callbackUrls": .init(.list),
                 "id": computed(),
                 "clientSecret": computed(.string, "the app client secret", sensitive: true),
-            ], taggable: false),
+            ], taggable: false, naturalKey: ["userPoolId", "name"]),
         ResourceSchema(
             type: identityPool,
             attributes: [
@@ -134,7 +136,7 @@ public enum AWSResourceTypes {
                 "clientId": .init(.string),
                 "region": .init(.string),
                 "id": computed(),
-            ]),
+            ], naturalKey: ["name"]),
         ResourceSchema(
             type: dynamoItem,
             attributes: [

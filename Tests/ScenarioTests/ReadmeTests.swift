@@ -6,7 +6,7 @@ import Testing
     static let verbs = [
         "init", "validate", "plan", "show", "apply", "destroy", "status", "output", "state list", "state show", "state migrate", "unlock", "schema",
         "providers", "provider check", "serve", "tenant create", "tenant approve", "tenant reject", "tenant delete", "tenant show",
-        "tenant list", "rollout status", "rollout resume", "rollout abort", "rollout release", "graph",
+        "tenant list", "rollout status", "rollout resume", "rollout abort", "rollout release", "graph", "adopt",
     ]
 
     @Test(arguments: verbs) func theCommandTableListsEveryFlagOfTheHelp(_ verb: String) async throws {
