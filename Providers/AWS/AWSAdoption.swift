@@ -65,7 +65,7 @@ extension AWSProvider: AdoptingProvider {
                     }
                     // Untaggable: the key names at most one thing, fetched as an import does.
                     for i in indexes {
-                        let request = ImportRequest(type: type, identity: lookups[i].identity, inputs: lookups[i].key)
+                        let request = ImportRequest(type: type, identity: lookups[i].identity, inputs: lookups[i].inputs)
                         matches[i] = try await h.find(request).map { KeyMatch(resource: $0) }
                     }
                 }

@@ -6,10 +6,14 @@ public struct KeyLookup: Sendable, Hashable {
     public var identity: ResourceIdentity
     /// The natural key's attributes with the values the spec gives them (all known).
     public var key: [String: Value]
-    public init(type: String, identity: ResourceIdentity, key: [String: Value]) {
+    /// Every attribute the spec gives a known value (the key's among them): a provider that
+    /// reads back only what the spec sets (a user's attributes) reads these.
+    public var inputs: [String: Value]
+    public init(type: String, identity: ResourceIdentity, key: [String: Value], inputs: [String: Value] = [:]) {
         self.type = type
         self.identity = identity
         self.key = key
+        self.inputs = inputs.merging(key) { _, k in k }
     }
 }
 

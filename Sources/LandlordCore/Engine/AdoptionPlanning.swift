@@ -134,6 +134,11 @@ struct AdoptionSearch {
         return plan.tenants.flatMap { $0.changes.filter { $0.action == .create } }
     }
 
+    /// The known values of a change's inputs, in clear (for the provider's lookup).
+    static func known(_ inputs: [String: Value]?) -> [String: Value] {
+        (inputs ?? [:]).filter { $0.value.isKnown }.mapValues(\.revealed)
+    }
+
     mutating func refuse(_ tenant: String, _ d: Diagnostic) {
         diagnostics.append(d)
         failed.insert(tenant)
@@ -164,7 +169,8 @@ struct AdoptionSearch {
                 asked.insert(c.address)
                 let identity = ResourceIdentity(address: c.address, tenant: c.tenant, platform: workspace.fleet.platform.name)
                 let prefix = String(c.type.prefix { $0 != "." })
-                lookups[prefix, default: []].append((c, KeyLookup(type: c.type, identity: identity, key: values.mapValues(\.revealed))))
+                lookups[prefix, default: []].append(
+                    (c, KeyLookup(type: c.type, identity: identity, key: values.mapValues(\.revealed), inputs: Self.known(c.after))))
             }
             if lookups.isEmpty { break }
             report.rounds += 1
