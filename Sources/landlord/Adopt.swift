@@ -21,6 +21,18 @@ struct Adopt: AsyncParsableCommand {
     @Option(name: .customLong("tenant"), help: "Only this tenant (repeat for several).")
     var tenants: [String] = []
 
+    @Option(
+        name: .customLong("from-terraform"),
+        help: "Find the resources in this Terraform state (a state file, format 4, or `terraform show -json` output) by address.")
+    var fromTerraform: String?
+
+    @Option(
+        name: .customLong("terraform-address"),
+        help: ArgumentHelp(
+            "The module address of one tenant in the Terraform state, {id} standing for the tenant id (default: "
+                + "module.tenant[\"{id}\"]).", valueName: "PATTERN"))
+    var terraformAddress: String?
+
     @Option(help: "Output format: text, json or markdown.")
     var format: AdoptFormat = .text
 
@@ -35,10 +47,31 @@ struct Adopt: AsyncParsableCommand {
         help: "Let the changes after adoption replace data-bearing or `protect: true` resources.")
     var allowProtectedDeletes = false
 
+    func validate() throws {
+        if terraformAddress != nil && fromTerraform == nil { throw ValidationError("--terraform-address needs --from-terraform FILE") }
+        if let p = terraformAddress, !p.contains("{id}") {
+            throw ValidationError("--terraform-address must hold {id} where the tenant id goes, e.g. 'module.customer_{id}'")
+        }
+    }
+
     func run() async throws {
         let ctx = try await Context.load(root.global, mock: mock, unchanged: "nothing was planned")
         var options = AdoptOptions(tenants: tenants.isEmpty ? nil : Set(tenants))
         options.allowProtectedDeletes = allowProtectedDeletes
+        if let fromTerraform {
+            guard let bytes = AtomicFile.read(fromTerraform) else {
+                ctx.output.error("--from-terraform: cannot read \(fromTerraform); nothing was planned")
+                throw ExitCode(1)
+            }
+            do {
+                let resources = try TerraformState.read(bytes)
+                options.terraform = TerraformStateSource(
+                    resources: resources, pattern: terraformAddress ?? TerraformStateSource.defaultPattern, shapes: ReviewShapes.builtIn)
+            } catch {
+                ctx.output.error("--from-terraform: \(fromTerraform): \(error.description); nothing was planned")
+                throw ExitCode(1)
+            }
+        }
         let outcome = await ctx.workspace.adopt(options)
         ctx.output.diagnostics(outcome.diagnostics)
         guard let plan = outcome.plan else {
@@ -46,8 +79,9 @@ struct Adopt: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let r = outcome.report
+        let how = fromTerraform == nil ? "Looked up" : "Read"
         ctx.output.printErr(
-            "Looked up \(r.lookups) resource\(r.lookups == 1 ? "" : "s") with \(r.calls) provider call\(r.calls == 1 ? "" : "s") "
+            "\(how) \(r.lookups) resource\(r.lookups == 1 ? "" : "s") with \(r.calls) provider call\(r.calls == 1 ? "" : "s") "
                 + "in \(r.rounds) round\(r.rounds == 1 ? "" : "s") (\(String(format: "%.2f", r.seconds)) s)")
         ctx.output.print(format.render(plan, ctx.output.palette))
         if let out, !plan.tenants.isEmpty {

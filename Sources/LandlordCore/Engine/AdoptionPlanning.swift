@@ -8,6 +8,8 @@ public struct AdoptOptions: Sendable {
     /// Let the changes after adoption replace data-bearing or protected resources.
     public var allowProtectedDeletes = false
     public var toolVersion = LandlordVersion.current
+    /// Find the resources in this Terraform state (by address) instead of by natural key.
+    public var terraform: TerraformStateSource?
 
     public init(tenants: Set<String>? = nil) { self.tenants = tenants }
 }
@@ -63,7 +65,11 @@ extension Workspace {
             scope.formIntersection(wanted)
         }
         var session = AdoptionSearch(workspace: self, states: loaded.tenants, platform: loaded.platform, scope: scope)
-        await session.fromCloud(&report)
+        if let terraform = options.terraform {
+            await session.fromTerraform(terraform, &report)
+        } else {
+            await session.fromCloud(&report)
+        }
         diags.append(contentsOf: session.diagnostics)
         // The tenants whose resources all resolved, planned against what was found.
         let resolved = Set(session.found.keys).subtracting(session.failed)
