@@ -181,4 +181,23 @@ import Testing
         #expect(stale.code == 1)
         #expect(stale.stderr.contains("plan again") || stale.stderr.contains("Plan again"))
     }
+
+    /// A change after adoption that fails leaves what was adopted recorded and tagged: the next
+    /// plan shows only what is left, and an ordinary apply finishes it.
+    @Test func aFailedChangeAfterAdoptionKeepsTheAdoptionsAndIsFinishedByApply() async throws {
+        let h = try await Self.fleet()
+        let file = h.dir.appendingPathComponent("adopt.plan").path
+        #expect(try await CLI.run(["-C", h.dir.path, "adopt", "--tenant", "acme", "--out", file]).code == 2)
+        let failed = try await CLI.run(["-C", h.dir.path, "apply", file], env: ["LANDLORD_MOCK_FAIL_MATCH": "acme/record"])
+        #expect(failed.code == 1)
+        let recorded = try await h.recorded()
+        #expect(recorded.keys.filter { $0.hasPrefix("acme/") }.count == 8, "every adoption was recorded before the change ran")
+        #expect(
+            try h.cloud().first { $0.type == AWSResourceTypes.userPool && $0.attributes["name"] == "acme-users" }?.tags[LandlordTag.address]
+                == "acme/users")
+        let plan = try await h.plan(PlanOptions(tenants: ["acme"]))
+        #expect(plan.tenants.first?.changes.map(\.address) == ["acme/record"])
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", "--auto-approve", "--tenant", "acme"]).code == 0)
+        #expect(try await h.plan(PlanOptions(tenants: ["acme"])).isEmpty)
+    }
 }
