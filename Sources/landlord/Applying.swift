@@ -214,6 +214,12 @@ enum Applying {
     /// The plan as text: on stdout, or on stderr when stdout carries JSON events. Written a
     /// tenant at a time, never held whole (a 20,000-tenant plan is over 100 MB of text).
     static func show(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions) {
+        if plan.tenants.contains(where: { !$0.adoptions.isEmpty }) {
+            // An adoption plan (`landlord adopt --out`): shown as adopt showed it.
+            let text = AdoptionRenderer(palette: opts.json ? Palette(enabled: false) : ctx.output.palette).text(plan)
+            if opts.json { ctx.output.printErrRaw(text) } else { ctx.output.print(text) }
+            return
+        }
         if opts.json {
             TextRenderer().render(plan) { ctx.output.printErrRaw($0) }
         } else {

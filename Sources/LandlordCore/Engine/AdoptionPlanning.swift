@@ -174,8 +174,8 @@ struct AdoptionSearch {
                 guard values.values.allSatisfy(\.isKnown) else { continue }  // a later round
                 asked.insert(c.address)
                 let identity = ResourceIdentity(address: c.address, tenant: c.tenant, platform: workspace.fleet.platform.name)
-                let prefix = String(c.type.prefix { $0 != "." })
-                lookups[prefix, default: []].append(
+                // One call a type: a provider's failure for a type is that type's lookups' failure.
+                lookups[c.type, default: []].append(
                     (c, KeyLookup(type: c.type, identity: identity, key: values.mapValues(\.revealed), inputs: Self.known(c.after))))
             }
             if lookups.isEmpty { break }
