@@ -69,7 +69,10 @@ public enum AWSResourceTypes {
                 AllocatedAttribute("priority", .numberFromPool(range: 1...50_000, scopedBy: "listener")),
             ],
             // A load balancer holds 100 rules by default (a quota AWS can raise).
-            consumes: [PoolUsage(pool: listenerPool.name, capacity: "rules", unit: "rule")]),
+            consumes: [PoolUsage(pool: listenerPool.name, capacity: "rules", unit: "rule")],
+            // Adoption finds a rule by its host header on whichever listener holds it, and keeps
+            // that listener and priority (the allocator learns them).
+            naturalKey: ["hostHeader"]),
         ResourceSchema(
             type: route53Record,
             attributes: [

@@ -81,8 +81,18 @@ extension Workspace {
             diags.append(contentsOf: d)
             plan = planned
         }
+        // Shared capacity is taken as found: an adopted rule keeps its listener and priority.
+        // The allocator prefers recorded values, so a plan that moves one found another
+        // tenant holding it: a clash, and the tenant is left out.
+        let clashes = Self.capacityClashes(plan, session.found, AllocationRules(providers.schemas))
+        for (tenant, d) in clashes {
+            diags.append(d)
+            session.failed.insert(tenant)
+        }
+        plan.tenants.removeAll { clashes[$0.tenant] != nil }
+        let resolvedNow = resolved.subtracting(clashes.keys)
         var byTenant = Dictionary(plan.tenants.map { ($0.tenant, $0) }, uniquingKeysWith: { a, _ in a })
-        for id in resolved.sorted() {
+        for id in resolvedNow.sorted() {
             guard let spec = fleet.tenant(id) else { continue }
             var tp = byTenant[id] ?? TenantPlan(tenant: id, blueprint: spec.blueprint, operation: .provision)
             if byTenant[id] == nil { plan.unchangedTenants -= 1 }
@@ -92,14 +102,53 @@ extension Workspace {
             let order = fleet.blueprints[spec.blueprint]?.resources.map(\.name) ?? []
             let mine = session.found[id] ?? [:]
             tp.adoptions = order.compactMap { mine[$0] }
+            if tp.allocation == nil, let bp = fleet.blueprints[spec.blueprint] {
+                tp.allocation = Self.foundAllocation(tp.adoptions, bp, AllocationRules(providers.schemas))
+            }
             byTenant[id] = tp
         }
-        plan.tenants = byTenant.values.filter { resolved.contains($0.tenant) }.sorted { $0.tenant < $1.tenant }
+        plan.tenants = byTenant.values.filter { resolvedNow.contains($0.tenant) }.sorted { $0.tenant < $1.tenant }
         plan.unchangedTenants = max(0, plan.unchangedTenants)
         report.tenants = plan.tenants.count
         report.unresolvedTenants = session.failed.count
         report.seconds = Date().timeIntervalSince(started)
         return AdoptionOutcome(plan: plan, diagnostics: diags, report: report)
+    }
+}
+
+extension Workspace {
+    /// Per tenant, the first adopted resource whose allocated attribute (a rule's listener or
+    /// priority) the plan would change: what it holds is another tenant's in the platform state.
+    /// The placement and numbers adopted resources hold (a rule's listener and priority), as
+    /// the allocation apply commits for a tenant the plan has no other change for.
+    static func foundAllocation(_ adoptions: [Adoption], _ bp: Blueprint, _ rules: AllocationRules) -> TenantAllocation? {
+        var out: TenantAllocation?
+        for a in adoptions {
+            guard let tr = rules.types[a.type], let placement = tr.placement,
+                let member = a.inputs[placement.attribute]?.stringValue
+            else { continue }
+            if out == nil { out = TenantAllocation(member: member, usage: rules.needs(bp, pool: placement.pool.name)) }
+            if let n = tr.number, let number = a.inputs[n.attribute]?.intValue { out?.numbers[a.name] = number }
+        }
+        return out
+    }
+
+    static func capacityClashes(_ plan: Plan, _ found: [String: [String: Adoption]], _ rules: AllocationRules) -> [String: Diagnostic] {
+        var out: [String: Diagnostic] = [:]
+        for tp in plan.tenants {
+            for c in tp.changes where out[tp.tenant] == nil {
+                guard let a = found[tp.tenant]?[c.name], let tr = rules.types[c.type] else { continue }
+                let attrs = [tr.placement?.attribute, tr.number?.attribute].compactMap { $0 }.filter(c.changed.contains)
+                guard let attr = attrs.first else { continue }
+                let held = DisplayValue.text(a.inputs[attr] ?? .null)
+                out[tp.tenant] = .error(
+                    "\(c.address) (\(c.type)): its \(attr) \(held) clashes with another tenant's in the platform state",
+                    detail: "an adopted resource keeps its \(attr); free \(held) (or move the resource by hand), then run adopt again; "
+                        + "nothing of tenant '\(tp.tenant)' is adopted until then",
+                    address: c.address)
+            }
+        }
+        return out
     }
 }
 
