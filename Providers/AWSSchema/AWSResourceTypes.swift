@@ -69,7 +69,10 @@ public enum AWSResourceTypes {
                 AllocatedAttribute("priority", .numberFromPool(range: 1...50_000, scopedBy: "listener")),
             ],
             // A load balancer holds 100 rules by default (a quota AWS can raise).
-            consumes: [PoolUsage(pool: listenerPool.name, capacity: "rules", unit: "rule")]),
+            consumes: [PoolUsage(pool: listenerPool.name, capacity: "rules", unit: "rule")],
+            // Adoption finds a rule by its host header on whichever listener holds it, and keeps
+            // that listener and priority (the allocator learns them).
+            naturalKey: ["hostHeader"]),
         ResourceSchema(
             type: route53Record,
             attributes: [
@@ -114,7 +117,9 @@ public enum AWSResourceTypes {
                 "mfa": .init(.string, description: "OFF (default), OPTIONAL or ON"),
                 "id": computed(),
                 "arn": computed(),
-            ], dataBearing: true),
+            ], dataBearing: true,
+            // AWS lets two pools share a name; adoption finds one by it and calls two ambiguous.
+            naturalKey: ["name"]),
         ResourceSchema(
             type: userPoolClient,
             attributes: [
@@ -124,7 +129,7 @@ public enum AWSResourceTypes {
                 "callbackUrls": .init(.list),
                 "id": computed(),
                 "clientSecret": computed(.string, "the app client secret", sensitive: true),
-            ], taggable: false),
+            ], taggable: false, naturalKey: ["userPoolId", "name"]),
         ResourceSchema(
             type: identityPool,
             attributes: [
@@ -134,7 +139,7 @@ public enum AWSResourceTypes {
                 "clientId": .init(.string),
                 "region": .init(.string),
                 "id": computed(),
-            ]),
+            ], naturalKey: ["name"]),
         ResourceSchema(
             type: dynamoItem,
             attributes: [

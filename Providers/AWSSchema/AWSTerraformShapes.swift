@@ -16,13 +16,18 @@ public enum AWSTerraformShapes {
     public static let shapes: [String: TerraformShape] = {
         var out: [String: TerraformShape] = [:]
         func add(
-            _ type: String, _ terraform: String, paths: [String: [Value]] = [:],
-            _ values: @escaping @Sendable ([String: Value]) -> [String: Value] = TerraformShape.snakeCased
+            _ type: String, _ terraform: String, paths: [String: [Value]] = [:], names: [String: String] = [:],
+            reverse: (@Sendable ([String: Value]) -> [String: Value])? = nil, id: (@Sendable ([String: Value]) -> String?)? = nil,
+            _ values: (@Sendable ([String: Value]) -> [String: Value])? = nil
         ) {
             out[type] = TerraformShape(
-                type: terraform, providerName: provider, schema: AWSResourceTypes.schema.resources[type], paths: paths, values: values)
+                type: terraform, providerName: provider, schema: AWSResourceTypes.schema.resources[type], paths: paths, names: names,
+                values: values, reverse: reverse, landlordID: id)
         }
-        add(AWSResourceTypes.targetGroup, "aws_lb_target_group", paths: ["healthCheckPath": ["health_check", 0, "path"]], targetGroup)
+        add(
+            AWSResourceTypes.targetGroup, "aws_lb_target_group", paths: ["healthCheckPath": ["health_check", 0, "path"]],
+            reverse: { ["healthCheckPath": $0["health_check"]?.listValue?.first?.mapValue?["path"] ?? .null].filter { $0.value != .null } },
+            targetGroup)
         add(
             AWSResourceTypes.listenerRule, "aws_lb_listener_rule",
             paths: [
@@ -40,17 +45,15 @@ public enum AWSTerraformShapes {
                 "taskDefinition": ["task_definition"], "targetGroupArn": ["load_balancer", 0, "target_group_arn"],
                 "containerPort": ["load_balancer", 0, "container_port"], "arn": ["id"],
             ], ecsService)
-        add(AWSResourceTypes.userPool, "aws_cognito_user_pool", paths: ["mfa": ["mfa_configuration"]]) {
-            TerraformShape.renamed($0, ["mfa": "mfa_configuration"])
-        }
+        add(AWSResourceTypes.userPool, "aws_cognito_user_pool", names: ["mfa": "mfa_configuration"])
         add(AWSResourceTypes.userPoolClient, "aws_cognito_user_pool_client")
         add(
             AWSResourceTypes.identityPool, "aws_cognito_identity_pool",
-            paths: [
-                "name": ["identity_pool_name"], "allowUnauthenticated": ["allow_unauthenticated_identities"],
-                "userPoolId": ["cognito_identity_providers"], "clientId": ["cognito_identity_providers"],
-            ], identityPool)
-        add(AWSResourceTypes.dynamoItem, "aws_dynamodb_table_item", paths: ["table": ["table_name"], "key": ["item"]], dynamoItem)
+            paths: ["userPoolId": ["cognito_identity_providers"], "clientId": ["cognito_identity_providers"]], names: identityPoolNames,
+            reverse: identityPoolBack, identityPool)
+        add(
+            AWSResourceTypes.dynamoItem, "aws_dynamodb_table_item", paths: ["key": ["item"]], names: ["table": "table_name"],
+            reverse: dynamoItemBack, id: dynamoItemID, dynamoItem)
         add(AWSResourceTypes.userGroup, "aws_cognito_user_group")
         add(AWSResourceTypes.user, "aws_cognito_user", paths: ["sendInvite": ["message_action"]]) { a in
             var out = TerraformShape.renamed(a, ["sendInvite": nil])
@@ -119,9 +122,14 @@ public enum AWSTerraformShapes {
         return out
     }
 
+    /// `aws.cognito_identity_pool`'s renamed attributes, both ways.
+    static let identityPoolNames = ["name": "identity_pool_name", "allowUnauthenticated": "allow_unauthenticated_identities"]
+
     @Sendable static func identityPool(_ a: [String: Value]) -> [String: Value] {
-        var out = TerraformShape.renamed(
-            a, ["name": "identity_pool_name", "allowUnauthenticated": "allow_unauthenticated_identities", "userPoolId": nil, "clientId": nil])
+        var names: [String: String?] = identityPoolNames.mapValues { $0 }
+        names["userPoolId"] = .some(nil)
+        names["clientId"] = .some(nil)
+        var out = TerraformShape.renamed(a, names)
         if a["allowUnauthenticated"] == nil { out["allow_unauthenticated_identities"] = .bool(false) }
         if let pool = a["userPoolId"], let client = a["clientId"] {
             let providerName: Value
@@ -145,6 +153,49 @@ public enum AWSTerraformShapes {
         for (k, v) in key { merged[k] = v }
         out["item"] = TerraformShape.jsonString(.map(merged.mapValues(dynamoJSON)))
         return out
+    }
+
+    /// `cognito_identity_providers[0]` read back: the pool id from `provider_name`
+    /// (`cognito-idp.REGION.amazonaws.com/POOL`) and the client id.
+    @Sendable static func identityPoolBack(_ t: [String: Value]) -> [String: Value] {
+        guard let p = t["cognito_identity_providers"]?.listValue?.first?.mapValue else { return [:] }
+        var out: [String: Value] = [:]
+        if let name = p["provider_name"]?.stringValue, let pool = name.split(separator: "/").last { out["userPoolId"] = .string(String(pool)) }
+        if let client = p["client_id"], client != .null { out["clientId"] = client }
+        return out
+    }
+
+    /// `item` (DynamoDB JSON text) read back into `key` (the hash and range key attributes) and `item`.
+    @Sendable static func dynamoItemBack(_ t: [String: Value]) -> [String: Value] {
+        guard let text = t["item"]?.stringValue, let parsed = try? JSON.parse(Array(text.utf8)), let m = parsed.mapValue else { return [:] }
+        let keys = Set([t["hash_key"]?.stringValue, t["range_key"]?.stringValue].compactMap { $0 })
+        var key: [String: Value] = [:]
+        var item: [String: Value] = [:]
+        for (k, v) in m {
+            if keys.contains(k) { key[k] = plainDynamo(v) } else { item[k] = plainDynamo(v) }
+        }
+        return ["key": .map(key), "item": .map(item)]
+    }
+
+    /// The Landlord id of an item, `TABLE/{KEY JSON}` (DynamoDB.swift), from its Terraform attributes.
+    @Sendable static func dynamoItemID(_ t: [String: Value]) -> String? {
+        guard let table = t["table_name"]?.stringValue, let key = dynamoItemBack(t)["key"] else { return nil }
+        return table + "/" + JSON.string(key, sortedKeys: true)
+    }
+
+    /// The inverse of ``dynamoJSON(_:)``.
+    static func plainDynamo(_ v: Value) -> Value {
+        guard let m = v.mapValue, m.count == 1, let (tag, inner) = m.first else { return v }
+        switch tag {
+        case "S", "BOOL": return inner
+        case "N":
+            let text = inner.stringValue ?? ""
+            return Int(text).map(Value.int) ?? Double(text).map(Value.double) ?? inner
+        case "NULL": return .null
+        case "L": return .list((inner.listValue ?? []).map(plainDynamo))
+        case "M": return .map((inner.mapValue ?? [:]).mapValues(plainDynamo))
+        default: return v
+        }
     }
 
     /// A value in DynamoDB's attribute-value JSON, as `aws_dynamodb_table_item.item` holds it.

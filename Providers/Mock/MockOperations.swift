@@ -221,7 +221,7 @@ extension MockProvider {
         if tx.get(type: req.type, id: id) != nil && !MockRules.idIsNatural(req.type) {
             return create(req, &tx)
         }
-        let r = MockResource(type: req.type, id: id, attributes: attrs, tags: req.identity.tags)
+        let r = MockResource(type: req.type, id: id, attributes: attrs, tags: settings.untagged ? [:] : req.identity.tags)
         if let problem = check(r, &tx) { return problem }
         tx.put(r)
         return ApplyResponse(resource: object(r))

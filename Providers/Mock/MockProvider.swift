@@ -31,6 +31,9 @@ public struct MockSettings: Sendable {
     public var rateLimits: [String: Double] = [:]
     /// Most record changes one simulated ChangeResourceRecordSets call takes (`LANDLORD_MOCK_BATCH_SIZE`).
     public var route53BatchSize = 1000
+    /// Creates leave resources untagged, as a sign-up Lambda made them (`LANDLORD_MOCK_UNTAGGED=1`):
+    /// a fleet to try `landlord adopt` on, once its state is removed.
+    public var untagged = false
 
     public init() {}
 
@@ -45,6 +48,7 @@ public struct MockSettings: Sendable {
         if let v = env["LANDLORD_MOCK_THROTTLE_RPS"].flatMap(Double.init), v > 0 { s.throttleRPS = v }
         if let v = env["LANDLORD_MOCK_BATCH_SIZE"].flatMap(Int.init), v > 0 { s.route53BatchSize = v }
         if let v = env["LANDLORD_MOCK_HOLD_FILE"], !v.isEmpty { s.holdFile = v }
+        s.untagged = env["LANDLORD_MOCK_UNTAGGED"] == "1"
         return s
     }
 }

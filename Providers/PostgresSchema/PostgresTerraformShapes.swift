@@ -13,9 +13,9 @@ public enum PostgresTerraformShapes {
         return [
             PostgresResourceTypes.schemaType: TerraformShape(
                 type: "postgresql_schema", providerName: provider, schema: types[PostgresResourceTypes.schemaType]),
+            // `memberOf` is `roles`, both ways (the export writes it, adoption reads it back).
             PostgresResourceTypes.role: TerraformShape(
-                type: "postgresql_role", providerName: provider, schema: types[PostgresResourceTypes.role], paths: ["memberOf": ["roles"]]
-            ) { TerraformShape.renamed($0, ["memberOf": "roles"]) },
+                type: "postgresql_role", providerName: provider, schema: types[PostgresResourceTypes.role], names: ["memberOf": "roles"]),
             // A grant on the schema (object_type "schema"); its table privileges are one more
             // postgresql_grant in Terraform (object_type "table"), kept here as table_privileges.
             PostgresResourceTypes.grant: TerraformShape(

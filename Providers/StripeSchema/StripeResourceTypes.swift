@@ -22,6 +22,8 @@ public enum StripeResourceTypes {
                         "string keys and values stored on the customer (at most \(StripeCustomerRules.maxUserMetadataKeys) keys beside Landlord's own `landlord:*` keys)"
                 ),
                 "id": AttributeSchema(.string, computed: true, description: "the customer id (cus_...)"),
-            ], taggable: true, dataBearing: true)
+            ], taggable: true, dataBearing: true,
+            // Stripe lets two customers share an email; adoption finds one by it and calls two ambiguous.
+            naturalKey: ["email"])
     ])
 }

@@ -50,6 +50,11 @@ public struct ResourceSchema: Sendable, Hashable {
     /// name, a record's zone+name+type). A replacement that keeps them must delete the old
     /// resource first; one that changes them (or a type with none) creates the new one first.
     public var uniqueKeys: [String]
+    /// Attributes an existing resource made outside Landlord is found by (`landlord adopt`):
+    /// its unique keys unless the type declares others (a Cognito pool's name, which AWS does
+    /// not keep unique: two pools of one name are then an ambiguity the user resolves). Empty:
+    /// the type cannot be looked up, only adopted by id (from Terraform state).
+    public var naturalKey: [String]
     /// Attributes the engine allocates when the spec writes `auto` (SharedCapacity.swift):
     /// a placement on a platform pool, a number unique per scope.
     public var allocation: [AllocatedAttribute]
@@ -69,9 +74,11 @@ public struct ResourceSchema: Sendable, Hashable {
         type: String, attributes: [String: AttributeSchema], waitConditions: Set<String> = [],
         taggable: Bool = true, dataBearing: Bool = false, uniqueKeys: [String] = [],
         allocation: [AllocatedAttribute] = [], consumes: [PoolUsage] = [], quotas: [AccountQuota] = [], batching: BatchRule? = nil,
-        exportFormat: String? = nil
+        exportFormat: String? = nil,
+        naturalKey: [String]? = nil
     ) {
         self.exportFormat = exportFormat
+        self.naturalKey = naturalKey ?? uniqueKeys
         self.quotas = quotas
         self.batching = batching
         self.uniqueKeys = uniqueKeys

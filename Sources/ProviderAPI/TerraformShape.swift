@@ -25,18 +25,64 @@ public struct TerraformShape: Sendable {
     /// Computed Landlord attributes (an ARN, an id): an in-place update keeps their recorded values.
     public var computed: Set<String>
 
+    /// Landlord attributes renamed one to one in the Terraform resource (`mfa` is
+    /// `mfa_configuration`): written once, read both ways. The plan export writes them under
+    /// the Terraform name; adoption from Terraform state reads them back (``landlordValues(_:)``).
+    public var names: [String: String]
+    /// What ``landlordValues(_:)`` cannot get from `names` and snake_case alone: nested blocks and
+    /// JSON strings read back into Landlord's attributes (the inverse of what `values` builds).
+    public var reverse: (@Sendable ([String: Value]) -> [String: Value])?
+    /// The Landlord id of a Terraform resource, when it is not its `id` attribute.
+    public var landlordID: (@Sendable ([String: Value]) -> String?)?
+    /// The type's Landlord attribute names by their snake_case names.
+    let schemaNames: [String: String]
+
     /// A shape; `schema` (the type's) says which attributes are sensitive and which computed;
-    /// `values` defaults to the attributes with snake_case names.
+    /// `values` defaults to the attributes renamed by `names`, the rest snake_cased.
     public init(
-        type: String, providerName: String, schema: ResourceSchema?, paths: [String: [Value]] = [:],
-        values: @escaping @Sendable ([String: Value]) -> [String: Value] = TerraformShape.snakeCased
+        type: String, providerName: String, schema: ResourceSchema?, paths: [String: [Value]] = [:], names: [String: String] = [:],
+        values: (@Sendable ([String: Value]) -> [String: Value])? = nil, reverse: (@Sendable ([String: Value]) -> [String: Value])? = nil,
+        landlordID: (@Sendable ([String: Value]) -> String?)? = nil
     ) {
         self.type = type
         self.providerName = providerName
+        self.names = names
+        var paths = paths
+        for (landlord, terraform) in names where paths[landlord] == nil { paths[landlord] = [.string(terraform)] }
         self.paths = paths
         self.sensitive = Set(schema?.attributes.filter(\.value.sensitive).map(\.key) ?? [])
         self.computed = Set(schema?.attributes.filter(\.value.computed).map(\.key) ?? [])
-        self.values = values
+        self.reverse = reverse
+        self.landlordID = landlordID
+        var snake: [String: String] = [:]
+        for name in (schema?.attributes ?? [:]).keys { snake[Self.snakeCase(name)] = name }
+        schemaNames = snake
+        if let values {
+            self.values = values
+        } else {
+            let table = names.mapValues { Optional($0) }
+            self.values = { TerraformShape.renamed($0, table) }
+        }
+    }
+
+    /// Landlord's attributes of a Terraform resource (from a state file): the inverse of
+    /// `values`, through `names`, the schema's snake_case names and `reverse`. Attributes the
+    /// Landlord type does not have are left out.
+    public func landlordValues(_ terraform: [String: Value]) -> [String: Value] {
+        var back: [String: String] = [:]
+        for (landlord, tf) in names { back[tf] = landlord }
+        var out: [String: Value] = [:]
+        for (k, v) in terraform where v != .null {
+            if let n = back[k] ?? schemaNames[k] { out[n] = v }
+        }
+        if let reverse { out.merge(reverse(terraform)) { _, r in r } }
+        return out
+    }
+
+    /// The Landlord id of a Terraform resource: `landlordID`, or its `id` attribute.
+    public func landlordID(of terraform: [String: Value]) -> String? {
+        if let landlordID { return landlordID(terraform) }
+        return terraform["id"]?.stringValue
     }
 
     /// The Terraform resource's attributes for Landlord's, sensitive ones marked.
@@ -61,7 +107,7 @@ public struct TerraformShape: Sendable {
     /// `landlord_aws_sesv2_contact` of ``landlordProvider``, attributes snake_cased.
     public static func fallback(_ type: String, schema: ResourceSchema? = nil) -> TerraformShape {
         let name = "landlord_" + String(type.map { $0 == "." || $0 == "-" ? "_" : $0 })
-        return TerraformShape(type: name, providerName: landlordProvider, schema: schema)
+        return TerraformShape(type: name, providerName: landlordProvider, schema: schema, values: TerraformShape.snakeCased)
     }
 
     /// `healthCheckPath` as `health_check_path`. (ASCII letters only are split: Unicode's

@@ -216,6 +216,12 @@ enum Applying {
     /// tenant at a time, never held whole (a 20,000-tenant plan is over 100 MB of text); a
     /// large one in `brief` (nil: in full).
     static func show(_ ctx: Context, _ plan: Plan, _ opts: ApplyingOptions, brief: TextRenderer.Brief? = nil) {
+        if plan.tenants.contains(where: { !$0.adoptions.isEmpty }) {
+            // An adoption plan (`landlord adopt --out`): shown as adopt showed it.
+            let text = AdoptionRenderer(palette: opts.json ? Palette(enabled: false) : ctx.output.palette).text(plan)
+            if opts.json { ctx.output.printErrRaw(text) } else { ctx.output.print(text) }
+            return
+        }
         if opts.json {
             TextRenderer(brief: brief).render(plan) { ctx.output.printErrRaw($0) }
         } else {

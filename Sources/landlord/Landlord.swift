@@ -19,7 +19,7 @@ struct Landlord: AsyncParsableCommand {
             Init.self, Validate.self, PlanCommand.self, Apply.self, Destroy.self, Show.self, Status.self, OutputCommand.self, StateCommand.self,
             Unlock.self,
             SchemaCommand.self, ProvidersCommand.self, ProviderCommand.self, Serve.self, TenantCommand.self, RolloutCommand.self,
-            GraphCommand.self,
+            GraphCommand.self, Adopt.self,
         ]
     )
 

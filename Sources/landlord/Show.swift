@@ -22,7 +22,9 @@ struct Show: AsyncParsableCommand {
     func run() async throws {
         let output = Output(root.global)
         let plan = try SavedPlan.read(planFile, root.global, output)
-        if format == .terraformJSON {
+        if plan.tenants.contains(where: { !$0.adoptions.isEmpty }), let adoption = AdoptFormat(rawValue: format.rawValue) {
+            output.print(adoption.render(plan, output.palette))  // an adoption plan (`landlord adopt --out`)
+        } else if format == .terraformJSON {
             // A tenant at a time, as `plan` writes it.
             ReviewShapes.terraformJSON.render(plan) { output.print($0) }
         } else {

@@ -9,7 +9,7 @@ import Testing
         "init", "validate", "plan", "show", "apply", "destroy", "status", "output", "state list", "state show", "state migrate", "state rekey",
         "unlock", "schema",
         "providers", "provider check", "serve", "tenant create", "tenant approve", "tenant reject", "tenant delete", "tenant show",
-        "tenant list", "rollout status", "rollout resume", "rollout abort", "rollout release", "graph",
+        "tenant list", "rollout status", "rollout resume", "rollout abort", "rollout release", "graph", "adopt",
     ]
     /// The pages whose tables are checked against the help.
     static let tablePages = ["README.md", "docs/commands.md"]

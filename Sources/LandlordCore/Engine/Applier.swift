@@ -242,6 +242,8 @@ struct ApplyRun {
                     "could not record allocations and sequence numbers in the platform state: \(error.text)",
                     detail: "nothing was applied; check the state backend and run apply again"))
         }
+        // Resources an adoption plan takes over, recorded before the changes that follow them.
+        await recordAdoptions()
         // 3. The steps, with the locks' leases renewed while they run.
         let ran = await runSteps()
         // 4. Statuses, allocations released, documents written (removed tenants' deleted), locks released.

@@ -58,7 +58,14 @@ extension Rollout {
                     || tp.outputs.values.contains(where: PlanFile.containsHash),
                 let spec = fleet.tenant(tp.tenant), let blueprint = fleet.blueprints[spec.blueprint]
             else { continue }
-            fresh.tenants.append(planner.provision(spec, blueprint, state: states[tp.tenant], allocation: tp.allocation).0)
+            // An adoption plan's changes were planned against the resources it adopts.
+            var state = states[tp.tenant]
+            if !tp.adoptions.isEmpty {
+                var adopted = state ?? TenantState(tenant: tp.tenant, blueprint: spec.blueprint)
+                for a in tp.adoptions { adopted.resources[a.name] = a.record }
+                state = adopted
+            }
+            fresh.tenants.append(planner.provision(spec, blueprint, state: state, allocation: tp.allocation).0)
         }
         return fresh
     }

@@ -88,6 +88,7 @@ public enum PlanFile {
             "changes": .list(t.changes.map { changeJSON($0, secrets: secrets) }),
         ]
         if !t.sequences.isEmpty { m["sequences"] = .map(t.sequences.mapValues { .int($0) }) }
+        if !t.adoptions.isEmpty { m["adoptions"] = .list(t.adoptions.map { adoptionJSON($0, secrets: secrets) }) }
         if !t.outputs.isEmpty { m["outputs"] = secrets(.map(t.outputs)) }
         if !t.outputChanges.isEmpty {
             m["output_changes"] = .list(
@@ -208,6 +209,9 @@ public enum PlanFile {
             t.allocation = alloc
         }
         for (i, cv) in try f.list("changes").enumerated() { t.changes.append(try change(try DocumentFields(cv, at: f.at("changes.\(i)")))) }
+        for (i, av) in try f.list("adoptions").enumerated() {
+            t.adoptions.append(try adoption(try DocumentFields(av, at: f.at("adoptions.\(i)"))))
+        }
         return t
     }
 

@@ -107,9 +107,11 @@ public struct TenantPlan: Sendable, Hashable {
     public var outputChanges: [OutputChange] = []
     /// A rollout's rollback of the tenant (``RollbackPlanner``): it ends `rolled_back`.
     public var rollback = false
+    /// Existing resources `landlord adopt` takes over, recorded before `changes` run.
+    public var adoptions: [Adoption] = []
 
-    /// True when applying the tenant changes something: a resource or an output.
-    public var hasChanges: Bool { !changes.isEmpty || !outputChanges.isEmpty }
+    /// True when applying the tenant changes something: a resource, an output, or an adoption.
+    public var hasChanges: Bool { !changes.isEmpty || !outputChanges.isEmpty || !adoptions.isEmpty }
 
     public init(tenant: String, blueprint: String, operation: TenantOperation) {
         self.tenant = tenant
