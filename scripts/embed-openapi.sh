@@ -18,7 +18,19 @@ python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$src" || { echo "er
   echo '    /// The text of api/openapi.json, without its final newline.'
   echo '    public static let json = #"""'
   # Indented as swift format lays out a raw literal; the literal drops the indentation again.
-  sed 's/^/        /' "$src"
+  # Lines over 140 characters go on with a raw string's line continuation (`\#` at the end of a
+  # line joins the next to it), so the generated file keeps the 150-character line limit.
+  awk '{
+    line = $0
+    while (length(line) > 132) {
+      cut = 132
+      while (cut > 60 && substr(line, cut, 1) != " ") cut--
+      if (cut <= 60) cut = 132
+      print "        " substr(line, 1, cut) "\\#"
+      line = substr(line, cut + 1)
+    }
+    print "        " line
+  }' "$src"
   echo '        """#'
   echo '}'
 } > "$out.tmp"

@@ -17,7 +17,19 @@ files=$(cd "$src" && { echo platform.yaml; ls blueprints/*.yaml tenants/*.yaml; 
   for f in $files; do
     if grep -qF -e '"""#' -e '\#' "$src/$f"; then echo "error: $src/$f contains \"\"\"# or \\#, which a raw string literal would not keep" >&2; exit 1; fi
     echo "        File(path: \"$f\", text: #\"\"\""
-    cat "$src/$f"
+    # Lines over 130 characters go on with a raw string's line continuation (`\#` at the end of
+    # a line joins the next to it), so the generated file keeps the 150-character line limit.
+    awk '{
+      line = $0
+      while (length(line) > 130) {
+        cut = 130
+        while (cut > 60 && substr(line, cut, 1) != " ") cut--
+        if (cut <= 60) cut = 130
+        print substr(line, 1, cut) "\\#"
+        line = substr(line, cut + 1)
+      }
+      print line
+    }' "$src/$f"
     # A multi-line literal drops the newline before its closing delimiter: add one back.
     echo
     echo '"""#),'

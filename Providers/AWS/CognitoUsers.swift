@@ -109,7 +109,9 @@ struct Users: ResourceHandler {
         var body: [String: Value] = [
             "UserPoolId": .string(pool), "Username": .string(username),
             "UserAttributes": .list(
-                (inputs.map("attributes") ?? [:]).sorted { $0.key < $1.key }.map { ["Name": .string($0.key), "Value": .string(Self.text($0.value))] }),
+                (inputs.map("attributes") ?? [:]).sorted { $0.key < $1.key }.map { attribute -> Value in
+                    ["Name": .string(attribute.key), "Value": .string(Self.text(attribute.value))]
+                }),
         ]
         if inputs.optionalBool("sendInvite") == true {
             // Cognito's default medium is SMS; an invitation goes where the user can be reached.

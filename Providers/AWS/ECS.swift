@@ -266,7 +266,11 @@ struct ECSServices: ResourceHandler {
                 throw ProviderDiagnostic.error(
                     "ECS service \(service) did not become stable within \(Int(request.timeout))s",
                     detail:
-                        "runningCount \(d.running) of desiredCount \(d.desired), \(d.deployments) deployment(s); check the service's events (aws ecs describe-services --cluster \(cluster) --services \(service)) for failing tasks or health checks, then apply again or raise wait.timeout",
+                        """
+                        runningCount \(d.running) of desiredCount \(d.desired), \(d.deployments) deployment(s); check the \
+                        service's events (aws ecs describe-services --cluster \(cluster) --services \(service)) for failing \
+                        tasks or health checks, then apply again or raise wait.timeout
+                        """,
                     code: "WaitTimeout", retryable: true)
             }
             try await Task.sleep(nanoseconds: UInt64(min(interval, remaining) * 1_000_000_000))

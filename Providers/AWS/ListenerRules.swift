@@ -16,7 +16,10 @@ struct ListenerRules: ResourceHandler {
             throw InputError(
                 attribute: "listener",
                 message:
-                    "'listener' must be a listener ARN by apply time (got '\(arn)'); with `listener: auto` the engine places the tenant on a listener of the platform pool"
+                    """
+                    'listener' must be a listener ARN by apply time (got '\(arn)'); with `listener: auto` the engine \
+                    places the tenant on a listener of the platform pool
+                    """
             )
         }
         return arn

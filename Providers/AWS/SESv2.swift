@@ -68,7 +68,10 @@ struct ContactLists: ResourceHandler {
             throw ProviderDiagnostic.error(
                 "create \(Self.type) \(request.identity.address): the account already has a contact list",
                 detail:
-                    "SES allows one contact list per account: use the existing list as a platform input and give each tenant an aws.sesv2_contact in it",
+                    """
+                    SES allows one contact list per account: use the existing list as a platform input and give each \
+                    tenant an aws.sesv2_contact in it
+                    """,
                 attribute: "name", code: e.code)
         }
         return ResourceObject(type: Self.type, id: name, attributes: request.inputs)

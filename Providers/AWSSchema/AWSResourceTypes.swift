@@ -25,7 +25,12 @@ public enum AWSResourceTypes {
     public static let contactListQuota = AccountQuota(
         name: "SES contact lists", limit: 1, scope: .account,
         remedy:
-            "SES allows one contact list per account: keep one platform list (create it once outside the tenants' blueprints and pass its name as a platform input, e.g. `inputs.contactList` in platform.yaml) and give each tenant an aws.sesv2_contact in it (contactListName: \"${platform.contactList}\")."
+            """
+            SES allows one contact list per account: keep one platform list (create it once outside the \
+            tenants' blueprints and pass its name as a platform input, e.g. `inputs.contactList` in \
+            platform.yaml) and give each tenant an aws.sesv2_contact in it (contactListName: \
+            \"${platform.contactList}\").
+            """
     )
 
     /// The listeners tenants are placed on: `inputs.listeners` in platform.yaml, each on a load

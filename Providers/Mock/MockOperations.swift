@@ -150,8 +150,8 @@ extension MockProvider {
         let acct = settings.account
         switch req.type {
         case T.targetGroup:
-            let arn =
-                "arn:aws:elasticloadbalancing:\(region):\(acct):targetgroup/\(MockRules.str(MockResource(type: "", id: "", attributes: attrs, tags: [:]), "name"))/\(randomHex(16))"
+            let name = MockRules.str(MockResource(type: "", id: "", attributes: attrs, tags: [:]), "name")
+            let arn = "arn:aws:elasticloadbalancing:\(region):\(acct):targetgroup/\(name)/\(randomHex(16))"
             id = arn
             attrs["arn"] = .string(arn)
         case T.listenerRule:

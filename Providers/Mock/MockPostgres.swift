@@ -111,7 +111,10 @@ enum MockPostgres {
                     .error(
                         "schema '\(name)' still holds tables or other objects, and its deletion is restrict",
                         detail:
-                            "to drop them with their data, set `deletion: cascade` on \(req.identity.address), apply, then delete again; otherwise move them out first",
+                            """
+                            to drop them with their data, set `deletion: cascade` on \(req.identity.address), apply, then \
+                            delete again; otherwise move them out first
+                            """,
                         attribute: "deletion", code: "2BP01"))
             }
             for g in tx.all(ofType: P.grant) where MockRules.str(g, "schema") == name { tx.delete(type: g.type, id: g.id) }

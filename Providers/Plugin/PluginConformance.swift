@@ -29,7 +29,10 @@ public enum PluginConformance {
         }
         checks.add(
             "handshake", true,
-            "\(plugin.info.providerName) \(plugin.info.providerVersion), protocol \(plugin.info.protocolVersion), maxConcurrency \(plugin.info.maxConcurrency)"
+            """
+            \(plugin.info.providerName) \(plugin.info.providerVersion), protocol \
+            \(plugin.info.protocolVersion), maxConcurrency \(plugin.info.maxConcurrency)
+            """
         )
         checks.add("schema", true, plugin.schema.resources.keys.sorted().joined(separator: ", "))
         for type in plugin.schema.resources.keys.sorted() {

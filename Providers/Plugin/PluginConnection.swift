@@ -153,7 +153,10 @@ final class PluginConnection: Sendable {
         } catch {
             let text = String(decoding: line.prefix(120), as: UTF8.self)
             fail(
-                "\(name) plugin wrote a line to stdout that is not JSON (\(error)): `\(text)`; stdout carries protocol messages only, logs go to stderr"
+                """
+                \(name) plugin wrote a line to stdout that is not JSON (\(error)): `\(text)`; stdout carries \
+                protocol messages only, logs go to stderr
+                """
             )
             return
         }

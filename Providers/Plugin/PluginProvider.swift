@@ -228,10 +228,17 @@ public final class PluginProvider: CallCountingProvider {
         switch kind {
         case .fault:
             next =
-                "the plugin is stopped for the rest of this run; fix it (check it with `\(settings.checkCommandLine)`) and run again: resources it may have made are adopted through `import`"
+                """
+                the plugin is stopped for the rest of this run; fix it (check it with \
+                `\(settings.checkCommandLine)`) and run again: resources it may have made are adopted through \
+                `import`
+                """
         case .timeout:
             next =
-                "raise `timeout` in the \(name) provider settings if the call is slow, or run again (a create that did land is adopted through `import`)"
+                """
+                raise `timeout` in the \(name) provider settings if the call is slow, or run again (a create that \
+                did land is adopted through `import`)
+                """
         case .rpcError:
             next = "the plugin refused the request; fix the plugin or the request and run again"
         }

@@ -14,8 +14,14 @@ extension PostgresProvider: AdoptingProvider {
             for type in Set(lookups.map(\.type)) where type == T.schemaType || type == T.role {
                 let sql =
                     type == T.schemaType
-                    ? "SELECT n.nspname, d.description FROM pg_namespace n LEFT JOIN pg_description d ON d.objoid = n.oid AND d.classoid = 'pg_namespace'::regclass"
-                    : "SELECT r.rolname, d.description FROM pg_roles r LEFT JOIN pg_shdescription d ON d.objoid = r.oid AND d.classoid = 'pg_authid'::regclass"
+                    ? """
+                    SELECT n.nspname, d.description FROM pg_namespace n LEFT JOIN pg_description d ON d.objoid = n.oid \
+                    AND d.classoid = 'pg_namespace'::regclass
+                    """
+                    : """
+                    SELECT r.rolname, d.description FROM pg_roles r LEFT JOIN pg_shdescription d ON d.objoid = r.oid \
+                    AND d.classoid = 'pg_authid'::regclass
+                    """
                 queries += 1
                 var byName: [String: String?] = [:]
                 for row in try c.query(sql) { if let name = row[0] { byName[name] = row[1] } }
@@ -49,8 +55,14 @@ extension PostgresProvider: AdoptingProvider {
             let isSchema = resource.type == T.schemaType
             let sql =
                 isSchema
-                ? "SELECT d.description FROM pg_namespace n LEFT JOIN pg_description d ON d.objoid = n.oid AND d.classoid = 'pg_namespace'::regclass WHERE n.nspname = $1"
-                : "SELECT d.description FROM pg_roles r LEFT JOIN pg_shdescription d ON d.objoid = r.oid AND d.classoid = 'pg_authid'::regclass WHERE r.rolname = $1"
+                ? """
+                SELECT d.description FROM pg_namespace n LEFT JOIN pg_description d ON d.objoid = n.oid AND \
+                d.classoid = 'pg_namespace'::regclass WHERE n.nspname = $1
+                """
+                : """
+                SELECT d.description FROM pg_roles r LEFT JOIN pg_shdescription d ON d.objoid = r.oid AND \
+                d.classoid = 'pg_authid'::regclass WHERE r.rolname = $1
+                """
             let rows = try c.query(sql, [resource.id])
             guard let row = rows.first else {
                 return .error("\(resource.type) \(resource.id) no longer exists", detail: "run adopt again", code: "NotFound")

@@ -115,8 +115,14 @@ public final class PostgresProvider: Provider {
     static func tagged(_ type: String, address: String, _ c: PGConnection) throws -> [ResourceObject] {
         let sql =
             type == T.schemaType
-            ? "SELECT n.nspname, d.description FROM pg_namespace n JOIN pg_description d ON d.objoid = n.oid AND d.classoid = 'pg_namespace'::regclass WHERE d.description LIKE '{%' ORDER BY 1"
-            : "SELECT r.rolname, d.description FROM pg_roles r JOIN pg_shdescription d ON d.objoid = r.oid AND d.classoid = 'pg_authid'::regclass WHERE d.description LIKE '{%' ORDER BY 1"
+            ? """
+            SELECT n.nspname, d.description FROM pg_namespace n JOIN pg_description d ON d.objoid = n.oid AND \
+            d.classoid = 'pg_namespace'::regclass WHERE d.description LIKE '{%' ORDER BY 1
+            """
+            : """
+            SELECT r.rolname, d.description FROM pg_roles r JOIN pg_shdescription d ON d.objoid = r.oid AND \
+            d.classoid = 'pg_authid'::regclass WHERE d.description LIKE '{%' ORDER BY 1
+            """
         var out: [ResourceObject] = []
         for row in try c.query(sql) where PostgresComment.address(row[1]) == address {
             let name = row[0] ?? ""

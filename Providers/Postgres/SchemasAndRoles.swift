@@ -57,7 +57,10 @@ extension PostgresProvider {
                         .error(
                             "schema '\(name)' still holds tables or other objects, and its deletion is restrict",
                             detail:
-                                "to drop them with their data, set `deletion: cascade` on \(req.identity.address), apply, then delete again; otherwise move them out first",
+                                """
+                                to drop them with their data, set `deletion: cascade` on \(req.identity.address), apply, then \
+                                delete again; otherwise move them out first
+                                """,
                             attribute: "deletion", code: e.sqlState)
                     ])
             }

@@ -14,7 +14,11 @@ enum StripeDiagnostics {
         switch (e.status, e.type, e.code) {
         case (0, _, _):
             next =
-                "no answer from Stripe after retrying; check provider.stripe.apiBase in platform.yaml and the network, then run apply again (a create is sent with the same Idempotency-Key, so it is never made twice)"
+                """
+                no answer from Stripe after retrying; check provider.stripe.apiBase in platform.yaml and the \
+                network, then run apply again (a create is sent with the same Idempotency-Key, so it is never made \
+                twice)
+                """
         case (401, _, _):
             next = "Stripe refused the API key; set \(keyVariable) to a valid secret key (sk_...) of this Stripe account"
         case (403, _, _):
@@ -25,7 +29,10 @@ enum StripeDiagnostics {
             next = "Stripe kept rate-limiting after retries; run apply again later or with a lower --parallelism"
         case (_, "idempotency_error", _):
             next =
-                "Stripe saw this Idempotency-Key with other parameters (an interrupted create whose inputs then changed); run apply again, which adopts the customer by its landlord:address metadata"
+                """
+                Stripe saw this Idempotency-Key with other parameters (an interrupted create whose inputs then \
+                changed); run apply again, which adopts the customer by its landlord:address metadata
+                """
         case (let s, _, _) where s >= 500:
             next = "Stripe failed (HTTP \(s)) on every retry; run apply again (what was done is recorded)"
         default:

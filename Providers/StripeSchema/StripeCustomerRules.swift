@@ -101,7 +101,10 @@ public enum StripeCustomerRules {
         if total > maxMetadataKeys {
             out.append(
                 .error(
-                    "metadata has \(total - identity.tags.count) keys; Stripe allows \(maxMetadataKeys) in all and Landlord uses \(identity.tags.count)",
+                    """
+                    metadata has \(total - identity.tags.count) keys; Stripe allows \(maxMetadataKeys) in all and \
+                    Landlord uses \(identity.tags.count)
+                    """,
                     detail: "keep at most \(maxUserMetadataKeys) keys in `metadata`", attribute: "metadata", code: "parameter_invalid"))
         }
         return out

@@ -19,7 +19,10 @@ public enum StripeResourceTypes {
                 "metadata": .init(
                     .map,
                     description:
-                        "string keys and values stored on the customer (at most \(StripeCustomerRules.maxUserMetadataKeys) keys beside Landlord's own `landlord:*` keys)"
+                        """
+                        string keys and values stored on the customer (at most \(StripeCustomerRules.maxUserMetadataKeys) \
+                        keys beside Landlord's own `landlord:*` keys)
+                        """
                 ),
                 "id": AttributeSchema(.string, computed: true, description: "the customer id (cus_...)"),
             ], taggable: true, dataBearing: true,

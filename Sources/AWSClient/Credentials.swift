@@ -76,7 +76,10 @@ public struct AWSConfiguration: Sendable {
             throw AWSError(
                 .configuration,
                 message:
-                    "no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a profile with aws_access_key_id in ~/.aws/credentials (profile '\(profile)' has none)"
+                    """
+                    no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE naming a \
+                    profile with aws_access_key_id in ~/.aws/credentials (profile '\(profile)' has none)
+                    """
             )
         }
 

@@ -74,7 +74,10 @@ extension AWSConfiguration {
                 throw AWSError(
                     .configuration,
                     message:
-                        "endpoint override '\(override)' for \(service.signingName) is not a URL like http://127.0.0.1:5123: fix AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_\(service.endpointId)"
+                        """
+                        endpoint override '\(override)' for \(service.signingName) is not a URL like http://127.0.0.1:5123: \
+                        fix AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_\(service.endpointId)
+                        """
                 )
             }
             var base = components.percentEncodedPath

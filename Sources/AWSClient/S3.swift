@@ -102,7 +102,8 @@ extension AWSClient {
         let body =
             configuration.region == "us-east-1"
             ? ""
-            : "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><LocationConstraint>\(configuration.region)</LocationConstraint></CreateBucketConfiguration>"
+            : "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+                + "<LocationConstraint>\(configuration.region)</LocationConstraint></CreateBucketConfiguration>"
         do {
             _ = try await send(.s3, operation: "CreateBucket", contentSHA256Header: true) {
                 s3Request($0, bucket: bucket, key: nil, method: "PUT", body: Data(body.utf8))

@@ -313,7 +313,10 @@ struct Deliverer {
                         let attempts = (backoff[e.tenant]?.attempts ?? 0) + 1
                         if attempts == 1 {
                             log(
-                                "could not deliver the \(e.type) event of tenant '\(e.tenant)' to \(sink.name): \(problem ?? ""); retrying with backoff"
+                                """
+                                could not deliver the \(e.type) event of tenant '\(e.tenant)' to \(sink.name): \(problem ?? ""); \
+                                retrying with backoff
+                                """
                             )
                         }
                         backoff[e.tenant] = .after(attempts)

@@ -120,7 +120,10 @@ public final class JournalFile: StateJournal, @unchecked Sendable {
             if failure == nil, durable {
                 if fdatasync(fd) != 0 {
                     failure = .io(
-                        "cannot sync the state journal \(path): \(String(cString: strerror(errno))). Check the disk; the next run replays what reached it."
+                        """
+                        cannot sync the state journal \(path): \(String(cString: strerror(errno))). Check the disk; the \
+                        next run replays what reached it.
+                        """
                     )
                 }
             }

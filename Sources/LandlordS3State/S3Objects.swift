@@ -76,7 +76,8 @@ extension S3StateStore {
         case "NoSuchBucket":
             return .io(
                 "the state bucket '\(bucket)' does not exist: create it with versioning on "
-                    + "(`aws s3api create-bucket --bucket \(bucket)` then `aws s3api put-bucket-versioning --bucket \(bucket) --versioning-configuration Status=Enabled`), "
+                    + "(`aws s3api create-bucket --bucket \(bucket)` then "
+                    + "`aws s3api put-bucket-versioning --bucket \(bucket) --versioning-configuration Status=Enabled`), "
                     + "or fix `state: {bucket: ...}` in platform.yaml")
         case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
             return .io(
@@ -84,7 +85,10 @@ extension S3StateStore {
                     + "and s3:ListBucket on arn:aws:s3:::\(bucket) and arn:aws:s3:::\(bucket)/\(base)*, or fix AWS_PROFILE / AWS_ACCESS_KEY_ID")
         case "PermanentRedirect", "AuthorizationHeaderMalformed", "IllegalLocationConstraintException":
             return .io(
-                "could not \(doing) \(target): the bucket is in another region (\(aws.message)). Set `state: {region: ...}` in platform.yaml to the bucket's region"
+                """
+                could not \(doing) \(target): the bucket is in another region (\(aws.message)). Set `state: \
+                {region: ...}` in platform.yaml to the bucket's region
+                """
             )
         default:
             return .io("could not \(doing) \(target): \(aws). State already written is intact; check the network and the endpoint, then run again")
@@ -96,7 +100,8 @@ extension S3StateStore {
         .io(
             "state object \(uri(key)) is damaged: \(message). Nothing was changed. "
                 + "If the bucket is versioned, list its earlier versions with `aws s3api list-object-versions --bucket \(bucket) --prefix \(key)` "
-                + "and restore the last good one with `aws s3api copy-object --bucket \(bucket) --key \(key) --copy-source '\(bucket)/\(key)?versionId=ID'`; "
+                + "and restore the last good one with "
+                + "`aws s3api copy-object --bucket \(bucket) --key \(key) --copy-source '\(bucket)/\(key)?versionId=ID'`; "
                 + "otherwise restore it from your backups")
     }
 }

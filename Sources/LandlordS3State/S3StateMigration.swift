@@ -37,7 +37,10 @@ public enum S3StateMigration {
         for id in ids {
             if let info = try await local.lockInfo(tenant: id), info.expiresAt > Date() {
                 throw StateError.io(
-                    "tenant '\(id)' is locked by \(info.holder.summary): nothing was migrated. Wait for that run to finish (or `landlord unlock --tenant \(id)` if it is dead) and migrate again"
+                    """
+                    tenant '\(id)' is locked by \(info.holder.summary): nothing was migrated. Wait for that run to \
+                    finish (or `landlord unlock --tenant \(id)` if it is dead) and migrate again
+                    """
                 )
             }
         }
@@ -56,7 +59,8 @@ public enum S3StateMigration {
             let names = differing.map { $0.name.isEmpty ? "the platform" : "tenant '\($0.name)'" }.joined(separator: ", ")
             throw StateError.io(
                 "\(target.location) already holds different state for \(names): nothing was written. "
-                    + "Compare them (`aws s3 cp \(target.uri(differing[0].key)) -`), and if the local state is the one to keep, run again with --force "
+                    + "Compare them (`aws s3 cp \(target.uri(differing[0].key)) -`), "
+                    + "and if the local state is the one to keep, run again with --force "
                     + "(a versioned bucket keeps the replaced versions)")
         }
 
@@ -70,7 +74,10 @@ public enum S3StateMigration {
                 let condition: S3WriteCondition = before?.etag.map { .ifMatch($0) } ?? .ifNoneMatch
                 guard case .written = try await target.put(d.key, d.body, condition) else {
                     throw StateError.conflict(
-                        "another run wrote \(target.uri(d.key)) while migrating; it was not overwritten. Make sure nothing else uses the bucket and migrate again"
+                        """
+                        another run wrote \(target.uri(d.key)) while migrating; it was not overwritten. Make sure nothing \
+                        else uses the bucket and migrate again
+                        """
                     )
                 }
                 outcome = before == nil ? "created" : "overwritten"
@@ -91,7 +98,10 @@ public enum S3StateMigration {
             guard let back = try await target.get(d.key), back.body == d.body else {
                 throw StateError.io(
                     "\(target.uri(d.key)) does not read back as written: the migration is not verified. "
-                        + "The local state is intact and still in use; check the bucket (replication, lifecycle rules, another writer) and migrate again with --force"
+                        + """
+                        The local state is intact and still in use; check the bucket (replication, lifecycle rules, another \
+                        writer) and migrate again with --force
+                        """
                 )
             }
             report.verified += 1

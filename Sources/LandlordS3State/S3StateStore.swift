@@ -310,7 +310,8 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
                 let stored = try decodeTenant(current.body, key: key)
                 if stored.lineage != state.lineage || stored.serial >= state.serial {
                     throw StateError.conflict(
-                        "another run wrote the state of tenant '\(state.tenant)' at \(uri(key)) (now serial \(stored.serial), lineage \(stored.lineage); "
+                        "another run wrote the state of tenant '\(state.tenant)' at \(uri(key)) "
+                            + "(now serial \(stored.serial), lineage \(stored.lineage); "
                             + "this run has serial \(state.serial)); it was not overwritten. Check `landlord status` and who else applies this tenant"
                     )
                 }
@@ -374,7 +375,10 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
             }
         }
         throw StateError.conflict(
-            "the platform state at \(uri(platformKey)) kept changing under this run (\(maxAttempts) attempts); nothing of this run's allocations was lost or half-written"
+            """
+            the platform state at \(uri(platformKey)) kept changing under this run (\(maxAttempts) attempts); \
+            nothing of this run's allocations was lost or half-written
+            """
         )
     }
 

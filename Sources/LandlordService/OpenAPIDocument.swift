@@ -77,7 +77,8 @@ public enum OpenAPIDocument {
                     "type": "string"
                   },
                   "parameter": {
-                    "description": "the request field the diagnostic is about (id, blueprint, parameters.NAME), for a tenant sent through the API",
+                    "description": "the request field the diagnostic is about (id, blueprint, parameters.NAME), for a tenant sent through \#
+        the API",
                     "type": "string"
                   },
                   "severity": {
@@ -241,7 +242,12 @@ public enum OpenAPIDocument {
             }
           },
           "info": {
-            "description": "`landlord serve`: create tenants from sign-ups, approve or reject them, watch them provision and delete them. Every /v1 request needs `Authorization: Bearer TOKEN` (tokens from the environment variable platform.yaml's `api.tokensEnv` names) unless the service runs without tokens on loopback. Errors are `{\"error\": {\"code\", \"message\", \"diagnostics\"}}`. A request that starts work (create, approve, delete) answers 503 while the fleet's files, re-read when they change, do not read (`fleet_invalid`, with the diagnostics `landlord validate` gives) or platform.yaml changed what only a restart wires (`restart_required`).",
+            "description": "`landlord serve`: create tenants from sign-ups, approve or reject them, watch them provision and delete them. \#
+        Every /v1 request needs `Authorization: Bearer TOKEN` (tokens from the environment variable platform.yaml's `api.tokensEnv` names) \#
+        unless the service runs without tokens on loopback. Errors are `{\"error\": {\"code\", \"message\", \"diagnostics\"}}`. A request \#
+        that starts work (create, approve, delete) answers 503 while the fleet's files, re-read when they change, do not read \#
+        (`fleet_invalid`, with the diagnostics `landlord validate` gives) or platform.yaml changed what only a restart wires \#
+        (`restart_required`).",
             "title": "Landlord tenant lifecycle service",
             "version": "1.0.0"
           },
@@ -401,7 +407,8 @@ public enum OpenAPIDocument {
                     "$ref": "#/components/responses/Error"
                   }
                 },
-                "summary": "Create a tenant (validated like `landlord validate`); provisioned at once, or after approval when its blueprint says `onboarding: {approval: required}`"
+                "summary": "Create a tenant (validated like `landlord validate`); provisioned at once, or after approval when its blueprint \#
+        says `onboarding: {approval: required}`"
               }
             },
             "/v1/tenants/{id}": {

@@ -56,7 +56,10 @@ final class S3RecordStore: RecordStore {
                         etags.withLock { $0[r.id] = object.etag ?? "" }
                     } catch {
                         throw FileError(
-                            "cannot read the service record \(store.serviceURI(got.key)): \(error); restore an earlier version of it (the bucket's versioning) or move it aside, then start again"
+                            """
+                            cannot read the service record \(store.serviceURI(got.key)): \(error); restore an earlier version \
+                            of it (the bucket's versioning) or move it aside, then start again
+                            """
                         )
                     }
                 }

@@ -34,7 +34,11 @@ extension TenantService {
             invalid = ErrorBody(
                 code: "fleet_invalid",
                 message:
-                    "the fleet's files have \(n) error\(n == 1 ? "" : "s") since they changed (\(Self.listed(changed))), as `landlord validate` reports; nothing new is started until they are fixed: fix them, then send the request again",
+                    """
+                    the fleet's files have \(n) error\(n == 1 ? "" : "s") since they changed (\(Self.listed(changed))), \
+                    as `landlord validate` reports; nothing new is started until they are fixed: fix them, then send \
+                    the request again
+                    """,
                 diagnostics: diags.items.filter { $0.severity == .error }.map(DiagnosticBody.init))
             log("the fleet does not read after a change of \(Self.listed(changed)); new requests are refused until it is fixed:")
             for d in diags.items where d.severity == .error { log("  \(d)") }

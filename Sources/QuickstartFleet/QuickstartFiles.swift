@@ -18,7 +18,8 @@ extension QuickstartFleet {
                   backendImage: {type: string}
                   frontendImage: {type: string, default: "registry.example.com/frontend:2.0.0"}
                   replicas: {type: int, default: 1}
-                  apiKey: {type: string, sensitive: true, default: "dev-only-api-key"}   # in production: apiKey: "${env.ACME_API_KEY}" in the tenant file
+                  apiKey: {type: string, sensitive: true, default: "dev-only-api-key"}   # in production: apiKey: "${env.ACME_API_KEY}" in the \#
+                tenant file
                 sequences:
                   tenantNumber: {start: 1000}        # each tenant's number, allocated once and never reused
                 resources:
@@ -27,32 +28,39 @@ extension QuickstartFleet {
                     properties: {name: "t-${tenant.id}-be", port: 8080, protocol: HTTP, vpcId: "${platform.vpcId}", healthCheckPath: /health}
                   backend_rule:
                     type: aws.lb_listener_rule
-                    properties: {listener: auto, priority: auto, hostHeader: "api.${subdomain}.${platform.domain}", targetGroupArn: "${backend_tg.arn}"}
+                    properties: {listener: auto, priority: auto, hostHeader: "api.${subdomain}.${platform.domain}", targetGroupArn: \#
+                "${backend_tg.arn}"}
                   api_dns:
                     type: aws.route53_record
-                    properties: {zoneId: "${platform.hostedZoneId}", name: "api.${subdomain}.${platform.domain}", type: CNAME, ttl: 300, records: ["${backend_rule.listenerDnsName}"]}
+                    properties: {zoneId: "${platform.hostedZoneId}", name: "api.${subdomain}.${platform.domain}", type: CNAME, ttl: 300, records: \#
+                ["${backend_rule.listenerDnsName}"]}
                   backend_task:
                     type: aws.ecs_task_definition
-                    properties: {family: "t-${tenant.id}-be", image: "${backendImage}", cpu: 256, memory: 512, containerPort: 8080, environment: {API_KEY: "${apiKey}", TIER: "${tier}"}}
+                    properties: {family: "t-${tenant.id}-be", image: "${backendImage}", cpu: 256, memory: 512, containerPort: 8080, environment: \#
+                {API_KEY: "${apiKey}", TIER: "${tier}"}}
                   backend:
                     type: aws.ecs_service
-                    properties: {cluster: "${platform.cluster}", taskDefinition: "${backend_task.arn}", desiredCount: "${replicas}", targetGroupArn: "${backend_tg.arn}", containerPort: 8080}
+                    properties: {cluster: "${platform.cluster}", taskDefinition: "${backend_task.arn}", desiredCount: "${replicas}", \#
+                targetGroupArn: "${backend_tg.arn}", containerPort: 8080}
                     wait: {until: stable, timeout: 10m}
                   frontend_tg:
                     type: aws.lb_target_group
                     properties: {name: "t-${tenant.id}-fe", port: 80, protocol: HTTP, vpcId: "${platform.vpcId}", healthCheckPath: /}
                   frontend_rule:
                     type: aws.lb_listener_rule
-                    properties: {listener: auto, priority: auto, hostHeader: "${subdomain}.${platform.domain}", targetGroupArn: "${frontend_tg.arn}"}
+                    properties: {listener: auto, priority: auto, hostHeader: "${subdomain}.${platform.domain}", targetGroupArn: \#
+                "${frontend_tg.arn}"}
                   dns:
                     type: aws.route53_record
-                    properties: {zoneId: "${platform.hostedZoneId}", name: "${subdomain}.${platform.domain}", type: CNAME, ttl: 300, records: ["${frontend_rule.listenerDnsName}"]}
+                    properties: {zoneId: "${platform.hostedZoneId}", name: "${subdomain}.${platform.domain}", type: CNAME, ttl: 300, records: \#
+                ["${frontend_rule.listenerDnsName}"]}
                   frontend_task:
                     type: aws.ecs_task_definition
                     properties: {family: "t-${tenant.id}-fe", image: "${frontendImage}", cpu: 256, memory: 512, containerPort: 80}
                   frontend:
                     type: aws.ecs_service
-                    properties: {cluster: "${platform.cluster}", taskDefinition: "${frontend_task.arn}", desiredCount: "${replicas}", targetGroupArn: "${frontend_tg.arn}", containerPort: 80}
+                    properties: {cluster: "${platform.cluster}", taskDefinition: "${frontend_task.arn}", desiredCount: "${replicas}", \#
+                targetGroupArn: "${frontend_tg.arn}", containerPort: 80}
                     dependsOn: [backend]             # ordering without a reference: deploy after the backend is stable
                     wait: {until: stable, timeout: 10m}
                   users:
@@ -61,16 +69,19 @@ extension QuickstartFleet {
                     # Data-bearing. In production add `protect: true`: destroying it then needs --allow-protected-deletes.
                   users_client:
                     type: aws.cognito_user_pool_client
-                    properties: {userPoolId: "${users.id}", name: "${tenant.id}-web", generateSecret: true, callbackUrls: ["https://${subdomain}.${platform.domain}/callback"]}
+                    properties: {userPoolId: "${users.id}", name: "${tenant.id}-web", generateSecret: true, callbackUrls: \#
+                ["https://${subdomain}.${platform.domain}/callback"]}
                   identity:
                     type: aws.cognito_identity_pool
-                    properties: {name: "${tenant.id}_identities", allowUnauthenticated: false, userPoolId: "${users.id}", clientId: "${users_client.id}"}
+                    properties: {name: "${tenant.id}_identities", allowUnauthenticated: false, userPoolId: "${users.id}", clientId: \#
+                "${users_client.id}"}
                   record:
                     type: aws.dynamodb_item
                     properties:
                       table: "${platform.tenantTable}"
                       key: {pk: "tenant#${tenant.id}"}
-                      item: {tier: "${tier}", subdomain: "${subdomain}", userPoolId: "${users.id}", tenantNumber: "${seq.tenantNumber}", status: active}
+                      item: {tier: "${tier}", subdomain: "${subdomain}", userPoolId: "${users.id}", tenantNumber: "${seq.tenantNumber}", status: \#
+                active}
 
                 """#),
         File(

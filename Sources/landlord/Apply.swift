@@ -7,7 +7,11 @@ struct Apply: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Carry out the changes a plan shows.",
         discussion:
-            "Plans, shows the plan and asks for approval (or takes --auto-approve), then applies in dependency order. Every create is recorded as an intent before it is sent and every result as it lands, so a run killed at any moment is finished by the next one."
+            """
+            Plans, shows the plan and asks for approval (or takes --auto-approve), then applies in dependency \
+            order. Every create is recorded as an intent before it is sent and every result as it lands, so a \
+            run killed at any moment is finished by the next one.
+            """
     )
 
     @ParentCommand var root: Landlord
@@ -70,7 +74,8 @@ struct Apply: AsyncParsableCommand {
         case .failure(.stale(let problems)):
             for p in problems { ctx.output.error(p) }
             ctx.output.error(
-                "the saved plan \(root.global.resolve(path)) is stale, so nothing was applied: plan again with `\(SavedPlan.planAgain(path, root.global))`, "
+                "the saved plan \(root.global.resolve(path)) is stale, so nothing was applied: "
+                    + "plan again with `\(SavedPlan.planAgain(path, root.global))`, "
                     + "review it, and apply that")
         case .failure(.secretChanged(let message)):
             ctx.output.error("\(message); nothing was applied")

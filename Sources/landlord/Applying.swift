@@ -26,27 +26,39 @@ struct ApplyingOptions: ParsableArguments {
 
     @Option(
         help:
-            "Roll out in waves, e.g. 1,10%,100%: one tenant, then 10% of the plan's tenants, then the rest; stops after the first wave with a failed tenant."
+            """
+            Roll out in waves, e.g. 1,10%,100%: one tenant, then 10% of the plan's tenants, then the rest; \
+            stops after the first wave with a failed tenant.
+            """
     )
     var waves: String?
 
     @Flag(
         help:
-            "Before each create, look the resource up by its landlord tags and adopt it if it exists (after state was lost or restored from an old backup)."
+            """
+            Before each create, look the resource up by its landlord tags and adopt it if it exists (after \
+            state was lost or restored from an old backup).
+            """
     )
     var adopt = false
 
     @Option(
         name: .customLong("batch-window"),
         help:
-            "Seconds a Route53 record change waits for its zone's batch to fill before it goes with what has gathered: longer means fewer Route53 calls, shorter means tenants finish sooner."
+            """
+            Seconds a Route53 record change waits for its zone's batch to fill before it goes with what has \
+            gathered: longer means fewer Route53 calls, shorter means tenants finish sooner.
+            """
     )
     var batchWindow: Double = 1
 
     @Option(
         name: .customLong("event-wait"),
         help:
-            "Seconds the run waits at its end for lifecycle events (platform.yaml `events:`) to be delivered; what is left goes out with the next run or from `landlord serve`."
+            """
+            Seconds the run waits at its end for lifecycle events (platform.yaml `events:`) to be delivered; \
+            what is left goes out with the next run or from `landlord serve`.
+            """
     )
     var eventWait: Double = 10
 
@@ -55,7 +67,11 @@ struct ApplyingOptions: ParsableArguments {
 
     @Option(
         help:
-            "Tenants applied together, segment after segment, each with its own locks and journal: the plan is read back one segment at a time, so memory follows this, not the fleet (default: 10 times --parallelism, at least 500; a saved plan is applied whole)."
+            """
+            Tenants applied together, segment after segment, each with its own locks and journal: the plan is \
+            read back one segment at a time, so memory follows this, not the fleet (default: 10 times \
+            --parallelism, at least 500; a saved plan is applied whole).
+            """
     )
     var segment: Int?
 
@@ -240,7 +256,8 @@ enum Applying {
             return
         }
         ctx.output.error(
-            "the plan needs review, so nothing was applied: it does not meet the auto-approve rule '\(rule.text)': \(failing.joined(separator: "; ")) (\(summary)); "
+            "the plan needs review, so nothing was applied: it does not meet the auto-approve rule '\(rule.text)': "
+                + "\(failing.joined(separator: "; ")) (\(summary)); "
                 + "review it and apply with --auto-approve, or save it with `landlord plan --out FILE`"
         )
         throw ExitCode(3)
@@ -252,7 +269,10 @@ enum Applying {
             ctx.output.error(
                 operation == .destroy
                     ? "no terminal to ask for approval, so nothing was destroyed: pass --auto-approve to destroy without asking"
-                    : "no terminal to ask for approval, so nothing was changed: pass --auto-approve, or save the plan with `landlord plan --out FILE` and apply that file"
+                    : """
+                    no terminal to ask for approval, so nothing was changed: pass --auto-approve, or save the plan with \
+                    `landlord plan --out FILE` and apply that file
+                    """
             )
             throw ExitCode(1)
         }
@@ -362,7 +382,8 @@ enum Report {
             let bad = Array(Set(r.failedTenants).union(r.unhealthy.keys)).sorted()
             var msg =
                 "\n" + p.red("\(operation.rawValue.capitalized) failed")
-                + " for \(plural(bad.count, "tenant")) (\(list(bad))): \(plural(r.applied, "change")) applied, \(r.failedChanges) failed, \(r.skipped) not attempted, in \(secs)s.\n"
+                + " for \(plural(bad.count, "tenant")) (\(list(bad))): \(plural(r.applied, "change")) applied, "
+                + "\(r.failedChanges) failed, \(r.skipped) not attempted, in \(secs)s.\n"
             if !r.untouched.isEmpty {
                 msg += "Stopped after the failed wave: \(plural(r.untouched.count, "tenant")) not touched (\(list(r.untouched))).\n"
             }
@@ -371,7 +392,10 @@ enum Report {
                 msg += p.red("Rollout \(id) halted") + ": \(halt).\n"
                 msg +=
                     "Failed and rolled-back tenants are held: plans skip them until their tenant file or blueprint changes. "
-                    + "See `landlord rollout status`; fix the change and apply again, or `landlord rollout resume` to go on, or `landlord rollout abort` to roll back the rest.\n"
+                        + """
+                        See `landlord rollout status`; fix the change and apply again, or `landlord rollout resume` to go \
+                        on, or `landlord rollout abort` to roll back the rest.\n
+                        """
             } else {
                 msg += "What was applied is recorded; fix the errors above and run apply again to finish.\n"
             }

@@ -69,7 +69,10 @@ struct Context {
         }
         if cipher == nil && writes && firstClearWrite(fleet.platform.state, root: root) {
             output.warning(
-                "sensitive values are stored in clear in the state; set \(StateCipher.environmentVariable) (or `state: {keyFile: PATH}` in \(fleet.platform.file)) to a 32-byte base64 key to encrypt them"
+                """
+                sensitive values are stored in clear in the state; set \(StateCipher.environmentVariable) (or \
+                `state: {keyFile: PATH}` in \(fleet.platform.file)) to a 32-byte base64 key to encrypt them
+                """
                     + " (said once for this state on this machine; `state: {encryption: required}` refuses to run without a key)"
             )
         }

@@ -7,7 +7,9 @@ struct GraphCommand: AsyncParsableCommand {
         commandName: "graph",
         abstract: "Print the dependency graph of a tenant or a blueprint as Graphviz DOT.",
         discussion: """
-            An edge goes from a resource to each one it depends on (references and dependsOn). With --plan FILE (a plan saved with `landlord plan --out FILE`), nodes are coloured by the plan's actions: green create, amber update, purple replace, red delete, grey unchanged.
+            An edge goes from a resource to each one it depends on (references and dependsOn). With --plan FILE \
+            (a plan saved with `landlord plan --out FILE`), nodes are coloured by the plan's actions: green \
+            create, amber update, purple replace, red delete, grey unchanged.
 
             Draw it with Graphviz: landlord graph --tenant acme --plan tenants.plan | dot -Tsvg > acme.svg
             """)
@@ -34,7 +36,10 @@ struct GraphCommand: AsyncParsableCommand {
         if let id = tenant {
             guard let spec = fleet.tenant(id), let bp = fleet.blueprints[spec.blueprint] else {
                 ctx.output.error(
-                    "unknown tenant '\(id)'\(Suggest.didYouMean(id, in: fleet.tenants.map(\.id))): name one of tenants/*.yaml, or use --blueprint NAME"
+                    """
+                    unknown tenant '\(id)'\(Suggest.didYouMean(id, in: fleet.tenants.map(\.id))): name one of \
+                    tenants/*.yaml, or use --blueprint NAME
+                    """
                 )
                 throw ExitCode(1)
             }
@@ -45,7 +50,10 @@ struct GraphCommand: AsyncParsableCommand {
         let names = fleet.blueprints.keys.sorted()
         guard let name = blueprint ?? (names.count == 1 ? names.first : nil) else {
             ctx.output.error(
-                "this fleet has \(names.count) blueprints (\(names.joined(separator: ", "))): name one with --blueprint NAME, or a tenant with --tenant ID"
+                """
+                this fleet has \(names.count) blueprints (\(names.joined(separator: ", "))): name one with \
+                --blueprint NAME, or a tenant with --tenant ID
+                """
             )
             throw ExitCode(1)
         }

@@ -8,7 +8,11 @@ struct Init: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the quickstart fleet (two tenants on the simulated cloud) into DIR.",
         discussion:
-            "DIR gets platform.yaml, blueprints/web.yaml and tenants/acme.yaml, tenants/globex.yaml, the files of examples/quickstart. A DIR that exists and is not empty is refused unless --force, which overwrites those files and leaves everything else (state included) in place."
+            """
+            DIR gets platform.yaml, blueprints/web.yaml and tenants/acme.yaml, tenants/globex.yaml, the files \
+            of examples/quickstart. A DIR that exists and is not empty is refused unless --force, which \
+            overwrites those files and leaves everything else (state included) in place.
+            """
     )
 
     @ParentCommand var root: Landlord
@@ -33,7 +37,10 @@ struct Init: AsyncParsableCommand {
             let entries = (try? fm.contentsOfDirectory(atPath: dir.path)) ?? []
             if !entries.isEmpty && !force {
                 output.error(
-                    "\(directory) is not empty, so nothing was written: name a new or empty directory, or pass --force to overwrite the quickstart's files there"
+                    """
+                    \(directory) is not empty, so nothing was written: name a new or empty directory, or pass --force \
+                    to overwrite the quickstart's files there
+                    """
                 )
                 throw ExitCode(1)
             }

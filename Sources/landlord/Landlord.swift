@@ -8,7 +8,9 @@ struct Landlord: AsyncParsableCommand {
         commandName: "landlord",
         abstract: "Declarative tenant provisioning: plan, review, apply and destroy tenants.",
         discussion: """
-            A fleet directory holds platform.yaml (shared inputs), blueprints/*.yaml (what a tenant is made of) and tenants/*.yaml (one file per tenant). `plan` shows what would change, `apply` carries it out, `destroy` removes a tenant. State lives in .landlord/ beside platform.yaml.
+            A fleet directory holds platform.yaml (shared inputs), blueprints/*.yaml (what a tenant is made of) \
+            and tenants/*.yaml (one file per tenant). `plan` shows what would change, `apply` carries it out, \
+            `destroy` removes a tenant. State lives in .landlord/ beside platform.yaml.
 
             Start here: landlord init /tmp/quickstart && landlord -C /tmp/quickstart plan
 

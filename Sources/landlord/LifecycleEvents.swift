@@ -47,7 +47,10 @@ enum LifecycleEvents {
             try await intents.begin(tenants)
         } catch {
             ctx.output.error(
-                "could not record this run's lifecycle events in .landlord/service/intents: \(error); \(unchanged) (or pass --no-events to run without recording events)"
+                """
+                could not record this run's lifecycle events in .landlord/service/intents: \(error); \(unchanged) \
+                (or pass --no-events to run without recording events)
+                """
             )
             throw ExitCode(1)
         }
@@ -68,7 +71,11 @@ enum LifecycleEvents {
         let left = await outbox.deliverPending(until: Date().addingTimeInterval(opts.eventWait)) { output.warning($0) }
         for (sink, n) in left.sorted(by: { $0.key < $1.key }) {
             output.warning(
-                "\(n) lifecycle event\(n == 1 ? "" : "s") not yet delivered to \(sink) after waiting \(Int(opts.eventWait))s; they stay in .landlord/service/outbox and go out with the next apply or destroy, or from `landlord serve`"
+                """
+                \(n) lifecycle event\(n == 1 ? "" : "s") not yet delivered to \(sink) after waiting \
+                \(Int(opts.eventWait))s; they stay in .landlord/service/outbox and go out with the next apply or \
+                destroy, or from `landlord serve`
+                """
             )
         }
     }
@@ -122,7 +129,10 @@ final class EventRecorder: ApplyObserver, Sendable {
                 try intents.announce(tenant: o.tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, exports: exports)
             } catch {
                 output.warning(
-                    "could not record the \(status) event of tenant '\(o.tenant)' in .landlord/service/outbox: \(error); the next apply or destroy records it"
+                    """
+                    could not record the \(status) event of tenant '\(o.tenant)' in .landlord/service/outbox: \(error); \
+                    the next apply or destroy records it
+                    """
                 )
             }
         }

@@ -10,7 +10,9 @@ struct OutputCommand: AsyncParsableCommand {
         commandName: "output",
         abstract: "Print a tenant's outputs (as its last apply recorded them).",
         discussion: """
-            Outputs are declared in the blueprint (`outputs: {userPoolId: "${users.id}"}`) and computed at apply. Text: one `name = value` a line; with NAME, that output's bare value (for scripts). Sensitive outputs show as (sensitive) unless --show-sensitive.
+            Outputs are declared in the blueprint (`outputs: {userPoolId: "${users.id}"}`) and computed at \
+            apply. Text: one `name = value` a line; with NAME, that output's bare value (for scripts). \
+            Sensitive outputs show as (sensitive) unless --show-sensitive.
             """)
 
     @ParentCommand var root: Landlord

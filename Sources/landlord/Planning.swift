@@ -13,7 +13,10 @@ struct PlanningOptions: ParsableArguments {
     @Option(
         name: .customLong("refresh"),
         help:
-            "Read recorded resources from the providers first to detect drift: true (list and batch reads, a few calls per API), full (every resource on its own, seeing what lists do not show), false."
+            """
+            Read recorded resources from the providers first to detect drift: true (list and batch reads, a few \
+            calls per API), full (every resource on its own, seeing what lists do not show), false.
+            """
     )
     var refreshMode: RefreshMode = .true
 
@@ -43,7 +46,10 @@ struct PlanningOptions: ParsableArguments {
     @Option(
         name: .customLong("shard"),
         help: ArgumentHelp(
-            "Only part K of N of the fleet, for N jobs applying it together through shared (S3) state: a tenant is in part (SHA-256 of its id mod N) + 1.",
+            """
+            Only part K of N of the fleet, for N jobs applying it together through shared (S3) state: a tenant \
+            is in part (SHA-256 of its id mod N) + 1.
+            """,
             valueName: "K/N"),
         transform: { text in
             do throws(InvalidShard) { return try Shard.parse(text) } catch { throw ValidationError(error.description) }
@@ -129,7 +135,10 @@ extension Planning {
             program = ProgramDigest.of(path, memo: cache.appendingPathComponent("program-digest").path) ?? ProgramDigest.identity(path)?.text ?? path
         }
         let context =
-            "landlord \(LandlordVersion.current) commit \(BuildInfo.commit) program \(program) mock \(ctx.mock != nil) key \(ctx.cipher?.fingerprint ?? "none")"
+            """
+            landlord \(LandlordVersion.current) commit \(BuildInfo.commit) program \(program) mock \
+            \(ctx.mock != nil) key \(ctx.cipher?.fingerprint ?? "none")
+            """
         return PlanCacheSettings(path: cache.appendingPathComponent("plan-cache").path, context: context, environment: env)
     }
 

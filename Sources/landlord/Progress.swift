@@ -94,7 +94,10 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
             if moved > 0 { why.append("\(moved) tenant\(moved == 1 ? "" : "s") changed while waiting for the lock") }
             if !displaced.isEmpty {
                 why.append(
-                    "\(displaced.count) tenant\(displaced.count == 1 ? "'s" : "s'") listener filled up meanwhile (concurrent applies placed tenants there)"
+                    """
+                    \(displaced.count) tenant\(displaced.count == 1 ? "'s" : "s'") listener filled up meanwhile \
+                    (concurrent applies placed tenants there)
+                    """
                 )
             }
             return why.joined(separator: "; ") + ": planning \(n == 1 ? "it" : "them") again"
@@ -118,7 +121,11 @@ final class ProgressPrinter: ApplyObserver, @unchecked Sendable {
     func summary() -> String {
         let elapsed = Date().timeIntervalSince(start)
         return
-            "\(doneTenants)/\(totalTenants) tenants, \(doneChanges)/\(totalChanges) changes, \(failures) failed, \(fmt(elapsed)) elapsed, \(String(format: "%.0f", Double(doneChanges) / max(elapsed, 0.001))) changes/s"
+            """
+            \(doneTenants)/\(totalTenants) tenants, \(doneChanges)/\(totalChanges) changes, \(failures) failed, \
+            \(fmt(elapsed)) elapsed, \(String(format: "%.0f", Double(doneChanges) / max(elapsed, 0.001))) \
+            changes/s
+            """
     }
 
     func verb(_ a: Action, done: Bool) -> String {

@@ -18,7 +18,11 @@ struct ProviderCommand: AsyncParsableCommand {
             commandName: "check",
             abstract: "Run the provider protocol's conformance suite against a plugin: landlord provider check -- python3 plugin.py",
             discussion: """
-                Starts the plugin (in the current directory, or -C DIR, with PATH, HOME and the variables given with --env), then checks: the handshake (protocol version), the schema, for each resource type a create, read, import, update and delete of the scratch resource its schema marks safe for tests (`test: {create: {...}, update: {...}}`), that malformed requests get JSON-RPC errors without stopping the plugin, and that it exits on shutdown. Prints each check; exits 1 when any fails.
+                Starts the plugin (in the current directory, or -C DIR, with PATH, HOME and the variables given \
+                with --env), then checks: the handshake (protocol version), the schema, for each resource type a \
+                create, read, import, update and delete of the scratch resource its schema marks safe for tests \
+                (`test: {create: {...}, update: {...}}`), that malformed requests get JSON-RPC errors without \
+                stopping the plugin, and that it exits on shutdown. Prints each check; exits 1 when any fails.
                 """
         )
 
@@ -57,7 +61,10 @@ struct ProviderCommand: AsyncParsableCommand {
                 output.print("\nall \(results.count) checks passed\n")
             } else {
                 output.error(
-                    "\(failed.count) of \(results.count) checks failed: \(failed.map(\.name).joined(separator: ", ")); fix the plugin (see Providers/PROTOCOL.md) and run the check again"
+                    """
+                    \(failed.count) of \(results.count) checks failed: \(failed.map(\.name).joined(separator: ", ")); \
+                    fix the plugin (see Providers/PROTOCOL.md) and run the check again
+                    """
                 )
                 throw ExitCode(1)
             }

@@ -14,7 +14,9 @@ struct ProvidersCommand: AsyncParsableCommand {
         commandName: "providers",
         abstract: "List every provider (built-in and the plugins platform.yaml names): version, protocol version and resource types.",
         discussion: """
-            Plugins are the entries of `provider:` in platform.yaml that have a `command`; each is started, greeted and asked for its schema, then shut down. Without a platform.yaml (or -C DIR) only the built-in providers are listed.
+            Plugins are the entries of `provider:` in platform.yaml that have a `command`; each is started, \
+            greeted and asked for its schema, then shut down. Without a platform.yaml (or -C DIR) only the \
+            built-in providers are listed.
             """
     )
 

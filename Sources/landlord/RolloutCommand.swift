@@ -10,7 +10,8 @@ struct RolloutCommand: AsyncParsableCommand {
         commandName: "rollout",
         abstract: "Show, resume or abort the last rollout; release held tenants.",
         discussion:
-            "A rollout is an apply or destroy under platform.yaml `rollout:` or blueprint `health:` checks: waves judged by health checks, a failure budget, alarms and a bake. "
+            "A rollout is an apply or destroy under platform.yaml `rollout:` or blueprint `health:` checks: "
+            + "waves judged by health checks, a failure budget, alarms and a bake. "
             + "A wave over budget halts it; with `onFailure: rollback` its failed tenants go back to what they were. "
             + "Failed and rolled-back tenants are held: plans skip them until their tenant file or blueprint changes, or they are released.",
         subcommands: [Status.self, Resume.self, Abort.self, Release.self])

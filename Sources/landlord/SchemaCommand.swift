@@ -9,7 +9,13 @@ struct SchemaCommand: AsyncParsableCommand {
         commandName: "schema",
         abstract: "Print JSON Schemas (draft 2020-12) of platform, blueprint and tenant files, for editor completion and checks.",
         discussion: """
-            Built from the resource types Landlord knows: their attributes with types, required attributes and wait conditions. Point yaml-language-server at them with a first line such as `# yaml-language-server: $schema=../schemas/blueprint.schema.json`. `--kind all` (the default) is one schema for any document, told apart by its `kind:`. With --out DIR, writes DIR/KIND.schema.json (for all: platform, blueprint, tenant and landlord.schema.json) instead of printing. The schemas catch misspelt fields and attributes and unknown resource types as you type; `landlord validate` still checks what they cannot (references, parameters against the blueprint).
+            Built from the resource types Landlord knows: their attributes with types, required attributes and \
+            wait conditions. Point yaml-language-server at them with a first line such as `# \
+            yaml-language-server: $schema=../schemas/blueprint.schema.json`. `--kind all` (the default) is one \
+            schema for any document, told apart by its `kind:`. With --out DIR, writes DIR/KIND.schema.json \
+            (for all: platform, blueprint, tenant and landlord.schema.json) instead of printing. The schemas \
+            catch misspelt fields and attributes and unknown resource types as you type; `landlord validate` \
+            still checks what they cannot (references, parameters against the blueprint).
             """
     )
 

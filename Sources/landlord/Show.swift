@@ -8,7 +8,10 @@ struct Show: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a saved plan as text, JSON, markdown (for a pull-request comment) or Terraform's JSON plan format.",
         discussion:
-            "Checks the file (format, version, checksum) as apply does; changes nothing. JSON output tells a no-op plan apart: its summary counts are all zero."
+            """
+            Checks the file (format, version, checksum) as apply does; changes nothing. JSON output tells a \
+            no-op plan apart: its summary counts are all zero.
+            """
     )
 
     @ParentCommand var root: Landlord

@@ -45,7 +45,10 @@ extension StateCommand {
             if let region { config.region = region }
             guard config.bucket != nil else {
                 ctx.output.error(
-                    "say which bucket to migrate to: --bucket NAME [--prefix P], or set `state: {backend: s3, bucket: NAME, prefix: P}` in platform.yaml first"
+                    """
+                    say which bucket to migrate to: --bucket NAME [--prefix P], or set `state: {backend: s3, bucket: \
+                    NAME, prefix: P}` in platform.yaml first
+                    """
                 )
                 throw ExitCode(1)
             }

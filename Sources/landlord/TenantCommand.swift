@@ -31,7 +31,11 @@ enum TenantRun {
         case .success(let l): lock = l
         case .failure(let held):
             output.error(
-                "\(held.description.isEmpty ? "a `landlord serve`" : held.description) holds this fleet's service lock (\(ServiceLock.path(root: runtime.root))); send the request to its API (see README, `landlord serve`) or run this command when it has stopped"
+                """
+                \(held.description.isEmpty ? "a `landlord serve`" : held.description) holds this fleet's service \
+                lock (\(ServiceLock.path(root: runtime.root))); send the request to its API (docs/service.md) \
+                or run this command when it has stopped
+                """
             )
             throw ExitCode(1)
         }
@@ -103,7 +107,10 @@ enum TenantRun {
         let left = await service.outbox.deliverPending(until: Date().addingTimeInterval(eventWait)) { output.warning($0) }
         for (sink, n) in left.sorted(by: { $0.key < $1.key }) {
             output.warning(
-                "\(n) lifecycle event(s) not yet delivered to \(sink); they stay in .landlord/service/outbox and go out with the next run or from `landlord serve`"
+                """
+                \(n) lifecycle event(s) not yet delivered to \(sink); they stay in .landlord/service/outbox and go \
+                out with the next run or from `landlord serve`
+                """
             )
         }
     }
@@ -148,11 +155,18 @@ struct TenantCreate: AsyncParsableCommand {
         commandName: "create",
         abstract: "Create a tenant (validated like `landlord validate`), then provision it unless its blueprint needs approval.",
         discussion: """
-            What POST /v1/tenants does, in this process: the parameters are checked against the blueprint (an error is reported like `landlord validate` reports it, with did-you-mean, and nothing is written), then the tenant is recorded in .landlord/service/tenants/ID.json and written as tenants/ID.yaml (atomically), and provisioned at once with apply's progress; the command returns when it is active or failed (exit 1).
+            What POST /v1/tenants does, in this process: the parameters are checked against the blueprint (an \
+            error is reported like `landlord validate` reports it, with did-you-mean, and nothing is written), \
+            then the tenant is recorded in .landlord/service/tenants/ID.json and written as tenants/ID.yaml \
+            (atomically), and provisioned at once with apply's progress; the command returns when it is active \
+            or failed (exit 1).
 
-            A blueprint with `onboarding: {approval: required}` is not provisioned: its file says `approval: pending` (so `landlord plan` lists it and never provisions it) until `landlord tenant approve ID`; not approved within the blueprint's timeout, it becomes timed_out and its file is removed.
+            A blueprint with `onboarding: {approval: required}` is not provisioned: its file says `approval: \
+            pending` (so `landlord plan` lists it and never provisions it) until `landlord tenant approve ID`; \
+            not approved within the blueprint's timeout, it becomes timed_out and its file is removed.
 
-            Lifecycle events (platform.yaml `events:`) are delivered for up to --event-wait seconds at the end. Refused while `landlord serve` runs on this fleet (use its API).
+            Lifecycle events (platform.yaml `events:`) are delivered for up to --event-wait seconds at the end. \
+            Refused while `landlord serve` runs on this fleet (use its API).
             """)
     @ParentCommand var parent: TenantCommand
     @Option(help: "The tenant's id (default: a generated DNS-safe one).") var id: String?
@@ -182,7 +196,11 @@ struct TenantApprove: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve", abstract: "Approve a tenant awaiting approval, then provision it.",
         discussion: """
-            What POST /v1/tenants/ID/approve does: the tenant's file is rewritten without its `approval: pending` line (atomically) and the tenant is provisioned at once with apply's progress; the command returns when it is active or failed (exit 1). A tenant whose file says `approval: pending` but that has no record (written by hand or committed) is approved the same way. Refused (exit 1) unless the tenant awaits approval, or while `landlord serve` runs on this fleet.
+            What POST /v1/tenants/ID/approve does: the tenant's file is rewritten without its `approval: \
+            pending` line (atomically) and the tenant is provisioned at once with apply's progress; the command \
+            returns when it is active or failed (exit 1). A tenant whose file says `approval: pending` but that \
+            has no record (written by hand or committed) is approved the same way. Refused (exit 1) unless the \
+            tenant awaits approval, or while `landlord serve` runs on this fleet.
             """)
     @ParentCommand var parent: TenantCommand
     @Argument(help: "The tenant's id.") var id: String
@@ -196,7 +214,9 @@ struct TenantReject: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reject", abstract: "Reject a tenant awaiting approval; nothing is provisioned.",
         discussion: """
-            What POST /v1/tenants/ID/reject does: the record becomes rejected, with the reason when one is given (kept in its history and in the landlord.tenant.rejected event), and the tenant's `approval: pending` file is removed. Refused unless the tenant awaits approval.
+            What POST /v1/tenants/ID/reject does: the record becomes rejected, with the reason when one is \
+            given (kept in its history and in the landlord.tenant.rejected event), and the tenant's `approval: \
+            pending` file is removed. Refused unless the tenant awaits approval.
             """)
     @ParentCommand var parent: TenantCommand
     @Argument(help: "The tenant's id.") var id: String
@@ -213,7 +233,11 @@ struct TenantDelete: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "delete", abstract: "Destroy a tenant like `landlord destroy`, remove its file, and mark it deleted.",
         discussion: """
-            What DELETE /v1/tenants/ID does: every resource of the tenant is destroyed in reverse dependency order with apply's progress, then its tenants/ID.yaml is removed and its record becomes deleted; the command returns when that is done (exit 1 if the destroy failed). A tenant that was never provisioned (awaiting approval, rejected, timed out) is only marked deleted. Resources marked `protect: true` stop the destroy unless --force.
+            What DELETE /v1/tenants/ID does: every resource of the tenant is destroyed in reverse dependency \
+            order with apply's progress, then its tenants/ID.yaml is removed and its record becomes deleted; \
+            the command returns when that is done (exit 1 if the destroy failed). A tenant that was never \
+            provisioned (awaiting approval, rejected, timed out) is only marked deleted. Resources marked \
+            `protect: true` stop the destroy unless --force.
             """)
     @ParentCommand var parent: TenantCommand
     @Argument(help: "The tenant's id.") var id: String
@@ -230,7 +254,10 @@ struct TenantEventOptions: ParsableArguments {
     @Option(
         name: .customLong("event-wait"),
         help:
-            "Seconds to wait at the end for lifecycle events (platform.yaml `events:`) to be delivered (default 10; 0: none); what is left goes out with the next run or from `landlord serve`."
+            """
+            Seconds to wait at the end for lifecycle events (platform.yaml `events:`) to be delivered (default \
+            10; 0: none); what is left goes out with the next run or from `landlord serve`.
+            """
     )
     var eventWait: Double = 10
 

@@ -76,7 +76,12 @@ struct TenantShow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "Show a tenant: its status, blueprint, parameters, outputs and history.",
         discussion: """
-            What GET /v1/tenants/ID answers: the status, blueprint, parameters (sensitive ones as (sensitive)), outputs, resource count, error, approval deadline and history of the tenant's record. A tenant of the fleet without a record (its file written by hand) is shown as `landlord status` shows it: its state's status, else planned (or pending_approval), with no history. It only reads: while `landlord serve` runs on this fleet it shows the service's records; otherwise it first finishes work an earlier run left queued, like every `landlord tenant` verb.
+            What GET /v1/tenants/ID answers: the status, blueprint, parameters (sensitive ones as (sensitive)), \
+            outputs, resource count, error, approval deadline and history of the tenant's record. A tenant of \
+            the fleet without a record (its file written by hand) is shown as `landlord status` shows it: its \
+            state's status, else planned (or pending_approval), with no history. It only reads: while `landlord \
+            serve` runs on this fleet it shows the service's records; otherwise it first finishes work an \
+            earlier run left queued, like every `landlord tenant` verb.
             """)
     @ParentCommand var parent: TenantCommand
     @Argument(help: "The tenant's id.") var id: String
@@ -99,12 +104,21 @@ struct TenantList: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List the fleet's tenants with their status, a page at a time.",
         discussion: """
-            What GET /v1/tenants answers, and the fleet's tenants without a record too, so it lists what `landlord status` lists: a header, then one line per tenant by id (`TENANT  STATUS  RESOURCES  BLUEPRINT`, aligned), at most --limit of them (default 50, at most 500), after --cursor. A tenant without a record has its state's status, else planned (pending_approval when its file says `approval: pending`). When more follow, the last line is `next cursor: C`: pass it as --cursor for the next page (with --json, the `nextCursor` field; null on the last page). It only reads: it answers while `landlord serve` runs on this fleet.
+            What GET /v1/tenants answers, and the fleet's tenants without a record too, so it lists what \
+            `landlord status` lists: a header, then one line per tenant by id (`TENANT  STATUS  RESOURCES  \
+            BLUEPRINT`, aligned), at most --limit of them (default 50, at most 500), after --cursor. A tenant \
+            without a record has its state's status, else planned (pending_approval when its file says \
+            `approval: pending`). When more follow, the last line is `next cursor: C`: pass it as --cursor for \
+            the next page (with --json, the `nextCursor` field; null on the last page). It only reads: it \
+            answers while `landlord serve` runs on this fleet.
             """)
     @ParentCommand var parent: TenantCommand
     @Option(
         help:
-            "Only tenants with this status (planned, pending_approval, provisioning, active, rejected, failed, timed_out, deprovisioning, deleted, ...)."
+            """
+            Only tenants with this status (planned, pending_approval, provisioning, active, rejected, failed, \
+            timed_out, deprovisioning, deleted, ...).
+            """
     )
     var status: String?
     @Option(help: "Most tenants on the page, 1 to 500.") var limit: Int = 50
@@ -115,7 +129,10 @@ struct TenantList: AsyncParsableCommand {
         guard (1...500).contains(limit) else { throw ValidationError("--limit must be from 1 to 500; page through more with --cursor") }
         if let status, !TenantListing.statuses.contains(status) {
             throw ValidationError(
-                "unknown status '\(status)'\(Suggest.didYouMean(status, in: TenantListing.statuses)); use one of \(TenantListing.statuses.joined(separator: ", "))"
+                """
+                unknown status '\(status)'\(Suggest.didYouMean(status, in: TenantListing.statuses)); use one of \
+                \(TenantListing.statuses.joined(separator: ", "))
+                """
             )
         }
     }

@@ -12,7 +12,11 @@ struct Validate: AsyncParsableCommand {
         let ctx = try await Context.load(root.global, keys: false)
         let f = ctx.fleet
         ctx.output.print(
-            "Valid: platform '\(f.platform.name)', \(f.blueprints.count) blueprint\(f.blueprints.count == 1 ? "" : "s"), \(f.tenants.count) tenant\(f.tenants.count == 1 ? "" : "s").\n"
+            """
+            Valid: platform '\(f.platform.name)', \(f.blueprints.count) \
+            blueprint\(f.blueprints.count == 1 ? "" : "s"), \(f.tenants.count) \
+            tenant\(f.tenants.count == 1 ? "" : "s").\n
+            """
         )
     }
 }

@@ -27,9 +27,11 @@ import Testing
 
     @Test func profileFromSharedFiles() throws {
         let home = try tempDir()
-        try
-            "[default]\naws_access_key_id = DEF\naws_secret_access_key = DEFS\n\n[work]\naws_access_key_id = WORK\naws_secret_access_key = WORKS\naws_session_token = WT\n"
-            .write(to: home.appendingPathComponent(".aws/credentials"), atomically: true, encoding: .utf8)
+        try """
+        [default]\naws_access_key_id = DEF\naws_secret_access_key = DEFS\n\n[work]\naws_access_key_id = \
+        WORK\naws_secret_access_key = WORKS\naws_session_token = WT\n
+        """
+        .write(to: home.appendingPathComponent(".aws/credentials"), atomically: true, encoding: .utf8)
         try "[default]\nregion = us-west-2\n[profile work]\nregion = ap-south-1\n"
             .write(to: home.appendingPathComponent(".aws/config"), atomically: true, encoding: .utf8)
         let work = try AWSConfiguration.resolve(environment: ["HOME": home.path, "AWS_PROFILE": "work"])

@@ -21,9 +21,11 @@ enum EnginePlan {
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("tenants"), withIntermediateDirectories: true)
         try "apiVersion: landlord/v1\nkind: Platform\nname: test-platform\nprovider: {aws: {region: us-east-1}}\n".write(
             to: dir.appendingPathComponent("platform.yaml"), atomically: true, encoding: .utf8)
-        try
-            "apiVersion: landlord/v1\nkind: Blueprint\nname: bp\nresources:\n  r:\n    type: \(type)\n    properties: \(JSON.string(.map(properties)))\n"
-            .write(to: dir.appendingPathComponent("blueprints/bp.yaml"), atomically: true, encoding: .utf8)
+        try """
+        apiVersion: landlord/v1\nkind: Blueprint\nname: bp\nresources:\n  r:\n    type: \(type)\n    \
+        properties: \(JSON.string(.map(properties)))\n
+        """
+        .write(to: dir.appendingPathComponent("blueprints/bp.yaml"), atomically: true, encoding: .utf8)
         try "apiVersion: landlord/v1\nkind: Tenant\nid: \(tenant)\nblueprint: bp\n".write(
             to: dir.appendingPathComponent("tenants/\(tenant).yaml"), atomically: true, encoding: .utf8)
         let schemas = AWSProvider.resourceSchema.resources

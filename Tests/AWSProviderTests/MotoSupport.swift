@@ -90,7 +90,8 @@ struct Fixtures {
     /// A public hosted zone; returns its id without the `/hostedzone/` prefix.
     func hostedZone(_ name: String) async throws -> String {
         let body =
-            "<CreateHostedZoneRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><Name>\(name)</Name><CallerReference>\(UUID().uuidString)</CallerReference></CreateHostedZoneRequest>"
+            "<CreateHostedZoneRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
+            + "<Name>\(name)</Name><CallerReference>\(UUID().uuidString)</CallerReference></CreateHostedZoneRequest>"
         let (root, _) = try await client.restXML(.route53, operation: "CreateHostedZone", method: "POST", path: "/2013-04-01/hostedzone", body: body)
         guard let id = root?.string("HostedZone", "Id") else { throw FixtureError(description: "CreateHostedZone returned no Id") }
         return id.replacingOccurrences(of: "/hostedzone/", with: "")

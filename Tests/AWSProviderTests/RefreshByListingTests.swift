@@ -158,7 +158,10 @@ extension MotoTests {
                 .elbv2, action: "SetRulePriorities", ["RulePriorities.member.1.RuleArn": t0["rule"]!.id, "RulePriorities.member.1.Priority": "900"])
             let fqdn = t0["dns"]!.attributes["fqdn"]!.stringValue!
             let upsert =
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><ChangeBatch><Changes><Change><Action>UPSERT</Action><ResourceRecordSet><Name>\(fqdn)</Name><Type>CNAME</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>elsewhere.example.net</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
+                + "<ChangeBatch><Changes><Change><Action>UPSERT</Action><ResourceRecordSet><Name>\(fqdn)</Name>"
+                + "<Type>CNAME</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>elsewhere.example.net</Value></ResourceRecord>"
+                + "</ResourceRecords></ResourceRecordSet></Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
             _ = try await client.restXML(
                 .route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: upsert)
             _ = try await client.json(
@@ -223,10 +226,14 @@ extension MotoTests {
             #expect(one.calls == [APIOperation(api: "route53", operation: "ListResourceRecordSets"): 1])
             // A zone of more than 300 records is listed page by page (Next* markers followed).
             let changes = (0..<320).map { i in
-                "<Change><Action>CREATE</Action><ResourceRecordSet><Name>r\(i).example.org.</Name><Type>TXT</Type><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>\"v\(i)\"</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change>"
+                "<Change><Action>CREATE</Action><ResourceRecordSet><Name>r\(i).example.org.</Name><Type>TXT</Type><TTL>60</TTL>"
+                    + "<ResourceRecords><ResourceRecord><Value>\"v\(i)\"</Value></ResourceRecord></ResourceRecords></ResourceRecordSet></Change>"
             }
             let batch =
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><ChangeBatch><Changes>"
+                """
+                <?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest \
+                xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\"><ChangeBatch><Changes>
+                """
                 + changes.joined() + "</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
             _ = try await Moto.client().restXML(
                 .route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: batch)

@@ -36,7 +36,10 @@ func xml(_ status: Int, _ body: String) -> HTTPResponse { HTTPResponse(status: s
 
 let throttled = xml(
     400,
-    "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>r1</RequestId></ErrorResponse>"
+    """
+    <ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate \
+    exceeded</Message></Error><RequestId>r1</RequestId></ErrorResponse>
+    """
 )
 let describeOK = xml(
     200,
@@ -155,7 +158,10 @@ let describeOK = xml(
         let e = AWSError.parse(
             xml(
                 400,
-                "<ErrorResponse xmlns=\"x\"><Error><Type>Sender</Type><Code>PriorityInUse</Code><Message>Priority '5' is in use</Message></Error></ErrorResponse>"
+                """
+                <ErrorResponse xmlns=\"x\"><Error><Type>Sender</Type><Code>PriorityInUse</Code><Message>Priority \
+                '5' is in use</Message></Error></ErrorResponse>
+                """
             ))
         #expect(e.code == "PriorityInUse")
         #expect(e.message == "Priority '5' is in use")

@@ -91,7 +91,8 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
     @Test func waitsForInsync() async {
         let pending = xml(
             200,
-            "<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C9</Id><Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>"
+            "<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C9</Id>"
+                + "<Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>"
         )
         let stillPending = xml(200, "<GetChangeResponse><ChangeInfo><Id>/change/C9</Id><Status>PENDING</Status></ChangeInfo></GetChangeResponse>")
         let insync = xml(200, "<GetChangeResponse><ChangeInfo><Id>/change/C9</Id><Status>INSYNC</Status></ChangeInfo></GetChangeResponse>")
@@ -109,7 +110,8 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
     @Test func aSingleRecordWaitsForInsyncToo() async {
         let pending = xml(
             200,
-            "<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C7</Id><Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>"
+            "<ChangeResourceRecordSetsResponse><ChangeInfo><Id>/change/C7</Id>"
+                + "<Status>PENDING</Status></ChangeInfo></ChangeResourceRecordSetsResponse>"
         )
         let insync = xml(200, "<GetChangeResponse><ChangeInfo><Id>/change/C7</Id><Status>INSYNC</Status></ChangeInfo></GetChangeResponse>")
         let transport = ScriptedTransport([.success(pending)], then: insync)
@@ -124,7 +126,10 @@ func recordRequest(_ t: Tenant, _ name: String, zone: String, domain: String, va
     @Test func aRefusedBatchIsSplitToIsolateTheBadRecord() async throws {
         let refused = xml(
             400,
-            "<ErrorResponse><Error><Code>InvalidChangeBatch</Code><Message>RRSet with DNS name r5.other.org. is not permitted in zone example.com.</Message></Error></ErrorResponse>"
+            """
+            <ErrorResponse><Error><Code>InvalidChangeBatch</Code><Message>RRSet with DNS name r5.other.org. is \
+            not permitted in zone example.com.</Message></Error></ErrorResponse>
+            """
         )
         final class Refuser: HTTPTransport, @unchecked Sendable {
             let refused: HTTPResponse

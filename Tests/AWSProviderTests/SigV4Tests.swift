@@ -26,11 +26,15 @@ import Testing
         #expect(s.creq == "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(SigV4.emptyPayloadHash)")
         #expect(
             s.sts
-                == "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\nbb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"
+                == "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+                + "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"
         )
         #expect(
             s.authorization
-                == "AWS4-HMAC-SHA256 Credential=\(scope), SignedHeaders=host;x-amz-date, Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"
+                == """
+                AWS4-HMAC-SHA256 Credential=\(scope), SignedHeaders=host;x-amz-date, \
+                Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31
+                """
         )
     }
 
@@ -44,7 +48,8 @@ import Testing
         let s = signed(HTTPRequest(method: "GET", host: "example.amazonaws.com", path: "/", query: [("Param1", "value2"), ("Param1", "Value1")]))
         #expect(
             s.creq
-                == "GET\n/\nParam1=Value1&Param1=value2\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n\(SigV4.emptyPayloadHash)"
+                == "GET\n/\nParam1=Value1&Param1=value2\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\n"
+                + "host;x-amz-date\n\(SigV4.emptyPayloadHash)"
         )
     }
 
@@ -53,7 +58,10 @@ import Testing
         #expect(s.creq.hasPrefix("GET\n/%E1%88%B4\n\n"))
         #expect(
             s.authorization
-                == "AWS4-HMAC-SHA256 Credential=\(scope), SignedHeaders=host;x-amz-date, Signature=8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"
+                == """
+                AWS4-HMAC-SHA256 Credential=\(scope), SignedHeaders=host;x-amz-date, \
+                Signature=8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85
+                """
         )
     }
 
@@ -88,7 +96,10 @@ import Testing
                 """)
         #expect(
             s.authorization
-                == "AWS4-HMAC-SHA256 Credential=\(scope), SignedHeaders=content-type;host;x-amz-date, Signature=ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a"
+                == """
+                AWS4-HMAC-SHA256 Credential=\(scope), SignedHeaders=content-type;host;x-amz-date, \
+                Signature=ff11897932ad3f4e8b18135d722051e5ac45fc38421b1da7b9d196a0fe09473a
+                """
         )
     }
 

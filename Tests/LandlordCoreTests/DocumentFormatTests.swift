@@ -130,7 +130,8 @@ import Testing
 
     @Test func aVersion1JournalEntryIsRead() throws {
         let payload =
-            #"{"tenant":"acme","lineage":"l","blueprint":"web","serial":2,"at":"2026-11-22T18:00:00.000Z","change":{"op":"record","name":"x","resource":{"type":"mock.t","id":"i","inputs":{"pw":{"$sensitive":"p"}},"outputs":{},"dependencies":[]}}}"#
+            #"{"tenant":"acme","lineage":"l","blueprint":"web","serial":2,"at":"2026-11-22T18:00:00.000Z","change":{"op":"record","#
+            + #""name":"x","resource":{"type":"mock.t","id":"i","inputs":{"pw":{"$sensitive":"p"}},"outputs":{},"dependencies":[]}}}"#
         let entry = try JournalEntry.decode(Array(payload.utf8), cipher: nil, what: "test")
         #expect(entry.change == .record("x", ResourceState(type: "mock.t", id: "i", inputs: ["pw": .sensitive("p")], outputs: [:], dependencies: [])))
     }

@@ -110,7 +110,10 @@ import Testing
         try await f.start()
         try f.write(
             "tenants/walkin.yaml",
-            "apiVersion: landlord/v1\nkind: Tenant\nid: walkin\nblueprint: web\nparameters: {subdomain: walkin, backendImage: \"img:1\"}\napproval: pending\n"
+            """
+            apiVersion: landlord/v1\nkind: Tenant\nid: walkin\nblueprint: web\nparameters: {subdomain: walkin, \
+            backendImage: \"img:1\"}\napproval: pending\n
+            """
         )
         let a = try await f.call("POST", "/v1/tenants/walkin/approve")
         #expect(a.status == 202, "\(a.text)")

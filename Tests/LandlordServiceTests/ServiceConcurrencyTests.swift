@@ -14,7 +14,8 @@ import Testing
         var text = try String(contentsOf: path, encoding: .utf8)
         let anchor = "      dnsName: alb-1-123456789.us-east-1.elb.amazonaws.com\n"
         let extra = (2..<(2 + n / 45 + 1)).map { i in
-            "    - arn: arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-\(i)/50dc6c495c0c9188/f2f7dc8efc522a\(i < 10 ? "0" : "")\(i)\n"
+            "    - arn: arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/"
+                + "alb-\(i)/50dc6c495c0c9188/f2f7dc8efc522a\(i < 10 ? "0" : "")\(i)\n"
                 + "      dnsName: alb-\(i).us-east-1.elb.amazonaws.com\n"
         }.joined()
         #expect(text.contains(anchor), "the quickstart's listener pool moved; update makeRoom")

@@ -35,7 +35,10 @@ final class ServiceFixture: @unchecked Sendable {
         // The web blueprint with outputs (one of them sensitive).
         var web = try String(contentsOf: dir.appendingPathComponent("blueprints/web.yaml"), encoding: .utf8)
         web +=
-            "\noutputs:\n  url: \"https://${subdomain}.${platform.domain}\"\n  userPoolId: \"${users.id}\"\n  clientSecret: \"${users_client.clientSecret}\"\n"
+            """
+            \noutputs:\n  url: \"https://${subdomain}.${platform.domain}\"\n  userPoolId: \"${users.id}\"\n  \
+            clientSecret: \"${users_client.clientSecret}\"\n
+            """
         try web.write(to: dir.appendingPathComponent("blueprints/web.yaml"), atomically: true, encoding: .utf8)
         let gated = web.replacingOccurrences(
             of: "\nname: web\n", with: "\nname: gated\nonboarding: {approval: required, timeout: \(approvalTimeout)}\n")

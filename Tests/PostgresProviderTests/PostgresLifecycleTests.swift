@@ -78,7 +78,11 @@ import Testing
         let renamed = schema + "2"
         try fleet.tenant(
             tenant,
-            "schemaName: '\(renamed)', ownerName: \(owner), appName: '\(app.replacingOccurrences(of: "'", with: "''"))', connectionLimit: 9, login: false, privileges: [USAGE], tablePrivileges: [SELECT, DELETE], deletion: cascade"
+            """
+            schemaName: '\(renamed)', ownerName: \(owner), appName: \
+            '\(app.replacingOccurrences(of: "'", with: "''"))', connectionLimit: 9, login: false, privileges: \
+            [USAGE], tablePrivileges: [SELECT, DELETE], deletion: cascade
+            """
         )
         // A schema holds data: replacing it is refused without --allow-protected-deletes.
         await #expect(throws: Failure.self) { try await fleet.changes() }

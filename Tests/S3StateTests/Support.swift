@@ -53,13 +53,18 @@ struct Fleet {
         try self.init()
         for id in ["acme", "globex"] { try FileManager.default.removeItem(at: dir.appendingPathComponent("tenants/\(id).yaml")) }
         for id in Self.tenantIDs(count) {
-            try
-                "apiVersion: landlord/v1\nkind: Tenant\nid: \(id)\nblueprint: web\nparameters: {subdomain: s\(id), backendImage: \"registry.example.com/backend:1.4.2\"}\n"
-                .write(to: dir.appendingPathComponent("tenants/\(id).yaml"), atomically: true, encoding: .utf8)
+            try """
+            apiVersion: landlord/v1\nkind: Tenant\nid: \(id)\nblueprint: web\nparameters: {subdomain: s\(id), \
+            backendImage: \"registry.example.com/backend:1.4.2\"}\n
+            """
+            .write(to: dir.appendingPathComponent("tenants/\(id).yaml"), atomically: true, encoding: .utf8)
         }
         let limits = "\n      maxRules: \(limit)\n      maxTargetGroups: \(limit)"
         let more = (1..<max(1, listeners)).map { i in
-            "\n    - arn: arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-\(i + 1)/50dc6c495c0c91\(i + 10)/f2f7dc8efc522a\(i + 10)\n"
+            """
+            \n    - arn: \
+            arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-\(i + 1)/50dc6c495c0c91\(i + 10)/f2f7dc8efc522a\(i + 10)\n
+            """
                 + "      dnsName: alb-\(i + 1)-123456789.us-east-1.elb.amazonaws.com" + limits
         }
         try edit("platform.yaml") { text in

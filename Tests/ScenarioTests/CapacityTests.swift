@@ -9,6 +9,10 @@ import Testing
 /// limits.
 @Suite struct CapacityTests {
     static let listeners = (1...3).map { "arn:aws:elasticloadbalancing:us-east-1:111122223333:listener/app/alb-\($0)/abc/def\($0)" }
+    /// The listeners as platform.yaml's `listeners:` entries.
+    static var listenerLines: String {
+        listeners.enumerated().map { "    - {arn: \"\($0.element)\", dnsName: alb-\($0.offset + 1).elb.amazonaws.com}" }.joined(separator: "\n")
+    }
 
     /// A fleet whose tenants each need 2 rules and 2 target groups, on a pool of 3 listeners
     /// (100 rules and 100 target groups each: 50 tenants per listener).
@@ -28,7 +32,7 @@ import Testing
               domain: example.com
               zone: Z1
               listeners:
-            \(Self.listeners.enumerated().map { "    - {arn: \"\($0.element)\", dnsName: alb-\($0.offset + 1).elb.amazonaws.com}" }.joined(separator: "\n"))
+            \(Self.listenerLines)
             """)
         try h.write(
             "blueprints/web.yaml",
@@ -183,7 +187,8 @@ import Testing
             blueprintExtra: """
                   dns:
                     type: aws.route53_record
-                    properties: {zoneId: "${platform.zone}", name: "${tenant.id}.${platform.domain}", type: CNAME, records: ["${rule_a.listenerDnsName}"]}
+                    properties: {zoneId: "${platform.zone}", name: "${tenant.id}.${platform.domain}", type: CNAME, \
+                    records: ["${rule_a.listenerDnsName}"]}
                 """)
         let limit = 60.0
         var s = MockSettings()

@@ -125,7 +125,10 @@ import Testing
         for id in ids {
             try h.write(
                 "tenants/\(id).yaml",
-                "apiVersion: landlord/v1\nkind: Tenant\nid: \(id)\nblueprint: web\nparameters: {subdomain: \(id), backendImage: \"registry.example.com/backend:1.4.2\"}\n"
+                """
+                apiVersion: landlord/v1\nkind: Tenant\nid: \(id)\nblueprint: web\nparameters: {subdomain: \(id), \
+                backendImage: \"registry.example.com/backend:1.4.2\"}\n
+                """
             )
         }
         let env = ["LANDLORD_MOCK_LATENCY_MS": "\(5 + round)"]
@@ -153,7 +156,10 @@ import Testing
             let alloc = platform.allocations[parts[0]]
             #expect(
                 alloc?.member == listener && alloc?.numbers[parts[1]] == priority,
-                "round \(round): \(address) has priority \(priority) in the cloud but \(alloc?.numbers[parts[1]].map(String.init) ?? "none") in .landlord/state/platform.json"
+                """
+                round \(round): \(address) has priority \(priority) in the cloud but \
+                \(alloc?.numbers[parts[1]].map(String.init) ?? "none") in .landlord/state/platform.json
+                """
             )
         }
         #expect(Set(platform.allocations.keys) == Set(ids), "round \(round): platform allocations are for \(platform.allocations.keys.sorted())")

@@ -31,7 +31,10 @@ import Testing
             ]
         ).finish()
         let why =
-            "scripts/crash-test.sh 4 failed; rerun it with the seed it printed and CRASH_KEEP=1 to inspect the fleet.\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)"
+            """
+            scripts/crash-test.sh 4 failed; rerun it with the seed it printed and CRASH_KEEP=1 to inspect the \
+            fleet.\nstdout:\n\(run.stdout)\nstderr:\n\(run.stderr)
+            """
         #expect(run.code == 0, "\(why)")
         let c = Self.counts(run.stdout)
         #expect(c["rounds"] == 4, "\(why)")

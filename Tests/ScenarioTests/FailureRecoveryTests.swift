@@ -106,7 +106,10 @@ import Testing
         let text = TextRenderer().render(plan)
         #expect(
             text.contains(
-                "Objects have changed outside of Landlord:\n  ~ acme/backend_tg: healthCheckPath changed outside Landlord\n  ~ globex/dns: deleted outside Landlord\n"
+                """
+                Objects have changed outside of Landlord:\n  ~ acme/backend_tg: healthCheckPath changed outside \
+                Landlord\n  ~ globex/dns: deleted outside Landlord\n
+                """
             ), "\(text)")
         // Without refresh, the drift is not seen.
         #expect(try await h.plan(refresh: false).isEmpty)

@@ -35,7 +35,10 @@ import Testing
             let golden = try String(contentsOf: url, encoding: .utf8)
             #expect(
                 text == golden,
-                "rendering \(file) differs from Plans/golden/\(file); if the change is intended, regenerate with LANDLORD_UPDATE_GOLDEN=1 and review the diff"
+                """
+                rendering \(file) differs from Plans/golden/\(file); if the change is intended, regenerate with \
+                LANDLORD_UPDATE_GOLDEN=1 and review the diff
+                """
             )
         }
     }

@@ -19,7 +19,10 @@ import Testing
                 .filter { $0.hasSuffix(".yaml") }.map { "\(sub)/\($0)" }
         }
         let hint =
-            "examples/quickstart and Sources/QuickstartFleet differ: if the example changed on purpose, run scripts/embed-quickstart.sh; if a walk-through edited it, `git checkout examples/quickstart`"
+            """
+            examples/quickstart and Sources/QuickstartFleet differ: if the example changed on purpose, run \
+            scripts/embed-quickstart.sh; if a walk-through edited it, `git checkout examples/quickstart`
+            """
         #expect(QuickstartFleet.files.map(\.path) == onDisk.sorted(), "\(hint)")
         for f in QuickstartFleet.files {
             let text = try String(contentsOf: src.appendingPathComponent(f.path), encoding: .utf8)

@@ -6,15 +6,21 @@ import Testing
 /// the refresh's API-call table only with --verbose (or when it matters) and counts that add
 /// up, the clear-state warning once per state, large plans in brief unless --full.
 @Suite struct QuietOutputTests {
+    /// The refresh summary line: resources, API calls, listed and one by one, drifted.
+    static var refreshLine: Regex<(Substring, Substring, Substring, Substring, Substring)> {
+        #/
+        ^Refreshed\ (\d+)\ resources?\ in\ [\d.]+\ s\ with\ (\d+)\ API\ calls?:\ (\d+)\ by\ listing
+        \ \(\d+\ list\ or\ batch\ reads?\),\ (\d+)\ one\ by\ one;\ \d+\ drifted\.$
+        /#
+    }
+
     /// The numbers of `Refreshed N resources in S s with C API calls: L by listing (G list or
     /// batch reads), O one by one; D drifted.`
     static func refreshed(_ stderr: String) throws -> (resources: Int, calls: Int, listed: Int, single: Int) {
         let line = try #require(stderr.split(separator: "\n").first { $0.hasPrefix("Refreshed ") }.map(String.init), "\(stderr)")
         let m = try #require(
             line.firstMatch(
-                of:
-                    /^Refreshed (\d+) resources? in [\d.]+ s with (\d+) API calls?: (\d+) by listing \(\d+ list or batch reads?\), (\d+) one by one; \d+ drifted\.$/
-            ),
+                of: Self.refreshLine),
             "\(line)")
         return (Int(m.1)!, Int(m.2)!, Int(m.3)!, Int(m.4)!)
     }

@@ -67,9 +67,15 @@ import Testing
             [
                 .success(FakeStripe.json(200, #"{"id": "cus_C", "object": "customer", "deleted": true}"#)),
                 .success(
-                    FakeStripe.json(404, #"{"error": {"type": "invalid_request_error", "code": "resource_missing", "message": "No such customer"}}"#)),
+                    FakeStripe.json(
+                        404,
+                        #"{"error": {"type": "invalid_request_error","#
+                            + #" "code": "resource_missing", "message": "No such customer"}}"#)),
                 .success(
-                    FakeStripe.json(404, #"{"error": {"type": "invalid_request_error", "code": "resource_missing", "message": "No such customer"}}"#)),
+                    FakeStripe.json(
+                        404,
+                        #"{"error": {"type": "invalid_request_error","#
+                            + #" "code": "resource_missing", "message": "No such customer"}}"#)),
             ], fallback: { _ in FakeStripe.json(500, "") })
         let provider = FakeStripe.provider(transport)
         let gone = ResourceObject(type: "stripe.customer", id: "cus_C", attributes: ["name": "x"])
@@ -88,7 +94,8 @@ import Testing
         let page1 =
             #"{"object": "list", "has_more": true, "data": [\#(FakeStripe.customer("cus_1", metadata: other)), \#(FakeStripe.customer("cus_2"))]}"#
         let page2 =
-            #"{"object": "list", "has_more": false, "data": [\#(FakeStripe.customer("cus_3", metadata: mine)), \#(FakeStripe.customer("cus_4", metadata: mine))]}"#
+            #"{"object": "list", "has_more": false, "data": [\#(FakeStripe.customer("cus_3", metadata: mine)),"#
+            + #" \#(FakeStripe.customer("cus_4", metadata: mine))]}"#
         // Each candidate is read back: cus_3 as listed, cus_4 re-tagged since the listing, cus_1 deleted since.
         let transport = ScriptedStripe(
             [.success(FakeStripe.json(200, page1)), .success(FakeStripe.json(200, page2))],
@@ -125,7 +132,8 @@ import Testing
                 .success(
                     FakeStripe.json(
                         400,
-                        #"{"error": {"type": "invalid_request_error", "code": "email_invalid", "param": "email", "message": "Invalid email address: x"}}"#
+                        #"{"error": {"type": "invalid_request_error", "code": "email_invalid","#
+                            + #" "param": "email", "message": "Invalid email address: x"}}"#
                     ))
             ],
             fallback: { _ in FakeStripe.json(500, "") })
@@ -192,7 +200,8 @@ struct ThrowingTransport: HTTPTransport {
 @Suite struct StripeReadShapeTests {
     @Test func readKeepsSpecTypesAndSensitivityAndReportsClearedFields() async throws {
         let doc =
-            #"{"id": "cus_R", "object": "customer", "name": "changed", "email": null, "description": "d", "metadata": {"seats": "5", "token": "new", "landlord:address": "acme/billing", "gone": ""}}"#
+            #"{"id": "cus_R", "object": "customer", "name": "changed", "email": null, "description": "d","#
+            + #" "metadata": {"seats": "5", "token": "new", "landlord:address": "acme/billing", "gone": ""}}"#
         let transport = ScriptedStripe([], fallback: { _ in FakeStripe.json(200, doc) })
         let recorded = ResourceObject(
             type: "stripe.customer", id: "cus_R",

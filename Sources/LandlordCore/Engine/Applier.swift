@@ -112,7 +112,10 @@ public enum Applier {
                 var c = out[tenant] ?? Committed()
                 if let existing = platform.allocations[tenant], existing.member != planned.member, !existing.numbers.isEmpty {
                     c.failure =
-                        "tenant '\(tenant)' already sits on \(existing.member), not the planned \(planned.member); nothing was applied to it. Plan again."
+                        """
+                        tenant '\(tenant)' already sits on \(existing.member), not the planned \(planned.member); nothing \
+                        was applied to it. Plan again.
+                        """
                     out[tenant] = c
                     continue
                 }
@@ -129,7 +132,11 @@ public enum Applier {
                     }.keys.sorted()
                     if !short.isEmpty {
                         c.failure =
-                            "\(planned.member) has no room left for tenant '\(tenant)' (\(short.joined(separator: ", ")) full: concurrent applies placed tenants there since this plan was made); nothing was applied to it. Plan again."
+                            """
+                            \(planned.member) has no room left for tenant '\(tenant)' (\(short.joined(separator: ", ")) full: \
+                            concurrent applies placed tenants there since this plan was made); nothing was applied to it. Plan \
+                            again.
+                            """
                         c.displaced = true
                         out[tenant] = c
                         continue
@@ -142,7 +149,11 @@ public enum Applier {
                 case .failure(let full):
                     allocator.allocations[tenant] = platform.allocations[tenant]
                     c.failure =
-                        "no free number left in band \(full.band.lowerBound)-\(full.band.upperBound) on \(planned.member) for \(tenant)/\(full.resource) (concurrent applies took the rest); nothing was applied to it. Widen the band in the blueprint, then plan again."
+                        """
+                        no free number left in band \(full.band.lowerBound)-\(full.band.upperBound) on \(planned.member) \
+                        for \(tenant)/\(full.resource) (concurrent applies took the rest); nothing was applied to it. Widen \
+                        the band in the blueprint, then plan again.
+                        """
                     out[tenant] = c
                     continue
                 }
@@ -289,7 +300,10 @@ struct ApplyRun {
                 refused.append(
                     Applier.refuse(
                         tp,
-                        "state of tenant '\(tp.tenant)' changed since this plan was made (planned against \(planned), now serial \(s.serial)); nothing was applied to it. Plan again.",
+                        """
+                        state of tenant '\(tp.tenant)' changed since this plan was made (planned against \(planned), now \
+                        serial \(s.serial)); nothing was applied to it. Plan again.
+                        """,
                         observer, stale: true))
                 continue
             }
@@ -324,7 +338,10 @@ struct ApplyRun {
                 if let p = a.numbers[c.name], c.after?[attr] != .int(p) {
                     tenants[i].changes[ci].after?[attr] = .int(p)
                     let w = Diagnostic.warning(
-                        "\(attr) of \(c.address) changed from \(c.after?[attr]?.interpolationText ?? "?") to \(p): a concurrent apply took the planned one",
+                        """
+                        \(attr) of \(c.address) changed from \(c.after?[attr]?.interpolationText ?? "?") to \(p): a \
+                        concurrent apply took the planned one
+                        """,
                         address: c.address)
                     diags.append(w)
                     observer.handle(.diagnostic(w))

@@ -74,7 +74,10 @@ public final class PlanSpool: Sendable {
                     close(fd)
                     throw SpoolError(
                         description:
-                            "could not write the plan to a temporary file: \(String(cString: strerror(errno))); free disk space in \(directory) or set TMPDIR"
+                            """
+                            could not write the plan to a temporary file: \(String(cString: strerror(errno))); free disk space \
+                            in \(directory) or set TMPDIR
+                            """
                     )
                 }
                 done += n
@@ -125,7 +128,10 @@ public final class PlanSpool: Sendable {
             guard n > 0 else {
                 throw SpoolError(
                     description:
-                        "could not read tenant '\(entry.tenant)' back from the plan's temporary file: \(n == 0 ? "it is shorter than written" : String(cString: strerror(errno))); run apply again"
+                        """
+                        could not read tenant '\(entry.tenant)' back from the plan's temporary file: \
+                        \(n == 0 ? "it is shorter than written" : String(cString: strerror(errno))); run apply again
+                        """
                 )
             }
             done += n

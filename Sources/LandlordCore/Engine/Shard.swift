@@ -102,14 +102,23 @@ extension Shard {
         case (nil, nil): return nil
         case (nil, let r?):
             return
-                "the saved plan covers the whole fleet, not shard \(r); plan with `--shard \(r) --out FILE` and apply that file, or apply this one without --shard"
+                """
+                the saved plan covers the whole fleet, not shard \(r); plan with `--shard \(r) --out FILE` and \
+                apply that file, or apply this one without --shard
+                """
         case (let p?, let r?) where p != r:
             return
-                "the saved plan is for shard \(p), not \(r); apply it with --shard \(p) (or without --shard), or plan shard \(r) with `--shard \(r) --out FILE`"
+                """
+                the saved plan is for shard \(p), not \(r); apply it with --shard \(p) (or without --shard), or \
+                plan shard \(r) with `--shard \(r) --out FILE`
+                """
         case (let p?, _):
             if let stray = plan.tenants.first(where: { !p.contains($0.tenant) }) {
                 return
-                    "the saved plan is for shard \(p) but holds tenant '\(stray.tenant)', which belongs to shard \(Shard.part(of: stray.tenant, count: p.count))/\(p.count); plan again"
+                    """
+                    the saved plan is for shard \(p) but holds tenant '\(stray.tenant)', which belongs to shard \
+                    \(Shard.part(of: stray.tenant, count: p.count))/\(p.count); plan again
+                    """
             }
             return nil
         }

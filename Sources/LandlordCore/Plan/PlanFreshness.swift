@@ -35,7 +35,10 @@ public enum PlanFreshness {
             case (let l?, let s?):
                 if l != s.lineage || t.serial != s.serial {
                     out.append(
-                        "tenant '\(t.tenant)': state changed since planning (planned against serial \(t.serial ?? 0), now \(s.serial)\(l != s.lineage ? ", different lineage" : ""))"
+                        """
+                        tenant '\(t.tenant)': state changed since planning (planned against serial \(t.serial ?? 0), now \
+                        \(s.serial)\(l != s.lineage ? ", different lineage" : ""))
+                        """
                     )
                 }
             }

@@ -140,7 +140,12 @@ public enum Planner {
                 .error(
                     "\(member) pool is full: \(f.tenants.count) tenant(s) of blueprint '\(bpName)' do not fit (\(listed))",
                     detail:
-                        "each needs \(rules.describe(f.needs, pool: f.pool.name)) on one \(member); the pool of \(pools[f.pool.name]?.count ?? 0) \(member)(s) has room for \(fits) more. Add a \(member) to inputs.\(f.pool.name) in \(fleet.platform.file)\(f.pool.whenFull.isEmpty ? "." : ", or " + f.pool.whenFull)",
+                        """
+                        each needs \(rules.describe(f.needs, pool: f.pool.name)) on one \(member); the pool of \
+                        \(pools[f.pool.name]?.count ?? 0) \(member)(s) has room for \(fits) more. Add a \(member) to \
+                        inputs.\(f.pool.name) in \
+                        \(fleet.platform.file)\(f.pool.whenFull.isEmpty ? "." : ", or " + f.pool.whenFull)
+                        """,
                     at: f.tenants.first.flatMap { fleet.tenant($0)?.location }))
         }
 
@@ -211,7 +216,10 @@ public enum Planner {
                 let listed = others.prefix(5).map { "'\($0)' (\(Shard.part(of: $0, count: shard.count))/\(shard.count))" }.joined(separator: ", ")
                 diags.append(
                     .warning(
-                        "\(others.count) named tenant\(others.count == 1 ? " is" : "s are") in other parts than \(shard): \(listed)\(others.count > 5 ? ", ..." : "")",
+                        """
+                        \(others.count) named tenant\(others.count == 1 ? " is" : "s are") in other parts than \(shard): \
+                        \(listed)\(others.count > 5 ? ", ..." : "")
+                        """,
                         detail: "left to the jobs of those parts; drop --shard to act on them here"))
             }
         }
@@ -323,7 +331,10 @@ public enum Planner {
                         .error(
                             "tenant '\(t.id)' now needs \(what) on \(pool.member) \(member), which has no room for the increase",
                             detail:
-                                "a placed tenant stays on its \(pool.member); raise its limits in \(platform.file) or make room on it (e.g. move other tenants), then plan again",
+                                """
+                                a placed tenant stays on its \(pool.member); raise its limits in \(platform.file) or make room on \
+                                it (e.g. move other tenants), then plan again
+                                """,
                             at: t.location)))
             }
             guard let m = allocator.place(tenant: t.id, pool: pool.name, needs: needs) else {
@@ -350,7 +361,10 @@ public enum Planner {
                 return .failure(
                     .other(
                         .error(
-                            "no free \(n.attribute) on \(n.scopedBy) \(scope) in \(band == nil ? "" : "band ")\(within.lowerBound)-\(within.upperBound)",
+                            """
+                            no free \(n.attribute) on \(n.scopedBy) \(scope) in \
+                            \(band == nil ? "" : "band ")\(within.lowerBound)-\(within.upperBound)
+                            """,
                             detail: "widen the band in \(bp.file) or move tenants to another \(n.scopedBy)", at: r.location)))
             }
         }

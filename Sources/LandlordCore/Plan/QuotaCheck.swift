@@ -72,7 +72,12 @@ enum QuotaCheck {
                     let listed = entry.tenants.prefix(5).joined(separator: ", ") + (entry.tenants.count > 5 ? ", ..." : "")
                     diagnostics.append(
                         .error(
-                            "resource '\(name)' (\(type)) would exceed the quota of \(quota.limit) \(quota.name) per \(quota.scope.phrase): this plan leaves \(total) (\(kept) existing\(outside > 0 ? ", \(outside) of them made outside Landlord" : ""), \(creates.count) created) and \(entry.tenants.count) tenant(s) get one too many (\(listed))",
+                            """
+                            resource '\(name)' (\(type)) would exceed the quota of \(quota.limit) \(quota.name) per \
+                            \(quota.scope.phrase): this plan leaves \(total) (\(kept) \
+                            existing\(outside > 0 ? ", \(outside) of them made outside Landlord" : ""), \(creates.count) \
+                            created) and \(entry.tenants.count) tenant(s) get one too many (\(listed))
+                            """,
                             detail: quota.remedy.isEmpty
                                 ? "remove the resource from the blueprint or delete others of its type first" : quota.remedy,
                             at: entry.location, address: "\(entry.tenants[0])/\(name)"))

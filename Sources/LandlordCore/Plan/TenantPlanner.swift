@@ -94,7 +94,10 @@ struct TenantPlanner {
             guard let v = NodeValues.coerce(v0, to: type) else {
                 diags.append(
                     .error(
-                        "attribute '\(attr)' of \(res.type) must be \(type.withArticle); tenant '\(t.id)' gives '\(v0.isSensitive ? "(sensitive)" : v0.interpolationText)'",
+                        """
+                        attribute '\(attr)' of \(res.type) must be \(type.withArticle); tenant '\(t.id)' gives \
+                        '\(v0.isSensitive ? "(sensitive)" : v0.interpolationText)'
+                        """,
                         detail: "fix the parameter in \(t.file) or the template in \(bp.file)", at: res.propertyLocations[attr], address: address)
                 )
                 failed = true
@@ -288,7 +291,10 @@ struct TenantPlanner {
         guard change.dataBearing, !change.protect, !options.allowProtectedDeletes else { return }
         diags.append(
             .error(
-                "plan would replace data-bearing resource \(change.address) (\(change.type)): requires replacement: \(forced.joined(separator: ", "))",
+                """
+                plan would replace data-bearing resource \(change.address) (\(change.type)): requires replacement: \
+                \(forced.joined(separator: ", "))
+                """,
                 detail: "replacing it deletes the old one and the data it holds; keep \(forced.joined(separator: ", ")) as recorded, "
                     + "or, if losing the data is intended, plan again with --allow-protected-deletes",
                 address: change.address))

@@ -243,7 +243,10 @@ public enum Rollout {
                 RolloutNotice(
                     .started, rollout: record.id,
                     resuming == nil
-                        ? "rollout \(record.id): \(n) tenant\(n == 1 ? "" : "s") in \(waves.count) wave\(waves.count == 1 ? "" : "s") (\(record.policy))"
+                        ? """
+                        rollout \(record.id): \(n) tenant\(n == 1 ? "" : "s") in \(waves.count) \
+                        wave\(waves.count == 1 ? "" : "s") (\(record.policy))
+                        """
                         : "rollout \(record.id) resumed at wave \(first + 1) of \(waves.count): \(n) tenant\(n == 1 ? "" : "s") (\(record.policy))"
                 ))
         }

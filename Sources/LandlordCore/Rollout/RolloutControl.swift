@@ -53,7 +53,8 @@ public enum RolloutControl {
         if !stale.isEmpty {
             throw Refusal(
                 description:
-                    "the plan for \(stale.count) tenant\(stale.count == 1 ? "" : "s") (\(stale.prefix(10).joined(separator: ", "))) is no longer the one rollout \(record.id) started with: "
+                    "the plan for \(stale.count) tenant\(stale.count == 1 ? "" : "s") (\(stale.prefix(10).joined(separator: ", "))) "
+                    + "is no longer the one rollout \(record.id) started with: "
                     + "their tenant file, blueprint or platform changed since; start a new rollout with `landlord apply`"
             )
         }

@@ -180,7 +180,8 @@ struct GatedRun {
                 RolloutNotice(
                     .waveCompleted, rollout: record.id, wave: n,
                     "wave \(n) completed: \(tenants.count - v.failed.count) healthy, \(v.failed.count) failed within the budget of \(allowed)"
-                        + " (health checks of \(ok.count) tenant\(ok.count == 1 ? "" : "s") done \(early == nil ? "in" : "after the apply in") \(checked.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))))"
+                        + " (health checks of \(ok.count) tenant\(ok.count == 1 ? "" : "s") done \(early == nil ? "in" : "after the apply in") "
+                        + "\(checked.formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 2)))))"
                 ))
         }
         return v

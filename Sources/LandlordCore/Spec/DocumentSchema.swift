@@ -327,7 +327,10 @@ public enum DocumentSchema {
                 "approval": [
                     "enum": ["pending"],
                     "description":
-                        "`pending`: the tenant awaits approval (written by `landlord tenant create` or the service); plans list it and never provision it until `landlord tenant approve ID` removes this line",
+                        """
+                    `pending`: the tenant awaits approval (written by `landlord tenant create` or the service); plans \
+                    list it and never provision it until `landlord tenant approve ID` removes this line
+                    """,
                 ],
                 "labels": ["description": "free-form labels; Landlord ignores them"],
             ])
@@ -406,7 +409,10 @@ public enum DocumentSchema {
                 "outputs": [
                     "type": "object",
                     "description":
-                        "values computed at apply and recorded in the tenant's state (`landlord output`): NAME: \"${users.id}\" or NAME: {value, when, sensitive}",
+                        """
+                    values computed at apply and recorded in the tenant's state (`landlord output`): NAME: \
+                    \"${users.id}\" or NAME: {value, when, sensitive}
+                    """,
                     "additionalProperties": [
                         "anyOf": [
                             ["type": ["string", "number", "boolean", "array"]],
@@ -556,7 +562,10 @@ public enum DocumentSchema {
             "when": [
                 "type": "string", "minLength": 1,
                 "description":
-                    "include only for tenants where this holds: ==, !=, in [...] of ${parameter} and ${platform.input} with literals, &&, ||, !, ( ), e.g. \"${tier} == 'premium'\"",
+                    """
+                include only for tenants where this holds: ==, !=, in [...] of ${parameter} and ${platform.input} \
+                with literals, &&, ||, !, ( ), e.g. \"${tier} == 'premium'\"
+                """,
                 "examples": ["${tier} == 'premium'"],
             ],
         ]

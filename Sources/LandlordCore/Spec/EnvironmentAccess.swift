@@ -28,7 +28,8 @@ public struct EnvironmentAccess: Sendable {
             let hint = known.isEmpty ? "platform.yaml declares none" : "declared: \(known.joined(separator: ", "))"
             return .failure(
                 Problem(
-                    "environment variable \(name) is not declared in \(platformFile), so it is not read (\(hint))\(Suggest.didYouMean(name, in: known)); "
+                    "environment variable \(name) is not declared in \(platformFile), so it is not read (\(hint))"
+                        + "\(Suggest.didYouMean(name, in: known)); "
                         + "if this fleet should read it, add `env: [\(name)]` to \(platformFile)"))
         }
         guard let value = values[name] else {

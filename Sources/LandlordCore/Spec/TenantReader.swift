@@ -148,7 +148,10 @@ enum TenantReader {
             .error(
                 "unknown approval \(shown)\(node.scalar.map { Suggest.didYouMean($0, in: approvalValues) } ?? "")",
                 detail:
-                    "`approval: pending` marks a tenant awaiting approval (approve it with `landlord tenant approve ID`); an approved tenant has no `approval:` line",
+                    """
+                    `approval: pending` marks a tenant awaiting approval (approve it with `landlord tenant approve \
+                    ID`); an approved tenant has no `approval:` line
+                    """,
                 at: node.location))
         return false
     }

@@ -178,7 +178,11 @@ enum DocumentVersion {
         guard version <= reads.upperBound else {
             throw StateFormatError(
                 message:
-                    "\(document) format version \(version) was written by a newer landlord; this landlord (\(LandlordVersion.current)) reads versions \(reads.lowerBound) to \(reads.upperBound). Upgrade landlord (scripts/install-landlord.sh) and run again; nothing was changed"
+                    """
+                    \(document) format version \(version) was written by a newer landlord; this landlord \
+                    (\(LandlordVersion.current)) reads versions \(reads.lowerBound) to \(reads.upperBound). Upgrade \
+                    landlord (scripts/install-landlord.sh) and run again; nothing was changed
+                    """
             )
         }
         guard version >= reads.lowerBound else {

@@ -60,7 +60,10 @@ public struct StateCipher: Sendable {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard let data = Data(base64Encoded: trimmed), data.count == 32 else {
             throw .io(
-                "the state key in \(source) is not 32 bytes in base64; make one with `head -c 32 /dev/urandom | base64` and keep it where CI and every operator can read it"
+                """
+                the state key in \(source) is not 32 bytes in base64; make one with `head -c 32 /dev/urandom | \
+                base64` and keep it where CI and every operator can read it
+                """
             )
         }
         self.init(key: SymmetricKey(data: data), source: source)
@@ -86,7 +89,10 @@ public struct StateCipher: Sendable {
     /// The error for a sealed value read without a key.
     static func missingKey(_ what: String) -> StateError {
         .io(
-            "\(what) holds encrypted sensitive values, and no state key is set; set LANDLORD_STATE_KEY (or `state: {keyFile: ...}` in platform.yaml) to the key it was written with"
+            """
+            \(what) holds encrypted sensitive values, and no state key is set; set LANDLORD_STATE_KEY (or \
+            `state: {keyFile: ...}` in platform.yaml) to the key it was written with
+            """
         )
     }
 
@@ -101,7 +107,8 @@ public struct StateCipher: Sendable {
                         + "set the right key (LANDLORD_STATE_KEY, state.keyFile, or a previous key in `state: {keys: [...]}`) and run again")
             }
             throw .io(
-                "\(what) was encrypted with another state key: none of the \(keys.count) keys of state.keys (\(sources.joined(separator: ", "))) opens it. "
+                "\(what) was encrypted with another state key: none of the \(keys.count) keys of state.keys "
+                    + "(\(sources.joined(separator: ", "))) opens it. "
                     + "Nothing was changed; add the key it was written with to state.keys, after the current one, and run again")
         }
         guard let value = try? JSON.parse(plain) else {
@@ -132,7 +139,10 @@ extension StateCipher {
         let url = file.hasPrefix("/") ? URL(fileURLWithPath: file) : directory.appendingPathComponent(file)
         guard let bytes = AtomicFile.read(url.path) else {
             throw .io(
-                "cannot read the state key file \(url.path) (state.keyFile in platform.yaml); create it with `head -c 32 /dev/urandom | base64 > \(file) && chmod 600 \(file)`, or set \(environmentVariable)"
+                """
+                cannot read the state key file \(url.path) (state.keyFile in platform.yaml); create it with `head \
+                -c 32 /dev/urandom | base64 > \(file) && chmod 600 \(file)`, or set \(environmentVariable)
+                """
             )
         }
         return try StateCipher(base64: String(decoding: bytes, as: UTF8.self), source: url.path)

@@ -78,7 +78,10 @@ public struct JournalEntry: Sendable, Hashable {
             throw e
         } catch {
             throw .io(
-                "\(what) holds an entry landlord cannot read (\(error)). Nothing was changed; move the journal aside only after checking the state it records"
+                """
+                \(what) holds an entry landlord cannot read (\(error)). Nothing was changed; move the journal aside \
+                only after checking the state it records
+                """
             )
         }
     }

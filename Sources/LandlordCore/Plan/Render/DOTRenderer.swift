@@ -54,7 +54,8 @@ public struct DOTRenderer: Sendable {
             var label = name + "\n" + deletedTypes[name]! + "\n(no longer in the blueprint)"
             if tenant == nil { label += "\n" + Self.summary(counts) }
             out +=
-                "  \(Self.quoted(name)) [label=\(Self.quoted(label)), style=\"rounded,filled,dashed\", fillcolor=\(Self.quoted(Self.colour(.delete)))];\n"
+                "  \(Self.quoted(name)) [label=\(Self.quoted(label)), style=\"rounded,filled,dashed\", "
+                + "fillcolor=\(Self.quoted(Self.colour(.delete)))];\n"
         }
         for r in bp.resources {
             for d in r.dependencies where bp.resourceIndex[d] != nil {

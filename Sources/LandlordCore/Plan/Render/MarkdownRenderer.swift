@@ -36,7 +36,10 @@ public struct MarkdownRenderer: Sendable {
                 }
                 let what = c.action == .delete ? "deleted" : "replaced"
                 warnings.append(
-                    "> :warning: **`\(c.address)`** (`\(c.type)`) will be **\(what)**\(c.protect ? " although it is protected" : ""): the data it holds is lost."
+                    """
+                    > :warning: **`\(c.address)`** (`\(c.type)`) will be \
+                    **\(what)**\(c.protect ? " although it is protected" : ""): the data it holds is lost.
+                    """
                 )
             }
         }
@@ -48,7 +51,10 @@ public struct MarkdownRenderer: Sendable {
         }
         out += "| Tenant | Create | Update | Replace | Delete |\n|---|---:|---:|---:|---:|\n"
         out +=
-            "| **All \(plan.tenants.count) changed tenant\(plan.tenants.count == 1 ? "" : "s")** | **\(s.create)** | **\(s.update)** | **\(s.replace)** | **\(s.delete)** |\n"
+            """
+            | **All \(plan.tenants.count) changed tenant\(plan.tenants.count == 1 ? "" : "s")** | \
+            **\(s.create)** | **\(s.update)** | **\(s.replace)** | **\(s.delete)** |\n
+            """
         for t in plan.tenants.prefix(maxTableRows) {
             out += "| `\(t.tenant)`\(note(t)) | \(t.count(.create)) | \(t.count(.update)) | \(t.count(.replace)) | \(t.count(.delete)) |\n"
         }
@@ -66,7 +72,10 @@ public struct MarkdownRenderer: Sendable {
         out += body
         if shown < plan.tenants.count {
             out +=
-                "_\(plan.tenants.count - shown) more tenant\(plan.tenants.count - shown == 1 ? "" : "s") with changes not shown; run `landlord show PLANFILE` for the full plan._\n"
+                """
+                _\(plan.tenants.count - shown) more tenant\(plan.tenants.count - shown == 1 ? "" : "s") with \
+                changes not shown; run `landlord show PLANFILE` for the full plan._\n
+                """
         }
         return out + awaiting(plan)
     }
@@ -77,8 +86,11 @@ public struct MarkdownRenderer: Sendable {
         guard !ids.isEmpty else { return "" }
         let shown = ids.prefix(maxTableRows).map { "`\($0)`" }.joined(separator: ", ")
         return
-            "\n**Awaiting approval** (not planned, nothing applied): \(shown)\(ids.count > maxTableRows ? ", … \(ids.count - maxTableRows) more" : "").\n"
-            + "Approve with `landlord tenant approve ID` (or `POST /v1/tenants/ID/approve` while `landlord serve` runs).\n"
+            """
+            \n**Awaiting approval** (not planned, nothing applied): \
+            \(shown)\(ids.count > maxTableRows ? ", … \(ids.count - maxTableRows) more" : "").\n
+            """
+                + "Approve with `landlord tenant approve ID` (or `POST /v1/tenants/ID/approve` while `landlord serve` runs).\n"
     }
 
     func note(_ t: TenantPlan) -> String {
