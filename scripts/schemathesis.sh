@@ -8,6 +8,7 @@
 # ($LANDLORD_SCHEMATHESIS_VENV, default .build/schemathesis-venv), kept between runs.
 #
 #   scripts/schemathesis.sh [path/to/landlord-server]     # default .build/debug/landlord-server
+#   scripts/schemathesis.sh --install                     # only install schemathesis
 # Environment: LANDLORD_SCHEMATHESIS_EXAMPLES (default 40 per operation), _SEED (default 26),
 # _PORT (default: a free one).
 set -euo pipefail
@@ -18,14 +19,22 @@ VENV="${LANDLORD_SCHEMATHESIS_VENV:-.build/schemathesis-venv}"
 EXAMPLES="${LANDLORD_SCHEMATHESIS_EXAMPLES:-40}"
 SEED="${LANDLORD_SCHEMATHESIS_SEED:-26}"
 
+install_tool() {
+    if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')" 2>/dev/null; then
+        python3 -m venv "$VENV"
+        "$VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+    fi
+}
+if [[ "$BIN" == --install ]]; then   # only install it (CI does it beside the build)
+    mkdir -p "$(dirname "$VENV")"
+    install_tool
+    exit 0
+fi
 if [[ ! -x "$BIN" ]]; then
     echo "schemathesis.sh: no landlord-server binary at $BIN; build it with \`swift build --product landlord-server\` or pass its path" >&2
     exit 1
 fi
-if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')" 2>/dev/null; then
-    python3 -m venv "$VENV"
-    "$VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
-fi
+install_tool
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/landlord-schemathesis.XXXXXX")"
 pid=""
