@@ -49,6 +49,8 @@ fleet="$work/fleet"
 mkdir -p "$fleet"
 cp -R examples/quickstart/platform.yaml examples/quickstart/blueprints "$fleet/"
 mkdir -p "$fleet/tenants"
+# The quickstart names LANDLORD_API_TOKENS; this run's tokens are in a variable of its own.
+sed -i.bak '/^api:/d' "$fleet/platform.yaml" && rm -f "$fleet/platform.yaml.bak"
 printf '\napi: {tokensEnv: SCHEMATHESIS_TOKENS}\n' >> "$fleet/platform.yaml"
 port="${LANDLORD_SCHEMATHESIS_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 token="schemathesis-$RANDOM$RANDOM"
