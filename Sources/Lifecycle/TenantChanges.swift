@@ -88,7 +88,11 @@ extension TenantService {
 
 extension EventOutbox {
     /// The CloudEvent of a record's new status (nil for statuses without one).
-    func event(_ record: TenantRecord, reason: String?, outputs: [String: Value], at now: Date) -> Value? {
-        event(tenant: record.id, blueprint: record.blueprint, status: record.status.rawValue, reason: reason, outputs: outputs, at: now)
+    func event(
+        _ record: TenantRecord, reason: String?, outputs: [String: Value], at now: Date, exports: [String: ExportRecord] = [:]
+    ) -> Value? {
+        event(
+            tenant: record.id, blueprint: record.blueprint, status: record.status.rawValue, reason: reason, outputs: outputs, at: now,
+            exports: exports)
     }
 }

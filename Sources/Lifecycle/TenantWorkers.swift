@@ -212,7 +212,9 @@ extension TenantService {
                 changed += finished(id, .failed, started, error: Self.failure("apply_failed", "the tenant was not applied", result.diagnostics))
             } else {
                 if success == .deleted { unplace(id) }
-                changed += finished(id, success, started, outputs: outputs[id] ?? [:])
+                // A deleted tenant's event lists its `deletion: snapshot` exports, as the CLI's does.
+                let exports = success == .deleted ? outcomes[id]?.exports ?? [:] : [:]
+                changed += finished(id, success, started, outputs: outputs[id] ?? [:], exports: exports)
             }
         }
         await persist(changed)
@@ -227,13 +229,14 @@ extension TenantService {
     /// The record of `id` moved to its outcome and its event; ``persist(_:)`` writes them and
     /// then shows them (the tenant stays in `inFlight`, so nothing else changes it until then).
     func finished(
-        _ id: String, _ status: LifecycleStatus, _ started: Date, error: ErrorBody? = nil, outputs: [String: Value] = [:]
+        _ id: String, _ status: LifecycleStatus, _ started: Date, error: ErrorBody? = nil, outputs: [String: Value] = [:],
+        exports: [String: ExportRecord] = [:]
     ) -> [Change] {
         guard var r = byID[id] else { return [] }
         r.error = error
         r.move(to: status, at: Date(), reason: error?.message)
         metrics.applyFinished(outcome: status.rawValue, seconds: Date().timeIntervalSince(started))
-        return [Change(record: r, event: outbox.event(r, reason: error?.message, outputs: outputs, at: Date()))]
+        return [Change(record: r, event: outbox.event(r, reason: error?.message, outputs: outputs, at: Date(), exports: exports))]
     }
 
     func finish(_ id: String, _ status: LifecycleStatus, _ started: Date, error: ErrorBody? = nil) async {
