@@ -26,17 +26,7 @@ for chunk in "$work"/part*; do
     echo 'extension OpenAPIDocument {'
     echo "    /// Lines $(( (n - 1) * 400 + 1 )) to $(( (n - 1) * 400 + $(wc -l < "$chunk") )) of api/openapi.json."
     echo "    static let part$n = #\"\"\""
-    awk '{
-      line = $0
-      while (length(line) > 132) {
-        cut = 132
-        while (cut > 60 && substr(line, cut, 1) != " ") cut--
-        if (cut <= 60) cut = 132
-        print "        " substr(line, 1, cut) "\\#"
-        line = substr(line, cut + 1)
-      }
-      print "        " line
-    }' "$chunk"
+    awk -v width=132 -v indent=8 -f scripts/wrap-raw-lines.awk "$chunk"
     echo '        """#'
     echo '}'
   } > "$dir/OpenAPIDocument+Part$n.swift"

@@ -17,19 +17,8 @@ files=$(cd "$src" && { echo platform.yaml; ls blueprints/*.yaml tenants/*.yaml; 
   for f in $files; do
     if grep -qF -e '"""#' -e '\#' "$src/$f"; then echo "error: $src/$f contains \"\"\"# or \\#, which a raw string literal would not keep" >&2; exit 1; fi
     echo "        File(path: \"$f\", text: #\"\"\""
-    # Lines over 130 characters go on with a raw string's line continuation (`\#` at the end of
-    # a line joins the next to it), so the generated file keeps the 150-character line limit.
-    awk '{
-      line = $0
-      while (length(line) > 130) {
-        cut = 130
-        while (cut > 60 && substr(line, cut, 1) != " ") cut--
-        if (cut <= 60) cut = 130
-        print substr(line, 1, cut) "\\#"
-        line = substr(line, cut + 1)
-      }
-      print line
-    }' "$src/$f"
+    # Lines over 130 characters go on with a raw string's line continuation (scripts/wrap-raw-lines.awk).
+    awk -v width=130 -v indent=0 -f scripts/wrap-raw-lines.awk "$src/$f"
     # A multi-line literal drops the newline before its closing delimiter: add one back.
     echo
     echo '"""#),'
@@ -38,4 +27,5 @@ files=$(cd "$src" && { echo platform.yaml; ls blueprints/*.yaml tenants/*.yaml; 
   echo '}'
 } > "$out.tmp"
 mv "$out.tmp" "$out"
+swift format format -i "$out" 2>/dev/null || true   # laid out as lint wants it
 echo "wrote $out ($(echo "$files" | wc -l) files)"
