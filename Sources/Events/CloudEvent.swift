@@ -17,6 +17,8 @@ public enum CloudEvent {
         case "deleted": return "landlord.tenant.deleted"
         case "rolled_back": return "landlord.tenant.rolled_back"
         case "drifted": return "landlord.tenant.drifted"
+        case "updated": return "landlord.tenant.updated"
+        case "update_failed": return "landlord.tenant.update_failed"
         default: return nil
         }
     }

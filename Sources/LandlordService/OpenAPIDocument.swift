@@ -155,7 +155,8 @@ public enum OpenAPIDocument {
                   "failed",
                   "timed_out",
                   "deprovisioning",
-                  "deleted"
+                  "deleted",
+                  "updating"
                 ],
                 "type": "string"
               },
@@ -230,6 +231,19 @@ public enum OpenAPIDocument {
                 "required": [
                   "tenants",
                   "nextCursor"
+                ],
+                "type": "object"
+              },
+              "UpdateTenant": {
+                "additionalProperties": false,
+                "properties": {
+                  "parameters": {
+                    "description": "merged into the tenant's parameters; null removes one (its default applies again)",
+                    "type": "object"
+                  }
+                },
+                "required": [
+                  "parameters"
                 ],
                 "type": "object"
               }
@@ -486,7 +500,52 @@ public enum OpenAPIDocument {
                     "type": "string"
                   }
                 }
-              ]
+              ],
+              "patch": {
+                "operationId": "updateTenant",
+                "requestBody": {
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/UpdateTenant"
+                      }
+                    }
+                  },
+                  "required": true
+                },
+                "responses": {
+                  "202": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Accepted"
+                        }
+                      }
+                    },
+                    "description": "accepted: the change is recorded and will be carried out"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Error"
+                  }
+                },
+                "summary": "Change the tenant's parameters (validated like a create), rewrite its file, then `updating` until applied; 409 \#
+        when its file was edited since"
+              }
             },
             "/v1/tenants/{id}/approve": {
               "parameters": [

@@ -13,6 +13,8 @@ public enum LifecycleStatus: String, Codable, Sendable, CaseIterable {
     case timedOut = "timed_out"
     case deprovisioning
     case deleted
+    /// Its parameters were changed (`PATCH`, `landlord tenant update`): queued for or in the apply.
+    case updating
 
     /// The CloudEvents type announcing this status, for the statuses that have one.
     public var eventType: String? { CloudEvent.type(ofStatus: rawValue) }

@@ -86,9 +86,10 @@ import Testing
         let future = ISO8601DateFormatter().string(from: Date().addingTimeInterval(3600))
         // Another run's locks on acme and globex, written as that run would.
         let runLock = locks.appendingPathComponent("run-x.json")
-        try #"{"holder":{"id":"x","host":"elsewhere","pid":1,"startedAt":"2026-01-01T00:00:00Z","#
+        let lockText =
+            #"{"holder":{"id":"x","host":"elsewhere","pid":1,"startedAt":"2026-01-01T00:00:00Z","#
             + #""operation":"apply"},"expiresAt":"\#(future)","tenants":["acme","globex"]}"#
-            .write(to: runLock, atomically: true, encoding: .utf8)
+        try lockText.write(to: runLock, atomically: true, encoding: .utf8)
         let refused = try await CLI.run(["-C", h.dir.path, "unlock", "--tenant", "acme"])
         #expect(refused.code == 1)
         #expect(refused.stderr.contains("--force"))
