@@ -19,6 +19,8 @@ public enum CloudEvent {
         case "drifted": return "landlord.tenant.drifted"
         case "updated": return "landlord.tenant.updated"
         case "update_failed": return "landlord.tenant.update_failed"
+        case "suspended": return "landlord.tenant.suspended"
+        case "resumed": return "landlord.tenant.resumed"
         default: return nil
         }
     }

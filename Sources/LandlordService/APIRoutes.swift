@@ -16,6 +16,7 @@ struct APIRoutes: Sendable {
     static let allowed: [(path: [String], methods: [HTTPRequest.Method])] = [
         (["healthz"], [.get]), (["metrics"], [.get]), (["openapi.json"], [.get]), (["v1", "tenants"], [.get, .post]),
         (["v1", "tenants", "*"], [.get, .patch, .delete]), (["v1", "tenants", "*", "approve"], [.post]), (["v1", "tenants", "*", "reject"], [.post]),
+        (["v1", "tenants", "*", "suspend"], [.post]), (["v1", "tenants", "*", "resume"], [.post]),
     ]
 
     /// The methods the route at `path` takes; nil when no route has that path.
@@ -55,6 +56,8 @@ struct APIRoutes: Sendable {
             let parameters = try APIRequests.updateTenant(try await body(request, context))
             return Reply(await service.update(try context.parameters.require("id"), parameters: parameters), success: 202)
         }
+        tenants.post("{id}/suspend") { _, context in Reply(await service.suspend(try context.parameters.require("id")), success: 202) }
+        tenants.post("{id}/resume") { _, context in Reply(await service.resume(try context.parameters.require("id")), success: 202) }
         tenants.post("{id}/approve") { _, context in Reply(await service.approve(try context.parameters.require("id")), success: 202) }
         tenants.post("{id}/reject") { request, context in
             let reason = try APIRequests.rejectReason(try await body(request, context))

@@ -156,7 +156,10 @@ public enum OpenAPIDocument {
                   "timed_out",
                   "deprovisioning",
                   "deleted",
-                  "updating"
+                  "updating",
+                  "suspending",
+                  "suspended",
+                  "resuming"
                 ],
                 "type": "string"
               },
@@ -646,6 +649,95 @@ public enum OpenAPIDocument {
                   }
                 },
                 "summary": "Reject a tenant awaiting approval: nothing is provisioned"
+              }
+            },
+            "/v1/tenants/{id}/resume": {
+              "parameters": [
+                {
+                  "in": "path",
+                  "name": "id",
+                  "required": true,
+                  "schema": {
+                    "pattern": "^[a-z0-9][a-z0-9-]{0,62}$",
+                    "type": "string"
+                  }
+                }
+              ],
+              "post": {
+                "operationId": "resumeTenant",
+                "responses": {
+                  "202": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Accepted"
+                        }
+                      }
+                    },
+                    "description": "accepted: the change is recorded and will be carried out"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Error"
+                  }
+                },
+                "summary": "Resume a suspended tenant: `suspended: true` leaves its file, `resuming` until applied, then `active`"
+              }
+            },
+            "/v1/tenants/{id}/suspend": {
+              "parameters": [
+                {
+                  "in": "path",
+                  "name": "id",
+                  "required": true,
+                  "schema": {
+                    "pattern": "^[a-z0-9][a-z0-9-]{0,62}$",
+                    "type": "string"
+                  }
+                }
+              ],
+              "post": {
+                "operationId": "suspendTenant",
+                "responses": {
+                  "202": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Accepted"
+                        }
+                      }
+                    },
+                    "description": "accepted: the change is recorded and will be carried out"
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Error"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Error"
+                  }
+                },
+                "summary": "Suspend an active tenant: its file gets `suspended: true`, `suspending` until applied, then `suspended`; a plan \#
+        that would delete a data-bearing resource is refused"
               }
             }
           },

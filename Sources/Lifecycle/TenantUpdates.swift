@@ -32,24 +32,13 @@ extension TenantService {
                         message: "tenant '\(id)' is \(r.status.rawValue); only an active or failed tenant can be updated, try again once it is")))
         }
         let relative = "tenants/\(id).yaml"
-        let onDisk = try? String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
-        guard onDisk == r.document else {
-            return .failure(
-                LifecycleError(
-                    .conflict,
-                    ErrorBody(
-                        code: "edited",
-                        message: """
-                            \(relative) \(onDisk == nil ? "was removed" : "was edited") since the service last wrote it (a commit in \
-                            git?); the update was not applied and the file was not touched: make the change in the file, or \
-                            restore it and send the update again
-                            """)))
-        }
+        if let edited = editedConflict(id, document: r.document) { return .failure(edited) }
         var merged = Self.givenParameters(r.document, file: relative, loader: loader, fleet: fleet)
         for (k, v) in patch {
             if v == .null { merged[k] = nil } else { merged[k] = v }
         }
-        let text = TenantDocument.yaml(id: id, blueprint: r.blueprint, parameters: merged)
+        var text = TenantDocument.yaml(id: id, blueprint: r.blueprint, parameters: merged)
+        if TenantDocument.isSuspended(r.document) { text = TenantDocument.suspended(text, true) }
         let (spec, diags) = loader.readTenant(text, file: relative, fleet: fleet)
         guard let spec, !diags.hasErrors else {
             let n = diags.errors.count
@@ -92,11 +81,31 @@ extension TenantService {
 
     /// The event status of an outcome: an update's ends as `updated` or `update_failed`.
     static func eventStatus(_ status: LifecycleStatus, was: LifecycleStatus?) -> String {
-        guard was == .updating else { return status.rawValue }
-        switch status {
-        case .active: return "updated"
-        case .failed: return "update_failed"
+        switch (was, status) {
+        case (.updating?, .active): return "updated"
+        case (.updating?, .failed): return "update_failed"
+        case (.resuming?, .active): return "resumed"
         default: return status.rawValue
         }
+    }
+
+    /// The statuses the apply worker provisions: a create, an update, a suspension, a resumption.
+    static let applies: Set<LifecycleStatus> = [.provisioning, .updating, .suspending, .resuming]
+
+    /// 409 when `tenants/ID.yaml` is no longer `document`, the text the service last wrote (an
+    /// edit in git meanwhile): the change is refused and the file left as it is.
+    func editedConflict(_ id: String, document: String) -> LifecycleError? {
+        let relative = "tenants/\(id).yaml"
+        let onDisk = try? String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
+        guard onDisk != document else { return nil }
+        return LifecycleError(
+            .conflict,
+            ErrorBody(
+                code: "edited",
+                message: """
+                    \(relative) \(onDisk == nil ? "was removed" : "was edited") since the service last wrote it (a commit in \
+                    git?); the change was not applied and the file was not touched: make the change in the file, or \
+                    restore it and send the request again
+                    """))
     }
 }

@@ -12,9 +12,10 @@ import ProviderAPI
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
-        abstract: "Create, approve, reject, delete, update, show or list tenants as `landlord serve` does, without the service.",
+        abstract: "Create, approve, reject, delete, update, suspend, resume, show or list tenants as `landlord serve` does, without the service.",
         subcommands: [
-            TenantCreate.self, TenantApprove.self, TenantReject.self, TenantDelete.self, TenantUpdate.self, TenantShow.self, TenantList.self,
+            TenantCreate.self, TenantApprove.self, TenantReject.self, TenantDelete.self, TenantUpdate.self, TenantSuspend.self, TenantResume.self,
+            TenantShow.self, TenantList.self,
         ])
 
     @ParentCommand var root: Landlord

@@ -332,6 +332,11 @@ public enum DocumentSchema {
                     list it and never provision it until `landlord tenant approve ID` removes this line
                     """,
                 ],
+                "suspended": [
+                    "type": "boolean",
+                    "description":
+                        "true: the tenant is suspended (`${tenant.suspended}`; `landlord tenant suspend ID` writes it); its data-bearing resources are never deleted",
+                ],
                 "labels": ["description": "free-form labels; Landlord ignores them"],
             ])
     }
@@ -452,6 +457,7 @@ public enum DocumentSchema {
                 "when": ["$ref": "#/$defs/when"],
                 "description": ["type": "string"],
                 "deletion": deletionSchema,
+                "suspended": ["type": "object", "description": "literal properties used instead while the tenant is suspended: {desiredCount: 0}"],
             ],
             "allOf": .list(
                 types.map { type in

@@ -4,6 +4,8 @@ import LandlordCore
 import LandlordLifecycle
 import ProviderAPI
 
+/// The `landlord tenant` verbs of a provisioned tenant's later life: update, suspend, resume.
+
 /// `landlord tenant update ID --set NAME=VALUE ... [--json]`: what `PATCH /v1/tenants/ID` does.
 struct TenantUpdate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,5 +46,46 @@ struct TenantUpdate: AsyncParsableCommand {
             }
             return await service.update(id, parameters: parameters)
         }
+    }
+}
+
+/// `landlord tenant suspend ID`: what `POST /v1/tenants/ID/suspend` does.
+struct TenantSuspend: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "suspend",
+        abstract: "Suspend an active tenant: its file says `suspended: true`, then the blueprint's suspension is applied.",
+        discussion: """
+            What POST /v1/tenants/ID/suspend does, in this process: `suspended: true` is added to \
+            tenants/ID.yaml (atomically) and the tenant is applied with `${tenant.suspended}` true and its \
+            resources' `suspended:` properties (typically: listener rules left out by `when:`, services at \
+            desiredCount 0); it ends suspended (or failed, exit 1). A plan that would delete or replace a \
+            data-bearing resource of a suspended tenant is refused and names the resource. Event: \
+            landlord.tenant.suspended.
+            """)
+    @ParentCommand var parent: TenantCommand
+    @Argument(help: "The tenant's id.") var id: String
+    @Flag(help: "Print the tenant as JSON.") var json = false
+    @OptionGroup var events: TenantEventOptions
+    func run() async throws {
+        try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.suspend(id) }
+    }
+}
+
+/// `landlord tenant resume ID`: what `POST /v1/tenants/ID/resume` does.
+struct TenantResume: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Resume a suspended tenant: `suspended: true` leaves its file, then it is applied as before.",
+        discussion: """
+            What POST /v1/tenants/ID/resume does, in this process: the `suspended: true` line is removed from \
+            tenants/ID.yaml (atomically) and the tenant is applied; it ends active (or failed, exit 1). Event: \
+            landlord.tenant.resumed.
+            """)
+    @ParentCommand var parent: TenantCommand
+    @Argument(help: "The tenant's id.") var id: String
+    @Flag(help: "Print the tenant as JSON.") var json = false
+    @OptionGroup var events: TenantEventOptions
+    func run() async throws {
+        try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.resume(id) }
     }
 }
