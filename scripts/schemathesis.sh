@@ -49,6 +49,8 @@ fleet="$work/fleet"
 mkdir -p "$fleet"
 cp -R examples/quickstart/platform.yaml examples/quickstart/blueprints "$fleet/"
 mkdir -p "$fleet/tenants"
+# The quickstart's platform.yaml names its own token variable: point it at this run's.
+grep -v '^api:' "$fleet/platform.yaml" > "$work/platform.yaml" && mv "$work/platform.yaml" "$fleet/platform.yaml"
 printf '\napi: {tokensEnv: SCHEMATHESIS_TOKENS}\n' >> "$fleet/platform.yaml"
 port="${LANDLORD_SCHEMATHESIS_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 token="schemathesis-$RANDOM$RANDOM"
@@ -62,7 +64,7 @@ for _ in $(seq 1 100); do
 done
 
 # One tenant provisioned before the run, so GET /v1/tenants/{id} answers a real tenant (its
-# schema checked) instead of a 404 for every generated id.
+# schema checked) instead of a 404 for every generated id; PATCH, suspend and resume change it.
 curl -sf -X POST "http://127.0.0.1:$port/v1/tenants" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d '{"id": "seeded", "blueprint": "web", "parameters": {"subdomain": "seeded", "backendImage": "registry.example.com/b:1"}}' > /dev/null
 for _ in $(seq 1 300); do
@@ -73,6 +75,18 @@ cat > "$work/schemathesis.toml" <<'TOML'
 [[operations]]
 include-path = "/v1/tenants/{id}"
 include-method = "GET"
+parameters = { "path.id" = "seeded" }
+
+[[operations]]
+include-operation-id = "updateTenant"
+parameters = { "path.id" = "seeded" }
+
+[[operations]]
+include-operation-id = "suspendTenant"
+parameters = { "path.id" = "seeded" }
+
+[[operations]]
+include-operation-id = "resumeTenant"
 parameters = { "path.id" = "seeded" }
 TOML
 
