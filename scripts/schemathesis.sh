@@ -64,7 +64,7 @@ for _ in $(seq 1 100); do
 done
 
 # One tenant provisioned before the run, so GET /v1/tenants/{id} answers a real tenant (its
-# schema checked) instead of a 404 for every generated id.
+# schema checked) instead of a 404 for every generated id; PATCH, suspend and resume change it.
 curl -sf -X POST "http://127.0.0.1:$port/v1/tenants" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
     -d '{"id": "seeded", "blueprint": "web", "parameters": {"subdomain": "seeded", "backendImage": "registry.example.com/b:1"}}' > /dev/null
 for _ in $(seq 1 300); do
@@ -75,6 +75,18 @@ cat > "$work/schemathesis.toml" <<'TOML'
 [[operations]]
 include-path = "/v1/tenants/{id}"
 include-method = "GET"
+parameters = { "path.id" = "seeded" }
+
+[[operations]]
+include-operation-id = "updateTenant"
+parameters = { "path.id" = "seeded" }
+
+[[operations]]
+include-operation-id = "suspendTenant"
+parameters = { "path.id" = "seeded" }
+
+[[operations]]
+include-operation-id = "resumeTenant"
 parameters = { "path.id" = "seeded" }
 TOML
 

@@ -17,6 +17,10 @@ public enum CloudEvent {
         case "deleted": return "landlord.tenant.deleted"
         case "rolled_back": return "landlord.tenant.rolled_back"
         case "drifted": return "landlord.tenant.drifted"
+        case "updated": return "landlord.tenant.updated"
+        case "update_failed": return "landlord.tenant.update_failed"
+        case "suspended": return "landlord.tenant.suspended"
+        case "resumed": return "landlord.tenant.resumed"
         default: return nil
         }
     }

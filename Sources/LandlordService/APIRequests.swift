@@ -40,6 +40,23 @@ enum APIRequests {
         return TenantRequest(id: id, blueprint: blueprint, parameters: parameters)
     }
 
+    /// A `PATCH /v1/tenants/{id}` body: `{"parameters": {...}}`, merged into the tenant's.
+    static func updateTenant(_ bytes: [UInt8]) throws(APIError) -> [String: Value] {
+        let value: Value
+        do { value = try JSON.parse(bytes) } catch {
+            throw APIError(400, "invalid_json", "the body is not JSON: \(error); send {\"parameters\": {...}}")
+        }
+        guard case .map(let m) = value else { throw APIError(400, "invalid_body", "the body must be a JSON object: {\"parameters\": {...}}") }
+        for key in m.keys.sorted() where key != "parameters" {
+            throw APIError(
+                400, "unknown_field", "unknown field '\(key)'\(Suggest.didYouMean(key, in: ["parameters"])); the body takes: parameters")
+        }
+        guard case .map(let p)? = m["parameters"] else {
+            throw APIError(400, "invalid_body", "'parameters' is required and must be a JSON object of name: value (null removes one)")
+        }
+        return p
+    }
+
     /// A `POST /v1/tenants/{id}/reject` body: `{"reason"?: TEXT}`, or empty.
     static func rejectReason(_ bytes: [UInt8]) throws(APIError) -> String? {
         guard !bytes.isEmpty else { return nil }

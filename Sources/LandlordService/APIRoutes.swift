@@ -15,7 +15,8 @@ struct APIRoutes: Sendable {
     /// path here with another method gets 405 and `Allow` (from ``AccessLog``).
     static let allowed: [(path: [String], methods: [HTTPRequest.Method])] = [
         (["healthz"], [.get]), (["metrics"], [.get]), (["openapi.json"], [.get]), (["v1", "tenants"], [.get, .post]),
-        (["v1", "tenants", "*"], [.get, .delete]), (["v1", "tenants", "*", "approve"], [.post]), (["v1", "tenants", "*", "reject"], [.post]),
+        (["v1", "tenants", "*"], [.get, .patch, .delete]), (["v1", "tenants", "*", "approve"], [.post]), (["v1", "tenants", "*", "reject"], [.post]),
+        (["v1", "tenants", "*", "suspend"], [.post]), (["v1", "tenants", "*", "resume"], [.post]),
     ]
 
     /// The methods the route at `path` takes; nil when no route has that path.
@@ -51,6 +52,12 @@ struct APIRoutes: Sendable {
             let force = try APIRequests.force(request.uri.queryParameters)
             return Reply(await service.delete(try context.parameters.require("id"), force: force), success: 202)
         }
+        tenants.patch("{id}") { request, context in
+            let parameters = try APIRequests.updateTenant(try await body(request, context))
+            return Reply(await service.update(try context.parameters.require("id"), parameters: parameters), success: 202)
+        }
+        tenants.post("{id}/suspend") { _, context in Reply(await service.suspend(try context.parameters.require("id")), success: 202) }
+        tenants.post("{id}/resume") { _, context in Reply(await service.resume(try context.parameters.require("id")), success: 202) }
         tenants.post("{id}/approve") { _, context in Reply(await service.approve(try context.parameters.require("id")), success: 202) }
         tenants.post("{id}/reject") { request, context in
             let reason = try APIRequests.rejectReason(try await body(request, context))

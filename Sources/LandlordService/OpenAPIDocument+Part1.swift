@@ -153,7 +153,11 @@ extension OpenAPIDocument {
                   "failed",
                   "timed_out",
                   "deprovisioning",
-                  "deleted"
+                  "deleted",
+                  "updating",
+                  "suspending",
+                  "suspended",
+                  "resuming"
                 ],
                 "type": "string"
               },
@@ -228,6 +232,19 @@ extension OpenAPIDocument {
                 "required": [
                   "tenants",
                   "nextCursor"
+                ],
+                "type": "object"
+              },
+              "UpdateTenant": {
+                "additionalProperties": false,
+                "properties": {
+                  "parameters": {
+                    "description": "merged into the tenant's parameters; null removes one (its default applies again)",
+                    "type": "object"
+                  }
+                },
+                "required": [
+                  "parameters"
                 ],
                 "type": "object"
               }
@@ -392,23 +409,5 @@ extension OpenAPIDocument {
                   "400": {
                     "$ref": "#/components/responses/Error"
                   },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "409": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "413": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "503": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                },
-                "summary": "Create a tenant (validated like `landlord validate`); provisioned at once, or after approval when its blueprint \#
-        says `onboarding: {approval: required}`"
-              }
-            },
-            "/v1/tenants/{id}": {
         """#
 }

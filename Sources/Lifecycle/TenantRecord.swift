@@ -13,6 +13,14 @@ public enum LifecycleStatus: String, Codable, Sendable, CaseIterable {
     case timedOut = "timed_out"
     case deprovisioning
     case deleted
+    /// Its parameters were changed (`PATCH`, `landlord tenant update`): queued for or in the apply.
+    case updating
+    /// `POST .../suspend`: queued for or in the apply that suspends it.
+    case suspending
+    /// Suspended: its file says `suspended: true` and its blueprint's suspension is applied.
+    case suspended
+    /// `POST .../resume`: queued for or in the apply that makes it active again.
+    case resuming
 
     /// The CloudEvents type announcing this status, for the statuses that have one.
     public var eventType: String? { CloudEvent.type(ofStatus: rawValue) }

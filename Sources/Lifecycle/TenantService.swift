@@ -249,12 +249,12 @@ public actor TenantService {
                 r.move(to: .deleted, at: Date(), reason: "deleted before provisioning")
                 try commit(r, reason: "deleted before provisioning", outputs: [:])
                 withdraw(id)
-            case .active, .failed:
+            case .active, .failed, .suspended:
                 r.force = force
                 r.move(to: .deprovisioning, at: Date())
                 try commit(r)
                 wake.yield()
-            case .provisioning, .deprovisioning, .deleted:
+            case .provisioning, .updating, .suspending, .resuming, .deprovisioning, .deleted:
                 return .failure(
                     LifecycleError(
                         .busy, ErrorBody(code: "busy", message: "tenant '\(id)' is \(r.status.rawValue); delete it once that has finished")))
@@ -266,7 +266,9 @@ public actor TenantService {
     }
 
     /// Tenants queued for or in an apply or destroy.
-    public var queueDepth: Int { byID.values.filter { $0.status == .provisioning || $0.status == .deprovisioning }.count }
+    public var queueDepth: Int {
+        byID.values.filter { [.provisioning, .updating, .suspending, .resuming, .deprovisioning].contains($0.status) }.count
+    }
 
     /// The gauges `GET /metrics` shows, now.
     public func gauges() -> LifecycleGauges {

@@ -71,7 +71,7 @@ extension TenantService {
         while !stopping.load(ordering: .sequentiallyConsistent) {
             // The files may have changed (a CI commit); an unreadable fleet holds the queue.
             if reloadFleetIfChanged() != nil { break }
-            let provision = byID.values.filter { $0.status == .provisioning && !busy($0.id) }.map(\.id).sorted()
+            let provision = byID.values.filter { Self.applies.contains($0.status) && !busy($0.id) }.map(\.id).sorted()
             let destroy = byID.values.filter { $0.status == .deprovisioning && !busy($0.id) }
             if provision.isEmpty && destroy.isEmpty { break }
             if !provision.isEmpty { await provisionBatch(provision) }
@@ -233,10 +233,17 @@ extension TenantService {
         exports: [String: ExportRecord] = [:]
     ) -> [Change] {
         guard var r = byID[id] else { return [] }
+        let status = status == .active && r.status == .suspending ? .suspended : status
+        let event = Self.eventStatus(status, was: r.status)
         r.error = error
         r.move(to: status, at: Date(), reason: error?.message)
         metrics.applyFinished(outcome: status.rawValue, seconds: Date().timeIntervalSince(started))
-        return [Change(record: r, event: outbox.event(r, reason: error?.message, outputs: outputs, at: Date(), exports: exports))]
+        return [
+            Change(
+                record: r,
+                event: outbox.event(
+                    tenant: r.id, blueprint: r.blueprint, status: event, reason: error?.message, outputs: outputs, at: Date(), exports: exports))
+        ]
     }
 
     func finish(_ id: String, _ status: LifecycleStatus, _ started: Date, error: ErrorBody? = nil) async {

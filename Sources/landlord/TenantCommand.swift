@@ -12,8 +12,11 @@ import ProviderAPI
 struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
-        abstract: "Create, approve, reject, delete, show or list tenants as `landlord serve` does, without the service.",
-        subcommands: [TenantCreate.self, TenantApprove.self, TenantReject.self, TenantDelete.self, TenantShow.self, TenantList.self])
+        abstract: "Create, approve, reject, delete, update, suspend, resume, show or list tenants as `landlord serve` does, without the service.",
+        subcommands: [
+            TenantCreate.self, TenantApprove.self, TenantReject.self, TenantDelete.self, TenantUpdate.self, TenantSuspend.self, TenantResume.self,
+            TenantShow.self, TenantList.self,
+        ])
 
     @ParentCommand var root: Landlord
 }

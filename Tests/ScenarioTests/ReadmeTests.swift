@@ -8,7 +8,8 @@ import Testing
     static let verbs = [
         "init", "validate", "plan", "show", "apply", "destroy", "status", "output", "state list", "state show", "state migrate", "state rekey",
         "unlock", "schema",
-        "providers", "provider check", "serve", "tenant create", "tenant approve", "tenant reject", "tenant delete", "tenant show",
+        "providers", "provider check", "serve", "tenant create", "tenant approve", "tenant reject", "tenant delete", "tenant update",
+        "tenant suspend", "tenant resume", "tenant show",
         "tenant list", "rollout status", "rollout resume", "rollout abort", "rollout release", "graph", "adopt",
     ]
     /// The pages whose tables are checked against the help.

@@ -78,6 +78,7 @@ struct Evaluator {
     func resolve(_ ref: Reference, source: String) throws(Failure) -> Value {
         switch ref {
         case .tenantID: return .string(tenant.id)
+        case .tenantSuspended: return .bool(tenant.suspended)
         case .parameter(let p):
             guard let v = tenant.parameters[p] else { throw Failure(message: "parameter '\(p)' has no value") }
             return v

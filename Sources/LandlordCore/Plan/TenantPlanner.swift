@@ -67,8 +67,24 @@ struct TenantPlanner {
                 plan.changes.append(c)
             }
         }
+        if t.suspended { Self.refuseSuspendedDataLoss(t, plan.changes, &diags) }
         planOutputs(t, bp, ev, state: state, &plan, &diags)
         return (plan, diags)
+    }
+
+    /// Suspending never deletes data: a suspended tenant's plan that would delete or replace a
+    /// data-bearing resource (a `when:` on `${tenant.suspended}`, a property that forces a
+    /// replacement) is refused, naming the resource. A retained one (`deletion: retain`) is kept.
+    static func refuseSuspendedDataLoss(_ t: TenantSpec, _ changes: [ResourceChange], _ diags: inout Diagnostics) {
+        for c in changes where c.dataBearing && (c.action == .delete || c.action == .replace) && c.deletion != .retain {
+            diags.append(
+                .error(
+                    "tenant '\(t.id)' is suspended: the plan would \(c.action == .delete ? "delete" : "replace") "
+                        + "data-bearing resource \(c.address) (\(c.type))",
+                    detail: "suspension keeps a tenant's data; scale it down with `suspended:` properties, or leave it out of "
+                        + "`when:` conditions on ${tenant.suspended} (give it `deletion: retain` to forget it instead)",
+                    address: c.address))
+        }
     }
 
     /// A resource's inputs: its templates evaluated, the allocation filled in, each value

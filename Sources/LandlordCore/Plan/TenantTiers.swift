@@ -14,6 +14,7 @@ struct TierSelection {
         { ref in
             switch ref {
             case .parameter(let p): return t.parameters[p]
+            case .tenantSuspended: return .bool(t.suspended)
             case .platform(let path):
                 guard let first = path.first else { return nil }
                 return platform.inputs[first]?.at(path.dropFirst())
@@ -37,9 +38,13 @@ struct TierSelection {
 
     init(_ bp: Blueprint, for t: TenantSpec, platform: PlatformSpec) {
         blueprint = bp
+        // A suspended tenant's resources take their `suspended:` properties.
+        if t.suspended {
+            for i in blueprint.resources.indices { blueprint.resources[i].properties.merge(blueprint.resources[i].suspendedProperties) { _, s in s } }
+        }
         guard bp.hasConditions else { return }
         var kept: [ResourceTemplate] = []
-        for res in bp.resources {
+        for res in blueprint.resources {
             if let w = res.when, !Self.holds(w, t, platform, &diagnostics, address: t.id + "/" + res.name) {
                 excluded[res.name] = w
                 continue

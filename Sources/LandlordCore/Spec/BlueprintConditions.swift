@@ -59,6 +59,8 @@ extension BlueprintReader {
                 } else if path.isEmpty {
                     r.diagnostics.append(.error("${platform} needs an input name", detail: "write ${platform.NAME}", at: at))
                 }
+            case .tenantSuspended:
+                break
             case .resource(let name, _) where resources.contains(name):
                 r.diagnostics.append(
                     .error(
@@ -196,7 +198,7 @@ extension BlueprintReader {
                             "reference to unknown platform input '\(first)'\(Suggest.didYouMean(first, in: platform.inputs.keys))",
                             detail: "add '\(first)' under `inputs:` in \(platform.file)", at: loc))
                 }
-            case .tenantID: break
+            case .tenantID, .tenantSuspended: break
             case .sequence(let s):
                 if sequences[s] == nil {
                     r.diagnostics.append(

@@ -5,7 +5,7 @@ import ProviderAPI
 struct BlueprintReader {
     static let fields = ["apiVersion", "kind", "name", "description", "parameters", "sequences", "resources", "outputs", "onboarding", "health"]
     static let parameterFields = ["type", "default", "enum", "pattern", "sensitive", "description"]
-    static let resourceFields = ["type", "properties", "dependsOn", "wait", "protect", "when", "description", "deletion"]
+    static let resourceFields = ["type", "properties", "dependsOn", "wait", "protect", "when", "description", "deletion", "suspended"]
 
     let schemas: [String: ResourceSchema]
     let platform: PlatformSpec?
@@ -88,7 +88,7 @@ struct BlueprintReader {
                     switch ref {
                     case .platform(let path):
                         checkPlatformPath(path, at: loc, &r)
-                    case .tenantID:
+                    case .tenantID, .tenantSuspended:
                         break
                     case .sequence(let sname):
                         if sequences[sname] == nil {
@@ -108,7 +108,9 @@ struct BlueprintReader {
                     case .resource(let target, let path):
                         if target == "tenant" {
                             r.diagnostics.append(
-                                .error("unknown tenant attribute '\(path.joined(separator: "."))'", detail: "only ${tenant.id} is available", at: loc)
+                                .error(
+                                    "unknown tenant attribute '\(path.joined(separator: "."))'",
+                                    detail: "only ${tenant.id} and ${tenant.suspended} are available", at: loc)
                             )
                         } else if let other = byName[target] {
                             let attrs = schemas[other.type]?.attributes ?? [:]
@@ -349,6 +351,7 @@ struct BlueprintReader {
             location: keyLocation)
         if let w = node["when"] { res.when = parseWhen(w, &r) }
         if let d = node["deletion"] { res.deletion = DeletionPolicyReader.read(d, type: type, schema: schema, &r) }
+        if let s = r.mapping("suspended", in: node) { res.suspendedProperties = suspendedProperties(s, type: type, schema: schema, &r) }
         return res
     }
 
@@ -416,5 +419,36 @@ public enum SpecDuration {
         }
         guard let n = Double(body), n >= 0 else { return nil }
         return n * scale
+    }
+}
+
+extension BlueprintReader {
+    /// A resource's `suspended:` mapping: settable attributes with literal values (no
+    /// references), used in place of its properties while the tenant is suspended.
+    func suspendedProperties(_ node: YAMLNode, type: String, schema: ResourceSchema, _ r: inout DocumentReader) -> [String: ValueTemplate] {
+        var out: [String: ValueTemplate] = [:]
+        let settable = schema.attributes.filter { $0.value.settable }.map(\.key).sorted()
+        for (k, v) in node.mapping ?? [] {
+            guard let attr = k.scalar else { continue }
+            guard let a = schema.attributes[attr], a.settable else {
+                r.diagnostics.append(
+                    .error(
+                        "unknown attribute '\(attr)' for \(type) under suspended:\(Suggest.didYouMean(attr, in: settable))",
+                        detail: "attributes you can set: \(settable.joined(separator: ", "))", at: k.location))
+                continue
+            }
+            if let text = v.scalar, TemplateParser.hasReference(text) {
+                r.diagnostics.append(
+                    .error(
+                        "a suspended: value cannot refer to anything (${...})",
+                        detail: "give the value a suspended tenant's '\(attr)' takes, e.g. `desiredCount: 0`", at: v.location))
+                continue
+            }
+            switch NodeValues.typed(v, as: a.type) {
+            case .success(let value): out[attr] = .literal(value)
+            case .failure(let m): r.diagnostics.append(.error("suspended: '\(attr)': \(m.text)", at: v.location))
+            }
+        }
+        return out
     }
 }

@@ -332,6 +332,14 @@ public enum DocumentSchema {
                     list it and never provision it until `landlord tenant approve ID` removes this line
                     """,
                 ],
+                "suspended": [
+                    "type": "boolean",
+                    "description":
+                        """
+                    true: the tenant is suspended (`${tenant.suspended}`; `landlord tenant suspend ID` writes it); its data-bearing \
+                    resources are never deleted
+                    """,
+                ],
                 "labels": ["description": "free-form labels; Landlord ignores them"],
             ])
     }

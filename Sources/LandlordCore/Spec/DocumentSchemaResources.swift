@@ -24,6 +24,9 @@ extension DocumentSchema {
                 "when": ["$ref": "#/$defs/when"],
                 "description": ["type": "string"],
                 "deletion": deletionSchema,
+                "suspended": [
+                    "type": "object", "description": "literal properties used instead while the tenant is suspended: {desiredCount: 0}",
+                ],
             ],
             "allOf": .list(
                 types.map { type in

@@ -174,6 +174,9 @@ public struct ResourceTemplate: Sendable {
     public var when: WhenClause? = nil
     /// `deletion:`: what destroying it does (delete, retain, snapshot).
     public var deletion: DeletionPolicy = .delete
+    /// `suspended:`: properties (literal values) that replace `properties:` while the tenant
+    /// is suspended (`desiredCount: 0`).
+    public var suspendedProperties: [String: ValueTemplate] = [:]
 }
 
 /// One of a blueprint's `outputs:`: a value computed at apply from the tenant's resources,
@@ -228,6 +231,10 @@ public struct TenantSpec: Sendable {
     /// `approval: pending`: the tenant was created (by `landlord tenant create` or the service)
     /// and awaits an operator's approval. Plans list it and never provision it.
     public var approvalPending: Bool = false
+    /// `suspended: true`: the tenant is suspended (`${tenant.suspended}` is true for its
+    /// blueprint, its resources' `suspended:` properties apply) and no plan deletes its
+    /// data-bearing resources.
+    public var suspended: Bool = false
 }
 
 /// Everything a run reads from disk: the platform, blueprints and tenants.

@@ -7,6 +7,8 @@ public enum Reference: Sendable, Hashable {
     case platform([String])
     /// `${tenant.id}`.
     case tenantID
+    /// `${tenant.suspended}`: true while the tenant file says `suspended: true`.
+    case tenantSuspended
     /// `${name}`: a blueprint parameter.
     case parameter(String)
     /// `${resource.attribute[.path]}`: another resource of the same tenant.
@@ -92,6 +94,7 @@ enum TemplateParser {
     static func classify(_ path: [String]) -> Reference {
         if path[0] == "platform" { return .platform(Array(path.dropFirst())) }
         if path == ["tenant", "id"] { return .tenantID }
+        if path == ["tenant", "suspended"] { return .tenantSuspended }
         if path.count == 2 && path[0] == "seq" { return .sequence(path[1]) }
         if path.count == 1 { return .parameter(path[0]) }
         return .resource(path[0], Array(path.dropFirst()))

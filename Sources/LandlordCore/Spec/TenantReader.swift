@@ -49,7 +49,7 @@ enum ParameterValues {
 
 /// Reads a tenant file and validates its parameters against the blueprint.
 enum TenantReader {
-    static let fields = ["apiVersion", "kind", "id", "blueprint", "parameters", "approval", "description", "labels"]
+    static let fields = ["apiVersion", "kind", "id", "blueprint", "parameters", "approval", "suspended", "description", "labels"]
     /// The values `approval:` takes: only `pending` (a tenant awaiting approval); an approved
     /// tenant has no `approval:` at all.
     static let approvalValues = ["pending"]
@@ -132,10 +132,20 @@ enum TenantReader {
             }
         }
         let pending = approval(root["approval"], &r.diagnostics)
+        var suspended = false
+        if let node = root["suspended"] {
+            if case .success(Value.bool(let b)) = NodeValues.typed(node, as: .bool) {
+                suspended = b
+            } else {
+                r.diagnostics.append(
+                    .error("'suspended' must be true or false", detail: "write `suspended: true`, or remove the line", at: node.location))
+            }
+        }
         if r.diagnostics.hasErrors { return (nil, r.diagnostics) }
         var spec = TenantSpec(
             id: id, blueprint: bpName, parameters: values, file: file, digest: digest, location: root["id"]?.location ?? root.location)
         spec.approvalPending = pending
+        spec.suspended = suspended
         return (spec, r.diagnostics)
     }
 
