@@ -44,6 +44,28 @@ extension TenantService {
     }
 
     /// Adds a tenant (whose file is written) to the fleet the engine plans.
+    /// Records `r` with its tenant file rewritten to `text`, then queues its apply: what an
+    /// update and a suspension share once the new document reads. `change` names it in the
+    /// storage error.
+    func recordAndQueue(_ r: TenantRecord, text: String, relative: String, spec: TenantSpec, change: String) async -> LifecycleResult {
+        let id = r.id
+        reserved.insert(id)
+        defer { reserved.remove(id) }
+        do {
+            try await records.save([RecordChange(record: r, files: [Self.tenantFile(root, id: id, text: text)])])
+        } catch {
+            return .failure(
+                LifecycleError(
+                    .storageFailed, ErrorBody(code: "storage", message: "could not record the \(change): \(error); nothing changed, try again")))
+        }
+        announce(r, was: byID[id]?.status)
+        byID[id] = r
+        noteWritten(relative)
+        addToFleet(spec)
+        wake.yield()
+        return .success(["id": .string(id), "status": .string(r.status.rawValue)])
+    }
+
     func addToFleet(_ spec: TenantSpec) {
         var tenants = fleet.tenants.filter { $0.id != spec.id }
         let at = tenants.firstIndex { $0.id > spec.id } ?? tenants.count

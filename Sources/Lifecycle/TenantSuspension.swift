@@ -64,20 +64,6 @@ extension TenantService {
         r.document = text
         r.error = nil
         r.move(to: on ? .suspending : .resuming, at: Date())
-        reserved.insert(id)
-        defer { reserved.remove(id) }
-        do {
-            try await records.save([RecordChange(record: r, files: [Self.tenantFile(root, id: id, text: text)])])
-        } catch {
-            return .failure(
-                LifecycleError(
-                    .storageFailed, ErrorBody(code: "storage", message: "could not record the change: \(error); nothing changed, try again")))
-        }
-        announce(r, was: byID[id]?.status)
-        byID[id] = r
-        noteWritten(relative)
-        addToFleet(spec)
-        wake.yield()
-        return .success(["id": .string(id), "status": .string(r.status.rawValue)])
+        return await recordAndQueue(r, text: text, relative: relative, spec: spec, change: "change")
     }
 }

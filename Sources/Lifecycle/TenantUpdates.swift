@@ -53,21 +53,7 @@ extension TenantService {
         r.parametersJSON = JSON.string(.map(spec.parameters.mapValues(TenantDocument.shown)))
         r.error = nil
         r.move(to: .updating, at: Date(), reason: "parameters: " + patch.keys.sorted().joined(separator: ", "))
-        reserved.insert(id)
-        defer { reserved.remove(id) }
-        do {
-            try await records.save([RecordChange(record: r, files: [Self.tenantFile(root, id: id, text: text)])])
-        } catch {
-            return .failure(
-                LifecycleError(
-                    .storageFailed, ErrorBody(code: "storage", message: "could not record the update: \(error); nothing changed, try again")))
-        }
-        announce(r, was: byID[id]?.status)
-        byID[id] = r
-        noteWritten(relative)
-        addToFleet(spec)
-        wake.yield()
-        return .success(["id": .string(id), "status": .string(r.status.rawValue)])
+        return await recordAndQueue(r, text: text, relative: relative, spec: spec, change: "update")
     }
 
     /// The parameters a tenant document gives itself (typed as its blueprint declares them),
