@@ -15,7 +15,9 @@ export LANDLORD_STRIPE_STATE_DIR="${LANDLORD_STRIPE_STATE_DIR:-${TMPDIR:-/tmp}/l
 export LANDLORD_PG_DIR="${LANDLORD_PG_DIR:-${TMPDIR:-/tmp}/landlord-pg-${LANDLORD_PG_PORT:-5433}}"
 TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/landlord-tests.XXXXXX")"
 export TMPDIR
+side_pids=(); side_names=()   # the checks run beside the fault test (below)
 cleanup() {
+    if [[ ${#side_pids[@]} -gt 0 ]]; then kill "${side_pids[@]}" 2>/dev/null || true; fi
     if [[ -n "${MOTO_STARTED:-}" ]]; then scripts/moto.sh stop; fi
     if [[ -n "${STRIPE_STARTED:-}" ]]; then scripts/localstripe.sh stop; fi
     if [[ -n "${PG_STARTED:-}" ]]; then scripts/postgres.sh stop; fi
@@ -60,18 +62,28 @@ HEAVY='ServiceConcurrencyTests|CrashTests|S3ServiceTests|CLIEventCrashTests'
 swift test --skip-build --disable-xctest --skip "$HEAVY"
 swift test --skip-build --disable-xctest --filter "$HEAVY"
 
-# The reference plugin (examples/plugins) passes the provider protocol's conformance suite.
-plugin_check_dir="$(mktemp -d)"
-.build/debug/landlord -C "$plugin_check_dir" provider check -- python3 "$PWD/examples/plugins/plugins/localfs.py"
+# The checks after the suites run side by side: Checkov and schemathesis are mostly Python
+# waiting on a server or the disk, the fault test mostly moto; each one's output is printed
+# whole when it ends, and any failure fails the run.
+side_logs="$(mktemp -d)"
+side() {   # side NAME COMMAND...: runs COMMAND in the background, output to $side_logs/NAME.log
+    local name="$1"; shift
+    "$@" > "$side_logs/$name.log" 2>&1 &
+    side_pids+=("$!"); side_names+=("$name")
+}
 
 # Checkov and the Rego policy read `plan --format terraform-json` as they read Terraform's plans
 # (issue 25). Installs Checkov 3.3.30 and regopy 1.5.2 from PyPI into .build/review-tools-venv
 # the first time (44 to 89 s on a 2-core machine, install and run; then about 20 s).
-scripts/checkov.sh .build/debug/landlord
+side checkov scripts/checkov.sh .build/debug/landlord
 
 # The API against its own document (issue 26): schemathesis 4.32.5 (PyPI, in
 # .build/schemathesis-venv) fuzzes a real landlord-server; no 5xx, no answer outside the spec.
-scripts/schemathesis.sh .build/debug/landlord-server
+side schemathesis scripts/schemathesis.sh .build/debug/landlord-server
+
+# The reference plugin (examples/plugins) passes the provider protocol's conformance suite.
+plugin_check_dir="$(mktemp -d)"
+.build/debug/landlord -C "$plugin_check_dir" provider check -- python3 "$PWD/examples/plugins/plugins/localfs.py"
 
 # Network faults (issue 31): 20 tenants with S3 state applied and destroyed through a fault
 # proxy in front of moto on a fixed seed (scripts/fault-test.sh; docs/network.md). About 25 s on 2 busy cores.
@@ -79,4 +91,18 @@ if [[ -n "${MOTO_STARTED:-}" ]]; then
   scripts/fault-test.sh 20 31
 else
   echo "note: moto_server not found: the network fault test (scripts/fault-test.sh) is skipped" >&2
+fi
+
+side_failed=""
+for i in "${!side_pids[@]}"; do
+  code=0
+  wait "${side_pids[$i]}" || code=$?
+  echo "== ${side_names[$i]} (exit $code)"
+  cat "$side_logs/${side_names[$i]}.log"
+  if [[ "$code" != 0 ]]; then side_failed+=" ${side_names[$i]}"; fi
+done
+side_pids=()
+if [[ -n "$side_failed" ]]; then
+  echo "error: failed:$side_failed (their output is above)" >&2
+  exit 1
 fi
