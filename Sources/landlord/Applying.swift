@@ -157,7 +157,7 @@ struct ApplyingOptions: ParsableArguments {
             alarmSource = try CloudWatchAlarms(
                 region: ctx.fleet.platform.providerSettings("aws")["region"]?.stringValue, environment: ProcessInfo.processInfo.environment)
         }
-        var gate = RolloutGate(policy: p, probe: HTTPHealthProbe(), alarms: alarmSource, operation: operation.rawValue)
+        var gate = RolloutGate(policy: p, probe: HTTPHealthProbe(), alarms: alarmSource, operation: operation)
         // Seconds between alarm reads during a bake (default 5; tests shorten it).
         if let s = ProcessInfo.processInfo.environment["LANDLORD_ROLLOUT_ALARM_INTERVAL"].flatMap(Double.init), s > 0 { gate.alarmInterval = s }
         return gate

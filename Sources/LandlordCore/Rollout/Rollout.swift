@@ -226,7 +226,7 @@ public enum Rollout {
                 record.haltReason = nil
             } else {
                 record = RolloutRecord(
-                    id: RolloutRecord.newID(), operation: gate.operation, policy: gate.policy, waves: waves, fleet: workspace.fleet)
+                    id: RolloutRecord.newID(), operation: gate.operation.rawValue, policy: gate.policy, waves: waves, fleet: workspace.fleet)
                 // The last rollout's rollback points go with its record (`abort` is for the current one).
                 if gate.keepsRecord, let previous = try? await store.current() { await store.removeRollbackPoints(of: previous) }
                 // Holds whose tenant file or blueprint changed since no longer apply.
@@ -255,7 +255,7 @@ public enum Rollout {
         // Each tenant's health checks start as soon as its apply finishes.
         var early: EarlyHealthChecks?
         var observer = observer
-        if let gate = options.gate, gate.operation != "destroy", workspace.fleet.blueprints.values.contains(where: { !$0.health.isEmpty }) {
+        if let gate = options.gate, gate.operation != .destroy, workspace.fleet.blueprints.values.contains(where: { !$0.health.isEmpty }) {
             let checks = EarlyHealthChecks(inner: observer, workspace: workspace, probe: gate.probe, parallelism: gate.healthParallelism)
             early = checks
             observer = checks

@@ -9,7 +9,7 @@ public struct RolloutGate: Sendable {
     public var probe: any HealthProbe
     public var alarms: (any AlarmSource)?
     /// `apply` or `destroy`, for the record.
-    public var operation: String
+    public var operation: RunOperation
     /// Health checks in flight at once.
     public var healthParallelism = 64
     /// Seconds between alarm reads during a bake.
@@ -19,7 +19,7 @@ public struct RolloutGate: Sendable {
     /// Their rollback points are removed when they end.
     public var keepsRecord = true
 
-    public init(policy: RolloutPolicy, probe: any HealthProbe, alarms: (any AlarmSource)? = nil, operation: String = "apply") {
+    public init(policy: RolloutPolicy, probe: any HealthProbe, alarms: (any AlarmSource)? = nil, operation: RunOperation = .apply) {
         self.policy = policy
         self.probe = probe
         self.alarms = alarms
@@ -104,7 +104,7 @@ struct GatedRun {
             v.failed[o.tenant] = o.errors.first?.summary ?? "its apply failed"
         }
         // A destroy has nothing left to check (and its tenants' files still name their checks).
-        let ok = gate.operation == "destroy" ? [] : tenants.filter { v.failed[$0] == nil }
+        let ok = gate.operation == .destroy ? [] : tenants.filter { v.failed[$0] == nil }
         let checking = ContinuousClock.now
         let unhealthy: [String: String]
         if let early {
@@ -150,7 +150,7 @@ struct GatedRun {
         // fleet alarm fired (it does not say which tenant is at fault).
         var back: [String] = []
         // A destroy is not rolled back (that would create what was asked to go): it halts.
-        if gate.policy.onFailure == .rollback && gate.operation != "destroy" {
+        if gate.policy.onFailure == .rollback && gate.operation != .destroy {
             back = alarmHalt ? tenants : v.failed.keys.sorted()
         }
         record.wavesDone = n
