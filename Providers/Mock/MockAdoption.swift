@@ -42,7 +42,11 @@ extension MockProvider: AdoptingProvider {
                 var index: [String: [MockResource]] = [:]
                 for r in all { index[Self.naturalKeyText(type, key, r.attributes), default: []].append(r) }
                 for i in indexes {
-                    let found = index[Self.naturalKeyText(type, key, lookups[i].key)] ?? []
+                    var found = index[Self.naturalKeyText(type, key, lookups[i].key)] ?? []
+                    // Only on the pool members it may be placed on (a rule's `listener: auto`).
+                    for (attr, members) in lookups[i].placements {
+                        found = found.filter { members.contains($0.attributes[attr]?.stringValue ?? "") }
+                    }
                     matches[i] = found.sorted { $0.id < $1.id }.map {
                         KeyMatch(resource: ResourceObject(type: $0.type, id: $0.id, attributes: $0.attributes), owner: $0.tags[LandlordTag.address])
                     }

@@ -115,6 +115,10 @@ import Testing
                     "region": "us-east-1",
                 ]
             ),
+            (
+                AWSResourceTypes.listenerRule,
+                ["listener": "arn:l", "priority": 10, "hostHeader": "acme.example.com", "pathPattern": "/api/*", "targetGroupArn": "arn:tg"]
+            ),
             (AWSResourceTypes.dynamoItem, ["table": "tenants", "key": ["pk": "tenant#acme"], "item": ["plan": "pro", "seats": 5]]),
         ]
         for (type, attributes) in cases {
