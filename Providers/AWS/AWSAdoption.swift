@@ -6,7 +6,8 @@ import ProviderAPI
 /// `landlord adopt` against AWS: resources made outside Landlord found by natural key and
 /// tagged. User pools, identity pools and target groups are listed once a lookup call (their
 /// names matched in memory, then only the matches described for their tags); listener rules are
-/// read from each listener they may be on (AWSAdoptionLookups.swift); the untaggable
+/// read from each listener they may be on, task definitions by family, services ten a call in
+/// their cluster (AWSAdoptionLookups.swift); the untaggable
 /// types (records, items, clients, groups, users, contacts) are fetched by their key as an
 /// interrupted create's adoption does.
 extension AWSProvider: AdoptingProvider {
@@ -56,8 +57,13 @@ extension AWSProvider: AdoptingProvider {
                             KeyMatch(resource: $0, owner: tags[$0.id]?[LandlordTag.address])
                         }
                     }
-                case AWSResourceTypes.listenerRule:
-                    let found = try await listenerRules(client, lookups, indexes)
+                case AWSResourceTypes.listenerRule, AWSResourceTypes.taskDefinition, AWSResourceTypes.ecsService:
+                    let found: [Int: [KeyMatch]]
+                    switch type {
+                    case AWSResourceTypes.listenerRule: found = try await listenerRules(client, lookups, indexes)
+                    case AWSResourceTypes.taskDefinition: found = try await taskDefinitions(client, lookups, indexes)
+                    default: found = try await services(client, lookups, indexes)
+                    }
                     for i in indexes { matches[i] = found[i] ?? [] }
                 default:
                     guard schema.resources[type]?.taggable == false else {
@@ -128,6 +134,8 @@ extension AWSProvider: AdoptingProvider {
                 var body = out
                 body["IdentityPoolTags"] = .map(tags)
                 _ = try await client.call(.cognitoIdentity, "UpdateIdentityPool", body)
+            case AWSResourceTypes.taskDefinition, AWSResourceTypes.ecsService:
+                return try await tagECS(client, resource, identity)
             case AWSResourceTypes.targetGroup, AWSResourceTypes.listenerRule:
                 let tags = try await ELBTags(client: client).tags([resource.id])[resource.id] ?? [:]
                 if let o = tags[LandlordTag.address], o != identity.address { return [taken(resource, o)] }

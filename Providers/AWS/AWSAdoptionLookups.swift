@@ -4,7 +4,8 @@ import Foundation
 import ProviderAPI
 
 /// Adoption lookups of the AWS types found where they live rather than in one account-wide
-/// listing: listener rules on the pool's listeners.
+/// listing: listener rules on the pool's listeners, task definitions by family, services in
+/// their cluster.
 extension AWSProvider {
     /// Listener rules by host header (and, when two rules of one listener share it, path
     /// pattern): each listener the lookups may be on (the pool's members, for `listener: auto`,
@@ -44,5 +45,71 @@ extension AWSProvider {
         }
         let tags = try await ELBTags(client: client).tags(Array(Set(candidates.values.joined().map(\.id))).sorted())
         return candidates.mapValues { $0.map { KeyMatch(resource: $0, owner: tags[$0.id]?[LandlordTag.address]) } }
+    }
+
+    /// Task definitions by family: DescribeTaskDefinition of the family name gives its latest
+    /// ACTIVE revision (earlier revisions are that one's history, not other candidates).
+    func taskDefinitions(_ client: AWSClient, _ lookups: [KeyLookup], _ indexes: [Int]) async throws -> [Int: [KeyMatch]] {
+        let definitions = TaskDefinitions(client: client)
+        var out: [Int: [KeyMatch]] = [:]
+        for i in indexes {
+            guard let family = lookups[i].key["family"]?.stringValue, let (object, tags) = try await definitions.describe(family) else {
+                out[i] = []
+                continue
+            }
+            out[i] = object.attributes["family"]?.stringValue == family ? [KeyMatch(resource: object, owner: tags[LandlordTag.address])] : []
+        }
+        return out
+    }
+
+    /// Services by cluster and name: DescribeServices, ten services of one cluster a call.
+    func services(_ client: AWSClient, _ lookups: [KeyLookup], _ indexes: [Int]) async throws -> [Int: [KeyMatch]] {
+        let handler = ECSServices(client: client, network: ServiceNetwork(settings: [:]))
+        var byCluster: [String: [Int]] = [:]
+        for i in indexes { byCluster[lookups[i].key["cluster"]?.stringValue ?? "", default: []].append(i) }
+        var out: [Int: [KeyMatch]] = [:]
+        for (cluster, members) in byCluster.sorted(by: { $0.key < $1.key }) {
+            var start = 0
+            while start < members.count {
+                let batch = Array(members[start..<min(start + 10, members.count)])
+                start += 10
+                let names = batch.map { lookups[$0].key["name"]?.stringValue ?? "" }
+                let response = try await unlessMissing(
+                    ["ClusterNotFoundException"],
+                    {
+                        try await client.call(
+                            .ecs, "DescribeServices", ["cluster": .string(cluster), "services": .list(names.map(Value.string)), "include": ["TAGS"]])
+                    })
+                var found: [String: ECSServices.Described] = [:]
+                for s in response?["services"]?.listValue ?? [] {
+                    guard let m = s.mapValue, let d = handler.described(m, cluster: cluster), let n = d.object.attributes["name"]?.stringValue
+                    else { continue }
+                    found[n] = d
+                }
+                for (i, name) in zip(batch, names) {
+                    out[i] = found[name].map { [KeyMatch(resource: $0.object, owner: $0.tags[LandlordTag.address])] } ?? []
+                }
+            }
+        }
+        return out
+    }
+
+    /// Tags an ECS task definition or service (TagResource), unless another address's tags are on it.
+    func tagECS(_ client: AWSClient, _ resource: ResourceObject, _ identity: ResourceIdentity) async throws -> [ProviderDiagnostic] {
+        let tags: [String: String]
+        if resource.type == AWSResourceTypes.taskDefinition {
+            guard let (_, t) = try await TaskDefinitions(client: client).describe(resource.id) else { return [gone(resource)] }
+            tags = t
+        } else {
+            let cluster = resource.attributes["cluster"]?.stringValue ?? ""
+            let handler = ECSServices(client: client, network: ServiceNetwork(settings: [:]))
+            guard let d = try await handler.describe(cluster: cluster, service: resource.attributes["name"]?.stringValue ?? resource.id) else {
+                return [gone(resource)]
+            }
+            tags = d.tags
+        }
+        if let o = tags[LandlordTag.address], o != identity.address { return [taken(resource, o)] }
+        _ = try await client.call(.ecs, "TagResource", ["resourceArn": .string(resource.id), "tags": tagList(identity.tags)])
+        return []
     }
 }

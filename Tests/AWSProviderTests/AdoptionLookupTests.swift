@@ -8,7 +8,8 @@ import Testing
 
 extension MotoTests {
     /// `landlord adopt`'s lookups against moto for the types found where they live: listener
-    /// rules by host header on the pool's listeners (keeping their listener and priority), then
+    /// rules by host header on the pool's listeners (keeping their listener and priority), task
+    /// definitions by family (the latest revision), services by cluster and name; each then
     /// tagged, and one tagged for another address reported with its owner.
     @Suite struct AdoptionLookupTests {
         /// A rule made outside Landlord (no tags): its ARN.
@@ -77,6 +78,55 @@ extension MotoTests {
             let gone = l1.replacingOccurrences(of: l1.split(separator: "/").last!, with: "0000000000000000")
             let broken = await provider.lookUp([lookup(type, t, "acme", key: ["hostHeader": "acme.example.com"], pool: [gone])])
             #expect(broken.diagnostics.first?.severity == .error, "\(broken.diagnostics)")
+        }
+
+        @Test func taskDefinitionsByFamilyAndServicesByClusterAndName() async throws {
+            try await Moto.reset()
+            let provider = Moto.provider()
+            let client = try Moto.client()
+            let cluster = try await Fixtures(client: client).cluster(Moto.unique("cluster"))
+            let family = Moto.unique("lambda-made")
+            func register(_ image: String) async throws -> String {
+                let body = """
+                    {"family":"\(family)","cpu":"256","memory":"512","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],
+                     "containerDefinitions":[{"name":"app","image":"\(image)","essential":true,
+                     "portMappings":[{"containerPort":8080,"protocol":"tcp"}]}]}
+                    """
+                let data = try await client.json(.ecs, operation: "RegisterTaskDefinition", body: Data(body.utf8))
+                return try #require(try JSON.parse(Array(data)).mapValue?["taskDefinition"]?.mapValue?["taskDefinitionArn"]?.stringValue)
+            }
+            _ = try await register("registry.example.com/app:1")
+            let latest = try await register("registry.example.com/app:2")
+            let service = Moto.unique("svc")
+            let body = #"{"cluster":"\#(cluster)","serviceName":"\#(service)","taskDefinition":"\#(latest)","desiredCount":1,"launchType":"FARGATE"}"#
+            _ = try await client.json(.ecs, operation: "CreateService", body: Data(body.utf8))
+
+            let t = Tenant()
+            let found = await provider.lookUp([
+                lookup(AWSResourceTypes.taskDefinition, t, "task", key: ["family": .string(family)]),
+                lookup(AWSResourceTypes.taskDefinition, t, "none", key: ["family": .string(family + "-none")]),
+                lookup(AWSResourceTypes.ecsService, t, "svc", key: ["cluster": .string(cluster), "name": .string(service)]),
+                lookup(AWSResourceTypes.ecsService, t, "other", key: ["cluster": .string(cluster), "name": "no-such-service"]),
+            ])
+            #expect(found.diagnostics.isEmpty, "\(found.diagnostics)")
+            #expect(found.matches.map(\.count) == [1, 0, 1, 0])
+            let task = try #require(found.matches[0].first)
+            #expect(task.resource.id == latest, "the family's latest revision, not an ambiguity")
+            #expect(task.resource.attributes["image"] == "registry.example.com/app:2")
+            #expect(task.owner == nil)
+            let svc = try #require(found.matches[2].first)
+            #expect(svc.resource.attributes["taskDefinition"] == .string(latest))
+            #expect(svc.resource.attributes["desiredCount"] == 1)
+
+            #expect(await provider.tag(task.resource, identity: t.identity("task")).isEmpty)
+            #expect(await provider.tag(svc.resource, identity: t.identity("svc")).isEmpty)
+            let tagged = await provider.lookUp([
+                lookup(AWSResourceTypes.taskDefinition, t, "task", key: ["family": .string(family)]),
+                lookup(AWSResourceTypes.ecsService, t, "svc", key: ["cluster": .string(cluster), "name": .string(service)]),
+            ])
+            #expect(tagged.matches.map { $0.first?.owner } == [t.identity("task").address, t.identity("svc").address])
+            let refused = await provider.tag(svc.resource, identity: Tenant().identity("svc"))
+            #expect(refused.first?.summary.contains("is tagged for \(t.identity("svc").address)") == true, "\(refused)")
         }
     }
 }

@@ -221,6 +221,19 @@ struct AdoptionSearch {
                             address: c.address))
                     continue
                 }
+                // A key attribute the spec leaves to the provider (an ECS service's `name`).
+                let unset = key.filter { (c.after?[$0] ?? .null) == .null }
+                if !unset.isEmpty {
+                    asked.insert(c.address)
+                    refuse(
+                        c.tenant,
+                        .error(
+                            "\(c.address) (\(c.type)): its natural key is not known before apply",
+                            detail: "the spec does not set \(unset.joined(separator: ", ")), which the provider would choose: set it to "
+                                + "the existing resource's in the blueprint, then run adopt again",
+                            address: c.address))
+                    continue
+                }
                 var values: [String: Value] = [:]
                 for k in key { values[k] = c.after?[k] ?? .null }
                 guard values.values.allSatisfy(\.isKnown) else { continue }  // a later round
