@@ -13,26 +13,27 @@ extension AWSProvider {
     /// matching rules' tags are read. A pool listener that does not exist fails the lookups.
     func listenerRules(_ client: AWSClient, _ lookups: [KeyLookup], _ indexes: [Int]) async throws -> [Int: [KeyMatch]] {
         let rules = ListenerRules(client: client)
-        func listeners(_ l: KeyLookup) -> [String] {
+        /// The listeners to search; nil: a listener given as neither ARN nor pool, so every one.
+        func listeners(_ l: KeyLookup) -> [String]? {
             if let members = l.placements["listener"] { return members }
-            return l.inputs["listener"]?.stringValue.map { $0.hasPrefix("arn:") ? [$0] : [] } ?? []
+            return l.inputs["listener"]?.stringValue.flatMap { $0.hasPrefix("arn:") ? [$0] : nil }
         }
         var onListener: [String: [ResourceObject]] = [:]
         var everywhere: [ResourceObject]?
         for i in indexes {
-            let wanted = listeners(lookups[i])
-            if wanted.isEmpty && everywhere == nil {
-                // A listener given as neither ARN nor pool: every listener of every load balancer.
-                var all: [ResourceObject] = []
-                for l in try await rules.allListeners() { all += try await rules.describe(["ListenerArn": l]) }
-                everywhere = all
+            guard let wanted = listeners(lookups[i]) else {
+                if everywhere == nil {
+                    var all: [ResourceObject] = []
+                    for l in try await rules.allListeners() { all += try await rules.describe(["ListenerArn": l]) }
+                    everywhere = all
+                }
+                continue
             }
             for l in wanted where onListener[l] == nil { onListener[l] = try await rules.describe(["ListenerArn": l], missingThrows: true) }
         }
         var candidates: [Int: [ResourceObject]] = [:]
         for i in indexes {
-            let wanted = listeners(lookups[i])
-            let pool = wanted.isEmpty ? (everywhere ?? []) : wanted.flatMap { onListener[$0] ?? [] }
+            let pool = listeners(lookups[i]).map { $0.flatMap { onListener[$0] ?? [] } } ?? everywhere ?? []
             let host = lookups[i].key["hostHeader"]?.stringValue?.lowercased()
             var found = pool.filter { $0.attributes["hostHeader"]?.stringValue?.lowercased() == host }
             if found.count > 1 {
