@@ -4,10 +4,24 @@ import ProviderAPI
 /// `landlord adopt` for a plugin's types (Providers/PROTOCOL.md, protocol 1.1): each lookup is
 /// one `import` call with the natural key in `key` (the plugin returns what has that key and is
 /// untagged or this address's, never another's), and an adopted resource of a taggable type is
-/// tagged with the optional `tag` method. A plugin of protocol 1.0 ignores `key` and finds by
-/// tags only, so what it did not make is "nothing found"; it has no `tag`.
+/// tagged with the optional `tag` method. A plugin of protocol 1.0 would ignore `key` (finding
+/// by tags only) and has no `tag`: its lookups are refused at plan time, before any call.
 extension PluginProvider: AdoptingProvider {
+    /// True when the plugin's protocol has `import` with `key` and `tag` (1.1 and later).
+    var adoptsByKey: Bool {
+        let parts = info.protocolVersion.split(separator: ".").compactMap { Int($0) }
+        return parts.count == 2 && (parts[0] > 1 || parts[1] >= 1)
+    }
+
     public func lookUp(_ lookups: [KeyLookup]) async -> KeyLookupResponse {
+        guard adoptsByKey else {
+            let d = ProviderDiagnostic.error(
+                "the \(name) plugin speaks provider protocol \(info.protocolVersion), which cannot adopt by natural key",
+                detail: "adoption needs protocol 1.1 (`import` with `key`, and `tag`; Providers/PROTOCOL.md): update the plugin, "
+                    + "or let `landlord apply` create the resource",
+                code: "NoNaturalKey")
+            return KeyLookupResponse(matches: lookups.map { _ in [] }, diagnostics: [d])
+        }
         let answers = await withTaskGroup(of: Keyed<Int, ImportResponse>.self) { group in
             for (i, l) in lookups.enumerated() {
                 group.addTask {

@@ -1,5 +1,7 @@
 import Foundation
 import LandlordTestSupport
+import PluginProvider
+import ProviderAPI
 import Testing
 
 /// `landlord adopt` through a plugin (protocol 1.1): the reference plugin finds files put in its
@@ -82,5 +84,18 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: file))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent(".landlord/tenants").path))
         #expect(try Self.index(dir)["acme/api.key"]?["address"] as? String == "globex/api_key")
+    }
+
+    @Test func aPluginOfProtocolOneZeroIsRefusedBeforeAnyCall() async throws {
+        let settings = PluginSettings(name: "fast", command: ["python3", Fixtures.path("instant.py")], directory: Fixtures.directory)
+        let p = try await PluginProvider.start(settings, hostVersion: "test")
+        defer { Task { await p.shutdown() } }
+        let identity = ResourceIdentity(address: "acme/thing", tenant: "acme", platform: "p")
+        let found = await p.lookUp([KeyLookup(type: "fast.thing", identity: identity, key: ["name": "acme"])])
+        #expect(found.matches == [[]])
+        #expect(found.calls == 0)
+        let d = try #require(found.diagnostics.first)
+        #expect(d.summary == "the fast plugin speaks provider protocol 1.0, which cannot adopt by natural key", "\(d.summary)")
+        #expect(p.apiCallCounts()[APIOperation(api: "fast", operation: "import")] == nil)
     }
 }
