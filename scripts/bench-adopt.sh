@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Adoption on the simulated cloud: N tenants of examples/migrate's signup blueprint (8 resources
+# Adoption on the simulated cloud: N tenants of examples/migrate's signup blueprint (9 resources
 # each) made untagged, as a sign-up Lambda would (LANDLORD_MOCK_UNTAGGED=1), and their state
 # removed; then times `landlord adopt --out FILE` (it reports the lookups, the provider calls
 # they took and the rounds) and `landlord apply FILE`, and checks that the next plan has no
@@ -12,6 +12,8 @@ BIN="${2:-$PWD/.build/release/landlord}"
 DIR="$(mktemp -d)"
 trap 'rm -rf "$DIR"' EXIT
 cp -r examples/migrate/platform.yaml examples/migrate/blueprints "$DIR"/
+# One listener holds every tenant's rule and target group (AWS would need a quota raise).
+sed -i "s/^      dnsName: .*/&\n      maxRules: $N\n      maxTargetGroups: $N/" "$DIR/platform.yaml"
 mkdir "$DIR/tenants"
 for i in $(seq 1 "$N"); do
     printf 'apiVersion: landlord/v1\nkind: Tenant\nid: t%d\nblueprint: signup\nparameters: {adminEmail: admin@t%d.example}\n' "$i" "$i" \

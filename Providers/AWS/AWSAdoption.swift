@@ -5,7 +5,9 @@ import ProviderAPI
 
 /// `landlord adopt` against AWS: resources made outside Landlord found by natural key and
 /// tagged. User pools, identity pools and target groups are listed once a lookup call (their
-/// names matched in memory, then only the matches described for their tags); the untaggable
+/// names matched in memory, then only the matches described for their tags); listener rules are
+/// read from each listener they may be on, task definitions by family, services ten a call in
+/// their cluster (AWSAdoptionLookups.swift); the untaggable
 /// types (records, items, clients, groups, users, contacts) are fetched by their key as an
 /// interrupted create's adoption does.
 extension AWSProvider: AdoptingProvider {
@@ -55,6 +57,14 @@ extension AWSProvider: AdoptingProvider {
                             KeyMatch(resource: $0, owner: tags[$0.id]?[LandlordTag.address])
                         }
                     }
+                case AWSResourceTypes.listenerRule, AWSResourceTypes.taskDefinition, AWSResourceTypes.ecsService:
+                    let found: [Int: [KeyMatch]]
+                    switch type {
+                    case AWSResourceTypes.listenerRule: found = try await listenerRules(client, lookups, indexes)
+                    case AWSResourceTypes.taskDefinition: found = try await taskDefinitions(client, lookups, indexes)
+                    default: found = try await services(client, lookups, indexes)
+                    }
+                    for i in indexes { matches[i] = found[i] ?? [] }
                 default:
                     guard schema.resources[type]?.taggable == false else {
                         diagnostics.append(
@@ -124,7 +134,9 @@ extension AWSProvider: AdoptingProvider {
                 var body = out
                 body["IdentityPoolTags"] = .map(tags)
                 _ = try await client.call(.cognitoIdentity, "UpdateIdentityPool", body)
-            case AWSResourceTypes.targetGroup:
+            case AWSResourceTypes.taskDefinition, AWSResourceTypes.ecsService:
+                return try await tagECS(client, resource, identity)
+            case AWSResourceTypes.targetGroup, AWSResourceTypes.listenerRule:
                 let tags = try await ELBTags(client: client).tags([resource.id])[resource.id] ?? [:]
                 if let o = tags[LandlordTag.address], o != identity.address { return [taken(resource, o)] }
                 var p = QueryParams()

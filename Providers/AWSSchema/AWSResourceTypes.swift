@@ -102,7 +102,9 @@ public enum AWSResourceTypes {
                 "environment": .init(.map, forceNew: true),
                 "arn": computed(.string, "the revision's ARN"),
                 "revision": computed(.int),
-            ]),
+            ],
+            // Adoption finds a family's latest active revision: earlier ones are its history.
+            naturalKey: ["family"]),
         ResourceSchema(
             type: ecsService,
             attributes: [
@@ -114,7 +116,9 @@ public enum AWSResourceTypes {
                 "containerPort": .init(.int, forceNew: true),
                 "launchType": .init(.string, forceNew: true),
                 "arn": computed(),
-            ], waitConditions: ["stable"], uniqueKeys: ["cluster", "name"]),
+            ], waitConditions: ["stable"], uniqueKeys: ["cluster", "name"],
+            // Adoption finds a service by its cluster and the `name` the spec gives it.
+            naturalKey: ["cluster", "name"]),
         ResourceSchema(
             type: userPool,
             attributes: [

@@ -33,7 +33,7 @@ public enum AWSTerraformShapes {
             paths: [
                 "listener": ["listener_arn"], "targetGroupArn": ["action", 0, "target_group_arn"],
                 "hostHeader": ["condition", 0, "host_header", 0, "values"], "pathPattern": ["condition"],
-            ], listenerRule)
+            ], names: ["listener": "listener_arn"], reverse: listenerRuleBack, listenerRule)
         add(AWSResourceTypes.route53Record, "aws_route53_record", paths: ["aliasTarget": ["alias"]], route53Record)
         let container: [Value] = ["container_definitions"]
         add(
@@ -82,6 +82,19 @@ public enum AWSTerraformShapes {
         if let path = a["pathPattern"], path != .null { conditions.append(.map(["path_pattern": .list([.map(["values": .list([path])])])])) }
         out["condition"] = .list(conditions)
         return out
+    }
+
+    /// A rule's forward target and host and path conditions, from hashicorp/aws's blocks.
+    @Sendable static func listenerRuleBack(_ t: [String: Value]) -> [String: Value] {
+        var out: [String: Value] = [:]
+        out["targetGroupArn"] = t["action"]?.listValue?.first?.mapValue?["target_group_arn"]
+        for c in t["condition"]?.listValue ?? [] {
+            let m = c.mapValue ?? [:]
+            for (block, attribute) in [("host_header", "hostHeader"), ("path_pattern", "pathPattern")] {
+                if let v = m[block]?.listValue?.first?.mapValue?["values"]?.listValue?.first { out[attribute] = v }
+            }
+        }
+        return out.filter { $0.value != .null }
     }
 
     @Sendable static func route53Record(_ a: [String: Value]) -> [String: Value] {

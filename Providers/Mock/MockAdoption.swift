@@ -16,6 +16,8 @@ extension MockProvider: AdoptingProvider {
         return key.map { JSON.string(attributes[$0]?.revealed ?? .null, sortedKeys: true) }.joined(separator: "|")
     }
 
+    static func revision(_ r: MockResource) -> Int { r.attributes["revision"]?.intValue ?? 0 }
+
     public func lookUp(_ lookups: [KeyLookup]) async -> KeyLookupResponse {
         var matches = Array(repeating: [KeyMatch](), count: lookups.count)
         var diagnostics: [ProviderDiagnostic] = []
@@ -42,7 +44,15 @@ extension MockProvider: AdoptingProvider {
                 var index: [String: [MockResource]] = [:]
                 for r in all { index[Self.naturalKeyText(type, key, r.attributes), default: []].append(r) }
                 for i in indexes {
-                    let found = index[Self.naturalKeyText(type, key, lookups[i].key)] ?? []
+                    var found = index[Self.naturalKeyText(type, key, lookups[i].key)] ?? []
+                    // Only on the pool members it may be placed on (a rule's `listener: auto`).
+                    for (attr, members) in lookups[i].placements {
+                        found = found.filter { members.contains($0.attributes[attr]?.stringValue ?? "") }
+                    }
+                    // A family's latest revision: the earlier ones are its history, not candidates.
+                    if type == AWSResourceTypes.taskDefinition, let latest = found.max(by: { Self.revision($0) < Self.revision($1) }) {
+                        found = [latest]
+                    }
                     matches[i] = found.sorted { $0.id < $1.id }.map {
                         KeyMatch(resource: ResourceObject(type: $0.type, id: $0.id, attributes: $0.attributes), owner: $0.tags[LandlordTag.address])
                     }

@@ -136,7 +136,7 @@ enum PluginCodec {
                 ResourceSchema(
                     type: type, attributes: attributes, waitConditions: Set(strings("waitConditions")), taggable: m["taggable"]?.boolValue ?? true,
                     dataBearing: m["dataBearing"]?.boolValue ?? false, uniqueKeys: strings("uniqueKeys"),
-                    exportFormat: m["exportFormat"]?.stringValue))
+                    exportFormat: m["exportFormat"]?.stringValue, naturalKey: m["naturalKey"] == nil ? nil : strings("naturalKey")))
             if let t = m["test"]?.mapValue, let create = t["create"]?.mapValue {
                 tests[type] = TestInputs(create: create, update: t["update"]?.mapValue)
             }

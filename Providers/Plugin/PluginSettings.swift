@@ -100,7 +100,7 @@ public struct PluginSettings: Sendable {
 public enum PluginProtocol {
     /// `MAJOR.MINOR`: a plugin of another major version is refused; minor versions only add
     /// optional fields.
-    public static let version = "1.0"
+    public static let version = "1.1"
     /// The major part of `version`.
     public static var major: Int { Int(version.split(separator: ".")[0])! }
 }

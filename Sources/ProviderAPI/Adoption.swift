@@ -9,11 +9,19 @@ public struct KeyLookup: Sendable, Hashable {
     /// Every attribute the spec gives a known value (the key's among them): a provider that
     /// reads back only what the spec sets (a user's attributes) reads these.
     public var inputs: [String: Value]
-    public init(type: String, identity: ResourceIdentity, key: [String: Value], inputs: [String: Value] = [:]) {
+    /// Attributes the spec leaves to the engine to place on a platform pool (a rule's
+    /// `listener: auto`), each with the pool's members: the resource is searched for on every
+    /// one of them and keeps the one it is found on. Such an attribute (and the number
+    /// allocated within it, a rule's priority) is not in `inputs`.
+    public var placements: [String: [String]]
+    public init(
+        type: String, identity: ResourceIdentity, key: [String: Value], inputs: [String: Value] = [:], placements: [String: [String]] = [:]
+    ) {
         self.type = type
         self.identity = identity
         self.key = key
         self.inputs = inputs.merging(key) { _, k in k }
+        self.placements = placements
     }
 }
 

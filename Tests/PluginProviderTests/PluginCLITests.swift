@@ -86,7 +86,7 @@ import Testing
         #expect(run.stdout.contains("aws"))
         let row = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("localfs ") }, "\(run.stdout)")
         let cells = row.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
-        #expect(cells == ["localfs", "plugin", "(localfs)", "1.0.0", "1.0", "localfs.api_key,", "localfs.file"], "\(row)")
+        #expect(cells == ["localfs", "plugin", "(localfs)", "1.1.0", "1.1", "localfs.api_key,", "localfs.file"], "\(row)")
         // `landlord schema` in the fleet knows the plugin's types; --verbose shows its stderr.
         let schema = try await Self.landlord(["-C", dir.path, "schema", "--kind", "blueprint"])
         #expect(schema.code == 0, "\(schema.all)")
@@ -95,7 +95,7 @@ import Testing
         #expect(!quiet.stderr.contains("[localfs]"))
         let verbose = try await Self.landlord(["--verbose", "-C", dir.path, "validate"])
         #expect(verbose.code == 0, "\(verbose.all)")
-        #expect(verbose.stderr.contains("[localfs] localfs 1.0.0 serving files under"), "\(verbose.stderr)")
+        #expect(verbose.stderr.contains("[localfs] localfs 1.1.0 serving files under"), "\(verbose.stderr)")
     }
 
     @Test func providerCheckPassesOnTheReferencePlugin() async throws {

@@ -27,7 +27,7 @@ import Testing
             try await PluginProvider.start(Fixtures.misbehaving("wrong_major"), hostVersion: "test")
         }
         #expect(error?.summary.contains("protocol 2.0") == true)
-        #expect(error?.summary.contains("speaks 1.0") == true)
+        #expect(error?.summary.contains("speaks 1.1") == true)
     }
 
     @Test func typesOutsideTheConfiguredNameAreRefused() async throws {

@@ -8,13 +8,10 @@ import Testing
 /// Shared capacity is taken as found: an adopted listener rule keeps its listener and priority,
 /// which the platform state then records; a priority another tenant holds is a clash.
 @Suite struct AdoptionCapacityTests {
-    static let listener = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb-1/50dc6c495c0c9188/f2f7dc8efc522ab2"
+    static let listener = AdoptionTests.listener
 
     static func fleet(_ tenants: [String]) throws -> Harness {
-        let h = try Harness(example: "migrate")
-        try h.edit("platform.yaml") {
-            $0 + "  listeners:\n    - arn: \(listener)\n      dnsName: alb-signup-1.us-east-1.elb.amazonaws.com\n"
-        }
+        let h = try Harness(example: "migrate")  // its platform.yaml has `listener` in its pool
         for f in ["acme", "globex", "initech"] { try h.remove("tenants/\(f).yaml") }
         try h.write(
             "blueprints/ruled.yaml",
@@ -36,7 +33,7 @@ import Testing
     }
 
     /// The sign-up Lambda's target group and rule at `priority`, untagged.
-    static func signUp(_ h: Harness, _ id: String, priority: Int) async throws {
+    static func signUp(_ h: Harness, _ id: String, priority: Int, on listener: String = listener) async throws {
         let p = h.provider
         let identity = ResourceIdentity(address: "lambda/\(id)", tenant: "lambda", platform: "lambda")
         func make(_ type: String, _ inputs: [String: Value]) async throws -> ResourceObject {
@@ -92,6 +89,37 @@ import Testing
         let run = try await CLI.run(["-C", h.dir.path, "adopt", "--tenant", "acme"])
         #expect(run.code == 1)
         #expect(run.stderr.contains("acme/rule (aws.lb_listener_rule): its priority \(held) clashes with another tenant's in the platform state"))
+        #expect(try await h.store.loadTenant("acme") == nil)
+    }
+
+    /// A second listener in the pool, on another load balancer.
+    static let second = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb-signup-2/60dc6c495c0c9188/a2f7dc8efc522ab2"
+
+    @Test func aRuleOnAnotherListenerOfThePoolKeepsThatListenerAndItsDNSName() async throws {
+        let h = try Self.fleet(["acme"])
+        try h.edit("platform.yaml") {
+            $0 + "    - arn: \(Self.second)\n      dnsName: alb-signup-2.us-east-1.elb.amazonaws.com\n"
+        }
+        try await Self.signUp(h, "acme", priority: 12, on: Self.second)
+        let file = h.dir.appendingPathComponent("adopt.plan").path
+        let run = try await CLI.run(["-C", h.dir.path, "adopt", "--out", file])
+        #expect(run.code == 2, "\(run.stderr)")
+        #expect(!run.stdout.contains("update aws.lb_listener_rule"), "\(run.stdout)")
+        #expect(try await CLI.run(["-C", h.dir.path, "apply", file]).code == 0)
+        let allocation = try await h.store.loadPlatform().allocations["acme"]
+        #expect(allocation?.member == Self.second)
+        #expect(allocation?.numbers["rule"] == 12)
+        let rule = try await h.store.loadTenant("acme")?.resources["rule"]
+        #expect(rule?.inputs["listenerDnsName"] == "alb-signup-2.us-east-1.elb.amazonaws.com", "the member's it was found on")
+        #expect(try await h.plan().isEmpty)
+    }
+
+    @Test func aRuleOnAListenerOutsideThePoolIsNotFound() async throws {
+        let h = try Self.fleet(["acme"])
+        try await Self.signUp(h, "acme", priority: 12, on: Self.second)
+        let run = try await CLI.run(["-C", h.dir.path, "adopt", "--tenant", "acme"])
+        #expect(run.code == 1)
+        #expect(run.stderr.contains(#"acme/rule (aws.lb_listener_rule): nothing found by hostHeader "acme.tenants.example.com""#), "\(run.stderr)")
         #expect(try await h.store.loadTenant("acme") == nil)
     }
 }

@@ -24,8 +24,10 @@ import Testing
             text = text.replacingOccurrences(of: "@\(t).client@", with: id(AWSResourceTypes.userPoolClient, "name", "\(t)-web"))
             text = text.replacingOccurrences(of: "@\(t).identity@", with: id(AWSResourceTypes.identityPool, "name", "\(t)_identities"))
             text = text.replacingOccurrences(of: "@\(t).tg@", with: id(AWSResourceTypes.targetGroup, "name", "t-\(t)-web"))
+            text = text.replacingOccurrences(of: "@\(t).rule@", with: id(AWSResourceTypes.listenerRule, "hostHeader", "\(t).tenants.example.com"))
         }
-        return text.replacingOccurrences(of: "@zone@", with: "Z0MIGRATE0EXAMPLE").replacingOccurrences(of: "@vpc@", with: "vpc-0migrate0example")
+        return text.replacingOccurrences(of: "@listener@", with: AdoptionTests.listener)
+            .replacingOccurrences(of: "@zone@", with: "Z0MIGRATE0EXAMPLE").replacingOccurrences(of: "@vpc@", with: "vpc-0migrate0example")
     }
 
     @Test func aFormatFourStateIsAdoptedByAddressAndApplied() async throws {
@@ -36,15 +38,15 @@ import Testing
             "-C", h.dir.path, "adopt", "--from-terraform", h.dir.appendingPathComponent("terraform.tfstate").path, "--out", file,
         ])
         #expect(run.code == 2, "\(run.stderr)")
-        #expect(run.stdout.split(separator: "\n").filter { $0.contains("= adopt") }.count == 24)
+        #expect(run.stdout.split(separator: "\n").filter { $0.contains("= adopt") }.count == 27)
         #expect(run.stdout.contains("found by Terraform address module.tenant[\"acme\"].aws_cognito_user_pool.this)"))
         #expect(run.stdout.contains("found by Terraform address module.tenant[\"globex\"].aws_dynamodb_table_item.tenant)"))
         #expect(run.stdout.contains("~ update aws.dynamodb_item \"acme/record\" after adoption: item"))
         #expect(!run.stdout.contains("replace aws."))
-        #expect(run.stderr.contains("Read 24 resources"))
+        #expect(run.stderr.contains("Read 27 resources"))
         #expect(try await CLI.run(["-C", h.dir.path, "apply", file]).code == 0)
         #expect(try await h.plan().isEmpty)
-        #expect(try h.cloud().filter { $0.tags[LandlordTag.tenant] != nil }.count == 9)
+        #expect(try h.cloud().filter { $0.tags[LandlordTag.tenant] != nil }.count == 12)
     }
 
     @Test func anotherModuleAddressIsSetByAPattern() async throws {
@@ -114,6 +116,10 @@ import Testing
                     "name": "acme_ids", "allowUnauthenticated": false, "userPoolId": "us-east-1_X", "clientId": "c1",
                     "region": "us-east-1",
                 ]
+            ),
+            (
+                AWSResourceTypes.listenerRule,
+                ["listener": "arn:l", "priority": 10, "hostHeader": "acme.example.com", "pathPattern": "/api/*", "targetGroupArn": "arn:tg"]
             ),
             (AWSResourceTypes.dynamoItem, ["table": "tenants", "key": ["pk": "tenant#acme"], "item": ["plan": "pro", "seats": 5]]),
         ]

@@ -10,7 +10,7 @@ import Testing
 /// tenants; what cannot be adopted safely is refused with state untouched.
 @Suite struct AdoptionTests {
     /// Makes a tenant the way examples/migrate's sign-up Lambda did: every resource of the
-    /// signup blueprint, with no tags. `plan` is what the Lambda wrote in the tenant's record.
+    /// signup blueprint (its rule on the pool's listener), with no tags. `plan` is what the Lambda wrote in the tenant's record.
     static func signUp(_ h: Harness, _ id: String, plan: String = "free", poolCopies: Int = 1) async throws {
         let p = h.provider
         func make(_ type: String, _ inputs: [String: Value]) async throws -> ResourceObject {
@@ -37,11 +37,19 @@ import Testing
         _ = try await make(
             AWSResourceTypes.dynamoItem,
             ["table": "signup-tenants", "key": ["pk": .string("tenant#\(id)")], "item": ["plan": .string(plan), "status": "active"]])
-        _ = try await make(
+        let tg = try await make(
             AWSResourceTypes.targetGroup,
             [
                 "name": .string("t-\(id)-web"), "port": 8080, "protocol": "HTTP", "vpcId": "vpc-0migrate0example",
                 "healthCheckPath": "/health",
+            ])
+        // The Lambda's rule at the next priority counting by 10 (10, 20, 30, ...).
+        let taken = try p.cloud.transact { tx in tx.all(ofType: AWSResourceTypes.listenerRule).compactMap { $0.attributes["priority"]?.intValue } }
+        _ = try await make(
+            AWSResourceTypes.listenerRule,
+            [
+                "listener": .string(listener), "priority": .int((taken.max() ?? 0) + 10), "hostHeader": .string("\(id).tenants.example.com"),
+                "targetGroupArn": .string(tg.id),
             ])
         _ = try await make(
             AWSResourceTypes.route53Record,
@@ -59,6 +67,9 @@ import Testing
         }
     }
 
+    /// The listener of examples/migrate/platform.yaml's pool.
+    static let listener = "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/alb-signup-1/50dc6c495c0c9188/f2f7dc8efc522ab2"
+
     static func fleet() async throws -> Harness {
         let h = try Harness(example: "migrate")
         try await signUp(h, "acme", plan: "free")  // the spec says pro: an update after adoption
@@ -74,14 +85,14 @@ import Testing
         let file = h.dir.appendingPathComponent("adopt.plan").path
         let run = try await CLI.run(["-C", h.dir.path, "adopt", "--out", file])
         #expect(run.code == 2, "\(run.stderr)")
-        #expect(lines(run.stdout, "= adopt").count == 24)
+        #expect(lines(run.stdout, "= adopt").count == 27)
         #expect(run.stdout.contains("= adopt aws.cognito_user_pool \"acme/users\" (us-east-1_"))
         #expect(run.stdout.contains("found by name \"acme-users\")"))
         #expect(run.stdout.contains("found by key {pk = \"tenant#acme\"}, table \"signup-tenants\")"))
         #expect(run.stdout.contains("~ update aws.dynamodb_item \"acme/record\" after adoption: item"))
         #expect(run.stdout.contains("~ tag aws.lb_target_group \"globex/web_tg\": + landlord tags"))
         #expect(!run.stdout.contains("replace aws."))
-        #expect(run.stdout.contains("Adoption: 24 resources of 3 tenants to adopt, 9 to tag, 1 to update after adoption, 0 to replace."))
+        #expect(run.stdout.contains("Adoption: 27 resources of 3 tenants to adopt, 12 to tag, 1 to update after adoption, 0 to replace."))
         #expect(try await h.store.listTenants().isEmpty, "adopt only plans")
         let shown = try await CLI.run(["-C", h.dir.path, "show", file])
         #expect(shown.stdout == run.stdout, "show renders a saved adoption plan as adopt printed it")
@@ -90,7 +101,11 @@ import Testing
         #expect(apply.code == 0, "\(apply.stderr)")
         #expect(try await h.plan().isEmpty)
         let cloud = try h.cloud()
-        #expect(cloud.count == 24)
+        #expect(cloud.count == 27)
+        // Each rule keeps the priority the Lambda gave it, and the platform state learns it.
+        let allocations = try await h.store.loadPlatform().allocations
+        #expect(allocations.mapValues { $0.numbers["web_rule"] ?? 0 } == ["acme": 10, "globex": 20, "initech": 30])
+        #expect(Set(allocations.values.map(\.member)) == [Self.listener])
         let pools = cloud.filter { $0.type == AWSResourceTypes.userPool }
         #expect(Set(pools.map { $0.tags[LandlordTag.address] ?? "" }) == ["acme/users", "globex/users", "initech/users"])
         #expect(
@@ -104,7 +119,7 @@ import Testing
         let destroy = try await CLI.run(["-C", h.dir.path, "destroy", "--tenant", "globex", "--auto-approve"])
         #expect(destroy.code == 0, "\(destroy.stderr)")
         let left = try h.cloud()
-        #expect(left.count == 16)
+        #expect(left.count == 18)
         #expect(!left.contains { $0.id.contains("globex") || ($0.attributes["name"]?.stringValue ?? "").contains("globex") })
     }
 
@@ -116,7 +131,7 @@ import Testing
         let tenants = doc.mapValue?["tenants"]?.listValue ?? []
         #expect(tenants.count == 1)
         let adoptions = tenants.first?.mapValue?["adoptions"]?.listValue ?? []
-        #expect(adoptions.count == 8)
+        #expect(adoptions.count == 9)
         #expect(adoptions.first?.mapValue?["found_by"] == ["name": "acme-users"])
         let md = try await CLI.run(["-C", h.dir.path, "adopt", "--tenant", "acme", "--format", "markdown"])
         #expect(md.stdout.contains("| adopt | `aws.cognito_user_pool` `acme/users` |"))
@@ -163,7 +178,7 @@ import Testing
         #expect(run.code == 1)
         #expect(run.stderr.contains("initech/dns (aws.route53_record): nothing found by name \"initech.tenants.example.com\""))
         #expect(run.stderr.contains("1 tenant was left out"))
-        #expect(lines(run.stdout, "= adopt").count == 16)
+        #expect(lines(run.stdout, "= adopt").count == 18)
         #expect(!run.stdout.contains("initech"))
         #expect(try await recordedTenants(h).isEmpty)
         // The plan of the two that resolved applies; initech stays unadopted.
@@ -191,7 +206,7 @@ import Testing
         let failed = try await CLI.run(["-C", h.dir.path, "apply", file], env: ["LANDLORD_MOCK_FAIL_MATCH": "acme/record"])
         #expect(failed.code == 1)
         let recorded = try await h.recorded()
-        #expect(recorded.keys.filter { $0.hasPrefix("acme/") }.count == 8, "every adoption was recorded before the change ran")
+        #expect(recorded.keys.filter { $0.hasPrefix("acme/") }.count == 9, "every adoption was recorded before the change ran")
         #expect(
             try h.cloud().first { $0.type == AWSResourceTypes.userPool && $0.attributes["name"] == "acme-users" }?.tags[LandlordTag.address]
                 == "acme/users")

@@ -167,11 +167,14 @@ struct AdoptionSearch {
     var diagnostics = Diagnostics()
     /// Addresses already looked up.
     var asked = Set<String>()
+    /// What the schemas say the engine allocates (a rule's listener and priority).
+    let rules: AllocationRules
 
     init(workspace: Workspace, states: [String: TenantState], platform: PlatformState, scope: Set<String>) {
         self.workspace = workspace
         self.platform = platform
         self.scope = scope
+        rules = AllocationRules(workspace.providers.schemas)
         var v: [String: TenantState] = [:]
         for id in scope {
             guard let spec = workspace.fleet.tenant(id) else { continue }
@@ -218,14 +221,34 @@ struct AdoptionSearch {
                             address: c.address))
                     continue
                 }
+                // A key attribute the spec leaves to the provider (an ECS service's `name`).
+                let unset = key.filter { (c.after?[$0] ?? .null) == .null }
+                if !unset.isEmpty {
+                    asked.insert(c.address)
+                    refuse(
+                        c.tenant,
+                        .error(
+                            "\(c.address) (\(c.type)): its natural key is not known before apply",
+                            detail: "the spec does not set \(unset.joined(separator: ", ")), which the provider would choose: set it to "
+                                + "the existing resource's in the blueprint, then run adopt again",
+                            address: c.address))
+                    continue
+                }
                 var values: [String: Value] = [:]
                 for k in key { values[k] = c.after?[k] ?? .null }
                 guard values.values.allSatisfy(\.isKnown) else { continue }  // a later round
                 asked.insert(c.address)
                 let identity = ResourceIdentity(address: c.address, tenant: c.tenant, platform: workspace.fleet.platform.name)
                 // One call a type: a provider's failure for a type is that type's lookups' failure.
+                var inputs = Self.known(c.after)
+                let placements = placedOnPool(c)
+                for attr in placements.allocated { inputs[attr] = nil }
                 lookups[c.type, default: []].append(
-                    (c, KeyLookup(type: c.type, identity: identity, key: values.mapValues(\.revealed), inputs: Self.known(c.after))))
+                    (
+                        c,
+                        KeyLookup(
+                            type: c.type, identity: identity, key: values.mapValues(\.revealed), inputs: inputs, placements: placements.members)
+                    ))
             }
             if lookups.isEmpty { break }
             report.rounds += 1
@@ -264,6 +287,25 @@ struct AdoptionSearch {
                         + "or let `landlord apply` create this one",
                     address: c.address))
         }
+    }
+
+    /// For a resource the spec leaves to the engine to place (`listener: auto`): the pool's
+    /// members it may be found on, and the attributes the plan allocated for it (the placement
+    /// and a number within it), which say nothing of where the existing resource is.
+    func placedOnPool(_ c: ResourceChange) -> (members: [String: [String]], allocated: Set<String>) {
+        guard let tr = rules.types[c.type], let placement = tr.placement,
+            let bp = workspace.fleet.tenant(c.tenant).flatMap({ workspace.fleet.blueprints[$0.blueprint] }),
+            let template = bp.resources.first(where: { $0.name == c.name }),
+            case .literal(.string("auto")) = template.properties[placement.attribute]
+        else { return ([:], []) }
+        var allocated: Set<String> = [placement.attribute]
+        if let n = tr.number, n.scopedBy == placement.attribute, case .literal(let v) = template.properties[n.attribute],
+            Allocation.autoBand(v) != nil
+        {
+            allocated.insert(n.attribute)
+        }
+        let members = workspace.fleet.platform.pools[placement.pool.name]?.map(\.id) ?? []
+        return ([placement.attribute: members], allocated)
     }
 
     /// One lookup's matches: adopted when exactly one is free (or already this address's).
@@ -315,6 +357,15 @@ struct AdoptionSearch {
                 inputs[k] = schema?.attributes[k]?.sensitive == true && !now.isSensitive ? .sensitive(now) : now
             } else if v.isKnown {
                 inputs[k] = v  // not reported: taken as it is in the spec, as a refresh does
+            }
+        }
+        // What a placement copies from its pool member (a rule's listenerDnsName) is the
+        // member's it was found on, not the one a plan would have placed it on.
+        if let placement = rules.types[c.type]?.placement, let member = inputs[placement.attribute]?.stringValue,
+            let m = workspace.fleet.platform.pools[placement.pool.name]?.first(where: { $0.id == member })
+        {
+            for (attr, field) in placement.fills where obj.attributes[attr] ?? .null == .null {
+                if let v = m.fields[field] { inputs[attr] = .string(v) }
             }
         }
         var outputs: [String: Value] = [:]

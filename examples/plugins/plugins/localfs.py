@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""localfs: a reference Landlord provider plugin (protocol 1.0, Providers/PROTOCOL.md).
+"""localfs: a reference Landlord provider plugin (protocol 1.1, Providers/PROTOCOL.md).
 
 Manages files in a directory on this machine (`config.root`, relative to the fleet; without one,
 as under `landlord provider check`, .landlord/localfs-root, beside the fleet's state and ignored by git):
   localfs.file     a text file: path, content -> sha256 (its id is its path)
   localfs.api_key  a file holding a generated key: path, label -> key (sensitive)
 Ownership tags live in ROOT/.landlord-index.json, so a create whose answer was lost is found
-again by `import`. Standard library only; one request at a time, in order.
+again by `import`; a file put there by other means is found by its path (`import` with `key`)
+and taken over by `tag` (`landlord adopt`). Standard library only; one request at a time, in order.
 """
 import base64
 import hashlib
@@ -15,8 +16,8 @@ import os
 import secrets
 import sys
 
-PROTOCOL = "1.0"
-VERSION = "1.0.0"
+PROTOCOL = "1.1"
+VERSION = "1.1.0"
 ROOT = "."
 
 TYPES = [
@@ -149,13 +150,32 @@ def apply(params):
 
 
 def import_(params):
-    rtype, identity, rid = params["type"], params["identity"], params.get("id")
+    rtype, identity, rid, key = params["type"], params["identity"], params.get("id"), params.get("key")
     if rid is not None:
         found = [current(rtype, rid)]
+    elif key is not None:
+        # `landlord adopt`: the file at the key's path, unless another address owns it.
+        owner = load_index().get(key.get("path"), {}).get("address")
+        found = [current(rtype, key.get("path"))] if owner in (None, identity["address"]) else []
     else:
         found = [current(rtype, k) for k, e in sorted(load_index().items())
                  if e.get("address") == identity["address"] and e.get("type") == rtype]
     return {"resources": [r for r in found if r], "diagnostics": []}
+
+
+def tag(params):
+    """`landlord adopt` takes a file over: record it as the identity's, unless another address owns it."""
+    r, identity = params["resource"], params["identity"]
+    index = load_index()
+    owner = index.get(r["id"], {}).get("address")
+    if owner not in (None, identity["address"]):
+        return {"diagnostics": [diag("%s is tagged for %s" % (r["id"], owner), "a resource of another address is never adopted")]}
+    if current(r["type"], r["id"]) is None:
+        return {"diagnostics": [diag("%s is not there" % r["id"], "run adopt again")]}
+    index[r["id"]] = {"type": r["type"], "address": identity["address"], "tenant": identity["tenant"], "platform": identity["platform"],
+                      "clientToken": None, "label": (r.get("attributes") or {}).get("label") or ""}
+    save_index(index)
+    return {"diagnostics": []}
 
 
 def wait(params):
@@ -194,6 +214,7 @@ METHODS = {
     "import": import_,
     "wait": wait,
     "export": export,
+    "tag": tag,
     "shutdown": lambda params: {},
 }
 
