@@ -44,6 +44,8 @@ public actor TenantService {
     /// nil: it can. Nothing new starts meanwhile.
     var invalid: ErrorBody?
     let environment: [String: String]
+    /// Runs just before a tenant file is swapped for its rewrite (tests land an edit there).
+    var beforeTenantFileSwap: (@Sendable (String) -> Void)?
 
     /// A service over a loaded fleet; reads the records kept by an earlier run (which the
     /// workers then finish). Throws when records or the outbox cannot be read.
@@ -290,4 +292,7 @@ public actor TenantService {
 
     /// The record of `id`, if the service or the CLI created it.
     public func record(_ id: String) -> TenantRecord? { byID[id] }
+
+    /// Sets ``beforeTenantFileSwap`` (tests).
+    func onTenantFileSwap(_ hook: (@Sendable (String) -> Void)?) { beforeTenantFileSwap = hook }
 }
