@@ -157,7 +157,8 @@ extension OpenAPIDocument {
                   "updating",
                   "suspending",
                   "suspended",
-                  "resuming"
+                  "resuming",
+                  "update_pending"
                 ],
                 "type": "string"
               },
@@ -192,6 +193,27 @@ extension OpenAPIDocument {
                   },
                   "parameters": {
                     "description": "sensitive values as \"(sensitive)\"",
+                    "type": "object"
+                  },
+                  "pendingUpdate": {
+                    "description": "an update awaiting approval (status update_pending, the blueprint's `updates: {approval: required}`): \#
+        the parameters it would give the tenant and the ones it changes",
+                    "properties": {
+                      "changed": {
+                        "items": {
+                          "type": "string"
+                        },
+                        "type": "array"
+                      },
+                      "parameters": {
+                        "description": "sensitive values as \"(sensitive)\"",
+                        "type": "object"
+                      }
+                    },
+                    "required": [
+                      "parameters",
+                      "changed"
+                    ],
                     "type": "object"
                   },
                   "resources": {
@@ -388,26 +410,5 @@ extension OpenAPIDocument {
                 "requestBody": {
                   "content": {
                     "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/CreateTenant"
-                      }
-                    }
-                  },
-                  "required": true
-                },
-                "responses": {
-                  "202": {
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Accepted"
-                        }
-                      }
-                    },
-                    "description": "accepted: the change is recorded and will be carried out"
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
         """#
 }

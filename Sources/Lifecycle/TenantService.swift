@@ -181,8 +181,9 @@ public actor TenantService {
     }
 
     /// `POST /v1/tenants/{id}/approve`.
-    public func approve(_ id: String) -> LifecycleResult {
+    public func approve(_ id: String) async -> LifecycleResult {
         if let why = reloadFleetIfChanged() { return .failure(LifecycleError(.fleetUnavailable, why)) }
+        if let r = byID[id], r.status == .updatePending, !busy(id) { return await approveUpdate(r) }
         guard var r = byID[id].flatMap({ $0.status == .deleted ? nil : $0 }) ?? adoptPendingFile(id) else {
             return .failure(LifecycleError(.notFound, notFound(id)))
         }
@@ -223,6 +224,7 @@ public actor TenantService {
             return .failure(LifecycleError(.notFound, notFound(id)))
         }
         if busy(id) { return .failure(LifecycleError(.busy, busyError(id))) }
+        if r.status == .updatePending { return rejectUpdate(r, reason: reason) }
         guard r.status == .pendingApproval else {
             return .failure(
                 LifecycleError(
@@ -251,7 +253,9 @@ public actor TenantService {
                 r.move(to: .deleted, at: Date(), reason: "deleted before provisioning")
                 try commit(r, reason: "deleted before provisioning", outputs: [:])
                 withdraw(id)
-            case .active, .failed, .suspended:
+            case .active, .failed, .suspended, .updatePending:
+                // A pending update is dropped with the tenant.
+                r.pendingUpdate = nil
                 r.force = force
                 r.move(to: .deprovisioning, at: Date())
                 try commit(r)

@@ -50,6 +50,9 @@ extension TenantService {
                         diagnostics: TenantDocument.requestDiagnostics(diags.items, file: relative, parameters: merged))))
         }
         let parametersJSON = JSON.string(.map(spec.parameters.mapValues(TenantDocument.shown)))
+        if fleet.blueprints[r.blueprint]?.updates.approvalRequired == true {
+            return awaitApproval(r, PendingUpdate(document: text, parametersJSON: parametersJSON, changed: patch.keys.sorted(), from: r.status))
+        }
         let previous = r.document
         r.document = text
         r.parametersJSON = parametersJSON
