@@ -46,6 +46,10 @@ public actor TenantService {
     let environment: [String: String]
     /// Runs just before a tenant file is swapped for its rewrite (tests land an edit there).
     var beforeTenantFileSwap: (@Sendable (String) -> Void)?
+    /// What the last scheduled drift check found, by tenant (``driftLoop()``).
+    var drift: [String: DriftFinding] = [:]
+    /// The last scheduled drift check (nil: none yet).
+    var lastDrift: DriftRun?
 
     /// A service over a loaded fleet; reads the records kept by an earlier run (which the
     /// workers then finish). Throws when records or the outbox cannot be read.
@@ -161,7 +165,7 @@ public actor TenantService {
     public func get(_ id: String) async -> LifecycleResult {
         guard let r = byID[id] else { return .failure(LifecycleError(.notFound, notFound(id))) }
         let states = (try? await runtime.store.loadTenants([id])) ?? [:]
-        return .success(r.view(states[id]))
+        return .success(withDrift(r.view(states[id]), id))
     }
 
     /// `GET /v1/tenants?status=S&limit=N&cursor=C`: tenants by id, after the cursor.
