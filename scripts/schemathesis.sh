@@ -52,6 +52,8 @@ mkdir -p "$fleet/tenants"
 # The quickstart names LANDLORD_API_TOKENS; this run's tokens are in a variable of its own.
 sed -i.bak '/^api:/d' "$fleet/platform.yaml" && rm -f "$fleet/platform.yaml.bak"
 printf '\napi: {tokensEnv: SCHEMATHESIS_TOKENS}\n' >> "$fleet/platform.yaml"
+# Scheduled drift checks run during the fuzzing, so GET /v1/drift and a tenant's `drift` carry data.
+printf 'drift: {every: 2s, callsPerSecond: 50}\n' >> "$fleet/platform.yaml"
 port="${LANDLORD_SCHEMATHESIS_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 token="schemathesis-$RANDOM$RANDOM"
 SCHEMATHESIS_TOKENS="$token" LANDLORD_STATE_FSYNC=0 "$BIN" -C "$fleet" --listen "127.0.0.1:$port" --log-format json \

@@ -21,6 +21,8 @@ public enum CloudEvent {
         case "update_failed": return "landlord.tenant.update_failed"
         case "suspended": return "landlord.tenant.suspended"
         case "resumed": return "landlord.tenant.resumed"
+        case "update_pending": return "landlord.tenant.update_pending"
+        case "update_rejected": return "landlord.tenant.update_rejected"
         default: return nil
         }
     }

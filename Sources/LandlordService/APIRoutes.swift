@@ -16,7 +16,7 @@ struct APIRoutes: Sendable {
     static let allowed: [(path: [String], methods: [HTTPRequest.Method])] = [
         (["healthz"], [.get]), (["metrics"], [.get]), (["openapi.json"], [.get]), (["v1", "tenants"], [.get, .post]),
         (["v1", "tenants", "*"], [.get, .patch, .delete]), (["v1", "tenants", "*", "approve"], [.post]), (["v1", "tenants", "*", "reject"], [.post]),
-        (["v1", "tenants", "*", "suspend"], [.post]), (["v1", "tenants", "*", "resume"], [.post]),
+        (["v1", "tenants", "*", "suspend"], [.post]), (["v1", "tenants", "*", "resume"], [.post]), (["v1", "drift"], [.get]),
     ]
 
     /// The methods the route at `path` takes; nil when no route has that path.
@@ -63,6 +63,9 @@ struct APIRoutes: Sendable {
             let reason = try APIRequests.rejectReason(try await body(request, context))
             return Reply(await service.reject(try context.parameters.require("id"), reason: reason), success: 202)
         }
+        let drift = router.group("v1/drift")
+        if tokens.isEmpty { drift.add(middleware: TokensIgnored()) } else { drift.add(middleware: BearerTokens(tokens: tokens)) }
+        drift.get { _, _ in Reply(await service.driftSummary(), success: 200) }
         return router
     }
 

@@ -92,6 +92,188 @@ extension OpenAPIDocument {
                 ],
                 "type": "object"
               },
+              "Drift": {
+                "description": "what the last scheduled drift check found (platform.yaml `drift:`)",
+                "properties": {
+                  "at": {
+                    "description": "when this drift was first found",
+                    "format": "date-time",
+                    "type": "string"
+                  },
+                  "reconcile": {
+                    "description": "set when the blueprint's `reconcile: auto` queued the apply that puts it back",
+                    "enum": [
+                      "queued"
+                    ],
+                    "type": "string"
+                  },
+                  "resources": {
+                    "items": {
+                      "$ref": "#/components/schemas/DriftedResource"
+                    },
+                    "type": "array"
+                  }
+                },
+                "required": [
+                  "at",
+                  "resources"
+                ],
+                "type": "object"
+              },
+              "DriftSummary": {
+                "properties": {
+                  "lastCheck": {
+                    "oneOf": [
+                      {
+                        "properties": {
+                          "at": {
+                            "format": "date-time",
+                            "type": "string"
+                          },
+                          "calls": {
+                            "description": "provider calls the check made (a resource read alone is one, a group read by listing one)",
+                            "minimum": 0,
+                            "type": "integer"
+                          },
+                          "drifted": {
+                            "minimum": 0,
+                            "type": "integer"
+                          },
+                          "error": {
+                            "type": "string"
+                          },
+                          "peakCallsPerSecond": {
+                            "description": "the most calls in any one second; at most `callsPerSecond`",
+                            "minimum": 0,
+                            "type": "integer"
+                          },
+                          "seconds": {
+                            "minimum": 0,
+                            "type": "number"
+                          },
+                          "tenants": {
+                            "minimum": 0,
+                            "type": "integer"
+                          }
+                        },
+                        "required": [
+                          "at",
+                          "seconds",
+                          "tenants",
+                          "calls",
+                          "peakCallsPerSecond",
+                          "drifted"
+                        ],
+                        "type": "object"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "schedule": {
+                    "description": "platform.yaml `drift:` (null: no scheduled checks)",
+                    "oneOf": [
+                      {
+                        "properties": {
+                          "callsPerSecond": {
+                            "type": [
+                              "number",
+                              "null"
+                            ]
+                          },
+                          "every": {
+                            "type": "string"
+                          }
+                        },
+                        "required": [
+                          "every",
+                          "callsPerSecond"
+                        ],
+                        "type": "object"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
+                  },
+                  "tenants": {
+                    "items": {
+                      "description": "one drifted tenant",
+                      "properties": {
+                        "at": {
+                          "description": "when this drift was first found",
+                          "format": "date-time",
+                          "type": "string"
+                        },
+                        "id": {
+                          "type": "string"
+                        },
+                        "reconcile": {
+                          "description": "set when the blueprint's `reconcile: auto` queued the apply that puts it back",
+                          "enum": [
+                            "queued"
+                          ],
+                          "type": "string"
+                        },
+                        "resources": {
+                          "items": {
+                            "$ref": "#/components/schemas/DriftedResource"
+                          },
+                          "type": "array"
+                        }
+                      },
+                      "required": [
+                        "id",
+                        "at",
+                        "resources"
+                      ],
+                      "type": "object"
+                    },
+                    "type": "array"
+                  }
+                },
+                "required": [
+                  "schedule",
+                  "lastCheck",
+                  "tenants"
+                ],
+                "type": "object"
+              },
+              "DriftedResource": {
+                "properties": {
+                  "action": {
+                    "description": "the change that would put it back (update, replace, create)",
+                    "type": "string"
+                  },
+                  "address": {
+                    "type": "string"
+                  },
+                  "attributes": {
+                    "items": {
+                      "type": "string"
+                    },
+                    "type": "array"
+                  },
+                  "reasons": {
+                    "items": {
+                      "type": "string"
+                    },
+                    "type": "array"
+                  },
+                  "type": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "address",
+                  "type",
+                  "action",
+                  "attributes",
+                  "reasons"
+                ],
+                "type": "object"
+              },
               "Error": {
                 "properties": {
                   "error": {
@@ -157,7 +339,8 @@ extension OpenAPIDocument {
                   "updating",
                   "suspending",
                   "suspended",
-                  "resuming"
+                  "resuming",
+                  "update_pending"
                 ],
                 "type": "string"
               },
@@ -173,6 +356,17 @@ extension OpenAPIDocument {
                   "createdAt": {
                     "format": "date-time",
                     "type": "string"
+                  },
+                  "drift": {
+                    "description": "with platform.yaml `drift:`: the tenant's drift found by the last check, null when none",
+                    "oneOf": [
+                      {
+                        "$ref": "#/components/schemas/Drift"
+                      },
+                      {
+                        "type": "null"
+                      }
+                    ]
                   },
                   "error": {
                     "$ref": "#/components/schemas/ErrorDetail"
@@ -194,220 +388,22 @@ extension OpenAPIDocument {
                     "description": "sensitive values as \"(sensitive)\"",
                     "type": "object"
                   },
-                  "resources": {
-                    "minimum": 0,
-                    "type": "integer"
-                  },
-                  "status": {
-                    "$ref": "#/components/schemas/Status"
-                  }
-                },
-                "required": [
-                  "id",
-                  "blueprint",
-                  "status",
-                  "parameters",
-                  "outputs",
-                  "resources",
-                  "history",
-                  "createdAt"
-                ],
-                "type": "object"
-              },
-              "TenantPage": {
-                "properties": {
-                  "nextCursor": {
-                    "type": [
-                      "string",
-                      "null"
-                    ]
-                  },
-                  "tenants": {
-                    "items": {
-                      "$ref": "#/components/schemas/Tenant"
-                    },
-                    "type": "array"
-                  }
-                },
-                "required": [
-                  "tenants",
-                  "nextCursor"
-                ],
-                "type": "object"
-              },
-              "UpdateTenant": {
-                "additionalProperties": false,
-                "properties": {
-                  "parameters": {
-                    "description": "merged into the tenant's parameters; null removes one (its default applies again)",
-                    "type": "object"
-                  }
-                },
-                "required": [
-                  "parameters"
-                ],
-                "type": "object"
-              }
-            },
-            "securitySchemes": {
-              "bearer": {
-                "scheme": "bearer",
-                "type": "http"
-              }
-            }
-          },
-          "info": {
-            "description": "`landlord serve`: create tenants from sign-ups, approve or reject them, watch them provision and delete them. \#
-        Every /v1 request needs `Authorization: Bearer TOKEN` (tokens from the environment variable platform.yaml's `api.tokensEnv` names) \#
-        unless the service runs without tokens on loopback. Errors are `{\"error\": {\"code\", \"message\", \"diagnostics\"}}`. A request \#
-        that starts work (create, approve, delete) answers 503 while the fleet's files, re-read when they change, do not read \#
-        (`fleet_invalid`, with the diagnostics `landlord validate` gives) or platform.yaml changed what only a restart wires \#
-        (`restart_required`).",
-            "title": "Landlord tenant lifecycle service",
-            "version": "1.0.0"
-          },
-          "openapi": "3.1.0",
-          "paths": {
-            "/healthz": {
-              "get": {
-                "operationId": "health",
-                "responses": {
-                  "200": {
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "properties": {
-                            "status": {
-                              "const": "ok"
-                            }
-                          },
-                          "required": [
-                            "status"
-                          ],
-                          "type": "object"
-                        }
-                      }
-                    },
-                    "description": "the service runs"
-                  }
-                },
-                "security": [],
-                "summary": "Liveness"
-              }
-            },
-            "/metrics": {
-              "get": {
-                "operationId": "metrics",
-                "responses": {
-                  "200": {
-                    "content": {
-                      "text/plain": {
-                        "schema": {
+                  "pendingUpdate": {
+                    "description": "an update awaiting approval (status update_pending, the blueprint's `updates: {approval: required}`): \#
+        the parameters it would give the tenant and the ones it changes",
+                    "properties": {
+                      "changed": {
+                        "items": {
                           "type": "string"
-                        }
+                        },
+                        "type": "array"
+                      },
+                      "parameters": {
+                        "description": "sensitive values as \"(sensitive)\"",
+                        "type": "object"
                       }
                     },
-                    "description": "Prometheus text exposition format 0.0.4"
-                  }
-                },
-                "security": [],
-                "summary": "Prometheus text: requests, queue depth, applies by outcome, apply seconds"
-              }
-            },
-            "/openapi.json": {
-              "get": {
-                "operationId": "openapi",
-                "responses": {
-                  "200": {
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "type": "object"
-                        }
-                      }
-                    },
-                    "description": "OpenAPI 3.1"
-                  }
-                },
-                "security": [],
-                "summary": "This document"
-              }
-            },
-            "/v1/tenants": {
-              "get": {
-                "operationId": "listTenants",
-                "parameters": [
-                  {
-                    "in": "query",
-                    "name": "status",
-                    "schema": {
-                      "$ref": "#/components/schemas/Status"
-                    }
-                  },
-                  {
-                    "in": "query",
-                    "name": "limit",
-                    "schema": {
-                      "default": 50,
-                      "maximum": 500,
-                      "minimum": 1,
-                      "type": "integer"
-                    }
-                  },
-                  {
-                    "description": "nextCursor of the previous page",
-                    "in": "query",
-                    "name": "cursor",
-                    "schema": {
-                      "type": "string"
-                    }
-                  }
-                ],
-                "responses": {
-                  "200": {
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/TenantPage"
-                        }
-                      }
-                    },
-                    "description": "a page"
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
-                  "401": {
-                    "$ref": "#/components/responses/Error"
-                  }
-                },
-                "summary": "A page of tenants, by id"
-              },
-              "post": {
-                "operationId": "createTenant",
-                "requestBody": {
-                  "content": {
-                    "application/json": {
-                      "schema": {
-                        "$ref": "#/components/schemas/CreateTenant"
-                      }
-                    }
-                  },
-                  "required": true
-                },
-                "responses": {
-                  "202": {
-                    "content": {
-                      "application/json": {
-                        "schema": {
-                          "$ref": "#/components/schemas/Accepted"
-                        }
-                      }
-                    },
-                    "description": "accepted: the change is recorded and will be carried out"
-                  },
-                  "400": {
-                    "$ref": "#/components/responses/Error"
-                  },
+                    "required": [
+                      "parameters",
         """#
 }

@@ -4,5 +4,5 @@
 /// carries it), served at `GET /openapi.json`; `landlord-server --openapi` prints it.
 public enum OpenAPIDocument {
     /// The text of api/openapi.json, without its final newline.
-    public static let json = [part1, part2].joined(separator: "\n")
+    public static let json = [part1, part2, part3].joined(separator: "\n")
 }

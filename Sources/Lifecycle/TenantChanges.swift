@@ -43,17 +43,31 @@ extension TenantService {
         return GroupCommit.Write(path: dir.appendingPathComponent(id + ".yaml").path, bytes: Array(text.utf8))
     }
 
-    /// Adds a tenant (whose file is written) to the fleet the engine plans.
-    /// Records `r` with its tenant file rewritten to `text`, then queues its apply: what an
-    /// update and a suspension share once the new document reads. `change` names it in the
-    /// storage error.
-    func recordAndQueue(_ r: TenantRecord, text: String, relative: String, spec: TenantSpec, change: String) async -> LifecycleResult {
+    /// Rewrites `r`'s tenant file from `previous` (what the service last wrote) to `text` by
+    /// compare-and-swap, records `r`, then queues its apply: what an update and a suspension
+    /// share once the new document reads. An edit of the file that landed since `previous`
+    /// was read, however late, is kept and answered 409 with nothing recorded; a record that
+    /// cannot be saved puts the file back. `change` names it in the storage error.
+    func recordAndQueue(
+        _ r: TenantRecord, previous: String, text: String, relative: String, spec: TenantSpec, change: String
+    ) async -> LifecycleResult {
         let id = r.id
         reserved.insert(id)
         defer { reserved.remove(id) }
+        let path = Self.tenantFile(root, id: id, text: text).path
+        let hook = beforeTenantFileSwap
         do {
-            try await records.save([RecordChange(record: r, files: [Self.tenantFile(root, id: id, text: text)])])
+            let swapped = try FileSwap.replace(path, with: Array(text.utf8), ifStill: Array(previous.utf8)) { hook?(path) }
+            guard swapped == .replaced else { return .failure(editedConflict(id, document: previous) ?? Self.edited(relative, removed: false)) }
         } catch {
+            return .failure(
+                LifecycleError(
+                    .storageFailed, ErrorBody(code: "storage", message: "could not write \(relative) for the \(change): \(error); try again")))
+        }
+        do {
+            try await records.save([RecordChange(record: r)])
+        } catch {
+            _ = try? FileSwap.replace(path, with: Array(previous.utf8), ifStill: Array(text.utf8))
             return .failure(
                 LifecycleError(
                     .storageFailed, ErrorBody(code: "storage", message: "could not record the \(change): \(error); nothing changed, try again")))
@@ -66,6 +80,7 @@ extension TenantService {
         return .success(["id": .string(id), "status": .string(r.status.rawValue)])
     }
 
+    /// Adds a tenant (whose file is written) to the fleet the engine plans.
     func addToFleet(_ spec: TenantSpec) {
         var tenants = fleet.tenants.filter { $0.id != spec.id }
         let at = tenants.firstIndex { $0.id > spec.id } ?? tenants.count

@@ -21,6 +21,9 @@ public enum LifecycleStatus: String, Codable, Sendable, CaseIterable {
     case suspended
     /// `POST .../resume`: queued for or in the apply that makes it active again.
     case resuming
+    /// An update waits for approval (`updates: {approval: required}`): nothing is applied
+    /// until `POST .../approve`; `POST .../reject` drops it.
+    case updatePending = "update_pending"
 
     /// The CloudEvents type announcing this status, for the statuses that have one.
     public var eventType: String? { CloudEvent.type(ofStatus: rawValue) }
@@ -90,10 +93,25 @@ public struct TenantRecord: Codable, Sendable, Hashable {
     public var force: Bool = false
     public var history: [HistoryEntry]
     public var createdAt: Date
+    /// The update awaiting approval (status `update_pending`); nil otherwise.
+    public var pendingUpdate: PendingUpdate?
 
     /// Moves to `status` at `now`, recording it in the history.
     public mutating func move(to status: LifecycleStatus, at now: Date, reason: String? = nil) {
         self.status = status
         history.append(HistoryEntry(status: status, at: now, reason: reason))
     }
+}
+
+/// An update of a provisioned tenant waiting for approval: the tenant file it would write and
+/// the status the tenant returns to when it is rejected.
+public struct PendingUpdate: Codable, Sendable, Hashable {
+    /// The new text of `tenants/ID.yaml` (validated when it was requested, again when approved).
+    public var document: String
+    /// The new parameters as the API shows them, as JSON text.
+    public var parametersJSON: String
+    /// The parameters the request changed, for the history.
+    public var changed: [String]
+    /// The tenant's status before (active or failed): a rejection goes back to it.
+    public var from: LifecycleStatus
 }

@@ -44,6 +44,12 @@ public actor TenantService {
     /// nil: it can. Nothing new starts meanwhile.
     var invalid: ErrorBody?
     let environment: [String: String]
+    /// Runs just before a tenant file is swapped for its rewrite (tests land an edit there).
+    var beforeTenantFileSwap: (@Sendable (String) -> Void)?
+    /// What the last scheduled drift check found, by tenant (``driftLoop()``).
+    var drift: [String: DriftFinding] = [:]
+    /// The last scheduled drift check (nil: none yet).
+    var lastDrift: DriftRun?
 
     /// A service over a loaded fleet; reads the records kept by an earlier run (which the
     /// workers then finish). Throws when records or the outbox cannot be read.
@@ -159,7 +165,7 @@ public actor TenantService {
     public func get(_ id: String) async -> LifecycleResult {
         guard let r = byID[id] else { return .failure(LifecycleError(.notFound, notFound(id))) }
         let states = (try? await runtime.store.loadTenants([id])) ?? [:]
-        return .success(r.view(states[id]))
+        return .success(withDrift(r.view(states[id]), id))
     }
 
     /// `GET /v1/tenants?status=S&limit=N&cursor=C`: tenants by id, after the cursor.
@@ -179,8 +185,9 @@ public actor TenantService {
     }
 
     /// `POST /v1/tenants/{id}/approve`.
-    public func approve(_ id: String) -> LifecycleResult {
+    public func approve(_ id: String) async -> LifecycleResult {
         if let why = reloadFleetIfChanged() { return .failure(LifecycleError(.fleetUnavailable, why)) }
+        if let r = byID[id], r.status == .updatePending, !busy(id) { return await approveUpdate(r) }
         guard var r = byID[id].flatMap({ $0.status == .deleted ? nil : $0 }) ?? adoptPendingFile(id) else {
             return .failure(LifecycleError(.notFound, notFound(id)))
         }
@@ -221,6 +228,7 @@ public actor TenantService {
             return .failure(LifecycleError(.notFound, notFound(id)))
         }
         if busy(id) { return .failure(LifecycleError(.busy, busyError(id))) }
+        if r.status == .updatePending { return rejectUpdate(r, reason: reason) }
         guard r.status == .pendingApproval else {
             return .failure(
                 LifecycleError(
@@ -249,7 +257,9 @@ public actor TenantService {
                 r.move(to: .deleted, at: Date(), reason: "deleted before provisioning")
                 try commit(r, reason: "deleted before provisioning", outputs: [:])
                 withdraw(id)
-            case .active, .failed, .suspended:
+            case .active, .failed, .suspended, .updatePending:
+                // A pending update is dropped with the tenant.
+                r.pendingUpdate = nil
                 r.force = force
                 r.move(to: .deprovisioning, at: Date())
                 try commit(r)
@@ -290,4 +300,7 @@ public actor TenantService {
 
     /// The record of `id`, if the service or the CLI created it.
     public func record(_ id: String) -> TenantRecord? { byID[id] }
+
+    /// Sets ``beforeTenantFileSwap`` (tests).
+    func onTenantFileSwap(_ hook: (@Sendable (String) -> Void)?) { beforeTenantFileSwap = hook }
 }

@@ -61,9 +61,10 @@ extension TenantService {
                         code: "invalid_tenant", message: "the tenant no longer reads against its blueprint; fix \(relative) or the blueprint first",
                         diagnostics: diags.items.filter { $0.severity == .error }.map(DiagnosticBody.init))))
         }
+        let previous = r.document
         r.document = text
         r.error = nil
         r.move(to: on ? .suspending : .resuming, at: Date())
-        return await recordAndQueue(r, text: text, relative: relative, spec: spec, change: "change")
+        return await recordAndQueue(r, previous: previous, text: text, relative: relative, spec: spec, change: "change")
     }
 }

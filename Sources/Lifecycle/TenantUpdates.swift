@@ -49,11 +49,16 @@ extension TenantService {
                         code: "invalid_tenant", message: "the update has \(n) error\(n == 1 ? "" : "s"); fix the parameters and send it again",
                         diagnostics: TenantDocument.requestDiagnostics(diags.items, file: relative, parameters: merged))))
         }
+        let parametersJSON = JSON.string(.map(spec.parameters.mapValues(TenantDocument.shown)))
+        if fleet.blueprints[r.blueprint]?.updates.approvalRequired == true {
+            return awaitApproval(r, PendingUpdate(document: text, parametersJSON: parametersJSON, changed: patch.keys.sorted(), from: r.status))
+        }
+        let previous = r.document
         r.document = text
-        r.parametersJSON = JSON.string(.map(spec.parameters.mapValues(TenantDocument.shown)))
+        r.parametersJSON = parametersJSON
         r.error = nil
         r.move(to: .updating, at: Date(), reason: "parameters: " + patch.keys.sorted().joined(separator: ", "))
-        return await recordAndQueue(r, text: text, relative: relative, spec: spec, change: "update")
+        return await recordAndQueue(r, previous: previous, text: text, relative: relative, spec: spec, change: "update")
     }
 
     /// The parameters a tenant document gives itself (typed as its blueprint declares them),
@@ -84,12 +89,17 @@ extension TenantService {
         let relative = "tenants/\(id).yaml"
         let onDisk = try? String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8)
         guard onDisk != document else { return nil }
-        return LifecycleError(
+        return Self.edited(relative, removed: onDisk == nil)
+    }
+
+    /// The 409 of a tenant file edited (or removed) since the service last wrote it.
+    static func edited(_ relative: String, removed: Bool) -> LifecycleError {
+        LifecycleError(
             .conflict,
             ErrorBody(
                 code: "edited",
                 message: """
-                    \(relative) \(onDisk == nil ? "was removed" : "was edited") since the service last wrote it (a commit in \
+                    \(relative) \(removed ? "was removed" : "was edited") since the service last wrote it (a commit in \
                     git?); the change was not applied and the file was not touched: make the change in the file, or \
                     restore it and send the request again
                     """))

@@ -50,6 +50,9 @@ extension TenantRecord {
                 }),
         ]
         if let e = r.error { m["error"] = ErrorBody.value(e) }
+        if let u = r.pendingUpdate {
+            m["pendingUpdate"] = .map(["parameters": (try? JSON.parse(u.parametersJSON)) ?? .map([:]), "changed": .list(u.changed.map(Value.string))])
+        }
         if let d = r.deadline { m["approvalDeadline"] = .string(ISO8601DateFormatter().string(from: d)) }
         return .map(m)
     }

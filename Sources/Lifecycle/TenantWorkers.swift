@@ -17,11 +17,13 @@ extension TenantService {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.applyLoop() }
             group.addTask { await self.timeoutLoop() }
+            group.addTask { await self.driftLoop() }
             group.addTask {
                 await self.outbox.deliver(log: self.log)
             }
-            // The apply and timeout loops end after ``stopTakingWork()`` (or cancellation);
-            // the events they recorded are durable, so delivery stops with them.
+            // The apply, timeout and drift loops end after ``stopTakingWork()`` (or
+            // cancellation); the events they recorded are durable, so delivery stops with them.
+            _ = await group.next()
             _ = await group.next()
             _ = await group.next()
             group.cancelAll()

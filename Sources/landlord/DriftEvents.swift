@@ -14,36 +14,10 @@ enum DriftEvents {
     /// for the next run (or `landlord serve`).
     static let deliveryWait = 10.0
 
-    /// The drifted changes of each tenant, by tenant (a change whose reasons say `drift:`).
-    static func drift(_ plan: Plan) -> [(tenant: TenantPlan, changes: [ResourceChange])] {
-        plan.tenants.compactMap { t in
-            let changes = t.changes.filter { c in c.reasons.contains { $0.hasPrefix("drift:") } }
-            return changes.isEmpty ? nil : (t, changes)
-        }
-    }
-
-    /// The event of one tenant's drift, nil when the platform's outbox makes none.
-    static func event(_ outbox: EventOutbox, _ t: TenantPlan, _ changes: [ResourceChange], at now: Date) -> Value? {
-        guard case .map(var e)? = outbox.event(tenant: t.tenant, blueprint: t.blueprint, status: "drifted", reason: nil, outputs: [:], at: now),
-            case .map(var data)? = e["data"]
-        else { return nil }
-        data["drift"] = .list(
-            changes.map { c in
-                .map([
-                    "address": .string(c.address), "type": .string(c.type), "action": .string(c.action.rawValue),
-                    "attributes": .list(c.changed.map { .string($0) }),
-                    "reasons": .list(c.reasons.filter { $0.hasPrefix("drift:") }.map { .string($0) }),
-                ])
-            })
-        data.removeValue(forKey: "outputs")
-        e["data"] = .map(data)
-        return .map(e)
-    }
-
     /// Records and delivers the events of `plan`'s drift; exits 1 when platform.yaml names no
     /// sink or the outbox cannot be written (the plan itself was printed already).
     static func emit(_ ctx: Context, _ plan: Plan) async throws {
-        let found = drift(plan)
+        let found = TenantDrift.found(in: plan)
         let sinks = ctx.fleet.platform.events
         guard !sinks.webhooks.isEmpty || sinks.eventBridgeBus != nil else {
             ctx.output.error(
@@ -57,10 +31,10 @@ enum DriftEvents {
             throw ExitCode(1)
         }
         let now = Date()
-        for (t, changes) in found {
-            guard let e = event(outbox, t, changes, at: now) else { continue }
+        for d in found {
+            guard let e = d.event(outbox, at: now) else { continue }
             do { try outbox.enqueue(e) } catch {
-                ctx.output.error("could not record the drift event of tenant '\(t.tenant)' in .landlord/service/outbox: \(error)")
+                ctx.output.error("could not record the drift event of tenant '\(d.tenant.tenant)' in .landlord/service/outbox: \(error)")
                 throw ExitCode(1)
             }
         }

@@ -4,6 +4,10 @@
 /// resource then delete the old one (when their unique names differ), or delete first then
 /// create (when the new one would collide with the old). Forward steps follow the desired
 /// dependencies; deletes wait for everything that depended on the resource.
+///
+/// A `deletion: snapshot` delete is two steps: its export, then its delete; and every delete
+/// of that tenant waits for every export of it (the export phase), so a failed export stops
+/// the tenant's deletion before anything of it is deleted.
 struct ApplyGraph {
     enum Kind: Sendable, Hashable {
         /// Create (or replace's create) / update.
@@ -14,6 +18,8 @@ struct ApplyGraph {
         case deleteDeposed
         /// The old object of a delete-before-create replacement.
         case deleteForReplace
+        /// The export of a `deletion: snapshot` resource, before any delete of its tenant.
+        case export
     }
 
     struct Step: Sendable {
@@ -48,6 +54,7 @@ struct ApplyGraph {
             var forward: [String: Int] = [:]
             var deletes: [String: Int] = [:]
             var deleteKind: [String: Kind] = [:]
+            var exports: [Int] = []
             for (ci, c) in tp.changes.enumerated() {
                 switch c.action {
                 case .create:
@@ -57,6 +64,10 @@ struct ApplyGraph {
                     forward[c.name] = steps.count
                     steps.append(Step(tenant: ti, change: ci, kind: .update))
                 case .delete:
+                    if c.deletion == .snapshot {
+                        exports.append(steps.count)
+                        steps.append(Step(tenant: ti, change: ci, kind: .export))
+                    }
                     deletes[c.name] = steps.count
                     deleteKind[c.name] = .delete
                     steps.append(Step(tenant: ti, change: ci, kind: .delete))
@@ -70,6 +81,8 @@ struct ApplyGraph {
                 default: break
                 }
             }
+            // The export phase: no delete of the tenant before all its exports landed.
+            for del in deletes.values { for e in exports { edges.append((del, e)) } }
             // Who depended on what when it was recorded.
             var priorDependents: [String: [String]] = [:]
             for c in tp.changes { for d in c.priorDependencies { priorDependents[d, default: []].append(c.name) } }

@@ -32,6 +32,15 @@ extension ResourceOps {
         }
     }
 
+    /// The export phase's step of a `deletion: snapshot` delete: the export made and recorded
+    /// (unless a run before made it for the same object), the delete left to its own step,
+    /// which finds it recorded. A failure throws, and no delete of the tenant runs.
+    func exportFirst() async throws {
+        guard change.deletion == .snapshot, let prior = await session.resource(change.name) else { return }
+        if let done = await session.export(change.name), done.id == prior.id, done.type == prior.type { return }
+        try await exportData(prior)
+    }
+
     private func exportData(_ prior: ResourceState) async throws {
         let keep = "nothing was deleted; fix the cause and run the destroy again, or set `deletion: retain` or `delete` on it"
         guard let exporter = provider as? any ExportingProvider, let format = schema?.exportFormat else {

@@ -40,6 +40,13 @@ public struct ProviderRegistry: Sendable {
         }
     }
 
+    /// The registry with each provider replaced by `wrap(provider)` (a paced reader, say).
+    public func mapped(_ wrap: (any Provider) -> any Provider) -> ProviderRegistry {
+        var out = self
+        out.providers = providers.mapValues(wrap)
+        return out
+    }
+
     /// Every resource type any registered provider serves.
     public var schemas: [String: ResourceSchema] {
         var out: [String: ResourceSchema] = [:]

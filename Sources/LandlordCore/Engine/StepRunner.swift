@@ -61,6 +61,7 @@ struct StepRunner {
 
     func isFirstOfChange(_ step: ApplyGraph.Step) -> Bool {
         let c = tenants[step.tenant].changes[step.change]
+        if c.action == .delete && c.deletion == .snapshot { return step.kind == .export }
         guard c.action == .replace else { return true }
         return c.createBeforeDestroy ? step.kind == .create : step.kind == .deleteForReplace
     }
@@ -68,6 +69,7 @@ struct StepRunner {
     /// The step that completes a change (for a replacement, the second of its two).
     func isLastOfChange(_ step: ApplyGraph.Step) -> Bool {
         let c = tenants[step.tenant].changes[step.change]
+        if c.action == .delete && c.deletion == .snapshot { return step.kind == .delete }
         guard c.action == .replace else { return true }
         return c.createBeforeDestroy ? step.kind == .deleteDeposed : step.kind == .create
     }
@@ -76,7 +78,7 @@ struct StepRunner {
         switch step.kind {
         case .create: return tenants[step.tenant].changes[step.change].action == .replace ? .replace : .create
         case .update: return .update
-        case .delete: return .delete
+        case .delete, .export: return .delete
         case .deleteDeposed, .deleteForReplace: return .replace
         }
     }
@@ -96,6 +98,7 @@ struct StepRunner {
             case .delete: try await ops.delete(key: change.name)
             case .deleteDeposed: try await ops.delete(key: await session.deposedKey(ofReplacement: change.name))
             case .deleteForReplace: try await ops.delete(key: change.name)
+            case .export: try await ops.exportFirst()
             }
             return .done
         } catch let d as Diagnostic {

@@ -3,7 +3,10 @@ import ProviderAPI
 /// Reads and compiles a blueprint: parameters, resource templates, references checked against
 /// the provider schemas and platform inputs, dependency order computed once for all tenants.
 struct BlueprintReader {
-    static let fields = ["apiVersion", "kind", "name", "description", "parameters", "sequences", "resources", "outputs", "onboarding", "health"]
+    static let fields = [
+        "apiVersion", "kind", "name", "description", "parameters", "sequences", "resources", "outputs", "onboarding", "health",
+        "updates", "reconcile",
+    ]
     static let parameterFields = ["type", "default", "enum", "pattern", "sensitive", "description"]
     static let resourceFields = ["type", "properties", "dependsOn", "wait", "protect", "when", "description", "deletion", "suspended"]
 
@@ -176,6 +179,8 @@ struct BlueprintReader {
         var orderedIndex: [String: Int] = [:]
         for (i, res) in ordered.enumerated() { orderedIndex[res.name] = i }
         let onboarding = ServiceSettingsReader.readOnboarding(root["onboarding"], &r)
+        let updates = DayTwoSettingsReader.readUpdates(root["updates"], &r)
+        let reconcile = DayTwoSettingsReader.readReconcile(root["reconcile"], &r)
         if r.diagnostics.hasErrors { return (nil, r.diagnostics) }
         var bp = Blueprint(
             name: name, parameters: parameters, parameterOrder: order, resources: ordered, resourceIndex: orderedIndex, file: file, digest: digest)
@@ -183,6 +188,8 @@ struct BlueprintReader {
         bp.outputs = outputs
         bp.health = health
         bp.onboarding = onboarding
+        bp.updates = updates
+        bp.reconcile = reconcile
         return (bp, r.diagnostics)
     }
 

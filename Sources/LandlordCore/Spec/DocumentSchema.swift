@@ -277,6 +277,7 @@ public enum DocumentSchema {
                 ],
                 "rollout": rollout(),
                 "exports": exportsSchema,
+                "drift": DayTwoSettingsReader.driftSchema,
             ])
     }
 
@@ -387,6 +388,8 @@ public enum DocumentSchema {
                         "timeout": ["type": "string", "description": "a duration such as 90s, 10m or 24h (default 24h)"],
                     ],
                 ],
+                "updates": DayTwoSettingsReader.updatesSchema,
+                "reconcile": DayTwoSettingsReader.reconcileSchema,
                 "health": [
                     "type": "array",
                     "description": "checks run for each tenant after its changes are applied; a rollout counts a tenant failing them as failed",

@@ -99,6 +99,8 @@ public struct PlatformSpec: Sendable {
     public var rollout = RolloutPolicy()
     /// `exports:`: where `deletion: snapshot` puts the data of deleted resources (nil: nowhere).
     public var exports: ExportPlace?
+    /// `drift:`: `landlord serve`'s scheduled drift detection (nil: none).
+    public var drift: DriftSchedule?
     public var file: String
     public var digest: String
 
@@ -209,6 +211,10 @@ public struct Blueprint: Sendable {
     public var outputs: [OutputTemplate] = []
     /// `onboarding:`: whether tenants created through the service wait for approval.
     public var onboarding = OnboardingSpec()
+    /// `updates:`: whether parameter changes through the service wait for approval.
+    public var updates = UpdatesSpec()
+    /// `reconcile:`: whether scheduled drift detection puts drift back.
+    public var reconcile = ReconcileMode.report
     /// `health:`: checks run for each tenant after its changes are applied (rollouts).
     public var health: [HealthCheck] = []
     public var file: String

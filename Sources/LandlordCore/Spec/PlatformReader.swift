@@ -5,6 +5,7 @@ import ProviderAPI
 enum PlatformReader {
     static let fields = [
         "apiVersion", "kind", "name", "description", "provider", "providers", "state", "inputs", "env", "api", "events", "rollout", "exports",
+        "drift",
     ]
 
     /// `pools`: names of pools schemas place tenants on, read from `inputs.NAME` besides
@@ -130,6 +131,7 @@ enum PlatformReader {
         spec.events = ServiceSettingsReader.readEvents(root["events"], &r)
         spec.rollout = RolloutPolicyReader.read(root["rollout"], &r)
         if let e = root["exports"] { spec.exports = DeletionPolicyReader.readExports(e, &r) }
+        spec.drift = DayTwoSettingsReader.readDrift(root["drift"], &r)
         return (spec, r.diagnostics)
     }
 
