@@ -63,7 +63,7 @@ extension TenantService {
         }
         r.document = text
         r.error = nil
-        r.move(to: on ? .suspending : .resuming, at: Date())
+        r.move(to: on ? .suspending : .resuming, at: clock.date())
         return await recordAndQueue(r, text: text, relative: relative, spec: spec, change: "change")
     }
 }

@@ -52,7 +52,7 @@ extension TenantService {
         r.document = text
         r.parametersJSON = JSON.string(.map(spec.parameters.mapValues(TenantDocument.shown)))
         r.error = nil
-        r.move(to: .updating, at: Date(), reason: "parameters: " + patch.keys.sorted().joined(separator: ", "))
+        r.move(to: .updating, at: clock.date(), reason: "parameters: " + patch.keys.sorted().joined(separator: ", "))
         return await recordAndQueue(r, text: text, relative: relative, spec: spec, change: "update")
     }
 
