@@ -28,8 +28,9 @@ struct Status: AsyncParsableCommand {
                 tenants[a.member, default: 0] += 1
             }
             var rows = [["LISTENER", "TENANTS", "RULES", "TARGET GROUPS"]]
-            for l in ctx.fleet.platform.listeners {
-                rows.append([l.arn, "\(tenants[l.arn] ?? 0)", "\(rules[l.arn] ?? 0)/\(l.maxRules)", "\(tgs[l.arn] ?? 0)/\(l.maxTargetGroups)"])
+            for l in ctx.fleet.platform.pools["listeners"] ?? [] {
+                let limit = { (capacity: String) in l.limits[capacity].map(String.init) ?? "-" }
+                rows.append([l.id, "\(tenants[l.id] ?? 0)", "\(rules[l.id] ?? 0)/\(limit("rules"))", "\(tgs[l.id] ?? 0)/\(limit("targetGroups"))"])
             }
             ctx.output.print(table(rows))
             return

@@ -103,7 +103,8 @@ public struct Workspace: Sendable {
                     && fleet.blueprints[t.blueprint]?.resources.contains { $0.type == type } == true
             }
             guard allocating, let reader = providers.provider(for: type) as? any CapacityReadingProvider else { continue }
-            let (held, d) = await reader.occupiedPriorities(listeners: members, platform: fleet.platform.name)
+            let inUse = await reader.numbersInUse(members: members, platform: fleet.platform.name)
+            let d = inUse.diagnostics
             for p in d {
                 diags.append(
                     Diagnostic(
@@ -111,7 +112,7 @@ public struct Workspace: Sendable {
                         detail: p.detail.isEmpty ? "check access to the \(placement.pool.name), then plan again" : p.detail))
             }
             if d.hasErrors { return (nil, diags) }
-            foreign.merge(held) { $0.union($1) }
+            foreign.merge(inUse.numbers) { $0.union($1) }
         }
         // Resources of types with an account-wide quota, listed where a blueprint makes them
         // and the provider can list them (those not in state were made outside Landlord).
