@@ -76,7 +76,7 @@ extension Route53Records: ListingHandler {
             var query = [("maxitems", "300")]
             if let next { query += next }
             guard
-                let (root, _) = try await unlessMissing(
+                let listed = try await unlessMissing(
                     ["NoSuchHostedZone"],
                     {
                         try await client.restXML(
@@ -84,6 +84,7 @@ extension Route53Records: ListingHandler {
                             query: query)
                     })
             else { return resources.map { _ in nil } }
+            let root = listed.root
             for set in root?.members("ResourceRecordSets", item: "ResourceRecordSet") ?? [] {
                 let k = Self.fqdn(Self.unescape(set.string("Name") ?? "")) + " " + (set.string("Type") ?? "")
                 if sets[k] == nil { sets[k] = set }

@@ -148,7 +148,9 @@ extension TenantService {
         defer { inFlight.subtract(ids) }
         let started = Date()
         let ws = workspace
-        let (plan, diags) = await ws.plan(PlanOptions(tenants: Set(ids)))
+        let outcome = await ws.plan(PlanOptions(tenants: Set(ids)))
+        let plan = outcome.plan
+        let diags = outcome.diagnostics
         guard let plan else {
             if ids.count > 1 {
                 for id in ids { await provisionBatch([id]) }
@@ -161,7 +163,7 @@ extension TenantService {
         options.gate = healthGate()
         let result = await Rollout.run(plan: plan, workspace: ws, options: options, observer: observe?(plan) ?? SilentObserver()) {
             stale in
-            await ws.plan(PlanOptions(tenants: stale)).0
+            await ws.plan(PlanOptions(tenants: stale)).plan
         }
         await settle(ids, result, started, success: .active)
     }
@@ -172,7 +174,9 @@ extension TenantService {
         defer { inFlight.subtract(ids) }
         let started = Date()
         let ws = workspace
-        let (plan, diags) = await ws.plan(PlanOptions(tenants: Set(ids), destroy: Set(ids), allowProtectedDeletes: force))
+        let outcome = await ws.plan(PlanOptions(tenants: Set(ids), destroy: Set(ids), allowProtectedDeletes: force))
+        let plan = outcome.plan
+        let diags = outcome.diagnostics
         guard let plan else {
             if ids.count > 1 {
                 for id in ids { await destroyBatch([id], force: force) }

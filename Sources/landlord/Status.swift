@@ -17,7 +17,9 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let ctx = try await Context.load(root.global)
-        let (states, platform) = try await ctx.loadStates()
+        let loaded = try await ctx.loadStates()
+        let states = loaded.tenants
+        let platform = loaded.platform
         if capacity {
             var rules: [String: Int] = [:]
             var tgs: [String: Int] = [:]

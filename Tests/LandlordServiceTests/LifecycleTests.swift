@@ -30,7 +30,9 @@ import Testing
         let runtime = try await ServiceRuntime.load(root: f.dir, environment: f.env)
         #expect(runtime.fleet.tenant("acme2") != nil)
         let ws = Workspace(fleet: runtime.fleet, store: runtime.store, providers: runtime.registry)
-        let (plan, diags) = await ws.plan(PlanOptions(tenants: ["acme2"]))
+        let planAndDiags = await ws.plan(PlanOptions(tenants: ["acme2"]))
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         #expect(!diags.hasErrors)
         #expect(plan?.tenants.allSatisfy { $0.changes.isEmpty } == true)
     }
@@ -47,7 +49,9 @@ import Testing
         // In the fleet, marked: a plan (CI's included) lists it and provisions nothing.
         #expect(try f.read("tenants/gated1.yaml").hasSuffix("\napproval: pending\n"))
         let runtime = try await ServiceRuntime.load(root: f.dir, environment: f.env)
-        let (plan, diags) = await Workspace(fleet: runtime.fleet, store: runtime.store, providers: runtime.registry).plan(PlanOptions())
+        let planAndDiags = await Workspace(fleet: runtime.fleet, store: runtime.store, providers: runtime.registry).plan(PlanOptions())
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         #expect(!diags.hasErrors, "\(diags.items)")
         #expect(plan?.awaitingApproval == ["gated1"])
         #expect(plan?.tenants.isEmpty == true)
