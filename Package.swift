@@ -203,7 +203,7 @@ let package = Package(
                 "LandlordBasics", "LandlordCore", "LandlordLocalState", "ProviderAPI", "AWSSchema", "MockProvider", "landlord", "LandlordTestSupport",
                 "QuickstartFleet", "PostgresSchema", "StripeSchema",
             ],
-            path: "Tests/ScenarioTests"
+            path: "Tests/ScenarioTests", exclude: ["Fixtures"]
         ),
         /// Plugins over the provider protocol: misbehaving test plugins (Fixtures/), the reference
         /// plugin through the CLI, the protocol's JSON Schema against captured messages.

@@ -160,8 +160,11 @@ def final(fleet):
         for (l, p), ws in prio.items():
             for w in ws:
                 t, name = (w or "?/?").split("/", 1)
-                if allocs.get(t, {}).get("priorities", {}).get(name) != p or allocs.get(t, {}).get("listener") != l:
-                    disagree.append(f"{w}: cloud {p}, platform state {allocs.get(t, {}).get('priorities', {}).get(name)}")
+                a = allocs.get(t, {})
+                # `member` and `numbers`; platform documents of older versions say `listener` and `priorities`.
+                numbers = a.get("numbers", a.get("priorities", {}))
+                if numbers.get(name) != p or a.get("member", a.get("listener")) != l:
+                    disagree.append(f"{w}: cloud {p}, platform state {numbers.get(name)}")
         for t in allocs:
             if t not in states:
                 disagree.append(f"platform state holds an allocation for {t}, which has no state")

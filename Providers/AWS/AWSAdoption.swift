@@ -90,7 +90,7 @@ extension AWSProvider: AdoptingProvider {
     /// Lists a Cognito collection once, then describes each item named by a lookup.
     func byName(
         _ client: AWSClient, _ service: AWSService, _ operation: String, items: String, id: String, name: String, _ lookups: [KeyLookup],
-        _ indexes: [Int], describe: (String) async throws -> (ResourceObject, [String: String])?, into: (Int, [KeyMatch]) -> Void
+        _ indexes: [Int], describe: (String) async throws -> TaggedObject?, into: (Int, [KeyMatch]) -> Void
     ) async throws {
         var ids: [String: [String]] = [:]
         var token: Value = .null
@@ -107,7 +107,7 @@ extension AWSProvider: AdoptingProvider {
         for i in indexes {
             var found: [KeyMatch] = []
             for poolID in ids[lookups[i].key["name"]?.stringValue ?? ""] ?? [] {
-                if let (object, tags) = try await describe(poolID) { found.append(KeyMatch(resource: object, owner: tags[LandlordTag.address])) }
+                if let d = try await describe(poolID) { found.append(KeyMatch(resource: d.object, owner: d.tags[LandlordTag.address])) }
             }
             into(i, found.sorted { $0.resource.id < $1.resource.id })
         }
@@ -119,12 +119,12 @@ extension AWSProvider: AdoptingProvider {
             let owner: String?
             switch resource.type {
             case AWSResourceTypes.userPool:
-                guard let (now, tags) = try await UserPools(client: client).describe(resource.id) else { return [gone(resource)] }
-                owner = tags[LandlordTag.address]
+                guard let now = try await UserPools(client: client).describe(resource.id) else { return [gone(resource)] }
+                owner = now.tags[LandlordTag.address]
                 if let o = owner, o != identity.address { return [taken(resource, o)] }
                 _ = try await client.call(
                     .cognitoIdentityProvider, "TagResource",
-                    ["ResourceArn": now.attributes["arn"] ?? .null, "Tags": .map(identity.tags.mapValues(Value.string))])
+                    ["ResourceArn": now.object.attributes["arn"] ?? .null, "Tags": .map(identity.tags.mapValues(Value.string))])
             case AWSResourceTypes.identityPool:
                 let out = try await client.call(.cognitoIdentity, "DescribeIdentityPool", ["IdentityPoolId": .string(resource.id)])
                 var tags = out["IdentityPoolTags"]?.mapValue ?? [:]

@@ -54,11 +54,13 @@ extension AWSProvider {
         let definitions = TaskDefinitions(client: client)
         var out: [Int: [KeyMatch]] = [:]
         for i in indexes {
-            guard let family = lookups[i].key["family"]?.stringValue, let (object, tags) = try await definitions.describe(family) else {
+            guard let family = lookups[i].key["family"]?.stringValue, let found = try await definitions.describe(family) else {
                 out[i] = []
                 continue
             }
-            out[i] = object.attributes["family"]?.stringValue == family ? [KeyMatch(resource: object, owner: tags[LandlordTag.address])] : []
+            out[i] =
+                found.object.attributes["family"]?.stringValue == family
+                ? [KeyMatch(resource: found.object, owner: found.tags[LandlordTag.address])] : []
         }
         return out
     }
@@ -99,8 +101,8 @@ extension AWSProvider {
     func tagECS(_ client: AWSClient, _ resource: ResourceObject, _ identity: ResourceIdentity) async throws -> [ProviderDiagnostic] {
         let tags: [String: String]
         if resource.type == AWSResourceTypes.taskDefinition {
-            guard let (_, t) = try await TaskDefinitions(client: client).describe(resource.id) else { return [gone(resource)] }
-            tags = t
+            guard let found = try await TaskDefinitions(client: client).describe(resource.id) else { return [gone(resource)] }
+            tags = found.tags
         } else {
             let cluster = resource.attributes["cluster"]?.stringValue ?? ""
             let handler = ECSServices(client: client, network: ServiceNetwork(settings: [:]))

@@ -121,27 +121,15 @@ public struct AWSProvider: Provider {
     }
 
     public func apply(_ request: ApplyRequest) async -> ApplyResponse {
-        let h: any ResourceHandler
-        switch handler(request.type) {
-        case .failure(let d): return ApplyResponse(resource: request.prior, diagnostics: [d])
-        case .success(let found): h = found
-        }
-        return await request.send(to: h) { error in
-            diagnostic(error, action: request.operation.rawValue, type: request.type, address: request.identity.address)
-        }
+        await request.send(
+            through: { handler($0).map { $0 as any ResourceLifecycle } },
+            diagnose: { error in diagnostic(error, action: request.operation.rawValue, type: request.type, address: request.identity.address) })
     }
 
     public func importResources(_ request: ImportRequest) async -> ImportResponse {
-        switch handler(request.type) {
-        case .failure(let d): return ImportResponse(resources: [], diagnostics: [d])
-        case .success(let h):
-            do {
-                return ImportResponse(resources: try await h.find(request))
-            } catch {
-                return ImportResponse(
-                    resources: [], diagnostics: [diagnostic(error, action: "import", type: request.type, address: request.identity.address)])
-            }
-        }
+        await request.findEach(
+            lookup: handler, find: { try await $0.find(request) },
+            diagnose: { error in diagnostic(error, action: "import", type: request.type, address: request.identity.address) })
     }
 
     public func wait(_ request: WaitRequest) async -> WaitResponse {

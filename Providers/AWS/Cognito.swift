@@ -54,9 +54,9 @@ struct UserPools: ResourceHandler {
         }
     }
 
-    func read(_ resource: ResourceObject) async throws -> ResourceObject? { try await describe(resource.id)?.0 }
+    func read(_ resource: ResourceObject) async throws -> ResourceObject? { try await describe(resource.id)?.object }
 
-    func describe(_ id: String) async throws -> (ResourceObject, [String: String])? {
+    func describe(_ id: String) async throws -> TaggedObject? {
         guard
             let out = try await unlessMissing(
                 ["ResourceNotFoundException"], { try await client.call(.cognitoIdentityProvider, "DescribeUserPool", ["UserPoolId": .string(id)]) })
@@ -67,11 +67,11 @@ struct UserPools: ResourceHandler {
         ]
         var tags: [String: String] = [:]
         for (k, v) in pool["UserPoolTags"]?.mapValue ?? [:] { tags[k] = v.stringValue ?? "" }
-        return (ResourceObject(type: Self.type, id: id, attributes: a), tags)
+        return TaggedObject(object: ResourceObject(type: Self.type, id: id, attributes: a), tags: tags)
     }
 
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
-        if let id = request.id { return try await describe(id).map { [$0.0] } ?? [] }
+        if let id = request.id { return try await describe(id).map { [$0.object] } ?? [] }
         return try await client.findTagged(
             .cognitoIdentityProvider, list: "ListUserPools", itemsKey: "UserPools", idKey: "Id", nameKey: "Name",
             name: Inputs(request.inputs).optionalString("name"), identity: request.identity, describe: describe)
@@ -232,9 +232,9 @@ struct IdentityPools: ResourceHandler {
         }
     }
 
-    func read(_ resource: ResourceObject) async throws -> ResourceObject? { try await describe(resource.id)?.0 }
+    func read(_ resource: ResourceObject) async throws -> ResourceObject? { try await describe(resource.id)?.object }
 
-    func describe(_ id: String) async throws -> (ResourceObject, [String: String])? {
+    func describe(_ id: String) async throws -> TaggedObject? {
         guard
             let out = try await unlessMissing(
                 ["ResourceNotFoundException"], { try await client.call(.cognitoIdentity, "DescribeIdentityPool", ["IdentityPoolId": .string(id)]) })
@@ -255,11 +255,11 @@ struct IdentityPools: ResourceHandler {
         }
         var tags: [String: String] = [:]
         for (k, v) in out["IdentityPoolTags"]?.mapValue ?? [:] { tags[k] = v.stringValue ?? "" }
-        return (ResourceObject(type: Self.type, id: id, attributes: a), tags)
+        return TaggedObject(object: ResourceObject(type: Self.type, id: id, attributes: a), tags: tags)
     }
 
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
-        if let id = request.id { return try await describe(id).map { [$0.0] } ?? [] }
+        if let id = request.id { return try await describe(id).map { [$0.object] } ?? [] }
         return try await client.findTagged(
             .cognitoIdentity, list: "ListIdentityPools", itemsKey: "IdentityPools", idKey: "IdentityPoolId", nameKey: "IdentityPoolName",
             name: Inputs(request.inputs).optionalString("name"), identity: request.identity, describe: describe)

@@ -76,10 +76,10 @@ struct TaskDefinitions: ResourceHandler {
     }
 
     func read(_ resource: ResourceObject) async throws -> ResourceObject? {
-        try await describe(resource.id)?.0
+        try await describe(resource.id)?.object
     }
 
-    func describe(_ arn: String) async throws -> (ResourceObject, [String: String])? {
+    func describe(_ arn: String) async throws -> TaggedObject? {
         guard
             let out = try await unlessMissing(
                 ["ClientException", "ResourceNotFoundException"],
@@ -101,11 +101,11 @@ struct TaskDefinitions: ResourceHandler {
             if let m = e.mapValue, let k = m["name"]?.stringValue { env[k] = m["value"] ?? .null }
         }
         a["environment"] = env.isEmpty ? .null : .map(env)
-        return (ResourceObject(type: Self.type, id: id, attributes: a), tagMap(out["tags"]))
+        return TaggedObject(object: ResourceObject(type: Self.type, id: id, attributes: a), tags: tagMap(out["tags"]))
     }
 
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
-        if let id = request.id { return try await describe(id).map { [$0.0] } ?? [] }
+        if let id = request.id { return try await describe(id).map { [$0.object] } ?? [] }
         guard let family = Inputs(request.inputs).optionalString("family") else { return [] }
         var arns: [String] = []
         var token: Value = .null
@@ -118,7 +118,7 @@ struct TaskDefinitions: ResourceHandler {
         } while token != .null
         var found: [ResourceObject] = []
         for arn in arns {
-            if let (object, tags) = try await describe(arn), tagsMatch(tags, request.identity) { found.append(object) }
+            if let d = try await describe(arn), tagsMatch(d.tags, request.identity) { found.append(d.object) }
         }
         return found
     }

@@ -107,9 +107,9 @@ struct IAMRoles: ResourceHandler {
         _ = try await unlessMissing(Self.missing) { try await client.query(.iam, action: "DeleteRole", ["RoleName": prior.id]) }
     }
 
-    func read(_ resource: ResourceObject) async throws -> ResourceObject? { try await describe(resource.id)?.0 }
+    func read(_ resource: ResourceObject) async throws -> ResourceObject? { try await describe(resource.id)?.object }
 
-    func describe(_ name: String) async throws -> (ResourceObject, [String: String])? {
+    func describe(_ name: String) async throws -> TaggedObject? {
         guard let root = try await unlessMissing(Self.missing, { try await client.query(.iam, action: "GetRole", ["RoleName": name]) }),
             let role = root.at("GetRoleResult", "Role")
         else { return nil }
@@ -129,12 +129,12 @@ struct IAMRoles: ResourceHandler {
             "maxSessionDuration": role.string("MaxSessionDuration").flatMap(Int.init).map(Value.int) ?? .null,
             "inlinePolicies": .map(inline),
         ]
-        return (ResourceObject(type: Self.type, id: name, attributes: a), tags)
+        return TaggedObject(object: ResourceObject(type: Self.type, id: name, attributes: a), tags: tags)
     }
 
     func find(_ request: ImportRequest) async throws -> [ResourceObject] {
-        if let id = request.id { return try await describe(id).map { [$0.0] } ?? [] }
-        guard let (role, tags) = try await describe(try Inputs(request.inputs).string("name")), tagsMatch(tags, request.identity) else { return [] }
-        return [role]
+        if let id = request.id { return try await describe(id).map { [$0.object] } ?? [] }
+        guard let d = try await describe(try Inputs(request.inputs).string("name")), tagsMatch(d.tags, request.identity) else { return [] }
+        return [d.object]
     }
 }

@@ -2,6 +2,12 @@ import AWSClient
 import Foundation
 import ProviderAPI
 
+/// A described resource and its tags (which tell whose it is).
+struct TaggedObject: Sendable {
+    var object: ResourceObject
+    var tags: [String: String]
+}
+
 extension AWSClient {
     /// Pages through a JSON-protocol list operation (`MaxResults` / `NextToken`), describes each
     /// listed item whose name matches, and keeps those tagged with the identity: how Cognito
@@ -9,7 +15,7 @@ extension AWSClient {
     func findTagged(
         _ service: AWSService, list operation: String, itemsKey: String, idKey: String, nameKey: String,
         name: String?, identity: ResourceIdentity,
-        describe: (String) async throws -> (ResourceObject, [String: String])?
+        describe: (String) async throws -> TaggedObject?
     ) async throws -> [ResourceObject] {
         var found: [ResourceObject] = []
         var token: Value = .null
@@ -20,7 +26,7 @@ extension AWSClient {
             for item in out[itemsKey]?.listValue ?? [] {
                 guard let m = item.mapValue, let id = m[idKey]?.stringValue else { continue }
                 if let name, m[nameKey]?.stringValue != name { continue }
-                if let (object, tags) = try await describe(id), tagsMatch(tags, identity) { found.append(object) }
+                if let d = try await describe(id), tagsMatch(d.tags, identity) { found.append(d.object) }
             }
             token = out["NextToken"] ?? .null
         } while token != .null

@@ -76,7 +76,7 @@ extension Route53Records: ListingHandler {
             var query = [("maxitems", "300")]
             if let next { query += next }
             guard
-                let (root, _) = try await unlessMissing(
+                let listed = try await unlessMissing(
                     ["NoSuchHostedZone"],
                     {
                         try await client.restXML(
@@ -84,6 +84,7 @@ extension Route53Records: ListingHandler {
                             query: query)
                     })
             else { return resources.map { _ in nil } }
+            let root = listed.root
             for set in root?.members("ResourceRecordSets", item: "ResourceRecordSet") ?? [] {
                 let k = Self.fqdn(Self.unescape(set.string("Name") ?? "")) + " " + (set.string("Type") ?? "")
                 if sets[k] == nil { sets[k] = set }
@@ -199,16 +200,17 @@ func listNames(_ client: AWSClient, _ service: AWSService, _ operation: String, 
     return out
 }
 
-extension UserPools: ListingHandler {
-    func readGroup(_ resource: ResourceObject) -> String? { "region" }
-
-    /// ListUserPools returns a pool's id and name (not its MFA setting): a listed pool keeps
-    /// its recorded `mfa`, so a listing refresh sees a pool deleted or renamed, not MFA drift.
-    func readMany(group: String, _ resources: [ResourceObject]) async throws -> [ResourceObject?] {
-        if Listing.readsSingly(Self.type, resources.count) { return try await Listing.single(self, resources) }
-        let pools = try await listNames(client, .cognitoIdentityProvider, "ListUserPools", items: "UserPools", id: "Id", name: "Name")
+extension ListingHandler {
+    /// Reads `resources` from one listing of ids and names (`list`, when there are too many to
+    /// read one by one): a listed resource keeps its recorded attributes with the listed name,
+    /// so a listing refresh sees a resource deleted or renamed, not drift of what it omits.
+    func readByName(
+        _ type: String, _ resources: [ResourceObject], list: () async throws -> [String: Value]
+    ) async throws -> [ResourceObject?] {
+        if Listing.readsSingly(type, resources.count) { return try await Listing.single(self, resources) }
+        let names = try await list()
         return resources.map { r in
-            guard let name = pools[r.id] else { return nil }
+            guard let name = names[r.id] else { return nil }
             var listed = r
             listed.attributes["name"] = name
             listed.attributes["id"] = .string(r.id)
@@ -217,21 +219,26 @@ extension UserPools: ListingHandler {
     }
 }
 
+extension UserPools: ListingHandler {
+    func readGroup(_ resource: ResourceObject) -> String? { "region" }
+
+    /// ListUserPools returns a pool's id and name (not its MFA setting): a listed pool keeps
+    /// its recorded `mfa`, so a listing refresh sees a pool deleted or renamed, not MFA drift.
+    func readMany(group: String, _ resources: [ResourceObject]) async throws -> [ResourceObject?] {
+        try await readByName(Self.type, resources) {
+            try await listNames(client, .cognitoIdentityProvider, "ListUserPools", items: "UserPools", id: "Id", name: "Name")
+        }
+    }
+}
+
 extension IdentityPools: ListingHandler {
     func readGroup(_ resource: ResourceObject) -> String? { "region" }
 
-    /// ListIdentityPools returns a pool's id and name only: a listing refresh sees an identity
-    /// pool deleted or renamed; its other settings keep their recorded values.
+    /// ListIdentityPools returns a pool's id and name only: a listed identity pool keeps its
+    /// other settings' recorded values.
     func readMany(group: String, _ resources: [ResourceObject]) async throws -> [ResourceObject?] {
-        if Listing.readsSingly(Self.type, resources.count) { return try await Listing.single(self, resources) }
-        let pools = try await listNames(
-            client, .cognitoIdentity, "ListIdentityPools", items: "IdentityPools", id: "IdentityPoolId", name: "IdentityPoolName")
-        return resources.map { r in
-            guard let name = pools[r.id] else { return nil }
-            var listed = r
-            listed.attributes["name"] = name
-            listed.attributes["id"] = .string(r.id)
-            return listed
+        try await readByName(Self.type, resources) {
+            try await listNames(client, .cognitoIdentity, "ListIdentityPools", items: "IdentityPools", id: "IdentityPoolId", name: "IdentityPoolName")
         }
     }
 }

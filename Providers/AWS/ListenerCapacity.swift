@@ -5,14 +5,13 @@ import ProviderAPI
 /// Which listener rule priorities rules Landlord does not own hold, so priority allocation
 /// skips them instead of colliding (`PriorityInUse`).
 extension AWSProvider: CapacityReadingProvider {
-    /// For each listener, the priorities of its rules (the default rule aside) that are not
-    /// tagged `landlord:platform` = `platform`: rules made by hand, by other tools or by another
-    /// platform. Rules are read with DescribeRules (every page), their tags with DescribeTags
-    /// (20 ARNs a call). A listener that cannot be read is left out, with a diagnostic.
-    public func occupiedPriorities(listeners: [String], platform: String) async -> (priorities: [String: Set<Int>], diagnostics: [ProviderDiagnostic])
-    {
-        if let problem = configurationProblem { return ([:], [problem]) }
-        guard let client else { return ([:], []) }
+    /// For each listener of the pool (`members`), the priorities of its rules (the default rule
+    /// aside) that are not tagged `landlord:platform` = `platform`: rules made by hand, by other
+    /// tools or by another platform. Rules are read with DescribeRules (every page), their tags
+    /// with DescribeTags (20 ARNs a call). A listener that cannot be read is left out, with a diagnostic.
+    public func numbersInUse(members listeners: [String], platform: String) async -> NumbersInUse {
+        if let problem = configurationProblem { return NumbersInUse(diagnostics: [problem]) }
+        guard let client else { return NumbersInUse() }
         let rules = ListenerRules(client: client)
         return await withTaskGroup(of: Keyed<String, Result<Set<Int>, ProviderDiagnostic>>.self) { group in
             for listener in Set(listeners) {
@@ -32,7 +31,7 @@ extension AWSProvider: CapacityReadingProvider {
                 case .failure(let d): diagnostics.append(d)
                 }
             }
-            return (priorities, diagnostics.sorted { $0.summary < $1.summary })
+            return NumbersInUse(numbers: priorities, diagnostics: diagnostics.sorted { $0.summary < $1.summary })
         }
     }
 

@@ -181,8 +181,9 @@ extension Route53Records {
             + "<ChangeBatch><Changes>"
             + changes.map { "<Change>" + XMLWriter.element("Action", $0.action) + $0.xml + "</Change>" }.joined()
             + "</Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
-        let (root, _) = try await client.restXML(
-            .route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: body)
+        let root = try await client.restXML(
+            .route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: body
+        ).root
         return try await awaitInSync(root, zone: zone)
     }
 
@@ -202,7 +203,7 @@ extension Route53Records {
             }
             try await Task.sleep(for: pause)
             pause = min(pause * 2, .seconds(5))
-            let (answer, _) = try await client.restXML(.route53, operation: "GetChange", method: "GET", path: "/2013-04-01/change/\(changeId)")
+            let answer = try await client.restXML(.route53, operation: "GetChange", method: "GET", path: "/2013-04-01/change/\(changeId)").root
             status = answer?.string("ChangeInfo", "Status") ?? status
         }
         return nil

@@ -58,8 +58,9 @@ struct Route53Records: ResourceHandler {
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><ChangeResourceRecordSetsRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
             + "<ChangeBatch><Changes><Change>" + XMLWriter.element("Action", action) + recordSet
             + "</Change></Changes></ChangeBatch></ChangeResourceRecordSetsRequest>"
-        let (root, _) = try await client.restXML(
-            .route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: body)
+        let root = try await client.restXML(
+            .route53, operation: "ChangeResourceRecordSets", method: "POST", path: "/2013-04-01/hostedzone/\(zone)/rrset", body: body
+        ).root
         _ = try await awaitInSync(root, zone: zone)
     }
 
@@ -101,7 +102,7 @@ struct Route53Records: ResourceHandler {
     /// The record set with exactly this name and type, or nil.
     func fetch(_ key: Key) async throws -> ResourceObject? {
         guard
-            let (root, _) = try await unlessMissing(
+            let listed = try await unlessMissing(
                 ["NoSuchHostedZone"],
                 {
                     try await client.restXML(
@@ -109,6 +110,7 @@ struct Route53Records: ResourceHandler {
                         query: [("name", key.name), ("type", key.type), ("maxitems", "1")])
                 })
         else { return nil }
+        let root = listed.root
         guard let set = root?.members("ResourceRecordSets", item: "ResourceRecordSet").first,
             Self.fqdn(Self.unescape(set.string("Name") ?? "")) == key.name, set.string("Type") == key.type
         else { return nil }

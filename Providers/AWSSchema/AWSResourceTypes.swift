@@ -36,7 +36,10 @@ public enum AWSResourceTypes {
     /// The listeners tenants are placed on: `inputs.listeners` in platform.yaml, each on a load
     /// balancer whose rules and target groups its tenants share.
     public static let listenerPool = PoolDeclaration(
-        name: "listeners", member: "listener", whenFull: "raise maxRules where AWS has raised your quota (each listener is an ALB of its own).")
+        name: "listeners", member: "listener", whenFull: "raise maxRules where AWS has raised your quota (each listener is an ALB of its own).",
+        idKey: "arn", idMeaning: "the listener ARN", requiredFields: ["dnsName": "the load balancer's DNS name"],
+        defaultLimits: ["rules": 100, "targetGroups": 100], closed: true,
+        limitsHint: "AWS's defaults are 100 rules and 100 target groups per load balancer")
 
     private static func computed(_ type: AttributeType = .string, _ description: String = "", sensitive: Bool = false) -> AttributeSchema {
         AttributeSchema(type, computed: true, sensitive: sensitive, description: description)

@@ -157,8 +157,7 @@ extension MockProvider: BatchingProvider {
 
 /// Rule priorities on pool listeners held by rules that are not this platform's.
 extension MockProvider: CapacityReadingProvider {
-    public func occupiedPriorities(listeners: [String], platform: String) async -> (priorities: [String: Set<Int>], diagnostics: [ProviderDiagnostic])
-    {
+    public func numbersInUse(members listeners: [String], platform: String) async -> NumbersInUse {
         let wanted = Set(listeners)
         do {
             let rules = try cloud.transact { tx in tx.all(ofType: AWSResourceTypes.listenerRule) }
@@ -167,9 +166,9 @@ extension MockProvider: CapacityReadingProvider {
                 let l = MockRules.str(r, "listener")
                 if wanted.contains(l), let p = r.attributes["priority"]?.intValue { out[l, default: []].insert(p) }
             }
-            return (out, [])
+            return NumbersInUse(numbers: out)
         } catch {
-            return ([:], [.error("simulated cloud unreadable", detail: "\(error)")])
+            return NumbersInUse(diagnostics: [.error("simulated cloud unreadable", detail: "\(error)")])
         }
     }
 }

@@ -131,17 +131,23 @@ public struct AWSClient: Sendable {
 
     // MARK: REST/XML (Route53, S3)
 
+    /// A REST/XML operation's answer: its parsed body (nil when empty) and the response.
+    public struct XMLAnswer: Sendable {
+        public var root: XMLNode?
+        public var response: HTTPResponse
+    }
+
     /// Calls a REST/XML operation; returns the parsed body (nil when empty) and the response.
     public func restXML(
         _ service: AWSService, operation: String, method: String, path: String, query: [(String, String)] = [],
         headers: [(String, String)] = [], body: String? = nil
-    ) async throws -> (XMLNode?, HTTPResponse) {
+    ) async throws -> XMLAnswer {
         var allHeaders = headers
         if body != nil { allHeaders.append(("Content-Type", "application/xml")) }
         let response = try await send(service, operation: operation, contentSHA256Header: service.signingName == "s3") { endpoint in
             request(endpoint, method: method, path: path, query: query, headers: allHeaders, body: Data((body ?? "").utf8))
         }
-        return (XMLReader.parse(response.body), response)
+        return XMLAnswer(root: XMLReader.parse(response.body), response: response)
     }
 
     // MARK: REST/JSON (SESv2)

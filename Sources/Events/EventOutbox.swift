@@ -29,14 +29,16 @@ public final class EventOutbox: Sendable {
     public let retryFor: TimeInterval
     /// Where the event files are kept (the local disk unless the service's state is in S3).
     public let storage: any OutboxStorage
+    /// What the deliverers wait and back off by (the system clock; a test's clock in tests).
+    public let pacing: any PacingClock
 
     /// Reads the sinks of platform.yaml's `events:`; throws when a webhook's secret variable
     /// is not set, or the EventBridge bus has no AWS credentials or region. `transport`
     /// carries the webhooks' requests and the AWS calls (a `CurlTransport` when nil); `storage` keeps
-    /// the event files (the local disk when nil).
+    /// the event files (the local disk when nil); `clock` paces delivery.
     public init(
         root: URL, platform: PlatformSpec, environment: [String: String], retryFor: TimeInterval = 86_400, transport: (any HTTPTransport)? = nil,
-        storage: (any OutboxStorage)? = nil
+        storage: (any OutboxStorage)? = nil, clock: any PacingClock = SystemPacingClock()
     ) throws {
         let http = transport ?? CurlTransport(timeout: 30)
         let base = root.appendingPathComponent(".landlord/service/outbox").path
@@ -73,7 +75,8 @@ public final class EventOutbox: Sendable {
         self.platform = platform.name
         self.retryFor = retryFor
         self.storage = storage ?? LocalOutboxStorage()
-        clock = Mutex(0)
+        pacing = clock
+        self.clock = Mutex(0)
         wake = Mutex([])
     }
 
@@ -173,10 +176,10 @@ public final class EventOutbox: Sendable {
                 group.addTask {
                     while !Task.isCancelled {
                         if let lock = DeliveryLock(sink.directory) {
-                            await Deliverer(sink: sink, storage: self.storage, retryFor: self.retryFor, log: log).run(until: nil, wakes: signal)
+                            await self.deliverer(sink, log).run(until: nil, wakes: signal)
                             lock.release()
                         } else {
-                            try? await Task.sleep(for: .seconds(1))
+                            await self.pacing.sleep(seconds: 1)
                         }
                     }
                 }
@@ -195,7 +198,7 @@ public final class EventOutbox: Sendable {
                     guard await !self.storage.pending(sink.directory).isEmpty else { return Keyed(sink.name, 0) }
                     guard let lock = DeliveryLock(sink.directory) else { return Keyed(sink.name, 0) }
                     defer { lock.release() }
-                    await Deliverer(sink: sink, storage: self.storage, retryFor: self.retryFor, log: log).run(until: deadline, wakes: nil)
+                    await self.deliverer(sink, log).run(until: deadline, wakes: nil)
                     return Keyed(sink.name, await self.storage.pending(sink.directory).count)
                 }
             }
@@ -204,6 +207,10 @@ public final class EventOutbox: Sendable {
             return out
         }
         return left
+    }
+
+    func deliverer(_ sink: any EventSink, _ log: @escaping @Sendable (String) -> Void) -> Deliverer {
+        Deliverer(sink: sink, storage: storage, retryFor: retryFor, clock: pacing, log: log)
     }
 }
 
@@ -236,6 +243,7 @@ struct Deliverer {
     let sink: any EventSink
     let storage: any OutboxStorage
     let retryFor: TimeInterval
+    let clock: any PacingClock
     let log: @Sendable (String) -> Void
 
     /// A tenant's failed attempts and when it may be tried again.
@@ -243,9 +251,9 @@ struct Deliverer {
         var attempts: Int
         var next: Date
 
-        /// After the `attempts`-th failure in a row: 1 s, doubling, at most 5 min.
-        static func after(_ attempts: Int) -> Backoff {
-            Backoff(attempts: attempts, next: Date().addingTimeInterval(min(300, pow(2, Double(min(attempts - 1, 9))))))
+        /// After the `attempts`-th failure in a row at `now`: 1 s, doubling, at most 5 min.
+        static func after(_ attempts: Int, at now: Date) -> Backoff {
+            Backoff(attempts: attempts, next: now.addingTimeInterval(min(300, pow(2, Double(min(attempts - 1, 9))))))
         }
     }
 
@@ -254,8 +262,8 @@ struct Deliverer {
     func run(until deadline: Date?, wakes: WakeSignal?) async {
         var backoff: [String: Backoff] = [:]
         while !Task.isCancelled {
-            if let deadline, Date() >= deadline { return }
-            let now = Date()
+            if let deadline, clock.date() >= deadline { return }
+            let now = clock.date()
             var heads: [String: String] = [:]
             var order: [String] = []
             for name in await storage.pending(sink.directory) {
@@ -283,7 +291,7 @@ struct Deliverer {
                     // The storage, not the event: this tenant waits and tries again.
                     let attempts = (backoff[tenant]?.attempts ?? 0) + 1
                     if attempts == 1 { log("could not read event \(path): \(why); retrying with backoff") }
-                    backoff[tenant] = .after(attempts)
+                    backoff[tenant] = .after(attempts, at: clock.date())
                     continue
                 case .event(let bytes): body = bytes
                 }
@@ -291,13 +299,13 @@ struct Deliverer {
                     log("event file \(path) is unreadable; moved aside as \(path).bad")
                     await storage.setAside(sink.directory, heads[tenant]!)
                     // Should the move itself fail, the next try waits.
-                    backoff[tenant] = .after(1)
+                    backoff[tenant] = .after(1, at: clock.date())
                     continue
                 }
                 batch.append(
                     PendingEvent(
                         path: path, tenant: tenant, id: m["id"]?.stringValue ?? heads[tenant]!, type: m["type"]?.stringValue ?? "landlord.tenant",
-                        time: m["time"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) } ?? Date(), body: body))
+                        time: m["time"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) } ?? now, body: body))
             }
             var start = 0
             while start < batch.count && !Task.isCancelled {
@@ -305,7 +313,7 @@ struct Deliverer {
                 start += part.count
                 let answers = await sink.send(part)
                 for (e, problem) in zip(part, answers) {
-                    if problem == nil || Date().timeIntervalSince(e.time) > retryFor {
+                    if problem == nil || clock.date().timeIntervalSince(e.time) > retryFor {
                         if let problem { log("gave up delivering event \(e.id) to \(sink.name) after \(Int(retryFor))s: \(problem)") }
                         await storage.remove(sink.directory, (e.path as NSString).lastPathComponent)
                         backoff[e.tenant] = nil
@@ -319,7 +327,7 @@ struct Deliverer {
                                 """
                             )
                         }
-                        backoff[e.tenant] = .after(attempts)
+                        backoff[e.tenant] = .after(attempts, at: clock.date())
                     }
                 }
             }
@@ -337,9 +345,9 @@ struct Deliverer {
 
     private func pause(_ seconds: Double, _ wakes: WakeSignal?) async {
         guard let wakes else {
-            try? await Task.sleep(for: .seconds(seconds))
+            await clock.sleep(seconds: seconds)
             return
         }
-        await wakes.wait(seconds)
+        await wakes.wait(seconds, clock: clock)
     }
 }

@@ -1,3 +1,4 @@
+import LandlordBasics
 import Synchronization
 
 /// A deliverer's wake-up call: `signal()` ends the wait under way, or the next one if none is
@@ -30,9 +31,9 @@ final class WakeSignal: Sendable {
         waiter?.resume()
     }
 
-    /// Returns at a signal (one given since the last wait included), after `seconds`, or when
-    /// the task is cancelled. One waiter at a time.
-    func wait(_ seconds: Double) async {
+    /// Returns at a signal (one given since the last wait included), after `seconds` of
+    /// `clock`, or when the task is cancelled. One waiter at a time.
+    func wait(_ seconds: Double, clock: any PacingClock) async {
         if state.withLock({ s in
             defer { s.pending = false }
             return s.pending
@@ -40,7 +41,7 @@ final class WakeSignal: Sendable {
             return
         }
         let timer = Task { [self] in
-            try? await Task.sleep(for: .seconds(seconds))
+            await clock.sleep(seconds: seconds)
             if !Task.isCancelled { signal() }
         }
         await withTaskCancellationHandler {

@@ -3,6 +3,18 @@ import LandlordCore
 import PluginProvider
 import ProviderAPI
 
+/// The plugins ``FleetWiring/startPlugins(_:root:environment:echo:)`` started, and why the
+/// others did not start.
+public struct StartedPlugins: Sendable {
+    public var plugins: [PluginProvider]
+    public var diagnostics: Diagnostics
+
+    public init(plugins: [PluginProvider], diagnostics: Diagnostics) {
+        self.plugins = plugins
+        self.diagnostics = diagnostics
+    }
+}
+
 extension FleetWiring {
     /// Starts every provider plugin platform.yaml names (its `provider` entries with a
     /// `command`), side by side, and reads their schemas: one place for the CLI and the
@@ -12,7 +24,7 @@ extension FleetWiring {
     public static func startPlugins(
         _ specs: [String: PluginSpec], root: URL, environment: [String: String],
         echo: (@Sendable (_ plugin: String, _ line: String) -> Void)? = nil
-    ) async -> (plugins: [PluginProvider], diagnostics: Diagnostics) {
+    ) async -> StartedPlugins {
         var diags = Diagnostics()
         let builtIn = ProviderRegistry.prefixes(of: ProviderSchema(resources: Array(schemas.values)))
         var toStart: [PluginSpec] = []
@@ -49,7 +61,7 @@ extension FleetWiring {
             case nil: break
             }
         }
-        return (started, diags)
+        return StartedPlugins(plugins: started, diagnostics: diags)
     }
 
     /// How a plugin is run: in the fleet directory, with only the variables its entry lists

@@ -105,12 +105,10 @@ public final class LocalStateStore: StateStore, Sendable {
     }
 
     /// The whole documents and the resources-only ones read at the same time.
-    public func loadForRefresh(whole: [String], resources: [String]) async throws -> (
-        states: [String: TenantState], recorded: [String: [RecordedResource]]
-    ) {
+    public func loadForRefresh(whole: [String], resources: [String]) async throws -> RefreshDocuments {
         async let states = loadTenants(whole)
         let recorded = try await loadRecordedResources(resources)
-        return (try await states, recorded)
+        return RefreshDocuments(states: try await states, recorded: recorded)
     }
 
     /// Each document's (device, inode, size, mtime, ctime), after replaying the journals of

@@ -201,9 +201,7 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     /// What a refresh reads, in one listing and the snapshot: the documents of `whole`, and the
     /// recorded resources of `resources`, each resource's one map built straight from the
     /// bytes (`TenantState.recordedResources`).
-    public func loadForRefresh(whole: [String], resources: [String]) async throws -> (
-        states: [String: TenantState], recorded: [String: [RecordedResource]]
-    ) {
+    public func loadForRefresh(whole: [String], resources: [String]) async throws -> RefreshDocuments {
         let only = Set(resources)
         let read = try await loadDocuments(whole + resources) { id, body, key -> RefreshRead in
             guard only.contains(id) else { return .whole(try self.decodeTenant(body, key: key)) }
@@ -217,7 +215,7 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
             case .resources(let rs): recorded[id] = rs
             }
         }
-        return (states, recorded)
+        return RefreshDocuments(states: states, recorded: recorded)
     }
 
     /// A document as `loadForRefresh` read it.
@@ -354,14 +352,26 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
         try await readPlatform().state
     }
 
-    func readPlatform() async throws -> (state: PlatformState, etag: String?) {
-        guard let object = try await get(platformKey) else { return (PlatformState(), nil) }
-        do { return (try PlatformState.decode(Array(object.body)), object.etag) } catch { throw damaged(platformKey, error.message) }
+    /// The platform document as read, with the ETag a conditional write of it needs (nil: none yet).
+    struct PlatformRead: Sendable {
+        var state: PlatformState
+        var etag: String?
+    }
+
+    func readPlatform() async throws -> PlatformRead {
+        guard let object = try await get(platformKey) else { return PlatformRead(state: PlatformState(), etag: nil) }
+        do {
+            return PlatformRead(state: try PlatformState.decode(Array(object.body)), etag: object.etag)
+        } catch {
+            throw damaged(platformKey, error.message)
+        }
     }
 
     public func updatePlatform<T: Sendable>(_ body: @Sendable (inout PlatformState) throws -> T) async throws -> T {
         for attempt in 0..<maxAttempts {
-            var (state, etag) = try await readPlatform()
+            let read = try await readPlatform()
+            var state = read.state
+            let etag = read.etag
             let before = state
             let result = try body(&state)
             if state == before { return result }

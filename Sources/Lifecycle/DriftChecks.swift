@@ -65,7 +65,8 @@ extension TenantService {
         let started = Date()
         let checked = fleet.tenants.count
         let ws = Workspace(fleet: fleet, store: runtime.store, providers: budget.pace(runtime.registry))
-        let (plan, diags) = await ws.plan(PlanOptions(), refresh: true, listing: true)
+        let outcome = await ws.plan(PlanOptions(), refresh: true, listing: true)
+        let (plan, diags) = (outcome.plan, outcome.diagnostics)
         var run = DriftRun(
             at: started, seconds: Date().timeIntervalSince(started), tenants: checked, calls: budget.calls,
             peakCallsPerSecond: budget.peakPerSecond)
@@ -108,7 +109,7 @@ extension TenantService {
     private func reconcile(_ id: String, _ d: TenantDrift) -> Bool {
         guard var r = byID[id], r.status == .active || r.status == .suspended else { return false }
         r.move(
-            to: r.status == .suspended ? .suspending : .updating, at: Date(),
+            to: r.status == .suspended ? .suspending : .updating, at: clock.date(),
             reason: "reconcile: drift of " + d.changes.map(\.address).joined(separator: ", "))
         do { try commit(r) } catch {
             log("drift check: could not queue the reconciliation of \(id): \(error)")

@@ -49,7 +49,9 @@ public struct ServiceRuntime: Sendable {
         var known = schemas
         var plugins: [PluginProvider] = []
         if let platform = SpecLoader(schemas: schemas, environment: environment).readPlatform(directory: root).0, !platform.plugins.isEmpty {
-            let (started, diags) = await FleetWiring.startPlugins(platform.plugins, root: root, environment: environment, echo: pluginEcho)
+            let outcome = await FleetWiring.startPlugins(platform.plugins, root: root, environment: environment, echo: pluginEcho)
+            let started = outcome.plugins
+            let diags = outcome.diagnostics
             plugins = started
             for p in started { known.merge(p.schema.resources) { a, _ in a } }
             if diags.hasErrors {

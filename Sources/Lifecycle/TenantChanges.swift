@@ -12,7 +12,7 @@ extension TenantService {
     /// Records the event of `r`'s new status (when it has one) in the outbox, then `r`:
     /// both durable before the caller answers.
     func commit(_ r: TenantRecord, reason: String?, outputs: [String: Value]) throws {
-        let event = outbox.event(r, reason: reason, outputs: outputs, at: Date())
+        let event = outbox.event(r, reason: reason, outputs: outputs, at: clock.date())
         try records.saveBlocking([RecordChange(record: r, events: event.map { [$0] } ?? [])])
         announce(r, was: byID[r.id]?.status)
         byID[r.id] = r

@@ -1,4 +1,5 @@
 import Foundation
+import LandlordBasics
 import LandlordCore
 import ProviderAPI
 
@@ -91,7 +92,7 @@ extension TenantService {
             let text = try? String(contentsOf: root.appendingPathComponent(relative), encoding: .utf8),
             let approved = TenantDocument.approved(text)
         else { return nil }
-        let now = Date()
+        let now = clock.date()
         var r = TenantRecord(
             id: id, blueprint: spec.blueprint, status: .pendingApproval, document: approved,
             parametersJSON: JSON.string(.map(spec.parameters.mapValues(TenantDocument.shown))), history: [], createdAt: now)

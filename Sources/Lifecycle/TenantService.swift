@@ -50,6 +50,9 @@ public actor TenantService {
     var drift: [String: DriftFinding] = [:]
     /// The last scheduled drift check (nil: none yet).
     var lastDrift: DriftRun?
+    /// The time records are stamped with and approval deadlines are judged by (and the outbox
+    /// paced by): the system clock, or a test's.
+    public nonisolated let clock: any PacingClock
 
     /// A service over a loaded fleet; reads the records kept by an earlier run (which the
     /// workers then finish). Throws when records or the outbox cannot be read.
@@ -57,8 +60,9 @@ public actor TenantService {
         runtime: ServiceRuntime, environment: [String: String] = ProcessInfo.processInfo.environment, lockTimeout: Double = 60,
         eventRetry: TimeInterval = 86_400, log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
         observe: (@Sendable (Plan) -> any ApplyObserver)? = nil, metrics: any LifecycleMetrics = NoLifecycleMetrics(),
-        statusChanged: @escaping @Sendable (StatusChange) -> Void = { _ in }
+        statusChanged: @escaping @Sendable (StatusChange) -> Void = { _ in }, clock: any PacingClock = SystemPacingClock()
     ) throws {
+        self.clock = clock
         self.observe = observe
         self.metrics = metrics
         self.statusChanged = statusChanged
@@ -70,7 +74,7 @@ public actor TenantService {
         loader = SpecLoader(schemas: runtime.resourceSchemas, environment: environment)
         outbox = try EventOutbox(
             root: runtime.root, platform: runtime.fleet.platform, environment: environment, retryFor: eventRetry,
-            storage: RecordStores.outboxStorage(runtime))
+            storage: RecordStores.outboxStorage(runtime), clock: clock)
         records = RecordStores.records(runtime, outbox: outbox)
         byID = try records.loadAll()
         (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
@@ -124,7 +128,7 @@ public actor TenantService {
                         code: "invalid_tenant", message: "the tenant has \(n) error\(n == 1 ? "" : "s"); fix the parameters and send it again",
                         diagnostics: TenantDocument.requestDiagnostics(diags.items, file: "tenants/\(id).yaml", parameters: req.parameters))))
         }
-        let now = Date()
+        let now = clock.date()
         let onboarding = fleet.blueprints[spec.blueprint]?.onboarding ?? OnboardingSpec()
         var record = TenantRecord(
             id: id, blueprint: spec.blueprint, status: .provisioning, document: text,
@@ -192,7 +196,7 @@ public actor TenantService {
             return .failure(LifecycleError(.notFound, notFound(id)))
         }
         if busy(id) { return .failure(LifecycleError(.busy, busyError(id))) }
-        guard r.status == .pendingApproval, (r.deadline ?? .distantFuture) > Date() else {
+        guard r.status == .pendingApproval, (r.deadline ?? .distantFuture) > clock.date() else {
             return .failure(
                 LifecycleError(
                     .conflict, ErrorBody(code: "not_awaiting_approval", message: "tenant '\(id)' is \(r.status.rawValue), not awaiting approval")))
@@ -203,13 +207,13 @@ public actor TenantService {
                 // The blueprint changed under the waiting tenant.
                 r.error = ErrorBody(
                     code: "invalid_tenant", message: "the tenant no longer matches its blueprint", diagnostics: diags.items.map(DiagnosticBody.init))
-                r.move(to: .failed, at: Date(), reason: "approved, but invalid against the current blueprint")
+                r.move(to: .failed, at: clock.date(), reason: "approved, but invalid against the current blueprint")
                 try commit(r, reason: "invalid against the current blueprint", outputs: [:])
                 withdraw(id)
                 return .success(["id": .string(id), "status": .string(r.status.rawValue)])
             }
             r.deadline = nil
-            r.move(to: .provisioning, at: Date(), reason: "approved")
+            r.move(to: .provisioning, at: clock.date(), reason: "approved")
             try commit(r)
             try Self.writeTenantFile(root, id: id, text: r.document)
             noteWritten("tenants/\(id).yaml")
@@ -235,7 +239,7 @@ public actor TenantService {
                     .conflict, ErrorBody(code: "not_awaiting_approval", message: "tenant '\(id)' is \(r.status.rawValue), not awaiting approval")))
         }
         r.deadline = nil
-        r.move(to: .rejected, at: Date(), reason: reason)
+        r.move(to: .rejected, at: clock.date(), reason: reason)
         do { try commit(r, reason: reason, outputs: [:]) } catch {
             return .failure(
                 LifecycleError(.storageFailed, ErrorBody(code: "storage", message: "could not record the rejection: \(error); try again")))
@@ -254,14 +258,14 @@ public actor TenantService {
             case .pendingApproval, .rejected, .timedOut:
                 // Nothing was provisioned.
                 r.deadline = nil
-                r.move(to: .deleted, at: Date(), reason: "deleted before provisioning")
+                r.move(to: .deleted, at: clock.date(), reason: "deleted before provisioning")
                 try commit(r, reason: "deleted before provisioning", outputs: [:])
                 withdraw(id)
             case .active, .failed, .suspended, .updatePending:
                 // A pending update is dropped with the tenant.
                 r.pendingUpdate = nil
                 r.force = force
-                r.move(to: .deprovisioning, at: Date())
+                r.move(to: .deprovisioning, at: clock.date())
                 try commit(r)
                 wake.yield()
             case .provisioning, .updating, .suspending, .resuming, .deprovisioning, .deleted:

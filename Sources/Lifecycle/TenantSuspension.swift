@@ -64,7 +64,7 @@ extension TenantService {
         let previous = r.document
         r.document = text
         r.error = nil
-        r.move(to: on ? .suspending : .resuming, at: Date())
+        r.move(to: on ? .suspending : .resuming, at: clock.date())
         return await recordAndQueue(r, previous: previous, text: text, relative: relative, spec: spec, change: "change")
     }
 }

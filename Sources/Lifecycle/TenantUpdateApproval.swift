@@ -13,7 +13,7 @@ extension TenantService {
     func awaitApproval(_ record: TenantRecord, _ update: PendingUpdate) -> LifecycleResult {
         var r = record
         r.pendingUpdate = update
-        r.move(to: .updatePending, at: Date(), reason: "parameters: " + update.changed.joined(separator: ", "))
+        r.move(to: .updatePending, at: clock.date(), reason: "parameters: " + update.changed.joined(separator: ", "))
         do { try commit(r, event: "update_pending", reason: nil) } catch {
             return .failure(
                 LifecycleError(
@@ -44,7 +44,7 @@ extension TenantService {
         r.document = update.document
         r.parametersJSON = update.parametersJSON
         r.error = nil
-        r.move(to: .updating, at: Date(), reason: "approved; parameters: " + update.changed.joined(separator: ", "))
+        r.move(to: .updating, at: clock.date(), reason: "approved; parameters: " + update.changed.joined(separator: ", "))
         return await recordAndQueue(r, previous: record.document, text: update.document, relative: relative, spec: spec, change: "approval")
     }
 
@@ -54,7 +54,7 @@ extension TenantService {
         guard let update = record.pendingUpdate else { return .failure(LifecycleError(.conflict, notPending(record))) }
         var r = record
         r.pendingUpdate = nil
-        r.move(to: update.from, at: Date(), reason: "update rejected" + (reason.map { ": " + $0 } ?? ""))
+        r.move(to: update.from, at: clock.date(), reason: "update rejected" + (reason.map { ": " + $0 } ?? ""))
         do { try commit(r, event: "update_rejected", reason: reason) } catch {
             return .failure(
                 LifecycleError(.storageFailed, ErrorBody(code: "storage", message: "could not record the rejection: \(error); try again")))
@@ -64,7 +64,7 @@ extension TenantService {
 
     /// Records `r` with the event of `status` (an event status that is not the record's).
     func commit(_ r: TenantRecord, event status: String, reason: String?) throws {
-        let event = outbox.event(tenant: r.id, blueprint: r.blueprint, status: status, reason: reason, outputs: [:], at: Date())
+        let event = outbox.event(tenant: r.id, blueprint: r.blueprint, status: status, reason: reason, outputs: [:], at: clock.date())
         try records.saveBlocking([RecordChange(record: r, events: event.map { [$0] } ?? [])])
         announce(r, was: byID[r.id]?.status)
         byID[r.id] = r

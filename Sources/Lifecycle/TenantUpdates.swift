@@ -57,7 +57,7 @@ extension TenantService {
         r.document = text
         r.parametersJSON = parametersJSON
         r.error = nil
-        r.move(to: .updating, at: Date(), reason: "parameters: " + patch.keys.sorted().joined(separator: ", "))
+        r.move(to: .updating, at: clock.date(), reason: "parameters: " + patch.keys.sorted().joined(separator: ", "))
         return await recordAndQueue(r, previous: previous, text: text, relative: relative, spec: spec, change: "update")
     }
 

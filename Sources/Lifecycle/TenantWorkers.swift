@@ -96,7 +96,7 @@ extension TenantService {
 
     /// Tenants awaiting approval past their deadline become `timed_out`.
     func expireOverdue() {
-        let now = Date()
+        let now = clock.date()
         for var r in byID.values where r.status == .pendingApproval && (r.deadline ?? .distantFuture) <= now && !busy(r.id) {
             let reason = "not approved within \(Self.duration((r.deadline ?? now).timeIntervalSince(r.createdAt)))"
             r.deadline = nil
@@ -113,10 +113,10 @@ extension TenantService {
         while !Task.isCancelled && !stopping.load(ordering: .sequentiallyConsistent) {
             expireOverdue()
             if invalid != nil, reloadFleetIfChanged() == nil { wake.yield() }
-            let now = Date()
+            let now = clock.date()
             let next = byID.values.compactMap { $0.status == .pendingApproval ? $0.deadline : nil }.min()
-            let wait = min(1, max(0.05, (next ?? now.addingTimeInterval(1)).timeIntervalSince(Date())))
-            try? await Task.sleep(for: .seconds(wait))
+            let wait = min(1, max(0.05, (next ?? now.addingTimeInterval(1)).timeIntervalSince(now)))
+            await clock.sleep(seconds: wait)
         }
     }
 
@@ -150,7 +150,9 @@ extension TenantService {
         defer { inFlight.subtract(ids) }
         let started = Date()
         let ws = workspace
-        let (plan, diags) = await ws.plan(PlanOptions(tenants: Set(ids)))
+        let outcome = await ws.plan(PlanOptions(tenants: Set(ids)))
+        let plan = outcome.plan
+        let diags = outcome.diagnostics
         guard let plan else {
             if ids.count > 1 {
                 for id in ids { await provisionBatch([id]) }
@@ -163,7 +165,7 @@ extension TenantService {
         options.gate = healthGate()
         let result = await Rollout.run(plan: plan, workspace: ws, options: options, observer: observe?(plan) ?? SilentObserver()) {
             stale in
-            await ws.plan(PlanOptions(tenants: stale)).0
+            await ws.plan(PlanOptions(tenants: stale)).plan
         }
         await settle(ids, result, started, success: .active)
     }
@@ -174,7 +176,9 @@ extension TenantService {
         defer { inFlight.subtract(ids) }
         let started = Date()
         let ws = workspace
-        let (plan, diags) = await ws.plan(PlanOptions(tenants: Set(ids), destroy: Set(ids), allowProtectedDeletes: force))
+        let outcome = await ws.plan(PlanOptions(tenants: Set(ids), destroy: Set(ids), allowProtectedDeletes: force))
+        let plan = outcome.plan
+        let diags = outcome.diagnostics
         guard let plan else {
             if ids.count > 1 {
                 for id in ids { await destroyBatch([id], force: force) }
@@ -238,13 +242,14 @@ extension TenantService {
         let status = status == .active && r.status == .suspending ? .suspended : status
         let event = Self.eventStatus(status, was: r.status)
         r.error = error
-        r.move(to: status, at: Date(), reason: error?.message)
+        r.move(to: status, at: clock.date(), reason: error?.message)
         metrics.applyFinished(outcome: status.rawValue, seconds: Date().timeIntervalSince(started))
         return [
             Change(
                 record: r,
                 event: outbox.event(
-                    tenant: r.id, blueprint: r.blueprint, status: event, reason: error?.message, outputs: outputs, at: Date(), exports: exports))
+                    tenant: r.id, blueprint: r.blueprint, status: event, reason: error?.message, outputs: outputs, at: clock.date(), exports: exports)
+            )
         ]
     }
 

@@ -9,11 +9,24 @@ public protocol BatchingProvider: Provider {
     func applyBatch(_ requests: [ApplyRequest]) async -> [ApplyResponse]
 }
 
-/// A provider that can tell which listener rule priorities are held by rules Landlord does not
-/// own, so allocation avoids them.
+/// The numbers of a pool's members held by resources Landlord does not own, as a
+/// `CapacityReadingProvider` reads them.
+public struct NumbersInUse: Sendable, Hashable {
+    /// The numbers taken, by member id.
+    public var numbers: [String: Set<Int>]
+    public var diagnostics: [ProviderDiagnostic]
+
+    public init(numbers: [String: Set<Int>] = [:], diagnostics: [ProviderDiagnostic] = []) {
+        self.numbers = numbers
+        self.diagnostics = diagnostics
+    }
+}
+
+/// A provider that can tell which numbers of a pool's members (for AWS, a listener's rule
+/// priorities) are held by resources Landlord does not own, so allocation avoids them.
 public protocol CapacityReadingProvider: Provider {
-    /// Priorities in use on each listener by rules not tagged as this platform's.
-    func occupiedPriorities(listeners: [String], platform: String) async -> (priorities: [String: Set<Int>], diagnostics: [ProviderDiagnostic])
+    /// Numbers in use on each of `members` by resources not tagged as this platform's.
+    func numbersInUse(members: [String], platform: String) async -> NumbersInUse
 }
 
 /// The resources of one type an account holds, as a `QuotaReadingProvider` lists them.

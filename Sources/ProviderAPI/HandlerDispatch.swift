@@ -37,3 +37,36 @@ extension ReadRequest {
         return ReadResponse(resources: out, diagnostics: diagnostics)
     }
 }
+
+extension ApplyRequest {
+    /// Carries this request out (``send(to:diagnose:)``) with the lifecycle `lookup` finds for
+    /// its type; a type without one is answered with `lookup`'s diagnostic, the prior object kept.
+    public func send(
+        through lookup: (String) -> Result<any ResourceLifecycle, ProviderDiagnostic>, diagnose: (any Error) -> ProviderDiagnostic
+    ) async -> ApplyResponse {
+        switch lookup(type) {
+        case .failure(let d): return ApplyResponse(resource: prior, diagnostics: [d])
+        case .success(let lifecycle): return await send(to: lifecycle, diagnose: diagnose)
+        }
+    }
+}
+
+extension ImportRequest {
+    /// The existing resources the handler `lookup` finds for this request's type finds (`find`);
+    /// a type without a handler, or a search that throws (`diagnose` turns the error into a
+    /// diagnostic), finds none.
+    public func findEach<Handler>(
+        lookup: (String) -> Result<Handler, ProviderDiagnostic>, find: (Handler) async throws -> [ResourceObject],
+        diagnose: (any Error) -> ProviderDiagnostic
+    ) async -> ImportResponse {
+        switch lookup(type) {
+        case .failure(let d): return ImportResponse(resources: [], diagnostics: [d])
+        case .success(let h):
+            do {
+                return ImportResponse(resources: try await find(h))
+            } catch {
+                return ImportResponse(resources: [], diagnostics: [diagnose(error)])
+            }
+        }
+    }
+}

@@ -15,7 +15,8 @@
 /// A tenant sits on one member (the scope of all its numbers), and a type has at most one
 /// numbered attribute.
 
-/// A pool of platform-listed members that tenants are placed on, as a placement declares it.
+/// A pool of platform-listed members that tenants are placed on, as a placement declares it,
+/// with how platform.yaml lists a member (`inputs.NAME: [{ID_KEY: ..., FIELD: ..., maxCAPACITY: N}]`).
 public struct PoolDeclaration: Sendable, Hashable {
     /// The pool's key under `inputs` in platform.yaml, e.g. `listeners`.
     public var name: String
@@ -24,12 +25,36 @@ public struct PoolDeclaration: Sendable, Hashable {
     /// How to make room when the pool is full, for the error that says so (e.g. where to
     /// raise a limit). The engine adds that a member can be added to `inputs.NAME`.
     public var whenFull: String
+    /// The key of a member's id (`id`; a listener's is its `arn`), and what the id is.
+    public var idKey: String
+    public var idMeaning: String
+    /// Fields every member must give, with what each is (`dnsName`: the load balancer's DNS name).
+    public var requiredFields: [String: String]
+    /// Each capacity's limit when a member gives no `maxCAPACITY` (absent: no limit).
+    public var defaultLimits: [String: Int]
+    /// True when a member may give only its id, the required fields and `maxCAPACITY` for the
+    /// capacities of `defaultLimits`; otherwise any other scalar key is a field.
+    public var closed: Bool
+    /// Said with an invalid `maxCAPACITY` (what the limits usually are).
+    public var limitsHint: String
 
-    public init(name: String, member: String, whenFull: String = "") {
+    public init(
+        name: String, member: String, whenFull: String = "", idKey: String = "id", idMeaning: String = "the member's id",
+        requiredFields: [String: String] = [:], defaultLimits: [String: Int] = [:], closed: Bool = false, limitsHint: String = ""
+    ) {
         self.name = name
         self.member = member
         self.whenFull = whenFull
+        self.idKey = idKey
+        self.idMeaning = idMeaning
+        self.requiredFields = requiredFields
+        self.defaultLimits = defaultLimits
+        self.closed = closed
+        self.limitsHint = limitsHint
     }
+
+    /// `maxCAPACITY`, the key a member gives its limit for `capacity` with.
+    public static func limitKey(_ capacity: String) -> String { "max" + capacity.prefix(1).uppercased() + capacity.dropFirst() }
 }
 
 /// An attribute the engine fills in when the spec writes `auto`.
@@ -56,7 +81,7 @@ public struct AllocatedAttribute: Sendable, Hashable {
 
 /// Capacity one resource of a type uses on the member of `pool` its tenant is placed on, e.g.
 /// one `rules` slot of a listener's load balancer. A member's limit for it is `limits[capacity]`
-/// (for `inputs.listeners`, `maxRules` and `maxTargetGroups`; 100 when not given).
+/// (`maxCAPACITY`, or the pool's default: for AWS's listeners, `maxRules` and `maxTargetGroups`, 100).
 public struct PoolUsage: Sendable, Hashable {
     /// The pool's name (`PoolDeclaration.name`).
     public var pool: String

@@ -44,7 +44,9 @@ struct Context {
         var known = schemas
         var plugins: [PluginProvider] = []
         if let platform = SpecLoader(schemas: schemas).readPlatform(directory: root).0, !platform.plugins.isEmpty {
-            let (started, pluginDiags) = await PluginHost.start(platform.plugins, root: root, global: global)
+            let outcome = await PluginHost.start(platform.plugins, root: root, global: global)
+            let started = outcome.plugins
+            let pluginDiags = outcome.diagnostics
             plugins = started
             for p in started { known.merge(p.schema.resources) { a, _ in a } }
             if pluginDiags.hasErrors {
@@ -112,7 +114,7 @@ struct Context {
     var workspace: Workspace { Workspace(fleet: fleet, store: store, providers: registry) }
 
     /// Recorded state for the tenants of the fleet and every tenant with state.
-    func loadStates() async throws -> (tenants: [String: TenantState], platform: PlatformState) {
+    func loadStates() async throws -> LoadedStates {
         do {
             return try await workspace.loadStates()
         } catch {

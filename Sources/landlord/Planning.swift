@@ -88,7 +88,9 @@ enum Planning {
         let heard = RefreshHeard()
         var workspace = ctx.workspace
         if cache { workspace.planCache = planCache(ctx) }
-        let (plan, diags) = await workspace.plan(options, refresh: refresh, listing: listing, observer: heard)
+        let outcome = await workspace.plan(options, refresh: refresh, listing: listing, observer: heard)
+        let plan = outcome.plan
+        let diags = outcome.diagnostics
         if let report = heard.report {
             let rates = rateLimits(ctx.fleet)
             ctx.output.printErr(refreshSummary(report, table: ctx.global.verbose || refreshMatters(report, rates: rates), rates: rates))

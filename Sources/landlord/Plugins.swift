@@ -14,11 +14,11 @@ enum PluginHost {
     /// Starts every plugin the platform names, side by side, and reads their schemas
     /// (``FleetWiring/startPlugins(_:root:environment:echo:)``, shared with the service).
     /// Diagnostics point at the plugin's entry in platform.yaml and quote its stderr.
-    static func start(_ specs: [String: PluginSpec], root: URL, global: GlobalOptions) async -> ([PluginProvider], Diagnostics) {
-        let (started, diags) = await FleetWiring.startPlugins(
+    static func start(_ specs: [String: PluginSpec], root: URL, global: GlobalOptions) async -> StartedPlugins {
+        let started = await FleetWiring.startPlugins(
             specs, root: root, environment: ProcessInfo.processInfo.environment, echo: echo(verbose: global.verbose))
-        running.withLock { $0.append(contentsOf: started) }
-        return (started, diags)
+        running.withLock { $0.append(contentsOf: started.plugins) }
+        return started
     }
 
     /// How the CLI runs a plugin: in the fleet directory, with only the variables it lists.

@@ -37,7 +37,9 @@ struct ProvidersCommand: AsyncParsableCommand {
         let (platform, platformDiags) = SpecLoader(schemas: Context.schemas).readPlatform(directory: dir)
         output.diagnostics(platformDiags)
         if let platform, !platform.plugins.isEmpty {
-            let (started, diags) = await PluginHost.start(platform.plugins, root: dir, global: root.global)
+            let outcome = await PluginHost.start(platform.plugins, root: dir, global: root.global)
+            let started = outcome.plugins
+            let diags = outcome.diagnostics
             output.diagnostics(diags)
             for p in started.sorted(by: { $0.name < $1.name }) {
                 rows.append([

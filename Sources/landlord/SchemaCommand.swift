@@ -40,7 +40,9 @@ struct SchemaCommand: AsyncParsableCommand {
         // The types of the plugins the fleet's platform.yaml names (if any) are included too.
         var resources = Context.schemas
         if let platform = SpecLoader(schemas: Context.schemas).readPlatform(directory: base.standardizedFileURL).0, !platform.plugins.isEmpty {
-            let (started, diags) = await PluginHost.start(platform.plugins, root: base.standardizedFileURL, global: root.global)
+            let outcome = await PluginHost.start(platform.plugins, root: base.standardizedFileURL, global: root.global)
+            let started = outcome.plugins
+            let diags = outcome.diagnostics
             output.diagnostics(diags)
             if diags.hasErrors {
                 output.error("a plugin above could not be started; fix it and run again")

@@ -18,7 +18,7 @@ struct StateCommand: AsyncParsableCommand {
 
         func run() async throws {
             let ctx = try await Context.load(root.global)
-            let (states, _) = try await ctx.loadStates()
+            let states = try await ctx.loadStates().tenants
             var out = ""
             for id in states.keys.sorted() where tenants.isEmpty || tenants.contains(id) {
                 for name in states[id]!.resources.keys.sorted() { out += "\(id)/\(name)\n" }

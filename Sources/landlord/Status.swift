@@ -17,7 +17,9 @@ struct Status: AsyncParsableCommand {
 
     func run() async throws {
         let ctx = try await Context.load(root.global)
-        let (states, platform) = try await ctx.loadStates()
+        let loaded = try await ctx.loadStates()
+        let states = loaded.tenants
+        let platform = loaded.platform
         if capacity {
             var rules: [String: Int] = [:]
             var tgs: [String: Int] = [:]
@@ -28,8 +30,9 @@ struct Status: AsyncParsableCommand {
                 tenants[a.member, default: 0] += 1
             }
             var rows = [["LISTENER", "TENANTS", "RULES", "TARGET GROUPS"]]
-            for l in ctx.fleet.platform.listeners {
-                rows.append([l.arn, "\(tenants[l.arn] ?? 0)", "\(rules[l.arn] ?? 0)/\(l.maxRules)", "\(tgs[l.arn] ?? 0)/\(l.maxTargetGroups)"])
+            for l in ctx.fleet.platform.pools["listeners"] ?? [] {
+                let limit = { (capacity: String) in l.limits[capacity].map(String.init) ?? "-" }
+                rows.append([l.id, "\(tenants[l.id] ?? 0)", "\(rules[l.id] ?? 0)/\(limit("rules"))", "\(tgs[l.id] ?? 0)/\(limit("targetGroups"))"])
             }
             ctx.output.print(table(rows))
             return

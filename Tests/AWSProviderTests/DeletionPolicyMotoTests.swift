@@ -53,9 +53,9 @@ extension MotoTests {
             let ws = Workspace(fleet: fleet, store: LocalStateStore(directory: dir.appendingPathComponent(".landlord").path), providers: registry)
             let options = ApplyOptions(holder: LockHolder(operation: "test"), platform: "p")
 
-            let (created, _) = await ws.plan(PlanOptions())
+            let created = await ws.plan(PlanOptions()).plan
             #expect(await ws.apply(try #require(created), options: options).failed == false)
-            let (destroy, _) = await ws.plan(PlanOptions(destroy: ["acme"]))
+            let destroy = await ws.plan(PlanOptions(destroy: ["acme"])).plan
             let plan = try #require(destroy)
             #expect(plan.summary.retain == 1 && plan.summary.delete == 1)
             let result = await ws.apply(plan, options: options)
@@ -68,7 +68,7 @@ extension MotoTests {
             }
             #expect(try await item("kept#acme") != nil, "retained: still in the table")
             #expect(try await item("rec#acme") == nil, "snapshotted: deleted after its export")
-            let (states, _) = try await ws.loadStates()
+            let states = try await ws.loadStates().tenants
             #expect(states["acme"]?.resources.isEmpty == true)
             let export = try #require(result.tenants.first?.exports["record"])
             #expect(export.location.hasPrefix("s3://\(bucket)/landlord/acme/record-") && export.location.hasSuffix(".json"))

@@ -45,13 +45,13 @@ extension MotoTests {
             // Tagged, but by another platform: foreign too.
             try await rule(client, listener: listener.arn, targetGroup: tg, priority: 50, tags: [LandlordTag.platform: "other-platform"])
 
-            let (priorities, diagnostics) = await provider.occupiedPriorities(listeners: [listener.arn], platform: t.platform)
-            #expect(diagnostics.isEmpty, "\(diagnostics)")
-            #expect(priorities[listener.arn] == Set(20..<43).union([50]))
+            let inUse = await provider.numbersInUse(members: [listener.arn], platform: t.platform)
+            #expect(inUse.diagnostics.isEmpty, "\(inUse.diagnostics)")
+            #expect(inUse.numbers[listener.arn] == Set(20..<43).union([50]))
 
             // Seen from the other platform, this platform's rule is the foreign one.
-            let other = await provider.occupiedPriorities(listeners: [listener.arn], platform: "other-platform")
-            #expect(other.priorities[listener.arn] == Set(20..<43).union([10]))
+            let other = await provider.numbersInUse(members: [listener.arn], platform: "other-platform")
+            #expect(other.numbers[listener.arn] == Set(20..<43).union([10]))
         }
 
         @Test func aMissingListenerIsADiagnostic() async throws {
@@ -62,9 +62,9 @@ extension MotoTests {
             let missing = listener.arn.replacingOccurrences(of: "/app/", with: "/app/x") + "0"
             let provider = AWSProvider(
                 settings: ["region": "us-east-1"], environment: Moto.environment, rateLimits: AWSRateLimits(rates: ["elbv2": 1000]))
-            let (priorities, diagnostics) = await provider.occupiedPriorities(listeners: [listener.arn, missing], platform: "p")
-            #expect(priorities == [listener.arn: []])
-            let d = try #require(diagnostics.first)
+            let inUse = await provider.numbersInUse(members: [listener.arn, missing], platform: "p")
+            #expect(inUse.numbers == [listener.arn: []])
+            let d = try #require(inUse.diagnostics.first)
             #expect(d.summary.contains(missing))
             #expect(d.detail.contains("platform.yaml"))
         }

@@ -92,7 +92,7 @@ struct Fixtures {
         let body =
             "<CreateHostedZoneRequest xmlns=\"https://route53.amazonaws.com/doc/2013-04-01/\">"
             + "<Name>\(name)</Name><CallerReference>\(UUID().uuidString)</CallerReference></CreateHostedZoneRequest>"
-        let (root, _) = try await client.restXML(.route53, operation: "CreateHostedZone", method: "POST", path: "/2013-04-01/hostedzone", body: body)
+        let root = try await client.restXML(.route53, operation: "CreateHostedZone", method: "POST", path: "/2013-04-01/hostedzone", body: body).root
         guard let id = root?.string("HostedZone", "Id") else { throw FixtureError(description: "CreateHostedZone returned no Id") }
         return id.replacingOccurrences(of: "/hostedzone/", with: "")
     }

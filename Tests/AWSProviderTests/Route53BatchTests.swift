@@ -166,9 +166,10 @@ extension MotoTests {
         }
 
         func recordNames(_ zone: String) async throws -> Set<String> {
-            let (root, _) = try await Moto.client().restXML(
+            let root = try await Moto.client().restXML(
                 .route53, operation: "ListResourceRecordSets", method: "GET", path: "/2013-04-01/hostedzone/\(zone)/rrset",
-                query: [("maxitems", "1000")])
+                query: [("maxitems", "1000")]
+            ).root
             return Set(
                 root?.members("ResourceRecordSets", item: "ResourceRecordSet").filter { $0.string("Type") == "CNAME" }.compactMap {
                     $0.string("Name")

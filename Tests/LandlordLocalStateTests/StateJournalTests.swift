@@ -169,7 +169,7 @@ import Testing
 @Suite struct StrictDocumentTests {
     @Test func aPlatformDocumentOfAnotherVersionIsRefused() throws {
         var doc = try #require(try JSON.parse(PlatformState().encoded()).mapValue)
-        doc["format_version"] = 3
+        doc["format_version"] = .int(PlatformState.formatVersion + 1)
         #expect(throws: StateFormatError.self) { try PlatformState.decode(JSON.serialize(.map(doc))) }
         doc["format_version"] = nil
         #expect(throws: StateFormatError.self) { try PlatformState.decode(JSON.serialize(.map(doc))) }

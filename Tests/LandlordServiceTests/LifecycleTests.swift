@@ -1,6 +1,8 @@
 import Foundation
+import LandlordBasics
 import LandlordCore
 import LandlordService
+import LandlordTestSupport
 import ProviderAPI
 import Testing
 
@@ -28,7 +30,9 @@ import Testing
         let runtime = try await ServiceRuntime.load(root: f.dir, environment: f.env)
         #expect(runtime.fleet.tenant("acme2") != nil)
         let ws = Workspace(fleet: runtime.fleet, store: runtime.store, providers: runtime.registry)
-        let (plan, diags) = await ws.plan(PlanOptions(tenants: ["acme2"]))
+        let planAndDiags = await ws.plan(PlanOptions(tenants: ["acme2"]))
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         #expect(!diags.hasErrors)
         #expect(plan?.tenants.allSatisfy { $0.changes.isEmpty } == true)
     }
@@ -45,7 +49,9 @@ import Testing
         // In the fleet, marked: a plan (CI's included) lists it and provisions nothing.
         #expect(try f.read("tenants/gated1.yaml").hasSuffix("\napproval: pending\n"))
         let runtime = try await ServiceRuntime.load(root: f.dir, environment: f.env)
-        let (plan, diags) = await Workspace(fleet: runtime.fleet, store: runtime.store, providers: runtime.registry).plan(PlanOptions())
+        let planAndDiags = await Workspace(fleet: runtime.fleet, store: runtime.store, providers: runtime.registry).plan(PlanOptions())
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         #expect(!diags.hasErrors, "\(diags.items)")
         #expect(plan?.awaitingApproval == ["gated1"])
         #expect(plan?.tenants.isEmpty == true)
@@ -79,11 +85,20 @@ import Testing
     }
 
     @Test func anUnapprovedTenantTimesOut() async throws {
-        let f = try ServiceFixture(approvalTimeout: "2s")
+        // The service's seconds are a manual clock's: they pass when the test says so.
+        let clock = ManualPacingClock()
+        let f = try ServiceFixture(approvalTimeout: "2s", clock: clock)
         try await f.start()
         _ = try await f.create("slow", blueprint: "gated")
         #expect(f.fileExists("tenants/slow.yaml"))
-        let t = try await f.wait("slow", for: "timed_out", seconds: 10)
+        // The timeout watcher waits on the clock (a second at most); a second later it is
+        // still awaiting approval.
+        #expect(await eventually(within: 60) { clock.sleepers > 0 }, "the timeout watcher never waited on the clock")
+        clock.advance(1)
+        #expect(await eventually(within: 60) { clock.sleepers > 0 })
+        #expect(try await f.call("GET", "/v1/tenants/slow").body["status"]?.stringValue == "pending_approval")
+        clock.advance(1)
+        let t = try await f.wait("slow", for: "timed_out", seconds: 60)
         #expect(t["history"]?.list.last?["reason"]?.stringValue == "not approved within 2s")
         #expect(t["resources"]?.intValue == 0)
         #expect(!f.fileExists("tenants/slow.yaml"))

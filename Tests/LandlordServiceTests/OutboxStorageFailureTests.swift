@@ -1,6 +1,8 @@
 import Foundation
+import LandlordBasics
 import LandlordEvents
 import LandlordHTTP
+import LandlordTestSupport
 import ProviderAPI
 import Synchronization
 import Testing
@@ -66,14 +68,17 @@ import Testing
         let bus = AcceptingEventBridge()
         let storage = FlakyStorage(failures: 2)
         let env = ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1", "HOME": dir.path]
-        let outbox = try EventOutbox(root: dir, platform: platform, environment: env, transport: bus, storage: storage)
-        let event = try #require(outbox.event(tenant: "t1", blueprint: "web", status: "active", reason: nil, outputs: [:], at: Date()))
+        // The backoff's seconds pass on a test clock (its waits end at once, moving its time).
+        let clock = TestPacingClock()
+        let outbox = try EventOutbox(root: dir, platform: platform, environment: env, transport: bus, storage: storage, clock: clock)
+        let event = try #require(outbox.event(tenant: "t1", blueprint: "web", status: "active", reason: nil, outputs: [:], at: clock.date()))
         try outbox.enqueue(event)
 
         let lines = Mutex<[String]>([])
         // A bound, not a wait: two failed reads back off 1 s, then 2 s.
-        let left = await outbox.deliverPending(until: Date().addingTimeInterval(60)) { line in lines.withLock { $0.append(line) } }
+        let left = await outbox.deliverPending(until: clock.date().addingTimeInterval(60)) { line in lines.withLock { $0.append(line) } }
         let logged = lines.withLock { $0 }
+        #expect(clock.now() >= 3, "the two failed reads backed off 1 s and 2 s of the clock, not \(clock.now()) s")
         #expect(left.isEmpty)
         #expect(storage.setAsides.withLock { $0 } == 0, "a read that failed is not a bad event")
         #expect(bus.entries.withLock { $0.count } == 1)
@@ -86,32 +91,34 @@ import Testing
         #expect(!files.isEmpty && !files.contains { $0.hasSuffix(".bad") || $0.hasSuffix(".json") }, "\(files)")
     }
 
-    /// The service's deliverer with nothing to send looks at its outbox about once a second,
-    /// and an event enqueued later still goes out. Before, the first quiet second ended the
+    /// The service's deliverer with nothing to send looks at its outbox once a second, and an
+    /// event enqueued later still goes out at once. Before, the first quiet second ended the
     /// deliverer's wake-up stream, and from then on it listed the outbox in a tight loop
     /// (thousands of times a second on a disk; with S3 state, a ListObjectsV2 every few ms).
+    /// Its seconds are a manual clock's: the test sees each wait and ends it.
     @Test func anIdleDelivererWaitsInsteadOfListingInALoop() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-outbox-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let platform = try EventBridgeTests.platform(dir, events: "events: {eventbridge: {bus: tenants}}\n")
         let bus = AcceptingEventBridge()
         let storage = CountingStorage()
+        let clock = ManualPacingClock()
         let env = ["AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s", "AWS_REGION": "us-east-1", "HOME": dir.path]
-        let outbox = try EventOutbox(root: dir, platform: platform, environment: env, transport: bus, storage: storage)
+        let outbox = try EventOutbox(root: dir, platform: platform, environment: env, transport: bus, storage: storage, clock: clock)
         let delivering = Task { await outbox.deliver { _ in } }
-        // Once it is running (a loaded machine may take a while to start it), count what it
-        // does in 2.5 quiet seconds.
-        let start = Date().addingTimeInterval(60)
-        while storage.listings.withLock({ $0 }) == 0 && Date() < start { try await Task.sleep(for: .milliseconds(20)) }
-        let first = storage.listings.withLock { $0 }
-        try await Task.sleep(for: .seconds(2.5))
-        let idle = storage.listings.withLock { $0 } - first
-        #expect(first >= 1 && idle <= 6, "listed the empty outbox \(idle) times in 2.5 s")
-        // Woken by a new event (after quiet seconds, when the old wake-up had ended).
-        let event = try #require(outbox.event(tenant: "t1", blueprint: "web", status: "active", reason: nil, outputs: [:], at: Date()))
+        // Each quiet round lists the empty outbox once, then waits a second of the clock, which
+        // moves only when the test moves it: a deliverer that listed in a loop would be found
+        // having listed more than once per round (or never waiting).
+        for round in 1...5 {
+            let waiting = await eventually(within: 60) { clock.sleepers == 1 && storage.listings.withLock { $0 } >= round }
+            try #require(waiting, "round \(round): the idle deliverer never waited on the clock")
+            #expect(storage.listings.withLock { $0 } == round, "listed the empty outbox \(storage.listings.withLock { $0 }) times in \(round) rounds")
+            clock.advance(1)
+        }
+        // Woken by a new event (after quiet seconds), without the clock moving.
+        let event = try #require(outbox.event(tenant: "t1", blueprint: "web", status: "active", reason: nil, outputs: [:], at: clock.date()))
         try outbox.enqueue(event)
-        let end = Date().addingTimeInterval(30)
-        while bus.entries.withLock({ $0.isEmpty }) && Date() < end { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(await eventually(within: 60) { !bus.entries.withLock { $0.isEmpty } }, "the enqueued event did not wake the deliverer")
         delivering.cancel()
         await delivering.value
         #expect(bus.entries.withLock { $0.count } == 1)

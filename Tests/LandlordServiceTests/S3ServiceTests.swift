@@ -1,6 +1,7 @@
 import Foundation
 import LandlordService
 import LandlordTestSupport
+import MockProvider
 import ProviderAPI
 import Testing
 
@@ -60,9 +61,12 @@ import Testing
             Issue.record("the second service created s3a again: \(twice)")
         }
         #expect(!second.fileExists("tenants/s3a.yaml"))
-        // Killed while s3a is being provisioned (600 ms a call: slow enough that a loaded
-        // machine's late wake-up still kills it mid-way, not after it finished).
-        try await Task.sleep(for: .milliseconds(300))
+        // Killed while s3a is being provisioned: once its first resource is in the cloud (600 ms
+        // a call, 14 resources: it is mid-way, not finished).
+        let begun = await eventually(within: 120) {
+            ((try? MockCloud(path: cloud).snapshot()) ?? []).contains { $0.tags["landlord:tenant"] == "s3a" }
+        }
+        #expect(begun, "s3a's provisioning never began")
         kill(server.pid, SIGKILL)
         _ = await server.finish()
 
@@ -82,7 +86,15 @@ import Testing
         while (receiver.types(of: "s3a").count < 1 || receiver.types(of: "s3b").count < 2) && Date() < end {
             try await Task.sleep(for: .milliseconds(100))
         }
-        try await Task.sleep(for: .seconds(2))  // room for a duplicate to show up
+        // A duplicate is sent before its file leaves the bucket's outbox: once the outbox is
+        // empty, every event that will go out has.
+        var drained = false
+        let emptyBy = Date().addingTimeInterval(60)
+        while !drained && Date() < emptyBy {
+            drained = try await Moto.client().s3ListObjectsV2(bucket: bucket, prefix: "fleet/service/outbox/").isEmpty
+            if !drained { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(drained, "the bucket's outbox was never emptied")
         kill(fresh.pid, SIGTERM)
         _ = await fresh.finish()
         #expect(receiver.types(of: "s3a") == ["landlord.tenant.provisioned"])

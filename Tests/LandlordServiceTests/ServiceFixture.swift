@@ -1,4 +1,5 @@
 import Foundation
+import LandlordBasics
 import LandlordCore
 import LandlordHTTP
 import LandlordService
@@ -25,8 +26,13 @@ final class ServiceFixture: @unchecked Sendable {
     var service: TenantService?
     var runtime: ServiceRuntime?
     let client = CurlTransport(timeout: 30)
+    /// The service's clock (the system's unless a test brings its own).
+    let clock: any PacingClock
 
-    init(approvalTimeout: String = "1h", events: String = "", env extra: [String: String] = [:]) throws {
+    init(
+        approvalTimeout: String = "1h", events: String = "", env extra: [String: String] = [:], clock: any PacingClock = SystemPacingClock()
+    ) throws {
+        self.clock = clock
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("landlord-serve-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try writeQuickstartFleet(to: dir, platformExtra: "api: {tokensEnv: SERVE_TEST_TOKENS}\n" + events)
@@ -53,7 +59,8 @@ final class ServiceFixture: @unchecked Sendable {
         let runtime = try await ServiceRuntime.load(root: dir, environment: env)
         self.runtime = runtime
         let metrics = APIMetrics()
-        let service = try TenantService(runtime: runtime, environment: env, lockTimeout: 5, eventRetry: 30, log: { _ in }, metrics: metrics)
+        let service = try TenantService(
+            runtime: runtime, environment: env, lockTimeout: 5, eventRetry: 30, log: { _ in }, metrics: metrics, clock: clock)
         self.service = service
         let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
         let served = try await Served.start { onRunning in

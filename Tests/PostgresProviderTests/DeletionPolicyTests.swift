@@ -45,7 +45,9 @@ extension PGFleet {
 
     /// Plans and applies with `ws`; the result.
     func run(_ ws: Workspace, _ options: PlanOptions = PlanOptions()) async throws -> (Plan, ApplyResult) {
-        let (plan, diags) = await ws.plan(options)
+        let planAndDiags = await ws.plan(options)
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         guard let plan else { throw Failure("plan failed: \(diags.errors.map(\.description))") }
         let result = await ws.apply(plan, options: ApplyOptions(holder: LockHolder(operation: "test"), platform: ws.fleet.platform.name))
         return (plan, result)
@@ -106,7 +108,7 @@ let exportingPlatform = "apiVersion: landlord/v1\nkind: Platform\nname: pgtest\n
         #expect(MarkdownRenderer().render(plan).contains("will be **retained** (deletion: retain)"))
         #expect(!result.failed, "\(result.diagnostics.errors.map(\.description))")
         // Forgotten by Landlord, still in the cloud; the role (delete) is gone.
-        let (states, _) = try await ws.loadStates()
+        let states = try await ws.loadStates().tenants
         #expect(states["acme"]?.resources.isEmpty == true)
         #expect(try schemas().map(\.id) == ["acme"])
         #expect(try MockProvider(cloudPath: cloud).cloud.snapshot().filter { $0.type == PostgresResourceTypes.role }.isEmpty)
@@ -129,7 +131,7 @@ let exportingPlatform = "apiVersion: landlord/v1\nkind: Platform\nname: pgtest\n
         #expect(Digest.sha256Hex(bytes) == export.sha256 && bytes.count == export.bytes)
         #expect(String(decoding: bytes, as: UTF8.self).contains("acme/schema"))
         // A removed tenant's document stays while it holds exports: it is their record.
-        let (states, _) = try await ws.loadStates()
+        let states = try await ws.loadStates().tenants
         #expect(states["acme"]?.status == .destroyed)
         #expect(states["acme"]?.exports["schema"] == export)
         #expect(states["acme"]?.resources.isEmpty == true)
@@ -146,7 +148,7 @@ let exportingPlatform = "apiVersion: landlord/v1\nkind: Platform\nname: pgtest\n
         #expect(result.failed)
         #expect(result.diagnostics.errors.contains { $0.summary.contains("could not export acme/schema") })
         #expect(try schemas().map(\.id) == ["acme"])
-        let (states, _) = try await ws.loadStates()
+        let states = try await ws.loadStates().tenants
         #expect(states["acme"]?.resources["schema"] != nil)
         #expect(states["acme"]?.resources["owner"] != nil, "the schema's dependency waits for it")
         #expect(states["acme"]?.exports.isEmpty == true)
@@ -161,7 +163,7 @@ let exportingPlatform = "apiVersion: landlord/v1\nkind: Platform\nname: pgtest\n
         let first = MockProvider(cloudPath: cloud)
         let (_, stopped) = try await f.run(try f.withExports(FailingDeletes(inner: first), exports), PlanOptions(destroy: ["acme"]))
         #expect(stopped.failed && first.callCounts["export"] == 1)
-        let (before, _) = try await f.workspace().loadStates()
+        let before = try await f.workspace().loadStates().tenants
         let recorded = try #require(before["acme"]?.exports["schema"])
         #expect(before["acme"]?.resources["schema"] != nil)
         let second = MockProvider(cloudPath: cloud)
@@ -207,7 +209,9 @@ let exportingPlatform = "apiVersion: landlord/v1\nkind: Platform\nname: pgtest\n
         defer { f.remove() }
         try f.tenant("acme", "schemaName: acme")
         try await f.applyOK()
-        let (plan, diags) = try await f.workspace().plan(PlanOptions(destroy: ["acme"]))
+        let planAndDiags = try await f.workspace().plan(PlanOptions(destroy: ["acme"]))
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         #expect(plan == nil)
         #expect(diags.errors.contains { $0.summary == "acme/schema has `deletion: snapshot` but platform.yaml declares no `exports:` place" })
     }

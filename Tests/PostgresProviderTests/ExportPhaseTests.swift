@@ -87,7 +87,7 @@ struct OrderRecording: ExportingProvider {
         #expect(result.diagnostics.errors.contains { $0.summary.contains("could not export acme/schema") })
         // Not the schema, not the role that depends on it, not the unrelated one.
         #expect(try cloudTypes() == before)
-        let (states, _) = try await ws.loadStates()
+        let states = try await ws.loadStates().tenants
         #expect(Set(states["acme"]?.resources.keys.map { $0 } ?? []) == ["owner", "schema", "reader", "auditor"])
         #expect(states["acme"]?.exports.isEmpty == true)
         #expect(result.tenants.first?.failed == 1)

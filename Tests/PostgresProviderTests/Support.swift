@@ -71,7 +71,9 @@ struct PGFleet {
     }
 
     func plan(_ options: PlanOptions = PlanOptions()) async throws -> Plan {
-        let (plan, diags) = try await workspace().plan(options)
+        let planAndDiags = try await workspace().plan(options)
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         guard let plan else { throw Failure("plan failed: \(diags.errors.map(\.description))") }
         return plan
     }
@@ -98,7 +100,7 @@ struct PGFleet {
 
     /// A recorded attribute (input or output) of a tenant's resource, revealed.
     func recorded(_ tenant: String, _ name: String, _ attribute: String) async throws -> Value? {
-        let (states, _) = try await workspace().loadStates()
+        let states = try await workspace().loadStates().tenants
         return states[tenant]?.resources[name]?.attributes[attribute]?.revealed
     }
 

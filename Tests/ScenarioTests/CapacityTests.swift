@@ -79,7 +79,9 @@ import Testing
         }
         #expect(try await !h.apply().failed)
         for i in 121...151 { try addTenant(h, i) }
-        let (none, diags) = try await h.workspace().plan(PlanOptions())
+        let noneAndDiags = try await h.workspace().plan(PlanOptions())
+        let none = noneAndDiags.plan
+        let diags = noneAndDiags.diagnostics
         #expect(none == nil)
         let full = try #require(diags.errors.first { $0.summary.contains("listener pool is full") })
         #expect(full.summary.contains("1 tenant(s) of blueprint 'web' do not fit (t151)"))

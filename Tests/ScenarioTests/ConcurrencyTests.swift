@@ -102,8 +102,10 @@ import Testing
         guard let (first, hold) = try await heldApplyOfAcme(h) else { return }
         defer { hold.release() }
         let waiting = try apply(h, ["acme"], ["--lock-timeout", "30"])
-        // Give the second apply time to plan and start waiting for the lock, then let the first go.
-        try await Task.sleep(nanoseconds: 3_000_000_000)
+        // Once the second apply has planned (its plan is printed; it goes on to wait for the
+        // lock the held first apply keeps), let the first go.
+        let planned = await eventually(within: 120) { waiting.output.contains("Plan: ") || !waiting.isRunning }
+        #expect(planned && waiting.isRunning, "the second apply never planned, or ended: \(waiting.output)")
         hold.release()
         let second = await waiting.finish()
         let r = await first.finish()

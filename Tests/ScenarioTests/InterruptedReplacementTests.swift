@@ -76,7 +76,9 @@ import Testing
         let (fleet, diags) = SpecLoader(schemas: AWSResourceTypes.schema.resources).load(directory: h.dir)
         let ws = Workspace(
             fleet: try #require(fleet, "\(diags.errors)"), store: h.store, providers: ProviderRegistry([SlowUpdates(inner: h.provider)]))
-        let (plan, planDiags) = await ws.plan(PlanOptions())
+        let planAndPlanDiags = await ws.plan(PlanOptions())
+        let plan = planAndPlanDiags.plan
+        let planDiags = planAndPlanDiags.diagnostics
         let result = await ws.apply(
             try #require(plan, "\(planDiags.errors)"), options: ApplyOptions(holder: LockHolder(operation: "test"), platform: "moamalat"))
         #expect(

@@ -134,14 +134,16 @@ import Testing
     @discardableResult
     func apply(_ options: PlanOptions = PlanOptions()) async throws -> ApplyResult {
         let ws = try workspace()
-        let (plan, diags) = await ws.plan(options)
+        let planAndDiags = await ws.plan(options)
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         guard let plan else { throw SeatError("plan failed: \(diags.errors.map(\.description))") }
         return await ws.apply(plan, options: ApplyOptions(holder: LockHolder(operation: "test"), platform: ws.fleet.platform.name))
     }
 
     /// (room, slot) of every seat in state, by address.
     func seats() async throws -> [String: (room: String, slot: Int, title: String?)] {
-        let (states, _) = try await workspace().loadStates()
+        let states = try await workspace().loadStates().tenants
         var out: [String: (room: String, slot: Int, title: String?)] = [:]
         for (tenant, s) in states {
             for (name, r) in s.resources {
@@ -163,7 +165,9 @@ import Testing
               seat: {type: acme.seat, properties: {room: auto, slot: auto}}
               locker: {type: acme.locker, properties: {bank: auto}}
             """)
-        let (plan, diags) = try await workspace().plan(PlanOptions())
+        let planAndDiags = try await workspace().plan(PlanOptions())
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         #expect(plan == nil)
         #expect(diags.errors.contains { $0.summary.contains("more than one pool (banks, rooms)") })
     }
@@ -187,13 +191,15 @@ import Testing
         #expect(placed.filter { $0.key.hasSuffix("/left") }.allSatisfy { (1...20).contains($0.value.slot) })
 
         // A second plan changes nothing: the allocation is stable.
-        let (again, diags) = try await workspace().plan(PlanOptions())
+        let againAndDiags = try await workspace().plan(PlanOptions())
+        let again = againAndDiags.plan
+        let diags = againAndDiags.diagnostics
         #expect(!diags.hasErrors)
         #expect(again?.tenants.allSatisfy { $0.changes.isEmpty } == true)
 
         // A full pool is reported with the provider's own words.
         for t in ["delta", "echo"] { try addTenant(t) }
-        let (_, full) = try await workspace().plan(PlanOptions())
+        let full = try await workspace().plan(PlanOptions()).diagnostics
         let error = try #require(full.errors.first { $0.summary.contains("room pool is full") })
         #expect(error.detail.contains("each needs 2 seat(s) on one room"))
         #expect(error.detail.contains("raise maxSeats"))
@@ -204,7 +210,7 @@ import Testing
         let alpha = placed["alpha/left"]!
         let destroyed = try await apply(PlanOptions(destroy: ["alpha"]))
         #expect(!destroyed.failed, "\(destroyed.diagnostics.errors.map(\.description))")
-        let (_, platform) = try await workspace().loadStates()
+        let platform = try await workspace().loadStates().platform
         #expect(platform.allocations["alpha"] == nil)
         #expect(platform.allocations["bravo"]?.usage == ["seats": 2])
         #expect(provider.seats.withLock { $0.count } == 4)

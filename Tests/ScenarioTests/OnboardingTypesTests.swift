@@ -145,7 +145,9 @@ import Testing
         try tenant(h, "initech", blueprint: "lists")
         // Part 2 of 2 (globex, initech) counts acme's list, recorded in part 1's state.
         for options in [PlanOptions(), PlanOptions(tenants: ["globex"]), PlanOptions(shard: Shard(index: 2, count: 2))] {
-            let (plan, diags) = try await h.workspace().plan(options)
+            let planAndDiags = try await h.workspace().plan(options)
+            let plan = planAndDiags.plan
+            let diags = planAndDiags.diagnostics
             #expect(plan == nil)
             #expect(diags.errors.count == 1, "\(diags.errors.map(\.summary))")
             let d = try #require(diags.errors.first)
@@ -171,7 +173,9 @@ import Testing
         try await platformList(h)
         // No state records the platform's list, but the provider lists it: one tenant list is
         // already one too many.
-        let (plan, diags) = try await h.workspace().plan(PlanOptions())
+        let planAndDiags = try await h.workspace().plan(PlanOptions())
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         #expect(plan == nil)
         let d = try #require(diags.errors.first)
         #expect(diags.errors.count == 1, "\(diags.errors.map(\.summary))")

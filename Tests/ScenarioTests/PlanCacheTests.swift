@@ -77,7 +77,9 @@ final class ReadRecordingStore: ForwardingStateStore, Sendable {
             var ws = Workspace(fleet: try #require(fleet, "\(loadDiags.errors)"), store: store, providers: registry)
             ws.planCache = PlanCacheSettings(path: cachePath, context: "tests", environment: env, racyWindow: window)
             _ = store.takeReads()
-            let (plan, diags) = await ws.plan(PlanOptions(), refresh: refresh)
+            let planAndDiags = await ws.plan(PlanOptions(), refresh: refresh)
+            let plan = planAndDiags.plan
+            let diags = planAndDiags.diagnostics
             return (try #require(plan, "\(diags.errors)"), diags, store.takeReads())
         }
 

@@ -118,7 +118,9 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: h.dir.appendingPathComponent("tenants/acme.yaml").path))
         #expect(try await h.store.loadTenant("acme")?.status == .destroyed)
         // A later plan leaves the destroyed tenant alone, and says so.
-        let (plan, diags) = try await h.workspace().plan(PlanOptions())
+        let planAndDiags = try await h.workspace().plan(PlanOptions())
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         #expect(plan?.isEmpty == true)
         #expect(diags.warnings.contains { $0.summary.contains("'acme' was destroyed") })
         // Naming it provisions it again.

@@ -17,7 +17,9 @@ import Testing
 
     func refreshingPlan(_ h: Harness, _ provider: MockProvider, _ options: PlanOptions = PlanOptions()) async throws -> (Plan, RefreshReport) {
         let heard = Heard()
-        let (plan, diags) = try await h.workspace(provider: provider).plan(options, refresh: true, observer: heard)
+        let planAndDiags = try await h.workspace(provider: provider).plan(options, refresh: true, observer: heard)
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         let report = try #require(heard.report.withLock { $0 })
         guard let plan else { throw HarnessError("plan failed: \(diags.errors.map(\.description))") }
         return (plan, report)

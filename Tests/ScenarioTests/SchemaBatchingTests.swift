@@ -86,7 +86,9 @@ import Testing
             let ws = Workspace(
                 fleet: try #require(fleet, "\(diags.errors)"), store: LocalStateStore(directory: dir.appendingPathComponent(".landlord").path),
                 providers: registry)
-            let (plan, planDiags) = await ws.plan(options)
+            let planAndPlanDiags = await ws.plan(options)
+            let plan = planAndPlanDiags.plan
+            let planDiags = planAndPlanDiags.diagnostics
             return await ws.apply(
                 try #require(plan, "\(planDiags.errors)"), options: ApplyOptions(holder: LockHolder(operation: "test"), platform: "office"))
         }

@@ -101,7 +101,7 @@ import Testing
         let options = RolloutOptions(apply: ApplyOptions(holder: LockHolder(operation: "test"), platform: ws.fleet.platform.name))
         let recorder = ReplanRecorder()
         let replan: Rollout.Replanner? =
-            canReplan ? { ids in await ws.plan(PlanOptions(tenants: ids, shard: one)).0 } : nil
+            canReplan ? { ids in await ws.plan(PlanOptions(tenants: ids, shard: one)).plan } : nil
         let r = await Rollout.run(plan: partOne, workspace: ws, options: options, observer: recorder, replan: replan)
         let platform = try await h.store.loadPlatform()
         for l in Self.listeners {

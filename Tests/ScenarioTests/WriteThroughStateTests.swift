@@ -28,7 +28,9 @@ final class CountingStore: ForwardingStateStore, @unchecked Sendable {
         let (fleet, diags) = SpecLoader(schemas: AWSResourceTypes.schema.resources).load(directory: h.dir)
         let fleetValue = try #require(fleet, "\(diags.errors)")
         let ws = Workspace(fleet: fleetValue, store: store, providers: ProviderRegistry([MockProvider(cloudPath: h.cloudPath, settings: settings)]))
-        let (plan, planDiags) = await ws.plan(PlanOptions())
+        let planAndPlanDiags = await ws.plan(PlanOptions())
+        let plan = planAndPlanDiags.plan
+        let planDiags = planAndPlanDiags.diagnostics
         let p = try #require(plan, "\(planDiags.errors)")
         return await ws.apply(p, options: ApplyOptions(parallelism: 10, holder: LockHolder(operation: "test"), platform: fleetValue.platform.name))
     }

@@ -49,13 +49,27 @@ public final class Spawned: @unchecked Sendable {
         }
         for (pipe, isOut) in [(o, true), (e, false)] {
             Thread {
-                let d = pipe.fileHandleForReading.readDataToEndOfFile()
-                self.update { me in
-                    if isOut { me.out = d } else { me.err = d }
-                    me.open -= 1
+                // Read as it comes (``output`` shows it while the process runs) until the end.
+                while true {
+                    let d = pipe.fileHandleForReading.availableData
+                    self.update { me in
+                        if d.isEmpty {
+                            me.open -= 1
+                        } else if isOut {
+                            me.out.append(d)
+                        } else {
+                            me.err.append(d)
+                        }
+                    }
+                    if d.isEmpty { break }
                 }
             }.start()
         }
+    }
+
+    /// What it printed so far (standard output, then standard error), for waiting on its progress.
+    public var output: String {
+        lock.withLock { String(decoding: out, as: UTF8.self) + String(decoding: err, as: UTF8.self) }
     }
 
     public var pid: Int32 { process.processIdentifier }

@@ -49,7 +49,7 @@ extension Workspace {
         let started = Date()
         var diags = Diagnostics()
         var report = AdoptionReport()
-        let loaded: (tenants: [String: TenantState], platform: PlatformState)
+        let loaded: LoadedStates
         do { loaded = try await loadStates() } catch {
             diags.append(.error(error.text))
             return AdoptionOutcome(plan: nil, diagnostics: diags, report: report)

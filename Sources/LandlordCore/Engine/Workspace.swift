@@ -7,6 +7,33 @@ public protocol RefreshObserver: Sendable {
     func refreshed(_ report: RefreshReport)
 }
 
+/// What ``Workspace/plan(_:refresh:listing:observer:)`` made: the plan (none when any error
+/// was found) and what it found.
+public struct PlanOutcome: Sendable {
+    public var plan: Plan?
+    public var diagnostics: Diagnostics
+
+    public init(plan: Plan?, diagnostics: Diagnostics) {
+        self.plan = plan
+        self.diagnostics = diagnostics
+    }
+}
+
+/// Recorded state as ``Workspace/loadStates(shard:readAll:)`` reads it: the tenants' documents,
+/// the platform document and, for a part of the fleet, how many tenants the part and the whole
+/// fleet have.
+public struct LoadedStates: Sendable {
+    public var tenants: [String: TenantState]
+    public var platform: PlatformState
+    public var coverage: ShardCoverage?
+
+    public init(tenants: [String: TenantState], platform: PlatformState, coverage: ShardCoverage? = nil) {
+        self.tenants = tenants
+        self.platform = platform
+        self.coverage = coverage
+    }
+}
+
 /// A fleet with its state store and providers: the engine's two verbs, `plan` and `apply`,
 /// in one place for the CLI and for tests.
 public struct Workspace: Sendable {
@@ -24,30 +51,27 @@ public struct Workspace: Sendable {
     }
 
     /// Reads recorded state for every tenant of the fleet and every tenant with state.
-    public func loadStates() async throws -> (tenants: [String: TenantState], platform: PlatformState) {
-        let (states, platform, _) = try await loadStates(shard: nil)
-        return (states, platform)
+    public func loadStates() async throws -> LoadedStates {
+        try await loadStates(shard: nil)
     }
 
     /// Reads recorded state for the tenants of `shard` (nil: all): tenant files and tenants with
     /// state whose id falls in it. Only those documents are read, unless `readAll`. Also
     /// returns how many tenants of the part and of the whole fleet there are.
-    public func loadStates(shard: Shard?, readAll: Bool = false) async throws -> (
-        tenants: [String: TenantState], platform: PlatformState, coverage: ShardCoverage?
-    ) {
+    public func loadStates(shard: Shard?, readAll: Bool = false) async throws -> LoadedStates {
         let all = Set(try await store.listTenants()).union(fleet.tenants.map(\.id))
         let ids = shard.map { s in all.filter { s.contains($0) } } ?? all
         let states = try await store.loadTenants((readAll ? all : ids).sorted())
         let coverage = shard.map { ShardCoverage(shard: $0, tenants: ids.count, fleetTenants: all.count) }
-        return (states, try await store.loadPlatform(), coverage)
+        return LoadedStates(tenants: states, platform: try await store.loadPlatform(), coverage: coverage)
     }
 
     /// Refreshes (when asked) and plans. Returns no plan when any error was found. The refresh
     /// reads by listing where providers can (`listing`; false: every resource on its own);
     /// `observer` hears what it read and how many provider calls it took.
-    public func plan(_ options: PlanOptions, refresh: Bool = true, listing: Bool = true, observer: (any RefreshObserver)? = nil) async -> (
-        Plan?, Diagnostics
-    ) {
+    public func plan(
+        _ options: PlanOptions, refresh: Bool = true, listing: Bool = true, observer: (any RefreshObserver)? = nil
+    ) async -> PlanOutcome {
         var diags = Diagnostics()
         var read: PlanStates
         // A quota is account-wide: a part's plan counts every tenant's recorded resources of a
@@ -58,7 +82,7 @@ public struct Workspace: Sendable {
         let preparing = refresh ? Task { [providers] in await providers.prepareToRead() } : nil
         do { read = try await statesForPlan(options, readAll: readAll, refresh: refresh) } catch {
             diags.append(.error(error.text))
-            return (nil, diags)
+            return PlanOutcome(plan: nil, diagnostics: diags)
         }
         await preparing?.value
         var states = read.states
@@ -75,7 +99,7 @@ public struct Workspace: Sendable {
             read.recorded = [:]
             observer?.refreshed(result.report)
             diags.append(contentsOf: result.diagnostics)
-            if result.diagnostics.hasErrors { return (nil, diags) }
+            if result.diagnostics.hasErrors { return PlanOutcome(plan: nil, diagnostics: diags) }
             refreshed = result.refreshed
             // A skipped tenant's cached plan holds only when the providers report what state
             // records: any drift and it is planned, from its document read whole.
@@ -84,7 +108,7 @@ public struct Workspace: Sendable {
             if !drifted.isEmpty {
                 do { states.merge(try await store.loadTenants(drifted.sorted())) { a, _ in a } } catch {
                     diags.append(.error(error.text))
-                    return (nil, diags)
+                    return PlanOutcome(plan: nil, diagnostics: diags)
                 }
             }
         }
@@ -103,15 +127,16 @@ public struct Workspace: Sendable {
                     && fleet.blueprints[t.blueprint]?.resources.contains { $0.type == type } == true
             }
             guard allocating, let reader = providers.provider(for: type) as? any CapacityReadingProvider else { continue }
-            let (held, d) = await reader.occupiedPriorities(listeners: members, platform: fleet.platform.name)
+            let inUse = await reader.numbersInUse(members: members, platform: fleet.platform.name)
+            let d = inUse.diagnostics
             for p in d {
                 diags.append(
                     Diagnostic(
                         p.severity, "could not read the \(n.attribute) values in use on the \(placement.pool.name): \(p.summary)",
                         detail: p.detail.isEmpty ? "check access to the \(placement.pool.name), then plan again" : p.detail))
             }
-            if d.hasErrors { return (nil, diags) }
-            foreign.merge(held) { $0.union($1) }
+            if d.hasErrors { return PlanOutcome(plan: nil, diagnostics: diags) }
+            foreign.merge(inUse.numbers) { $0.union($1) }
         }
         // Resources of types with an account-wide quota, listed where a blueprint makes them
         // and the provider can list them (those not in state were made outside Landlord).
@@ -148,7 +173,7 @@ public struct Workspace: Sendable {
         if let skipping = read.skipping, !diags.hasErrors {
             skipping.save(skipping.updated(clean: outcome.clean, planned: outcome.planned, fleet: fleet, platform: platform))
         }
-        return (diags.hasErrors ? nil : plan, diags)
+        return PlanOutcome(plan: diags.hasErrors ? nil : plan, diagnostics: diags)
     }
 
     /// Applies a plan.

@@ -22,8 +22,8 @@ extension Workspace {
     /// plan holds are not read (a refresh reads their resources: it needs what state records).
     func statesForPlan(_ options: PlanOptions, readAll: Bool, refresh: Bool) async throws -> PlanStates {
         guard let settings = planCache, !readAll else {
-            let (states, platform, coverage) = try await loadStates(shard: options.shard, readAll: readAll)
-            return PlanStates(states: states, platform: platform, coverage: coverage)
+            let loaded = try await loadStates(shard: options.shard, readAll: readAll)
+            return PlanStates(states: loaded.tenants, platform: loaded.platform, coverage: loaded.coverage)
         }
         let all = Set(try await store.listTenants()).union(fleet.tenants.map(\.id))
         let ids = options.shard.map { s in all.filter { s.contains($0) } } ?? all
@@ -48,10 +48,11 @@ extension Workspace {
         async let read = store.loadForRefresh(whole: ids.subtracting(same).sorted(), resources: same.sorted())
         let platform = try await store.loadPlatform()
         let skipped = skipping.skippable(candidates, fleet: fleet, platform: platform)
-        var (states, recorded) = try await read
+        let documents = try await read
+        var states = documents.states
         // Not skipped after all (the platform or the tenant's spec changed): planned, so read whole.
         let planned = same.subtracting(skipped)
         if !planned.isEmpty { states.merge(try await store.loadTenants(planned.sorted())) { a, _ in a } }
-        return PlanStates(states: states, platform: platform, coverage: coverage, skipping: skipping, skipped: skipped, recorded: recorded)
+        return PlanStates(states: states, platform: platform, coverage: coverage, skipping: skipping, skipped: skipped, recorded: documents.recorded)
     }
 }

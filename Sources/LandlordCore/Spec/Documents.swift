@@ -59,22 +59,6 @@ public enum StateKeySource: Sendable, Hashable {
     }
 }
 
-/// One listener of the capacity pool (`inputs.listeners` in platform.yaml).
-public struct ListenerSpec: Sendable, Hashable, Codable {
-    public var arn: String
-    public var dnsName: String
-    /// Rules this listener's load balancer may hold (AWS default 100).
-    public var maxRules: Int
-    /// Target groups this load balancer may hold (AWS hard limit 100).
-    public var maxTargetGroups: Int
-    public init(arn: String, dnsName: String, maxRules: Int = 100, maxTargetGroups: Int = 100) {
-        self.arn = arn
-        self.dnsName = dnsName
-        self.maxRules = maxRules
-        self.maxTargetGroups = maxTargetGroups
-    }
-}
-
 /// platform.yaml: shared inputs, provider settings and the state backend.
 public struct PlatformSpec: Sendable {
     public var name: String
@@ -83,10 +67,10 @@ public struct PlatformSpec: Sendable {
     public var providers: [String: Value]
     public var state: StateBackendConfig
     public var inputs: [String: Value]
-    /// The listener pool, from `inputs.listeners`.
-    public var listeners: [ListenerSpec]
-    /// Any other pool a schema places tenants on, from `inputs.NAME` (PlatformReader.readPool).
-    public var otherPools: [String: [PoolMember]] = [:]
+    /// Every pool a schema places tenants on, by name, from `inputs.NAME` as the pool's
+    /// declaration reads it (PlatformReader.readPool): for AWS, `listeners` (id: the ARN, field
+    /// `dnsName`, limits `rules` and `targetGroups`).
+    public var pools: [String: [PoolMember]] = [:]
     /// `env:`: the environment variables spec files may read, and whether each is sensitive.
     public var env: [String: Bool] = [:]
     /// The providers served by plugin processes (entries of `provider:` with a `command`).
@@ -103,18 +87,6 @@ public struct PlatformSpec: Sendable {
     public var drift: DriftSchedule?
     public var file: String
     public var digest: String
-
-    /// Every pool by name, as allocation sees it: `listeners` (id: the ARN, field `dnsName`,
-    /// limits `rules` and `targetGroups`) and the other pools.
-    public var pools: [String: [PoolMember]] {
-        var out = otherPools
-        if !listeners.isEmpty {
-            out["listeners"] = listeners.map {
-                PoolMember(id: $0.arn, fields: ["dnsName": $0.dnsName], limits: ["rules": $0.maxRules, "targetGroups": $0.maxTargetGroups])
-            }
-        }
-        return out
-    }
 
     /// The settings of one provider (`provider.aws`), or an empty map.
     public func providerSettings(_ name: String) -> [String: Value] {

@@ -8,9 +8,8 @@ enum PlatformReader {
         "drift",
     ]
 
-    /// `pools`: names of pools schemas place tenants on, read from `inputs.NAME` besides
-    /// `inputs.listeners`.
-    static func read(_ root: YAMLNode, file: String, digest: String, pools: Set<String> = []) -> (PlatformSpec?, Diagnostics) {
+    /// `pools`: the pools schemas place tenants on, each read from `inputs.NAME`.
+    static func read(_ root: YAMLNode, file: String, digest: String, pools: Set<PoolDeclaration> = []) -> (PlatformSpec?, Diagnostics) {
         var r = DocumentReader(file: file, root: root)
         guard r.checkHeader(kind: "Platform", allowed: fields) else { return (nil, r.diagnostics) }
         let name = r.requiredString("name", what: "the platform's name, used in resource tags") ?? "platform"
@@ -79,50 +78,12 @@ enum PlatformReader {
         }
 
         var inputs: [String: Value] = [:]
-        var listeners: [ListenerSpec] = []
+        var spec = PlatformSpec(name: name, providers: providers, state: state, inputs: inputs, file: file, digest: digest)
         if let i = r.mapping("inputs") {
             inputs = NodeValues.untyped(i).mapValue ?? [:]
-            if let l = i["listeners"] {
-                if let items = l.sequence {
-                    for item in items {
-                        guard item.mapping != nil else {
-                            r.diagnostics.append(
-                                .error(
-                                    "a listener must be a mapping with arn and dnsName", detail: "write `- {arn: ..., dnsName: ...}`",
-                                    at: item.location))
-                            continue
-                        }
-                        r.checkKeys(item, allowed: ["arn", "dnsName", "maxRules", "maxTargetGroups"], what: "listener field")
-                        guard let arn = r.requiredString("arn", in: item, what: "the listener ARN"),
-                            let dns = r.requiredString("dnsName", in: item, what: "the load balancer's DNS name")
-                        else { continue }
-                        var spec = ListenerSpec(arn: arn, dnsName: dns)
-                        for key in ["maxRules", "maxTargetGroups"] {
-                            guard let n = item[key] else { continue }
-                            guard let v = n.scalar.flatMap({ Int($0) }), v > 0 else {
-                                r.diagnostics.append(
-                                    .error(
-                                        "'\(key)' must be a positive integer",
-                                        detail: "AWS's defaults are 100 rules and 100 target groups per load balancer", at: n.location))
-                                continue
-                            }
-                            if key == "maxRules" { spec.maxRules = v } else { spec.maxTargetGroups = v }
-                        }
-                        if listeners.contains(where: { $0.arn == arn }) {
-                            r.diagnostics.append(.error("listener listed twice", detail: "remove the duplicate entry", at: item.location))
-                        }
-                        listeners.append(spec)
-                    }
-                } else {
-                    r.diagnostics.append(
-                        .error("'listeners' must be a list", detail: "write `listeners: [{arn: ..., dnsName: ...}]`", at: l.location))
-                }
-            }
-        }
-        var spec = PlatformSpec(name: name, providers: providers, state: state, inputs: inputs, listeners: listeners, file: file, digest: digest)
-        if let i = r.mapping("inputs") {
-            for pool in pools.sorted() where pool != "listeners" {
-                if let node = i[pool] { spec.otherPools[pool] = readPool(node, name: pool, &r) }
+            spec.inputs = inputs
+            for pool in pools.sorted(by: { $0.name < $1.name }) {
+                if let node = i[pool.name] { spec.pools[pool.name] = readPool(node, pool, &r) }
             }
         }
         spec.env = readEnv(root["env"], &r)
@@ -135,36 +96,59 @@ enum PlatformReader {
         return (spec, r.diagnostics)
     }
 
-    /// A pool other than the listeners: `[{id: ID, maxCAPACITY: N, FIELD: VALUE}]`. `maxSeats: 4`
-    /// limits the capacity `seats`; other scalar keys are fields placed resources may copy.
-    static func readPool(_ node: YAMLNode, name: String, _ r: inout DocumentReader) -> [PoolMember] {
+    /// A pool's members, as its declaration says platform.yaml lists them:
+    /// `[{ID_KEY: ID, FIELD: VALUE, maxCAPACITY: N}]` (`id` unless the pool names another key).
+    /// `maxSeats: 4` limits the capacity `seats` (absent: the pool's default, if any); other
+    /// scalar keys are fields placed resources may copy (a closed pool allows only its own).
+    static func readPool(_ node: YAMLNode, _ pool: PoolDeclaration, _ r: inout DocumentReader) -> [PoolMember] {
+        let name = pool.name
+        let keys = [pool.idKey] + pool.requiredFields.keys.sorted()
+        let shape = keys.map { "\($0): ..." }.joined(separator: ", ") + (pool.closed ? "" : ", ...")
         guard let items = node.sequence else {
-            r.diagnostics.append(.error("'\(name)' must be a list", detail: "write `\(name): [{id: ..., ...}]`", at: node.location))
+            r.diagnostics.append(.error("'\(name)' must be a list", detail: "write `\(name): [{\(shape)}]`", at: node.location))
             return []
         }
         var out: [PoolMember] = []
         for item in items {
             guard let fields = item.mapping else {
-                r.diagnostics.append(.error("a member of '\(name)' must be a mapping with an id", at: item.location))
+                r.diagnostics.append(
+                    .error(
+                        "a \(pool.member) must be a mapping with \(keys.joined(separator: " and "))", detail: "write `- {\(shape)}`",
+                        at: item.location))
                 continue
             }
-            guard let id = r.requiredString("id", in: item, what: "the member's id") else { continue }
-            var member = PoolMember(id: id)
+            if pool.closed {
+                let allowed = keys + pool.defaultLimits.keys.sorted().map(PoolDeclaration.limitKey)
+                r.checkKeys(item, allowed: allowed, what: "\(pool.member) field")
+            }
+            guard let id = r.requiredString(pool.idKey, in: item, what: pool.idMeaning) else { continue }
+            var member = PoolMember(id: id, limits: pool.defaultLimits)
+            var complete = true
+            for (field, meaning) in pool.requiredFields.sorted(by: { $0.key < $1.key }) {
+                guard let value = r.requiredString(field, in: item, what: meaning) else {
+                    complete = false
+                    continue
+                }
+                member.fields[field] = value
+            }
+            guard complete else { continue }
             for (k, v) in fields {
-                guard let key = k.scalar, key != "id" else { continue }
+                guard let key = k.scalar, key != pool.idKey, pool.requiredFields[key] == nil else { continue }
                 if key.hasPrefix("max"), key.count > 3 {
+                    let capacity = key.dropFirst(3)
+                    let named = capacity.prefix(1).lowercased() + capacity.dropFirst()
+                    guard !pool.closed || pool.defaultLimits[named] != nil else { continue }
                     guard let n = v.scalar.flatMap({ Int($0) }), n > 0 else {
-                        r.diagnostics.append(.error("'\(key)' must be a positive integer", at: v.location))
+                        r.diagnostics.append(.error("'\(key)' must be a positive integer", detail: pool.limitsHint, at: v.location))
                         continue
                     }
-                    let capacity = key.dropFirst(3)
-                    member.limits[capacity.prefix(1).lowercased() + capacity.dropFirst()] = n
-                } else if let value = v.scalar {
+                    member.limits[named] = n
+                } else if let value = v.scalar, !pool.closed {
                     member.fields[key] = value
                 }
             }
             if out.contains(where: { $0.id == id }) {
-                r.diagnostics.append(.error("member '\(id)' of '\(name)' listed twice", detail: "remove the duplicate entry", at: item.location))
+                r.diagnostics.append(.error("\(pool.member) '\(id)' listed twice", detail: "remove the duplicate entry", at: item.location))
             }
             out.append(member)
         }

@@ -43,8 +43,8 @@ public struct SpecLoader: Sendable {
         var platform: PlatformSpec?
         if let platformNode {
             let pools = Set(
-                schemas.values.flatMap(\.allocation).compactMap { a -> String? in
-                    if case .placement(let pool, _) = a.kind { return pool.name } else { return nil }
+                schemas.values.flatMap(\.allocation).compactMap { a -> PoolDeclaration? in
+                    if case .placement(let pool, _) = a.kind { return pool } else { return nil }
                 })
             let (p, d) = PlatformReader.read(platformNode, file: rel(platformURL), digest: platformDigest, pools: pools)
             platform = p

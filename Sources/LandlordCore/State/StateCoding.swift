@@ -114,7 +114,7 @@ extension TenantState {
 }
 
 extension PlatformState {
-    /// The versions `decode` reads (1 and 2 have the same fields).
+    /// The versions `decode` reads (1 and 2 have the same fields; 3 renames two of an allocation's).
     static let readableVersions = 1...formatVersion
 
     /// The document as JSON bytes.
@@ -157,13 +157,17 @@ extension DocumentFields {
 }
 
 extension TenantAllocation {
-    /// Reads the stored form (`stored`): `listener`, `priorities` and one integer per capacity.
+    /// Reads the stored form (`stored`): `member`, `numbers` (or the older form's `listener`
+    /// and `priorities`) and one integer per capacity.
     init(_ f: DocumentFields) throws(StateFormatError) {
         var usage: [String: Int] = [:]
         for (k, v) in f.fields where !Self.fixedKeys.contains(k) {
             guard case .int(let n) = v else { throw f.wrong(k, "an integer (a capacity used)", v) }
             usage[k] = n
         }
-        self.init(member: try f.string("listener"), numbers: try f.ints("priorities"), usage: usage)
+        func key(_ name: String) -> String {
+            f.fields[name] == nil ? Self.olderKeys[name, default: name] : name
+        }
+        self.init(member: try f.string(key("member")), numbers: try f.ints(key("numbers")), usage: usage)
     }
 }

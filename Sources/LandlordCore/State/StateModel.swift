@@ -86,8 +86,8 @@ public struct TenantState: Sendable, Hashable {
 
 /// Where one tenant sits in the shared capacity (AllocationRules): the pool member it is
 /// placed on, the numbers its resources hold there, the capacity it uses on that member.
-/// Stored as `listener`, `priorities` and one key per capacity (`rules`, `targetGroups`), the
-/// names the platform document and plan files have always used.
+/// Stored as `member`, `numbers` and one key per capacity (`rules`, `targetGroups`); documents
+/// written before pools were declared alike say `listener` and `priorities`, and still read.
 public struct TenantAllocation: Sendable, Hashable {
     /// The pool member its resources are placed on, and the scope of its numbers.
     public var member: String
@@ -108,13 +108,15 @@ public struct TenantAllocation: Sendable, Hashable {
         self.bands = bands
     }
 
-    /// Keys of the stored form that are not capacities.
-    static let fixedKeys: Set<String> = ["listener", "priorities", "bands"]
+    /// Keys of the stored form that are not capacities (with the older form's names).
+    static let fixedKeys = Set(["member", "numbers", "bands"]).union(olderKeys.values)
+    /// The older form's names of `member` and `numbers`.
+    static let olderKeys = ["member": "listener", "numbers": "priorities"]
 
     /// The stored form's member, numbers and capacities (bands are the plan file's); read by
     /// `init(_: DocumentFields)`.
     var stored: [String: Value] {
-        var m: [String: Value] = ["listener": .string(member), "priorities": .map(numbers.mapValues { .int($0) })]
+        var m: [String: Value] = ["member": .string(member), "numbers": .map(numbers.mapValues { .int($0) })]
         for (c, n) in usage where !Self.fixedKeys.contains(c) { m[c] = .int(n) }
         return m
     }
@@ -122,8 +124,10 @@ public struct TenantAllocation: Sendable, Hashable {
 
 /// The platform document: shared allocations (listener placement, rule priorities).
 public struct PlatformState: Sendable, Hashable {
-    /// The version written (2, as the tenant documents'; 1 is still read).
-    public static let formatVersion = 2
+    /// The version written: 3, whose allocations say `member` and `numbers` (1 and 2, which
+    /// say `listener` and `priorities`, are still read; a landlord that reads only those
+    /// refuses 3 as newer instead of misreading it).
+    public static let formatVersion = 3
     public var lineage: String
     public var serial: Int
     public var allocations: [String: TenantAllocation]

@@ -183,9 +183,19 @@ public protocol StateStore: Sendable {
     /// `resources` (documents read whole before, whose other fields need not be checked again:
     /// `TenantState.recordedResources(_:cipher:what:)`). The default reads all of them whole,
     /// in one `loadTenants` (for S3, one listing and the snapshot).
-    func loadForRefresh(whole: [String], resources: [String]) async throws -> (
-        states: [String: TenantState], recorded: [String: [RecordedResource]]
-    )
+    func loadForRefresh(whole: [String], resources: [String]) async throws -> RefreshDocuments
+}
+
+/// What ``StateStore/loadForRefresh(whole:resources:)`` read: whole documents, and the
+/// recorded resources alone of the others.
+public struct RefreshDocuments: Sendable {
+    public var states: [String: TenantState]
+    public var recorded: [String: [RecordedResource]]
+
+    public init(states: [String: TenantState], recorded: [String: [RecordedResource]]) {
+        self.states = states
+        self.recorded = recorded
+    }
 }
 
 /// What tells a tenant's state document apart from its earlier and later versions without
@@ -249,15 +259,13 @@ extension StateStore {
     public func stamps(_ ids: [String]) async throws -> [String: StateStamp]? { nil }
 
     /// Every document read whole, in one call; the resources of `resources` taken from theirs.
-    public func loadForRefresh(whole: [String], resources: [String]) async throws -> (
-        states: [String: TenantState], recorded: [String: [RecordedResource]]
-    ) {
+    public func loadForRefresh(whole: [String], resources: [String]) async throws -> RefreshDocuments {
         let all = try await loadTenants((whole + resources).sorted())
         let ids = resources.filter { all[$0] != nil }
         let recorded = ParallelMap.map(ids) { all[$0]?.recordedResources ?? [] }
         var states = all
         for id in ids { states[id] = nil }
-        return (states, Dictionary(uniqueKeysWithValues: zip(ids, recorded)))
+        return RefreshDocuments(states: states, recorded: Dictionary(uniqueKeysWithValues: zip(ids, recorded)))
     }
 
     /// Takes the locks of many tenants, up to 16 at a time: per tenant, the warnings of

@@ -90,7 +90,9 @@ struct Harness {
     func loadDiagnostics() -> Diagnostics { SpecLoader(schemas: MockProvider.resourceSchema.resources).load(directory: dir).1 }
 
     func plan(_ options: PlanOptions = PlanOptions(), refresh: Bool = true) async throws -> Plan {
-        let (plan, diags) = try await workspace().plan(options, refresh: refresh)
+        let planAndDiags = try await workspace().plan(options, refresh: refresh)
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         guard let plan else { throw HarnessError("plan failed: \(diags.errors.map(\.description))") }
         return plan
     }
@@ -101,7 +103,9 @@ struct Harness {
         async throws -> ApplyResult
     {
         let ws = try workspace(provider: p)
-        let (plan, diags) = await ws.plan(options)
+        let planAndDiags = await ws.plan(options)
+        let plan = planAndDiags.plan
+        let diags = planAndDiags.diagnostics
         guard let plan else { throw HarnessError("plan failed: \(diags.errors.map(\.description))") }
         var options = ApplyOptions(parallelism: parallelism, holder: LockHolder(operation: "test"), platform: ws.fleet.platform.name)
         options.batchWindow = batchWindow
