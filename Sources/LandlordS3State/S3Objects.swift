@@ -24,6 +24,7 @@ extension S3StateStore {
     /// object; reading back tells the two apart, so a run never conflicts with itself nor waits
     /// for its own lock until the lease runs out.
     func put(_ key: String, _ body: Data, _ condition: S3WriteCondition) async throws -> WriteOutcome {
+        defer { forgetListing() }
         do {
             return .written(try await client.s3PutObject(bucket: bucket, key: key, body: body, condition: condition))
         } catch let error as StateError {
@@ -40,6 +41,7 @@ extension S3StateStore {
     /// `StateError.conflict` when it changed. A failed condition on an object that is gone is
     /// success: a delete sent again after its answer was lost finds its own work done.
     func delete(_ key: String, ifMatch: String?, what: String) async throws {
+        defer { forgetListing() }
         do {
             try await client.s3DeleteObject(bucket: bucket, key: key, ifMatch: ifMatch)
         } catch let error as StateError {

@@ -28,8 +28,8 @@ import ProviderAPI
 /// A lease is judged by the holder's clock (`expiresAt`), so hosts sharing a bucket need
 /// roughly synchronised clocks; a remote holder's process cannot be checked, so only an
 /// expired lease is taken over.
-// @unchecked: the mutable properties, `etags`, `written`, `dirty` and `generation`, are read and
-// written only under `etagLock`.
+// @unchecked: the mutable properties, `etags`, `written`, `dirty`, `generation`, `listing` and
+// `writes`, are read and written only under `etagLock`.
 public final class S3StateStore: StateStore, @unchecked Sendable {
     /// The bucket holding the state.
     public let bucket: String
@@ -50,6 +50,13 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     private var written: [String: S3Snapshot.Entry] = [:]
     /// Counts `wrote` calls, so a publish knows whether writes came in while it ran.
     private var generation = 0
+    /// The last listing of the tenant objects, when it was answered, and the count of writes
+    /// (`put`, `delete`) finished when it was asked for (see `listTenantETags`).
+    private var listing: (etags: [String: String], at: ContinuousClock.Instant, writes: Int)?
+    /// Writes (`put`, `delete`) this store finished, successful or not.
+    private var writes = 0
+    /// How long a listing is reused when this store wrote nothing since it was asked for.
+    static let listingReuse: Duration = .seconds(10)
     /// What `wrote` recorded since the last published snapshot, whether anything changed since
     /// then, and the count of writes so far.
     var writtenSinceSnapshot: (entries: [String: S3Snapshot.Entry], dirty: Bool, generation: Int) {
@@ -162,7 +169,17 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     }
 
     /// Every tenant with a document, with the document's ETag ("" when the listing gave none).
+    ///
+    /// A plan asks three times in a row (the tenants, their stamps, the documents), and a
+    /// listing is one request per 1,000 tenants, so the last one is reused for
+    /// `listingReuse` after its answer when this store has finished no write since it was asked
+    /// for: reading with it is reading as of that listing, which any listing is (others may
+    /// write right after it). Never after a write of this store: a lock taken, then the tenants
+    /// re-read under it, always lists again; and a listing asked for before a write finished
+    /// is not kept.
     func listTenantETags() async throws -> [String: String] {
+        let (last, writesBefore) = etagLock.withLock { (listing, writes) }
+        if let last, last.writes == writesBefore, ContinuousClock.now - last.at < Self.listingReuse { return last.etags }
         let objects = try await call("list", tenantsPrefix) { try await client.s3ListObjectsV2(bucket: bucket, prefix: tenantsPrefix) }
         var out: [String: String] = [:]
         for o in objects {
@@ -170,7 +187,16 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
             guard name.hasSuffix(".json"), !name.contains("/") else { continue }
             out[String(name.dropLast(5))] = o.etag ?? ""
         }
+        etagLock.withLock { if writes == writesBefore { listing = (out, ContinuousClock.now, writesBefore) } }
         return out
+    }
+
+    /// A write finished (or failed): the next listing is asked for again.
+    func forgetListing() {
+        etagLock.withLock {
+            writes += 1
+            listing = nil
+        }
     }
 
     public func loadTenant(_ id: String) async throws -> TenantState? {

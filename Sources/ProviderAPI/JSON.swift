@@ -50,7 +50,19 @@ public enum JSON {
     struct Parser {
         let buf: UnsafeBufferPointer<UInt8>
         var i = 0
+        /// The members of the objects being read, innermost last: an object's map is made once
+        /// its members are all read, at its size, instead of growing (and rehashing) member by
+        /// member.
+        var members: [(String, Value)] = []
         init(buf: UnsafeBufferPointer<UInt8>) { self.buf = buf }
+
+        /// The map of the members from `base` on (a later duplicate key wins), taken off the stack.
+        mutating func map(from base: Int) -> Value {
+            var m = [String: Value](minimumCapacity: members.count - base)
+            for (k, v) in members[base...] { m[k] = v }
+            members.removeSubrange(base...)
+            return .map(m)
+        }
 
         mutating func skipSpace() {
             while i < buf.count, buf[i] == 0x20 || buf[i] == 0x0A || buf[i] == 0x0D || buf[i] == 0x09 { i += 1 }
@@ -64,12 +76,12 @@ public enum JSON {
             switch buf[i] {
             case UInt8(ascii: "{"):
                 i += 1
-                var m: [String: Value] = [:]
                 skipSpace()
                 if i < buf.count, buf[i] == UInt8(ascii: "}") {
                     i += 1
-                    return .map(m)
+                    return .map([:])
                 }
+                let base = members.count
                 while true {
                     skipSpace()
                     guard i < buf.count, buf[i] == UInt8(ascii: "\"") else { throw fail("expected a key") }
@@ -78,7 +90,8 @@ public enum JSON {
                     guard i < buf.count, buf[i] == UInt8(ascii: ":") else { throw fail("expected ':'") }
                     i += 1
                     skipSpace()
-                    m[k] = try value(depth: depth + 1)
+                    let v = try value(depth: depth + 1)
+                    members.append((k, v))
                     skipSpace()
                     guard i < buf.count else { throw fail("unexpected end of input") }
                     if buf[i] == UInt8(ascii: ",") {
@@ -87,7 +100,7 @@ public enum JSON {
                     }
                     if buf[i] == UInt8(ascii: "}") {
                         i += 1
-                        return .map(m)
+                        return map(from: base)
                     }
                     throw fail("expected ',' or '}'")
                 }

@@ -61,9 +61,12 @@ public struct Workspace: Sendable {
     public func loadStates(shard: Shard?, readAll: Bool = false) async throws -> LoadedStates {
         let all = Set(try await store.listTenants()).union(fleet.tenants.map(\.id))
         let ids = shard.map { s in all.filter { s.contains($0) } } ?? all
+        // The platform document is decoded while the tenants' are (a serial tenth of a second
+        // at 10,000 tenants when read after them).
+        async let platform = store.loadPlatform()
         let states = try await store.loadTenants((readAll ? all : ids).sorted())
         let coverage = shard.map { ShardCoverage(shard: $0, tenants: ids.count, fleetTenants: all.count) }
-        return LoadedStates(tenants: states, platform: try await store.loadPlatform(), coverage: coverage)
+        return LoadedStates(tenants: states, platform: try await platform, coverage: coverage)
     }
 
     /// Refreshes (when asked) and plans. Returns no plan when any error was found. The refresh
@@ -162,7 +165,12 @@ public struct Workspace: Sendable {
             fleet: fleet, states: states, platformState: platform, schemas: schemas, refreshed: refreshed, foreignPriorities: foreign,
             existing: existing)
         input.skipped = skipped
+        states = [:]
         let outcome = Planner.outcome(input, options: options)
+        // Freeing every tenant's state (a serial tenth of a second at 10,000 tenants) need not
+        // hold up the plan either.
+        releaseInBackground(input.states)
+        input.states = [:]
         var plan = outcome.plan
         plan.shard = coverage
         // Tenants a rollout failed or rolled back stay as they are until their spec changes.

@@ -95,7 +95,7 @@ struct TenantPlanner {
         _ diags: inout Diagnostics
     ) -> [String: Value]? {
         let address = t.id + "/" + res.name
-        var raw: [String: Value] = [:]
+        var raw = [String: Value](minimumCapacity: res.properties.count + 1)
         var failed = false
         for (attr, tmpl) in res.properties {
             do { raw[attr] = try ev.evaluate(tmpl) } catch {
@@ -104,7 +104,7 @@ struct TenantPlanner {
             }
         }
         applyAllocation(res, &raw, allocation)
-        var inputs: [String: Value] = [:]
+        var inputs = [String: Value](minimumCapacity: raw.count)
         for (attr, v0) in raw {
             let type = schema.attributes[attr]?.type ?? .any
             guard let v = NodeValues.coerce(v0, to: type) else {
