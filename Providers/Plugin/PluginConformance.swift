@@ -155,8 +155,7 @@ public enum PluginConformance {
     /// get a JSON-RPC error, and the plugin must go on answering.
     private static func malformed(_ plugin: PluginProvider, _ checks: Checks) async {
         let connection = plugin.connection
-        let sent = connection.sendRaw(Array("{this is not json".utf8))
-        let answer = sent ? await connection.nextNullIDAnswer(timeout: 5) : nil
+        let answer = await connection.sendRawAwaitingNullIDAnswer(Array("{this is not json".utf8), timeout: 5)
         let code = answer?.mapValue?["error"]?.mapValue?["code"]?.intValue
         checks.add(
             "malformed: a line that is not JSON", code == -32700,

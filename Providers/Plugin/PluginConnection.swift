@@ -93,25 +93,30 @@ final class PluginConnection: Sendable {
     }
 
     /// Writes raw bytes and a newline (`provider check`'s malformed requests).
-    func sendRaw(_ bytes: [UInt8]) -> Bool { send(bytes) }
-
-    /// Waits up to `timeout` seconds for the next answer with `"id": null` (what JSON-RPC
-    /// answers to a request it could not parse); nil when none came.
-    func nextNullIDAnswer(timeout: Double) async -> Value? {
+    /// Sends `bytes` as one line and waits up to `timeout` seconds for the next answer with
+    /// `"id": null` (what JSON-RPC answers to a request it could not parse); nil when none came
+    /// or the line could not be sent. The waiter is registered before the line goes out: a
+    /// plugin that answers at once must not find nobody waiting.
+    func sendRawAwaitingNullIDAnswer(_ bytes: [UInt8], timeout: Double) async -> Value? {
         await withCheckedContinuation { (cont: CheckedContinuation<Value?, Never>) in
             let token = state.withLock { s in
                 s.nextWaiter += 1
                 s.nullIDWaiters.append(Keyed(s.nextWaiter, cont))
                 return s.nextWaiter
             }
-            Task { [weak self] in
-                try? await Task.sleep(nanoseconds: UInt64(timeout * 1e9))
+            let giveUp: @Sendable (Double) async -> Void = { [weak self] delay in
+                if delay > 0 { try? await Task.sleep(nanoseconds: UInt64(delay * 1e9)) }
                 // Still waiting (not answered, not failed): give up on this waiter only.
                 let expired = self?.state.withLock { s in
                     s.nullIDWaiters.firstIndex { $0.key == token }.map { s.nullIDWaiters.remove(at: $0).value }
                 }
                 expired?.resume(returning: nil)
             }
+            guard send(bytes) else {
+                Task { await giveUp(0) }
+                return
+            }
+            Task { await giveUp(timeout) }
         }
     }
 
