@@ -1,4 +1,5 @@
 import Foundation
+import LandlordTestSupport
 import Testing
 
 /// `landlord schema`: the JSON Schemas editors use accept the example fleets, refuse a
@@ -13,11 +14,11 @@ import Testing
     }
 
     /// Validates YAML files against a schema with python3 (PyYAML and jsonschema); nil for a
-    /// file that validates, else the first error.
-    static func validate(_ files: [URL], against schema: URL) throws -> [String: String?] {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments =
+    /// file that validates, else the first error. Suspends while python runs (Spawned reads its
+    /// output on threads of its own): waiting in a blocking read held one of the test runner's
+    /// two cooperative threads a call, and seven examples at once stalled every other test.
+    static func validate(_ files: [URL], against schema: URL) async throws -> [String: String?] {
+        let arguments =
             [
                 "python3", "-c",
                 """
@@ -32,16 +33,9 @@ import Testing
                 print(json.dumps(out))
                 """, schema.path,
             ] + files.map(\.path)
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let errText = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationStatus == 0, "python3 with PyYAML and jsonschema is needed: \(errText)")
-        let decoded = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+        let run = try await Spawned.run(URL(fileURLWithPath: "/usr/bin/env"), arguments)
+        #expect(run.code == 0, "python3 with PyYAML and jsonschema is needed: \(run.stderr)")
+        let decoded = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any] ?? [:]
         return decoded.mapValues { $0 as? String }
     }
 
@@ -63,12 +57,12 @@ import Testing
         let files = Self.exampleFiles(example)
         #expect(!files.blueprints.isEmpty && !files.tenants.isEmpty)
         for (schema, group) in [("platform", files.platform), ("blueprint", files.blueprints), ("tenant", files.tenants)] {
-            let results = try Self.validate(group, against: dir.appendingPathComponent("\(schema).schema.json"))
+            let results = try await Self.validate(group, against: dir.appendingPathComponent("\(schema).schema.json"))
             #expect(results.count == group.count)
             for (file, error) in results { #expect(error == nil, "\(file) against \(schema).schema.json: \(error ?? "")") }
         }
         let all = files.platform + files.blueprints + files.tenants
-        let results = try Self.validate(all, against: dir.appendingPathComponent("landlord.schema.json"))
+        let results = try await Self.validate(all, against: dir.appendingPathComponent("landlord.schema.json"))
         #expect(results.count == all.count)
         for (file, error) in results { #expect(error == nil, "\(file) against landlord.schema.json: \(error ?? "")") }
     }
@@ -145,7 +139,7 @@ import Testing
             files.append(file)
         }
         for schema in ["blueprint.schema.json", "landlord.schema.json"] {
-            let results = try Self.validate(files, against: dir.appendingPathComponent(schema))
+            let results = try await Self.validate(files, against: dir.appendingPathComponent(schema))
             for (k, edit) in Self.blueprintEdits.enumerated() {
                 guard let error = results[dir.appendingPathComponent("edit-\(k).yaml").path] else {
                     Issue.record("\(edit.name) was not validated against \(schema)")
@@ -166,7 +160,7 @@ import Testing
         let dir = try await Self.written()
         defer { try? FileManager.default.removeItem(at: dir) }
         let platform = Self.exampleFiles("plugins").platform
-        let results = try Self.validate(platform, against: dir.appendingPathComponent("platform.schema.json"))
+        let results = try await Self.validate(platform, against: dir.appendingPathComponent("platform.schema.json"))
         #expect(results.count == 1)
         for (file, error) in results { #expect(error == nil, "\(file): \(error ?? "")") }
     }
@@ -209,7 +203,8 @@ import Testing
         }
         var results: [String: String?] = [:]
         for (schema, group) in files {
-            results.merge(try Self.validate(group, against: dir.appendingPathComponent("\(schema).schema.json")), uniquingKeysWith: { a, _ in a })
+            results.merge(
+                try await Self.validate(group, against: dir.appendingPathComponent("\(schema).schema.json")), uniquingKeysWith: { a, _ in a })
         }
         for (k, doc) in docs.enumerated() {
             guard let error = results[dir.appendingPathComponent("doc-\(k).yaml").path] else {
