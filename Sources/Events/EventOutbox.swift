@@ -85,9 +85,9 @@ public final class EventOutbox: Sendable {
 
     /// The CloudEvent of `tenant` reaching `status` (see ``CloudEvent/make``).
     public func event(
-        tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value], at now: Date,
+        tenant: String, blueprint: String, status: EventStatus, reason: String?, outputs: [String: Value], at now: Date,
         exports: [String: ExportRecord] = [:]
-    ) -> Value? {
+    ) -> Value {
         CloudEvent.make(
             platform: platform, tenant: tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: now, exports: exports)
     }

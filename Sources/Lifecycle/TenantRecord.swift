@@ -25,8 +25,24 @@ public enum LifecycleStatus: String, Codable, Sendable, CaseIterable {
     /// until `POST .../approve`; `POST .../reject` drops it.
     case updatePending = "update_pending"
 
+    /// The event status announcing this status (the one mapping from ``LifecycleStatus``),
+    /// nil for the statuses that have none (in progress: `provisioning`, `updating`, ...).
+    public var event: EventStatus? {
+        switch self {
+        case .pendingApproval: return .pendingApproval
+        case .active: return .active
+        case .rejected: return .rejected
+        case .failed: return .failed
+        case .timedOut: return .timedOut
+        case .deleted: return .deleted
+        case .suspended: return .suspended
+        case .updatePending: return .updatePending
+        case .provisioning, .deprovisioning, .updating, .suspending, .resuming: return nil
+        }
+    }
+
     /// The CloudEvents type announcing this status, for the statuses that have one.
-    public var eventType: String? { CloudEvent.type(ofStatus: rawValue) }
+    public var eventType: String? { event?.type }
 }
 
 /// One diagnostic as the API returns it.
