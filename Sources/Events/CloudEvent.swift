@@ -22,7 +22,7 @@ public enum CloudEvent {
         if !exports.isEmpty { data["exports"] = exportList(exports) }
         return .map([
             "specversion": "1.0", "type": .string(status.type), "source": .string("/landlord/\(platform)"), "subject": .string(tenant),
-            "id": .string(UUID().uuidString.lowercased()), "time": .string(ISO8601DateFormatter().string(from: now)),
+            "id": .string(UUID().uuidString.lowercased()), "time": .string(StateDates.seconds(now)),
             "datacontenttype": "application/json", "data": .map(data),
         ])
     }
@@ -35,7 +35,7 @@ public enum CloudEvent {
         if let wave { data["wave"] = .int(wave) }
         return .map([
             "specversion": "1.0", "type": .string("landlord.rollout." + step), "source": .string("/landlord/\(platform)"),
-            "subject": .string(rollout), "id": .string(UUID().uuidString.lowercased()), "time": .string(ISO8601DateFormatter().string(from: now)),
+            "subject": .string(rollout), "id": .string(UUID().uuidString.lowercased()), "time": .string(StateDates.seconds(now)),
             "datacontenttype": "application/json", "data": .map(data),
         ])
     }

@@ -305,7 +305,7 @@ struct Deliverer {
                 batch.append(
                     PendingEvent(
                         path: path, tenant: tenant, id: m["id"]?.stringValue ?? heads[tenant]!, type: m["type"]?.stringValue ?? "landlord.tenant",
-                        time: m["time"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) } ?? now, body: body))
+                        time: m["time"]?.stringValue.flatMap(StateDates.parse) ?? now, body: body))
             }
             var start = 0
             while start < batch.count && !Task.isCancelled {
