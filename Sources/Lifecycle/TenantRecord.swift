@@ -46,7 +46,7 @@ public enum LifecycleStatus: String, Codable, Sendable, CaseIterable {
 }
 
 /// One diagnostic as the API returns it.
-public struct DiagnosticBody: Codable, Sendable, Hashable {
+public struct DiagnosticBody: Sendable, Hashable {
     public var severity: String
     public var message: String
     public var detail: String?
@@ -71,7 +71,7 @@ public struct DiagnosticBody: Codable, Sendable, Hashable {
 
 /// `{"code", "message", "diagnostics"}`: the body of every error answer, and a failed
 /// tenant's `error`.
-public struct ErrorBody: Codable, Sendable, Hashable, Error {
+public struct ErrorBody: Sendable, Hashable, Error {
     public var code: String
     public var message: String
     public var diagnostics: [DiagnosticBody]
@@ -83,7 +83,7 @@ public struct ErrorBody: Codable, Sendable, Hashable, Error {
 }
 
 /// One status a tenant went through.
-public struct HistoryEntry: Codable, Sendable, Hashable {
+public struct HistoryEntry: Sendable, Hashable {
     public var status: LifecycleStatus
     public var at: Date
     public var reason: String?
@@ -92,7 +92,7 @@ public struct HistoryEntry: Codable, Sendable, Hashable {
 /// What the service owes a tenant it created: its document, its status and history, the
 /// approval deadline. Kept by a ``RecordStore`` (one document per tenant beside the fleet's
 /// state), durable before any request that changed it is answered.
-public struct TenantRecord: Codable, Sendable, Hashable {
+public struct TenantRecord: Sendable, Hashable {
     public var id: String
     public var blueprint: String
     public var status: LifecycleStatus
@@ -121,7 +121,7 @@ public struct TenantRecord: Codable, Sendable, Hashable {
 
 /// An update of a provisioned tenant waiting for approval: the tenant file it would write and
 /// the status the tenant returns to when it is rejected.
-public struct PendingUpdate: Codable, Sendable, Hashable {
+public struct PendingUpdate: Sendable, Hashable {
     /// The new text of `tenants/ID.yaml` (validated when it was requested, again when approved).
     public var document: String
     /// The new parameters as the API shows them, as JSON text.
