@@ -260,7 +260,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "InMemoryLogging", package: "swift-log"),
             ],
-            path: "Tests/LandlordServiceTests"
+            path: "Tests/LandlordServiceTests",
+            exclude: ["Fixtures"]
         ),
     ]
 )

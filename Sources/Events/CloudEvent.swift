@@ -5,47 +5,24 @@ import ProviderAPI
 /// Tenant lifecycle events as CloudEvents 1.0 structured JSON, the same from `landlord serve`
 /// and from the CLI's apply and destroy.
 public enum CloudEvent {
-    /// `landlord.tenant.provisioned` and the others: the event type of a lifecycle status
-    /// (`active`, `failed`, ...), nil for statuses without one (`provisioning`).
-    public static func type(ofStatus status: String) -> String? {
-        switch status {
-        case "pending_approval": return "landlord.tenant.pending_approval"
-        case "active": return "landlord.tenant.provisioned"
-        case "rejected": return "landlord.tenant.rejected"
-        case "failed": return "landlord.tenant.failed"
-        case "timed_out": return "landlord.tenant.timed_out"
-        case "deleted": return "landlord.tenant.deleted"
-        case "rolled_back": return "landlord.tenant.rolled_back"
-        case "drifted": return "landlord.tenant.drifted"
-        case "updated": return "landlord.tenant.updated"
-        case "update_failed": return "landlord.tenant.update_failed"
-        case "suspended": return "landlord.tenant.suspended"
-        case "resumed": return "landlord.tenant.resumed"
-        case "update_pending": return "landlord.tenant.update_pending"
-        case "update_rejected": return "landlord.tenant.update_rejected"
-        default: return nil
-        }
-    }
-
     /// The event announcing that `tenant` (of `blueprint`, on platform `platform`) reached
-    /// `status`: `source` `/landlord/PLATFORM`, `subject` the tenant, a fresh `id`, `data`
-    /// {tenantId, blueprint, status, reason?, outputs (the non-sensitive ones)}. Nil when the
-    /// status has no event. `exports` (a deleted tenant's `deletion: snapshot` exports) go in
+    /// `status`: `type` the status's (``EventStatus/type``), `source` `/landlord/PLATFORM`,
+    /// `subject` the tenant, a fresh `id`, `data` {tenantId, blueprint, status, reason?, outputs
+    /// (the non-sensitive ones)}. `exports` (a deleted tenant's `deletion: snapshot` exports) go in
     /// `data.exports` as [{resource, type, id, location, sha256, bytes, at}] when there are any.
     public static func make(
-        platform: String, tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value], at now: Date,
-        exports: [String: ExportRecord] = [:]
-    ) -> Value? {
-        guard let type = type(ofStatus: status) else { return nil }
+        platform: String, tenant: String, blueprint: String, status: EventStatus, reason: String?, outputs: [String: Value],
+        at now: Date, exports: [String: ExportRecord] = [:]
+    ) -> Value {
         var data: [String: Value] = [
-            "tenantId": .string(tenant), "blueprint": .string(blueprint), "status": .string(status),
+            "tenantId": .string(tenant), "blueprint": .string(blueprint), "status": .string(status.rawValue),
             "outputs": .map(withoutSensitive(outputs)),
         ]
         if let reason { data["reason"] = .string(reason) }
         if !exports.isEmpty { data["exports"] = exportList(exports) }
         return .map([
-            "specversion": "1.0", "type": .string(type), "source": .string("/landlord/\(platform)"), "subject": .string(tenant),
-            "id": .string(UUID().uuidString.lowercased()), "time": .string(ISO8601DateFormatter().string(from: now)),
+            "specversion": "1.0", "type": .string(status.type), "source": .string("/landlord/\(platform)"), "subject": .string(tenant),
+            "id": .string(UUID().uuidString.lowercased()), "time": .string(StateDates.seconds(now)),
             "datacontenttype": "application/json", "data": .map(data),
         ])
     }
@@ -58,7 +35,7 @@ public enum CloudEvent {
         if let wave { data["wave"] = .int(wave) }
         return .map([
             "specversion": "1.0", "type": .string("landlord.rollout." + step), "source": .string("/landlord/\(platform)"),
-            "subject": .string(rollout), "id": .string(UUID().uuidString.lowercased()), "time": .string(ISO8601DateFormatter().string(from: now)),
+            "subject": .string(rollout), "id": .string(UUID().uuidString.lowercased()), "time": .string(StateDates.seconds(now)),
             "datacontenttype": "application/json", "data": .map(data),
         ])
     }

@@ -33,8 +33,8 @@ public struct TenantDrift: Sendable {
     /// outbox makes none. Shared by `landlord plan --emit-drift-events` and `landlord serve`.
     public func event(_ outbox: EventOutbox, at now: Date) -> Value? {
         guard
-            case .map(var e)? = outbox.event(
-                tenant: tenant.tenant, blueprint: tenant.blueprint, status: "drifted", reason: nil, outputs: [:], at: now),
+            case .map(var e) = outbox.event(
+                tenant: tenant.tenant, blueprint: tenant.blueprint, status: .drifted, reason: nil, outputs: [:], at: now),
             case .map(var data)? = e["data"]
         else { return nil }
         data["drift"] = resources

@@ -46,8 +46,8 @@ public struct EventIntents: Sendable {
 
     /// The key of the event announcing `status` of `tenant` in `run`: the same key whoever
     /// writes it, so a second writer sees the first's file.
-    public static func key(run: String, tenant: String, status: String) -> String {
-        String(Digest.sha256Hex("\(run)\n\(tenant)\n\(status)").prefix(32))
+    public static func key(run: String, tenant: String, status: EventStatus) -> String {
+        String(Digest.sha256Hex("\(run)\n\(tenant)\n\(status.rawValue)").prefix(32))
     }
 
     /// Records the intents of the tenants the plan changes resources of (`tenants`: what
@@ -64,13 +64,12 @@ public struct EventIntents: Sendable {
 
     /// Records the event of `tenant` reaching `status` (keyed by this run), then drops its intent.
     public func announce(
-        tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value], exports: [String: ExportRecord] = [:]
+        tenant: String, blueprint: String, status: EventStatus, reason: String?, outputs: [String: Value],
+        exports: [String: ExportRecord] = [:]
     ) throws {
         let key = Self.key(run: run, tenant: tenant, status: status)
         let event = outbox.event(tenant: tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: Date(), exports: exports)
-        if let e = keyed(event, key) {
-            try outbox.enqueue(e, key: key)
-        }
+        try outbox.enqueue(keyed(event, key), key: key)
         crashPoint(tenant)
         unlink(path(tenant))
     }
@@ -96,30 +95,22 @@ public struct EventIntents: Sendable {
         var written = 0
         for (tenant, intent) in intents.sorted(by: { $0.key < $1.key }) {
             let state = states[tenant]
-            var status: String?
+            var status: EventStatus?
             if let state, state.serial != intent.serial {
-                switch state.status {
-                case .active: status = "active"
-                case .failed: status = "failed"
-                case .rolledBack: status = "rolled_back"
-                case .destroyed: status = intent.serial == nil ? nil : "deleted"
-                case .provisioning, .destroying: status = nil  // unfinished: the next apply announces it
-                }
+                status = EventStatus(recorded: state.status, hadState: intent.serial != nil)
             } else if state == nil && intent.serial != nil {
-                status = "deleted"
+                status = .deleted
             }
             if let status {
                 let key = Self.key(run: intent.run, tenant: tenant, status: status)
                 if !outbox.holds(key: key) {
-                    let reason = status == "failed" ? "recorded by a run that was interrupted before announcing it" : nil
-                    let outputs = status == "active" ? state?.outputs ?? [:] : [:]
+                    let reason = status == .failed ? "recorded by a run that was interrupted before announcing it" : nil
+                    let outputs = status == .active ? state?.outputs ?? [:] : [:]
                     let event = outbox.event(
                         tenant: tenant, blueprint: state?.blueprint ?? intent.blueprint, status: status, reason: reason, outputs: outputs,
-                        at: state?.updatedAt ?? Date(), exports: status == "deleted" ? state?.exports ?? [:] : [:])
-                    if let e = keyed(event, key) {
-                        try outbox.enqueue(e, key: key)
-                        written += 1
-                    }
+                        at: state?.updatedAt ?? Date(), exports: status == .deleted ? state?.exports ?? [:] : [:])
+                    try outbox.enqueue(keyed(event, key), key: key)
+                    written += 1
                 }
             }
             unlink(path(tenant))
@@ -130,8 +121,8 @@ public struct EventIntents: Sendable {
     private func path(_ tenant: String) -> String { directory + "/" + tenant + ".json" }
 
     /// The event with its `id` set to `key` (a receiver deduplicating by id sees one event).
-    private func keyed(_ event: Value?, _ key: String) -> Value? {
-        guard case .map(var m)? = event else { return event }
+    private func keyed(_ event: Value, _ key: String) -> Value {
+        guard case .map(var m) = event else { return event }
         m["id"] = .string(key)
         return .map(m)
     }
@@ -160,5 +151,22 @@ public struct PendingTenant: Sendable {
         self.blueprint = blueprint
         self.changes = changes
         self.serial = serial
+    }
+}
+
+extension EventStatus {
+    /// The event of a tenant status the engine recorded in state (the one mapping from
+    /// ``TenantStatus``): nil while unfinished (the next apply announces it), and for a
+    /// destroyed tenant that had no state before the run (`hadState` false).
+    public init?(recorded status: TenantStatus, hadState: Bool = true) {
+        switch status {
+        case .active: self = .active
+        case .failed: self = .failed
+        case .rolledBack: self = .rolledBack
+        case .destroyed:
+            guard hadState else { return nil }
+            self = .deleted
+        case .provisioning, .destroying: return nil
+        }
     }
 }

@@ -85,9 +85,9 @@ public final class EventOutbox: Sendable {
 
     /// The CloudEvent of `tenant` reaching `status` (see ``CloudEvent/make``).
     public func event(
-        tenant: String, blueprint: String, status: String, reason: String?, outputs: [String: Value], at now: Date,
+        tenant: String, blueprint: String, status: EventStatus, reason: String?, outputs: [String: Value], at now: Date,
         exports: [String: ExportRecord] = [:]
-    ) -> Value? {
+    ) -> Value {
         CloudEvent.make(
             platform: platform, tenant: tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, at: now, exports: exports)
     }
@@ -305,7 +305,7 @@ struct Deliverer {
                 batch.append(
                     PendingEvent(
                         path: path, tenant: tenant, id: m["id"]?.stringValue ?? heads[tenant]!, type: m["type"]?.stringValue ?? "landlord.tenant",
-                        time: m["time"]?.stringValue.flatMap { ISO8601DateFormatter().date(from: $0) } ?? now, body: body))
+                        time: m["time"]?.stringValue.flatMap(StateDates.parse) ?? now, body: body))
             }
             var start = 0
             while start < batch.count && !Task.isCancelled {

@@ -14,7 +14,7 @@ struct DriftFinding: Sendable {
     var reconcile: String?
 
     var view: Value {
-        var m: [String: Value] = ["at": .string(ISO8601DateFormatter().string(from: at)), "resources": resources]
+        var m: [String: Value] = ["at": .string(StateDates.seconds(at)), "resources": resources]
         if let r = reconcile { m["reconcile"] = .string(r) }
         return .map(m)
     }
@@ -128,7 +128,7 @@ extension TenantService {
         }
         if let run = lastDrift {
             var m: [String: Value] = [
-                "at": .string(ISO8601DateFormatter().string(from: run.at)), "seconds": .double(run.seconds), "tenants": .int(run.tenants),
+                "at": .string(StateDates.seconds(run.at)), "seconds": .double(run.seconds), "tenants": .int(run.tenants),
                 "calls": .int(run.calls), "peakCallsPerSecond": .int(run.peakCallsPerSecond), "drifted": .int(drift.count),
             ]
             if let e = run.error { m["error"] = .string(e) }

@@ -33,21 +33,6 @@ protocol RecordStore: Sendable {
     func saveBlocking(_ changes: [RecordChange]) throws
 }
 
-/// The JSON form of a record, shared by the stores.
-enum RecordCoding {
-    static let encoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .iso8601
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }()
-    static let decoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .iso8601
-        return d
-    }()
-}
-
 /// The records on the local disk: one JSON file per tenant in `.landlord/service/tenants/`
 /// (readable one by one; replaced atomically), written by a ``GroupCommit``: the records and
 /// event files of every request in flight are made durable in one batch, and each request is
@@ -71,7 +56,7 @@ struct LocalRecordStore: RecordStore {
             let path = directory + "/" + name
             guard let bytes = AtomicFile.read(path) else { continue }
             do {
-                let r = try RecordCoding.decoder.decode(TenantRecord.self, from: Data(bytes))
+                let r = try RecordCoding.decode(bytes)
                 out[r.id] = r
             } catch {
                 throw FileError("cannot read the service record \(path): \(error); restore it from a backup or move it aside, then start again")
@@ -85,7 +70,7 @@ struct LocalRecordStore: RecordStore {
         var out: [GroupCommit.Write] = []
         for c in changes {
             for e in c.events { out += outbox.writes(for: e) }
-            out.append(GroupCommit.Write(path: directory + "/" + c.record.id + ".json", bytes: Array(try RecordCoding.encoder.encode(c.record))))
+            out.append(GroupCommit.Write(path: directory + "/" + c.record.id + ".json", bytes: RecordCoding.encode(c.record)))
             out += c.files
         }
         return out

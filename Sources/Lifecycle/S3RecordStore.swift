@@ -51,7 +51,7 @@ final class S3RecordStore: RecordStore {
             while let got = try await group.next() {
                 if let object = got.value {
                     do {
-                        let r = try RecordCoding.decoder.decode(TenantRecord.self, from: object.body)
+                        let r = try RecordCoding.decode(object.body)
                         out[r.id] = r
                         etags.withLock { $0[r.id] = object.etag ?? "" }
                     } catch {
@@ -81,7 +81,7 @@ final class S3RecordStore: RecordStore {
             }
         }
         let id = c.record.id
-        let body = try RecordCoding.encoder.encode(c.record)
+        let body = Data(RecordCoding.encode(c.record))
         let known = etags.withLock { $0[id] }
         let cond = condition ?? Self.condition(known)
         guard let etag = try await store.servicePut(key(id), body, cond) else {

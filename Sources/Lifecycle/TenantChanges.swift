@@ -128,8 +128,8 @@ extension EventOutbox {
     func event(
         _ record: TenantRecord, reason: String?, outputs: [String: Value], at now: Date, exports: [String: ExportRecord] = [:]
     ) -> Value? {
-        event(
-            tenant: record.id, blueprint: record.blueprint, status: record.status.rawValue, reason: reason, outputs: outputs, at: now,
-            exports: exports)
+        record.status.event.map {
+            event(tenant: record.id, blueprint: record.blueprint, status: $0, reason: reason, outputs: outputs, at: now, exports: exports)
+        }
     }
 }

@@ -49,7 +49,7 @@ public enum TenantListing {
         if let s3 = runtime.store as? S3StateStore {
             for key in try await s3.serviceList("tenants/") where key.hasSuffix(".json") {
                 guard let object = try await s3.serviceGet(key) else { continue }
-                let r = try RecordCoding.decoder.decode(TenantRecord.self, from: object.body)
+                let r = try RecordCoding.decode(object.body)
                 out[r.id] = r
             }
             return out
@@ -58,7 +58,7 @@ public enum TenantListing {
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".json") && !name.hasPrefix(".") {
             guard let bytes = AtomicFile.read(directory + "/" + name) else { continue }
             do {
-                let r = try RecordCoding.decoder.decode(TenantRecord.self, from: Data(bytes))
+                let r = try RecordCoding.decode(bytes)
                 out[r.id] = r
             } catch {
                 throw FileError("cannot read the service record \(directory)/\(name): \(error); restore it from a backup or move it aside")

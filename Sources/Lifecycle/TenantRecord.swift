@@ -25,12 +25,28 @@ public enum LifecycleStatus: String, Codable, Sendable, CaseIterable {
     /// until `POST .../approve`; `POST .../reject` drops it.
     case updatePending = "update_pending"
 
+    /// The event status announcing this status (the one mapping from ``LifecycleStatus``),
+    /// nil for the statuses that have none (in progress: `provisioning`, `updating`, ...).
+    public var event: EventStatus? {
+        switch self {
+        case .pendingApproval: return .pendingApproval
+        case .active: return .active
+        case .rejected: return .rejected
+        case .failed: return .failed
+        case .timedOut: return .timedOut
+        case .deleted: return .deleted
+        case .suspended: return .suspended
+        case .updatePending: return .updatePending
+        case .provisioning, .deprovisioning, .updating, .suspending, .resuming: return nil
+        }
+    }
+
     /// The CloudEvents type announcing this status, for the statuses that have one.
-    public var eventType: String? { CloudEvent.type(ofStatus: rawValue) }
+    public var eventType: String? { event?.type }
 }
 
 /// One diagnostic as the API returns it.
-public struct DiagnosticBody: Codable, Sendable, Hashable {
+public struct DiagnosticBody: Sendable, Hashable {
     public var severity: String
     public var message: String
     public var detail: String?
@@ -55,7 +71,7 @@ public struct DiagnosticBody: Codable, Sendable, Hashable {
 
 /// `{"code", "message", "diagnostics"}`: the body of every error answer, and a failed
 /// tenant's `error`.
-public struct ErrorBody: Codable, Sendable, Hashable, Error {
+public struct ErrorBody: Sendable, Hashable, Error {
     public var code: String
     public var message: String
     public var diagnostics: [DiagnosticBody]
@@ -67,7 +83,7 @@ public struct ErrorBody: Codable, Sendable, Hashable, Error {
 }
 
 /// One status a tenant went through.
-public struct HistoryEntry: Codable, Sendable, Hashable {
+public struct HistoryEntry: Sendable, Hashable {
     public var status: LifecycleStatus
     public var at: Date
     public var reason: String?
@@ -76,7 +92,7 @@ public struct HistoryEntry: Codable, Sendable, Hashable {
 /// What the service owes a tenant it created: its document, its status and history, the
 /// approval deadline. Kept by a ``RecordStore`` (one document per tenant beside the fleet's
 /// state), durable before any request that changed it is answered.
-public struct TenantRecord: Codable, Sendable, Hashable {
+public struct TenantRecord: Sendable, Hashable {
     public var id: String
     public var blueprint: String
     public var status: LifecycleStatus
@@ -105,7 +121,7 @@ public struct TenantRecord: Codable, Sendable, Hashable {
 
 /// An update of a provisioned tenant waiting for approval: the tenant file it would write and
 /// the status the tenant returns to when it is rejected.
-public struct PendingUpdate: Codable, Sendable, Hashable {
+public struct PendingUpdate: Sendable, Hashable {
     /// The new text of `tenants/ID.yaml` (validated when it was requested, again when approved).
     public var document: String
     /// The new parameters as the API shows them, as JSON text.

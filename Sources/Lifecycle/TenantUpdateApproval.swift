@@ -14,7 +14,7 @@ extension TenantService {
         var r = record
         r.pendingUpdate = update
         r.move(to: .updatePending, at: clock.date(), reason: "parameters: " + update.changed.joined(separator: ", "))
-        do { try commit(r, event: "update_pending", reason: nil) } catch {
+        do { try commit(r, event: .updatePending, reason: nil) } catch {
             return .failure(
                 LifecycleError(
                     .storageFailed, ErrorBody(code: "storage", message: "could not record the update: \(error); nothing changed, try again")))
@@ -55,7 +55,7 @@ extension TenantService {
         var r = record
         r.pendingUpdate = nil
         r.move(to: update.from, at: clock.date(), reason: "update rejected" + (reason.map { ": " + $0 } ?? ""))
-        do { try commit(r, event: "update_rejected", reason: reason) } catch {
+        do { try commit(r, event: .updateRejected, reason: reason) } catch {
             return .failure(
                 LifecycleError(.storageFailed, ErrorBody(code: "storage", message: "could not record the rejection: \(error); try again")))
         }
@@ -63,9 +63,9 @@ extension TenantService {
     }
 
     /// Records `r` with the event of `status` (an event status that is not the record's).
-    func commit(_ r: TenantRecord, event status: String, reason: String?) throws {
+    func commit(_ r: TenantRecord, event status: EventStatus, reason: String?) throws {
         let event = outbox.event(tenant: r.id, blueprint: r.blueprint, status: status, reason: reason, outputs: [:], at: clock.date())
-        try records.saveBlocking([RecordChange(record: r, events: event.map { [$0] } ?? [])])
+        try records.saveBlocking([RecordChange(record: r, events: [event])])
         announce(r, was: byID[r.id]?.status)
         byID[r.id] = r
     }

@@ -71,12 +71,12 @@ extension TenantService {
     }
 
     /// The event status of an outcome: an update's ends as `updated` or `update_failed`.
-    static func eventStatus(_ status: LifecycleStatus, was: LifecycleStatus?) -> String {
+    static func eventStatus(_ status: LifecycleStatus, was: LifecycleStatus?) -> EventStatus? {
         switch (was, status) {
-        case (.updating?, .active): return "updated"
-        case (.updating?, .failed): return "update_failed"
-        case (.resuming?, .active): return "resumed"
-        default: return status.rawValue
+        case (.updating?, .active): return .updated
+        case (.updating?, .failed): return .updateFailed
+        case (.resuming?, .active): return .resumed
+        default: return status.event
         }
     }
 

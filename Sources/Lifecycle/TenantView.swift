@@ -41,10 +41,10 @@ extension TenantRecord {
             "parameters": (try? JSON.parse(r.parametersJSON)) ?? .map([:]),
             "outputs": .map((state.map(tenantOutputs) ?? [:]).mapValues(TenantDocument.shown)),
             "resources": .int(state?.resources.count ?? 0),
-            "createdAt": .string(ISO8601DateFormatter().string(from: r.createdAt)),
+            "createdAt": .string(StateDates.seconds(r.createdAt)),
             "history": .list(
                 r.history.map { h in
-                    var e: [String: Value] = ["status": .string(h.status.rawValue), "at": .string(ISO8601DateFormatter().string(from: h.at))]
+                    var e: [String: Value] = ["status": .string(h.status.rawValue), "at": .string(StateDates.seconds(h.at))]
                     if let reason = h.reason { e["reason"] = .string(reason) }
                     return .map(e)
                 }),
@@ -53,7 +53,7 @@ extension TenantRecord {
         if let u = r.pendingUpdate {
             m["pendingUpdate"] = .map(["parameters": (try? JSON.parse(u.parametersJSON)) ?? .map([:]), "changed": .list(u.changed.map(Value.string))])
         }
-        if let d = r.deadline { m["approvalDeadline"] = .string(ISO8601DateFormatter().string(from: d)) }
+        if let d = r.deadline { m["approvalDeadline"] = .string(StateDates.seconds(d)) }
         return .map(m)
     }
 

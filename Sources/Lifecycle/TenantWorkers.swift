@@ -247,8 +247,11 @@ extension TenantService {
         return [
             Change(
                 record: r,
-                event: outbox.event(
-                    tenant: r.id, blueprint: r.blueprint, status: event, reason: error?.message, outputs: outputs, at: clock.date(), exports: exports)
+                event: event.map {
+                    outbox.event(
+                        tenant: r.id, blueprint: r.blueprint, status: $0, reason: error?.message, outputs: outputs, at: clock.date(),
+                        exports: exports)
+                }
             )
         ]
     }

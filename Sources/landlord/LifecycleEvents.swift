@@ -81,18 +81,12 @@ enum LifecycleEvents {
     }
 
     /// The lifecycle status and event reason of a tenant's outcome, nil when it has no event.
-    static func status(of o: TenantOutcome) -> (status: String, reason: String?)? {
-        guard o.recorded else { return nil }
-        switch o.status {
-        case .active: return ("active", nil)
-        case .destroyed: return ("deleted", nil)
-        case .rolledBack: return ("rolled_back", nil)
-        case .failed:
-            let first = o.errors.first { $0.severity == .error }?.summary
-            let n = o.failed + o.skipped
-            return ("failed", "\(n) change\(n == 1 ? "" : "s") failed or not attempted" + (first.map { ": " + $0 } ?? ""))
-        case .provisioning, .destroying: return nil
-        }
+    static func status(of o: TenantOutcome) -> (status: EventStatus, reason: String?)? {
+        guard o.recorded, let status = EventStatus(recorded: o.status) else { return nil }
+        guard status == .failed else { return (status, nil) }
+        let first = o.errors.first { $0.severity == .error }?.summary
+        let n = o.failed + o.skipped
+        return (status, "\(n) change\(n == 1 ? "" : "s") failed or not attempted" + (first.map { ": " + $0 } ?? ""))
     }
 }
 
@@ -120,17 +114,17 @@ final class EventRecorder: ApplyObserver, Sendable {
         if case .tenantFinished(let o) = event, let s = LifecycleEvents.status(of: o) {
             let (status, reason) = (s.status, s.reason)
             let blueprint = blueprints[o.tenant] ?? fleet.tenant(o.tenant)?.blueprint ?? ""
-            let outputs = status == "active" ? o.outputs : [:]
+            let outputs = status == .active ? o.outputs : [:]
             // `LANDLORD_CRASH_BEFORE_EVENT=TENANT` (tests only): killed after the engine recorded
             // the tenant's status, before its event is written.
             if ProcessInfo.processInfo.environment["LANDLORD_CRASH_BEFORE_EVENT"] == o.tenant { kill(getpid(), SIGKILL) }
-            let exports = status == "deleted" ? o.exports : [:]
+            let exports = status == .deleted ? o.exports : [:]
             do {
                 try intents.announce(tenant: o.tenant, blueprint: blueprint, status: status, reason: reason, outputs: outputs, exports: exports)
             } catch {
                 output.warning(
                     """
-                    could not record the \(status) event of tenant '\(o.tenant)' in .landlord/service/outbox: \(error); \
+                    could not record the \(status.rawValue) event of tenant '\(o.tenant)' in .landlord/service/outbox: \(error); \
                     the next apply or destroy records it
                     """
                 )

@@ -49,11 +49,11 @@ import Testing
         var sent: [String: [String]] = [:]
         for i in 0..<12 {
             let t = String(format: "t%02d", i)
-            let e = try #require(outbox.event(tenant: t, blueprint: "web", status: "active", reason: nil, outputs: [:], at: Date()))
+            let e = outbox.event(tenant: t, blueprint: "web", status: .active, reason: nil, outputs: [:], at: Date())
             try outbox.enqueue(e)
             sent[t, default: []].append(e.mapValue?["id"]?.stringValue ?? "")
         }
-        let second = try #require(outbox.event(tenant: "t03", blueprint: "web", status: "deleted", reason: nil, outputs: [:], at: Date()))
+        let second = outbox.event(tenant: "t03", blueprint: "web", status: .deleted, reason: nil, outputs: [:], at: Date())
         try outbox.enqueue(second)
         sent["t03"]!.append(second.mapValue?["id"]?.stringValue ?? "")
 

@@ -71,7 +71,7 @@ import Testing
         // The backoff's seconds pass on a test clock (its waits end at once, moving its time).
         let clock = TestPacingClock()
         let outbox = try EventOutbox(root: dir, platform: platform, environment: env, transport: bus, storage: storage, clock: clock)
-        let event = try #require(outbox.event(tenant: "t1", blueprint: "web", status: "active", reason: nil, outputs: [:], at: clock.date()))
+        let event = outbox.event(tenant: "t1", blueprint: "web", status: .active, reason: nil, outputs: [:], at: clock.date())
         try outbox.enqueue(event)
 
         let lines = Mutex<[String]>([])
@@ -116,7 +116,7 @@ import Testing
             clock.advance(1)
         }
         // Woken by a new event (after quiet seconds), without the clock moving.
-        let event = try #require(outbox.event(tenant: "t1", blueprint: "web", status: "active", reason: nil, outputs: [:], at: clock.date()))
+        let event = outbox.event(tenant: "t1", blueprint: "web", status: .active, reason: nil, outputs: [:], at: clock.date())
         try outbox.enqueue(event)
         #expect(await eventually(within: 60) { !bus.entries.withLock { $0.isEmpty } }, "the enqueued event did not wake the deliverer")
         delivering.cancel()

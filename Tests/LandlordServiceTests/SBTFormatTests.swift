@@ -50,11 +50,10 @@ import Testing
         let outbox = try EventOutbox(root: dir, platform: platform, environment: MotoEventBus.environment.merging(["HOME": dir.path]) { a, _ in a })
         let export = ExportRecord(type: "postgres.schema", id: "t_x", location: "s3://b/k.sql", sha256: "ab", bytes: 2, at: Date())
         for status in Self.expected.keys.sorted() {
-            let e = try #require(
-                outbox.event(
-                    tenant: "t-" + status.replacingOccurrences(of: "_", with: "-"), blueprint: "web", status: status,
-                    reason: status == "failed" ? "boom" : nil, outputs: ["url": "https://x.example.com"], at: Date(),
-                    exports: status == "deleted" ? ["db": export] : [:]))
+            let e = outbox.event(
+                tenant: "t-" + status.replacingOccurrences(of: "_", with: "-"), blueprint: "web", status: try #require(EventStatus(rawValue: status)),
+                reason: status == "failed" ? "boom" : nil, outputs: ["url": "https://x.example.com"], at: Date(),
+                exports: status == "deleted" ? ["db": export] : [:])
             try outbox.enqueue(e)
         }
         let left = await outbox.deliverPending(until: Date().addingTimeInterval(90)) { _ in }
@@ -73,7 +72,7 @@ import Testing
             #expect(m["source"]?.stringValue == want.1, "\(status)")
             #expect(detail["tenantId"]?.stringValue == "t-" + status.replacingOccurrences(of: "_", with: "-"))
             #expect(detail["blueprint"]?.stringValue == "web")
-            #expect(detail["landlordEventType"]?.stringValue == CloudEvent.type(ofStatus: status))
+            #expect(detail["landlordEventType"]?.stringValue == EventStatus(rawValue: status)?.type)
             seen[status] = .map(detail)
         }
         #expect(Set(seen.keys) == Set(Self.expected.keys))

@@ -7,19 +7,21 @@ import ProviderAPI
 /// document (`resources.web.inputs: expected an object, found a string`). Fields a document
 /// does not know are ignored, as Codable does; an incompatible change bumps the document's
 /// version instead (`DocumentVersion`).
-struct DocumentFields {
-    let fields: [String: Value]
+public struct DocumentFields {
+    /// The object's fields.
+    public let fields: [String: Value]
     /// Where the object is in its document (`""` for the root), for messages.
-    let path: String
+    public let path: String
 
     /// The object `v`; an error when it is not one.
-    init(_ v: Value, at path: String = "") throws(StateFormatError) {
+    public init(_ v: Value, at path: String = "") throws(StateFormatError) {
         guard case .map(let m) = v else { throw StateFormatError(message: "\(Self.label(path)): expected an object, found \(Self.kind(v))") }
         fields = m
         self.path = path
     }
 
-    func at(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
+    /// The path of the field `key` (`history[1].at`), for messages.
+    public func at(_ key: String) -> String { path.isEmpty ? key : path + "." + key }
 
     func wrong(_ key: String, _ expected: String, _ found: Value) -> StateFormatError {
         StateFormatError(message: "\(at(key)): expected \(expected), found \(Self.kind(found))")
@@ -28,35 +30,35 @@ struct DocumentFields {
     func missing(_ key: String) -> StateFormatError { StateFormatError(message: "\(at(key)): missing") }
 
     /// A required string.
-    func string(_ key: String) throws(StateFormatError) -> String {
+    public func string(_ key: String) throws(StateFormatError) -> String {
         guard let v = fields[key] else { throw missing(key) }
         guard case .string(let s) = v else { throw wrong(key, "a string", v) }
         return s
     }
 
     /// A string that may be absent or null.
-    func optionalString(_ key: String) throws(StateFormatError) -> String? {
+    public func optionalString(_ key: String) throws(StateFormatError) -> String? {
         guard let v = fields[key], v != .null else { return nil }
         guard case .string(let s) = v else { throw wrong(key, "a string", v) }
         return s
     }
 
     /// A required integer.
-    func int(_ key: String) throws(StateFormatError) -> Int {
+    public func int(_ key: String) throws(StateFormatError) -> Int {
         guard let v = fields[key] else { throw missing(key) }
         guard case .int(let n) = v else { throw wrong(key, "an integer", v) }
         return n
     }
 
     /// An integer that may be absent or null.
-    func optionalInt(_ key: String) throws(StateFormatError) -> Int? {
+    public func optionalInt(_ key: String) throws(StateFormatError) -> Int? {
         guard let v = fields[key], v != .null else { return nil }
         guard case .int(let n) = v else { throw wrong(key, "an integer", v) }
         return n
     }
 
     /// A number (integer or not) that may be absent or null.
-    func optionalNumber(_ key: String) throws(StateFormatError) -> Double? {
+    public func optionalNumber(_ key: String) throws(StateFormatError) -> Double? {
         switch fields[key] {
         case nil, .null?: return nil
         case .int(let n)?: return Double(n)
@@ -66,28 +68,28 @@ struct DocumentFields {
     }
 
     /// A boolean, `absent` when the field is missing.
-    func bool(_ key: String, absent: Bool = false) throws(StateFormatError) -> Bool {
+    public func bool(_ key: String, absent: Bool = false) throws(StateFormatError) -> Bool {
         guard let v = fields[key] else { return absent }
         guard case .bool(let b) = v else { throw wrong(key, "true or false", v) }
         return b
     }
 
     /// A date as `StateDates` writes it.
-    func date(_ key: String) throws(StateFormatError) -> Date {
+    public func date(_ key: String) throws(StateFormatError) -> Date {
         let s = try string(key)
         guard let d = StateDates.parse(s) else { throw StateFormatError(message: "\(at(key)): '\(s)' is not a date (YYYY-MM-DDThh:mm:ss.sssZ)") }
         return d
     }
 
     /// An object of values (absent: empty).
-    func map(_ key: String) throws(StateFormatError) -> [String: Value] {
+    public func map(_ key: String) throws(StateFormatError) -> [String: Value] {
         guard let v = fields[key] else { return [:] }
         guard case .map(let m) = v else { throw wrong(key, "an object", v) }
         return m
     }
 
     /// A nested object.
-    func object(_ key: String) throws(StateFormatError) -> DocumentFields {
+    public func object(_ key: String) throws(StateFormatError) -> DocumentFields {
         guard let v = fields[key] else { throw missing(key) }
         return try DocumentFields(v, at: at(key))
     }
@@ -110,14 +112,14 @@ struct DocumentFields {
     }
 
     /// A list (absent: empty).
-    func list(_ key: String) throws(StateFormatError) -> [Value] {
+    public func list(_ key: String) throws(StateFormatError) -> [Value] {
         guard let v = fields[key] else { return [] }
         guard case .list(let l) = v else { throw wrong(key, "a list", v) }
         return l
     }
 
     /// A list of strings (absent: empty).
-    func strings(_ key: String) throws(StateFormatError) -> [String] {
+    public func strings(_ key: String) throws(StateFormatError) -> [String] {
         var out: [String] = []
         for (i, v) in try list(key).enumerated() {
             guard case .string(let s) = v else { throw wrong("\(key).\(i)", "a string", v) }
@@ -137,7 +139,7 @@ struct DocumentFields {
     }
 
     /// A string naming a case of `T`.
-    func enumeration<T: RawRepresentable<String>>(_ key: String, _: T.Type) throws(StateFormatError) -> T {
+    public func enumeration<T: RawRepresentable<String>>(_ key: String, _: T.Type) throws(StateFormatError) -> T {
         let s = try string(key)
         guard let t = T(rawValue: s) else { throw StateFormatError(message: "\(at(key)): unknown value '\(s)'") }
         return t

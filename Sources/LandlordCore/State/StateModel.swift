@@ -161,6 +161,33 @@ public enum StateDates {
         return "\(p(y, 4))-\(p(m, 2))-\(p(dd, 2))T\(p(secs / 3600, 2)):\(p(secs / 60 % 60, 2)):\(p(secs % 60, 2)).\(p(millis, 3))Z"
     }
 
+    /// `2026-11-22T18:00:00Z`: whole seconds, byte for byte what Foundation's
+    /// `ISO8601DateFormatter()` writes (the time rounded to the millisecond, then the seconds
+    /// floored), without making a formatter per date (a fifth of the service's status listing).
+    public static func seconds(_ d: Date) -> String {
+        let ms = Int((d.timeIntervalSince1970 * 1000 + 0.5).rounded(.down))
+        var secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400
+        secs -= days * 86400
+        let (y, m, dd) = civil(fromDays: days)
+        var b = [UInt8](repeating: 0, count: 20)
+        func put(_ v: Int, _ at: Int, _ width: Int) {
+            var v = v
+            for i in stride(from: at + width - 1, through: at, by: -1) {
+                b[i] = UInt8(48 + v % 10)
+                v /= 10
+            }
+        }
+        put(y, 0, 4)
+        put(m, 5, 2)
+        put(dd, 8, 2)
+        put(secs / 3600, 11, 2)
+        put(secs / 60 % 60, 14, 2)
+        put(secs % 60, 17, 2)
+        (b[4], b[7], b[10], b[13], b[16], b[19]) = (UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: "T"), 58, 58, UInt8(ascii: "Z"))
+        return String(decoding: b, as: UTF8.self)
+    }
+
     /// The date `string` wrote (the epoch for nil or text that is not one).
     public static func date(_ s: String?) -> Date {
         guard let s else { return Date(timeIntervalSince1970: 0) }

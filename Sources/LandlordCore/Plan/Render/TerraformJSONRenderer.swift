@@ -297,9 +297,6 @@ public struct TerraformJSONRenderer: Sendable {
 
     /// RFC 3339 in UTC, as Terraform writes `timestamp`.
     static func timestamp(_ date: Date) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime]
-        f.timeZone = TimeZone(identifier: "UTC")
-        return f.string(from: date)
+        StateDates.seconds(date)
     }
 }
