@@ -13,8 +13,6 @@
 #    optimised code, and only the three test targets are compiled (LANDLORD_TEST_TARGETS).
 #    The scenario tests' docs checks (DocsTests) run in the debug build: they need landlord-server,
 #    which this build leaves out.
-# Steps 1 and 2 run beside the build of 3, and the two -O runs of 3 side by side: each pair is
-# one that waits on servers beside one that wants the CPU.
 # Starts moto_server on MOTO_PORT (default 5124) and stops it; prints each step's seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,72 +24,33 @@ case "$sanitizer" in address|none) ;; *) echo "error: RELEASE_CHECKS_SANITIZER=$
 
 export MOTO_PORT="${MOTO_PORT:-5124}"
 scripts/moto.sh start
+trap 'scripts/moto.sh stop' EXIT
 export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
 step() { echo "== release check: $1 ($(date +%s))"; }
-logs="$(mktemp -d)"
-side_pid=""
-cleanup() {
-    if [[ -n "$side_pid" ]]; then kill "$side_pid" 2>/dev/null || true; fi
-    scripts/moto.sh stop
-    rm -rf "$logs"
-}
-trap cleanup EXIT
 t0=$SECONDS
-
-# 1 and 2 beside the build of 3: they wait on moto, localstripe and PostgreSQL and the build
-# wants the CPU. Their output is printed whole when they end.
-step "examples/aws/e2e.sh, examples/onboarding/e2e.sh and the crash test with $bin, beside the -O build"
-(
-    s0=$SECONDS
-    examples/aws/e2e.sh "$bin"
-    s1=$SECONDS
-    MOTO_PORT="${ONBOARDING_MOTO_PORT:-5125}" LANDLORD_STRIPE_PORT="${ONBOARDING_STRIPE_PORT:-8425}" \
-        LANDLORD_PG_PORT="${ONBOARDING_PG_PORT:-5435}" examples/onboarding/e2e.sh "$bin"
-    s2=$SECONDS
-    LANDLORD_BIN="$bin" CRASH_SEED="${CRASH_SEED:-20261201}" scripts/crash-test.sh "${CRASH_ROUNDS:-6}"
-    echo "release checks: aws e2e $((s1 - s0)) s, onboarding e2e $((s2 - s1)) s, crash test $((SECONDS - s2)) s"
-) > "$logs/e2e.log" 2>&1 &
-side_pid=$!
-
+step "examples/aws/e2e.sh with $bin"
+examples/aws/e2e.sh "$bin"
+ta=$SECONDS
+step "examples/onboarding/e2e.sh with $bin"
+MOTO_PORT="${ONBOARDING_MOTO_PORT:-5125}" LANDLORD_STRIPE_PORT="${ONBOARDING_STRIPE_PORT:-8425}" LANDLORD_PG_PORT="${ONBOARDING_PG_PORT:-5435}" \
+    examples/onboarding/e2e.sh "$bin"
+t1=$SECONDS
+step "crash test with $bin"
+LANDLORD_BIN="$bin" CRASH_SEED="${CRASH_SEED:-20261201}" scripts/crash-test.sh "${CRASH_ROUNDS:-6}"
+t2=$SECONDS
 flags=(-c release -Xswiftc -enable-testing)
 if [[ "$sanitizer" != none ]]; then flags+=(-Xswiftc "-sanitize=$sanitizer"); fi
 step "AWS provider, S3 state and scenario suites built ${flags[*]}"
 export LANDLORD_WITHOUT_SERVICE=1 LANDLORD_TEST_TARGETS=AWSProviderTests,S3StateTests,ScenarioTests
 swift build "${flags[@]}" --build-tests --scratch-path .build-release-tests
-t1=$SECONDS
-e2e_code=0
-wait "$side_pid" || e2e_code=$?
-side_pid=""
-cat "$logs/e2e.log"
-if [[ "$e2e_code" != 0 ]]; then
-    echo "error: the release binary's end-to-end or crash checks failed (exit $e2e_code; their output is above)" >&2
-    exit 1
-fi
-t2=$SECONDS
-
-# The two -O runs side by side: the AWS and S3 suites mostly wait on moto (one Python thread),
-# the scenario tests use the CPU. --ignore-lock lets the second `swift test` share the build
-# directory (both only read it: --skip-build).
+t3=$SECONDS
 # Leak reports are off: libcurl and Foundation keep a few allocations alive at exit by design.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}"
-step "AWS provider and S3 state suites beside the scenario tests (${flags[*]})"
-swift test "${flags[@]}" --skip-build --scratch-path .build-release-tests --disable-xctest \
-    --filter 'AWSProviderTests|S3StateTests' > "$logs/aws.log" 2>&1 &
-side_pid=$!
-scenario_code=0
-swift test "${flags[@]}" --skip-build --ignore-lock --scratch-path .build-release-tests --disable-xctest \
-    --filter ScenarioTests --skip DocsTests || scenario_code=$?
-aws_code=0
-wait "$side_pid" || aws_code=$?
-side_pid=""
-echo "== AWS provider and S3 state suites (exit $aws_code)"
-cat "$logs/aws.log"
-if [[ "$aws_code" != 0 || "$scenario_code" != 0 ]]; then
-    echo "error: -O suites failed: AWS and S3 exit $aws_code, scenario tests exit $scenario_code (output above)" >&2
-    exit 1
-fi
-t3=$SECONDS
-echo "release checks: -O build ($sanitizer) $((t1 - t0)) s (the end-to-end checks beside it; then $((t2 - t1)) s" \
-    "waiting for them), AWS and S3 suites beside the scenario tests $((t3 - t2)) s"
+swift test "${flags[@]}" --skip-build --scratch-path .build-release-tests --disable-xctest --filter 'AWSProviderTests|S3StateTests'
+t4=$SECONDS
+swift test "${flags[@]}" --skip-build --scratch-path .build-release-tests --disable-xctest --filter ScenarioTests --skip DocsTests
+t5=$SECONDS
+echo "release checks: aws e2e $((ta - t0)) s, onboarding e2e $((t1 - ta)) s, crash test $((t2 - t1)) s," \
+    "-O build ($sanitizer) $((t3 - t2)) s, AWS and S3 suites $((t4 - t3)) s, scenario tests $((t5 - t4)) s"
