@@ -66,15 +66,11 @@ enum RolloutPolicyReader {
 
     static func read(_ node: YAMLNode?, _ r: inout DocumentReader) -> RolloutPolicy {
         var policy = RolloutPolicy()
-        guard let node else { return policy }
-        guard node.mapping != nil else {
-            r.diagnostics.append(
-                .error(
-                    "'rollout' must be a mapping", detail: "write `rollout: {waves: [1, 5%, 100%], failureBudget: 0, onFailure: rollback}`",
-                    at: node.location))
+        // `rollout:` left empty is an error, unlike the other settings of platform.yaml.
+        let example = "write `rollout: {waves: [1, 5%, 100%], failureBudget: 0, onFailure: rollback}`"
+        guard let node = r.mapping(node, named: "rollout", example: example, allowed: fields, what: "rollout field", emptyIsAbsent: false) else {
             return policy
         }
-        r.checkKeys(node, allowed: fields, what: "rollout field")
         if let w = node["waves"] {
             let parts = w.sequence.map { $0.map { ($0.scalar ?? "", $0.location) } } ?? [(w.scalar ?? "", w.location)]
             for (text, loc) in parts {

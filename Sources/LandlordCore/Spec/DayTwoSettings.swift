@@ -34,13 +34,10 @@ public struct DriftSchedule: Sendable, Hashable {
 /// Reads `updates:` and `reconcile:` of a blueprint and `drift:` of platform.yaml.
 enum DayTwoSettingsReader {
     static func readUpdates(_ node: YAMLNode?, _ r: inout DocumentReader) -> UpdatesSpec {
-        guard let node, !node.isNull else { return UpdatesSpec() }
-        guard node.mapping != nil else {
-            r.diagnostics.append(.error("'updates' must be a mapping", detail: "write `updates: {approval: required}`", at: node.location))
-            return UpdatesSpec()
-        }
-        r.checkKeys(node, allowed: ["approval"], what: "updates field")
-        guard let a = node["approval"] else { return UpdatesSpec() }
+        let example = "write `updates: {approval: required}`"
+        guard let node = r.mapping(node, named: "updates", example: example, allowed: ["approval"], what: "updates field"),
+            let a = node["approval"]
+        else { return UpdatesSpec() }
         switch a.scalar {
         case "required": return UpdatesSpec(approvalRequired: true)
         case "none": return UpdatesSpec()
@@ -67,13 +64,10 @@ enum DayTwoSettingsReader {
     }
 
     static func readDrift(_ node: YAMLNode?, _ r: inout DocumentReader) -> DriftSchedule? {
-        guard let node, !node.isNull else { return nil }
         let example = "write `drift: {every: 6h, callsPerSecond: 20}`"
-        guard node.mapping != nil else {
-            r.diagnostics.append(.error("'drift' must be a mapping", detail: example, at: node.location))
+        guard let node = r.mapping(node, named: "drift", example: example, allowed: ["every", "callsPerSecond"], what: "drift field") else {
             return nil
         }
-        r.checkKeys(node, allowed: ["every", "callsPerSecond"], what: "drift field")
         guard let e = node["every"] else {
             r.diagnostics.append(.error("'drift' needs 'every', how often the fleet is checked", detail: example, at: node.location))
             return nil

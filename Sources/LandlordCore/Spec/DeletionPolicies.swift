@@ -43,12 +43,11 @@ enum DeletionPolicyReader {
             return nil
         }
         r.checkKeys(node, allowed: ["s3", "directory"], what: "exports place")
-        if let s3 = node["s3"] {
-            guard s3.mapping != nil else {
-                r.diagnostics.append(.error("'s3' must be a mapping", detail: example, at: s3.location))
-                return nil
-            }
-            r.checkKeys(s3, allowed: ["bucket", "prefix"], what: "exports.s3 field")
+        if let given = node["s3"] {
+            guard
+                let s3 = r.mapping(
+                    given, named: "s3", example: example, allowed: ["bucket", "prefix"], what: "exports.s3 field", emptyIsAbsent: false)
+            else { return nil }
             guard let bucket = r.requiredString("bucket", in: s3, what: "the bucket exports are written to") else { return nil }
             var prefix = s3["prefix"]?.scalar ?? ""
             while prefix.hasSuffix("/") { prefix.removeLast() }

@@ -79,6 +79,22 @@ struct DocumentReader {
         return s
     }
 
+    /// A setting that must be a mapping of known keys (`api:`, `drift:`, `updates:`, ...), with its
+    /// keys checked against `allowed` (an unknown one is reported as an unknown `what`). Nil when it
+    /// is absent, when it is empty (null) and `emptyIsAbsent`, or when it is not a mapping: that is
+    /// reported as "'`name`' must be a mapping" with `example` as what to write.
+    mutating func mapping(
+        _ node: YAMLNode?, named name: String, example: String, allowed: [String], what: String, emptyIsAbsent: Bool = true
+    ) -> YAMLNode? {
+        guard let node, !(emptyIsAbsent && node.isNull) else { return nil }
+        guard node.mapping != nil else {
+            diagnostics.append(.error("'\(name)' must be a mapping", detail: example, at: node.location))
+            return nil
+        }
+        checkKeys(node, allowed: allowed, what: what)
+        return node
+    }
+
     /// The mapping under `key`, reporting a wrong shape; nil when absent.
     mutating func mapping(_ key: String, in node: YAMLNode? = nil) -> YAMLNode? {
         guard let v = (node ?? root)[key], !v.isNull else { return nil }

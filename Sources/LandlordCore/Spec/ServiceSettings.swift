@@ -49,12 +49,8 @@ public struct OnboardingSpec: Sendable, Hashable {
 /// Reads `api:` and `events:` of platform.yaml and `onboarding:` of a blueprint.
 enum ServiceSettingsReader {
     static func readAPI(_ node: YAMLNode?, _ r: inout DocumentReader) -> APISettings {
-        guard let node, !node.isNull else { return APISettings() }
-        guard node.mapping != nil else {
-            r.diagnostics.append(.error("'api' must be a mapping", detail: "write `api: {tokensEnv: LANDLORD_API_TOKENS}`", at: node.location))
-            return APISettings()
-        }
-        r.checkKeys(node, allowed: ["tokensEnv"], what: "api setting")
+        let example = "write `api: {tokensEnv: LANDLORD_API_TOKENS}`"
+        guard let node = r.mapping(node, named: "api", example: example, allowed: ["tokensEnv"], what: "api setting") else { return APISettings() }
         var out = APISettings()
         if let t = node["tokensEnv"] {
             if let name = t.scalar, isEnvName(name) {
@@ -69,13 +65,10 @@ enum ServiceSettingsReader {
     }
 
     static func readEvents(_ node: YAMLNode?, _ r: inout DocumentReader) -> EventSinks {
-        guard let node, !node.isNull else { return EventSinks() }
-        guard node.mapping != nil else {
-            r.diagnostics.append(
-                .error("'events' must be a mapping", detail: "write `events: {webhooks: [{url: ..., secretEnv: ...}]}`", at: node.location))
+        let example = "write `events: {webhooks: [{url: ..., secretEnv: ...}]}`"
+        guard let node = r.mapping(node, named: "events", example: example, allowed: ["webhooks", "eventbridge"], what: "events sink") else {
             return EventSinks()
         }
-        r.checkKeys(node, allowed: ["webhooks", "eventbridge"], what: "events sink")
         var out = EventSinks()
         if let eb = node["eventbridge"] {
             r.checkKeys(eb, allowed: ["bus", "format"], what: "eventbridge setting")
@@ -124,13 +117,10 @@ enum ServiceSettingsReader {
     }
 
     static func readOnboarding(_ node: YAMLNode?, _ r: inout DocumentReader) -> OnboardingSpec {
-        guard let node, !node.isNull else { return OnboardingSpec() }
-        guard node.mapping != nil else {
-            r.diagnostics.append(
-                .error("'onboarding' must be a mapping", detail: "write `onboarding: {approval: required, timeout: 24h}`", at: node.location))
+        let example = "write `onboarding: {approval: required, timeout: 24h}`"
+        guard let node = r.mapping(node, named: "onboarding", example: example, allowed: ["approval", "timeout"], what: "onboarding field") else {
             return OnboardingSpec()
         }
-        r.checkKeys(node, allowed: ["approval", "timeout"], what: "onboarding field")
         var out = OnboardingSpec()
         if let a = node["approval"] {
             switch a.scalar {
