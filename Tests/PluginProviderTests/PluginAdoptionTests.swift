@@ -14,22 +14,10 @@ import Testing
         let dir = try PluginCLITests.exampleFleet()
         try FileManager.default.removeItem(at: dir.appendingPathComponent("tenants/globex.yaml"))
         let log = dir.appendingPathComponent("messages.log").path
-        let platform = try #require(PluginCLITests.text(dir, "platform.yaml"))
-        try Data(
-            platform.replacingOccurrences(
-                of: #"command: ["python3", "plugins/localfs.py"]"#,
-                with: #"command: ["python3", "\#(Fixtures.path("capture.py"))", "\#(log)", "python3", "plugins/localfs.py"]"#
-            ).utf8
-        ).write(to: dir.appendingPathComponent("platform.yaml"))
-        try write(dir, "out/acme/api.key", "k-made-by-hand-0123456789\n")
-        try write(dir, "out/acme/WELCOME.txt", "Hello, Acme!")
+        try Fixtures.wrapReferencePlugin(in: dir, with: [Fixtures.path("capture.py"), log])
+        try Fixtures.write(dir, "out/acme/api.key", "k-made-by-hand-0123456789\n")
+        try Fixtures.write(dir, "out/acme/WELCOME.txt", "Hello, Acme!")
         return dir
-    }
-
-    static func write(_ dir: URL, _ path: String, _ text: String) throws {
-        let url = dir.appendingPathComponent(path)
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: url)
     }
 
     static func index(_ dir: URL) throws -> [String: [String: Any]] {
@@ -76,7 +64,7 @@ import Testing
         let dir = try Self.handMadeFleet()
         defer { try? FileManager.default.removeItem(at: dir) }
         let owned = #"{"acme/api.key": {"address": "globex/api_key", "platform": "files", "tenant": "globex", "type": "localfs.api_key"}}"#
-        try Self.write(dir, "out/.landlord-index.json", owned)
+        try Fixtures.write(dir, "out/.landlord-index.json", owned)
         let file = dir.appendingPathComponent("adopt.plan").path
         let adopt = try await PluginCLITests.landlord(["-C", dir.path, "adopt", "--out", file])
         #expect(adopt.code == 1, "\(adopt.all)")

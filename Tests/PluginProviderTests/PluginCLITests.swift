@@ -165,26 +165,8 @@ import Testing
     }
 
     @Test func aTimeoutFailsOneTenantAndTheOthersGoOn() async throws {
-        let dir = try Fixtures.scratch()
+        let dir = try Fixtures.misbehavingFleet("never_answers", timeout: 1, tenants: ["boom", "fine"])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let files = [
-            "platform.yaml": """
-            apiVersion: landlord/v1
-            kind: Platform
-            name: p
-            providers:
-              bad: {command: ["python3", "\(Fixtures.path("misbehaving.py"))", "never_answers"], timeout: 1}
-            """,
-            "blueprints/b.yaml":
-                "apiVersion: landlord/v1\nkind: Blueprint\nname: b\nresources:\n  thing: {type: bad.thing, properties: {name: \"${tenant.id}\"}}\n",
-            "tenants/boom.yaml": "apiVersion: landlord/v1\nkind: Tenant\nid: boom\nblueprint: b\n",
-            "tenants/fine.yaml": "apiVersion: landlord/v1\nkind: Tenant\nid: fine\nblueprint: b\n",
-        ]
-        for (path, text) in files {
-            let url = dir.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: url)
-        }
         let run = try await Self.landlord(["-C", dir.path, "apply", "--auto-approve"])
         #expect(run.code == 1, "\(run.all)")
         #expect(run.all.contains("did not answer `apply` within 1 s"), "\(run.all)")
@@ -201,13 +183,7 @@ import Testing
         let dir = try Self.exampleFleet()
         defer { try? FileManager.default.removeItem(at: dir) }
         let log = dir.appendingPathComponent("messages.log").path
-        let platform = try #require(Self.text(dir, "platform.yaml"))
-        try Data(
-            platform.replacingOccurrences(
-                of: #"command: ["python3", "plugins/localfs.py"]"#,
-                with: #"command: ["python3", "\#(Fixtures.path("capture.py"))", "\#(log)", "python3", "plugins/localfs.py"]"#
-            ).utf8
-        ).write(to: dir.appendingPathComponent("platform.yaml"))
+        try Fixtures.wrapReferencePlugin(in: dir, with: [Fixtures.path("capture.py"), log])
         #expect(try await Self.landlord(["-C", dir.path, "apply", "--auto-approve"]).code == 0)
         #expect(try await Self.landlord(["-C", dir.path, "destroy", "--tenant", "acme", "--auto-approve"]).code == 0)
         try FileManager.default.removeItem(at: dir.appendingPathComponent(".landlord"))
@@ -231,12 +207,7 @@ import Testing
         try FileManager.default.removeItem(at: dir.appendingPathComponent("tenants/globex.yaml"))
         let platformURL = dir.appendingPathComponent("platform.yaml")
         let original = try String(contentsOf: platformURL, encoding: .utf8)
-        try Data(
-            original.replacingOccurrences(
-                of: #"command: ["python3", "plugins/localfs.py"]"#,
-                with: #"command: ["python3", "\#(Fixtures.path("crash_after_apply.py"))", "python3", "plugins/localfs.py"]"#
-            ).utf8
-        ).write(to: platformURL)
+        try Fixtures.wrapReferencePlugin(in: dir, with: [Fixtures.path("crash_after_apply.py")])
         let crashed = try await PluginCLITests.landlord(["-C", dir.path, "apply", "--auto-approve"])
         #expect(crashed.code == 1, "\(crashed.all)")
         #expect(crashed.all.contains("swallowed the answer"), "\(crashed.all)")

@@ -87,25 +87,8 @@ import Testing
 /// in `--json` events.
 @Suite struct PluginDiagnosticOutputTests {
     @Test func attributeAndCodeAppearInTextAndJSON() async throws {
-        let dir = try Fixtures.scratch()
+        let dir = try Fixtures.misbehavingFleet("refuses", tenants: ["boom"])
         defer { try? FileManager.default.removeItem(at: dir) }
-        let files = [
-            "platform.yaml": """
-            apiVersion: landlord/v1
-            kind: Platform
-            name: p
-            providers:
-              bad: {command: ["python3", "\(Fixtures.path("misbehaving.py"))", "refuses"]}
-            """,
-            "blueprints/b.yaml":
-                "apiVersion: landlord/v1\nkind: Blueprint\nname: b\nresources:\n  thing: {type: bad.thing, properties: {name: \"${tenant.id}\"}}\n",
-            "tenants/boom.yaml": "apiVersion: landlord/v1\nkind: Tenant\nid: boom\nblueprint: b\n",
-        ]
-        for (path, text) in files {
-            let url = dir.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data(text.utf8).write(to: url)
-        }
         let text = try await PluginCLITests.landlord(["-C", dir.path, "apply", "--auto-approve"])
         #expect(text.code == 1, "\(text.all)")
         #expect(text.stderr.contains("the name is taken [attribute: name, code: NameTaken]"), "\(text.stderr)")
