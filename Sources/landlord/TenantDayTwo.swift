@@ -63,12 +63,8 @@ struct TenantSuspend: AsyncParsableCommand {
             landlord.tenant.suspended.
             """)
     @ParentCommand var parent: TenantCommand
-    @Argument(help: "The tenant's id.") var id: String
-    @Flag(help: "Print the tenant as JSON.") var json = false
-    @OptionGroup var events: TenantEventOptions
-    func run() async throws {
-        try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.suspend(id) }
-    }
+    @OptionGroup var change: TenantStateChange
+    func run() async throws { try await change.run(parent.root.global) { await $0.suspend($1) } }
 }
 
 /// `landlord tenant resume ID`: what `POST /v1/tenants/ID/resume` does.
@@ -82,10 +78,19 @@ struct TenantResume: AsyncParsableCommand {
             landlord.tenant.resumed.
             """)
     @ParentCommand var parent: TenantCommand
+    @OptionGroup var change: TenantStateChange
+    func run() async throws { try await change.run(parent.root.global) { await $0.resume($1) } }
+}
+
+/// What `landlord tenant suspend` and `resume` share: the tenant's id, `--json` and
+/// `--event-wait`, and one request about that tenant run as every `landlord tenant` verb runs it.
+struct TenantStateChange: ParsableArguments {
     @Argument(help: "The tenant's id.") var id: String
     @Flag(help: "Print the tenant as JSON.") var json = false
     @OptionGroup var events: TenantEventOptions
-    func run() async throws {
-        try await TenantRun.run(parent.root.global, json: json, eventWait: events.eventWait) { await $0.resume(id) }
+
+    /// Runs `request` (given the service and the tenant's id) through ``TenantRun``.
+    func run(_ global: GlobalOptions, _ request: (TenantService, String) async -> LifecycleResult) async throws {
+        try await TenantRun.run(global, json: json, eventWait: events.eventWait) { await request($0, id) }
     }
 }
