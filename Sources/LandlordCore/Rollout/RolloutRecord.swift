@@ -82,13 +82,13 @@ public struct RolloutRecord: Sendable {
         }
     }
 
-    /// A rollout id: `r-` and the UTC time, with a random suffix.
-    public static func newID() -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyyMMdd-HHmmss"
-        return "r-" + f.string(from: Date()) + "-" + String(UUID().uuidString.lowercased().prefix(4))
+    /// A rollout id: `r-` and the UTC second of `date` (now), `yyyyMMdd-HHmmss`, with a random
+    /// suffix of four hex digits: `r-20261122-180000-3fa2`. The second is the one a DateFormatter
+    /// of that pattern writes (the time rounded to the millisecond, then floored, as
+    /// ``StateDates/seconds(_:)`` does), without making a formatter per id.
+    public static func newID(at date: Date = Date()) -> String {
+        let digits = StateDates.seconds(date).filter(\.isNumber)  // 2026-11-22T18:00:00Z: 20261122180000
+        return "r-" + digits.prefix(8) + "-" + digits.dropFirst(8) + "-" + UUID().uuidString.lowercased().prefix(4)
     }
 
     /// The tenants of wave `n` (from 1) with the outcome.
