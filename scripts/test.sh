@@ -19,6 +19,7 @@ side_pids=(); side_names=()   # the checks run beside the fault test (below)
 cleanup() {
     if [[ ${#side_pids[@]} -gt 0 ]]; then kill "${side_pids[@]}" 2>/dev/null || true; fi
     if [[ -n "${MOTO_STARTED:-}" ]]; then scripts/moto.sh stop; fi
+    if [[ -n "${MOTO_S3_STARTED:-}" ]]; then MOTO_PORT="$MOTO_S3_PORT" MOTO_STATE_DIR="$MOTO_S3_DIR" scripts/moto.sh stop; fi
     if [[ -n "${STRIPE_STARTED:-}" ]]; then scripts/localstripe.sh stop; fi
     if [[ -n "${PG_STARTED:-}" ]]; then scripts/postgres.sh stop; fi
     rm -rf "$TMPDIR"
@@ -32,6 +33,12 @@ if command -v moto_server >/dev/null 2>&1 && [ -x scripts/moto.sh ]; then
   export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}"
   export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
   unset AWS_PROFILE AWS_SESSION_TOKEN
+  # A second moto_server for the S3 state suites, which run beside the others: a test that uses
+  # moto holds it alone (MotoExclusive), so one moto is one queue of every such test; two are two.
+  MOTO_S3_PORT="${MOTO_S3_PORT:-$((MOTO_PORT + 3))}"
+  MOTO_S3_DIR="${MOTO_S3_DIR:-${MOTO_STATE_DIR}-s3}"
+  MOTO_PORT="$MOTO_S3_PORT" MOTO_STATE_DIR="$MOTO_S3_DIR" scripts/moto.sh start
+  MOTO_S3_STARTED=1
 else
   echo "note: moto_server not found: the AWS provider's moto tests will be skipped (pip install 'moto[server]==5.2.1')" >&2
 fi
@@ -59,7 +66,24 @@ swift build --build-tests
 # (hundreds of applies at once) go second, on their own, so the short tests' time limits are not
 # spent waiting for CPU they hold. Each pass's closing line counts its tests.
 HEAVY='ServiceConcurrencyTests|CrashTests|S3ServiceTests|CLIEventCrashTests'
-swift test --skip-build --disable-xctest --skip "$HEAVY"
+if [[ -n "${MOTO_S3_STARTED:-}" ]]; then
+    # The S3 state suites in a test process of their own against the second moto, beside the
+    # rest; its output is printed when it ends. --ignore-lock: both processes only read .build.
+    s3_log="$(mktemp)"
+    AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_S3_PORT}" \
+        swift test --skip-build --ignore-lock --disable-xctest --filter 'S3StateTests' > "$s3_log" 2>&1 &
+    s3_pid=$!
+    side_pids+=("$s3_pid")   # stopped by cleanup if the run fails first
+    swift test --skip-build --ignore-lock --disable-xctest --skip "$HEAVY|S3StateTests"
+    s3_code=0
+    wait "$s3_pid" || s3_code=$?
+    side_pids=()
+    echo "== the S3 state suites, against the moto on port $MOTO_S3_PORT (exit $s3_code)"
+    cat "$s3_log"
+    [[ "$s3_code" == 0 ]] || { echo "error: the S3 state suites failed (their output is above)" >&2; exit 1; }
+else
+    swift test --skip-build --disable-xctest --skip "$HEAVY"
+fi
 swift test --skip-build --disable-xctest --filter "$HEAVY"
 
 # The checks after the suites run side by side: Checkov and schemathesis are mostly Python
