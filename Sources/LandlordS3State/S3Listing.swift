@@ -90,12 +90,18 @@ extension S3StateStore {
             let metadata = try? await client.s3HeadObject(bucket: bucket, key: snapshotKey),
             let text = metadata[Self.boundariesMetadata]
         else { return [] }
-        return text.split(separator: ",").compactMap { $0.removingPercentEncoding.map(tenantKey) }
+        return boundaryKeys(text)
+    }
+
+    /// The tenant object keys the metadata `text` names (as `snapshotMetadata` writes it).
+    func boundaryKeys(_ text: String) -> [String] {
+        text.split(separator: ",").compactMap { $0.removingPercentEncoding.map(tenantKey) }
     }
 
     /// The snapshot's metadata for the tenants `ids` (sorted as their keys are listed).
     func snapshotMetadata(_ ids: [String]) -> [String: String] {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-_."))
+        // ASCII only: header values are ASCII (`alphanumerics` holds letters like "é").
+        let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
         let keys = ids.map(tenantKey).sorted(by: S3KeyOrder.precedes)
         let names = Self.boundaries(keys, page: listingPage).map { String($0.dropFirst(tenantsPrefix.count).dropLast(5)) }
         let text = names.compactMap { $0.addingPercentEncoding(withAllowedCharacters: allowed) }.joined(separator: ",")

@@ -44,6 +44,15 @@ struct S3ListingTests {
         #expect(S3StateStore.boundaries((0..<200).map { String(format: "k%03d", $0) }, page: 5).count == 15)
     }
 
+    @Test func theBoundariesMetadataIsASCIIAndReadsBackAsKeys() throws {
+        let store = S3StateStore(client: try Moto.client(), bucket: "b", prefix: "fleet", listingPage: 1)
+        let ids = ["a,b", "é1", "x y", "z%", "plain-id_1.0"]
+        let text = try #require(store.snapshotMetadata(ids)[S3StateStore.boundariesMetadata])
+        #expect(text.utf8.allSatisfy { $0 < 0x80 && $0 != 0x20 }, "\(text)")
+        let keys = ids.map { "fleet/tenants/\($0).json" }.sorted(by: S3KeyOrder.precedes)
+        #expect(store.boundaryKeys(text) == Array(keys.dropLast()))
+    }
+
     @Test func aFreshReaderListsTheRangesOfTheSnapshotsBoundariesAtOnce() async throws {
         let (bucket, ids, _) = try await published()
         let (listed, requests) = try await MotoRecorder.requests { try await store(bucket).listTenants() }
