@@ -6,6 +6,15 @@ public struct S3Object: Sendable {
     public var body: Data
     /// The entity tag, quotes included, as S3 returns it.
     public var etag: String?
+    /// User metadata (`x-amz-meta-NAME` headers), by NAME in lowercase.
+    public var metadata: [String: String] = [:]
+
+    /// An object with these bytes, ETag and user metadata.
+    public init(body: Data, etag: String?, metadata: [String: String] = [:]) {
+        self.body = body
+        self.etag = etag
+        self.metadata = metadata
+    }
 }
 
 /// A precondition on a write: only if the object's ETag matches, or only if it does not exist.
@@ -44,7 +53,7 @@ extension AWSClient {
             let response = try await send(.s3, operation: "GetObject", contentSHA256Header: true) {
                 s3Request($0, bucket: bucket, key: key, method: "GET")
             }
-            return S3Object(body: response.body, etag: response.headers["etag"])
+            return S3Object(body: response.body, etag: response.headers["etag"], metadata: Self.userMetadata(response.headers))
         } catch let error as AWSError where error.code == "NoSuchKey" || error.status == 404 && error.code != "NoSuchBucket" {
             return nil
         }
@@ -53,10 +62,14 @@ extension AWSClient {
     /// Writes an object under a condition and returns its new ETag. A failed condition throws
     /// an `AWSError` with status 412 (`PreconditionFailed`) or 409 (`ConditionalRequestConflict`).
     @discardableResult
-    public func s3PutObject(bucket: String, key: String, body: Data, contentType: String = "application/json", condition: S3WriteCondition = .none)
-        async throws -> String?
-    {
+    /// `metadata` is stored as the object's user metadata (`x-amz-meta-NAME` headers; S3 keeps
+    /// at most 2 KB of it, ASCII values).
+    public func s3PutObject(
+        bucket: String, key: String, body: Data, contentType: String = "application/json", condition: S3WriteCondition = .none,
+        metadata: [String: String] = [:]
+    ) async throws -> String? {
         var headers = [("Content-Type", contentType)]
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { headers.append(("x-amz-meta-" + name, value)) }
         switch condition {
         case .none: break
         case .ifMatch(let etag): headers.append(("If-Match", etag))
@@ -66,6 +79,18 @@ extension AWSClient {
             s3Request($0, bucket: bucket, key: key, method: "PUT", headers: headers, body: body)
         }
         return response.headers["etag"]
+    }
+
+    /// An object's user metadata (by NAME in lowercase) without its body; nil when it does not exist.
+    public func s3HeadObject(bucket: String, key: String) async throws -> [String: String]? {
+        do {
+            let response = try await send(.s3, operation: "HeadObject", contentSHA256Header: true) {
+                s3Request($0, bucket: bucket, key: key, method: "HEAD")
+            }
+            return Self.userMetadata(response.headers)
+        } catch let error as AWSError where error.code == "NoSuchKey" || error.status == 404 && error.code != "NoSuchBucket" {
+            return nil
+        }
     }
 
     /// Deletes an object (success when it is already gone), optionally only if its ETag matches.
@@ -80,21 +105,51 @@ extension AWSClient {
         }
     }
 
-    /// Lists keys under a prefix (every page).
-    public func s3ListObjectsV2(bucket: String, prefix: String = "") async throws -> [(key: String, etag: String?)] {
+    /// Lists keys under a prefix (every page), in S3's order (their UTF-8 bytes, ascending).
+    ///
+    /// With `startAfter`, only keys after it; with `through`, only keys up to and including it
+    /// (the listing stops at the first page that passes it). Both compare UTF-8 bytes, as S3
+    /// orders keys, and neither needs to name an existing key: listings over `(a, b]`,
+    /// `(b, c]`, ... and `(z, end)` hold every key exactly once.
+    /// `maxKeys` asks for smaller pages than S3's 1,000 keys.
+    public func s3ListObjectsV2(
+        bucket: String, prefix: String = "", startAfter: String? = nil, through: String? = nil, maxKeys: Int? = nil
+    ) async throws -> [(key: String, etag: String?)] {
         var out: [(key: String, etag: String?)] = []
-        var token: String?
-        repeat {
-            var query = [("list-type", "2"), ("prefix", prefix)]
-            if let token { query.append(("continuation-token", token)) }
-            let response = try await send(.s3, operation: "ListObjectsV2", contentSHA256Header: true) {
-                s3Request($0, bucket: bucket, key: nil, method: "GET", query: query)
+        var page = try await s3ListObjectsV2Page(bucket: bucket, prefix: prefix, startAfter: startAfter, maxKeys: maxKeys)
+        while true {
+            var reached = false
+            for object in page.objects {
+                if let through, !S3KeyOrder.precedes(object.key, through) {
+                    reached = true  // at or past the end: no later page holds a key of the range
+                    if S3KeyOrder.precedes(through, object.key) { continue }
+                }
+                out.append(object)
             }
-            guard let root = XMLReader.parse(response.body) else { break }
-            for item in root.all("Contents") { if let key = item.string("Key") { out.append((key, item.string("ETag"))) } }
-            token = root.string("IsTruncated") == "true" ? root.string("NextContinuationToken") : nil
-        } while token != nil
-        return out
+            guard !reached, let token = page.next else { return out }
+            page = try await s3ListObjectsV2Page(bucket: bucket, prefix: prefix, continuationToken: token, maxKeys: maxKeys)
+        }
+    }
+
+    /// One ListObjectsV2 page (up to 1,000 keys): its keys and ETags, and the continuation
+    /// token of the next page (nil: this was the last). `continuationToken` wins over `startAfter`.
+    public func s3ListObjectsV2Page(
+        bucket: String, prefix: String = "", startAfter: String? = nil, continuationToken: String? = nil, maxKeys: Int? = nil
+    ) async throws -> (objects: [(key: String, etag: String?)], next: String?) {
+        var query = [("list-type", "2"), ("prefix", prefix)]
+        if let maxKeys { query.append(("max-keys", String(maxKeys))) }
+        if let continuationToken {
+            query.append(("continuation-token", continuationToken))
+        } else if let startAfter {
+            query.append(("start-after", startAfter))
+        }
+        let response = try await send(.s3, operation: "ListObjectsV2", contentSHA256Header: true) {
+            s3Request($0, bucket: bucket, key: nil, method: "GET", query: query)
+        }
+        guard let root = XMLReader.parse(response.body) else { return ([], nil) }
+        var objects: [(key: String, etag: String?)] = []
+        for item in root.all("Contents") { if let key = item.string("Key") { objects.append((key, item.string("ETag"))) } }
+        return (objects, root.string("IsTruncated") == "true" ? root.string("NextContinuationToken") : nil)
     }
 
     /// Creates a bucket (for tests and examples); success when this account already owns it.
@@ -111,5 +166,21 @@ extension AWSClient {
         } catch let error as AWSError where error.code == "BucketAlreadyOwnedByYou" {
             return
         }
+    }
+}
+
+extension AWSClient {
+    static func userMetadata(_ headers: [String: String]) -> [String: String] {
+        var out: [String: String] = [:]
+        for (name, value) in headers where name.hasPrefix("x-amz-meta-") { out[String(name.dropFirst(11))] = value }
+        return out
+    }
+}
+
+/// S3's order of keys: their UTF-8 bytes compared one by one (not Swift's `String` order).
+public enum S3KeyOrder {
+    /// True when `a` comes before `b`.
+    public static func precedes(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 }

@@ -23,10 +23,10 @@ extension S3StateStore {
     /// the client sends the write again, and its condition fails against the first attempt's
     /// object; reading back tells the two apart, so a run never conflicts with itself nor waits
     /// for its own lock until the lease runs out.
-    func put(_ key: String, _ body: Data, _ condition: S3WriteCondition) async throws -> WriteOutcome {
+    func put(_ key: String, _ body: Data, _ condition: S3WriteCondition, metadata: [String: String] = [:]) async throws -> WriteOutcome {
         defer { forgetListing() }
         do {
-            return .written(try await client.s3PutObject(bucket: bucket, key: key, body: body, condition: condition))
+            return .written(try await client.s3PutObject(bucket: bucket, key: key, body: body, condition: condition, metadata: metadata))
         } catch let error as StateError {
             throw error
         } catch let error as AWSError where Self.isLostRace(error, condition: condition) {

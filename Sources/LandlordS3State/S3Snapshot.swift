@@ -118,12 +118,13 @@ extension S3StateStore {
             }
             for (id, entry) in await fetchEntries(missing) { next.entries[id] = entry }
             let body = next.encoded()
-            if let current, current.body == body {
+            let metadata = snapshotMetadata(Array(next.entries.keys))
+            if let current, current.body == body, current.metadata[Self.boundariesMetadata] == metadata[Self.boundariesMetadata] {
                 snapshotPublished(mine, generation: generation)
                 return
             }
             let condition: S3WriteCondition = current?.etag.map { .ifMatch($0) } ?? .ifNoneMatch
-            switch try? await put(snapshotKey, body, condition) {
+            switch try? await put(snapshotKey, body, condition, metadata: metadata) {
             case .written?:
                 snapshotPublished(mine, generation: generation)
                 return

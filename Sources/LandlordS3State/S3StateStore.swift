@@ -28,8 +28,8 @@ import ProviderAPI
 /// A lease is judged by the holder's clock (`expiresAt`), so hosts sharing a bucket need
 /// roughly synchronised clocks; a remote holder's process cannot be checked, so only an
 /// expired lease is taken over.
-// @unchecked: the mutable properties, `etags`, `written`, `dirty`, `generation`, `listing` and
-// `writes`, are read and written only under `etagLock`.
+// @unchecked: the mutable properties, `etags`, `written`, `dirty`, `generation`, `listing`,
+// `writes` and `lastBoundaries`, are read and written only under `etagLock`.
 public final class S3StateStore: StateStore, @unchecked Sendable {
     /// The bucket holding the state.
     public let bucket: String
@@ -41,6 +41,8 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     var client: AWSClient { get throws(StateError) { try clientResult.get() } }
     /// Tenant documents read at once by `loadTenants`.
     let readConcurrency: Int
+    /// Keys asked for in one ListObjectsV2 page (S3 gives at most 1,000; tests ask for fewer).
+    let listingPage: Int
     /// Attempts of a compare-and-swap before giving up with `StateError.conflict`.
     let maxAttempts = 8
     private let etagLock = NSLock()
@@ -55,6 +57,9 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     private var listing: (etags: [String: String], at: ContinuousClock.Instant, writes: Int)?
     /// Writes (`put`, `delete`) this store finished, successful or not.
     private var writes = 0
+    /// Where the last listing would be cut into ranges listed side by side (`S3Listing.swift`).
+    private var lastBoundaries: [String] = []
+    var listingBoundaries: [String] { etagLock.withLock { lastBoundaries } }
     /// How long a listing is reused when this store wrote nothing since it was asked for.
     static let listingReuse: Duration = .seconds(10)
     /// What `wrote` recorded since the last published snapshot, whether anything changed since
@@ -84,17 +89,18 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     /// A store in `bucket` under `prefix`, talking to S3 through `client`.
     public convenience init(
         client: AWSClient, bucket: String, prefix: String = "", readConcurrency: Int = 16, cipher: StateCipher? = nil,
-        beforePlatformWrite: (@Sendable () async -> Void)? = nil, snapshotThreshold: Int = 32
+        beforePlatformWrite: (@Sendable () async -> Void)? = nil, snapshotThreshold: Int = 32, listingPage: Int = 1000
     ) {
         self.init(
             clientResult: .success(client), bucket: bucket, prefix: prefix, readConcurrency: readConcurrency, cipher: cipher,
-            beforePlatformWrite: beforePlatformWrite, snapshotThreshold: snapshotThreshold)
+            beforePlatformWrite: beforePlatformWrite, snapshotThreshold: snapshotThreshold, listingPage: listingPage)
     }
 
     init(
         clientResult: Result<AWSClient, StateError>, bucket: String, prefix: String, readConcurrency: Int = 16, cipher: StateCipher? = nil,
-        beforePlatformWrite: (@Sendable () async -> Void)? = nil, snapshotThreshold: Int = 32
+        beforePlatformWrite: (@Sendable () async -> Void)? = nil, snapshotThreshold: Int = 32, listingPage: Int = 1000
     ) {
+        self.listingPage = min(1000, max(1, listingPage))
         self.snapshotThreshold = max(1, snapshotThreshold)
         self.cipher = cipher
         self.clientResult = clientResult
@@ -180,14 +186,18 @@ public final class S3StateStore: StateStore, @unchecked Sendable {
     func listTenantETags() async throws -> [String: String] {
         let (last, writesBefore) = etagLock.withLock { (listing, writes) }
         if let last, last.writes == writesBefore, ContinuousClock.now - last.at < Self.listingReuse { return last.etags }
-        let objects = try await call("list", tenantsPrefix) { try await client.s3ListObjectsV2(bucket: bucket, prefix: tenantsPrefix) }
+        let objects = try await listTenantObjects()
         var out: [String: String] = [:]
         for o in objects {
             let name = o.key.dropFirst(tenantsPrefix.count)
             guard name.hasSuffix(".json"), !name.contains("/") else { continue }
             out[String(name.dropLast(5))] = o.etag ?? ""
         }
-        etagLock.withLock { if writes == writesBefore { listing = (out, ContinuousClock.now, writesBefore) } }
+        let boundaries = Self.boundaries(objects.map(\.key), page: listingPage)
+        etagLock.withLock {
+            lastBoundaries = boundaries
+            if writes == writesBefore { listing = (out, ContinuousClock.now, writesBefore) }
+        }
         return out
     }
 
