@@ -132,6 +132,8 @@ public final class LocalStateStore: StateStore, Sendable {
     /// Reads each named document (after replaying dead runs' journals) and checks the key apply
     /// recorded at its head against the plan key asked for, over the document's own bytes;
     /// nothing is parsed. A document without one, or of other bytes, is not in the answer.
+    public var readsAppliedKeys: Bool { true }
+
     public func documentsApplied(from keys: [String: String]) async throws -> Set<String> {
         try Self.io { try recoverJournals() }
         let ids = Array(keys.keys)

@@ -191,4 +191,5 @@ final class KeyReadingStore: ForwardingStateStore, Sendable {
         return try await inner.loadForRefresh(whole: whole, resources: resources)
     }
     func documentsApplied(from keys: [String: String]) async throws -> Set<String> { try await inner.documentsApplied(from: keys) }
+    var readsAppliedKeys: Bool { true }
 }

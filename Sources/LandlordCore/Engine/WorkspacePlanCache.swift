@@ -21,7 +21,7 @@ extension Workspace {
     /// the stamps of the documents are taken first, and the documents of tenants whose cached
     /// plan holds are not read (a refresh reads their resources: it needs what state records).
     func statesForPlan(_ options: PlanOptions, readAll: Bool, refresh: Bool) async throws -> PlanStates {
-        if let keys = planKeys, !readAll { return try await statesForPlan(options, keys: keys, refresh: refresh) }
+        if let keys = planKeys, !readAll, store.readsAppliedKeys { return try await statesForPlan(options, keys: keys, refresh: refresh) }
         guard let settings = planCache, !readAll else {
             let loaded = try await loadStates(shard: options.shard, readAll: readAll)
             return PlanStates(states: loaded.tenants, platform: loaded.platform, coverage: loaded.coverage)

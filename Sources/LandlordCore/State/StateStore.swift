@@ -188,6 +188,8 @@ public protocol StateStore: Sendable {
     /// it found a plan of that key clean (`AppliedKey.holds`): their plan is known to have no
     /// changes without reading the rest. The default finds none (every document is read).
     func documentsApplied(from keys: [String: String]) async throws -> Set<String>
+    /// Whether `documentsApplied` can answer (a plan otherwise reads as it always did).
+    var readsAppliedKeys: Bool { get }
 }
 
 /// What ``StateStore/loadForRefresh(whole:resources:)`` read: whole documents, and the
@@ -264,6 +266,9 @@ extension StateStore {
 
     /// No recorded keys are read: nothing is skipped.
     public func documentsApplied(from keys: [String: String]) async throws -> Set<String> { [] }
+
+    /// No recorded keys are read.
+    public var readsAppliedKeys: Bool { false }
 
     /// Every document read whole, in one call; the resources of `resources` taken from theirs.
     public func loadForRefresh(whole: [String], resources: [String]) async throws -> RefreshDocuments {
