@@ -129,6 +129,23 @@ public final class LocalStateStore: StateStore, Sendable {
         return out
     }
 
+    /// Reads each named document (after replaying dead runs' journals) and checks the key apply
+    /// recorded at its head against the plan key asked for, over the document's own bytes;
+    /// nothing is parsed. A document without one, or of other bytes, is not in the answer.
+    public var readsAppliedKeys: Bool { true }
+
+    public func documentsApplied(from keys: [String: String]) async throws -> Set<String> {
+        try Self.io { try recoverJournals() }
+        let ids = Array(keys.keys)
+        let holds = ParallelMap.map(ids) { id -> Bool in
+            guard let key = keys[id], let bytes = AtomicFile.read(self.tenantPath(id)) else { return false }
+            return AppliedKey.holds(bytes, tenantKey: key)
+        }
+        var out = Set<String>(minimumCapacity: ids.count)
+        for (id, hold) in zip(ids, holds) where hold { out.insert(id) }
+        return out
+    }
+
     public func saveTenant(_ state: TenantState) async throws {
         try await BlockingIO.run { try Self.io { try self.saveTenantSync(state) } }
     }

@@ -111,7 +111,12 @@ struct Context {
     }
 
     /// The engine over this fleet, state and providers.
-    var workspace: Workspace { Workspace(fleet: fleet, store: store, providers: registry) }
+    /// With the keys apply records and plans read (`Planning.planKeys`).
+    var workspace: Workspace {
+        var w = Workspace(fleet: fleet, store: store, providers: registry)
+        w.planKeys = Planning.planKeys(self)
+        return w
+    }
 
     /// Recorded state for the tenants of the fleet and every tenant with state.
     func loadStates() async throws -> LoadedStates {

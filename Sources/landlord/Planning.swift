@@ -87,7 +87,9 @@ enum Planning {
         let options = PlanOptions(tenants: scope, destroy: destroy, allowProtectedDeletes: allowProtectedDeletes, shard: shard)
         let heard = RefreshHeard()
         var workspace = ctx.workspace
-        if cache { workspace.planCache = planCache(ctx) }
+        // Like the cache, the keys apply records are read by `landlord plan` only: apply,
+        // destroy and a rollout's re-plan read every document (their applies record the keys).
+        if cache { workspace.planCache = planCache(ctx) } else { workspace.planKeys = nil }
         let outcome = await workspace.plan(options, refresh: refresh, listing: listing, observer: heard)
         let plan = outcome.plan
         let diags = outcome.diagnostics
@@ -131,17 +133,30 @@ extension Planning {
         let env = ProcessInfo.processInfo.environment
         if env["LANDLORD_PLAN_CACHE"] == "0" { return nil }
         let cache = ctx.root.appendingPathComponent(".landlord/cache")
+        return PlanCacheSettings(path: cache.appendingPathComponent("plan-cache").path, context: planContext(ctx), environment: env)
+    }
+
+    /// The keys apply records in tenant documents and plans read back (`AppliedKey`), with the
+    /// plan cache's context; nil with `LANDLORD_PLAN_STATE_KEYS=0` (nothing recorded or read).
+    static func planKeys(_ ctx: Context) -> PlanKeySettings? {
+        let env = ProcessInfo.processInfo.environment
+        if env["LANDLORD_PLAN_STATE_KEYS"] == "0" { return nil }
+        return PlanKeySettings(context: planContext(ctx), environment: env)
+    }
+
+    /// What decides plans besides the specs, schemas and state: this program, the simulated
+    /// cloud in place of the platform's providers, and the state key.
+    static func planContext(_ ctx: Context) -> String {
+        let cache = ctx.root.appendingPathComponent(".landlord/cache")
         var program = "unknown"
         if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
             // Unreadable: the program's identity here, so a rebuilt one still plans everything.
             program = ProgramDigest.of(path, memo: cache.appendingPathComponent("program-digest").path) ?? ProgramDigest.identity(path)?.text ?? path
         }
-        let context =
-            """
+        return """
             landlord \(LandlordVersion.current) commit \(BuildInfo.commit) program \(program) mock \
             \(ctx.mock != nil) key \(ctx.cipher?.fingerprint ?? "none")
             """
-        return PlanCacheSettings(path: cache.appendingPathComponent("plan-cache").path, context: context, environment: env)
     }
 
     /// One line: `Refreshed N resources in S s with C API calls: L by listing (G list or batch

@@ -36,9 +36,10 @@ public enum Applier {
     /// placement is checked against when it is committed; without them it is not checked.
     public static func apply(
         _ plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver,
-        pools: [String: [PoolMember]] = [:]
+        pools: [String: [PoolMember]] = [:], recorder: AppliedKeyRecorder? = nil
     ) async -> ApplyResult {
         var run = ApplyRun(plan: plan, providers: providers, store: store, options: options, observer: observer, pools: pools)
+        run.recorder = recorder
         return await run.apply()
     }
 
@@ -86,6 +87,10 @@ struct ApplyRun {
     var journal: (any StateJournal)?
     /// The tenants still to apply, as the phases leave them.
     var tenants: [TenantPlan] = []
+    /// Records plan keys in the documents of tenants left clean (`AppliedKey`; nil: none).
+    var recorder: AppliedKeyRecorder?
+    /// The platform document as this run committed its allocations (read for `recorder`).
+    var committed: PlatformState?
 
     init(
         plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver,
@@ -126,6 +131,9 @@ struct ApplyRun {
                     "could not record allocations and sequence numbers in the platform state: \(error.text)",
                     detail: "nothing was applied; check the state backend and run apply again"))
         }
+        // The allocations the keys recorded at the end hold. Only a store with a journal writes
+        // each document once at the end (and reads the keys back); unreadable, no key is recorded.
+        if recorder != nil, journal != nil { committed = try? await store.loadPlatform() }
         // Resources an adoption plan takes over, recorded before the changes that follow them.
         await recordAdoptions()
         // 3. The steps, with the locks' leases renewed while they run.
@@ -242,6 +250,7 @@ struct ApplyRun {
         var runner = StepRunner(tenants: tenants, sessions: sessions, providers: providers, options: options, observer: observer)
         let early = EarlyDocumentWrites()
         if journal != nil, let journaling {
+            let keys = recorder.flatMap { r in committed.map { KeyStamp(recorder: r, platform: $0) } }
             runner.tenantDone = { [tenants, rules] index, outcome in
                 let tp = tenants[index]
                 let status = Applier.finalStatus(tp, outcome)
@@ -250,7 +259,8 @@ struct ApplyRun {
                     Task {
                         try? await session.settleOutputs(tp.outputs)
                         try? await session.setStatus(status)
-                        let state = await session.state
+                        var state = await session.state
+                        if status == .active, outcome.errors.isEmpty { state.appliedFrom = keys?.key(for: state) }
                         guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
                         // Nothing changes its state after this: keep only what the end needs.
                         sessions.release(tp.tenant, keeping: ReleasedTenant(state, rules: rules))
@@ -280,6 +290,14 @@ struct ApplyRun {
         let (outcomes, removed) = (statuses.outcomes, statuses.removed)
         var finalStates: [String: TenantState] = [:]
         for (tenant, s) in ran.sessions.remaining { finalStates[tenant] = await s.state }
+        if journal != nil, let recorder, let committed {
+            // Tenants the run left clean (no error, active): their documents record the key.
+            for o in outcomes where o.status == .active && o.errors.isEmpty {
+                guard var s = finalStates[o.tenant] else { continue }
+                s.appliedFrom = recorder.key(for: s, platform: committed)
+                finalStates[o.tenant] = s
+            }
+        }
         var holds = ran.sessions.released
         for (tenant, s) in finalStates { holds[tenant] = ReleasedTenant(s, rules: rules) }
         // Allocations go before any removed tenant's document does: a run killed in between
@@ -383,4 +401,12 @@ final class EarlyDocumentWrites: Sendable {
         for t in tasks.withLock({ $0 }) { if let written = await t.value { out[written.key] = written.value } }
         return out
     }
+}
+
+/// A recorder with the platform document it keys against, for the steps' early writes.
+struct KeyStamp: Sendable {
+    let recorder: AppliedKeyRecorder
+    let platform: PlatformState
+
+    func key(for state: TenantState) -> String? { recorder.key(for: state, platform: platform) }
 }

@@ -43,6 +43,10 @@ public struct Workspace: Sendable {
     /// The local plan cache `plan` uses to skip tenants whose last plan had no changes and
     /// whose inputs and state are the same (nil: every tenant is planned).
     public var planCache: PlanCacheSettings?
+    /// The keys apply records in tenant documents and plans take as cache entries (`AppliedKey`):
+    /// apply records them, and a plan skips a tenant whose document records its key (nil:
+    /// neither; `LANDLORD_PLAN_STATE_KEYS=0` in the CLI).
+    public var planKeys: PlanKeySettings?
 
     public init(fleet: Fleet, store: any StateStore, providers: ProviderRegistry) {
         self.fleet = fleet
@@ -186,6 +190,8 @@ public struct Workspace: Sendable {
 
     /// Applies a plan.
     public func apply(_ plan: Plan, options: ApplyOptions, observer: any ApplyObserver = SilentObserver()) async -> ApplyResult {
-        await Applier.apply(plan, providers: providers, store: store, options: options, observer: observer, pools: fleet.platform.pools)
+        let recorder = planKeys.map { AppliedKeyRecorder($0, fleet: fleet, schemas: providers.schemas) }
+        return await Applier.apply(
+            plan, providers: providers, store: store, options: options, observer: observer, pools: fleet.platform.pools, recorder: recorder)
     }
 }

@@ -21,6 +21,7 @@ extension Workspace {
     /// the stamps of the documents are taken first, and the documents of tenants whose cached
     /// plan holds are not read (a refresh reads their resources: it needs what state records).
     func statesForPlan(_ options: PlanOptions, readAll: Bool, refresh: Bool) async throws -> PlanStates {
+        if let keys = planKeys, !readAll, store.readsAppliedKeys { return try await statesForPlan(options, keys: keys, refresh: refresh) }
         guard let settings = planCache, !readAll else {
             let loaded = try await loadStates(shard: options.shard, readAll: readAll)
             return PlanStates(states: loaded.tenants, platform: loaded.platform, coverage: loaded.coverage)
@@ -54,5 +55,36 @@ extension Workspace {
         let planned = same.subtracting(skipped)
         if !planned.isEmpty { states.merge(try await store.loadTenants(planned.sorted())) { a, _ in a } }
         return PlanStates(states: states, platform: platform, coverage: coverage, skipping: skipping, skipped: skipped, recorded: documents.recorded)
+    }
+
+    /// `statesForPlan` with the keys apply recorded in the documents (`AppliedKey`): a tenant
+    /// the plan cache (when there is one) does not skip is skipped when its document records
+    /// the key of its inputs as they are now. Stamps (for the cache) first, then the platform
+    /// document (the keys hold its allocations), then the keys, then the other documents.
+    func statesForPlan(_ options: PlanOptions, keys: PlanKeySettings, refresh: Bool) async throws -> PlanStates {
+        let all = Set(try await store.listTenants()).union(fleet.tenants.map(\.id))
+        let ids = options.shard.map { s in all.filter { s.contains($0) } } ?? all
+        let coverage = options.shard.map { ShardCoverage(shard: $0, tenants: ids.count, fleetTenants: all.count) }
+        var skipping: PlanSkipping?
+        if let settings = planCache {
+            skipping = try await PlanSkipping.start(settings, fleet: fleet, schemas: providers.schemas, store: store, ids: ids.sorted())
+        }
+        let candidates = fleet.tenants.filter { t in
+            ids.contains(t.id) && !options.destroy.contains(t.id) && (options.tenants?.contains(t.id) ?? true)
+        }
+        let platform = try await store.loadPlatform()
+        var skipped = skipping?.skippable(candidates, fleet: fleet, platform: platform) ?? []
+        let fleetKey = keys.fleetKey(fleet, schemas: providers.schemas)
+        let rest = candidates.filter { !skipped.contains($0.id) }
+        let wanted = ParallelMap.map(rest) { t in PlanSkipping.tenantKey(fleetKey, t, fleet: fleet, platform: platform) }
+        skipped.formUnion(try await store.documentsApplied(from: Dictionary(uniqueKeysWithValues: zip(rest.map(\.id), wanted))))
+        guard refresh else {
+            let states = try await store.loadTenants(ids.subtracting(skipped).sorted())
+            return PlanStates(states: states, platform: platform, coverage: coverage, skipping: skipping, skipped: skipped)
+        }
+        // A refresh reads the skipped tenants' resources (it needs what state records).
+        let documents = try await store.loadForRefresh(whole: ids.subtracting(skipped).sorted(), resources: skipped.sorted())
+        return PlanStates(
+            states: documents.states, platform: platform, coverage: coverage, skipping: skipping, skipped: skipped, recorded: documents.recorded)
     }
 }

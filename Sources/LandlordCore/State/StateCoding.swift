@@ -84,8 +84,11 @@ extension TenantState {
 
     /// The document as JSON bytes (format version 2: sorted keys, indented for people who read
     /// state, marks beside values), its sensitive values sealed with `cipher` when one is given.
+    /// With `appliedFrom`, the document starts with `applied_from` (`AppliedKey.splice`).
     public func encoded(cipher: StateCipher?) -> [UInt8] {
-        JSON.serialize(MarkedDocument.written(fields, version: Self.formatVersion, cipher: cipher), sortedKeys: true, pretty: true)
+        let body = JSON.serialize(MarkedDocument.written(fields, version: Self.formatVersion, cipher: cipher), sortedKeys: true, pretty: true)
+        guard let appliedFrom else { return body }
+        return AppliedKey.splice(body, tenantKey: appliedFrom)
     }
 
     /// Reads a document of any version this landlord reads. A key problem (a sealed value and

@@ -71,6 +71,10 @@ public struct TenantState: Sendable, Hashable {
     /// Exports made by `deletion: snapshot` before deleting, by state key (`ExportRecords.swift`).
     public var exports: [String: ExportRecord] = [:]
     public var updatedAt: Date
+    /// The plan key apply found this state clean for (`AppliedKeyRecorder`), written as the
+    /// document's `applied_from` (`AppliedKey`). Set only by apply, just before its last write
+    /// of the tenant; never read back from a document, so no other write carries it on.
+    public var appliedFrom: String?
 
     public init(tenant: String, blueprint: String) {
         lineage = UUID().uuidString.lowercased()

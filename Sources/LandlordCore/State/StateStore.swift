@@ -184,6 +184,12 @@ public protocol StateStore: Sendable {
     /// `TenantState.recordedResources(_:cipher:what:)`). The default reads all of them whole,
     /// in one `loadTenants` (for S3, one listing and the snapshot).
     func loadForRefresh(whole: [String], resources: [String]) async throws -> RefreshDocuments
+    /// The tenants of `keys` (plan keys by tenant) whose document is the one apply wrote when
+    /// it found a plan of that key clean (`AppliedKey.holds`): their plan is known to have no
+    /// changes without reading the rest. The default finds none (every document is read).
+    func documentsApplied(from keys: [String: String]) async throws -> Set<String>
+    /// Whether `documentsApplied` can answer (a plan otherwise reads as it always did).
+    var readsAppliedKeys: Bool { get }
 }
 
 /// What ``StateStore/loadForRefresh(whole:resources:)`` read: whole documents, and the
@@ -257,6 +263,12 @@ extension StateStore {
 
     /// No cheap stamps: nothing is skipped.
     public func stamps(_ ids: [String]) async throws -> [String: StateStamp]? { nil }
+
+    /// No recorded keys are read: nothing is skipped.
+    public func documentsApplied(from keys: [String: String]) async throws -> Set<String> { [] }
+
+    /// No recorded keys are read.
+    public var readsAppliedKeys: Bool { false }
 
     /// Every document read whole, in one call; the resources of `resources` taken from theirs.
     public func loadForRefresh(whole: [String], resources: [String]) async throws -> RefreshDocuments {
