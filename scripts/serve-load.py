@@ -5,12 +5,16 @@
 Prints the POST latency percentiles (taken while the applies run), the seconds until all are
 active, and checks: every POST answered 202, every tenant active with its 14 resources (the
 simulated cloud refuses a duplicate name, so a tenant provisioned twice would fail), and the same id posted 20 times at once gives one 202 and nineteen 409.
-Figures are printed, never asserted as timings.
+Figures are printed, never asserted as timings. Beside the client's latencies it prints what the
+server's access log measured for the same POSTs (from the request's arrival in the router to its
+answer), the CPU seconds the server and this client used, and the load average, since the client
+shares the machine's cores with the server.
 
     swift build --product landlord --product landlord-server
     scripts/serve-load.py [N=200] [--bin=.build/debug] [--clients=50]
 """
 import concurrent.futures as cf
+import re
 import json
 import os
 import shutil
@@ -61,6 +65,28 @@ proc = subprocess.Popen([server, "-C", fleet, "--listen", f"127.0.0.1:{port}"], 
 base = f"http://127.0.0.1:{port}"
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process (Linux /proc), None elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def server_post_ms():
+    """The duration_ms of every POST /v1/tenants line of the server's access log."""
+    out = []
+    with open(os.path.join(tmp, "server.log")) as f:
+        for line in f:
+            if "method=POST" in line and "path=/v1/tenants " in line + " ":
+                m = re.search(r"duration_ms=([0-9.]+)", line)
+                if m:
+                    out.append(float(m.group(1)))
+    return sorted(out)
+
+
 def call(method, path, body=None):
     req = urllib.request.Request(base + path, method=method, data=None if body is None else json.dumps(body).encode())
     req.add_header("Authorization", "Bearer load-token")
@@ -84,14 +110,26 @@ try:
         status, _ = call("POST", "/v1/tenants", {"id": f"load{i}", "blueprint": "web",
                                                  "parameters": {"subdomain": f"load{i}", "backendImage": "img:1"}})
         return status, time.perf_counter() - t
+    load_before = os.getloadavg()[0]
+    server_cpu0, client_cpu0 = cpu_seconds(proc.pid), sum(os.times()[:2])
     started = time.perf_counter()
     with cf.ThreadPoolExecutor(max_workers=clients) as pool:
         results = list(pool.map(post, range(n)))
+    posting = time.perf_counter() - started
+    server_cpu1, client_cpu1 = cpu_seconds(proc.pid), sum(os.times()[:2])
     lat = sorted(r[1] for r in results)
     codes = [r[0] for r in results]
-    pct = lambda p: lat[min(len(lat) - 1, int(p / 100 * len(lat)))] * 1000
+    pct = lambda xs, p: xs[min(len(xs) - 1, int(p / 100 * len(xs)))]
     print(f"N={n}  POST /v1/tenants: {codes.count(202)}/{n} answered 202; "
-          f"p50 {pct(50):.1f} ms, p99 {pct(99):.1f} ms, max {lat[-1] * 1000:.1f} ms ({clients} clients, applies running)")
+          f"p50 {pct(lat, 50) * 1000:.1f} ms, p99 {pct(lat, 99) * 1000:.1f} ms, max {lat[-1] * 1000:.1f} ms ({clients} clients, applies running)")
+    served = server_post_ms()
+    if served:
+        print(f"  the server's access log for those POSTs: p50 {pct(served, 50):.1f} ms, p99 {pct(served, 99):.1f} ms, "
+              f"max {served[-1]:.1f} ms")
+    if server_cpu0 is not None:
+        print(f"  while posting ({posting:.2f} s): server {server_cpu1 - server_cpu0:.2f} CPU s, "
+              f"this client {client_cpu1 - client_cpu0:.2f} CPU s; load average {load_before:.2f} before, "
+              f"{os.getloadavg()[0]:.2f} after")
     with cf.ThreadPoolExecutor(max_workers=20) as pool:
         race = list(pool.map(lambda _: call("POST", "/v1/tenants", {"id": "same", "blueprint": "web",
                                                                      "parameters": {"subdomain": "same", "backendImage": "i"}})[0], range(20)))
@@ -113,6 +151,8 @@ try:
             break
         time.sleep(0.5)
     print(f"all settled after {time.perf_counter() - started:.1f} s: {counts}")
+    if server_cpu0 is not None:
+        print(f"  server CPU since the first POST: {cpu_seconds(proc.pid) - server_cpu0:.2f} s")
     print(f"resources per tenant: {sorted(sizes)} (14 each expected; the simulated cloud refuses a second target group, rule or record of one name)")
     ok = (codes.count(202) == n and counts.get("active", 0) == n + 1 and race.count(202) == 1 and race.count(409) == 19
           and sizes == {14})
