@@ -133,7 +133,7 @@ extension Planning {
         let env = ProcessInfo.processInfo.environment
         if env["LANDLORD_PLAN_CACHE"] == "0" { return nil }
         let cache = ctx.root.appendingPathComponent(".landlord/cache")
-        return PlanCacheSettings(path: cache.appendingPathComponent("plan-cache").path, context: planContext(ctx), environment: env)
+        return PlanCacheSettings(path: cache.appendingPathComponent("plan-cache").path, context: planContext(PlanContextParts(ctx)), environment: env)
     }
 
     /// The keys apply records in tenant documents and plans read back (`AppliedKey`), with the
@@ -141,12 +141,26 @@ extension Planning {
     static func planKeys(_ ctx: Context) -> PlanKeySettings? {
         let env = ProcessInfo.processInfo.environment
         if env["LANDLORD_PLAN_STATE_KEYS"] == "0" { return nil }
-        return PlanKeySettings(context: planContext(ctx), environment: env)
+        let parts = PlanContextParts(ctx)
+        return PlanKeySettings(contextOf: { planContext(parts) }, environment: env)
+    }
+
+    /// What of a `Context` decides the plan context (`planContext`), taken out so that it can be
+    /// worked out later, when a plan or an apply first needs it.
+    struct PlanContextParts: Sendable {
+        var root: URL
+        var mock: Bool
+        var keyFingerprint: String?
+        init(_ ctx: Context) {
+            root = ctx.root
+            mock = ctx.mock != nil
+            keyFingerprint = ctx.cipher?.fingerprint
+        }
     }
 
     /// What decides plans besides the specs, schemas and state: this program, the simulated
     /// cloud in place of the platform's providers, and the state key.
-    static func planContext(_ ctx: Context) -> String {
+    static func planContext(_ ctx: PlanContextParts) -> String {
         let cache = ctx.root.appendingPathComponent(".landlord/cache")
         var program = "unknown"
         if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
@@ -155,7 +169,7 @@ extension Planning {
         }
         return """
             landlord \(LandlordVersion.current) commit \(BuildInfo.commit) program \(program) mock \
-            \(ctx.mock != nil) key \(ctx.cipher?.fingerprint ?? "none")
+            \(ctx.mock) key \(ctx.keyFingerprint ?? "none")
             """
     }
 

@@ -33,9 +33,13 @@ import Testing
                 "platform.yaml:11:9: 'events' must be a mapping (write `events: {webhooks: [{url: ..., secretEnv: ...}]}`)",
                 "platform.yaml:12:10: 'rollout' must be a mapping (write `rollout: {waves: [1, 5%, 100%], failureBudget: 0, onFailure: rollback}`)",
                 "platform.yaml:13:8: 'drift' must be a mapping (write `drift: {every: 6h, callsPerSecond: 20}`)",
-                "platform.yaml:14:15: 's3' must be a mapping (write `exports: {s3: {bucket: NAME, prefix: exports}}` or `exports: {directory: exports}`)",
+                "platform.yaml:14:15:" + Self.s3Message,
             ])
     }
+
+    /// The diagnostic of an `exports.s3` that is not a mapping, after its position.
+    static let s3Message =
+        " 's3' must be a mapping (write `exports: {s3: {bucket: NAME, prefix: exports}}` or `exports: {directory: exports}`)"
 
     @Test func anEmptySettingIsAbsentButAnEmptyRolloutIsAnError() throws {
         let empty = try Self.fixture(platform: "api:\nevents: ~\ndrift: null\n", blueprint: "onboarding:\nupdates: ~\n")
@@ -48,7 +52,7 @@ import Testing
         #expect(
             Self.errors(rollout) == [
                 "platform.yaml:10:9: 'rollout' must be a mapping (write `rollout: {waves: [1, 5%, 100%], failureBudget: 0, onFailure: rollback}`)",
-                "platform.yaml:11:15: 's3' must be a mapping (write `exports: {s3: {bucket: NAME, prefix: exports}}` or `exports: {directory: exports}`)",
+                "platform.yaml:11:15:" + Self.s3Message,
             ])
     }
 

@@ -190,7 +190,8 @@ public struct Workspace: Sendable {
 
     /// Applies a plan.
     public func apply(_ plan: Plan, options: ApplyOptions, observer: any ApplyObserver = SilentObserver()) async -> ApplyResult {
-        let recorder = planKeys.map { AppliedKeyRecorder($0, fleet: fleet, schemas: providers.schemas) }
+        // Only stores whose plans read the keys get them (and only then is the program digested).
+        let recorder = store.readsAppliedKeys ? planKeys.map { AppliedKeyRecorder($0, fleet: fleet, schemas: providers.schemas) } : nil
         return await Applier.apply(
             plan, providers: providers, store: store, options: options, observer: observer, pools: fleet.platform.pools, recorder: recorder)
     }

@@ -6,15 +6,23 @@ import ProviderAPI
 /// in tenant documents (`AppliedKey`): the same context and environment as the plan cache's
 /// (`PlanCacheSettings`), without its file.
 public struct PlanKeySettings: Sendable {
+    private let makeContext: @Sendable () -> String
     /// The program, the provider selection and the state key's fingerprint (a change of it
-    /// makes every recorded key stale).
-    public var context: String
+    /// makes every recorded key stale). Worked out when a plan or an apply first needs it, not
+    /// before: it digests the program, and a command that neither plans nor applies (a refused
+    /// adopt, a state verb) must not pay for that or leave its memo behind.
+    public var context: String { makeContext() }
     /// The environment `${env.NAME}` reads from (the declared names' values are in the key).
     public var environment: [String: String]
 
     /// Keys valid for `context` and `environment`.
     public init(context: String, environment: [String: String] = ProcessInfo.processInfo.environment) {
-        self.context = context
+        self.init(contextOf: { context }, environment: environment)
+    }
+
+    /// Keys valid for the context `make` works out (each time it is asked for) and `environment`.
+    public init(contextOf make: @escaping @Sendable () -> String, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        makeContext = make
         self.environment = environment
     }
 
