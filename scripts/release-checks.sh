@@ -64,11 +64,13 @@ s3_port="${MOTO_S3_PORT:-5127}"
 MOTO_PORT="$s3_port" MOTO_STATE_DIR="${TMPDIR:-/tmp}/landlord-moto-$s3_port" scripts/moto.sh start
 trap 'scripts/moto.sh stop; MOTO_PORT="$s3_port" MOTO_STATE_DIR="${TMPDIR:-/tmp}/landlord-moto-$s3_port" scripts/moto.sh stop' EXIT
 s3_log="$(mktemp)"
-AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" swift test "${flags[@]}" --skip-build --ignore-lock --scratch-path .build-release-tests \
-    --disable-xctest --filter S3StateTests > "$s3_log" 2>&1 &
+# The test binary itself (what `swift test` runs): two `swift test` started at once race for the
+# build database.
+test_bin="$(swift build "${flags[@]}" --scratch-path .build-release-tests --show-bin-path)/LandlordPackageTests.xctest"
+AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" "$test_bin" --testing-library swift-testing --filter S3StateTests > "$s3_log" 2>&1 &
 s3_pid=$!
 aws_code=0
-swift test "${flags[@]}" --skip-build --ignore-lock --scratch-path .build-release-tests --disable-xctest --filter AWSProviderTests \
+swift test "${flags[@]}" --skip-build --scratch-path .build-release-tests --disable-xctest --filter AWSProviderTests \
     || aws_code=$?
 s3_code=0
 wait "$s3_pid" || s3_code=$?

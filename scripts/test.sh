@@ -20,6 +20,7 @@ cleanup() {
     if [[ ${#side_pids[@]} -gt 0 ]]; then kill "${side_pids[@]}" 2>/dev/null || true; fi
     if [[ -n "${MOTO_STARTED:-}" ]]; then scripts/moto.sh stop; fi
     if [[ -n "${MOTO_S3_STARTED:-}" ]]; then MOTO_PORT="$MOTO_S3_PORT" MOTO_STATE_DIR="$MOTO_S3_DIR" scripts/moto.sh stop; fi
+    if [[ -n "${MOTO_AWS_STARTED:-}" ]]; then MOTO_PORT="$MOTO_AWS_PORT" MOTO_STATE_DIR="$MOTO_AWS_DIR" scripts/moto.sh stop; fi
     if [[ -n "${STRIPE_STARTED:-}" ]]; then scripts/localstripe.sh stop; fi
     if [[ -n "${PG_STARTED:-}" ]]; then scripts/postgres.sh stop; fi
     rm -rf "$TMPDIR"
@@ -33,12 +34,17 @@ if command -v moto_server >/dev/null 2>&1 && [ -x scripts/moto.sh ]; then
   export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}"
   export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
   unset AWS_PROFILE AWS_SESSION_TOKEN
-  # A second moto_server for the S3 state suites, which run beside the others: a test that uses
-  # moto holds it alone (MotoExclusive), so one moto is one queue of every such test; two are two.
+  # Two more moto_servers, for the S3 state suites and the AWS provider's, which run beside the
+  # others: a test that uses moto holds it alone (MotoExclusive), so one moto is one queue of
+  # every such test; three are three.
   MOTO_S3_PORT="${MOTO_S3_PORT:-$((MOTO_PORT + 3))}"
   MOTO_S3_DIR="${MOTO_S3_DIR:-${MOTO_STATE_DIR}-s3}"
   MOTO_PORT="$MOTO_S3_PORT" MOTO_STATE_DIR="$MOTO_S3_DIR" scripts/moto.sh start
   MOTO_S3_STARTED=1
+  MOTO_AWS_PORT="${MOTO_AWS_PORT:-$((MOTO_PORT + 4))}"
+  MOTO_AWS_DIR="${MOTO_AWS_DIR:-${MOTO_STATE_DIR}-aws}"
+  MOTO_PORT="$MOTO_AWS_PORT" MOTO_STATE_DIR="$MOTO_AWS_DIR" scripts/moto.sh start
+  MOTO_AWS_STARTED=1
 else
   echo "note: moto_server not found: the AWS provider's moto tests will be skipped (pip install 'moto[server]==5.2.1')" >&2
 fi
@@ -66,21 +72,30 @@ swift build --build-tests
 # (hundreds of applies at once) go second, on their own, so the short tests' time limits are not
 # spent waiting for CPU they hold. Each pass's closing line counts its tests.
 HEAVY='ServiceConcurrencyTests|CrashTests|S3ServiceTests|CLIEventCrashTests'
-if [[ -n "${MOTO_S3_STARTED:-}" ]]; then
-    # The S3 state suites in a test process of their own against the second moto, beside the
-    # rest; its output is printed when it ends. --ignore-lock: both processes only read .build.
-    s3_log="$(mktemp)"
-    AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_S3_PORT}" \
-        swift test --skip-build --ignore-lock --disable-xctest --filter 'S3StateTests' > "$s3_log" 2>&1 &
-    s3_pid=$!
-    side_pids+=("$s3_pid")   # stopped by cleanup if the run fails first
-    swift test --skip-build --ignore-lock --disable-xctest --skip "$HEAVY|S3StateTests"
-    s3_code=0
-    wait "$s3_pid" || s3_code=$?
-    side_pids=()
-    echo "== the S3 state suites, against the moto on port $MOTO_S3_PORT (exit $s3_code)"
-    cat "$s3_log"
-    [[ "$s3_code" == 0 ]] || { echo "error: the S3 state suites failed (their output is above)" >&2; exit 1; }
+if [[ -n "${MOTO_AWS_STARTED:-}" ]]; then
+    # The S3 state suites and the AWS provider's each in a test process of its own against its
+    # own moto, beside the rest; their output is printed when they end. They run the test binary
+    # itself (what `swift test` runs): two `swift test` started at once race for .build/build.db.
+    part_logs="$(mktemp -d)"
+    test_bin="$(swift build --show-bin-path)/LandlordPackageTests.xctest"
+    part() {   # part NAME PORT FILTER
+        AWS_ENDPOINT_URL="http://127.0.0.1:$2" \
+            "$test_bin" --testing-library swift-testing --filter "$3" > "$part_logs/$1.log" 2>&1 &
+        side_pids+=("$!"); side_names+=("$1")   # stopped by cleanup if the run fails first
+    }
+    part "the S3 state suites (moto on port $MOTO_S3_PORT)" "$MOTO_S3_PORT" S3StateTests
+    part "the AWS provider suites (moto on port $MOTO_AWS_PORT)" "$MOTO_AWS_PORT" AWSProviderTests
+    swift test --skip-build --disable-xctest --skip "$HEAVY|S3StateTests|AWSProviderTests"
+    parts_failed=""
+    for i in "${!side_pids[@]}"; do
+        code=0
+        wait "${side_pids[$i]}" || code=$?
+        echo "== ${side_names[$i]} (exit $code)"
+        cat "$part_logs/${side_names[$i]}.log"
+        if [[ "$code" != 0 ]]; then parts_failed+=" ${side_names[$i]};"; fi
+    done
+    side_pids=(); side_names=()
+    [[ -z "$parts_failed" ]] || { echo "error: failed:$parts_failed (their output is above)" >&2; exit 1; }
 else
     swift test --skip-build --disable-xctest --skip "$HEAVY"
 fi
