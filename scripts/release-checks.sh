@@ -20,7 +20,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitizer="${RELEASE_CHECKS_SANITIZER:-address}"
 case "$sanitizer" in address|none) ;; *) echo "error: RELEASE_CHECKS_SANITIZER=$sanitizer: use address or none" >&2; exit 2 ;; esac
-flags=(-c release -Xswiftc -enable-testing)
+# -gnone: no debug info in this test-only build (a sanitizer's report still names the functions):
+# it is a large share of an optimised build's time and of the link.
+flags=(-c release -Xswiftc -enable-testing -Xswiftc -gnone)
 if [[ "$sanitizer" != none ]]; then flags+=(-Xswiftc "-sanitize=$sanitizer"); fi
 build_tests() {
     LANDLORD_WITHOUT_SERVICE=1 LANDLORD_TEST_TARGETS=AWSProviderTests,S3StateTests,ScenarioTests \
