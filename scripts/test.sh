@@ -15,7 +15,7 @@ export LANDLORD_STRIPE_STATE_DIR="${LANDLORD_STRIPE_STATE_DIR:-${TMPDIR:-/tmp}/l
 export LANDLORD_PG_DIR="${LANDLORD_PG_DIR:-${TMPDIR:-/tmp}/landlord-pg-${LANDLORD_PG_PORT:-5433}}"
 TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/landlord-tests.XXXXXX")"
 export TMPDIR
-side_pids=(); side_names=()   # the checks run beside the fault test (below)
+side_pids=(); side_names=()   # work run beside other work (side, below)
 cleanup() {
     if [[ ${#side_pids[@]} -gt 0 ]]; then kill "${side_pids[@]}" 2>/dev/null || true; fi
     if [[ -n "${MOTO_STARTED:-}" ]]; then scripts/moto.sh stop; fi
@@ -67,6 +67,28 @@ else
   echo "note: PostgreSQL 15 not found: the postgres provider's server tests will be skipped (apt-get install postgresql-15 libpq-dev)" >&2
 fi
 
+# Work run beside other work: `side NAME COMMAND...` starts COMMAND in the background, its output
+# to $side_logs/NAME.log; `wait_sides` waits for every one, prints each one's output whole, and
+# fails the run naming those that failed (cleanup stops them if the run fails first).
+side_logs="$(mktemp -d)"
+side() {
+    local name="$1"; shift
+    "$@" > "$side_logs/$name.log" 2>&1 &
+    side_pids+=("$!"); side_names+=("$name")
+}
+wait_sides() {
+    local failed="" code i
+    for i in "${!side_pids[@]}"; do
+        code=0
+        wait "${side_pids[$i]}" || code=$?
+        echo "== ${side_names[$i]} (exit $code)"
+        cat "$side_logs/${side_names[$i]}.log"
+        if [[ "$code" != 0 ]]; then failed+=" ${side_names[$i]};"; fi
+    done
+    side_pids=(); side_names=()
+    [[ -z "$failed" ]] || { echo "error: failed:$failed (their output is above)" >&2; exit 1; }
+}
+
 swift build --build-tests
 # Two passes: the suites that run a whole service or kill loops against child processes
 # (hundreds of applies at once) go second, on their own, so the short tests' time limits are not
@@ -76,26 +98,13 @@ if [[ -n "${MOTO_AWS_STARTED:-}" ]]; then
     # The S3 state suites and the AWS provider's each in a test process of its own against its
     # own moto, beside the rest; their output is printed when they end. They run the test binary
     # itself (what `swift test` runs): two `swift test` started at once race for .build/build.db.
-    part_logs="$(mktemp -d)"
     test_bin="$(swift build --show-bin-path)/LandlordPackageTests.xctest"
-    part() {   # part NAME PORT FILTER
-        AWS_ENDPOINT_URL="http://127.0.0.1:$2" \
-            "$test_bin" --testing-library swift-testing --filter "$3" > "$part_logs/$1.log" 2>&1 &
-        side_pids+=("$!"); side_names+=("$1")   # stopped by cleanup if the run fails first
-    }
-    part "the S3 state suites (moto on port $MOTO_S3_PORT)" "$MOTO_S3_PORT" S3StateTests
-    part "the AWS provider suites (moto on port $MOTO_AWS_PORT)" "$MOTO_AWS_PORT" AWSProviderTests
+    side "the S3 state suites (moto on port $MOTO_S3_PORT)" \
+        env AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_S3_PORT" "$test_bin" --testing-library swift-testing --filter S3StateTests
+    side "the AWS provider suites (moto on port $MOTO_AWS_PORT)" \
+        env AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_AWS_PORT" "$test_bin" --testing-library swift-testing --filter AWSProviderTests
     swift test --skip-build --disable-xctest --skip "$HEAVY|S3StateTests|AWSProviderTests"
-    parts_failed=""
-    for i in "${!side_pids[@]}"; do
-        code=0
-        wait "${side_pids[$i]}" || code=$?
-        echo "== ${side_names[$i]} (exit $code)"
-        cat "$part_logs/${side_names[$i]}.log"
-        if [[ "$code" != 0 ]]; then parts_failed+=" ${side_names[$i]};"; fi
-    done
-    side_pids=(); side_names=()
-    [[ -z "$parts_failed" ]] || { echo "error: failed:$parts_failed (their output is above)" >&2; exit 1; }
+    wait_sides
 else
     swift test --skip-build --disable-xctest --skip "$HEAVY"
 fi
@@ -104,12 +113,6 @@ swift test --skip-build --disable-xctest --filter "$HEAVY"
 # The checks after the suites run side by side: Checkov and schemathesis are mostly Python
 # waiting on a server or the disk, the fault test mostly moto; each one's output is printed
 # whole when it ends, and any failure fails the run.
-side_logs="$(mktemp -d)"
-side() {   # side NAME COMMAND...: runs COMMAND in the background, output to $side_logs/NAME.log
-    local name="$1"; shift
-    "$@" > "$side_logs/$name.log" 2>&1 &
-    side_pids+=("$!"); side_names+=("$name")
-}
 
 # Checkov and the Rego policy read `plan --format terraform-json` as they read Terraform's plans
 # (issue 25). Installs Checkov 3.3.30 and regopy 1.5.2 from PyPI into .build/review-tools-venv
@@ -132,16 +135,4 @@ else
   echo "note: moto_server not found: the network fault test (scripts/fault-test.sh) is skipped" >&2
 fi
 
-side_failed=""
-for i in "${!side_pids[@]}"; do
-  code=0
-  wait "${side_pids[$i]}" || code=$?
-  echo "== ${side_names[$i]} (exit $code)"
-  cat "$side_logs/${side_names[$i]}.log"
-  if [[ "$code" != 0 ]]; then side_failed+=" ${side_names[$i]}"; fi
-done
-side_pids=()
-if [[ -n "$side_failed" ]]; then
-  echo "error: failed:$side_failed (their output is above)" >&2
-  exit 1
-fi
+wait_sides
