@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The release build is what users run: this runs the AWS path and the crash test with it.
 #   scripts/release-checks.sh [path/to/release/landlord]   (default .build/release/landlord)
-# 1. examples/aws/e2e.sh against moto_server with the release binary, then
+# 1. examples/aws/e2e.sh against moto_server with the release binary, and
 #    examples/onboarding/e2e.sh (its own moto, localstripe and PostgreSQL 15 on
 #    ONBOARDING_MOTO_PORT 5125, ONBOARDING_STRIPE_PORT 8425, ONBOARDING_PG_PORT 5435);
 # 2. the crash test (scripts/crash-test.sh, fixed seed, printed) with the release binary;
@@ -13,9 +13,11 @@
 #    optimised code, and only the three test targets are compiled (LANDLORD_TEST_TARGETS).
 #    The scenario tests' docs checks (DocsTests) run in the debug build: they need landlord-server,
 #    which this build leaves out.
-#   scripts/release-checks.sh --build-only   only step 3's build (no moto, no release binary): CI
-#    runs it beside its other builds, and the checks' own build is then already done.
-# Starts moto_server on MOTO_PORT (default 5124) and stops it; prints each step's seconds.
+# Steps 1 and 2 run beside step 3's build, and step 3's three suites beside one another.
+#   scripts/release-checks.sh --build-only   only step 3's build (no moto, no release binary); a
+#    later run then finds it done.
+# Starts moto_server on MOTO_PORT (default 5124) and MOTO_S3_PORT (5127) and stops them; prints
+# each step's seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitizer="${RELEASE_CHECKS_SANITIZER:-address}"
@@ -37,53 +39,48 @@ bin="$(realpath "${1:-${LANDLORD_RELEASE_BIN:-.build/release/landlord}}")"
 command -v moto_server >/dev/null || { echo "error: moto_server not found: pip install 'moto[server]==5.2.1'" >&2; exit 1; }
 
 export MOTO_PORT="${MOTO_PORT:-5124}"
+# The S3 state suite gets a moto of its own (MOTO_S3_PORT, default 5127), beside the AWS
+# provider's: a test that uses moto holds it alone, so two motos are two queues, not one.
+s3_port="${MOTO_S3_PORT:-5127}"
+s3_moto=(env MOTO_PORT="$s3_port" MOTO_STATE_DIR="${TMPDIR:-/tmp}/landlord-moto-$s3_port")
+source scripts/lib/sides.sh
+trap 'stop_sides; scripts/moto.sh stop; "${s3_moto[@]}" scripts/moto.sh stop' EXIT
 scripts/moto.sh start
-trap 'scripts/moto.sh stop' EXIT
+"${s3_moto[@]}" scripts/moto.sh start
 export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
-step() { echo "== release check: $1 ($(date +%s))"; }
+# 1 and 2 run beside step 3's build: they mostly wait on moto, localstripe, PostgreSQL and the
+# processes the crash test kills, while the build keeps both cores busy. Each one's output is
+# printed whole when it ends, with its seconds.
 t0=$SECONDS
-step "examples/aws/e2e.sh with $bin"
-examples/aws/e2e.sh "$bin"
-ta=$SECONDS
-step "examples/onboarding/e2e.sh with $bin"
-MOTO_PORT="${ONBOARDING_MOTO_PORT:-5125}" LANDLORD_STRIPE_PORT="${ONBOARDING_STRIPE_PORT:-8425}" LANDLORD_PG_PORT="${ONBOARDING_PG_PORT:-5435}" \
-    examples/onboarding/e2e.sh "$bin"
-t1=$SECONDS
-step "crash test with $bin"
-LANDLORD_BIN="$bin" CRASH_SEED="${CRASH_SEED:-20261201}" scripts/crash-test.sh "${CRASH_ROUNDS:-6}"
-t2=$SECONDS
-step "AWS provider, S3 state and scenario suites built ${flags[*]}"
+side "examples/aws/e2e.sh with $bin" examples/aws/e2e.sh "$bin"
+side "examples/onboarding/e2e.sh with $bin" \
+    env MOTO_PORT="${ONBOARDING_MOTO_PORT:-5125}" LANDLORD_STRIPE_PORT="${ONBOARDING_STRIPE_PORT:-8425}" \
+    LANDLORD_PG_PORT="${ONBOARDING_PG_PORT:-5435}" examples/onboarding/e2e.sh "$bin"
+side "the crash test with $bin" \
+    env LANDLORD_BIN="$bin" CRASH_SEED="${CRASH_SEED:-20261201}" scripts/crash-test.sh "${CRASH_ROUNDS:-6}"
+echo "== release check: the AWS provider, S3 state and scenario suites built ${flags[*]}"
 build_tests   # a few seconds when --build-only has run
+t1=$SECONDS
+wait_sides
+t2=$SECONDS
+
 export LANDLORD_WITHOUT_SERVICE=1 LANDLORD_TEST_TARGETS=AWSProviderTests,S3StateTests,ScenarioTests
-t3=$SECONDS
 # Leak reports are off: libcurl and Foundation keep a few allocations alive at exit by design.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}"
-# The S3 state suite against a moto of its own (MOTO_S3_PORT, default 5127), beside the AWS
-# provider's: a test that uses moto holds it alone, so two motos are two queues, not one.
-s3_port="${MOTO_S3_PORT:-5127}"
-MOTO_PORT="$s3_port" MOTO_STATE_DIR="${TMPDIR:-/tmp}/landlord-moto-$s3_port" scripts/moto.sh start
-trap 'scripts/moto.sh stop; MOTO_PORT="$s3_port" MOTO_STATE_DIR="${TMPDIR:-/tmp}/landlord-moto-$s3_port" scripts/moto.sh stop' EXIT
-s3_log="$(mktemp)"
-# The test binary itself (what `swift test` runs): two `swift test` started at once race for the
-# build database.
+# The AWS provider's and the S3 state's suites side by side: they mostly wait on their motos.
+# The S3 one runs the test binary itself (what `swift test` runs): two `swift test` started at
+# once race for the build database. The scenario tests then run alone: beside the motos, their
+# rollout tests' health endpoint (one Python process) answered 189 checks at once too late.
 test_bin="$(swift build "${flags[@]}" --scratch-path .build-release-tests --show-bin-path)/LandlordPackageTests.xctest"
-AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" "$test_bin" --testing-library swift-testing --filter S3StateTests > "$s3_log" 2>&1 &
-s3_pid=$!
-aws_code=0
-swift test "${flags[@]}" --skip-build --scratch-path .build-release-tests --disable-xctest --filter AWSProviderTests \
-    || aws_code=$?
-s3_code=0
-wait "$s3_pid" || s3_code=$?
-echo "== the S3 state suite, against the moto on port $s3_port (exit $s3_code)"
-cat "$s3_log"
-rm -f "$s3_log"
-if [[ "$aws_code" != 0 || "$s3_code" != 0 ]]; then
-    echo "error: the -O AWS provider suite exited $aws_code, the S3 state suite $s3_code (output above)" >&2; exit 1
-fi
-t4=$SECONDS
+side "the S3 state suite -O, against the moto on port $s3_port" \
+    env AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" "$test_bin" --testing-library swift-testing --filter S3StateTests
+swift test "${flags[@]}" --skip-build --scratch-path .build-release-tests --disable-xctest --filter AWSProviderTests
+wait_sides
+t3=$SECONDS
 swift test "${flags[@]}" --skip-build --scratch-path .build-release-tests --disable-xctest --filter ScenarioTests --skip DocsTests
-t5=$SECONDS
-echo "release checks: aws e2e $((ta - t0)) s, onboarding e2e $((t1 - ta)) s, crash test $((t2 - t1)) s," \
-    "-O build ($sanitizer) $((t3 - t2)) s, AWS and S3 suites (side by side) $((t4 - t3)) s, scenario tests $((t5 - t4)) s"
+t4=$SECONDS
+echo "release checks: the -O build ($sanitizer) $((t1 - t0)) s, the e2e runs and the crash test beside it" \
+    "(both done $((t2 - t0)) s in), the AWS provider and S3 state suites side by side $((t3 - t2)) s," \
+    "the scenario tests $((t4 - t3)) s"

@@ -15,9 +15,10 @@ export LANDLORD_STRIPE_STATE_DIR="${LANDLORD_STRIPE_STATE_DIR:-${TMPDIR:-/tmp}/l
 export LANDLORD_PG_DIR="${LANDLORD_PG_DIR:-${TMPDIR:-/tmp}/landlord-pg-${LANDLORD_PG_PORT:-5433}}"
 TMPDIR="$(mktemp -d "${TMPDIR:-/tmp}/landlord-tests.XXXXXX")"
 export TMPDIR
-side_pids=(); side_names=()   # work run beside other work (side, below)
+# Work run beside other work: side NAME COMMAND... and wait_sides (scripts/lib/sides.sh).
+source scripts/lib/sides.sh
 cleanup() {
-    if [[ ${#side_pids[@]} -gt 0 ]]; then kill "${side_pids[@]}" 2>/dev/null || true; fi
+    stop_sides
     if [[ -n "${MOTO_STARTED:-}" ]]; then scripts/moto.sh stop; fi
     if [[ -n "${MOTO_S3_STARTED:-}" ]]; then MOTO_PORT="$MOTO_S3_PORT" MOTO_STATE_DIR="$MOTO_S3_DIR" scripts/moto.sh stop; fi
     if [[ -n "${MOTO_AWS_STARTED:-}" ]]; then MOTO_PORT="$MOTO_AWS_PORT" MOTO_STATE_DIR="$MOTO_AWS_DIR" scripts/moto.sh stop; fi
@@ -66,28 +67,6 @@ else
   unset LANDLORD_PG_PORT
   echo "note: PostgreSQL 15 not found: the postgres provider's server tests will be skipped (apt-get install postgresql-15 libpq-dev)" >&2
 fi
-
-# Work run beside other work: `side NAME COMMAND...` starts COMMAND in the background, its output
-# to $side_logs/NAME.log; `wait_sides` waits for every one, prints each one's output whole, and
-# fails the run naming those that failed (cleanup stops them if the run fails first).
-side_logs="$(mktemp -d)"
-side() {
-    local name="$1"; shift
-    "$@" > "$side_logs/$name.log" 2>&1 &
-    side_pids+=("$!"); side_names+=("$name")
-}
-wait_sides() {
-    local failed="" code i
-    for i in "${!side_pids[@]}"; do
-        code=0
-        wait "${side_pids[$i]}" || code=$?
-        echo "== ${side_names[$i]} (exit $code)"
-        cat "$side_logs/${side_names[$i]}.log"
-        if [[ "$code" != 0 ]]; then failed+=" ${side_names[$i]};"; fi
-    done
-    side_pids=(); side_names=()
-    [[ -z "$failed" ]] || { echo "error: failed:$failed (their output is above)" >&2; exit 1; }
-}
 
 swift build --build-tests
 # Two passes: the suites that run a whole service or kill loops against child processes

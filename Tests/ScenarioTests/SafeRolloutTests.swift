@@ -34,7 +34,7 @@ import Testing
                     .replacingOccurrences(of: "waves: [1, 5%, 100%]", with: "waves: \(waves)")
                     .replacingOccurrences(of: "failureBudget: 0 ", with: "failureBudget: \(budget) ")
             }
-            try h.edit("blueprints/web.yaml") { $0.replacingOccurrences(of: "timeout: 10s, interval: 1s", with: "timeout: 2s, interval: 0.25s") }
+            try h.edit("blueprints/web.yaml") { $0.replacingOccurrences(of: "timeout: 10s, interval: 1s", with: "timeout: 5s, interval: 0.25s") }
         }
 
         deinit { stop() }
