@@ -15,8 +15,8 @@ import Synchronization
 /// on a thread of its own, so each wait on the disk serves two batches at once:
 ///
 /// 1. **Stage**: every waiting caller's files are written beside their targets and all are
-///    fsynced at once (the filesystem's journal merges concurrent fsyncs into one or two
-///    commits); the batch then joins the ready list, and the next callers are staged at once.
+///    fsynced at once, each on a thread of ``BlockingThreads`` (the filesystem's journal merges
+///    concurrent fsyncs into one or two commits); the batch then joins the ready list, and the next callers are staged at once.
 /// 2. **Publish**: every ready batch (in the order they were staged) is renamed into place, in
 ///    the order the files were handed in, then each directory touched is fsynced once, then
 ///    every caller of those batches is answered.
@@ -107,7 +107,6 @@ public final class GroupCommit: Sendable {
     private let syncer: Syncer
     private let stager = DispatchQueue(label: "landlord.group-commit.stage")
     private let publisher = DispatchQueue(label: "landlord.group-commit.publish")
-    private let syncers = DispatchQueue(label: "landlord.group-commit.sync", attributes: .concurrent)
 
     /// A committer; `durable: false` skips the fsyncs, `sync` replaces `fsync` (tests).
     public init(durable: Bool = true, sync: @escaping Syncer = GroupCommit.fsyncSyncer) {
@@ -234,7 +233,8 @@ public final class GroupCommit: Sendable {
         let syncer = self.syncer
         let synced =
             durable
-            ? parallel(Array(zip(fds, staged.map(\.path)))) { syncer($0.0, .file($0.1)) } : Array(repeating: true, count: staged.count)
+            ? BlockingThreads.shared.run(Array(zip(fds, staged.map(\.path)))) { syncer($0.0, .file($0.1)) }
+            : Array(repeating: true, count: staged.count)
         for (i, (s, ok)) in zip(staged, synced).enumerated() {
             close(fds[i])
             if !ok && failures[s.waiter] == nil {
@@ -268,7 +268,7 @@ public final class GroupCommit: Sendable {
         }
         if durable {
             let syncer = self.syncer
-            _ = parallel(directories) { dir in
+            _ = BlockingThreads.shared.run(directories) { dir in
                 let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 guard fd >= 0 else { return false }
                 defer { close(fd) }
@@ -276,21 +276,6 @@ public final class GroupCommit: Sendable {
             }
         }
         return out
-    }
-
-    /// Runs `body` on every item at once (blocking calls on threads of their own), in order.
-    private func parallel<T: Sendable>(_ items: [T], _ body: @escaping @Sendable (T) -> Bool) -> [Bool] {
-        if items.count <= 1 { return items.map(body) }
-        let results = Mutex([Bool](repeating: false, count: items.count))
-        let group = DispatchGroup()
-        for (i, item) in items.enumerated() {
-            syncers.async(group: group) {
-                let ok = body(item)
-                results.withLock { $0[i] = ok }
-            }
-        }
-        group.wait()
-        return results.withLock { $0 }
     }
 
     private func dirname(_ path: String) -> String {

@@ -146,4 +146,41 @@ import Testing
         let names = try FileManager.default.contentsOfDirectory(atPath: dir)
         #expect(names.sorted() == ["bad.json", "good.json"])
     }
+
+    /// Counts the syncs in flight, and the most seen at once.
+    final class InFlight: Sendable {
+        let counts = Mutex((now: 0, most: 0))
+        func enter() {
+            counts.withLock {
+                $0.now += 1
+                $0.most = max($0.most, $0.now)
+            }
+        }
+        func leave() { counts.withLock { $0.now -= 1 } }
+        var now: Int { counts.withLock { $0.now } }
+        var most: Int { counts.withLock { $0.most } }
+    }
+
+    @Test func aBatchsFileSyncsAreAllInFlightAtOnce() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let inFlight = InFlight()
+        let committer = GroupCommit { fd, what in
+            guard case .file = what else { return fsync(fd) == 0 }
+            inFlight.enter()
+            // Each sync waits for all twenty to be in flight (for at most 10 s: a guard against
+            // a hang, not a timing); threads that run them a few at a time never get there.
+            var polls = 0
+            while inFlight.most < 20 && polls < 1_000 {
+                usleep(10_000)
+                polls += 1
+            }
+            let ok = fsync(fd) == 0
+            inFlight.leave()
+            return ok
+        }
+        try await committer.commit((0..<20).map { GroupCommit.Write(path: dir + "/f\($0).json", bytes: [UInt8($0)]) })
+        #expect(inFlight.most == 20)
+        for i in 0..<20 { #expect(AtomicFile.read(dir + "/f\(i).json") == [UInt8(i)]) }
+    }
 }
