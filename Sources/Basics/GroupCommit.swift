@@ -7,18 +7,37 @@ import Synchronization
 
 /// Group commit of atomic file writes: callers hand in the files one change needs (an event,
 /// a record, a tenant file) and are answered once those files are durable; writes handed in
-/// while a batch is being made durable go into the next batch, together.
+/// while earlier ones are being made durable go in together, in one of the next rounds.
 ///
-/// A batch is made durable once for all its writes: every file is staged beside its target
-/// (written, not yet synced), all staged files are fsynced at once (the filesystem's journal
-/// merges concurrent fsyncs into one or two commits), the files are renamed into place in the
-/// order they were handed in, then each directory touched is fsynced once. So N concurrent
-/// changes cost about as much as one, instead of N times four fsyncs in a row.
+/// Making a file durable in place of another takes two waits on the disk, one after the other:
+/// its bytes (an fsync of the staged file) before its rename, and the rename (an fsync of its
+/// directory) before anyone is told. The committer runs them as a pipeline of two stages, each
+/// on a thread of its own, so each wait on the disk serves two batches at once:
 ///
-/// Crash safety is that of ``AtomicFile/write(_:to:durable:)``: a reader sees every file's old
-/// bytes or its new ones; no caller is answered before its files' renames are durable; and a
-/// file renamed after another (a record after its event) never survives a crash without it
-/// (renames reach the journal in order).
+/// 1. **Stage**: every waiting caller's files are written beside their targets and all are
+///    fsynced at once, each on a thread of ``BlockingThreads`` (the filesystem's journal merges
+///    concurrent fsyncs into one or two commits); the batch then joins the ready list, and the next callers are staged at once.
+/// 2. **Publish**: every ready batch (in the order they were staged) is renamed into place, in
+///    the order the files were handed in, then each directory touched is fsynced once, then
+///    every caller of those batches is answered.
+///
+/// While batch N's directories are being synced, batch N+1's bytes are being synced: a caller
+/// arriving at any moment waits for the staging round in flight, its own staging round, and one
+/// publishing round (which starts when the publisher is free; it is busy at most with the round
+/// that ran beside this caller's staging): about three fsync rounds at most, where one batch at a
+/// time (stage, sync, rename, sync, then the next) made it wait up to four.
+///
+/// Crash safety is that of ``AtomicFile/write(_:to:durable:)``, and the order is the one the
+/// callers handed the files in:
+/// - a file is renamed only after its bytes are fsynced (stage 1 finishes before stage 2 takes
+///   the batch), so a crash leaves a target with its old bytes or its new ones, never a torn
+///   file; a staged file that never got renamed is a dot-file the readers skip;
+/// - no caller is answered before the directory fsync that follows its renames has returned;
+/// - renames happen on one thread, batch after batch in staging order (which is hand-in order)
+///   and file after file within a batch, and the next round's renames start only after this
+///   round's directories are synced; so two writes of one path land in the order they were
+///   handed in, and a file renamed after another (a record after its event) never survives a
+///   crash without it (renames reach the journal in order).
 public final class GroupCommit: Sendable {
     /// One file to write atomically.
     public struct Write: Sendable {
@@ -33,31 +52,75 @@ public final class GroupCommit: Sendable {
         }
     }
 
+    /// What is being made durable when the committer waits on the disk.
+    public enum Sync: Sendable, Equatable {
+        /// The staged bytes of the file that will replace this path (before its rename).
+        case file(String)
+        /// This directory's entries (after the renames into it).
+        case directory(String)
+    }
+
+    /// Makes what the descriptor holds durable (`fsync`); true when it did. Tests pass their
+    /// own to watch, or hold up, the rounds.
+    public typealias Syncer = @Sendable (_ fd: Int32, _ what: Sync) -> Bool
+
+    /// `fsync(2)`.
+    public static let fsyncSyncer: Syncer = { fd, _ in fsync(fd) == 0 }
+
     /// One caller's writes and its answer.
     private struct Waiter: Sendable {
         var writes: [Write]
         var done: @Sendable (FileError?) -> Void
     }
 
+    /// A file written and synced beside its target, ready to be renamed.
+    private struct Staged: Sendable {
+        var tmp: String
+        var path: String
+        var waiter: Int
+    }
+
+    /// A batch whose staged files are durable, waiting for its renames.
+    private struct Ready: Sendable {
+        var waiters: [Waiter]
+        var staged: [Staged]
+        var failures: [Int: FileError]
+    }
+
     private struct Queue: Sendable {
         var waiting: [Waiter] = []
-        /// True while the committer drains the queue.
-        var running = false
+        /// True while the stager drains `waiting`.
+        var staging = false
+        var ready: [Ready] = []
+        /// True while the publisher drains `ready`.
+        var publishing = false
         var batches = 0
         var writes = 0
+        var handedIn = 0
+        var staged = 0
+        var rounds = 0
     }
 
     private let queue = Mutex(Queue())
     /// fsync the files and directories (off only in tests and benchmarks).
     public let durable: Bool
-    private let committer = DispatchQueue(label: "landlord.group-commit")
-    private let syncers = DispatchQueue(label: "landlord.group-commit.sync", attributes: .concurrent)
+    private let syncer: Syncer
+    private let stager = DispatchQueue(label: "landlord.group-commit.stage")
+    private let publisher = DispatchQueue(label: "landlord.group-commit.publish")
 
-    /// A committer; `durable: false` skips the fsyncs.
-    public init(durable: Bool = true) { self.durable = durable }
+    /// A committer; `durable: false` skips the fsyncs, `sync` replaces `fsync` (tests).
+    public init(durable: Bool = true, sync: @escaping Syncer = GroupCommit.fsyncSyncer) {
+        self.durable = durable
+        self.syncer = sync
+    }
 
     /// Batches made durable so far, and the writes in them (for tests and benchmarks).
     public var counts: (batches: Int, writes: Int) { queue.withLock { ($0.batches, $0.writes) } }
+
+    /// Callers handed in so far, those whose files are staged and synced (ready to be renamed,
+    /// or renamed), and publishing rounds done (renames and a directory fsync each; one round
+    /// publishes every batch staged while the previous round ran). For tests.
+    public var progress: (handedIn: Int, staged: Int, rounds: Int) { queue.withLock { ($0.handedIn, $0.staged, $0.rounds) } }
 
     /// Writes `writes` atomically and returns once they are durable (with the other writes
     /// handed in meanwhile). Throws the first write's failure; that caller's other files may
@@ -72,7 +135,7 @@ public final class GroupCommit: Sendable {
     }
 
     /// The same from synchronous code: blocks the calling thread until the writes are durable
-    /// (the batch is written on the committer's own thread, never on the caller's pool).
+    /// (the batch is written on the committer's own threads, never on the caller's pool).
     public func commitBlocking(_ writes: [Write]) throws {
         guard !writes.isEmpty else { return }
         let box = Mutex<FileError?>(nil)
@@ -88,43 +151,66 @@ public final class GroupCommit: Sendable {
     private func enqueue(_ writes: [Write], done: @escaping @Sendable (FileError?) -> Void) {
         let start = queue.withLock { q in
             q.waiting.append(Waiter(writes: writes, done: done))
-            if q.running { return false }
-            q.running = true
+            q.handedIn += 1
+            if q.staging { return false }
+            q.staging = true
             return true
         }
-        if start { committer.async { self.drain() } }
+        if start { stager.async { self.stageAll() } }
     }
 
-    private func drain() {
+    /// Stage 1: stages and syncs every waiting caller's files, batch after batch, handing each
+    /// batch to the publisher as soon as its bytes are durable.
+    private func stageAll() {
         while true {
             let batch = queue.withLock { q in
                 let b = q.waiting
                 q.waiting = []
-                if b.isEmpty { q.running = false }
+                if b.isEmpty { q.staging = false }
                 return b
             }
             if batch.isEmpty { return }
-            let failures = write(batch)
-            queue.withLock { q in
-                q.batches += 1
-                q.writes += batch.reduce(0) { $0 + $1.writes.count }
+            let ready = stage(batch)
+            let start = queue.withLock { q in
+                q.ready.append(ready)
+                q.staged += batch.count
+                if q.publishing { return false }
+                q.publishing = true
+                return true
             }
-            for (i, w) in batch.enumerated() { w.done(failures[i]) }
+            if start { publisher.async { self.publishAll() } }
         }
     }
 
-    /// A file written beside its target, its descriptor still open for the fsync.
-    private struct Staged {
-        var fd: Int32
-        var tmp: String
-        var path: String
-        var waiter: Int
+    /// Stage 2: renames every ready batch into place and syncs their directories, round after
+    /// round, answering each round's callers once its directories are synced.
+    private func publishAll() {
+        while true {
+            let round = queue.withLock { q in
+                let r = q.ready
+                q.ready = []
+                if r.isEmpty { q.publishing = false }
+                return r
+            }
+            if round.isEmpty { return }
+            let answered = publish(round)
+            queue.withLock { q in
+                q.rounds += 1
+                q.batches += round.count
+                q.writes += round.reduce(0) { n, r in n + r.waiters.reduce(0) { $0 + $1.writes.count } }
+            }
+            for (r, failures) in zip(round, answered) {
+                for (i, w) in r.waiters.enumerated() { w.done(failures[i]) }
+            }
+        }
     }
 
-    /// Makes one batch durable; the failure of each waiter that failed, by index.
-    private func write(_ batch: [Waiter]) -> [Int: FileError] {
+    /// Writes one batch's files beside their targets and syncs them; the failure of each
+    /// waiter that failed, by index (its files are not renamed).
+    private func stage(_ batch: [Waiter]) -> Ready {
         var failures: [Int: FileError] = [:]
         var staged: [Staged] = []
+        var fds: [Int32] = []
         for (i, w) in batch.enumerated() {
             for file in w.writes {
                 let dir = dirname(file.path)
@@ -139,55 +225,57 @@ public final class GroupCommit: Sendable {
                     failures[i] = FileError("cannot write \(file.path): \(reason). Check permissions and free space; the previous version is intact.")
                     break
                 }
-                staged.append(Staged(fd: fd, tmp: tmp, path: file.path, waiter: i))
+                staged.append(Staged(tmp: tmp, path: file.path, waiter: i))
+                fds.append(fd)
             }
         }
         // Every staged file's bytes on disk, all fsyncs in flight at once.
-        let synced = durable ? parallel(staged.map(\.fd)) { fsync($0) == 0 } : Array(repeating: true, count: staged.count)
-        for (s, ok) in zip(staged, synced) {
-            close(s.fd)
+        let syncer = self.syncer
+        let synced =
+            durable
+            ? BlockingThreads.shared.run(Array(zip(fds, staged.map(\.path)))) { syncer($0.0, .file($0.1)) }
+            : Array(repeating: true, count: staged.count)
+        for (i, (s, ok)) in zip(staged, synced).enumerated() {
+            close(fds[i])
             if !ok && failures[s.waiter] == nil {
                 failures[s.waiter] = FileError("cannot write \(s.path): fsync failed. Check the disk and free space, then try again.")
             }
         }
+        return Ready(waiters: batch, staged: staged, failures: failures)
+    }
+
+    /// Renames the round's staged files into place, in order, then syncs each directory they
+    /// went into once; each batch's failures, by waiter index.
+    private func publish(_ round: [Ready]) -> [[Int: FileError]] {
+        var out: [[Int: FileError]] = []
         var directories: [String] = []
-        for s in staged {
-            guard failures[s.waiter] == nil else {
-                unlink(s.tmp)
-                continue
+        for batch in round {
+            var failures = batch.failures
+            for s in batch.staged {
+                guard failures[s.waiter] == nil else {
+                    unlink(s.tmp)
+                    continue
+                }
+                guard rename(s.tmp, s.path) == 0 else {
+                    failures[s.waiter] = FileError("cannot replace \(s.path): \(String(cString: strerror(errno)))")
+                    unlink(s.tmp)
+                    continue
+                }
+                let dir = dirname(s.path)
+                if !directories.contains(dir) { directories.append(dir) }
             }
-            guard rename(s.tmp, s.path) == 0 else {
-                failures[s.waiter] = FileError("cannot replace \(s.path): \(String(cString: strerror(errno)))")
-                unlink(s.tmp)
-                continue
-            }
-            let dir = dirname(s.path)
-            if !directories.contains(dir) { directories.append(dir) }
+            out.append(failures)
         }
         if durable {
-            _ = parallel(directories) { dir in
+            let syncer = self.syncer
+            _ = BlockingThreads.shared.run(directories) { dir in
                 let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
                 guard fd >= 0 else { return false }
                 defer { close(fd) }
-                return fsync(fd) == 0
+                return syncer(fd, .directory(dir))
             }
         }
-        return failures
-    }
-
-    /// Runs `body` on every item at once (blocking calls on threads of their own), in order.
-    private func parallel<T: Sendable>(_ items: [T], _ body: @escaping @Sendable (T) -> Bool) -> [Bool] {
-        if items.count <= 1 { return items.map(body) }
-        let results = Mutex([Bool](repeating: false, count: items.count))
-        let group = DispatchGroup()
-        for (i, item) in items.enumerated() {
-            syncers.async(group: group) {
-                let ok = body(item)
-                results.withLock { $0[i] = ok }
-            }
-        }
-        group.wait()
-        return results.withLock { $0 }
+        return out
     }
 
     private func dirname(_ path: String) -> String {
