@@ -4,8 +4,8 @@ import Testing
 
 /// platform.yaml's `api:`, `events:`, `rollout:`, `drift:` and `exports: {s3:}` and a blueprint's
 /// `onboarding:` and `updates:` share one preamble: each must be a mapping (an error with an
-/// example where it is not), its keys are checked with a did-you-mean, and all but `rollout:` and
-/// `s3:` may be left empty.
+/// example where it is not), its keys are checked with a did-you-mean, and all but `s3:` may be
+/// left empty (as if absent; an empty `s3:` leaves `exports:` without a place, and s3 needs a bucket).
 @Suite struct SettingsShapeTests {
     static func fixture(platform extra: String, blueprint settings: String) throws -> SpecFixture {
         try SpecFixture(
@@ -41,19 +41,16 @@ import Testing
     static let s3Message =
         " 's3' must be a mapping (write `exports: {s3: {bucket: NAME, prefix: exports}}` or `exports: {directory: exports}`)"
 
-    @Test func anEmptySettingIsAbsentButAnEmptyRolloutIsAnError() throws {
-        let empty = try Self.fixture(platform: "api:\nevents: ~\ndrift: null\n", blueprint: "onboarding:\nupdates: ~\n")
+    @Test func anEmptySettingIsAbsentButAnEmptyS3IsAnError() throws {
+        let empty = try Self.fixture(platform: "api:\nevents: ~\nrollout:\ndrift: null\n", blueprint: "onboarding:\nupdates: ~\n")
         #expect(Self.errors(empty) == [])
         let (fleet, _) = empty.load()
         #expect(fleet?.platform.api == APISettings())
         #expect(fleet?.platform.drift == nil)
+        #expect(fleet?.platform.rollout == RolloutPolicy())
         #expect(fleet?.blueprints["web"]?.updates == UpdatesSpec())
-        let rollout = try Self.fixture(platform: "rollout:\nexports: {s3: }\n", blueprint: "")
-        #expect(
-            Self.errors(rollout) == [
-                "platform.yaml:10:9: 'rollout' must be a mapping (write `rollout: {waves: [1, 5%, 100%], failureBudget: 0, onFailure: rollback}`)",
-                "platform.yaml:11:15:" + Self.s3Message,
-            ])
+        let s3 = try Self.fixture(platform: "exports: {s3: }\n", blueprint: "")
+        #expect(Self.errors(s3) == ["platform.yaml:10:15:" + Self.s3Message])
     }
 
     @Test func unknownKeysAreNamedForTheirSetting() throws {

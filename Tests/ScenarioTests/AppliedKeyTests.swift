@@ -16,8 +16,11 @@ import Testing
         var h: Harness
         let store: KeyReadingStore
 
-        init() async throws {
-            h = try Harness.withWebTenants(3)
+        init() async throws { try await self.init(Harness.withWebTenants(3)) }
+
+        /// The fleet `h` holds, applied with keys recorded.
+        init(_ h: Harness) async throws {
+            self.h = h
             store = KeyReadingStore(h.store)
             try await apply()
         }
@@ -124,6 +127,58 @@ import Testing
         #expect(try f.documentText("t2").hasPrefix("{\n  \"applied_from\""))
         let (plan, read) = try await f.same("partial apply failure")
         #expect(plan.tenants.map(\.tenant) == ["acme"] && read == ["acme"])
+    }
+
+    /// One tenant, two contacts in the platform's list: `b` records `a`'s lastUpdated, which
+    /// SES (and the mock) moves on every write of `a`. An apply that updates `a` succeeds and
+    /// leaves the tenant with a change (`b` now differs from what a plan wants): apply's own
+    /// re-plan must see it and record no key, or the keyed plan would skip the tenant.
+    @Test func aTenantAnApplyLeavesWithAChangeGetsNoKey() async throws {
+        let h = try Harness()
+        for file in ["tenants/acme.yaml", "tenants/globex.yaml", "blueprints/web.yaml"] { try h.remove(file) }
+        try h.write(
+            "platform.yaml",
+            """
+            apiVersion: landlord/v1
+            kind: Platform
+            name: contacts
+            provider: {aws: {region: us-east-1, use: mock}}
+            inputs: {contactList: platform-contacts}
+            """)
+        try h.write(
+            "blueprints/contacts.yaml",
+            """
+            apiVersion: landlord/v1
+            kind: Blueprint
+            name: contacts
+            parameters:
+              news: {type: string}
+            resources:
+              a:
+                type: aws.sesv2_contact
+                properties: {contactListName: "${platform.contactList}", email: "a@${tenant.id}.example", topicPreferences: {news: "${news}"}}
+              b:
+                type: aws.sesv2_contact
+                properties: {contactListName: "${platform.contactList}", email: "b@${tenant.id}.example", attributes: {seen: "${a.lastUpdated}"}}
+            """)
+        try h.write("tenants/acme.yaml", "apiVersion: landlord/v1\nkind: Tenant\nid: acme\nblueprint: contacts\nparameters: {news: OPT_IN}\n")
+        // The platform's one contact list, made outside the tenants.
+        let list = await h.provider.apply(
+            ApplyRequest(
+                operation: .create, type: "aws.sesv2_contact_list",
+                identity: ResourceIdentity(address: "platform/contacts", tenant: "platform", platform: "contacts"), prior: nil,
+                inputs: ["name": "platform-contacts"], clientToken: UUID().uuidString))
+        #expect(list.diagnostics.isEmpty, "\(list.diagnostics)")
+        let f = try await KeyedFleet(h)
+        // Created together, `b` took `a`'s stamp as it was made: clean, so keyed.
+        #expect(try f.documentText("acme").hasPrefix("{\n  \"applied_from\""))
+        try f.h.edit("tenants/acme.yaml") { $0.replacingOccurrences(of: "OPT_IN", with: "OPT_OUT") }
+        let result = try await f.apply()
+        #expect(result.tenants.map(\.status) == [.active] && result.diagnostics.errors.isEmpty, "\(result.diagnostics.errors)")
+        #expect(!(try f.documentText("acme").contains("applied_from")), "a key recorded for a tenant that still has a change")
+        let (plan, read) = try await f.same("a change left by a clean apply")
+        #expect(plan.tenants.flatMap(\.changes).map { "\($0.name) \($0.action.rawValue)" } == ["b update"])
+        #expect(read == ["acme"])
     }
 
     @Test func aDeadRunsJournalReplayedDropsTheKey() async throws {

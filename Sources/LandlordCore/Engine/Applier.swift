@@ -89,8 +89,9 @@ struct ApplyRun {
     var tenants: [TenantPlan] = []
     /// Records plan keys in the documents of tenants left clean (`AppliedKey`; nil: none).
     var recorder: AppliedKeyRecorder?
-    /// The platform document as this run committed its allocations (read for `recorder`).
-    var committed: PlatformState?
+    /// `recorder` with the platform document as this run committed its allocations: what
+    /// works out every key this run records (nil: none is recorded).
+    var stamp: KeyStamp?
 
     init(
         plan: Plan, providers: ProviderRegistry, store: any StateStore, options: ApplyOptions, observer: any ApplyObserver,
@@ -133,7 +134,9 @@ struct ApplyRun {
         }
         // The allocations the keys recorded at the end hold. Only a store with a journal writes
         // each document once at the end (and reads the keys back); unreadable, no key is recorded.
-        if recorder != nil, journal != nil { committed = try? await store.loadPlatform() }
+        if let recorder, journal != nil, let committed = try? await store.loadPlatform() {
+            stamp = KeyStamp(recorder: recorder, platform: committed)
+        }
         // Resources an adoption plan takes over, recorded before the changes that follow them.
         await recordAdoptions()
         // 3. The steps, with the locks' leases renewed while they run.
@@ -250,8 +253,7 @@ struct ApplyRun {
         var runner = StepRunner(tenants: tenants, sessions: sessions, providers: providers, options: options, observer: observer)
         let early = EarlyDocumentWrites()
         if journal != nil, let journaling {
-            let keys = recorder.flatMap { r in committed.map { KeyStamp(recorder: r, platform: $0) } }
-            runner.tenantDone = { [tenants, rules] index, outcome in
+            runner.tenantDone = { [tenants, rules, stamp] index, outcome in
                 let tp = tenants[index]
                 let status = Applier.finalStatus(tp, outcome)
                 guard let session = sessions[tp.tenant], !(tp.operation == .remove && status != .failed) else { return }
@@ -260,7 +262,7 @@ struct ApplyRun {
                         try? await session.settleOutputs(tp.outputs)
                         try? await session.setStatus(status)
                         var state = await session.state
-                        if status == .active, outcome.errors.isEmpty { state.appliedFrom = keys?.key(for: state) }
+                        if status == .active, outcome.errors.isEmpty { state.appliedFrom = stamp?.key(for: state) }
                         guard (try? await journaling.writeDocuments([state])) != nil else { return nil }
                         // Nothing changes its state after this: keep only what the end needs.
                         sessions.release(tp.tenant, keeping: ReleasedTenant(state, rules: rules))
@@ -290,11 +292,11 @@ struct ApplyRun {
         let (outcomes, removed) = (statuses.outcomes, statuses.removed)
         var finalStates: [String: TenantState] = [:]
         for (tenant, s) in ran.sessions.remaining { finalStates[tenant] = await s.state }
-        if journal != nil, let recorder, let committed {
+        if let stamp {
             // Tenants the run left clean (no error, active): their documents record the key.
             for o in outcomes where o.status == .active && o.errors.isEmpty {
                 guard var s = finalStates[o.tenant] else { continue }
-                s.appliedFrom = recorder.key(for: s, platform: committed)
+                s.appliedFrom = stamp.key(for: s)
                 finalStates[o.tenant] = s
             }
         }
@@ -403,7 +405,8 @@ final class EarlyDocumentWrites: Sendable {
     }
 }
 
-/// A recorder with the platform document it keys against, for the steps' early writes.
+/// A recorder with the platform document it keys against: what an apply records every key with
+/// (the steps' early writes and the end's checkpoint).
 struct KeyStamp: Sendable {
     let recorder: AppliedKeyRecorder
     let platform: PlatformState

@@ -16,7 +16,30 @@ struct PlanStates: Sendable {
     var recorded: [String: [RecordedResource]] = [:]
 }
 
+/// The tenants a plan covers: what both ways of reading its states (`statesForPlan`) start from.
+struct PlanScope: Sendable {
+    /// Every tenant of the part planned (the whole fleet without a shard): tenant files and
+    /// tenants with state.
+    var ids: Set<String>
+    /// How many tenants the part and the whole fleet hold (nil without a shard).
+    var coverage: ShardCoverage?
+    /// The tenant files planned for provisioning: of the part, not being destroyed, and among
+    /// the tenants asked for (when some were). Only they can be skipped.
+    var candidates: [TenantSpec]
+}
+
 extension Workspace {
+    /// The tenants `options` plans, from the store's listing and the tenant files.
+    func planScope(_ options: PlanOptions) async throws -> PlanScope {
+        let all = Set(try await store.listTenants()).union(fleet.tenants.map(\.id))
+        let ids = options.shard.map { s in all.filter { s.contains($0) } } ?? all
+        let coverage = options.shard.map { ShardCoverage(shard: $0, tenants: ids.count, fleetTenants: all.count) }
+        let candidates = fleet.tenants.filter { t in
+            ids.contains(t.id) && !options.destroy.contains(t.id) && (options.tenants?.contains(t.id) ?? true)
+        }
+        return PlanScope(ids: ids, coverage: coverage, candidates: candidates)
+    }
+
     /// Reads what a plan needs. With a plan cache (and no account quota to count, `readAll`),
     /// the stamps of the documents are taken first, and the documents of tenants whose cached
     /// plan holds are not read (a refresh reads their resources: it needs what state records).
@@ -26,15 +49,11 @@ extension Workspace {
             let loaded = try await loadStates(shard: options.shard, readAll: readAll)
             return PlanStates(states: loaded.tenants, platform: loaded.platform, coverage: loaded.coverage)
         }
-        let all = Set(try await store.listTenants()).union(fleet.tenants.map(\.id))
-        let ids = options.shard.map { s in all.filter { s.contains($0) } } ?? all
-        let coverage = options.shard.map { ShardCoverage(shard: $0, tenants: ids.count, fleetTenants: all.count) }
+        let scope = try await planScope(options)
+        let (ids, coverage, candidates) = (scope.ids, scope.coverage, scope.candidates)
         // Stamps before documents: a document written after its stamp was taken has another.
         guard let skipping = try await PlanSkipping.start(settings, fleet: fleet, schemas: providers.schemas, store: store, ids: ids.sorted()) else {
             return PlanStates(states: try await store.loadTenants(ids.sorted()), platform: try await store.loadPlatform(), coverage: coverage)
-        }
-        let candidates = fleet.tenants.filter { t in
-            ids.contains(t.id) && !options.destroy.contains(t.id) && (options.tenants?.contains(t.id) ?? true)
         }
         guard refresh else {
             let platform = try await store.loadPlatform()
@@ -62,15 +81,11 @@ extension Workspace {
     /// the key of its inputs as they are now. Stamps (for the cache) first, then the platform
     /// document (the keys hold its allocations), then the keys, then the other documents.
     func statesForPlan(_ options: PlanOptions, keys: PlanKeySettings, refresh: Bool) async throws -> PlanStates {
-        let all = Set(try await store.listTenants()).union(fleet.tenants.map(\.id))
-        let ids = options.shard.map { s in all.filter { s.contains($0) } } ?? all
-        let coverage = options.shard.map { ShardCoverage(shard: $0, tenants: ids.count, fleetTenants: all.count) }
+        let scope = try await planScope(options)
+        let (ids, coverage, candidates) = (scope.ids, scope.coverage, scope.candidates)
         var skipping: PlanSkipping?
         if let settings = planCache {
             skipping = try await PlanSkipping.start(settings, fleet: fleet, schemas: providers.schemas, store: store, ids: ids.sorted())
-        }
-        let candidates = fleet.tenants.filter { t in
-            ids.contains(t.id) && !options.destroy.contains(t.id) && (options.tenants?.contains(t.id) ?? true)
         }
         let platform = try await store.loadPlatform()
         var skipped = skipping?.skippable(candidates, fleet: fleet, platform: platform) ?? []

@@ -66,9 +66,9 @@ enum RolloutPolicyReader {
 
     static func read(_ node: YAMLNode?, _ r: inout DocumentReader) -> RolloutPolicy {
         var policy = RolloutPolicy()
-        // `rollout:` left empty is an error, unlike the other settings of platform.yaml.
+        // `rollout:` left empty is absent (a plain apply), like the other settings of platform.yaml.
         let example = "write `rollout: {waves: [1, 5%, 100%], failureBudget: 0, onFailure: rollback}`"
-        guard let node = r.mapping(node, named: "rollout", example: example, allowed: fields, what: "rollout field", emptyIsAbsent: false) else {
+        guard let node = r.mapping(node, named: "rollout", example: example, allowed: fields, what: "rollout field") else {
             return policy
         }
         if let w = node["waves"] {

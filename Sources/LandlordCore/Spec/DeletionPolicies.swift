@@ -44,6 +44,7 @@ enum DeletionPolicyReader {
         }
         r.checkKeys(node, allowed: ["s3", "directory"], what: "exports place")
         if let given = node["s3"] {
+            // Left empty it is an error, not absent: `exports:` then names no place, and s3 needs its bucket.
             guard
                 let s3 = r.mapping(
                     given, named: "s3", example: example, allowed: ["bucket", "prefix"], what: "exports.s3 field", emptyIsAbsent: false)
