@@ -290,3 +290,13 @@ if let only = Context.environment["LANDLORD_TEST_TARGETS"], !only.isEmpty {
     let keep = Set(only.split(separator: ",").map { String($0) })
     package.targets.removeAll { $0.type == .test && !keep.contains($0.name) }
 }
+
+// scripts/release-checks.sh's -O build sets LANDLORD_TESTS_ONONE=1: the test targets themselves
+// are compiled -Onone (with the build's sanitizer), the code they test stays -O. The optimiser
+// is there for the library's sake (it is what turned a freed async frame into a release-only
+// crash); optimising the suites' own code only cost a third of that build's time.
+if Context.environment["LANDLORD_TESTS_ONONE"] == "1" {
+    for target in package.targets where target.type == .test {
+        target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-Onone"])]
+    }
+}

@@ -5,12 +5,13 @@
 #    examples/onboarding/e2e.sh (its own moto, localstripe and PostgreSQL 15 on
 #    ONBOARDING_MOTO_PORT 5125, ONBOARDING_STRIPE_PORT 8425, ONBOARDING_PG_PORT 5435);
 # 2. the crash test (scripts/crash-test.sh, fixed seed, printed) with the release binary;
-# 3. the AWS provider and S3 state suites compiled -O, against moto_server, and the scenario
-#    tests, in one build of their own under .build-release-tests: -O with -enable-testing and
-#    AddressSanitizer (RELEASE_CHECKS_SANITIZER=address, the default; `none` builds -O alone).
+# 3. the AWS provider and S3 state suites against code compiled -O, against moto_server, and the
+#    scenario tests, in one build of their own under .build-release-tests: -O with -enable-testing
+#    and AddressSanitizer (RELEASE_CHECKS_SANITIZER=address, the default; `none` builds -O alone).
 #    One build serves both checks: the optimiser is what turned a freed async frame into a
 #    release-only crash (Sources/ProviderAPI/Keyed.swift), so memory errors are looked for in
-#    optimised code, and only the three test targets are compiled (LANDLORD_TEST_TARGETS).
+#    optimised code; only the three test targets are compiled (LANDLORD_TEST_TARGETS), and
+#    their own code -Onone (LANDLORD_TESTS_ONONE: the suites are not what is being optimised).
 #    The scenario tests' docs checks (DocsTests) run in the debug build: they need landlord-server,
 #    which this build leaves out.
 # Steps 1 and 2 run beside step 3's build, and step 3's three suites beside one another.
@@ -26,10 +27,10 @@ case "$sanitizer" in address|none) ;; *) echo "error: RELEASE_CHECKS_SANITIZER=$
 # it is a large share of an optimised build's time and of the link.
 flags=(-c release -Xswiftc -enable-testing -Xswiftc -gnone)
 if [[ "$sanitizer" != none ]]; then flags+=(-Xswiftc "-sanitize=$sanitizer"); fi
-build_tests() {
-    LANDLORD_WITHOUT_SERVICE=1 LANDLORD_TEST_TARGETS=AWSProviderTests,S3StateTests,ScenarioTests \
-        swift build "${flags[@]}" --build-tests --scratch-path .build-release-tests
-}
+# Every swift build and swift test of this build sees the same manifest settings (or it
+# rebuilds): the three test targets only, no service, the suites' own code -Onone (Package.swift).
+export LANDLORD_WITHOUT_SERVICE=1 LANDLORD_TEST_TARGETS=AWSProviderTests,S3StateTests,ScenarioTests LANDLORD_TESTS_ONONE=1
+build_tests() { swift build "${flags[@]}" --build-tests --scratch-path .build-release-tests; }
 if [[ "${1:-}" == --build-only ]]; then
     build_tests
     exit 0
@@ -66,7 +67,6 @@ t1=$SECONDS
 wait_sides
 t2=$SECONDS
 
-export LANDLORD_WITHOUT_SERVICE=1 LANDLORD_TEST_TARGETS=AWSProviderTests,S3StateTests,ScenarioTests
 # Leak reports are off: libcurl and Foundation keep a few allocations alive at exit by design.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}"
 # The AWS provider's and the S3 state's suites side by side: they mostly wait on their motos.
