@@ -17,7 +17,7 @@
 # Steps 1 and 2 run beside step 3's build, and step 3's three suites beside one another.
 #   scripts/release-checks.sh --build-only   only step 3's build (no moto, no release binary); a
 #    later run then finds it done.
-# Starts moto_server on MOTO_PORT (default 5124) and MOTO_S3_PORT (5127) and stops them; prints
+# Starts moto_server on MOTO_PORT (default 5124) and MOTO_S3_PORT (5128) and stops them; prints
 # each step's seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,9 +40,10 @@ bin="$(realpath "${1:-${LANDLORD_RELEASE_BIN:-.build/release/landlord}}")"
 command -v moto_server >/dev/null || { echo "error: moto_server not found: pip install 'moto[server]==5.2.1'" >&2; exit 1; }
 
 export MOTO_PORT="${MOTO_PORT:-5124}"
-# The S3 state suite gets a moto of its own (MOTO_S3_PORT, default 5127), beside the AWS
-# provider's: a test that uses moto holds it alone, so two motos are two queues, not one.
-s3_port="${MOTO_S3_PORT:-5127}"
+# The S3 state suite gets a moto of its own (MOTO_S3_PORT, default 5128: scripts/test.sh's are
+# 5123, 5126 and 5127), beside the AWS provider's: a test that uses moto holds it alone, so two
+# motos are two queues, not one.
+s3_port="${MOTO_S3_PORT:-5128}"
 s3_moto=(env MOTO_PORT="$s3_port" MOTO_STATE_DIR="${TMPDIR:-/tmp}/landlord-moto-$s3_port")
 source scripts/lib/sides.sh
 trap 'stop_sides; scripts/moto.sh stop; "${s3_moto[@]}" scripts/moto.sh stop' EXIT
