@@ -5,8 +5,11 @@
 # (rego-cpp), and checks which check ids fire on which addresses (scripts/review_tools_check.py).
 #
 # Checkov and regopy are installed pinned from PyPI into a virtual environment of this script's
-# ($LANDLORD_REVIEW_VENV, default .build/review-tools-venv), kept between runs. Checkov runs
-# with --skip-download: it fetches nothing (no network in CI).
+# ($LANDLORD_REVIEW_VENV, default ~/.cache/landlord/ named for the two versions), kept between runs
+# and between clones: installing them took some 110 CPU-s of every clean-clone CI run (pip
+# unpacking and byte-compiling Checkov's dependencies). Installs are serialised by a lock file
+# beside it; a venv whose Python is gone is made again. Checkov runs with --skip-download: it
+# fetches nothing (no network in CI).
 #
 #   scripts/checkov.sh [path/to/landlord]        # default .build/debug/landlord
 #   scripts/checkov.sh --install                 # only install the tools (CI does it beside the build)
@@ -15,16 +18,13 @@ cd "$(dirname "$0")/.."
 BIN="${1:-.build/debug/landlord}"
 CHECKOV_VERSION=3.3.30
 REGOPY_VERSION=1.5.2
-VENV="${LANDLORD_REVIEW_VENV:-.build/review-tools-venv}"
-
+VENV="${LANDLORD_REVIEW_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/landlord/checkov-$CHECKOV_VERSION-regopy-$REGOPY_VERSION}"
+source scripts/lib/venv.sh
 install_tools() {
-    if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(not (m.version('checkov') == '$CHECKOV_VERSION' and m.version('regopy') == '$REGOPY_VERSION'))" 2>/dev/null; then
-        python3 -m venv "$VENV"
-        "$VENV/bin/pip" install -q --disable-pip-version-check "checkov==$CHECKOV_VERSION" "regopy==$REGOPY_VERSION"
-    fi
+    ensure_venv "$VENV" "import importlib.metadata as m, sys; sys.exit(not (m.version('checkov') == '$CHECKOV_VERSION' and m.version('regopy') == '$REGOPY_VERSION'))" \
+        "checkov==$CHECKOV_VERSION" "regopy==$REGOPY_VERSION"
 }
 if [[ "$BIN" == --install ]]; then
-    mkdir -p "$(dirname "$VENV")"
     install_tools
     exit 0
 fi

@@ -5,7 +5,8 @@
 # types, response schemas, 405s for methods a path does not take, auth that is not ignored).
 #
 # schemathesis is installed pinned from PyPI into a virtual environment of this script's
-# ($LANDLORD_SCHEMATHESIS_VENV, default .build/schemathesis-venv), kept between runs.
+# ($LANDLORD_SCHEMATHESIS_VENV, default ~/.cache/landlord/ named for its version), kept between
+# runs and between clones (like scripts/checkov.sh's; scripts/lib/venv.sh).
 #
 #   scripts/schemathesis.sh [path/to/landlord-server]     # default .build/debug/landlord-server
 #   scripts/schemathesis.sh --install                     # only install schemathesis
@@ -15,15 +16,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${1:-.build/debug/landlord-server}"
 SCHEMATHESIS_VERSION=4.32.5
-VENV="${LANDLORD_SCHEMATHESIS_VENV:-.build/schemathesis-venv}"
+VENV="${LANDLORD_SCHEMATHESIS_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/landlord/schemathesis-$SCHEMATHESIS_VERSION}"
+source scripts/lib/venv.sh
 EXAMPLES="${LANDLORD_SCHEMATHESIS_EXAMPLES:-40}"
 SEED="${LANDLORD_SCHEMATHESIS_SEED:-26}"
 
 install_tool() {
-    if ! "$VENV/bin/python" -c "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')" 2>/dev/null; then
-        python3 -m venv "$VENV"
-        "$VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
-    fi
+    ensure_venv "$VENV" "import importlib.metadata as m, sys; sys.exit(m.version('schemathesis') != '$SCHEMATHESIS_VERSION')" \
+        "schemathesis==$SCHEMATHESIS_VERSION"
 }
 if [[ "$BIN" == --install ]]; then   # only install it (CI does it beside the build)
     mkdir -p "$(dirname "$VENV")"

@@ -94,12 +94,12 @@ swift test --skip-build --disable-xctest --filter "$HEAVY"
 # whole when it ends, and any failure fails the run.
 
 # Checkov and the Rego policy read `plan --format terraform-json` as they read Terraform's plans
-# (issue 25). Installs Checkov 3.3.30 and regopy 1.5.2 from PyPI into .build/review-tools-venv
-# the first time (44 to 89 s on a 2-core machine, install and run; then about 20 s).
+# (issue 25). Installs Checkov 3.3.30 and regopy 1.5.2 from PyPI into ~/.cache/landlord/ the
+# first time (44 to 89 s on a 2-core machine, install and run; then about 20 s).
 side checkov scripts/checkov.sh .build/debug/landlord
 
 # The API against its own document (issue 26): schemathesis 4.32.5 (PyPI, in
-# .build/schemathesis-venv) fuzzes a real landlord-server; no 5xx, no answer outside the spec.
+# ~/.cache/landlord/) fuzzes a real landlord-server; no 5xx, no answer outside the spec.
 side schemathesis scripts/schemathesis.sh .build/debug/landlord-server
 
 # The reference plugin (examples/plugins) passes the provider protocol's conformance suite.
