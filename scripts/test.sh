@@ -70,8 +70,9 @@ fi
 
 swift build --build-tests
 # Two passes: the suites that run a whole service or kill loops against child processes
-# (hundreds of applies at once) go second, on their own, so the short tests' time limits are not
-# spent waiting for CPU they hold. Each pass's closing line counts its tests.
+# (hundreds of applies at once) go second, after the short suites, so the short tests' time
+# limits are not spent waiting for CPU they hold (the S3 and AWS suites, which wait on their
+# motos, may still be finishing beside them). Each pass's closing line counts its tests.
 HEAVY='ServiceConcurrencyTests|CrashTests|S3ServiceTests|CLIEventCrashTests'
 if [[ -n "${MOTO_AWS_STARTED:-}" ]]; then
     # The S3 state suites and the AWS provider's each in a test process of its own against its
@@ -83,15 +84,14 @@ if [[ -n "${MOTO_AWS_STARTED:-}" ]]; then
     side "the AWS provider suites (moto on port $MOTO_AWS_PORT)" \
         env AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_AWS_PORT" "$test_bin" --testing-library swift-testing --filter AWSProviderTests
     swift test --skip-build --disable-xctest --skip "$HEAVY|S3StateTests|AWSProviderTests"
-    wait_sides
 else
     swift test --skip-build --disable-xctest --skip "$HEAVY"
 fi
-swift test --skip-build --disable-xctest --filter "$HEAVY"
 
-# The checks after the suites run side by side: Checkov and schemathesis are mostly Python
-# waiting on a server or the disk, the fault test mostly moto; each one's output is printed
-# whole when it ends, and any failure fails the run.
+# The checks after the short suites run beside the heavy ones and the S3 and AWS suites' last
+# minutes (both mostly wait on their motos; measured, the cores were 0.6-0.8 busy there):
+# Checkov and schemathesis are mostly Python waiting on a server or the disk, the fault test
+# mostly moto. Each one's output is printed whole when it ends, and any failure fails the run.
 
 # Checkov and the Rego policy read `plan --format terraform-json` as they read Terraform's plans
 # (issue 25). Installs Checkov 3.3.30 and regopy 1.5.2 from PyPI into ~/.cache/landlord/ the
@@ -101,6 +101,8 @@ side checkov scripts/checkov.sh .build/debug/landlord
 # The API against its own document (issue 26): schemathesis 4.32.5 (PyPI, in
 # ~/.cache/landlord/) fuzzes a real landlord-server; no 5xx, no answer outside the spec.
 side schemathesis scripts/schemathesis.sh .build/debug/landlord-server
+
+swift test --skip-build --disable-xctest --filter "$HEAVY"
 
 # The reference plugin (examples/plugins) passes the provider protocol's conformance suite.
 plugin_check_dir="$(mktemp -d)"
