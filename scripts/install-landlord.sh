@@ -28,8 +28,6 @@
 # `landlord serve` runs (SwiftNIO and Hummingbird: several more minutes of release build).
 # LANDLORD_STATIC_STDLIB=0 builds without --static-swift-stdlib (the binary then needs the
 # toolchain's usr/lib/swift/linux on the machine that runs it).
-# LANDLORD_SCRATCH_PATH=DIR builds in DIR instead of .build (SwiftPM's --scratch-path): CI builds
-# the release binary apart from the debug build in .build, so the two never wait for each other's lock.
 set -euo pipefail
 
 die() { printf 'install-landlord: %s\n' "$*" >&2; exit 1; }
@@ -95,9 +93,7 @@ trap 'exit 130' INT TERM
 sed -i.bak "s/$pattern/    static let commit = \"$commit\"/" "$info" && rm -f "$info.bak"
 
 # --- Build ---
-scratch=()
-if [ -n "${LANDLORD_SCRATCH_PATH:-}" ]; then scratch=(--scratch-path "$LANDLORD_SCRATCH_PATH"); fi
-flags=(-c release --product landlord "${scratch[@]}")
+flags=(-c release --product landlord)
 if $static; then flags+=(--static-swift-stdlib); fi
 echo "install-landlord: swift build ${flags[*]} (commit $commit)" >&2
 swift build "${flags[@]}"
@@ -106,7 +102,7 @@ bin="$(swift build "${flags[@]}" --show-bin-path)/landlord"
 
 server=""
 if [ "${LANDLORD_INSTALL_SERVER:-0}" = 1 ]; then
-  sflags=(-c release --product landlord-server "${scratch[@]}")
+  sflags=(-c release --product landlord-server)
   if $static; then sflags+=(--static-swift-stdlib); fi
   echo "install-landlord: swift build ${sflags[*]}" >&2
   swift build "${sflags[@]}"

@@ -31,7 +31,7 @@ if [[ "$sanitizer" != none ]]; then flags+=(-Xswiftc "-sanitize=$sanitizer"); fi
 # rebuilds): the three test targets only, no service, the suites' own code -Onone (Package.swift).
 export LANDLORD_WITHOUT_SERVICE=1 LANDLORD_TEST_TARGETS=AWSProviderTests,S3StateTests,ScenarioTests LANDLORD_TESTS_ONONE=1
 # Its own scratch directory by default, so it never replaces a developer's .build/release. CI
-# passes .build-release, where scripts/install-landlord.sh has just built the release binary: the C targets
+# passes .build, where scripts/install-landlord.sh has just built the release binary: the C targets
 # (BoringSSL above all) compile with the same commands in both -c release builds (the flags above
 # are the Swift compiler's), so this build finds them done. Measured: 275 s against 351 s in a
 # scratch directory of its own (docs/performance.md, CI).
