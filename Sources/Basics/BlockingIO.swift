@@ -5,17 +5,12 @@ import Dispatch
 /// Without it, a 2-core machine had two fsyncs in flight at a time, whatever `--parallelism`.
 public enum BlockingIO {
     private static let queue = DispatchQueue(label: "landlord.blocking-io", attributes: .concurrent)
-    /// The same for callers of background priority (the service's applies): their work stays
-    /// below the requests' on libdispatch's background threads (nice 10 on Linux) instead of
-    /// running at the priority of `queue`'s.
-    private static let backgroundQueue = DispatchQueue(label: "landlord.blocking-io.background", qos: .background, attributes: .concurrent)
     /// At most this many blocking calls at once (the disk merges concurrent fsyncs).
     private static let slots = DispatchSemaphore(value: 64)
 
     /// Runs `body` off the cooperative pool and returns its result.
     public static func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        let queue = Task.currentPriority <= .background ? backgroundQueue : queue
-        return try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, Error>) in
+        try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, Error>) in
             queue.async {
                 slots.wait()
                 defer { slots.signal() }

@@ -11,16 +11,13 @@ import Synchronization
 extension TenantService {
     /// Runs the apply worker and the approval timer until cancelled; records left queued by an
     /// earlier run are finished first.
-    ///
-    /// Provisioning and drift checks run at ``workerPriority``, below the requests' (see
-    /// ``atPriority(_:_:)``), so a request does not wait in line behind their jobs for a thread.
     public func run() async {
         repair()
         wake.yield()
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await Self.atPriority(Self.workerPriority) { await self.applyLoop() } }
+            group.addTask { await self.applyLoop() }
             group.addTask { await self.timeoutLoop() }
-            group.addTask { await Self.atPriority(Self.workerPriority) { await self.driftLoop() } }
+            group.addTask { await self.driftLoop() }
             group.addTask {
                 await self.outbox.deliver(log: self.log)
             }
@@ -31,29 +28,6 @@ extension TenantService {
             _ = await group.next()
             group.cancelAll()
         }
-    }
-
-    /// The priority the service's own work (planning, applying, destroying, drift checks) runs at.
-    static let workerPriority = TaskPriority.background
-
-    /// Runs `work` at `priority` in a task of its own and returns when it has ended (when the
-    /// caller is cancelled, it is cancelled and waited for). Not as a child task, nor by awaiting
-    /// the task's value: a task waiting for another lifts it to its own priority. On Linux the
-    /// Swift runtime keeps a queue, as wide as the cores, for each priority, and libdispatch
-    /// runs the background one on threads at nice 10: jobs of higher priority neither queue
-    /// behind these nor, on a busy machine, share the cores with them equally.
-    nonisolated static func atPriority(_ priority: TaskPriority, _ work: @escaping @Sendable () async -> Void) async {
-        let (ended, end) = AsyncStream<Void>.makeStream()
-        let task = Task(priority: priority) {
-            await work()
-            end.finish()
-        }
-        await withTaskCancellationHandler {
-            for await _ in ended {}
-        } onCancel: {
-            task.cancel()
-        }
-        await task.value
     }
 
     /// Graceful shutdown: the apply worker finishes the batch in hand and ``run()`` returns

@@ -170,11 +170,8 @@ public struct SpecLoader: Sendable {
 /// Runs independent work on all cores, keeping results in input order.
 public enum ParallelMap {
     /// `items.map(transform)`, spread over the machine's cores in chunks.
-    /// On a thread below the process's priority (the service's applies run on libdispatch's
-    /// background threads, nice 10 on Linux) the work stays on that thread: spread, it would run
-    /// at the other threads' priority, level with the requests.
     public static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
-        if items.count < 16 || callerIsBelowProcess { return items.map(transform) }
+        if items.count < 16 { return items.map(transform) }
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         // Enough chunks that the last ones finish together on a busy machine.
         let chunks = min(items.count, cores * 16)
@@ -188,16 +185,6 @@ public enum ParallelMap {
             box.store(local, at: lo)
         }
         return box.values
-    }
-
-    /// Whether the calling thread's nice value is above the process's (Linux keeps one a thread).
-    static var callerIsBelowProcess: Bool {
-        #if os(Linux)
-            let which = __priority_which_t(PRIO_PROCESS.rawValue)
-            return getpriority(which, 0) > getpriority(which, id_t(getpid()))
-        #else
-            return false
-        #endif
     }
 
     private final class ResultBox<R: Sendable>: Sendable {
