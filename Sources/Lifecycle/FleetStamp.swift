@@ -8,10 +8,12 @@ import Foundation
 /// each `.yaml`/`.yml` of blueprints/ and tenants/ (and those two directories), its size,
 /// modification time (to the nanosecond) and inode. Two stamps differ when a file was added,
 /// removed, replaced (a new inode: git checkouts and atomic writes) or written in place.
-/// Taking one costs one `stat` per file and no reads, so the service takes one before each
-/// request that starts work; on a large fleet the tenant files are stat'ed one by one only
-/// when their directory changed or ``fullScanInterval`` passed (an edit in place of an
-/// existing tenant file, which leaves the directory as it was, is seen within that time).
+/// Taking one costs one `stat` per file and no reads. Before each request that starts work the
+/// service re-stamps only the files its ``FleetWatch`` names, and takes a whole stamp when the
+/// watch cannot tell or a ``fullScanInterval`` has passed. On a large fleet a whole stamp
+/// stats the tenant files one by one only when their directory changed or that interval
+/// passed (without a watch, an edit in place of an existing tenant file, which leaves the
+/// directory as it was, is seen within that time).
 struct FleetStamp: Equatable, Sendable {
     /// One file's `stat`, as compared.
     struct File: Equatable, Sendable {

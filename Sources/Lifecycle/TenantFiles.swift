@@ -22,12 +22,27 @@ extension TenantService {
 
     /// ``reloadFleetIfChanged()``, and the outcome of a re-read when there was one.
     private func lookAtFleet() -> (ErrorBody?, String?) {
-        let now = FleetStamp.take(root, previous: stamp)
+        let now: FleetStamp
+        // The watch names the files touched since the last look: only those are stat'ed (a
+        // POST no longer stats every tenant file). Every file is, when the watch cannot tell,
+        // and at least once a ``FleetStamp/fullScanInterval`` for what it cannot see.
+        if let touched = watch?.look(), Date().timeIntervalSince(stamp.scanned) < FleetStamp.fullScanInterval {
+            guard !touched.isEmpty else { return (invalid, nil) }
+            var s = stamp
+            for path in touched { s.note(root, path) }
+            now = s
+        } else {
+            now = FleetStamp.take(root, previous: stamp)
+        }
         // A file this service is writing (a create's, off the actor) is not someone's edit.
         let changed = now.changes(since: stamp).filter { path in
             !(path.hasPrefix("tenants/") && reserved.contains(String(path.dropFirst(8).split(separator: ".").first ?? "")))
         }
-        guard !changed.isEmpty else { return (invalid, nil) }
+        guard !changed.isEmpty else {
+            // Nothing new, but the files were all stat'ed: the next full scan is a second away.
+            (stamp.scanned, stamp.tenantFiles) = (now.scanned, now.tenantFiles)
+            return (invalid, nil)
+        }
         stamp = now
         let (loaded, diags) = SpecLoader(schemas: runtime.resourceSchemas, environment: environment).load(directory: root)
         guard let loaded, !diags.hasErrors else {

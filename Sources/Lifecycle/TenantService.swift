@@ -40,6 +40,8 @@ public actor TenantService {
     let observe: (@Sendable (Plan) -> any ApplyObserver)?
     /// The spec files as they were when ``fleet`` was read (``reloadFleetIfChanged()`` compares).
     var stamp: FleetStamp
+    /// Which spec files were touched since the last look (nil where the system cannot watch).
+    let watch: FleetWatch?
     /// Why the fleet on disk cannot be served since it was last re-read (its diagnostics);
     /// nil: it can. Nothing new starts meanwhile.
     var invalid: ErrorBody?
@@ -69,6 +71,7 @@ public actor TenantService {
         root = runtime.root
         self.runtime = runtime
         fleet = runtime.fleet
+        watch = FleetWatch(root: runtime.root)
         stamp = FleetStamp.take(runtime.root)
         self.environment = environment
         loader = SpecLoader(schemas: runtime.resourceSchemas, environment: environment)

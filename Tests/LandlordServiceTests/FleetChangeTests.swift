@@ -75,6 +75,22 @@ import Testing
     }
 
     /// A tenant file there at start and removed by a later commit: its id is free again.
+    /// An edit in place (same inode, the directory untouched) just before a request, within
+    /// the second between full scans: the kernel's watch names the file, so it is seen at once.
+    @Test func anEditInPlaceJustBeforeARequestIsSeenAtOnce() async throws {
+        let f = try ServiceFixture()
+        try f.write(
+            "tenants/ci.yaml",
+            "apiVersion: landlord/v1\nkind: Tenant\nid: ci\nblueprint: web\nparameters: {subdomain: cicd, backendImage: \"img:1\"}\n")
+        try await f.start()
+        #expect(try await f.create("first").status == 202)
+        try FleetStampTests.append(f.dir.appendingPathComponent("tenants/ci.yaml"), "bogus: true\n")
+        let refused = try await f.create("second")
+        #expect(refused.status == 503, "\(refused.text)")
+        #expect(refused.body["error"]?["message"]?.stringValue?.contains("tenants/ci.yaml") == true, "\(refused.text)")
+        await f.stop()
+    }
+
     @Test func aTenantFileRemovedWhileRunningFreesItsID() async throws {
         let f = try ServiceFixture()
         try f.write(
