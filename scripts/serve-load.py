@@ -15,6 +15,10 @@ measure). `--keep-alive` is a separate variant: each client thread keeps one HTT
 connection open for all its POSTs (the TCP connect and accept leave the timing); its output
 says so, and it is not comparable with the default figure.
 
+The fleet and the server's files go in a new directory under TMPDIR: its filesystem is
+printed, as it counts (ext4 without a journal, as on the machine these figures come from, makes each new file cost
+far more than a journaled one: docs/performance.md, the service).
+
     swift build --product landlord --product landlord-server
     scripts/serve-load.py [N=200] [--bin=.build/debug] [--clients=50] [--keep-alive]
 """
@@ -81,6 +85,29 @@ def cpu_seconds(pid):
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except (OSError, IndexError, ValueError):
         return None
+
+
+def filesystem(path):
+    """The device and type of the filesystem holding `path`, and for ext4 whether it has a
+    journal (Linux: /proc/mounts and /proc/fs/jbd2). ext4 without one checks, for each new
+    file, that its inode was not freed in the last minutes, reading inode tables as it goes:
+    with many files deleted lately (test runs, earlier load runs) a POST's two new files cost
+    more CPU there than the rest of its request. The fleet goes under TMPDIR."""
+    best = ("?", "?", "")
+    try:
+        with open("/proc/mounts") as f:
+            for line in f:
+                dev, mnt, fstype = line.split()[:3]
+                if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best[2]):
+                    best = (dev, fstype, mnt)
+    except OSError:
+        return "filesystem unknown"
+    dev, fstype, mnt = best
+    note = ""
+    if fstype == "ext4" and os.path.isdir("/proc/fs/jbd2"):
+        journaled = any(j.startswith(os.path.basename(os.path.realpath(dev)) + "-") for j in os.listdir("/proc/fs/jbd2"))
+        note = " with a journal" if journaled else " WITHOUT a journal: each new file costs more, see this script's header"
+    return f"fleet on {dev} ({fstype}{note}) at {mnt}"
 
 
 def server_post_ms():
@@ -155,6 +182,7 @@ try:
         print(f"  while posting ({posting:.2f} s): server {server_cpu1 - server_cpu0:.2f} CPU s, "
               f"this client {client_cpu1 - client_cpu0:.2f} CPU s; load average {load_before:.2f} before, "
               f"{os.getloadavg()[0]:.2f} after")
+    print(f"  {filesystem(os.path.realpath(tmp))}")
     with cf.ThreadPoolExecutor(max_workers=20) as pool:
         race = list(pool.map(lambda _: call("POST", "/v1/tenants", {"id": "same", "blueprint": "web",
                                                                      "parameters": {"subdomain": "same", "backendImage": "i"}})[0], range(20)))
