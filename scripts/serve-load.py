@@ -16,8 +16,8 @@ connection open for all its POSTs (the TCP connect and accept leave the timing);
 says so, and it is not comparable with the default figure.
 
 The fleet and the server's files go in a new directory under TMPDIR: its filesystem is
-printed, as it counts (ext4 without a journal, as on the machine these figures come from, makes each new file cost
-far more than a journaled one: docs/performance.md, the service).
+printed, as it counts (ext4 without a journal, as on the machine these figures come from,
+makes each new file cost far more than a journaled one: docs/performance.md, the service).
 
     swift build --product landlord --product landlord-server
     scripts/serve-load.py [N=200] [--bin=.build/debug] [--clients=50] [--keep-alive]
