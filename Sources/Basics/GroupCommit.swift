@@ -32,7 +32,9 @@ import Synchronization
 /// - a file is renamed only after its bytes are fsynced (stage 1 finishes before stage 2 takes
 ///   the batch), so a crash leaves a target with its old bytes or its new ones, never a torn
 ///   file; a staged file that never got renamed is a dot-file the readers skip;
-/// - no caller is answered before the directory fsync that follows its renames has returned;
+/// - no caller is answered before the directory fsync that follows its renames has returned,
+///   and a caller is answered with an error when that fsync failed, as when its bytes' did
+///   (its file is in place, but not known to survive a crash);
 /// - renames happen on one thread, batch after batch in staging order (which is hand-in order)
 ///   and file after file within a batch, and the next round's renames start only after this
 ///   round's directories are synced; so two writes of one path land in the order they were
@@ -245,12 +247,15 @@ public final class GroupCommit: Sendable {
     }
 
     /// Renames the round's staged files into place, in order, then syncs each directory they
-    /// went into once; each batch's failures, by waiter index.
+    /// went into once; each batch's failures, by waiter index. A caller with a rename into a
+    /// directory whose sync failed fails too: its file is in place but not known to survive a crash.
     private func publish(_ round: [Ready]) -> [[Int: FileError]] {
         var out: [[Int: FileError]] = []
+        var renamed: [[Staged]] = []
         var directories: [String] = []
         for batch in round {
             var failures = batch.failures
+            var done: [Staged] = []
             for s in batch.staged {
                 guard failures[s.waiter] == nil else {
                     unlink(s.tmp)
@@ -261,18 +266,28 @@ public final class GroupCommit: Sendable {
                     unlink(s.tmp)
                     continue
                 }
+                done.append(s)
                 let dir = dirname(s.path)
                 if !directories.contains(dir) { directories.append(dir) }
             }
             out.append(failures)
+            renamed.append(done)
         }
-        if durable {
-            let syncer = self.syncer
-            _ = BlockingThreads.shared.run(directories) { dir in
-                let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                guard fd >= 0 else { return false }
-                defer { close(fd) }
-                return syncer(fd, .directory(dir))
+        guard durable else { return out }
+        let syncer = self.syncer
+        let synced = BlockingThreads.shared.run(directories) { dir in
+            let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            return syncer(fd, .directory(dir))
+        }
+        let unsynced = Set(zip(directories, synced).filter { !$0.1 }.map(\.0))
+        if unsynced.isEmpty { return out }
+        for (b, done) in renamed.enumerated() {
+            for s in done where out[b][s.waiter] == nil && unsynced.contains(dirname(s.path)) {
+                out[b][s.waiter] = FileError(
+                    "cannot make \(s.path) durable: fsync of its directory \(dirname(s.path)) failed, so the new version "
+                        + "may not survive a crash. Check the disk and free space, then try again.")
             }
         }
         return out
