@@ -161,17 +161,26 @@ public final class GroupCommit: Sendable {
         if start { stager.async { self.stageAll() } }
     }
 
+    /// Runs `body` on everything `list` holds, again and again, until it holds nothing; then
+    /// clears `busy`, under the same lock as the look that found `list` empty, so whoever
+    /// appends next sees `busy` false and starts the next drain: nothing is left waiting.
+    private func drain<T: Sendable>(_ list: WritableKeyPath<Queue, [T]>, busy: WritableKeyPath<Queue, Bool>, _ body: ([T]) -> Void) {
+        while true {
+            let items = queue.withLock { q in
+                let items = q[keyPath: list]
+                q[keyPath: list] = []
+                if items.isEmpty { q[keyPath: busy] = false }
+                return items
+            }
+            if items.isEmpty { return }
+            body(items)
+        }
+    }
+
     /// Stage 1: stages and syncs every waiting caller's files, batch after batch, handing each
     /// batch to the publisher as soon as its bytes are durable.
     private func stageAll() {
-        while true {
-            let batch = queue.withLock { q in
-                let b = q.waiting
-                q.waiting = []
-                if b.isEmpty { q.staging = false }
-                return b
-            }
-            if batch.isEmpty { return }
+        drain(\.waiting, busy: \.staging) { batch in
             let ready = stage(batch)
             let start = queue.withLock { q in
                 q.ready.append(ready)
@@ -187,14 +196,7 @@ public final class GroupCommit: Sendable {
     /// Stage 2: renames every ready batch into place and syncs their directories, round after
     /// round, answering each round's callers once its directories are synced.
     private func publishAll() {
-        while true {
-            let round = queue.withLock { q in
-                let r = q.ready
-                q.ready = []
-                if r.isEmpty { q.publishing = false }
-                return r
-            }
-            if round.isEmpty { return }
+        drain(\.ready, busy: \.publishing) { round in
             let answered = publish(round)
             queue.withLock { q in
                 q.rounds += 1
