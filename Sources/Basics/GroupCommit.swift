@@ -32,7 +32,9 @@ import Synchronization
 /// - a file is renamed only after its bytes are fsynced (stage 1 finishes before stage 2 takes
 ///   the batch), so a crash leaves a target with its old bytes or its new ones, never a torn
 ///   file; a staged file that never got renamed is a dot-file the readers skip;
-/// - no caller is answered before the directory fsync that follows its renames has returned;
+/// - no caller is answered before the directory fsync that follows its renames has returned,
+///   and a caller is answered with an error when that fsync failed, as when its bytes' did
+///   (its file is in place, but not known to survive a crash);
 /// - renames happen on one thread, batch after batch in staging order (which is hand-in order)
 ///   and file after file within a batch, and the next round's renames start only after this
 ///   round's directories are synced; so two writes of one path land in the order they were
@@ -159,17 +161,26 @@ public final class GroupCommit: Sendable {
         if start { stager.async { self.stageAll() } }
     }
 
+    /// Runs `body` on everything `list` holds, again and again, until it holds nothing; then
+    /// clears `busy`, under the same lock as the look that found `list` empty, so whoever
+    /// appends next sees `busy` false and starts the next drain: nothing is left waiting.
+    private func drain<T: Sendable>(_ list: WritableKeyPath<Queue, [T]>, busy: WritableKeyPath<Queue, Bool>, _ body: ([T]) -> Void) {
+        while true {
+            let items = queue.withLock { q in
+                let items = q[keyPath: list]
+                q[keyPath: list] = []
+                if items.isEmpty { q[keyPath: busy] = false }
+                return items
+            }
+            if items.isEmpty { return }
+            body(items)
+        }
+    }
+
     /// Stage 1: stages and syncs every waiting caller's files, batch after batch, handing each
     /// batch to the publisher as soon as its bytes are durable.
     private func stageAll() {
-        while true {
-            let batch = queue.withLock { q in
-                let b = q.waiting
-                q.waiting = []
-                if b.isEmpty { q.staging = false }
-                return b
-            }
-            if batch.isEmpty { return }
+        drain(\.waiting, busy: \.staging) { batch in
             let ready = stage(batch)
             let start = queue.withLock { q in
                 q.ready.append(ready)
@@ -185,14 +196,7 @@ public final class GroupCommit: Sendable {
     /// Stage 2: renames every ready batch into place and syncs their directories, round after
     /// round, answering each round's callers once its directories are synced.
     private func publishAll() {
-        while true {
-            let round = queue.withLock { q in
-                let r = q.ready
-                q.ready = []
-                if r.isEmpty { q.publishing = false }
-                return r
-            }
-            if round.isEmpty { return }
+        drain(\.ready, busy: \.publishing) { round in
             let answered = publish(round)
             queue.withLock { q in
                 q.rounds += 1
@@ -245,12 +249,15 @@ public final class GroupCommit: Sendable {
     }
 
     /// Renames the round's staged files into place, in order, then syncs each directory they
-    /// went into once; each batch's failures, by waiter index.
+    /// went into once; each batch's failures, by waiter index. A caller with a rename into a
+    /// directory whose sync failed fails too: its file is in place but not known to survive a crash.
     private func publish(_ round: [Ready]) -> [[Int: FileError]] {
         var out: [[Int: FileError]] = []
+        var renamed: [[Staged]] = []
         var directories: [String] = []
         for batch in round {
             var failures = batch.failures
+            var done: [Staged] = []
             for s in batch.staged {
                 guard failures[s.waiter] == nil else {
                     unlink(s.tmp)
@@ -261,18 +268,28 @@ public final class GroupCommit: Sendable {
                     unlink(s.tmp)
                     continue
                 }
+                done.append(s)
                 let dir = dirname(s.path)
                 if !directories.contains(dir) { directories.append(dir) }
             }
             out.append(failures)
+            renamed.append(done)
         }
-        if durable {
-            let syncer = self.syncer
-            _ = BlockingThreads.shared.run(directories) { dir in
-                let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-                guard fd >= 0 else { return false }
-                defer { close(fd) }
-                return syncer(fd, .directory(dir))
+        guard durable else { return out }
+        let syncer = self.syncer
+        let synced = BlockingThreads.shared.run(directories) { dir in
+            let fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            return syncer(fd, .directory(dir))
+        }
+        let unsynced = Set(zip(directories, synced).filter { !$0.1 }.map(\.0))
+        if unsynced.isEmpty { return out }
+        for (b, done) in renamed.enumerated() {
+            for s in done where out[b][s.waiter] == nil && unsynced.contains(dirname(s.path)) {
+                out[b][s.waiter] = FileError(
+                    "cannot make \(s.path) durable: fsync of its directory \(dirname(s.path)) failed, so the new version "
+                        + "may not survive a crash. Check the disk and free space, then try again.")
             }
         }
         return out

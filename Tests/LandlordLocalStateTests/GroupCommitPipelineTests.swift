@@ -147,6 +147,33 @@ import Testing
         #expect(names.sorted() == ["bad.json", "good.json"])
     }
 
+    @Test func aFailedDirectorySyncFailsEveryCallerWithARenameInIt() async throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for sub in ["bad", "good"] { try FileManager.default.createDirectory(atPath: dir + "/" + sub, withIntermediateDirectories: true) }
+        let log = Log()
+        let committer = GroupCommit { fd, what in
+            guard what == .directory(dir + "/bad") else { return fsync(fd) == 0 }
+            log.add("failed the sync of bad/")
+            return false
+        }
+        // Renamed into bad/ (alone, and beside a rename into good/): neither is known to survive
+        // a crash, so neither caller may be told its write is durable.
+        let alone = await #expect(throws: FileError.self) {
+            try await committer.commit([GroupCommit.Write(path: dir + "/bad/a.json", bytes: [1])])
+        }
+        #expect(alone?.description.contains("bad/a.json") == true, "\(String(describing: alone))")
+        await #expect(throws: FileError.self) {
+            try await committer.commit([
+                GroupCommit.Write(path: dir + "/good/b.json", bytes: [2]), GroupCommit.Write(path: dir + "/bad/b.json", bytes: [2]),
+            ])
+        }
+        #expect(log.all.count == 2, "the directory's sync was not reached: \(log.all)")
+        // A caller whose renames all went into a synced directory is answered as before.
+        try await committer.commit([GroupCommit.Write(path: dir + "/good/c.json", bytes: [3])])
+        #expect(AtomicFile.read(dir + "/good/c.json") == [3])
+    }
+
     /// Counts the syncs in flight, and the most seen at once.
     final class InFlight: Sendable {
         let counts = Mutex((now: 0, most: 0))

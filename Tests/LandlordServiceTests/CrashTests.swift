@@ -39,17 +39,13 @@ import Testing
     static func start(_ f: ServiceFixture) async throws -> Spawned {
         f.port = freePort()
         let server = try Spawned(serverBinary, ["-C", f.dir.path, "--listen", "127.0.0.1:\(f.port)"], env: f.env)
-        let end = Date().addingTimeInterval(30)
-        while Date() < end {
-            if let r = try? await f.call("GET", "/healthz", auth: nil), r.status == 200 { return server }
-            if !server.isRunning {
-                let run = await server.finish()
-                Issue.record("landlord-server exited \(run.code): \(run.stderr)")
-                return server
-            }
-            try await Task.sleep(for: .milliseconds(50))
+        if try await f.firstAnswer(from: server) { return server }
+        if server.isRunning {
+            Issue.record("landlord-server did not answer within \(ServiceFixture.firstAnswerSeconds) s")
+        } else {
+            let run = await server.finish()
+            Issue.record("landlord-server exited \(run.code): \(run.stderr)")
         }
-        Issue.record("landlord-server did not answer within 30 s")
         return server
     }
 

@@ -13,17 +13,7 @@ import Testing
         f.port = CrashTests.freePort()
         let landlord = Spawned.landlordBinary(repoRoot: repoRoot)
         let server = try Spawned(landlord, ["-C", f.dir.path, "serve", "--listen", "127.0.0.1:\(f.port)"], env: f.env)
-        var answered = false
-        // Only a bound on waiting for a server that never answers: at the start of the full debug
-        // pass (500 suites at once on 2 cores) its first answer took 24-28 s, and once over 30 s.
-        let end = Date().addingTimeInterval(120)
-        while Date() < end && server.isRunning {
-            if let r = try? await f.call("GET", "/healthz", auth: nil), r.status == 200 {
-                answered = true
-                break
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let answered = try await f.firstAnswer(from: server)
         kill(server.pid, SIGTERM)
         let run = await server.finish()
         #expect(answered, "landlord serve did not answer: \(run.stderr)")

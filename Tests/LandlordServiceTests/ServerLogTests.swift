@@ -17,17 +17,7 @@ import Testing
         let f = try ServiceFixture(env: ["LANDLORD_API_TOKENS": "not-used"])
         f.port = CrashTests.freePort()
         let server = try Spawned(CrashTests.serverBinary, ["-C", f.dir.path, "--listen", "127.0.0.1:\(f.port)", "--log-format", "json"], env: f.env)
-        var answered = false
-        // Only a bound on waiting for a server that never answers: at the start of the full debug
-        // pass (500 suites at once on 2 cores) its first answer took 24-28 s, and once over 30 s.
-        let end = Date().addingTimeInterval(120)
-        while Date() < end && server.isRunning {
-            if let r = try? await f.call("GET", "/healthz", auth: nil), r.status == 200 {
-                answered = true
-                break
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let answered = try await f.firstAnswer(from: server)
         #expect(try await f.create("l1", blueprint: "gated").status == 202)
         kill(server.pid, SIGTERM)
         let run = await server.finish()

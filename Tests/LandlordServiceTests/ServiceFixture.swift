@@ -3,6 +3,7 @@ import LandlordBasics
 import LandlordCore
 import LandlordHTTP
 import LandlordService
+import LandlordTestSupport
 import Logging
 import ProviderAPI
 import Testing
@@ -124,6 +125,23 @@ final class ServiceFixture: @unchecked Sendable {
         }
         Issue.record("tenant \(id) did not become \(status) within \(seconds)s; last: \(JSON.string(last))")
         return last
+    }
+
+    /// How long ``firstAnswer(from:)`` waits. Only a bound for a server that never answers, not a
+    /// speed target: at the start of the full debug test pass on a 2-core machine (hundreds of
+    /// suites at once), the real server answered its first /healthz only after 24-28 s, and once
+    /// after more than 30 s.
+    static let firstAnswerSeconds = 120
+
+    /// Polls the fixture's port every 50 ms until `server` answers `GET /healthz` with 200
+    /// (true), exits, or ``firstAnswerSeconds`` pass (false).
+    func firstAnswer(from server: Spawned) async throws -> Bool {
+        let end = Date().addingTimeInterval(Double(Self.firstAnswerSeconds))
+        while Date() < end && server.isRunning {
+            if let r = try? await call("GET", "/healthz", auth: nil), r.status == 200 { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
     }
 
     func fileExists(_ relative: String) -> Bool { FileManager.default.fileExists(atPath: dir.appendingPathComponent(relative).path) }

@@ -41,11 +41,7 @@ import Testing
     static func serve(_ f: ServiceFixture) async throws -> Spawned {
         f.port = CrashTests.freePort()
         let server = try Spawned(CrashTests.serverBinary, ["-C", f.dir.path, "--listen", "127.0.0.1:\(f.port)"], env: f.env)
-        let end = Date().addingTimeInterval(60)
-        while Date() < end && server.isRunning {
-            if let r = try? await f.call("GET", "/healthz", auth: nil), r.status == 200 { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        _ = try await f.firstAnswer(from: server)
         return server
     }
 
