@@ -29,6 +29,10 @@ public actor TenantService {
     var inFlight: Set<String> = []
     /// Tenants whose creation is being written.
     var reserved: Set<String> = []
+    /// When the last create that queues a tenant was answered (``waitForAPause()``).
+    var lastCreate: ContinuousClock.Instant?
+    /// The pause after a create that ends a burst of them (``waitForAPause()``).
+    let burstPause: Duration
     let wakes: AsyncStream<Void>
     /// Set by ``stopTakingWork()``: the workers finish the batch in hand and return.
     let stopping = Atomic<Bool>(false)
@@ -57,14 +61,18 @@ public actor TenantService {
     public nonisolated let clock: any PacingClock
 
     /// A service over a loaded fleet; reads the records kept by an earlier run (which the
-    /// workers then finish). Throws when records or the outbox cannot be read.
+    /// workers then finish). Throws when records or the outbox cannot be read. `burstPause`:
+    /// how long provisioning waits after a create for the next (POSTs of a burst arrive about
+    /// a millisecond apart), so a burst is answered first and provisioned in one batch.
     public init(
         runtime: ServiceRuntime, environment: [String: String] = ProcessInfo.processInfo.environment, lockTimeout: Double = 60,
         eventRetry: TimeInterval = 86_400, log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
         observe: (@Sendable (Plan) -> any ApplyObserver)? = nil, metrics: any LifecycleMetrics = NoLifecycleMetrics(),
-        statusChanged: @escaping @Sendable (StatusChange) -> Void = { _ in }, clock: any PacingClock = SystemPacingClock()
+        statusChanged: @escaping @Sendable (StatusChange) -> Void = { _ in }, clock: any PacingClock = SystemPacingClock(),
+        burstPause: Duration = .milliseconds(20)
     ) throws {
         self.clock = clock
+        self.burstPause = burstPause
         self.observe = observe
         self.metrics = metrics
         self.statusChanged = statusChanged
@@ -164,7 +172,10 @@ public actor TenantService {
         announce(record, was: previous?.status)
         noteWritten("tenants/\(id).yaml")
         addToFleet(spec)
-        if !approval { wake.yield() }
+        if !approval {
+            lastCreate = .now
+            wake.yield()
+        }
         return .success(["id": .string(id), "status": .string(record.status.rawValue)])
     }
 

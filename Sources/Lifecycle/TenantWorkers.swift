@@ -71,6 +71,7 @@ extension TenantService {
     /// Applies and destroys every queued tenant until none is left.
     func drainQueue() async {
         while !stopping.load(ordering: .sequentiallyConsistent) {
+            await waitForAPause()
             // The files may have changed (a CI commit); an unreadable fleet holds the queue.
             if reloadFleetIfChanged() != nil { break }
             let provision = byID.values.filter { Self.applies.contains($0.status) && !busy($0.id) }.map(\.id).sorted()
@@ -82,6 +83,19 @@ extension TenantService {
             if !forced.isEmpty { await destroyBatch(forced, force: true) }
             if !plain.isEmpty { await destroyBatch(plain, force: false) }
             try? runtime.mock?.cloud.compactIfWorthIt()
+        }
+    }
+
+    /// While creates keep arriving (a burst of POSTs), provisioning waits for a pause of
+    /// `burstPause` (an argument of the service's init) after the last one, and at most 12.5 times that in all (a steady stream of creates is
+    /// still provisioned, in batches): the requests do not queue behind applies for the cores
+    /// meanwhile, and the burst goes into one batch.
+    func waitForAPause() async {
+        let start = ContinuousClock.now
+        while let last = lastCreate, case let quiet = ContinuousClock.now - last, quiet < burstPause,
+            ContinuousClock.now - start < burstPause * 12.5
+        {
+            try? await Task.sleep(for: burstPause - quiet)
         }
     }
 

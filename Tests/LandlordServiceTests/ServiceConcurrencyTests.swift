@@ -23,6 +23,25 @@ import Testing
         try text.write(to: path, atomically: true, encoding: .utf8)
     }
 
+    /// Creates one after another, each within the pause of the one before: provisioning
+    /// waits for the burst to end, then applies it in one plan (before, the first create's
+    /// wake-up planned it alone while the next was being answered). The pause is made long
+    /// here so that a slow test machine cannot split the burst.
+    @Test func aBurstOfCreatesIsAnsweredFirstThenProvisionedInOnePlan() async throws {
+        let f = try ServiceFixture()
+        f.burstPause = .seconds(2)
+        try await f.start()
+        let ids = ["burst1", "burst2", "burst3", "burst4", "burst5"]
+        for id in ids {
+            let created = try await f.create(id)
+            #expect(created.status == 202, "\(created.text)")
+            #expect(created.body["status"]?.stringValue == "provisioning")
+        }
+        for id in ids { try await f.wait(id, for: "active") }
+        #expect(f.plans.tenants.withLock { $0 } == [ids])
+        await f.stop()
+    }
+
     /// Every tenant as `GET /v1/tenants` shows it, over all pages.
     static func tenants(_ f: ServiceFixture) async throws -> [String: Value] {
         var out: [String: Value] = [:]

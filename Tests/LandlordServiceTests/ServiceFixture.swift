@@ -6,10 +6,16 @@ import LandlordService
 import LandlordTestSupport
 import Logging
 import ProviderAPI
+import Synchronization
 import Testing
 
 /// The repository root, found from this file.
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The tenants of each plan a service applied, in order.
+final class PlanLog: Sendable {
+    let tenants = Mutex<[[String]]>([])
+}
 
 /// The API tokens every fixture accepts.
 let token = "test-token-1"
@@ -29,6 +35,10 @@ final class ServiceFixture: @unchecked Sendable {
     let client = CurlTransport(timeout: 30)
     /// The service's clock (the system's unless a test brings its own).
     let clock: any PacingClock
+    /// The service's pause after a create before provisioning starts (its default unless set).
+    var burstPause = Duration.milliseconds(20)
+    /// The tenants of each plan the service's worker applied, in order.
+    let plans = PlanLog()
 
     init(
         approvalTimeout: String = "1h", events: String = "", env extra: [String: String] = [:], clock: any PacingClock = SystemPacingClock()
@@ -61,7 +71,11 @@ final class ServiceFixture: @unchecked Sendable {
         self.runtime = runtime
         let metrics = APIMetrics()
         let service = try TenantService(
-            runtime: runtime, environment: env, lockTimeout: 5, eventRetry: 30, log: { _ in }, metrics: metrics, clock: clock)
+            runtime: runtime, environment: env, lockTimeout: 5, eventRetry: 30, log: { _ in },
+            observe: { [plans] plan in
+                plans.tenants.withLock { $0.append(plan.tenants.map(\.tenant)) }
+                return SilentObserver()
+            }, metrics: metrics, clock: clock, burstPause: burstPause)
         self.service = service
         let tokens = HTTPAPI.tokens(runtime.fleet.platform, environment: env)
         let served = try await Served.start { onRunning in
