@@ -87,9 +87,10 @@ extension TenantService {
     }
 
     /// While creates keep arriving (a burst of POSTs), provisioning waits for a pause of
-    /// `burstPause` (an argument of the service's init) after the last one, and at most 12.5 times that in all (a steady stream of creates is
-    /// still provisioned, in batches): the requests do not queue behind applies for the cores
-    /// meanwhile, and the burst goes into one batch.
+    /// `burstPause` (an argument of the service's init) after the last one, and at most 12.5
+    /// times that in all (a steady stream of creates is still provisioned, in batches): the
+    /// requests do not queue behind applies for the cores meanwhile, and the burst goes into
+    /// one batch.
     func waitForAPause() async {
         let start = ContinuousClock.now
         while let last = lastCreate, case let quiet = ContinuousClock.now - last, quiet < burstPause,
