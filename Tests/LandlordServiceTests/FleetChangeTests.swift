@@ -74,15 +74,20 @@ import Testing
         await f.stop()
     }
 
-    /// A tenant file there at start and removed by a later commit: its id is free again.
-    /// An edit in place (same inode, the directory untouched) just before a request, within
-    /// the second between full scans: the kernel's watch names the file, so it is seen at once.
-    @Test func anEditInPlaceJustBeforeARequestIsSeenAtOnce() async throws {
+    /// A service started over a fleet that holds the tenant file tenants/ci.yaml.
+    static func servedWithTenantCI() async throws -> ServiceFixture {
         let f = try ServiceFixture()
         try f.write(
             "tenants/ci.yaml",
             "apiVersion: landlord/v1\nkind: Tenant\nid: ci\nblueprint: web\nparameters: {subdomain: cicd, backendImage: \"img:1\"}\n")
         try await f.start()
+        return f
+    }
+
+    /// An edit in place (same inode, the directory untouched) just before a request, within
+    /// the second between full scans: the kernel's watch names the file, so it is seen at once.
+    @Test func anEditInPlaceJustBeforeARequestIsSeenAtOnce() async throws {
+        let f = try await Self.servedWithTenantCI()
         #expect(try await f.create("first").status == 202)
         try FleetStampTests.append(f.dir.appendingPathComponent("tenants/ci.yaml"), "bogus: true\n")
         let refused = try await f.create("second")
@@ -91,12 +96,9 @@ import Testing
         await f.stop()
     }
 
+    /// A tenant file there at start and removed by a later commit: its id is free again.
     @Test func aTenantFileRemovedWhileRunningFreesItsID() async throws {
-        let f = try ServiceFixture()
-        try f.write(
-            "tenants/ci.yaml",
-            "apiVersion: landlord/v1\nkind: Tenant\nid: ci\nblueprint: web\nparameters: {subdomain: cicd, backendImage: \"img:1\"}\n")
-        try await f.start()
+        let f = try await Self.servedWithTenantCI()
         let taken = try await f.create("ci")
         #expect(taken.status == 409, "\(taken.text)")
         try FileManager.default.removeItem(at: f.dir.appendingPathComponent("tenants/ci.yaml"))
