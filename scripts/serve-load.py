@@ -20,7 +20,11 @@ printed, as it counts (ext4 without a journal, as on the machine these figures c
 makes each new file cost far more than a journaled one: docs/performance.md, the service).
 
     swift build --product landlord --product landlord-server
-    scripts/serve-load.py [N=200] [--bin=.build/debug] [--clients=50] [--keep-alive]
+    scripts/serve-load.py [N=200] [--bin=.build/debug] [--clients=50] [--keep-alive] [--fleet=K]
+
+--fleet=K puts K tenant files in the fleet before the server starts (the service does not
+provision them: it applies only the tenants created through it), so each request works at that
+fleet's size.
 """
 import http.client
 import threading
@@ -41,6 +45,9 @@ args = [a for a in sys.argv[1:] if not a.startswith("--")]
 clients = int(next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--clients=")), "50"))
 n = int(args[0]) if args else 200
 keep_alive = "--keep-alive" in sys.argv[1:]
+# --fleet=K: K tenant files already in the fleet (written before the server starts, never
+# provisioned by it): the service's per-request work at a large fleet's size.
+present = int(next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--fleet=")), "0"))
 bindir = next((a.split("=", 1)[1] for a in sys.argv[1:] if a.startswith("--bin=")), None) or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), "..", ".build", "debug")
 landlord = os.path.join(bindir, "landlord")
@@ -64,6 +71,10 @@ extra = "".join(
 platform = platform.rstrip("\n") + "\n" + extra + "api: {tokensEnv: LOAD_TOKENS}\n"
 with open(os.path.join(fleet, "platform.yaml"), "w") as f:
     f.write(platform)
+for i in range(present):
+    with open(os.path.join(fleet, "tenants", f"present{i:06d}.yaml"), "w") as f:
+        f.write(f"apiVersion: landlord/v1\nkind: Tenant\nid: present{i:06d}\nblueprint: web\n"
+                f"parameters: {{subdomain: present{i:06d}, backendImage: \"img:1\"}}\n")
 
 s = socket.socket()
 s.bind(("127.0.0.1", 0))

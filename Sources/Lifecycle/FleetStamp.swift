@@ -88,6 +88,11 @@ struct FleetStamp: Equatable, Sendable {
     /// The files that differ between two stamps (added, removed or changed), sorted; the
     /// directories' own stamps only decide whether tenant files are stat'ed.
     func changes(since old: FleetStamp) -> [String] {
-        Set(files.keys).union(old.files.keys).filter { $0 != "blueprints" && $0 != "tenants" && files[$0] != old.files[$0] }.sorted()
+        changes(since: old, among: Set(files.keys).union(old.files.keys))
+    }
+
+    /// ``changes(since:)`` among `paths` only (the files a watch named): no work for the others.
+    func changes(since old: FleetStamp, among paths: Set<String>) -> [String] {
+        paths.filter { $0 != "blueprints" && $0 != "tenants" && files[$0] != old.files[$0] }.sorted()
     }
 }

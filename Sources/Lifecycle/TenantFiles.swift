@@ -23,19 +23,23 @@ extension TenantService {
     /// ``reloadFleetIfChanged()``, and the outcome of a re-read when there was one.
     private func lookAtFleet() -> (ErrorBody?, String?) {
         let now: FleetStamp
-        // The watch names the files touched since the last look: only those are stat'ed (a
-        // POST no longer stats every tenant file). Every file is, when the watch cannot tell,
-        // and at least once a ``FleetStamp/fullScanInterval`` for what it cannot see.
+        let differing: [String]
+        // The watch names the files touched since the last look: only those are stat'ed and
+        // compared (a POST no longer does work for every tenant file). Every file is, when the
+        // watch cannot tell, and at least once a ``FleetStamp/fullScanInterval`` for what it
+        // cannot see.
         if let touched = watch?.look(), Date().timeIntervalSince(stamp.scanned) < FleetStamp.fullScanInterval {
             guard !touched.isEmpty else { return (invalid, nil) }
             var s = stamp
             for path in touched { s.note(root, path) }
             now = s
+            differing = now.changes(since: stamp, among: touched)
         } else {
             now = FleetStamp.take(root, previous: stamp)
+            differing = now.changes(since: stamp)
         }
         // A file this service is writing (a create's, off the actor) is not someone's edit.
-        let changed = now.changes(since: stamp).filter { path in
+        let changed = differing.filter { path in
             !(path.hasPrefix("tenants/") && reserved.contains(String(path.dropFirst(8).split(separator: ".").first ?? "")))
         }
         guard !changed.isEmpty else {

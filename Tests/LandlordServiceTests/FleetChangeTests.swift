@@ -4,6 +4,8 @@ import LandlordService
 import ProviderAPI
 import Testing
 
+@testable import LandlordLifecycle
+
 /// The service sees the fleet's files as they are now: edits made while it runs (a tenant file
 /// or blueprint added, changed or removed by a CI commit) are read before it acts, and a fleet
 /// that no longer reads refuses new work with validate's diagnostics instead of acting on it.
@@ -93,6 +95,25 @@ import Testing
         let refused = try await f.create("second")
         #expect(refused.status == 503, "\(refused.text)")
         #expect(refused.body["error"]?["message"]?.stringValue?.contains("tenants/ci.yaml") == true, "\(refused.text)")
+        await f.stop()
+    }
+
+    /// Created tenants join the fleet the engine plans in id order, between those of the
+    /// files there at start, each found by its id (the index is kept, not rebuilt, per create).
+    @Test func createdTenantsJoinTheFleetInIDOrderAndAreFoundByID() async throws {
+        let f = try ServiceFixture()
+        for id in ["bravo", "delta"] {
+            try f.write(
+                "tenants/\(id).yaml",
+                "apiVersion: landlord/v1\nkind: Tenant\nid: \(id)\nblueprint: web\nparameters: {subdomain: \(id), backendImage: \"img:1\"}\n")
+        }
+        try await f.start()
+        for id in ["echo", "alpha", "charlie"] { #expect(try await f.create(id).status == 202) }
+        let fleet = try #require(await f.service?.fleet)
+        #expect(fleet.tenants.map(\.id) == ["alpha", "bravo", "charlie", "delta", "echo"])
+        for (i, t) in fleet.tenants.enumerated() { #expect(fleet.tenantIndex[t.id] == i, "\(t.id)") }
+        #expect(fleet.tenantIndex.count == 5)
+        for id in ["alpha", "echo"] { try await f.wait(id, for: "active") }
         await f.stop()
     }
 
