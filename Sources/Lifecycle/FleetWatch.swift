@@ -11,7 +11,8 @@ import Foundation
 /// looks. Where the watch cannot tell (another system, a full queue, a spec directory replaced
 /// or removed), ``look()`` answers `nil` and the caller stats every file, as without a watch.
 /// A file edited through a symlink or on a network filesystem raises no event here: the
-/// caller still stats every file at least once a second (``FleetStamp/fullScanInterval``).
+/// caller still stats every file from time to time (``FleetStamp/nextFullScan``: every second,
+/// less often on a fleet whose scan takes more than a twentieth of that).
 // Not Sendable: owned by the `TenantService` actor, which alone reads the descriptor.
 final class FleetWatch {
     #if os(Linux)

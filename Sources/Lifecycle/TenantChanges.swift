@@ -80,23 +80,19 @@ extension TenantService {
         return .success(["id": .string(id), "status": .string(r.status.rawValue)])
     }
 
-    /// Adds a tenant (whose file is written) to the fleet the engine plans. The fleet's tenants
-    /// are sorted by id, each id once (``SpecLoader``): a tenant already there is replaced in
-    /// its place, a new one inserted in order and only the ids after it re-indexed. Once a
-    /// create, so it must not copy or re-hash the whole fleet.
+    /// Adds a tenant (whose file is written) to the fleet the engine plans: one already there
+    /// is replaced in its place, a new one inserted in id order (``Fleet/insertionPoint(of:)``)
+    /// without moving the index of those after it (``Fleet/tenantIndex`` is a checked hint).
+    /// Once a create, so nothing here is done for every tenant of the fleet.
     func addToFleet(_ spec: TenantSpec) {
-        if let i = fleet.tenantIndex[spec.id], fleet.tenants.indices.contains(i), fleet.tenants[i].id == spec.id {
+        if let i = fleet.position(of: spec.id) {
             fleet.tenants[i] = spec
+            fleet.tenantIndex[spec.id] = i
             return
         }
-        var low = 0
-        var high = fleet.tenants.count
-        while low < high {
-            let mid = (low + high) / 2
-            if fleet.tenants[mid].id < spec.id { low = mid + 1 } else { high = mid }
-        }
-        fleet.tenants.insert(spec, at: low)
-        for i in low..<fleet.tenants.count { fleet.tenantIndex[fleet.tenants[i].id] = i }
+        let at = fleet.insertionPoint(of: spec.id)
+        fleet.tenants.insert(spec, at: at)
+        fleet.tenantIndex[spec.id] = at
     }
 
     /// Removes a destroyed tenant's file and takes it out of the fleet.

@@ -26,9 +26,9 @@ extension TenantService {
         let differing: [String]
         // The watch names the files touched since the last look: only those are stat'ed and
         // compared (a POST no longer does work for every tenant file). Every file is, when the
-        // watch cannot tell, and at least once a ``FleetStamp/fullScanInterval`` for what it
-        // cannot see.
-        if let touched = watch?.look(), Date().timeIntervalSince(stamp.scanned) < FleetStamp.fullScanInterval {
+        // watch cannot tell, and from time to time for what it cannot see
+        // (``FleetStamp/nextFullScan``).
+        if let touched = watch?.look(), Date() < stamp.nextFullScan {
             guard !touched.isEmpty else { return (invalid, nil) }
             var s = stamp
             for path in touched { s.note(root, path) }
@@ -44,7 +44,7 @@ extension TenantService {
         }
         guard !changed.isEmpty else {
             // Nothing new, but the files were all stat'ed: the next full scan is a second away.
-            (stamp.scanned, stamp.tenantFiles) = (now.scanned, now.tenantFiles)
+            (stamp.scanned, stamp.tenantFiles, stamp.scanSeconds) = (now.scanned, now.tenantFiles, now.scanSeconds)
             return (invalid, nil)
         }
         stamp = now

@@ -46,6 +46,24 @@ import Testing
         #expect(FleetStamp.take(dir, previous: stamp).changes(since: stamp).isEmpty)
     }
 
+    /// With a watch, every file is stat'ed again a second after the last scan, or 20 times
+    /// the scan's own time when that is longer: the scan of a large fleet is a twentieth of
+    /// the service's time at most.
+    @Test func aSlowScanIsRepeatedLessOften() throws {
+        var stamp = FleetStamp()
+        stamp.scanned = Date(timeIntervalSinceReferenceDate: 1000)
+        stamp.scanSeconds = 0.01
+        #expect(stamp.nextFullScan == Date(timeIntervalSinceReferenceDate: 1001))
+        stamp.scanSeconds = 0.25
+        #expect(stamp.nextFullScan == Date(timeIntervalSinceReferenceDate: 1005))
+        // A real scan records its time.
+        let dir = try Self.fleet(tenants: 50)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let taken = FleetStamp.take(dir)
+        #expect(taken.scanSeconds > 0 && taken.scanSeconds < 60)
+        #expect(taken.nextFullScan >= taken.scanned.addingTimeInterval(FleetStamp.fullScanInterval))
+    }
+
     @Test func aLargeFleetSeesAnEditInPlaceAfterTheInterval() throws {
         let dir = try Self.fleet(tenants: FleetStamp.smallFleet)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -221,12 +221,34 @@ public struct Fleet: Sendable {
     public var root: URL
     public var platform: PlatformSpec
     public var blueprints: [String: Blueprint]
-    /// Sorted by id.
+    /// Sorted by id, each id once.
     public var tenants: [TenantSpec]
+    /// Where each id is in `tenants`: a hint that ``position(of:)`` checks, so a tenant can be
+    /// inserted without moving the positions of those after it (the service does, once a
+    /// create); a position that no longer holds its id is found again by a binary search.
     public var tenantIndex: [String: Int]
 
     /// A tenant by id.
-    public func tenant(_ id: String) -> TenantSpec? { tenantIndex[id].map { tenants[$0] } }
+    public func tenant(_ id: String) -> TenantSpec? { position(of: id).map { tenants[$0] } }
+
+    /// Where tenant `id` is in `tenants` (nil: not in the fleet).
+    public func position(of id: String) -> Int? {
+        if let i = tenantIndex[id], tenants.indices.contains(i), tenants[i].id == id { return i }
+        let i = insertionPoint(of: id)
+        return i < tenants.count && tenants[i].id == id ? i : nil
+    }
+
+    /// Where a tenant `id` goes in `tenants` to keep them sorted: the first position whose id
+    /// is not less (a binary search).
+    public func insertionPoint(of id: String) -> Int {
+        var low = 0
+        var high = tenants.count
+        while low < high {
+            let mid = (low + high) / 2
+            if tenants[mid].id < id { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
 
     /// The digest of what a tenant's plan was made from: platform, its blueprint, its file.
     public func inputDigest(for tenant: TenantSpec) -> String {
