@@ -10,7 +10,7 @@ import Foundation
 /// removed, replaced (a new inode: git checkouts and atomic writes) or written in place.
 /// Taking one costs one `stat` per file and no reads. Before each request that starts work the
 /// service re-stamps only the files its ``FleetWatch`` names, and takes a whole stamp when the
-/// watch cannot tell or a ``fullScanInterval`` has passed. On a large fleet a whole stamp
+/// watch cannot tell or at ``nextFullScan``. On a large fleet a whole stamp
 /// stats the tenant files one by one only when their directory changed or that interval
 /// passed (without a watch, an edit in place of an existing tenant file, which leaves the
 /// directory as it was, is seen within that time).

@@ -43,7 +43,8 @@ extension TenantService {
             !(path.hasPrefix("tenants/") && reserved.contains(String(path.dropFirst(8).split(separator: ".").first ?? "")))
         }
         guard !changed.isEmpty else {
-            // Nothing new, but the files were all stat'ed: the next full scan is a second away.
+            // Nothing new: keep when every file was last stat'ed and how long that took (for
+            // ``FleetStamp/nextFullScan``; unchanged when only the watch's files were).
             (stamp.scanned, stamp.tenantFiles, stamp.scanSeconds) = (now.scanned, now.tenantFiles, now.scanSeconds)
             return (invalid, nil)
         }
