@@ -19,6 +19,8 @@ final class FleetWatch {
         private let fd: Int32
         /// Watched directory (relative to the fleet: "", "blueprints", "tenants") by descriptor.
         private var dirs: [Int32: String] = [:]
+        /// Where `look()` reads the queued events: kept, not made and zeroed once a request.
+        private var buffer = [UInt8](repeating: 0, count: 64 * 1024)
     #endif
     private let root: String
 
@@ -49,7 +51,6 @@ final class FleetWatch {
         #if os(Linux)
             var touched: Set<String> = []
             var lost = false
-            var buffer = [UInt8](repeating: 0, count: 64 * 1024)
             while true {
                 let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
