@@ -14,10 +14,10 @@
 #    their own code -Onone (LANDLORD_TESTS_ONONE: the suites are not what is being optimised).
 #    The scenario tests' docs checks (DocsTests) run in the debug build: they need landlord-server,
 #    which this build leaves out.
-# Steps 1 and 2 run beside step 3's build, and step 3's three suites beside one another.
+# Steps 1 and 2 run beside step 3's build, and step 3's suites beside one another.
 #   scripts/release-checks.sh --build-only   only step 3's build (no moto, no release binary); a
 #    later run then finds it done.
-# Starts moto_server on MOTO_PORT (default 5124) and MOTO_S3_PORT (5128) and stops them; prints
+# Starts moto_server on MOTO_PORT (default 5124), MOTO_S3_PORT (5128) and MOTO_S3B_PORT (5129) and stops them; prints
 # each step's seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,15 +46,23 @@ bin="$(realpath "${1:-${LANDLORD_RELEASE_BIN:-.build/release/landlord}}")"
 command -v moto_server >/dev/null || { echo "error: moto_server not found: pip install 'moto[server]==5.2.1'" >&2; exit 1; }
 
 export MOTO_PORT="${MOTO_PORT:-5124}"
-# The S3 state suite gets a moto of its own (MOTO_S3_PORT, default 5128: scripts/test.sh's are
-# 5123, 5126 and 5127), beside the AWS provider's: a test that uses moto holds it alone, so two
-# motos are two queues, not one.
+# The S3 state suites get two motos of their own (MOTO_S3_PORT, default 5128, and MOTO_S3B_PORT,
+# 5129: scripts/test.sh's are 5123, 5126 and 5127), beside the AWS provider's: a test that uses
+# moto holds it alone, so each moto is one queue. The longest S3 tests (ShardTests,
+# S3SnapshotTests) wait in one, the rest in the other: in one queue they took 100 s, the
+# critical path of these checks.
 s3_port="${MOTO_S3_PORT:-5128}"
+s3b_port="${MOTO_S3B_PORT:-5129}"
 s3_moto=(env MOTO_PORT="$s3_port" MOTO_STATE_DIR="${TMPDIR:-/tmp}/landlord-moto-$s3_port")
+s3b_moto=(env MOTO_PORT="$s3b_port" MOTO_STATE_DIR="${TMPDIR:-/tmp}/landlord-moto-$s3b_port")
 source scripts/lib/sides.sh
-trap 'stop_sides; scripts/moto.sh stop; "${s3_moto[@]}" scripts/moto.sh stop' EXIT
-scripts/moto.sh start
-"${s3_moto[@]}" scripts/moto.sh start
+# The three motos stop at once: each takes a few seconds to exit.
+trap 'stop_sides; scripts/moto.sh stop & "${s3_moto[@]}" scripts/moto.sh stop & "${s3b_moto[@]}" scripts/moto.sh stop & wait' EXIT
+starts=()
+scripts/moto.sh start & starts+=($!)
+"${s3_moto[@]}" scripts/moto.sh start & starts+=($!)
+"${s3b_moto[@]}" scripts/moto.sh start & starts+=($!)
+for pid in "${starts[@]}"; do wait "$pid"; done
 export AWS_ENDPOINT_URL="http://127.0.0.1:${MOTO_PORT}" AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
@@ -83,8 +91,11 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}"
 # (one Python process) answered a wave's 189 checks too late for a 2 s limit beside the motos
 # under load: they allow 5 s (SafeRolloutTests).
 test_bin="$(swift build "${flags[@]}" --scratch-path "$scratch" --show-bin-path)/LandlordPackageTests.xctest"
-side "the S3 state suite -O, against the moto on port $s3_port" \
-    env AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" "$test_bin" --testing-library swift-testing --filter S3StateTests
+long_s3='S3StateTests\.(ShardTests|S3SnapshotTests)'
+side "the S3 state suites -O but the longest two, against the moto on port $s3_port" \
+    env AWS_ENDPOINT_URL="http://127.0.0.1:$s3_port" "$test_bin" --testing-library swift-testing --filter S3StateTests --skip "$long_s3"
+side "the S3 state suites ShardTests and S3SnapshotTests -O, against the moto on port $s3b_port" \
+    env AWS_ENDPOINT_URL="http://127.0.0.1:$s3b_port" "$test_bin" --testing-library swift-testing --filter "$long_s3"
 side "the scenario tests -O ($sanitizer)" "$test_bin" --testing-library swift-testing --filter ScenarioTests --skip DocsTests
 swift test "${flags[@]}" --skip-build --scratch-path "$scratch" --disable-xctest --filter AWSProviderTests
 wait_sides
